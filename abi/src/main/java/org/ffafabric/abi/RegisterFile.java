@@ -1,0 +1,309 @@
+package org.ffafabric.abi;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+import java.util.UUID;
+
+/**
+ * The general-purpose registers of an FF-A call, x0..x17, as a flyweight over any buffer.
+ * <p>
+ * Each register is a little-endian u64 at {@code offset + 8 * n}. {@code w(n)} is the low
+ * 32 bits; writing a w register zero-extends it into x, as the architecture does, so a
+ * signed error code -1 travels as {@code 0x00000000_FFFFFFFF}.
+ * <pre>
+ *   0        8        16              136      144
+ *   +--------+--------+--- ... ---+--------+
+ *   |   x0   |   x1   |           |  x17   |
+ *   +--------+--------+--- ... ---+--------+
+ * </pre>
+ * The transport wraps this over its own log buffers, so registers are written and read in
+ * place. The static helpers pack the fields every call shares.
+ */
+public final class RegisterFile
+{
+    public static final int REGISTER_COUNT = 18;
+    public static final int LENGTH = REGISTER_COUNT * Long.BYTES;
+    /** Registers an SMC32 call may use: w0..w7. */
+    public static final int SMC32_REGISTER_COUNT = 8;
+
+    /** Direct message flags (w2): bit 31 marks a framework message; its type is bits [7:0]. */
+    public static final int DIRECT_MSG_FRAMEWORK_BIT = 0x8000_0000;
+    public static final int DIRECT_MSG_FRAMEWORK_TYPE_MASK = 0xFF;
+
+    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+
+    private MutableDirectBuffer buffer;
+    private int offset;
+
+    /** A register file over its own heap storage. */
+    public RegisterFile()
+    {
+        wrap(new UnsafeBuffer(new byte[LENGTH]), 0);
+    }
+
+    public RegisterFile wrap(final MutableDirectBuffer buffer, final int offset)
+    {
+        if (offset < 0 || offset > buffer.capacity() - LENGTH)
+        {
+            throw new IndexOutOfBoundsException("register file needs " + LENGTH + " bytes at " + offset);
+        }
+        this.buffer = buffer;
+        this.offset = offset;
+        return this;
+    }
+
+    public MutableDirectBuffer buffer()
+    {
+        return buffer;
+    }
+
+    public int offset()
+    {
+        return offset;
+    }
+
+    public long x(final int n)
+    {
+        return buffer.getLong(offset + (n << 3), ORDER);
+    }
+
+    public RegisterFile x(final int n, final long value)
+    {
+        buffer.putLong(offset + (n << 3), value, ORDER);
+        return this;
+    }
+
+    public int w(final int n)
+    {
+        return buffer.getInt(offset + (n << 3), ORDER);
+    }
+
+    /** Writes w(n) and clears the upper half of x(n). */
+    public RegisterFile w(final int n, final int value)
+    {
+        buffer.putLong(offset + (n << 3), value & 0xFFFF_FFFFL, ORDER);
+        return this;
+    }
+
+    public int functionId()
+    {
+        return w(0);
+    }
+
+    public RegisterFile functionId(final int functionId)
+    {
+        return w(0, functionId);
+    }
+
+    public RegisterFile clear()
+    {
+        buffer.setMemory(offset, LENGTH, (byte)0);
+        return this;
+    }
+
+    /** Clears x{from}..x17. */
+    public RegisterFile clearFrom(final int from)
+    {
+        buffer.setMemory(offset + (from << 3), LENGTH - (from << 3), (byte)0);
+        return this;
+    }
+
+    public RegisterFile copyFrom(final RegisterFile source)
+    {
+        buffer.putBytes(offset, source.buffer, source.offset, LENGTH);
+        return this;
+    }
+
+    public RegisterFile copyFrom(final DirectBuffer source, final int sourceOffset)
+    {
+        buffer.putBytes(offset, source, sourceOffset, LENGTH);
+        return this;
+    }
+
+    public void copyTo(final MutableDirectBuffer destination, final int destinationOffset)
+    {
+        destination.putBytes(destinationOffset, buffer, offset, LENGTH);
+    }
+
+    /** Keeps only what an SMC32 call carries: w0..w7 zero-extended, x8..x17 zero. */
+    public RegisterFile truncateToSmc32()
+    {
+        for (int n = 0; n < SMC32_REGISTER_COUNT; n++)
+        {
+            w(n, w(n));
+        }
+        return clearFrom(SMC32_REGISTER_COUNT);
+    }
+
+    /** True when x{from}..x{to} inclusive are all zero. */
+    public boolean isZero(final int from, final int to)
+    {
+        for (int n = from; n <= to; n++)
+        {
+            if (x(n) != 0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // Return forms.
+
+    /** FFA_ERROR with the code in w2; every other register zero. */
+    public RegisterFile error(final int errorCode)
+    {
+        clear();
+        w(0, FunctionId.FFA_ERROR);
+        return w(2, errorCode);
+    }
+
+    /** FFA_SUCCESS_32 with every argument register zero. */
+    public RegisterFile success()
+    {
+        clear();
+        return w(0, FunctionId.FFA_SUCCESS_32);
+    }
+
+    /** FFA_SUCCESS_64 with every argument register zero. */
+    public RegisterFile success64()
+    {
+        clear();
+        return w(0, FunctionId.FFA_SUCCESS_64);
+    }
+
+    public boolean isError()
+    {
+        return w(0) == FunctionId.FFA_ERROR || w(0) == FunctionId.FFA_ERROR_64;
+    }
+
+    public boolean isSuccess()
+    {
+        return w(0) == FunctionId.FFA_SUCCESS_32 || w(0) == FunctionId.FFA_SUCCESS_64;
+    }
+
+    /** The signed error code of an FFA_ERROR return (w2). */
+    public int errorCode()
+    {
+        return w(2);
+    }
+
+    // Field packing shared by many calls.
+
+    /** Sender in [31:16], receiver in [15:0]. */
+    public static int packIds(final int sender, final int receiver)
+    {
+        return ((sender & 0xFFFF) << 16) | (receiver & 0xFFFF);
+    }
+
+    public static int senderOf(final int ids)
+    {
+        return ids >>> 16;
+    }
+
+    public static int receiverOf(final int ids)
+    {
+        return ids & 0xFFFF;
+    }
+
+    /** Target info: endpoint ID in [31:16], execution-context (vCPU) index in [15:0]. */
+    public static int packTargetInfo(final int endpointId, final int vcpuIndex)
+    {
+        return packIds(endpointId, vcpuIndex);
+    }
+
+    public static int handleLo(final long handle)
+    {
+        return (int)handle;
+    }
+
+    public static int handleHi(final long handle)
+    {
+        return (int)(handle >>> 32);
+    }
+
+    public static long handle(final int lo, final int hi)
+    {
+        return (lo & 0xFFFF_FFFFL) | ((long)hi << 32);
+    }
+
+    /** w2 of a framework direct message of the given type. */
+    public static int frameworkMessageFlags(final int type)
+    {
+        return DIRECT_MSG_FRAMEWORK_BIT | (type & DIRECT_MSG_FRAMEWORK_TYPE_MASK);
+    }
+
+    public static boolean isFrameworkMessage(final int flags)
+    {
+        return (flags & DIRECT_MSG_FRAMEWORK_BIT) != 0;
+    }
+
+    public static int frameworkMessageType(final int flags)
+    {
+        return flags & DIRECT_MSG_FRAMEWORK_TYPE_MASK;
+    }
+
+    /** Direct message flags are valid when zero, or bit 31 plus a type in [7:0] only. */
+    public static boolean isValidDirectMessageFlags(final int flags)
+    {
+        return flags == 0 || (flags & ~(DIRECT_MSG_FRAMEWORK_BIT | DIRECT_MSG_FRAMEWORK_TYPE_MASK)) == 0;
+    }
+
+    /** UUID in w{first}..w{first+3}, as PARTITION_INFO_GET takes it. */
+    public RegisterFile uuidWords(final int first, final long mostSigBits, final long leastSigBits)
+    {
+        final long lo = FfaUuid.lo(mostSigBits);
+        final long hi = FfaUuid.hi(leastSigBits);
+        w(first, (int)lo);
+        w(first + 1, (int)(lo >>> 32));
+        w(first + 2, (int)hi);
+        return w(first + 3, (int)(hi >>> 32));
+    }
+
+    public RegisterFile uuidWords(final int first, final UUID uuid)
+    {
+        return uuidWords(first, uuid.getMostSignificantBits(), uuid.getLeastSignificantBits());
+    }
+
+    /** Bytes 0-7 of a UUID held in w{first}, w{first+1}, as a little-endian u64. */
+    public long uuidWordsLo(final int first)
+    {
+        return (w(first) & 0xFFFF_FFFFL) | ((long)w(first + 1) << 32);
+    }
+
+    /** Bytes 8-15 of a UUID held in w{first+2}, w{first+3}, as a little-endian u64. */
+    public long uuidWordsHi(final int first)
+    {
+        return (w(first + 2) & 0xFFFF_FFFFL) | ((long)w(first + 3) << 32);
+    }
+
+    public UUID uuidFromWords(final int first)
+    {
+        return FfaUuid.fromWords(uuidWordsLo(first), uuidWordsHi(first));
+    }
+
+    /** UUID in x{first}, x{first+1}, as DIRECT_REQ2 and PARTITION_INFO_GET_REGS take it. */
+    public RegisterFile uuidPair(final int first, final long mostSigBits, final long leastSigBits)
+    {
+        x(first, FfaUuid.lo(mostSigBits));
+        return x(first + 1, FfaUuid.hi(leastSigBits));
+    }
+
+    public RegisterFile uuidPair(final int first, final UUID uuid)
+    {
+        return uuidPair(first, uuid.getMostSignificantBits(), uuid.getLeastSignificantBits());
+    }
+
+    public UUID uuidFromPair(final int first)
+    {
+        return FfaUuid.fromWords(x(first), x(first + 1));
+    }
+
+    public String toString()
+    {
+        return RegisterDecoder.decode(this, new StringBuilder()).toString();
+    }
+}
