@@ -1,0 +1,403 @@
+package org.ffafabric.control;
+
+import org.agrona.IoUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.ffafabric.abi.FfaUuid;
+import org.ffafabric.manifest.Manifest;
+import org.ffafabric.manifest.PartitionManifest;
+import org.ffafabric.manifest.World;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import static org.ffafabric.control.ControlFileDescriptor.*;
+
+/**
+ * The mapped control file: partition table, ownership words and execution-context state
+ * words shared by the partition manager and every partition process. See
+ * {@link ControlFileDescriptor} for the layout. Slot lookups by partition ID are an array
+ * index, so the hot path never hashes or allocates.
+ */
+public final class ControlFile implements AutoCloseable
+{
+    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+
+    private final MappedByteBuffer mapped;
+    private final UnsafeBuffer buffer;
+    private final int partitionCount;
+    private final short[] slotById = new short[0x10000];
+
+    private ControlFile(final MappedByteBuffer mapped)
+    {
+        this.mapped = mapped;
+        this.buffer = new UnsafeBuffer(mapped);
+        if (buffer.getLongVolatile(MAGIC_OFFSET) != MAGIC)
+        {
+            IoUtil.unmap(mapped);
+            throw new IllegalStateException("not a fabric control file (bad magic)");
+        }
+        if (buffer.getInt(LAYOUT_VERSION_OFFSET, ORDER) != LAYOUT_VERSION)
+        {
+            IoUtil.unmap(mapped);
+            throw new IllegalStateException("control file layout " + buffer.getInt(LAYOUT_VERSION_OFFSET, ORDER) +
+                " is not " + LAYOUT_VERSION);
+        }
+        partitionCount = buffer.getInt(PARTITION_COUNT_OFFSET, ORDER);
+        java.util.Arrays.fill(slotById, (short)-1);
+        for (int slot = 0; slot < partitionCount; slot++)
+        {
+            slotById[partitionId(slot)] = (short)slot;
+        }
+    }
+
+    /** Creates and fills the control file for a manifest (partition manager only). */
+    public static ControlFile create(
+        final Path file, final Manifest manifest, final int pmVersion, final long memoryBase)
+    {
+        FabricDirectory.createOwnerOnlyFile(file);
+        final List<PartitionManifest> partitions = manifest.partitions();
+        int ecCount = 0;
+        for (final PartitionManifest p : partitions)
+        {
+            ecCount += p.executionContextCount();
+        }
+        final int length = fileLength(partitions.size(), ecCount);
+        final MappedByteBuffer mapped;
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            channel.truncate(length);
+            channel.write(java.nio.ByteBuffer.allocate(1), length - 1);
+            mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        final UnsafeBuffer b = new UnsafeBuffer(mapped);
+        b.setMemory(0, length, (byte)0);
+        b.putInt(LAYOUT_VERSION_OFFSET, LAYOUT_VERSION, ORDER);
+        b.putInt(PARTITION_COUNT_OFFSET, partitions.size(), ORDER);
+        b.putInt(PM_FFA_VERSION_OFFSET, pmVersion, ORDER);
+        b.putLong(PM_PID_OFFSET, ProcessHandle.current().pid(), ORDER);
+        b.putLong(PM_START_TIME_OFFSET, System.currentTimeMillis(), ORDER);
+        b.putLong(PM_HEARTBEAT_OFFSET, System.currentTimeMillis(), ORDER);
+        b.putLong(MEMORY_BASE_OFFSET, memoryBase, ORDER);
+        b.putInt(SLOT_TABLE_OFFSET_OFFSET, HEADER_LENGTH, ORDER);
+        b.putInt(EC_TABLE_OFFSET_OFFSET, ecTableOffset(partitions.size()), ORDER);
+        b.putInt(EC_COUNT_OFFSET, ecCount, ORDER);
+        int firstEc = 0;
+        for (int slot = 0; slot < partitions.size(); slot++)
+        {
+            final PartitionManifest p = partitions.get(slot);
+            final int s = slotOffset(slot);
+            b.putInt(s + SLOT_PARTITION_ID_OFFSET, p.id(), ORDER);
+            b.putInt(s + SLOT_EC_COUNT_OFFSET, p.executionContextCount(), ORDER);
+            b.putInt(s + SLOT_PROPERTIES_OFFSET, p.properties(), ORDER);
+            b.putInt(s + SLOT_WORLD_OFFSET, p.world().ordinal(), ORDER);
+            b.putInt(s + SLOT_MANIFEST_VERSION_OFFSET, p.ffaVersion(), ORDER);
+            b.putInt(s + SLOT_NEGOTIATED_VERSION_OFFSET, p.ffaVersion(), ORDER);
+            b.putLong(s + SLOT_MEMORY_SIZE_OFFSET, p.memorySize(), ORDER);
+            b.putInt(s + SLOT_UUID_COUNT_OFFSET, p.uuids().size(), ORDER);
+            b.putInt(s + SLOT_FIRST_EC_OFFSET, firstEc, ORDER);
+            for (int u = 0; u < p.uuids().size(); u++)
+            {
+                FfaUuid.put(b, s + SLOT_UUIDS_OFFSET + u * FfaUuid.LENGTH, p.uuids().get(u));
+            }
+            final byte[] name = p.name().getBytes(StandardCharsets.US_ASCII);
+            b.putBytes(s + SLOT_NAME_OFFSET, name, 0, Math.min(name.length, SLOT_NAME_LENGTH - 1));
+            firstEc += p.executionContextCount();
+        }
+        // Magic last, with a release store: a reader that sees it sees a complete file.
+        b.putLongOrdered(MAGIC_OFFSET, MAGIC);
+        mapped.force();
+        return new ControlFile(mapped);
+    }
+
+    /** Maps an existing control file (partition processes and tools). */
+    public static ControlFile open(final Path file)
+    {
+        return new ControlFile(IoUtil.mapExistingFile(file.toFile(), "fabric control file"));
+    }
+
+    public UnsafeBuffer buffer()
+    {
+        return buffer;
+    }
+
+    public int partitionCount()
+    {
+        return partitionCount;
+    }
+
+    /** Slot index for a partition ID, or -1 when the fabric has no such partition. */
+    public int slotOf(final int partitionId)
+    {
+        return slotById[partitionId & 0xFFFF];
+    }
+
+    public int pmVersion()
+    {
+        return buffer.getInt(PM_FFA_VERSION_OFFSET, ORDER);
+    }
+
+    public long pmPid()
+    {
+        return buffer.getLong(PM_PID_OFFSET, ORDER);
+    }
+
+    public long pmHeartbeat()
+    {
+        return buffer.getLongVolatile(PM_HEARTBEAT_OFFSET);
+    }
+
+    public void pmHeartbeat(final long epochMs)
+    {
+        buffer.putLongOrdered(PM_HEARTBEAT_OFFSET, epochMs);
+    }
+
+    public long memoryBase()
+    {
+        return buffer.getLong(MEMORY_BASE_OFFSET, ORDER);
+    }
+
+    // Per-slot fields.
+
+    public int partitionId(final int slot)
+    {
+        return buffer.getInt(slotOffset(slot) + SLOT_PARTITION_ID_OFFSET, ORDER);
+    }
+
+    public int executionContextCount(final int slot)
+    {
+        return buffer.getInt(slotOffset(slot) + SLOT_EC_COUNT_OFFSET, ORDER);
+    }
+
+    public int properties(final int slot)
+    {
+        return buffer.getInt(slotOffset(slot) + SLOT_PROPERTIES_OFFSET, ORDER);
+    }
+
+    public World world(final int slot)
+    {
+        return World.fromOrdinal(buffer.getInt(slotOffset(slot) + SLOT_WORLD_OFFSET, ORDER));
+    }
+
+    public int manifestVersion(final int slot)
+    {
+        return buffer.getInt(slotOffset(slot) + SLOT_MANIFEST_VERSION_OFFSET, ORDER);
+    }
+
+    public int negotiatedVersion(final int slot)
+    {
+        return buffer.getIntVolatile(slotOffset(slot) + SLOT_NEGOTIATED_VERSION_OFFSET);
+    }
+
+    public void negotiatedVersion(final int slot, final int version)
+    {
+        buffer.putIntOrdered(slotOffset(slot) + SLOT_NEGOTIATED_VERSION_OFFSET, version);
+    }
+
+    public boolean versionLocked(final int slot)
+    {
+        return buffer.getIntVolatile(slotOffset(slot) + SLOT_VERSION_LOCKED_OFFSET) != 0;
+    }
+
+    public void versionLocked(final int slot, final boolean locked)
+    {
+        buffer.putIntOrdered(slotOffset(slot) + SLOT_VERSION_LOCKED_OFFSET, locked ? 1 : 0);
+    }
+
+    public int claimGeneration(final int slot)
+    {
+        return buffer.getIntVolatile(slotOffset(slot) + SLOT_CLAIM_GENERATION_OFFSET);
+    }
+
+    public long claimPid(final int slot)
+    {
+        return buffer.getLongVolatile(slotOffset(slot) + SLOT_CLAIM_PID_OFFSET);
+    }
+
+    /** Claims the slot for {@code pid} if it holds {@code expectedPid}; bumps the generation. */
+    public boolean claim(final int slot, final long expectedPid, final long pid)
+    {
+        final int s = slotOffset(slot);
+        if (buffer.compareAndSetLong(s + SLOT_CLAIM_PID_OFFSET, expectedPid, pid))
+        {
+            buffer.getAndAddInt(s + SLOT_CLAIM_GENERATION_OFFSET, 1);
+            return true;
+        }
+        return false;
+    }
+
+    public boolean unclaim(final int slot, final long pid)
+    {
+        return buffer.compareAndSetLong(slotOffset(slot) + SLOT_CLAIM_PID_OFFSET, pid, 0);
+    }
+
+    public long memorySize(final int slot)
+    {
+        return buffer.getLong(slotOffset(slot) + SLOT_MEMORY_SIZE_OFFSET, ORDER);
+    }
+
+    public int uuidCount(final int slot)
+    {
+        return buffer.getInt(slotOffset(slot) + SLOT_UUID_COUNT_OFFSET, ORDER);
+    }
+
+    /** Bytes 0-7 of UUID {@code index} as a little-endian u64. */
+    public long uuidLo(final int slot, final int index)
+    {
+        return buffer.getLong(slotOffset(slot) + SLOT_UUIDS_OFFSET + index * FfaUuid.LENGTH, ORDER);
+    }
+
+    /** Bytes 8-15 of UUID {@code index} as a little-endian u64. */
+    public long uuidHi(final int slot, final int index)
+    {
+        return buffer.getLong(slotOffset(slot) + SLOT_UUIDS_OFFSET + index * FfaUuid.LENGTH + 8, ORDER);
+    }
+
+    public UUID uuid(final int slot, final int index)
+    {
+        return FfaUuid.fromWords(uuidLo(slot, index), uuidHi(slot, index));
+    }
+
+    /** True when the partition declares the UUID whose bytes are (lo, hi). */
+    public boolean hasUuid(final int slot, final long lo, final long hi)
+    {
+        final int count = uuidCount(slot);
+        for (int i = 0; i < count; i++)
+        {
+            if (uuidLo(slot, i) == lo && uuidHi(slot, i) == hi)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public String name(final int slot)
+    {
+        final int s = slotOffset(slot) + SLOT_NAME_OFFSET;
+        int length = 0;
+        while (length < SLOT_NAME_LENGTH && buffer.getByte(s + length) != 0)
+        {
+            length++;
+        }
+        return buffer.getStringWithoutLengthAscii(s, length);
+    }
+
+    public long txAddress(final int slot)
+    {
+        return buffer.getLong(slotOffset(slot) + SLOT_TX_ADDRESS_OFFSET, ORDER);
+    }
+
+    public long rxAddress(final int slot)
+    {
+        return buffer.getLong(slotOffset(slot) + SLOT_RX_ADDRESS_OFFSET, ORDER);
+    }
+
+    public int rxtxPageCount(final int slot)
+    {
+        return buffer.getInt(slotOffset(slot) + SLOT_RXTX_PAGE_COUNT_OFFSET, ORDER);
+    }
+
+    public boolean rxtxMapped(final int slot)
+    {
+        return buffer.getIntVolatile(slotOffset(slot) + SLOT_RXTX_MAPPED_OFFSET) != 0;
+    }
+
+    /** Records a mapping; the mapped flag is stored last so readers see complete fields. */
+    public void rxtxMap(final int slot, final long tx, final long rx, final int pageCount)
+    {
+        final int s = slotOffset(slot);
+        buffer.putLong(s + SLOT_TX_ADDRESS_OFFSET, tx, ORDER);
+        buffer.putLong(s + SLOT_RX_ADDRESS_OFFSET, rx, ORDER);
+        buffer.putInt(s + SLOT_RXTX_PAGE_COUNT_OFFSET, pageCount, ORDER);
+        buffer.putIntOrdered(s + SLOT_RX_OWNERSHIP_OFFSET, BufferOwnership.PRODUCER);
+        buffer.putIntOrdered(s + SLOT_TX_OWNERSHIP_OFFSET, BufferOwnership.PRODUCER);
+        buffer.putIntOrdered(s + SLOT_RXTX_MAPPED_OFFSET, 1);
+    }
+
+    public void rxtxUnmap(final int slot)
+    {
+        final int s = slotOffset(slot);
+        buffer.putIntOrdered(s + SLOT_RXTX_MAPPED_OFFSET, 0);
+        buffer.putLong(s + SLOT_TX_ADDRESS_OFFSET, 0, ORDER);
+        buffer.putLong(s + SLOT_RX_ADDRESS_OFFSET, 0, ORDER);
+        buffer.putInt(s + SLOT_RXTX_PAGE_COUNT_OFFSET, 0, ORDER);
+        buffer.putIntOrdered(s + SLOT_RX_OWNERSHIP_OFFSET, BufferOwnership.PRODUCER);
+    }
+
+    /** Acquire load of the RX ownership word. */
+    public int rxOwnership(final int slot)
+    {
+        return buffer.getIntVolatile(slotOffset(slot) + SLOT_RX_OWNERSHIP_OFFSET);
+    }
+
+    /** Release store of the RX ownership word: only the current owner calls this. */
+    public void rxOwnership(final int slot, final int ownership)
+    {
+        buffer.putIntOrdered(slotOffset(slot) + SLOT_RX_OWNERSHIP_OFFSET, ownership);
+    }
+
+    public int txOwnership(final int slot)
+    {
+        return buffer.getIntVolatile(slotOffset(slot) + SLOT_TX_OWNERSHIP_OFFSET);
+    }
+
+    public void txOwnership(final int slot, final int ownership)
+    {
+        buffer.putIntOrdered(slotOffset(slot) + SLOT_TX_OWNERSHIP_OFFSET, ownership);
+    }
+
+    // Execution-context state words.
+
+    public int ecStateOffset(final int slot, final int ec)
+    {
+        final int first = buffer.getInt(slotOffset(slot) + SLOT_FIRST_EC_OFFSET, ORDER);
+        return buffer.getInt(EC_TABLE_OFFSET_OFFSET, ORDER) + (first + ec) * EC_STATE_LENGTH;
+    }
+
+    public long ecState(final int stateOffset)
+    {
+        return buffer.getLongVolatile(stateOffset);
+    }
+
+    public boolean ecStateCompareAndSet(final int stateOffset, final long expected, final long update)
+    {
+        return buffer.compareAndSetLong(stateOffset, expected, update);
+    }
+
+    /** Release store: for transitions only the context itself may make. */
+    public void ecStateOrdered(final int stateOffset, final long update)
+    {
+        buffer.putLongOrdered(stateOffset, update);
+    }
+
+    /** Every partition's manifest-derived facts, for tools and tests. */
+    public List<String> describePartitions()
+    {
+        final List<String> lines = new ArrayList<>();
+        for (int slot = 0; slot < partitionCount; slot++)
+        {
+            lines.add(name(slot) + " id=" + org.ffafabric.abi.EndpointId.toString(partitionId(slot)) +
+                " world=" + world(slot).manifestName() + " ecs=" + executionContextCount(slot) +
+                " claimedBy=" + claimPid(slot));
+        }
+        return lines;
+    }
+
+    public void close()
+    {
+        IoUtil.unmap(mapped);
+    }
+}

@@ -1,0 +1,106 @@
+package org.ffafabric.control;
+
+/**
+ * Layout of the fabric's control file, {@code fabric.ctl} in the fabric directory. The
+ * partition manager creates it; every partition process and the {@code ffa} tool map it.
+ * <pre>
+ *   Header (256 bytes)
+ *   +---------------------------------------------------------------+
+ *   |                         magic "FFAFABR1"                      |  0
+ *   | layout version                | partition count               |  8
+ *   | PM FF-A version               | reserved                      | 16
+ *   |                         PM pid                                | 24
+ *   |                         PM start time (epoch ms)              | 32
+ *   |                         PM heartbeat (epoch ms)               | 40
+ *   |                         memory base address                   | 48
+ *   | slot table offset             | EC state table offset         | 56
+ *   | EC state count                | reserved                      | 64
+ *   +---------------------------------------------------------------+
+ *   Partition slots (256 bytes each, one per manifest entry, in manifest order)
+ *   +---------------------------------------------------------------+
+ *   | partition ID                  | execution-context count       |  0
+ *   | properties (v1.2 form)        | world (ordinal)               |  8
+ *   | manifest FF-A version         | negotiated FF-A version       | 16
+ *   | version locked                | claim generation              | 24
+ *   |                         claim pid (0 = unclaimed)             | 32
+ *   |                         memory size in bytes                  | 40
+ *   | UUID count                    | first EC state index          | 48
+ *   |                   UUIDs, 4 x 16 bytes, textual order          | 56
+ *   |                   name, 32 bytes ASCII, NUL padded            | 120
+ *   |                         TX buffer address                     | 152
+ *   |                         RX buffer address                     | 160
+ *   | RX/TX page count              | RX/TX mapped                  | 168
+ *   +---------------------------------------------------------------+
+ *   | RX ownership word             | TX ownership word             | 192 (own cache line)
+ *   +---------------------------------------------------------------+
+ *   EC state table: one 64-bit state word per execution context, each padded to 64 bytes
+ *   so that two contexts' transitions never share a cache line.
+ * </pre>
+ * The ownership words live here, never inside the buffers, whose bytes are pure FF-A data.
+ */
+public final class ControlFileDescriptor
+{
+    /** "FFAFABR1" read as a little-endian u64. */
+    public static final long MAGIC = 0x3152424146414646L;
+    public static final int LAYOUT_VERSION = 1;
+
+    public static final int MAGIC_OFFSET = 0;
+    public static final int LAYOUT_VERSION_OFFSET = 8;
+    public static final int PARTITION_COUNT_OFFSET = 12;
+    public static final int PM_FFA_VERSION_OFFSET = 16;
+    public static final int PM_PID_OFFSET = 24;
+    public static final int PM_START_TIME_OFFSET = 32;
+    public static final int PM_HEARTBEAT_OFFSET = 40;
+    public static final int MEMORY_BASE_OFFSET = 48;
+    public static final int SLOT_TABLE_OFFSET_OFFSET = 56;
+    public static final int EC_TABLE_OFFSET_OFFSET = 60;
+    public static final int EC_COUNT_OFFSET = 64;
+    public static final int HEADER_LENGTH = 256;
+
+    public static final int SLOT_LENGTH = 256;
+    public static final int SLOT_PARTITION_ID_OFFSET = 0;
+    public static final int SLOT_EC_COUNT_OFFSET = 4;
+    public static final int SLOT_PROPERTIES_OFFSET = 8;
+    public static final int SLOT_WORLD_OFFSET = 12;
+    public static final int SLOT_MANIFEST_VERSION_OFFSET = 16;
+    public static final int SLOT_NEGOTIATED_VERSION_OFFSET = 20;
+    public static final int SLOT_VERSION_LOCKED_OFFSET = 24;
+    public static final int SLOT_CLAIM_GENERATION_OFFSET = 28;
+    public static final int SLOT_CLAIM_PID_OFFSET = 32;
+    public static final int SLOT_MEMORY_SIZE_OFFSET = 40;
+    public static final int SLOT_UUID_COUNT_OFFSET = 48;
+    public static final int SLOT_FIRST_EC_OFFSET = 52;
+    public static final int SLOT_UUIDS_OFFSET = 56;
+    public static final int SLOT_MAX_UUIDS = 4;
+    public static final int SLOT_NAME_OFFSET = 120;
+    public static final int SLOT_NAME_LENGTH = 32;
+    public static final int SLOT_TX_ADDRESS_OFFSET = 152;
+    public static final int SLOT_RX_ADDRESS_OFFSET = 160;
+    public static final int SLOT_RXTX_PAGE_COUNT_OFFSET = 168;
+    public static final int SLOT_RXTX_MAPPED_OFFSET = 172;
+    public static final int SLOT_RX_OWNERSHIP_OFFSET = 192;
+    public static final int SLOT_TX_OWNERSHIP_OFFSET = 196;
+
+    public static final int EC_STATE_LENGTH = 64;
+
+    public static final String FILE_NAME = "fabric.ctl";
+
+    private ControlFileDescriptor()
+    {
+    }
+
+    public static int slotOffset(final int slotIndex)
+    {
+        return HEADER_LENGTH + slotIndex * SLOT_LENGTH;
+    }
+
+    public static int ecTableOffset(final int partitionCount)
+    {
+        return HEADER_LENGTH + partitionCount * SLOT_LENGTH;
+    }
+
+    public static int fileLength(final int partitionCount, final int ecCount)
+    {
+        return ecTableOffset(partitionCount) + ecCount * EC_STATE_LENGTH;
+    }
+}

@@ -1,0 +1,121 @@
+package org.ffafabric.manifest;
+
+import org.ffafabric.abi.EndpointId;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * The partitions a fabric hosts. Built in code with {@link #builder()} or read from a file
+ * with {@link ManifestParser}; both paths end in the same validation.
+ */
+public final class Manifest
+{
+    public static final int MAX_PARTITIONS = 256;
+
+    private final List<PartitionManifest> partitions;
+
+    private Manifest(final List<PartitionManifest> partitions)
+    {
+        this.partitions = Collections.unmodifiableList(new ArrayList<>(partitions));
+    }
+
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    public List<PartitionManifest> partitions()
+    {
+        return partitions;
+    }
+
+    /** The entry with this ID, or null. */
+    public PartitionManifest partition(final int id)
+    {
+        for (final PartitionManifest partition : partitions)
+        {
+            if (partition.id() == id)
+            {
+                return partition;
+            }
+        }
+        return null;
+    }
+
+    /** The entry with this name, or null. */
+    public PartitionManifest partition(final String name)
+    {
+        for (final PartitionManifest partition : partitions)
+        {
+            if (partition.name().equals(name))
+            {
+                return partition;
+            }
+        }
+        return null;
+    }
+
+    public static final class Builder
+    {
+        private final List<PartitionManifest> partitions = new ArrayList<>();
+
+        public Builder partition(final PartitionManifest partition)
+        {
+            partitions.add(partition);
+            return this;
+        }
+
+        public Builder partition(final Consumer<PartitionManifest.Builder> spec)
+        {
+            final PartitionManifest.Builder builder = PartitionManifest.builder();
+            spec.accept(builder);
+            return partition(builder.build());
+        }
+
+        /** Checks the entries against each other: unique names, IDs and UUIDs. */
+        public Manifest build()
+        {
+            if (partitions.isEmpty())
+            {
+                throw new ManifestException("manifest: no partitions");
+            }
+            if (partitions.size() > MAX_PARTITIONS)
+            {
+                throw new ManifestException("manifest: more than " + MAX_PARTITIONS + " partitions");
+            }
+            final Map<Integer, String> ids = new HashMap<>();
+            final Map<String, String> names = new HashMap<>();
+            final Map<UUID, String> uuids = new HashMap<>();
+            for (final PartitionManifest p : partitions)
+            {
+                final String entry = "partition '" + p.name() + "'";
+                final String idClash = ids.putIfAbsent(p.id(), p.name());
+                if (idClash != null)
+                {
+                    throw new ManifestException(entry + ": field 'id' " + EndpointId.toString(p.id()) +
+                        " is already used by partition '" + idClash + "'");
+                }
+                if (names.putIfAbsent(p.name(), p.name()) != null)
+                {
+                    throw new ManifestException(entry + ": field 'name' is used by another partition");
+                }
+                for (final UUID uuid : p.uuids())
+                {
+                    final String uuidClash = uuids.putIfAbsent(uuid, p.name());
+                    if (uuidClash != null)
+                    {
+                        throw new ManifestException(entry + ": field 'uuid' " + uuid +
+                            " is already used by partition '" + uuidClash + "'");
+                    }
+                }
+            }
+            return new Manifest(partitions);
+        }
+    }
+}

@@ -1,0 +1,258 @@
+package org.ffafabric.manifest;
+
+import org.ffafabric.abi.EndpointId;
+import org.ffafabric.abi.FfaVersion;
+import org.ffafabric.abi.PartitionProperties;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * One partition's manifest entry, like an SP manifest or a device-tree node: who it is, what
+ * it can do and how much memory it gets. Immutable; built with {@link #builder()}.
+ */
+public final class PartitionManifest
+{
+    public static final int PAGE_SIZE = 4096;
+    public static final int MAX_EXECUTION_CONTEXTS = 64;
+    public static final int MAX_UUIDS = 4;
+    public static final int MAX_NAME_LENGTH = 31;
+    /** One mapping per memory file; 2 GiB is the JVM's limit for one mapped buffer. */
+    public static final long MAX_MEMORY_SIZE = (1L << 31) - PAGE_SIZE;
+
+    private final String name;
+    private final List<UUID> uuids;
+    private final int id;
+    private final World world;
+    private final int executionContextCount;
+    private final int properties;
+    private final long memorySize;
+    private final int ffaVersion;
+
+    private PartitionManifest(final Builder builder)
+    {
+        name = builder.name;
+        uuids = Collections.unmodifiableList(new ArrayList<>(builder.uuids));
+        id = builder.id;
+        world = builder.world;
+        executionContextCount = builder.executionContextCount;
+        properties = builder.properties;
+        memorySize = builder.memorySize;
+        ffaVersion = builder.ffaVersion;
+    }
+
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    public String name()
+    {
+        return name;
+    }
+
+    /** The partition's UUIDs (services); the first is its primary UUID. */
+    public List<UUID> uuids()
+    {
+        return uuids;
+    }
+
+    public UUID uuid()
+    {
+        return uuids.get(0);
+    }
+
+    public int id()
+    {
+        return id;
+    }
+
+    public World world()
+    {
+        return world;
+    }
+
+    public int executionContextCount()
+    {
+        return executionContextCount;
+    }
+
+    /** Partition properties as the v1.2 descriptor carries them. */
+    public int properties()
+    {
+        return properties;
+    }
+
+    public long memorySize()
+    {
+        return memorySize;
+    }
+
+    /** The FF-A version the partition implements, used until it negotiates with FFA_VERSION. */
+    public int ffaVersion()
+    {
+        return ffaVersion;
+    }
+
+    public boolean hasProperty(final int property)
+    {
+        return (properties & property) == property;
+    }
+
+    public String toString()
+    {
+        return name + "(" + EndpointId.toString(id) + ", " + world.manifestName() + ")";
+    }
+
+    /** Fluent builder; {@link #build()} validates the entry on its own. */
+    public static final class Builder
+    {
+        private String name;
+        private final List<UUID> uuids = new ArrayList<>();
+        private int id = -1;
+        private World world;
+        private int executionContextCount = 1;
+        private int properties = PartitionProperties.AARCH64;
+        private long memorySize = 1024 * 1024;
+        private int ffaVersion = FfaVersion.LATEST;
+
+        public Builder name(final String name)
+        {
+            this.name = name;
+            return this;
+        }
+
+        public Builder uuid(final UUID uuid)
+        {
+            uuids.add(uuid);
+            return this;
+        }
+
+        public Builder uuid(final String uuid)
+        {
+            return uuid(UUID.fromString(uuid));
+        }
+
+        public Builder id(final int id)
+        {
+            this.id = id;
+            return this;
+        }
+
+        public Builder world(final World world)
+        {
+            this.world = world;
+            return this;
+        }
+
+        public Builder executionContexts(final int count)
+        {
+            this.executionContextCount = count;
+            return this;
+        }
+
+        /** Replaces the whole properties word. */
+        public Builder properties(final int properties)
+        {
+            this.properties = properties;
+            return this;
+        }
+
+        public Builder property(final int property, final boolean set)
+        {
+            properties = set ? properties | property : properties & ~property;
+            return this;
+        }
+
+        /** Receives and sends DIRECT_REQ and DIRECT_REQ2. */
+        public Builder directMessaging()
+        {
+            return property(PartitionProperties.DIRECT_REQ_RECV | PartitionProperties.DIRECT_REQ_SEND |
+                PartitionProperties.DIRECT_REQ2_RECV | PartitionProperties.DIRECT_REQ2_SEND, true);
+        }
+
+        public Builder memorySize(final long bytes)
+        {
+            this.memorySize = bytes;
+            return this;
+        }
+
+        public Builder ffaVersion(final int version)
+        {
+            this.ffaVersion = version;
+            return this;
+        }
+
+        public PartitionManifest build()
+        {
+            final String entry = "partition '" + (name == null ? "?" : name) + "'";
+            if (name == null || name.isEmpty())
+            {
+                throw new ManifestException(entry + ": field 'name' is missing");
+            }
+            if (name.length() > MAX_NAME_LENGTH || !name.chars().allMatch(c -> c > 0x20 && c < 0x7F))
+            {
+                throw new ManifestException(entry + ": field 'name' must be 1.." + MAX_NAME_LENGTH +
+                    " printable ASCII characters without spaces");
+            }
+            if (world == null)
+            {
+                throw new ManifestException(entry + ": field 'world' is missing (vm, sp-el1, sp-el0, hypervisor)");
+            }
+            if (id < 0)
+            {
+                throw new ManifestException(entry + ": field 'id' is missing");
+            }
+            if (!world.accepts(id))
+            {
+                throw new ManifestException(entry + ": field 'id' " + EndpointId.toString(id) +
+                    " is out of range for world " + world.manifestName() +
+                    (world == World.VM ? " (VMs use 0x0001..0x7FFE; 0 is the hypervisor)" :
+                    world == World.HYPERVISOR ? " (the hypervisor role is ID 0)" :
+                    " (secure partitions use 0x8001..0xFFBF)"));
+            }
+            if (uuids.isEmpty())
+            {
+                throw new ManifestException(entry + ": field 'uuid' is missing");
+            }
+            if (uuids.size() > MAX_UUIDS)
+            {
+                throw new ManifestException(entry + ": field 'uuid' lists more than " + MAX_UUIDS + " UUIDs");
+            }
+            for (final UUID uuid : uuids)
+            {
+                if (uuid.getMostSignificantBits() == 0 && uuid.getLeastSignificantBits() == 0)
+                {
+                    throw new ManifestException(entry + ": field 'uuid' must not be the Nil UUID");
+                }
+            }
+            if (uuids.stream().distinct().count() != uuids.size())
+            {
+                throw new ManifestException(entry + ": field 'uuid' lists a UUID twice");
+            }
+            if (executionContextCount < 1 || executionContextCount > MAX_EXECUTION_CONTEXTS)
+            {
+                throw new ManifestException(entry + ": field 'execution-contexts' must be 1.." +
+                    MAX_EXECUTION_CONTEXTS + ", was " + executionContextCount);
+            }
+            if (!FfaVersion.isImplemented(ffaVersion))
+            {
+                throw new ManifestException(entry + ": field 'ffa-version' must be 1.0, 1.1 or 1.2, was " +
+                    FfaVersion.toString(ffaVersion));
+            }
+            if ((properties & ~PartitionProperties.validMask(FfaVersion.V1_2)) != 0)
+            {
+                throw new ManifestException(entry + ": field 'properties' sets reserved bits: 0x" +
+                    Integer.toHexString(properties));
+            }
+            if (memorySize < PAGE_SIZE || memorySize > MAX_MEMORY_SIZE || memorySize % PAGE_SIZE != 0)
+            {
+                throw new ManifestException(entry + ": field 'memory' must be a multiple of 4 KiB between 4 KiB and " +
+                    (MAX_MEMORY_SIZE / 1024) + " KiB, was " + memorySize);
+            }
+            return new PartitionManifest(this);
+        }
+    }
+}

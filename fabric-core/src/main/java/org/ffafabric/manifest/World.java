@@ -1,0 +1,69 @@
+package org.ffafabric.manifest;
+
+import org.ffafabric.abi.EndpointId;
+
+/**
+ * The world a partition belongs to. Rules that differ by world (who may send direct
+ * requests to whom, which calls each may make) key off this.
+ */
+public enum World
+{
+    /** A normal-world virtual machine: IDs 1..0x7FFE. */
+    VM("vm"),
+    /** A secure partition at S-EL1: IDs with bit 15 set. */
+    SP_EL1("sp-el1"),
+    /** A secure partition at S-EL0: IDs with bit 15 set. */
+    SP_EL0("sp-el0"),
+    /** The normal world's physical instance: scheduler/hypervisor role at ID 0. */
+    HYPERVISOR("hypervisor");
+
+    private final String manifestName;
+
+    World(final String manifestName)
+    {
+        this.manifestName = manifestName;
+    }
+
+    public String manifestName()
+    {
+        return manifestName;
+    }
+
+    public boolean isSecure()
+    {
+        return this == SP_EL1 || this == SP_EL0;
+    }
+
+    /** Whether a partition ID is one this world may use. */
+    public boolean accepts(final int partitionId)
+    {
+        switch (this)
+        {
+            case HYPERVISOR:
+                return partitionId == EndpointId.HYPERVISOR;
+            case VM:
+                return partitionId > 0 && partitionId < EndpointId.INVALID;
+            default:
+                // 0x8000 is the SPMC itself; 0xFFC0 and above are the SPMD's logical partitions.
+                return partitionId > EndpointId.SPMC && partitionId < 0xFFC0;
+        }
+    }
+
+    public static World fromManifestName(final String name)
+    {
+        for (final World world : values())
+        {
+            if (world.manifestName.equalsIgnoreCase(name))
+            {
+                return world;
+            }
+        }
+        return null;
+    }
+
+    public static World fromOrdinal(final int ordinal)
+    {
+        final World[] worlds = values();
+        return ordinal >= 0 && ordinal < worlds.length ? worlds[ordinal] : null;
+    }
+}

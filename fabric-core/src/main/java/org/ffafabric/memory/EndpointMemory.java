@@ -1,0 +1,94 @@
+package org.ffafabric.memory;
+
+import org.agrona.IoUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.ffafabric.control.FabricDirectory;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.MappedByteBuffer;
+import java.nio.file.Path;
+
+/**
+ * An endpoint's memory: its own address space of 4K pages, backed by a memory-mapped file.
+ * <p>
+ * Addresses in FF-A calls (RXTX_MAP's buffers, memory-region constituents) are addresses in
+ * this space, starting at the fabric's memory base, so address 0 is never valid. The
+ * partition manager maps every endpoint's memory to fill RX buffers in place.
+ */
+public final class EndpointMemory implements AutoCloseable
+{
+    public static final int PAGE_SIZE = 4096;
+    public static final long PAGE_MASK = PAGE_SIZE - 1;
+
+    private final MappedByteBuffer mapped;
+    private final UnsafeBuffer buffer;
+    private final long base;
+    private final long size;
+
+    private EndpointMemory(final MappedByteBuffer mapped, final long base)
+    {
+        this.mapped = mapped;
+        this.buffer = new UnsafeBuffer(mapped);
+        this.base = base;
+        this.size = mapped.capacity();
+    }
+
+    /** Creates the owner-only, sparse backing file and maps it. */
+    public static EndpointMemory create(final Path file, final long size, final long base)
+    {
+        FabricDirectory.createOwnerOnlyFile(file);
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw"))
+        {
+            raf.setLength(size);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        return open(file, base);
+    }
+
+    public static EndpointMemory open(final Path file, final long base)
+    {
+        return new EndpointMemory(IoUtil.mapExistingFile(file.toFile(), "endpoint memory"), base);
+    }
+
+    public UnsafeBuffer buffer()
+    {
+        return buffer;
+    }
+
+    public long base()
+    {
+        return base;
+    }
+
+    public long size()
+    {
+        return size;
+    }
+
+    /** True when [address, address + length) lies wholly inside this memory. */
+    public boolean contains(final long address, final long length)
+    {
+        return length >= 0 && address >= base && address - base <= size - length;
+    }
+
+    public static boolean isPageAligned(final long address)
+    {
+        return (address & PAGE_MASK) == 0;
+    }
+
+    /** Offset of an address in the backing buffer; check {@link #contains} first. */
+    public int offsetOf(final long address)
+    {
+        return (int)(address - base);
+    }
+
+    public void close()
+    {
+        IoUtil.unmap(mapped);
+    }
+}

@@ -1,0 +1,67 @@
+package org.ffafabric.transport;
+
+/**
+ * How traps travel over Aeron IPC.
+ * <p>
+ * A message is a register file: 64 bytes (x0..x7) for calls that fit SMC32's registers,
+ * 144 bytes (x0..x17) otherwise. The sender's identity is never read from w1: every
+ * execution context publishes with a session ID derived from its partition ID, EC index
+ * and claim generation, and the media driver refuses a second publication with the same
+ * session ID on a stream, so the session ID of a fragment says who sent it.
+ * <pre>
+ *   stream IDs   PM inbox: 0x0FFA0001   EC inbox: 0x10000000 | id &lt;&lt; 8 | ec
+ *   session IDs  EC: id &lt;&lt; 16 | ec &lt;&lt; 8 | generation   PM: 0x8000FFFF
+ * </pre>
+ */
+public final class TrapProtocol
+{
+    public static final String CHANNEL = "aeron:ipc";
+    public static final int PM_STREAM_ID = 0x0FFA_0001;
+    public static final int PM_SESSION_ID = 0x8000_FFFF;
+
+    public static final int SHORT_MESSAGE_LENGTH = 8 * Long.BYTES;
+    public static final int LONG_MESSAGE_LENGTH = 18 * Long.BYTES;
+
+    /**
+     * Fabric-internal calls in the SMCCC vendor-specific hypervisor service range (owner 6):
+     * never FF-A IDs, never accepted from partition code.
+     */
+    public static final int FABRIC_CLAIM = 0x8600_FF01;
+    public static final int FABRIC_RELEASE = 0x8600_FF02;
+    /** Sent by a scheduler's FFA_RUN to the context it resumes or starts. */
+    public static final int FABRIC_RESUME = 0x8600_FF03;
+
+    private TrapProtocol()
+    {
+    }
+
+    public static int inboxStreamId(final int partitionId, final int ec)
+    {
+        return 0x1000_0000 | ((partitionId & 0xFFFF) << 8) | (ec & 0xFF);
+    }
+
+    public static int sessionId(final int partitionId, final int ec, final int generation)
+    {
+        return ((partitionId & 0xFFFF) << 16) | ((ec & 0xFF) << 8) | (generation & 0xFF);
+    }
+
+    public static int partitionIdOf(final int sessionId)
+    {
+        return sessionId >>> 16;
+    }
+
+    public static int ecOf(final int sessionId)
+    {
+        return (sessionId >>> 8) & 0xFF;
+    }
+
+    public static int generationOf(final int sessionId)
+    {
+        return sessionId & 0xFF;
+    }
+
+    public static String publicationChannel(final int sessionId)
+    {
+        return CHANNEL + "?session-id=" + sessionId;
+    }
+}
