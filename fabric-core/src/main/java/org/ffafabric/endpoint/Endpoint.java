@@ -1,0 +1,178 @@
+package org.ffafabric.endpoint;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.Subscription;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.IdleStrategy;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.FabricDirectory;
+import org.ffafabric.memory.EndpointMemory;
+import org.ffafabric.transport.TrapProtocol;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * A claimed partition in this process: its memory mapped, one {@link ExecutionContext} per
+ * manifest execution context, bound to the partition manager. Closing it releases the claim.
+ */
+public final class Endpoint implements AutoCloseable
+{
+    private final FabricClient client;
+    private final int partitionId;
+    private final int slot;
+    private final long pid;
+    private final EndpointMemory memory;
+    private final ExecutionContext[] contexts;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private volatile boolean closed;
+
+    Endpoint(final FabricClient client, final int partitionId, final int slot, final Supplier<IdleStrategy> idle)
+    {
+        this.client = client;
+        this.partitionId = partitionId;
+        this.slot = slot;
+        this.pid = ProcessHandle.current().pid();
+        final ControlFile controlFile = client.controlFile();
+        claim(controlFile);
+        EndpointMemory mapped = null;
+        try
+        {
+            mapped = EndpointMemory.open(
+                FabricDirectory.memoryFile(client.directory(), partitionId), controlFile.memoryBase());
+            final int generation = controlFile.claimGeneration(slot);
+            contexts = new ExecutionContext[controlFile.executionContextCount(slot)];
+            for (int ec = 0; ec < contexts.length; ec++)
+            {
+                final int sessionId = TrapProtocol.sessionId(partitionId, ec, generation);
+                final Subscription inbox = client.aeron().addSubscription(
+                    TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(partitionId, ec));
+                resources.add(inbox);
+                final ExclusivePublication toPm = addPublication(sessionId, TrapProtocol.PM_STREAM_ID);
+                contexts[ec] = new ExecutionContext(this, ec, sessionId, inbox, toPm, idle.get());
+                final RegisterFile regs = new RegisterFile();
+                regs.w(0, TrapProtocol.FABRIC_CLAIM).w(1, (int)pid).w(2, (int)(pid >>> 32));
+                if (!contexts[ec].bind(regs, client.connectTimeoutNs()))
+                {
+                    throw new IllegalStateException("partition manager did not accept the claim of " +
+                        controlFile.name(slot) + " execution context " + ec);
+                }
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            closeResources();
+            CloseHelper.quietClose(mapped);
+            controlFile.unclaim(slot, pid);
+            throw ex;
+        }
+        memory = mapped;
+    }
+
+    /** Claims the manifest entry: refused while a live process holds it, taken over from a dead one. */
+    private void claim(final ControlFile controlFile)
+    {
+        while (!controlFile.claim(slot, 0, pid))
+        {
+            final long holder = controlFile.claimPid(slot);
+            if (holder == pid)
+            {
+                throw new IllegalStateException("partition " + controlFile.name(slot) + " is already claimed by this process");
+            }
+            if (holder != 0 && ProcessHandle.of(holder).map(ProcessHandle::isAlive).orElse(false))
+            {
+                throw new IllegalStateException("partition " + controlFile.name(slot) + " is claimed by pid " + holder);
+            }
+            if (holder != 0 && controlFile.claim(slot, holder, pid))
+            {
+                return;
+            }
+        }
+    }
+
+    ExclusivePublication addPublication(final int sessionId, final int streamId)
+    {
+        final ExclusivePublication publication = client.aeron().addExclusivePublication(
+            TrapProtocol.publicationChannel(sessionId), streamId);
+        synchronized (resources)
+        {
+            resources.add(publication);
+        }
+        return publication;
+    }
+
+    public int partitionId()
+    {
+        return partitionId;
+    }
+
+    public String name()
+    {
+        return client.controlFile().name(slot);
+    }
+
+    int slot()
+    {
+        return slot;
+    }
+
+    ControlFile controlFile()
+    {
+        return client.controlFile();
+    }
+
+    /** This partition's memory: where its RX/TX buffers and shared regions live. */
+    public EndpointMemory memory()
+    {
+        return memory;
+    }
+
+    public int executionContextCount()
+    {
+        return contexts.length;
+    }
+
+    public ExecutionContext executionContext(final int index)
+    {
+        return contexts[index];
+    }
+
+    public boolean isClosed()
+    {
+        return closed;
+    }
+
+    /** Releases the claim; waits (bounded) until the partition manager has let go of the slot. */
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        for (final ExecutionContext ec : contexts)
+        {
+            ec.release();
+        }
+        final long deadline = System.nanoTime() + client.connectTimeoutNs();
+        while (client.controlFile().claimPid(slot) == pid && System.nanoTime() < deadline)
+        {
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+        closeResources();
+        CloseHelper.quietClose(memory);
+        client.closed(this);
+    }
+
+    private void closeResources()
+    {
+        synchronized (resources)
+        {
+            CloseHelper.quietCloseAll(resources);
+            resources.clear();
+        }
+    }
+}

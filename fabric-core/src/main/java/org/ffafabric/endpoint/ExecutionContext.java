@@ -1,0 +1,771 @@
+package org.ffafabric.endpoint;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.BufferClaim;
+import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.Header;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.concurrent.IdleStrategy;
+import org.ffafabric.abi.EndpointId;
+import org.ffafabric.abi.ErrorCode;
+import org.ffafabric.abi.FfaVersion;
+import org.ffafabric.abi.FrameworkMessage;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.PartitionProperties;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.control.BufferOwnership;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.transport.TrapProtocol;
+
+import java.nio.ByteOrder;
+
+import static org.ffafabric.control.ExecutionContextState.*;
+
+/**
+ * One execution context of a claimed partition: the thing that makes FF-A calls.
+ * <p>
+ * {@link #invoke(RegisterFile)} is the SMC: registers in, registers out, for every function.
+ * Direct messaging, CPU-cycle handoff and FFA_RX_RELEASE are answered here, peer to peer over
+ * the shared state table and Aeron IPC; every other call traps to the partition manager.
+ * An execution context is used by one thread at a time, like a vCPU.
+ */
+public final class ExecutionContext
+{
+    private static final int LIVENESS_CHECK_MASK = 0xFFF;
+    private static final long CONNECT_TIMEOUT_NS = 10_000_000_000L;
+
+    private final Endpoint endpoint;
+    private final ControlFile controlFile;
+    private final int partitionId;
+    private final int slot;
+    private final int index;
+    private final int stateOffset;
+    private final int sessionId;
+    private final Subscription inbox;
+    private final ExclusivePublication toPartitionManager;
+    private final Int2ObjectHashMap<ExclusivePublication> peers = new Int2ObjectHashMap<>();
+    private final IdleStrategy idleStrategy;
+    private final BufferClaim bufferClaim = new BufferClaim();
+    private final FragmentHandler onMessage = this::onMessage;
+
+    // The message the inbox handler delivered, and who sent it.
+    private RegisterFile destination;
+    private int receivedSessionId;
+    private boolean received;
+    // A reply that arrived while this context was waiting for something else.
+    private final RegisterFile stash = new RegisterFile();
+    private int stashSessionId;
+    private boolean stashed;
+    // A request whose requester got the CPU back (FFA_INTERRUPT/FFA_YIELD) before its response.
+    private int outstandingTarget = -1;
+    private int outstandingTargetEc;
+    private boolean versionLocked;
+
+    ExecutionContext(
+        final Endpoint endpoint, final int index, final int sessionId, final Subscription inbox,
+        final ExclusivePublication toPartitionManager, final IdleStrategy idleStrategy)
+    {
+        this.endpoint = endpoint;
+        this.controlFile = endpoint.controlFile();
+        this.partitionId = endpoint.partitionId();
+        this.slot = endpoint.slot();
+        this.index = index;
+        this.stateOffset = controlFile.ecStateOffset(slot, index);
+        this.sessionId = sessionId;
+        this.inbox = inbox;
+        this.toPartitionManager = toPartitionManager;
+        this.idleStrategy = idleStrategy;
+    }
+
+    public int partitionId()
+    {
+        return partitionId;
+    }
+
+    /** This context's index (its vCPU ID). */
+    public int index()
+    {
+        return index;
+    }
+
+    public Endpoint endpoint()
+    {
+        return endpoint;
+    }
+
+    /** The typed, Linux ffa_ops-shaped calls over {@link #invoke}. */
+    public FfaOps ops()
+    {
+        return new FfaOps(this);
+    }
+
+    /** The SMC: {@code regs} holds the call on entry and the return registers on exit. */
+    public void invoke(final RegisterFile regs)
+    {
+        invoke(regs, 0);
+    }
+
+    /**
+     * As {@link #invoke(RegisterFile)}, with a bound on how long a blocking call waits.
+     * When it runs out, the call returns FFA_INTERRUPT as when an interrupt takes the CPU
+     * back: a pending direct request is then resumed with FFA_RUN. Zero waits forever.
+     */
+    public void invoke(final RegisterFile regs, final long timeoutNs)
+    {
+        final int functionId = regs.functionId();
+        if (!versionLocked && functionId != FunctionId.FFA_VERSION)
+        {
+            // The version is fixed once any other ABI has been used (Hafnium's rule).
+            versionLocked = true;
+            controlFile.versionLocked(slot, true);
+        }
+        switch (functionId)
+        {
+            case FunctionId.FFA_MSG_SEND_DIRECT_REQ_32:
+            case FunctionId.FFA_MSG_SEND_DIRECT_REQ_64:
+            case FunctionId.FFA_MSG_SEND_DIRECT_REQ2:
+                directRequest(regs, timeoutNs);
+                break;
+            case FunctionId.FFA_MSG_SEND_DIRECT_RESP_32:
+            case FunctionId.FFA_MSG_SEND_DIRECT_RESP_64:
+            case FunctionId.FFA_MSG_SEND_DIRECT_RESP2:
+                directResponse(regs, timeoutNs);
+                break;
+            case FunctionId.FFA_MSG_WAIT:
+                msgWait(regs, timeoutNs);
+                break;
+            case FunctionId.FFA_YIELD:
+                yieldCycles(regs);
+                break;
+            case FunctionId.FFA_RUN:
+                run(regs, timeoutNs);
+                break;
+            case FunctionId.FFA_ERROR:
+                errorResponse(regs, timeoutNs);
+                break;
+            case FunctionId.FFA_RX_RELEASE:
+                rxRelease(regs);
+                break;
+            case FunctionId.FFA_INTERRUPT:
+            case FunctionId.FFA_SUCCESS_32:
+            case FunctionId.FFA_SUCCESS_64:
+                // Returns, not calls: a partition cannot raise them (Hafnium denies FFA_INTERRUPT).
+                regs.error(ErrorCode.DENIED);
+                break;
+            case TrapProtocol.FABRIC_CLAIM:
+            case TrapProtocol.FABRIC_RELEASE:
+            case TrapProtocol.FABRIC_RESUME:
+                regs.error(ErrorCode.NOT_SUPPORTED);
+                break;
+            default:
+                trap(regs);
+                break;
+        }
+    }
+
+    // Direct messaging: the hot path.
+
+    private void directRequest(final RegisterFile regs, final long timeoutNs)
+    {
+        final int functionId = regs.functionId();
+        final boolean req2 = functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ2;
+        final int receiver = RegisterFile.receiverOf(regs.w(1));
+        final int flags = req2 ? 0 : regs.w(2);
+        final boolean framework = RegisterFile.isFrameworkMessage(flags);
+        final int version = controlFile.negotiatedVersion(slot);
+        if (req2 && version < FfaVersion.V1_2)
+        {
+            regs.error(ErrorCode.NOT_SUPPORTED);
+            return;
+        }
+        final int targetSlot = controlFile.slotOf(receiver);
+        if (RegisterFile.senderOf(regs.w(1)) != partitionId || receiver == partitionId || targetSlot < 0 ||
+            receiver == EndpointId.HYPERVISOR || !RegisterFile.isValidDirectMessageFlags(flags) ||
+            (EndpointId.isSecure(partitionId) && !EndpointId.isSecure(receiver)))
+        {
+            regs.error(ErrorCode.INVALID_PARAMETERS);
+            return;
+        }
+        if (outstandingTarget >= 0)
+        {
+            // An interrupted request must be resumed with FFA_RUN before another starts.
+            regs.error(ErrorCode.BUSY);
+            return;
+        }
+        final int check = framework ?
+            checkFrameworkRequest(flags, targetSlot) : checkProperties(req2, targetSlot, regs);
+        if (check != 0)
+        {
+            regs.error(check);
+            return;
+        }
+        final int targetEcCount = controlFile.executionContextCount(targetSlot);
+        final int targetEc = targetEcCount == 1 ? 0 : index;
+        if (targetEc >= targetEcCount)
+        {
+            regs.error(ErrorCode.INVALID_PARAMETERS);
+            return;
+        }
+        if (isInCallChain(targetSlot, targetEc))
+        {
+            regs.error(ErrorCode.DENIED);
+            return;
+        }
+        final int targetOffset = controlFile.ecStateOffset(targetSlot, targetEc);
+        final long targetWord = controlFile.ecState(targetOffset);
+        if (state(targetWord) != WAITING)
+        {
+            regs.error(state(targetWord) == ABORTED ? ErrorCode.ABORTED : ErrorCode.BUSY);
+            return;
+        }
+        final int model = req2 ? MODEL_DIRECT_REQ2 : framework ? MODEL_FRAMEWORK : MODEL_DIRECT_REQ;
+        if (!controlFile.ecStateCompareAndSet(targetOffset, targetWord,
+            pack(RUNNING, model, false, partitionId, index, targetWord)))
+        {
+            regs.error(ErrorCode.BUSY);
+            return;
+        }
+        final long ownWord = controlFile.ecState(stateOffset);
+        controlFile.ecStateOrdered(stateOffset, pack(BLOCKED, model(ownWord), false, receiver, targetEc, ownWord));
+        if (!send(peer(receiver, targetEc), regs))
+        {
+            // The receiver never connected: give it back its WAITING state, report it gone.
+            controlFile.ecStateCompareAndSet(targetOffset, controlFile.ecState(targetOffset),
+                pack(WAITING, MODEL_NONE, false, 0, 0, controlFile.ecState(targetOffset)));
+            restoreRunning(ownWord);
+            regs.error(ErrorCode.ABORTED);
+            return;
+        }
+        awaitCompletion(regs, receiver, targetEc, ownWord, timeoutNs);
+    }
+
+    private void directResponse(final RegisterFile regs, final long timeoutNs)
+    {
+        final long ownWord = controlFile.ecState(stateOffset);
+        if (!isServing(ownWord))
+        {
+            regs.error(ErrorCode.DENIED);
+            return;
+        }
+        final boolean resp2 = regs.functionId() == FunctionId.FFA_MSG_SEND_DIRECT_RESP2;
+        final int model = model(ownWord);
+        final int flags = resp2 ? 0 : regs.w(2);
+        if (RegisterFile.senderOf(regs.w(1)) != partitionId || !RegisterFile.isValidDirectMessageFlags(flags) ||
+            (!resp2 && controlFile.negotiatedVersion(slot) >= FfaVersion.V1_2 && !regs.isZero(8, 17)))
+        {
+            regs.error(ErrorCode.INVALID_PARAMETERS);
+            return;
+        }
+        if (RegisterFile.receiverOf(regs.w(1)) != peerId(ownWord) ||
+            resp2 != (model == MODEL_DIRECT_REQ2) ||
+            RegisterFile.isFrameworkMessage(flags) != (model == MODEL_FRAMEWORK))
+        {
+            regs.error(ErrorCode.DENIED);
+            return;
+        }
+        if (resp2)
+        {
+            regs.x(2, 0).x(3, 0);
+        }
+        giveBack(regs, ownWord);
+        awaitMessage(regs, timeoutNs);
+    }
+
+    /** FFA_ERROR while serving a request cancels it: the requester gets the error. */
+    private void errorResponse(final RegisterFile regs, final long timeoutNs)
+    {
+        final long ownWord = controlFile.ecState(stateOffset);
+        if (!isServing(ownWord))
+        {
+            regs.error(ErrorCode.DENIED);
+            return;
+        }
+        final int code = regs.w(2);
+        regs.error(code).w(1, RegisterFile.packIds(partitionId, peerId(ownWord)));
+        giveBack(regs, ownWord);
+        awaitMessage(regs, timeoutNs);
+    }
+
+    /** Becomes WAITING first, then tells the owner of its cycles, so the owner can never find it busy. */
+    private void giveBack(final RegisterFile regs, final long ownWord)
+    {
+        final int peer = peerId(ownWord);
+        final int peerEc = peerEc(ownWord);
+        controlFile.ecStateOrdered(stateOffset, pack(WAITING, MODEL_NONE, false, 0, 0, ownWord));
+        send(peer(peer, peerEc), regs);
+    }
+
+    // CPU cycles.
+
+    private void msgWait(final RegisterFile regs, final long timeoutNs)
+    {
+        final long ownWord = controlFile.ecState(stateOffset);
+        final int version = controlFile.negotiatedVersion(slot);
+        final int flags = regs.w(2);
+        final int validFlags = version >= FfaVersion.V1_2 ? 1 : 0;
+        if (regs.w(1) != 0 || (flags & ~validFlags) != 0 || !regs.isZero(3, 7) ||
+            (version >= FfaVersion.V1_2 && !regs.isZero(8, 17)))
+        {
+            regs.error(ErrorCode.INVALID_PARAMETERS);
+            return;
+        }
+        if (isServing(ownWord))
+        {
+            // A request must be answered with DIRECT_RESP before waiting again.
+            regs.error(ErrorCode.DENIED);
+            return;
+        }
+        if (version >= FfaVersion.V1_1 && (flags & 1) == 0 && controlFile.rxtxMapped(slot) &&
+            controlFile.rxOwnership(slot) == BufferOwnership.CONSUMER)
+        {
+            controlFile.rxOwnership(slot, BufferOwnership.PRODUCER);
+        }
+        if (state(ownWord) == RUNNING && model(ownWord) == MODEL_RUN)
+        {
+            regs.clear().w(0, FunctionId.FFA_MSG_WAIT).w(1, RegisterFile.packTargetInfo(partitionId, index));
+            giveBack(regs, ownWord);
+        }
+        else
+        {
+            controlFile.ecStateOrdered(stateOffset, pack(WAITING, MODEL_NONE, false, 0, 0, ownWord));
+        }
+        awaitMessage(regs, timeoutNs);
+    }
+
+    private void yieldCycles(final RegisterFile regs)
+    {
+        final long ownWord = controlFile.ecState(stateOffset);
+        final int model = model(ownWord);
+        if (state(ownWord) != RUNNING || (model != MODEL_RUN && !isServing(ownWord)))
+        {
+            regs.error(ErrorCode.DENIED);
+            return;
+        }
+        if (regs.w(1) != 0 || !regs.isZero(4, 7))
+        {
+            regs.error(ErrorCode.INVALID_PARAMETERS);
+            return;
+        }
+        final int peer = peerId(ownWord);
+        final int peerEc = peerEc(ownWord);
+        final int timeoutLo = regs.w(2);
+        final int timeoutHi = regs.w(3);
+        controlFile.ecStateOrdered(stateOffset, pack(BLOCKED, model, true, peer, peerEc, ownWord));
+        regs.clear().w(0, FunctionId.FFA_YIELD).w(1, RegisterFile.packTargetInfo(partitionId, index))
+            .w(2, timeoutLo).w(3, timeoutHi);
+        send(peer(peer, peerEc), regs);
+        // Only the owner's FFA_RUN moves a yielded context, so the next message is that resume.
+        awaitMessage(regs, 0);
+        regs.success();
+    }
+
+    private void run(final RegisterFile regs, final long timeoutNs)
+    {
+        final int target = RegisterFile.senderOf(regs.w(1));
+        final int targetEc = RegisterFile.receiverOf(regs.w(1));
+        final int targetSlot = controlFile.slotOf(target);
+        if (targetSlot < 0 || target == partitionId || targetEc >= controlFile.executionContextCount(targetSlot))
+        {
+            regs.error(ErrorCode.INVALID_PARAMETERS);
+            return;
+        }
+        if (EndpointId.isSecure(partitionId) && !EndpointId.isSecure(target))
+        {
+            regs.error(ErrorCode.DENIED);
+            return;
+        }
+        final long ownWord = controlFile.ecState(stateOffset);
+        final int targetOffset = controlFile.ecStateOffset(targetSlot, targetEc);
+        final long word = controlFile.ecState(targetOffset);
+        final boolean owner = peerId(word) == partitionId && peerEc(word) == index;
+        if (state(word) == RUNNING && owner && outstandingTarget == target && outstandingTargetEc == targetEc)
+        {
+            // Our interrupted request is still being served: wait for its completion again.
+            outstandingTarget = -1;
+            controlFile.ecStateOrdered(stateOffset, pack(BLOCKED, model(ownWord), false, target, targetEc, ownWord));
+            awaitCompletion(regs, target, targetEc, ownWord, timeoutNs);
+            return;
+        }
+        final long update;
+        if (state(word) == BLOCKED && yielded(word) && owner)
+        {
+            update = pack(RUNNING, model(word), false, partitionId, index, word);
+        }
+        else if (state(word) == WAITING && !EndpointId.isSecure(partitionId))
+        {
+            update = pack(RUNNING, MODEL_RUN, false, partitionId, index, word);
+        }
+        else
+        {
+            regs.error(state(word) == ABORTED ? ErrorCode.ABORTED :
+                state(word) == WAITING ? ErrorCode.DENIED : ErrorCode.BUSY);
+            return;
+        }
+        if (!controlFile.ecStateCompareAndSet(targetOffset, word, update))
+        {
+            regs.error(ErrorCode.BUSY);
+            return;
+        }
+        if (outstandingTarget == target && outstandingTargetEc == targetEc)
+        {
+            outstandingTarget = -1;
+        }
+        controlFile.ecStateOrdered(stateOffset, pack(BLOCKED, model(ownWord), false, target, targetEc, ownWord));
+        regs.clear().w(0, TrapProtocol.FABRIC_RESUME).w(1, RegisterFile.packTargetInfo(target, targetEc));
+        send(peer(target, targetEc), regs);
+        awaitCompletion(regs, target, targetEc, ownWord, timeoutNs);
+    }
+
+    /**
+     * Waits, BLOCKED, for the context we gave our cycles to: its response or error ends the
+     * request; its FFA_YIELD, FFA_MSG_WAIT or our own timeout (FFA_INTERRUPT) gives the CPU back.
+     */
+    private void awaitCompletion(
+        final RegisterFile regs, final int target, final int targetEc, final long ownWord, final long timeoutNs)
+    {
+        final long deadline = timeoutNs > 0 ? System.nanoTime() + timeoutNs : Long.MAX_VALUE;
+        final int targetOffset = controlFile.ecStateOffset(controlFile.slotOf(target), targetEc);
+        int spins = 0;
+        while (true)
+        {
+            if (takeFrom(regs, target, targetEc))
+            {
+                break;
+            }
+            if ((++spins & LIVENESS_CHECK_MASK) == 0)
+            {
+                final int targetState = state(controlFile.ecState(targetOffset));
+                if (targetState == ABORTED || targetState == OFF || endpoint.isClosed())
+                {
+                    regs.error(ErrorCode.ABORTED);
+                    restoreRunning(ownWord);
+                    return;
+                }
+                if (System.nanoTime() >= deadline)
+                {
+                    outstandingTarget = target;
+                    outstandingTargetEc = targetEc;
+                    restoreRunning(ownWord);
+                    regs.clear().w(0, FunctionId.FFA_INTERRUPT).w(1, RegisterFile.packTargetInfo(target, targetEc));
+                    return;
+                }
+            }
+        }
+        final int returned = regs.functionId();
+        if (returned == FunctionId.FFA_YIELD)
+        {
+            outstandingTarget = target;
+            outstandingTargetEc = targetEc;
+        }
+        restoreRunning(ownWord);
+    }
+
+    /** Back to what this context was doing before it blocked (serving its own requester, say). */
+    private void restoreRunning(final long before)
+    {
+        final long current = controlFile.ecState(stateOffset);
+        controlFile.ecStateOrdered(stateOffset, (before & 0xFFFF_FFFFL) | ((current & ~0xFFFF_FFFFL) + (1L << 32)));
+    }
+
+    /** Waits, WAITING, for the next request or FFA_RUN; a timeout returns FFA_INTERRUPT. */
+    private void awaitMessage(final RegisterFile regs, final long timeoutNs)
+    {
+        final long deadline = timeoutNs > 0 ? System.nanoTime() + timeoutNs : Long.MAX_VALUE;
+        int spins = 0;
+        while (!takeAny(regs))
+        {
+            if ((++spins & LIVENESS_CHECK_MASK) == 0 && (System.nanoTime() >= deadline || endpoint.isClosed()))
+            {
+                final long word = controlFile.ecState(stateOffset);
+                final boolean closing = endpoint.isClosed();
+                if (state(word) == WAITING && controlFile.ecStateCompareAndSet(stateOffset, word,
+                    pack(RUNNING, closing ? MODEL_NONE : MODEL_INTERRUPT, false, 0, 0, word)))
+                {
+                    if (closing)
+                    {
+                        regs.error(ErrorCode.ABORTED);
+                    }
+                    else
+                    {
+                        regs.clear().w(0, FunctionId.FFA_INTERRUPT).w(1, RegisterFile.packTargetInfo(partitionId, index));
+                    }
+                    return;
+                }
+                // Someone won the compare-and-set: their message is on its way, so keep waiting for it.
+            }
+        }
+        if (regs.functionId() == TrapProtocol.FABRIC_RESUME)
+        {
+            regs.clear().w(0, FunctionId.FFA_RUN).w(1, RegisterFile.packTargetInfo(partitionId, index));
+        }
+    }
+
+    // Buffers.
+
+    /** FFA_RX_RELEASE: the consumer's release store, no trap. w1 [15:0] names a VM only for the hypervisor. */
+    private void rxRelease(final RegisterFile regs)
+    {
+        final int vmId = regs.w(1) & 0xFFFF;
+        if ((regs.w(1) & 0xFFFF_0000) != 0 || (vmId != 0 && partitionId != EndpointId.HYPERVISOR))
+        {
+            regs.error(ErrorCode.INVALID_PARAMETERS);
+            return;
+        }
+        final int rxSlot = vmId != 0 ? controlFile.slotOf(vmId) : slot;
+        if (rxSlot < 0)
+        {
+            regs.error(ErrorCode.INVALID_PARAMETERS);
+            return;
+        }
+        final int ownedBy = vmId != 0 ? BufferOwnership.HYPERVISOR : BufferOwnership.CONSUMER;
+        if (!controlFile.rxtxMapped(rxSlot) || controlFile.rxOwnership(rxSlot) != ownedBy)
+        {
+            regs.error(ErrorCode.DENIED);
+            return;
+        }
+        controlFile.rxOwnership(rxSlot, BufferOwnership.PRODUCER);
+        regs.success();
+    }
+
+    // Trap to the partition manager.
+
+    private void trap(final RegisterFile regs)
+    {
+        if (!send(toPartitionManager, regs))
+        {
+            regs.error(ErrorCode.ABORTED);
+            return;
+        }
+        final int pm = TrapProtocol.partitionIdOf(TrapProtocol.PM_SESSION_ID);
+        final int pmEc = TrapProtocol.ecOf(TrapProtocol.PM_SESSION_ID);
+        int spins = 0;
+        while (!takeFrom(regs, pm, pmEc))
+        {
+            if ((++spins & LIVENESS_CHECK_MASK) == 0 && (endpoint.isClosed() || !toPartitionManager.isConnected()))
+            {
+                regs.error(ErrorCode.ABORTED);
+                return;
+            }
+        }
+    }
+
+    /** Used by the endpoint while claiming: sends FABRIC_CLAIM and waits for the PM's answer. */
+    boolean bind(final RegisterFile regs, final long timeoutNs)
+    {
+        final long deadline = System.nanoTime() + timeoutNs;
+        if (!send(toPartitionManager, regs))
+        {
+            return false;
+        }
+        while (!takeFrom(regs, TrapProtocol.partitionIdOf(TrapProtocol.PM_SESSION_ID),
+            TrapProtocol.ecOf(TrapProtocol.PM_SESSION_ID)))
+        {
+            if (System.nanoTime() > deadline)
+            {
+                return false;
+            }
+        }
+        return regs.isSuccess();
+    }
+
+    void release()
+    {
+        final RegisterFile regs = new RegisterFile();
+        regs.w(0, TrapProtocol.FABRIC_RELEASE);
+        send(toPartitionManager, regs);
+    }
+
+    // Transport.
+
+    /** Waits for a message from one sender; anything else that arrives meanwhile is stashed. */
+    private boolean takeFrom(final RegisterFile regs, final int senderId, final int senderEc)
+    {
+        if (stashed && TrapProtocol.partitionIdOf(stashSessionId) == senderId &&
+            TrapProtocol.ecOf(stashSessionId) == senderEc)
+        {
+            regs.copyFrom(stash);
+            stashed = false;
+            return true;
+        }
+        if (!poll(regs))
+        {
+            return false;
+        }
+        if (TrapProtocol.partitionIdOf(receivedSessionId) == senderId && TrapProtocol.ecOf(receivedSessionId) == senderEc)
+        {
+            return true;
+        }
+        // The late completion of an interrupted request: keep it for the FFA_RUN that resumes it.
+        stash.copyFrom(regs);
+        stashSessionId = receivedSessionId;
+        stashed = true;
+        return false;
+    }
+
+    private boolean takeAny(final RegisterFile regs)
+    {
+        return poll(regs);
+    }
+
+    private boolean poll(final RegisterFile regs)
+    {
+        destination = regs;
+        received = false;
+        if (inbox.poll(onMessage, 1) > 0 && received)
+        {
+            idleStrategy.reset();
+            return true;
+        }
+        idleStrategy.idle(0);
+        return false;
+    }
+
+    private void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        final RegisterFile regs = destination;
+        final int copied = Math.min(length, RegisterFile.LENGTH);
+        regs.buffer().putBytes(regs.offset(), buffer, offset, copied);
+        if (copied < RegisterFile.LENGTH)
+        {
+            regs.clearFrom(copied >> 3);
+        }
+        receivedSessionId = header.sessionId();
+        received = true;
+    }
+
+    /** Writes the registers straight into the log: w0..w7 zero-extended for SMC32 IDs, x0..x17 otherwise. */
+    private boolean send(final ExclusivePublication publication, final RegisterFile regs)
+    {
+        final boolean smc64 = FunctionId.isSmc64(regs.functionId());
+        final int length = smc64 ? TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
+        long deadline = 0;
+        while (true)
+        {
+            final long result = publication.tryClaim(length, bufferClaim);
+            if (result > 0)
+            {
+                break;
+            }
+            if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
+            {
+                return false;
+            }
+            if (result == Publication.NOT_CONNECTED)
+            {
+                final long now = System.nanoTime();
+                if (deadline == 0)
+                {
+                    deadline = now + CONNECT_TIMEOUT_NS;
+                }
+                else if (now > deadline || endpoint.isClosed())
+                {
+                    return false;
+                }
+            }
+            Thread.onSpinWait();
+        }
+        final MutableDirectBuffer log = bufferClaim.buffer();
+        final int offset = bufferClaim.offset();
+        if (smc64)
+        {
+            log.putBytes(offset, regs.buffer(), regs.offset(), length);
+        }
+        else
+        {
+            for (int n = 0; n < RegisterFile.SMC32_REGISTER_COUNT; n++)
+            {
+                log.putLong(offset + (n << 3), regs.w(n) & 0xFFFF_FFFFL, ByteOrder.LITTLE_ENDIAN);
+            }
+        }
+        bufferClaim.commit();
+        return true;
+    }
+
+    private ExclusivePublication peer(final int partitionId, final int ec)
+    {
+        final int streamId = TrapProtocol.inboxStreamId(partitionId, ec);
+        ExclusivePublication publication = peers.get(streamId);
+        if (publication == null)
+        {
+            publication = endpoint.addPublication(sessionId, streamId);
+            peers.put(streamId, publication);
+        }
+        return publication;
+    }
+
+    /** Opens the publication to a peer context ahead of the first message. */
+    void connect(final int partitionId, final int ec)
+    {
+        peer(partitionId, ec);
+    }
+
+    // Rules.
+
+    private int checkProperties(final boolean req2, final int targetSlot, final RegisterFile regs)
+    {
+        if (req2)
+        {
+            if (controlFile.negotiatedVersion(targetSlot) < FfaVersion.V1_2)
+            {
+                return ErrorCode.DENIED;
+            }
+            final long lo = regs.x(2);
+            final long hi = regs.x(3);
+            if ((lo != 0 || hi != 0) && !controlFile.hasUuid(targetSlot, lo, hi))
+            {
+                return ErrorCode.INVALID_PARAMETERS;
+            }
+        }
+        final int send = req2 ? PartitionProperties.DIRECT_REQ2_SEND : PartitionProperties.DIRECT_REQ_SEND;
+        final int receive = req2 ? PartitionProperties.DIRECT_REQ2_RECV : PartitionProperties.DIRECT_REQ_RECV;
+        if ((controlFile.properties(slot) & send) == 0 || (controlFile.properties(targetSlot) & receive) == 0)
+        {
+            return ErrorCode.DENIED;
+        }
+        return 0;
+    }
+
+    /** Framework requests: VM created/destroyed, from the hypervisor, to partitions that subscribed. */
+    private int checkFrameworkRequest(final int flags, final int targetSlot)
+    {
+        final int type = RegisterFile.frameworkMessageType(flags);
+        if (partitionId != EndpointId.HYPERVISOR ||
+            (type != FrameworkMessage.VM_CREATED_REQ && type != FrameworkMessage.VM_DESTROYED_REQ))
+        {
+            return ErrorCode.INVALID_PARAMETERS;
+        }
+        final int subscription = type == FrameworkMessage.VM_CREATED_REQ ?
+            PartitionProperties.VM_CREATED_MSG : PartitionProperties.VM_DESTROYED_MSG;
+        return (controlFile.properties(targetSlot) & subscription) == 0 ? ErrorCode.DENIED : 0;
+    }
+
+    /** True when the target already waits, directly or down a chain, on this context: a cycle. */
+    private boolean isInCallChain(final int targetSlot, final int targetEc)
+    {
+        int s = targetSlot;
+        int ec = targetEc;
+        for (int hops = 0; hops < 16; hops++)
+        {
+            final long word = controlFile.ecState(controlFile.ecStateOffset(s, ec));
+            if (state(word) != BLOCKED || yielded(word))
+            {
+                return false;
+            }
+            if (peerId(word) == partitionId && peerEc(word) == index)
+            {
+                return true;
+            }
+            s = controlFile.slotOf(peerId(word));
+            ec = peerEc(word);
+            if (s < 0)
+            {
+                return false;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,195 @@
+package org.ffafabric.endpoint;
+
+import io.aeron.Aeron;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.FabricDirectory;
+import org.ffafabric.transport.AeronTuning;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * A partition process's connection to a running fabric: the mapped control file and one
+ * Aeron client shared by every endpoint the process claims.
+ */
+public final class FabricClient implements AutoCloseable
+{
+    private final Context ctx;
+    private final ControlFile controlFile;
+    private final Aeron aeron;
+    private final List<Endpoint> endpoints = new ArrayList<>();
+
+    private FabricClient(final Context ctx)
+    {
+        this.ctx = ctx;
+        final Path ctl = FabricDirectory.controlFile(ctx.directory());
+        final long deadline = System.nanoTime() + ctx.connectTimeoutNs();
+        while (!Files.exists(ctl))
+        {
+            if (System.nanoTime() > deadline)
+            {
+                throw new IllegalStateException("no fabric in " + ctx.directory());
+            }
+            Thread.yield();
+        }
+        controlFile = ControlFile.open(ctl);
+        try
+        {
+            aeron = Aeron.connect(AeronTuning.client(new Aeron.Context()
+                .aeronDirectoryName(FabricDirectory.aeronDirectory(ctx.directory()).toString())));
+        }
+        catch (final RuntimeException ex)
+        {
+            controlFile.close();
+            throw ex;
+        }
+    }
+
+    public static FabricClient connect(final Context ctx)
+    {
+        return new FabricClient(ctx.conclude());
+    }
+
+    /** Claims a partition by ID. */
+    public Endpoint claim(final int partitionId)
+    {
+        final int slot = controlFile.slotOf(partitionId);
+        if (slot < 0)
+        {
+            throw new IllegalArgumentException("the fabric has no partition " + String.format("0x%04X", partitionId));
+        }
+        final Endpoint endpoint = new Endpoint(this, partitionId, slot, ctx.idleStrategySupplier());
+        synchronized (endpoints)
+        {
+            endpoints.add(endpoint);
+        }
+        return endpoint;
+    }
+
+    /** Claims a partition by its manifest name. */
+    public Endpoint claim(final String name)
+    {
+        for (int slot = 0; slot < controlFile.partitionCount(); slot++)
+        {
+            if (controlFile.name(slot).equals(name))
+            {
+                return claim(controlFile.partitionId(slot));
+            }
+        }
+        throw new IllegalArgumentException("the fabric has no partition named '" + name + "'");
+    }
+
+    public ControlFile controlFile()
+    {
+        return controlFile;
+    }
+
+    Aeron aeron()
+    {
+        return aeron;
+    }
+
+    Path directory()
+    {
+        return ctx.directory();
+    }
+
+    long connectTimeoutNs()
+    {
+        return ctx.connectTimeoutNs();
+    }
+
+    void closed(final Endpoint endpoint)
+    {
+        synchronized (endpoints)
+        {
+            endpoints.remove(endpoint);
+        }
+    }
+
+    public void close()
+    {
+        final List<Endpoint> open;
+        synchronized (endpoints)
+        {
+            open = new ArrayList<>(endpoints);
+        }
+        CloseHelper.quietCloseAll(open);
+        CloseHelper.quietCloseAll(aeron, controlFile);
+    }
+
+    /** Configuration: which fabric, how execution contexts wait. */
+    public static final class Context
+    {
+        private String fabricName = System.getProperty("ffa.fabric.name", "default");
+        private Path directory = System.getProperty("ffa.fabric.dir") != null ?
+            Paths.get(System.getProperty("ffa.fabric.dir")) : null;
+        private Supplier<IdleStrategy> idleStrategySupplier;
+        private long connectTimeoutNs = TimeUnit.SECONDS.toNanos(10);
+
+        public Context fabricName(final String name)
+        {
+            this.fabricName = name;
+            return this;
+        }
+
+        public Context directory(final Path directory)
+        {
+            this.directory = directory;
+            return this;
+        }
+
+        public Path directory()
+        {
+            return directory;
+        }
+
+        /**
+         * How a waiting execution context idles: busy-spin for the lowest latency when it has a
+         * core of its own, back-off (the default) when cores are shared.
+         */
+        public Context idleStrategySupplier(final Supplier<IdleStrategy> supplier)
+        {
+            this.idleStrategySupplier = supplier;
+            return this;
+        }
+
+        public Supplier<IdleStrategy> idleStrategySupplier()
+        {
+            return idleStrategySupplier;
+        }
+
+        public Context connectTimeoutNs(final long timeoutNs)
+        {
+            this.connectTimeoutNs = timeoutNs;
+            return this;
+        }
+
+        public long connectTimeoutNs()
+        {
+            return connectTimeoutNs;
+        }
+
+        public Context conclude()
+        {
+            if (directory == null)
+            {
+                directory = FabricDirectory.defaultPath(fabricName);
+            }
+            if (idleStrategySupplier == null)
+            {
+                idleStrategySupplier = () -> new BackoffIdleStrategy(
+                    100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
+            }
+            return this;
+        }
+    }
+}

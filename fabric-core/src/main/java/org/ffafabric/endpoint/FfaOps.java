@@ -1,0 +1,234 @@
+package org.ffafabric.endpoint;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.ffafabric.FfaException;
+import org.ffafabric.abi.FfaUuid;
+import org.ffafabric.abi.FfaVersion;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.abi.descriptor.PartitionInfoDescriptor;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.memory.EndpointMemory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Typed FF-A calls shaped like Linux's {@code ffa_ops}: every method packs registers, calls
+ * {@link ExecutionContext#invoke}, and turns FFA_ERROR into {@link FfaException}. Nothing
+ * here bypasses the register path.
+ */
+public final class FfaOps
+{
+    private final ExecutionContext ec;
+    private final RegisterFile regs = new RegisterFile();
+    private final PartitionInfoDescriptor infoDescriptor = new PartitionInfoDescriptor();
+
+    FfaOps(final ExecutionContext ec)
+    {
+        this.ec = ec;
+    }
+
+    public ExecutionContext executionContext()
+    {
+        return ec;
+    }
+
+    /** FFA_VERSION: negotiates {@code requested}; returns the fabric's version. */
+    public int version(final int requested)
+    {
+        regs.clear().w(0, FunctionId.FFA_VERSION).w(1, requested);
+        ec.invoke(regs);
+        if (regs.w(0) == FfaVersion.NOT_SUPPORTED)
+        {
+            throw new FfaException(org.ffafabric.abi.ErrorCode.NOT_SUPPORTED, "FFA_VERSION");
+        }
+        return regs.w(0);
+    }
+
+    /** FFA_ID_GET. */
+    public int id()
+    {
+        call(FunctionId.FFA_ID_GET);
+        return regs.w(2) & 0xFFFF;
+    }
+
+    /** FFA_FEATURES: true when the function or feature is implemented for this caller. */
+    public boolean features(final int functionOrFeatureId)
+    {
+        regs.clear().w(0, FunctionId.FFA_FEATURES).w(1, functionOrFeatureId);
+        ec.invoke(regs);
+        return regs.isSuccess();
+    }
+
+    /** FFA_RXTX_MAP_64 with both buffers in this endpoint's memory. */
+    public void rxtxMap(final long txAddress, final long rxAddress, final int pageCount)
+    {
+        regs.clear().w(0, FunctionId.FFA_RXTX_MAP_64).x(1, txAddress).x(2, rxAddress).w(3, pageCount);
+        invokeChecked("FFA_RXTX_MAP_64");
+    }
+
+    /** FFA_RXTX_UNMAP of this endpoint's own buffers. */
+    public void rxtxUnmap()
+    {
+        call(FunctionId.FFA_RXTX_UNMAP);
+    }
+
+    /** FFA_RX_RELEASE. */
+    public void rxRelease()
+    {
+        call(FunctionId.FFA_RX_RELEASE);
+    }
+
+    /**
+     * FFA_PARTITION_INFO_GET, decoded from RX and released again (Linux's partition_info_get).
+     * A null or Nil UUID lists every partition this caller may see.
+     */
+    public List<PartitionInfo> partitionInfo(final UUID uuid)
+    {
+        regs.clear().w(0, FunctionId.FFA_PARTITION_INFO_GET);
+        if (uuid != null)
+        {
+            regs.uuidWords(1, uuid);
+        }
+        invokeChecked("FFA_PARTITION_INFO_GET");
+        final int count = regs.w(2);
+        final ControlFile controlFile = ec.endpoint().controlFile();
+        final int slot = ec.endpoint().slot();
+        final int version = controlFile.negotiatedVersion(slot);
+        final int size = regs.w(3) != 0 ? regs.w(3) : PartitionInfoDescriptor.length(version);
+        final EndpointMemory memory = ec.endpoint().memory();
+        final UnsafeBuffer buffer = memory.buffer();
+        int offset = memory.offsetOf(controlFile.rxAddress(slot));
+        final List<PartitionInfo> result = new ArrayList<>(count);
+        for (int i = 0; i < count; i++, offset += size)
+        {
+            infoDescriptor.wrap(buffer, offset, size, version);
+            final UUID id = PartitionInfoDescriptor.hasUuid(version) && (infoDescriptor.uuidLo() != 0 ||
+                infoDescriptor.uuidHi() != 0) ? FfaUuid.fromWords(infoDescriptor.uuidLo(), infoDescriptor.uuidHi()) : null;
+            result.add(new PartitionInfo(infoDescriptor.partitionId(), infoDescriptor.executionContextCount(),
+                infoDescriptor.properties(), id));
+        }
+        rxRelease();
+        return result;
+    }
+
+    /** FFA_PARTITION_INFO_GET with the count-only flag: touches no buffer. */
+    public int partitionCount(final UUID uuid)
+    {
+        regs.clear().w(0, FunctionId.FFA_PARTITION_INFO_GET).w(5, 1);
+        if (uuid != null)
+        {
+            regs.uuidWords(1, uuid);
+        }
+        invokeChecked("FFA_PARTITION_INFO_GET");
+        return regs.w(2);
+    }
+
+    /**
+     * FFA_MSG_SEND_DIRECT_REQ_64 to {@code target} with {@code message}'s payload; the
+     * response's registers replace the message's. Loops on FFA_YIELD/FFA_INTERRUPT with
+     * FFA_RUN like Linux's driver, unless {@code timeoutNs} (0 = none) runs out, which
+     * throws INTERRUPTED with the request still pending (resume with {@link #run}).
+     */
+    public DirectMessage sendDirect(final int target, final DirectMessage message, final long timeoutNs)
+    {
+        final RegisterFile r = message.registers();
+        r.w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).w(1, RegisterFile.packIds(ec.partitionId(), target)).x(2, 0);
+        return complete(message, timeoutNs, "FFA_MSG_SEND_DIRECT_REQ_64");
+    }
+
+    public DirectMessage sendDirect(final int target, final DirectMessage message)
+    {
+        return sendDirect(target, message, 0);
+    }
+
+    /** FFA_MSG_SEND_DIRECT_REQ2 to {@code target}'s service {@code uuid} (null: its default). */
+    public DirectMessage sendDirect2(final int target, final UUID uuid, final DirectMessage message, final long timeoutNs)
+    {
+        final RegisterFile r = message.registers();
+        r.w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ2).w(1, RegisterFile.packIds(ec.partitionId(), target));
+        if (uuid != null)
+        {
+            r.uuidPair(2, uuid);
+        }
+        else
+        {
+            r.x(2, 0).x(3, 0);
+        }
+        return complete(message, timeoutNs, "FFA_MSG_SEND_DIRECT_REQ2");
+    }
+
+    private DirectMessage complete(final DirectMessage message, final long timeoutNs, final String call)
+    {
+        final RegisterFile r = message.registers();
+        final long deadline = timeoutNs > 0 ? System.nanoTime() + timeoutNs : Long.MAX_VALUE;
+        ec.invoke(r, timeoutNs);
+        while (r.functionId() == FunctionId.FFA_YIELD || r.functionId() == FunctionId.FFA_INTERRUPT)
+        {
+            final long remaining = deadline - System.nanoTime();
+            if (timeoutNs > 0 && remaining <= 0)
+            {
+                throw new FfaException(org.ffafabric.abi.ErrorCode.INTERRUPTED, call);
+            }
+            final int targetInfo = r.w(1);
+            r.clear().w(0, FunctionId.FFA_RUN).w(1, targetInfo);
+            ec.invoke(r, timeoutNs > 0 ? remaining : 0);
+        }
+        if (r.isError())
+        {
+            throw new FfaException(r.errorCode(), call);
+        }
+        return message;
+    }
+
+    /** FFA_RUN of {@code target}'s context {@code vcpu}; returns how the target gave the CPU back. */
+    public int run(final int target, final int vcpu)
+    {
+        regs.clear().w(0, FunctionId.FFA_RUN).w(1, RegisterFile.packTargetInfo(target, vcpu));
+        ec.invoke(regs);
+        if (regs.isError())
+        {
+            throw new FfaException(regs.errorCode(), "FFA_RUN");
+        }
+        return regs.functionId();
+    }
+
+    /** FFA_YIELD: gives the cycles back to whoever lent them; returns when resumed with FFA_RUN. */
+    public void yieldCycles(final long timeoutHintNs)
+    {
+        regs.clear().w(0, FunctionId.FFA_YIELD).w(2, (int)timeoutHintNs).w(3, (int)(timeoutHintNs >>> 32));
+        invokeChecked("FFA_YIELD");
+    }
+
+    /**
+     * FFA_MSG_WAIT: waits for the next message; its registers land in {@code message}.
+     * With a timeout the wait can end in FFA_INTERRUPT instead.
+     */
+    public DirectMessage msgWait(final DirectMessage message, final long timeoutNs)
+    {
+        message.registers().clear().w(0, FunctionId.FFA_MSG_WAIT);
+        ec.invoke(message.registers(), timeoutNs);
+        if (message.registers().isError())
+        {
+            throw new FfaException(message.registers().errorCode(), "FFA_MSG_WAIT");
+        }
+        return message;
+    }
+
+    private void call(final int functionId)
+    {
+        regs.clear().w(0, functionId);
+        invokeChecked(FunctionId.describe(functionId));
+    }
+
+    private void invokeChecked(final String name)
+    {
+        ec.invoke(regs);
+        if (regs.isError())
+        {
+            throw new FfaException(regs.errorCode(), name);
+        }
+    }
+}

@@ -1,0 +1,526 @@
+package org.ffafabric.pm;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.Subscription;
+import io.aeron.driver.MediaDriver;
+import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.Header;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.ErrorHandler;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.ffafabric.abi.ErrorCode;
+import org.ffafabric.abi.FfaVersion;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.control.FabricDirectory;
+import org.ffafabric.manifest.Manifest;
+import org.ffafabric.manifest.ManifestParser;
+import org.ffafabric.manifest.PartitionManifest;
+import org.ffafabric.memory.EndpointMemory;
+import org.ffafabric.transport.AeronTuning;
+import org.ffafabric.transport.TrapProtocol;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The partition manager: owns the fabric directory, the control file and every endpoint's
+ * memory, runs the embedded media driver, and answers the control-plane traps. It is off
+ * the direct-message hot path and idles politely when there is nothing to do.
+ */
+public final class PartitionManager implements Agent, AutoCloseable
+{
+    private static final long LIVENESS_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    private final Context ctx;
+    private final ControlFile controlFile;
+    private final EndpointMemory[] memories;
+    private final MediaDriver driver;
+    private final Aeron aeron;
+    private final Subscription subscription;
+    private final SetupAndDiscovery setupAndDiscovery;
+    private final Int2ObjectHashMap<Caller> callers = new Int2ObjectHashMap<>();
+    private final RegisterFile regs = new RegisterFile();
+    private final UnsafeBuffer replyBuffer = new UnsafeBuffer(new byte[RegisterFile.LENGTH]);
+    private final FragmentHandler trapHandler = this::onTrap;
+    private final AgentRunner runner;
+    private long nextLivenessCheckNs;
+    private volatile boolean closed;
+
+    private PartitionManager(final Context ctx)
+    {
+        this.ctx = ctx;
+        final Path dir = ctx.directory();
+        prepareDirectory(dir);
+        FabricDirectory.createOwnerOnlyDirectory(dir);
+        final List<PartitionManifest> partitions = ctx.manifest().partitions();
+        memories = new EndpointMemory[partitions.size()];
+        MediaDriver startedDriver = null;
+        Aeron startedAeron = null;
+        ControlFile createdControlFile = null;
+        try
+        {
+            for (int slot = 0; slot < partitions.size(); slot++)
+            {
+                final PartitionManifest p = partitions.get(slot);
+                memories[slot] = EndpointMemory.create(
+                    FabricDirectory.memoryFile(dir, p.id()), p.memorySize(), ctx.memoryBase());
+            }
+            createdControlFile = ControlFile.create(
+                FabricDirectory.controlFile(dir), ctx.manifest(), FfaVersion.LATEST, ctx.memoryBase());
+            final String aeronDir = ctx.aeronDirectoryName() != null ?
+                ctx.aeronDirectoryName() : FabricDirectory.aeronDirectory(dir).toString();
+            if (ctx.embeddedDriver())
+            {
+                startedDriver = MediaDriver.launchEmbedded(
+                    AeronTuning.driver(new MediaDriver.Context().aeronDirectoryName(aeronDir)));
+            }
+            startedAeron = Aeron.connect(AeronTuning.client(new Aeron.Context().aeronDirectoryName(aeronDir)));
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietCloseAll(startedAeron, startedDriver, createdControlFile);
+            CloseHelper.quietCloseAll(memories);
+            FabricDirectory.delete(dir);
+            throw ex;
+        }
+        controlFile = createdControlFile;
+        driver = startedDriver;
+        aeron = startedAeron;
+        subscription = aeron.addSubscription(TrapProtocol.CHANNEL, TrapProtocol.PM_STREAM_ID);
+        setupAndDiscovery = new SetupAndDiscovery(controlFile, memories);
+        runner = new AgentRunner(ctx.idleStrategy(), ctx.errorHandler(), null, this);
+    }
+
+    /** Starts a partition manager on its own thread. */
+    public static PartitionManager launch(final Context ctx)
+    {
+        ctx.conclude();
+        final PartitionManager pm = new PartitionManager(ctx);
+        AgentRunner.startOnThread(pm.runner);
+        return pm;
+    }
+
+    /** A fabric directory left by a partition manager that died is removed; a live one is refused. */
+    private static void prepareDirectory(final Path dir)
+    {
+        if (!Files.exists(dir))
+        {
+            return;
+        }
+        final Path ctl = FabricDirectory.controlFile(dir);
+        if (Files.exists(ctl))
+        {
+            long pid = 0;
+            try (ControlFile existing = ControlFile.open(ctl))
+            {
+                pid = existing.pmPid();
+            }
+            catch (final RuntimeException ignore)
+            {
+                // Unreadable or half-written: treat as stale.
+            }
+            if (pid != 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+            {
+                throw new IllegalStateException("a partition manager (pid " + pid + ") already runs the fabric in " + dir);
+            }
+        }
+        FabricDirectory.delete(dir);
+    }
+
+    public String roleName()
+    {
+        return "ffa-partition-manager";
+    }
+
+    public Path directory()
+    {
+        return ctx.directory();
+    }
+
+    public ControlFile controlFile()
+    {
+        return controlFile;
+    }
+
+    public int doWork()
+    {
+        int work = subscription.poll(trapHandler, 16);
+        final long now = System.nanoTime();
+        if (now >= nextLivenessCheckNs)
+        {
+            nextLivenessCheckNs = now + LIVENESS_INTERVAL_NS;
+            controlFile.pmHeartbeat(System.currentTimeMillis());
+            work += reapDeadClaims();
+        }
+        return work;
+    }
+
+    private void onTrap(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        regs.clear();
+        regs.buffer().putBytes(0, buffer, offset, Math.min(length, RegisterFile.LENGTH));
+        final int sessionId = header.sessionId();
+        if (regs.functionId() == TrapProtocol.FABRIC_CLAIM)
+        {
+            bind(sessionId);
+            return;
+        }
+        final Caller caller = callers.get(sessionId);
+        if (caller == null)
+        {
+            // Not a claimed context: there is nobody to answer.
+            return;
+        }
+        if (regs.functionId() == TrapProtocol.FABRIC_RELEASE)
+        {
+            release(caller);
+            return;
+        }
+        dispatch(caller, regs);
+        reply(caller, regs);
+    }
+
+    /** One case per trapped ABI; the endpoint runtime answers direct messaging and RX_RELEASE itself. */
+    private void dispatch(final Caller caller, final RegisterFile regs)
+    {
+        final int functionId = regs.functionId();
+        if (functionId != FunctionId.FFA_VERSION)
+        {
+            final int version = controlFile.negotiatedVersion(caller.slot);
+            final int introduced = FunctionId.introducedIn(functionId);
+            if (introduced == 0 || introduced > version)
+            {
+                regs.error(ErrorCode.NOT_SUPPORTED);
+                return;
+            }
+        }
+        switch (functionId)
+        {
+            case FunctionId.FFA_VERSION: setupAndDiscovery.version(caller, regs); break;
+            case FunctionId.FFA_FEATURES: setupAndDiscovery.features(caller, regs); break;
+            case FunctionId.FFA_ID_GET: setupAndDiscovery.idGet(caller, regs); break;
+            case FunctionId.FFA_SPM_ID_GET: setupAndDiscovery.spmIdGet(regs); break;
+            case FunctionId.FFA_RXTX_MAP_32:
+            case FunctionId.FFA_RXTX_MAP_64: setupAndDiscovery.rxtxMap(caller, regs); break;
+            case FunctionId.FFA_RXTX_UNMAP: setupAndDiscovery.rxtxUnmap(caller, regs); break;
+            case FunctionId.FFA_RX_ACQUIRE: setupAndDiscovery.rxAcquire(caller, regs); break;
+            case FunctionId.FFA_PARTITION_INFO_GET: setupAndDiscovery.partitionInfoGet(caller, regs); break;
+            case FunctionId.FFA_PARTITION_INFO_GET_REGS: setupAndDiscovery.partitionInfoGetRegs(caller, regs); break;
+            default: regs.error(ErrorCode.NOT_SUPPORTED); break;
+        }
+    }
+
+    private void reply(final Caller caller, final RegisterFile regs)
+    {
+        final int length = FunctionId.isSmc64(regs.functionId()) ?
+            TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
+        regs.buffer().getBytes(0, replyBuffer, 0, RegisterFile.LENGTH);
+        final long deadline = System.nanoTime() + CONNECT_TIMEOUT_NS;
+        while (caller.reply.offer(replyBuffer, 0, length) < 0)
+        {
+            if (System.nanoTime() > deadline || caller.reply.isClosed())
+            {
+                ctx.errorHandler().onError(new IllegalStateException("reply to " + caller.partitionId + " not delivered"));
+                return;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Binds a session to the context whose claim it names, after checking the claim in the control file. */
+    private void bind(final int sessionId)
+    {
+        final int partitionId = TrapProtocol.partitionIdOf(sessionId);
+        final int ec = TrapProtocol.ecOf(sessionId);
+        final int slot = controlFile.slotOf(partitionId);
+        final long pid = (regs.w(1) & 0xFFFF_FFFFL) | ((long)regs.w(2) << 32);
+        if (slot < 0 || ec >= controlFile.executionContextCount(slot) || pid == 0 ||
+            controlFile.claimPid(slot) != pid ||
+            (controlFile.claimGeneration(slot) & 0xFF) != TrapProtocol.generationOf(sessionId))
+        {
+            ctx.errorHandler().onError(new IllegalStateException("refused claim from session " + sessionId));
+            return;
+        }
+        final Caller stale = callers.remove(sessionId);
+        if (stale != null)
+        {
+            stale.reply.close();
+        }
+        final ExclusivePublication reply = aeron.addExclusivePublication(
+            TrapProtocol.publicationChannel(TrapProtocol.PM_SESSION_ID), TrapProtocol.inboxStreamId(partitionId, ec));
+        final Caller caller = new Caller(sessionId, slot, partitionId, ec, reply);
+        callers.put(sessionId, caller);
+        final int stateOffset = controlFile.ecStateOffset(slot, ec);
+        controlFile.ecStateOrdered(stateOffset, ExecutionContextState.pack(
+            ExecutionContextState.RUNNING, ExecutionContextState.MODEL_NONE, false, 0, 0,
+            controlFile.ecState(stateOffset)));
+        regs.success();
+        reply(caller, regs);
+    }
+
+    private void release(final Caller caller)
+    {
+        callers.remove(caller.sessionId);
+        caller.reply.close();
+        final int stateOffset = controlFile.ecStateOffset(caller.slot, caller.ec);
+        controlFile.ecStateOrdered(stateOffset, ExecutionContextState.pack(
+            ExecutionContextState.OFF, 0, false, 0, 0, controlFile.ecState(stateOffset)));
+        if (!hasCallers(caller.slot))
+        {
+            resetSlot(caller.slot);
+            controlFile.unclaim(caller.slot, controlFile.claimPid(caller.slot));
+        }
+    }
+
+    private boolean hasCallers(final int slot)
+    {
+        for (final Caller c : callers.values())
+        {
+            if (c.slot == slot)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A claimed partition whose process died is aborted and its slot made claimable again. */
+    private int reapDeadClaims()
+    {
+        int reaped = 0;
+        for (int slot = 0; slot < controlFile.partitionCount(); slot++)
+        {
+            final long pid = controlFile.claimPid(slot);
+            if (pid != 0 && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+            {
+                final Int2ObjectHashMap<Caller>.ValueIterator it = callers.values().iterator();
+                while (it.hasNext())
+                {
+                    final Caller c = it.next();
+                    if (c.slot == slot)
+                    {
+                        c.reply.close();
+                        it.remove();
+                    }
+                }
+                for (int ec = 0; ec < controlFile.executionContextCount(slot); ec++)
+                {
+                    final int stateOffset = controlFile.ecStateOffset(slot, ec);
+                    controlFile.ecStateOrdered(stateOffset, ExecutionContextState.pack(
+                        ExecutionContextState.ABORTED, 0, false, 0, 0, controlFile.ecState(stateOffset)));
+                }
+                resetSlot(slot);
+                controlFile.unclaim(slot, pid);
+                reaped++;
+            }
+        }
+        return reaped;
+    }
+
+    private void resetSlot(final int slot)
+    {
+        if (controlFile.rxtxMapped(slot))
+        {
+            controlFile.rxtxUnmap(slot);
+        }
+        controlFile.versionLocked(slot, false);
+        controlFile.negotiatedVersion(slot, controlFile.manifestVersion(slot));
+    }
+
+    public void onClose()
+    {
+        for (final Caller c : callers.values())
+        {
+            c.reply.close();
+        }
+        callers.clear();
+    }
+
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        CloseHelper.quietClose(runner);
+        CloseHelper.quietCloseAll(subscription, aeron, driver);
+        CloseHelper.quietClose(controlFile);
+        CloseHelper.quietCloseAll(memories);
+        if (ctx.deleteDirectoryOnClose())
+        {
+            FabricDirectory.delete(ctx.directory());
+        }
+    }
+
+    /** Configuration, Aeron style: fluent setters, defaults from system properties, {@link #conclude()}. */
+    public static final class Context
+    {
+        public static final String FABRIC_NAME_PROP_NAME = "ffa.fabric.name";
+        public static final String FABRIC_NAME_DEFAULT = "default";
+        public static final String DIRECTORY_PROP_NAME = "ffa.fabric.dir";
+        public static final String MANIFEST_PROP_NAME = "ffa.manifest";
+        public static final String MEMORY_BASE_PROP_NAME = "ffa.memory.base";
+        public static final long MEMORY_BASE_DEFAULT = 0x4000_0000L;
+        public static final String EMBEDDED_DRIVER_PROP_NAME = "ffa.embedded.driver";
+
+        private String fabricName = System.getProperty(FABRIC_NAME_PROP_NAME, FABRIC_NAME_DEFAULT);
+        private Path directory = System.getProperty(DIRECTORY_PROP_NAME) != null ?
+            Paths.get(System.getProperty(DIRECTORY_PROP_NAME)) : null;
+        private Manifest manifest;
+        private long memoryBase = Long.decode(System.getProperty(MEMORY_BASE_PROP_NAME, "0x40000000"));
+        private boolean embeddedDriver = Boolean.parseBoolean(System.getProperty(EMBEDDED_DRIVER_PROP_NAME, "true"));
+        private String aeronDirectoryName;
+        private IdleStrategy idleStrategy;
+        private ErrorHandler errorHandler;
+        private boolean deleteDirectoryOnClose = true;
+
+        public Context fabricName(final String name)
+        {
+            this.fabricName = name;
+            return this;
+        }
+
+        public String fabricName()
+        {
+            return fabricName;
+        }
+
+        public Context directory(final Path directory)
+        {
+            this.directory = directory;
+            return this;
+        }
+
+        public Path directory()
+        {
+            return directory;
+        }
+
+        public Context manifest(final Manifest manifest)
+        {
+            this.manifest = manifest;
+            return this;
+        }
+
+        public Manifest manifest()
+        {
+            return manifest;
+        }
+
+        public Context memoryBase(final long base)
+        {
+            this.memoryBase = base;
+            return this;
+        }
+
+        public long memoryBase()
+        {
+            return memoryBase;
+        }
+
+        /** Runs Aeron's media driver inside the partition manager (the default). */
+        public Context embeddedDriver(final boolean embedded)
+        {
+            this.embeddedDriver = embedded;
+            return this;
+        }
+
+        public boolean embeddedDriver()
+        {
+            return embeddedDriver;
+        }
+
+        /** Aeron directory; defaults to {@code aeron/} inside the fabric directory. */
+        public Context aeronDirectoryName(final String name)
+        {
+            this.aeronDirectoryName = name;
+            return this;
+        }
+
+        public String aeronDirectoryName()
+        {
+            return aeronDirectoryName;
+        }
+
+        public Context idleStrategy(final IdleStrategy idleStrategy)
+        {
+            this.idleStrategy = idleStrategy;
+            return this;
+        }
+
+        public IdleStrategy idleStrategy()
+        {
+            return idleStrategy;
+        }
+
+        public Context errorHandler(final ErrorHandler errorHandler)
+        {
+            this.errorHandler = errorHandler;
+            return this;
+        }
+
+        public ErrorHandler errorHandler()
+        {
+            return errorHandler;
+        }
+
+        public Context deleteDirectoryOnClose(final boolean delete)
+        {
+            this.deleteDirectoryOnClose = delete;
+            return this;
+        }
+
+        public boolean deleteDirectoryOnClose()
+        {
+            return deleteDirectoryOnClose;
+        }
+
+        public Context conclude()
+        {
+            if (manifest == null)
+            {
+                final String file = System.getProperty(MANIFEST_PROP_NAME);
+                if (file == null)
+                {
+                    throw new IllegalStateException("no manifest: set one on the Context or -D" + MANIFEST_PROP_NAME);
+                }
+                manifest = ManifestParser.parse(Paths.get(file));
+            }
+            if (directory == null)
+            {
+                directory = FabricDirectory.defaultPath(fabricName);
+            }
+            if (!EndpointMemory.isPageAligned(memoryBase) || memoryBase == 0)
+            {
+                throw new IllegalStateException("memory base must be a non-zero multiple of 4 KiB: 0x" +
+                    Long.toHexString(memoryBase));
+            }
+            if (idleStrategy == null)
+            {
+                // Off the hot path: back off to 1 ms sleeps so the partitions own the cores.
+                idleStrategy = new BackoffIdleStrategy(10, 10, TimeUnit.MICROSECONDS.toNanos(10),
+                    TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            if (errorHandler == null)
+            {
+                errorHandler = Throwable::printStackTrace;
+            }
+            return this;
+        }
+    }
+}
