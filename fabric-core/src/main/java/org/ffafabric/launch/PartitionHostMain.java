@@ -1,0 +1,81 @@
+package org.ffafabric.launch;
+
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.NoOpIdleStrategy;
+import org.ffafabric.endpoint.DirectMessage;
+import org.ffafabric.endpoint.DirectRequestServer;
+import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.endpoint.FabricClient;
+
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A partition process hosting one or more endpoints that serve direct requests with an echo
+ * handler (each payload word + 1), one thread per execution context.
+ * <pre>
+ *   PartitionHostMain --dir /dev/shm/ffa-name --partition 0x8001 [--partition 0x8002] [--busy-spin]
+ * </pre>
+ * Prints {@code READY} once every endpoint is claimed and waiting; ends when stdin closes.
+ */
+public final class PartitionHostMain
+{
+    private PartitionHostMain()
+    {
+    }
+
+    public static void main(final String[] args)
+    {
+        System.setProperty("chronicle.analytics.disable", "true");
+        String dir = null;
+        boolean busySpin = false;
+        final List<Integer> partitions = new ArrayList<>();
+        for (int i = 0; i < args.length; i++)
+        {
+            switch (args[i])
+            {
+                case "--dir": dir = args[++i]; break;
+                case "--partition": partitions.add(Integer.decode(args[++i])); break;
+                case "--busy-spin": busySpin = true; break;
+                default: throw new IllegalArgumentException("unknown argument: " + args[i]);
+            }
+        }
+        final FabricClient.Context ctx = new FabricClient.Context().directory(Paths.get(dir));
+        if (busySpin)
+        {
+            ctx.idleStrategySupplier(BusySpinIdleStrategy::new);
+        }
+        final List<AutoCloseable> closeables = new ArrayList<>();
+        try (FabricClient client = FabricClient.connect(ctx))
+        {
+            for (final int id : partitions)
+            {
+                final Endpoint endpoint = client.claim(id);
+                for (int ec = 0; ec < endpoint.executionContextCount(); ec++)
+                {
+                    final AgentRunner runner = new AgentRunner(NoOpIdleStrategy.INSTANCE, Throwable::printStackTrace,
+                        null, new DirectRequestServer(endpoint.executionContext(ec), PartitionHostMain::echo));
+                    AgentRunner.startOnThread(runner);
+                    closeables.add(runner);
+                }
+                closeables.add(endpoint);
+            }
+            System.out.println("READY");
+            System.out.flush();
+            ProcessLinks.awaitStdinEof();
+            CloseHelper.quietCloseAll(closeables);
+        }
+    }
+
+    /** The echo service: every payload word plus one, so a test can tell a response from its request. */
+    static void echo(final DirectMessage request, final DirectMessage response)
+    {
+        for (int i = 0; i < request.payloadWords(); i++)
+        {
+            response.payload(i, request.payload(i) + 1);
+        }
+    }
+}

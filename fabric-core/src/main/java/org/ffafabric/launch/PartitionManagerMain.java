@@ -1,0 +1,63 @@
+package org.ffafabric.launch;
+
+import org.agrona.concurrent.ShutdownSignalBarrier;
+import org.ffafabric.manifest.ManifestParser;
+import org.ffafabric.pm.PartitionManager;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+/**
+ * Runs a partition manager as its own process until SIGINT/SIGTERM, or until its standard
+ * input closes when started with {@code --exit-on-stdin-eof} (so a parent's death ends it).
+ * <pre>
+ *   PartitionManagerMain --manifest partitions.yaml [--dir /dev/shm/ffa-name] [--exit-on-stdin-eof]
+ * </pre>
+ * Prints {@code READY <fabric dir>} once partitions can claim their entries.
+ */
+public final class PartitionManagerMain
+{
+    private PartitionManagerMain()
+    {
+    }
+
+    public static void main(final String[] args) throws Exception
+    {
+        System.setProperty("chronicle.analytics.disable", "true");
+        Path manifest = null;
+        Path dir = null;
+        boolean exitOnStdinEof = false;
+        for (int i = 0; i < args.length; i++)
+        {
+            switch (args[i])
+            {
+                case "--manifest": manifest = Paths.get(args[++i]); break;
+                case "--dir": dir = Paths.get(args[++i]); break;
+                case "--exit-on-stdin-eof": exitOnStdinEof = true; break;
+                default: throw new IllegalArgumentException("unknown argument: " + args[i]);
+            }
+        }
+        if (manifest == null)
+        {
+            throw new IllegalArgumentException("usage: PartitionManagerMain --manifest FILE [--dir DIR]");
+        }
+        final PartitionManager.Context ctx = new PartitionManager.Context().manifest(ManifestParser.parse(manifest));
+        if (dir != null)
+        {
+            ctx.directory(dir);
+        }
+        try (PartitionManager pm = PartitionManager.launch(ctx))
+        {
+            System.out.println("READY " + pm.directory());
+            System.out.flush();
+            if (exitOnStdinEof)
+            {
+                ProcessLinks.awaitStdinEof();
+            }
+            else
+            {
+                new ShutdownSignalBarrier().await();
+            }
+        }
+    }
+}
