@@ -78,6 +78,10 @@ public final class LatencyTool implements Callable<Integer>
         "(default busy).")
     IdleMode idleMode = IdleMode.BUSY;
 
+    @Option(names = "--sweep-stale", description = "Delete ffa-bench-<pid>-* entries in /dev/shm and the temp " +
+        "directory whose process no longer exists (left by a killed run); by default they are only listed.")
+    boolean sweepStale;
+
     @Option(names = "--results", paramLabel = "DIR", description = "Where to write .hgrm files and the chart " +
         "(default results/<timestamp>).")
     Path resultsDirectory;
@@ -150,6 +154,12 @@ public final class LatencyTool implements Callable<Integer>
         Files.createDirectories(results);
         err.println("latency-tool: " + names.size() + " scenario(s), warm-up " + warmupCount + ", samples " +
             sampleCount + ", idle " + idleMode.label() + ", results " + results.toAbsolutePath());
+
+        for (final Path stale : ScenarioContext.staleEntries(sweepStale))
+        {
+            err.println("latency-tool: " + (sweepStale ? "deleted " : "found (delete with --sweep-stale) ") +
+                stale + ", left by a process that no longer exists");
+        }
 
         final ScenarioContext ctx = new ScenarioContext(idleMode);
         final Map<String, Histogram> histograms = new LinkedHashMap<>();

@@ -57,6 +57,7 @@ public final class PercentilePlot
 
         chart.getStyler()
             .setYAxisLogarithmic(true)
+            .setYAxisDecimalPattern("#,##0.###")
             .setXAxisMin(0.0)
             .setLegendPosition(Styler.LegendPosition.InsideNW)
             .setMarkerSize(0);

@@ -88,6 +88,58 @@ public final class ScenarioContext
     }
 
     /**
+     * Finds, and optionally deletes, what killed runs left behind: entries in {@link #shmDirectory()}
+     * and the temp directory named with {@link #NAME_PREFIX} and the pid of a process that no
+     * longer exists (an Aeron directory survives a {@code kill -9} of the driver's process).
+     * Deleting is opt-in: a process in another pid namespace sharing /dev/shm looks dead from here.
+     *
+     * @param delete whether to delete them or only list them.
+     * @return the stale paths.
+     */
+    public static List<Path> staleEntries(final boolean delete) throws IOException
+    {
+        final List<Path> deleted = new java.util.ArrayList<>();
+        for (final Path directory : List.of(shmDirectory(), Path.of(System.getProperty("java.io.tmpdir"))))
+        {
+            try (java.util.stream.Stream<Path> entries = Files.list(directory))
+            {
+                for (final Path entry : (Iterable<Path>)entries::iterator)
+                {
+                    final long pid = ownerPid(entry.getFileName().toString());
+                    if (pid > 0 && ProcessHandle.of(pid).isEmpty())
+                    {
+                        if (delete)
+                        {
+                            deleteQuietly(entry);
+                        }
+                        deleted.add(entry);
+                    }
+                }
+            }
+        }
+        return deleted;
+    }
+
+    /** The pid in a name made by {@link #uniqueName(String)}, or -1. */
+    static long ownerPid(final String name)
+    {
+        if (!name.startsWith(NAME_PREFIX))
+        {
+            return -1;
+        }
+
+        final int end = name.indexOf('-', NAME_PREFIX.length());
+        try
+        {
+            return end < 0 ? -1 : Long.parseLong(name.substring(NAME_PREFIX.length(), end));
+        }
+        catch (final NumberFormatException ex)
+        {
+            return -1;
+        }
+    }
+
+    /**
      * Starts a child JVM running the echo side and returns when it is ready. The child gets
      * this JVM's java, class path and flags, and the tool's idle mode.
      *
