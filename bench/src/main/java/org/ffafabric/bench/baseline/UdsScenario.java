@@ -1,0 +1,65 @@
+package org.ffafabric.bench.baseline;
+
+import org.agrona.CloseHelper;
+import org.ffafabric.bench.latency.EchoProcess;
+import org.ffafabric.bench.latency.LatencyScenario;
+import org.ffafabric.bench.latency.ScenarioContext;
+
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+
+/**
+ * {@code uds-raw}: a blocking Unix-domain socket between two processes, what a conventional
+ * kernel-mediated IPC costs. The socket file lives in a fresh temp directory, removed as soon as
+ * the echo has connected.
+ */
+public final class UdsScenario implements LatencyScenario
+{
+    private Path directory;
+    private ServerSocketChannel server;
+    private SocketChannel channel;
+    private EchoProcess echo;
+    private UdsPing ping;
+
+    @Override
+    public void setUp(final ScenarioContext ctx) throws Exception
+    {
+        directory = ScenarioContext.newTempDirectory("uds");
+        final Path socket = directory.resolve("echo.sock");
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+
+        // The echo connects before it reports ready, so accept finds it in the backlog at once.
+        echo = ctx.launchEcho(UdsEcho.class, socket.toString());
+        channel = server.accept();
+
+        // Connected sockets outlive their file: remove it and the listener now.
+        server.close();
+        ScenarioContext.deleteQuietly(directory);
+
+        ping = new UdsPing(channel);
+    }
+
+    @Override
+    public long roundTrip()
+    {
+        return ping.roundTrip();
+    }
+
+    @Override
+    public void close()
+    {
+        try
+        {
+            // Our end first: the echo is blocked in a read and ends when it sees end of stream.
+            CloseHelper.closeAll(channel, echo, server);
+        }
+        finally
+        {
+            ScenarioContext.deleteQuietly(directory);
+        }
+    }
+}

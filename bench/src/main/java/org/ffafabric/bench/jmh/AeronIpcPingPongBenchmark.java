@@ -1,0 +1,106 @@
+package org.ffafabric.bench.jmh;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.Subscription;
+import io.aeron.driver.MediaDriver;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.ffafabric.bench.baseline.AeronIpcEcho;
+import org.ffafabric.bench.baseline.AeronIpcPing;
+import org.ffafabric.bench.baseline.AeronIpcStreams;
+import org.ffafabric.bench.latency.EchoContext;
+import org.ffafabric.bench.latency.EchoRunner;
+import org.ffafabric.bench.latency.IdleMode;
+import org.ffafabric.bench.latency.PeerWait;
+import org.ffafabric.bench.latency.ScenarioContext;
+import org.ffafabric.transport.AeronTuning;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Round trip of the 64-byte payload over two {@code aeron:ipc} streams with the fabric's
+ * {@link AeronTuning}, the echo polling on a second thread of the fork. The request is written
+ * in place ({@code tryClaim}) or copied ({@code offer}); the echo always answers with tryClaim.
+ */
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+@Threads(1)
+@State(Scope.Benchmark)
+public class AeronIpcPingPongBenchmark
+{
+    @Param({"tryClaim", "offer"})
+    public String send;
+
+    private Path aeronDirectory;
+    private MediaDriver driver;
+    private Aeron aeron;
+    private ExclusivePublication pingPublication;
+    private Subscription pongSubscription;
+    private EchoRunner echo;
+    private AeronIpcPing ping;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception
+    {
+        aeronDirectory = ScenarioContext.newShmPath("jmh-aeron");
+        driver = MediaDriver.launch(AeronTuning.driver(
+            new MediaDriver.Context().aeronDirectoryName(aeronDirectory.toString())));
+        aeron = AeronIpcStreams.connect(aeronDirectory.toString());
+        pingPublication = aeron.addExclusivePublication(AeronIpcStreams.CHANNEL, AeronIpcStreams.PING_STREAM_ID);
+        pongSubscription = aeron.addSubscription(AeronIpcStreams.CHANNEL, AeronIpcStreams.PONG_STREAM_ID);
+
+        echo = EchoRunner.start(
+            new AeronIpcEcho(), new EchoContext(List.of(aeronDirectory.toString()), IdleMode.BUSY), "aeron-ipc-echo");
+        AeronIpcStreams.await(pingPublication::isConnected, "ping publication");
+        AeronIpcStreams.await(pongSubscription::isConnected, "pong subscription");
+
+        ping = new AeronIpcPing(
+            pingPublication,
+            pongSubscription,
+            "offer".equals(send) ? AeronIpcPing.Send.OFFER : AeronIpcPing.Send.TRY_CLAIM,
+            new PeerWait(new BusySpinIdleStrategy(), echo::isAlive, "aeron-ipc-echo"));
+    }
+
+    @Benchmark
+    public long roundTrip()
+    {
+        return ping.roundTrip();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown()
+    {
+        try
+        {
+            CloseHelper.closeAll(echo, pingPublication, pongSubscription, aeron, driver);
+        }
+        finally
+        {
+            if (null != aeronDirectory && Files.exists(aeronDirectory))
+            {
+                ScenarioContext.deleteQuietly(aeronDirectory);
+            }
+        }
+    }
+}

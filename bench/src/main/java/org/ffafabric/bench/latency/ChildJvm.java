@@ -1,0 +1,79 @@
+package org.ffafabric.bench.latency;
+
+import org.ffafabric.bench.JvmFlags;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The command line of a child JVM that runs like this one: the same java binary, the same
+ * class path, this JVM's own arguments (heap, system properties such as Aeron's) and the
+ * {@link JvmFlags} when they are not there already.
+ */
+public final class ChildJvm
+{
+    private ChildJvm()
+    {
+    }
+
+    /** The java binary of this JVM. */
+    public static String javaBinary()
+    {
+        return ProcessHandle.current().info().command()
+            .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    /**
+     * This JVM's arguments less debugger and agent options (a second JVM can not take the same
+     * debug port), plus the {@link JvmFlags} it lacks.
+     */
+    public static List<String> jvmArguments()
+    {
+        final List<String> inherited = new ArrayList<>();
+        for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments())
+        {
+            if (!arg.startsWith("-agentlib:") && !arg.startsWith("-agentpath:") &&
+                !arg.startsWith("-javaagent:") && !arg.startsWith("-Xrunjdwp") && !arg.startsWith("-Xdebug"))
+            {
+                inherited.add(arg);
+            }
+        }
+
+        final List<String> args = new ArrayList<>(inherited);
+        final List<String> flags = JvmFlags.flags();
+        for (int i = 0; i < flags.size(); i++)
+        {
+            final String flag = flags.get(i);
+            // The JVM reports "--add-opens X" as "--add-opens=X", so compare in that form.
+            final boolean takesValue = flag.equals("--add-opens") || flag.equals("--add-exports");
+            final String joined = takesValue ? flag + "=" + flags.get(++i) : flag;
+            if (!inherited.contains(joined))
+            {
+                args.add(joined);
+            }
+        }
+
+        return args;
+    }
+
+    /**
+     * The full command that runs a main class in a new JVM like this one.
+     *
+     * @param mainClass the class whose main to run.
+     * @param mainArgs  its arguments.
+     * @return the command, ready for a {@link ProcessBuilder}.
+     */
+    public static List<String> command(final Class<?> mainClass, final List<String> mainArgs)
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(javaBinary());
+        command.addAll(jvmArguments());
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(mainClass.getName());
+        command.addAll(mainArgs);
+        return command;
+    }
+}

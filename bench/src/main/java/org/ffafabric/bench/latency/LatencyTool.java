@@ -1,0 +1,316 @@
+package org.ffafabric.bench.latency;
+
+import org.HdrHistogram.Histogram;
+import org.ffafabric.bench.JvmFlags;
+import org.ffafabric.transport.AeronTuning;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Measures round-trip latency of each scenario in turn and reports percentiles.
+ * <p>
+ * Stdout carries only the report: one {@code scenario=...} line per scenario that ran, then one
+ * {@code ratio ...} line per {@code ffa-*} scenario against {@value ScenarioRegistry#RATIO_BASELINE},
+ * then the {@code aeron-settings:} line. Progress and failures go to stderr. Each histogram is
+ * written as {@code <scenario>.hgrm} and all of them as one percentile chart in the results
+ * directory. Exit code 0 when every scenario ran, 1 when one failed, 2 on a bad command line.
+ */
+@Command(
+    name = "latency-tool",
+    mixinStandardHelpOptions = true,
+    description = "Round-trip latency of the fabric and its baselines, one scenario after another.")
+public final class LatencyTool implements Callable<Integer>
+{
+    /** Measured round trips by default. */
+    public static final int DEFAULT_SAMPLES = 1_000_000;
+
+    /** Discarded round trips by default, enough for C2 to compile the loops. */
+    public static final int DEFAULT_WARMUP = 200_000;
+
+    /** Measured round trips with {@code --quick}. */
+    public static final int QUICK_SAMPLES = 50_000;
+
+    /** Discarded round trips with {@code --quick}. */
+    public static final int QUICK_WARMUP = 20_000;
+
+    /** Longest round trip the histograms track; longer ones are recorded as this. */
+    public static final long HIGHEST_TRACKABLE_NS = TimeUnit.SECONDS.toNanos(10);
+
+    /** Significant digits of the histograms. */
+    public static final int SIGNIFICANT_DIGITS = 3;
+
+    private static final String RELAUNCHED_PROP_NAME = "ffa.bench.relaunched";
+
+    @Option(names = "--quick", description = "Short run: " + QUICK_WARMUP + " warm-up and " + QUICK_SAMPLES +
+        " measured round trips per scenario, unless --warmup or --samples say otherwise.")
+    boolean quick;
+
+    @Option(names = "--samples", paramLabel = "N", description = "Measured round trips per scenario " +
+        "(default " + DEFAULT_SAMPLES + ").")
+    Integer samples;
+
+    @Option(names = "--warmup", paramLabel = "N", description = "Discarded round trips per scenario " +
+        "(default " + DEFAULT_WARMUP + ").")
+    Integer warmup;
+
+    @Option(names = "--scenario", paramLabel = "NAME", description = "Scenario to run, repeatable " +
+        "(default: all registered, in order). Known: ${COMPLETION-CANDIDATES}", completionCandidates = KnownScenarios.class)
+    List<String> scenarios = new ArrayList<>();
+
+    @Option(names = "--idle", paramLabel = "busy|backoff", description = "Idle strategy of the spinning sides " +
+        "(default busy).")
+    IdleMode idleMode = IdleMode.BUSY;
+
+    @Option(names = "--sweep-stale", description = "Delete ffa-bench-<pid>-* entries in /dev/shm and the temp " +
+        "directory whose process no longer exists (left by a killed run); by default they are only listed.")
+    boolean sweepStale;
+
+    @Option(names = "--results", paramLabel = "DIR", description = "Where to write .hgrm files and the chart " +
+        "(default results/<timestamp>).")
+    Path resultsDirectory;
+
+    private final ScenarioRegistry registry;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    /** The tool over the standard scenarios, reporting on System.out and System.err. */
+    public LatencyTool()
+    {
+        this(ScenarioRegistry.standard(), System.out, System.err);
+    }
+
+    public LatencyTool(final ScenarioRegistry registry, final PrintStream out, final PrintStream err)
+    {
+        this.registry = registry;
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(final String[] args) throws Exception
+    {
+        if (!JvmFlags.inForce() && !Boolean.getBoolean(RELAUNCHED_PROP_NAME))
+        {
+            System.exit(relaunchWithFlags(args));
+        }
+
+        System.exit(run(ScenarioRegistry.standard(), args, System.out, System.err));
+    }
+
+    /**
+     * Runs the tool as from the command line, without exiting: for tests and embedding.
+     *
+     * @return the exit code.
+     */
+    public static int run(
+        final ScenarioRegistry registry, final String[] args, final PrintStream out, final PrintStream err)
+    {
+        final CommandLine commandLine = new CommandLine(new LatencyTool(registry, out, err))
+            .setCaseInsensitiveEnumValuesAllowed(true)
+            .setOut(new PrintWriter(out, true, StandardCharsets.UTF_8))
+            .setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        return commandLine.execute(args);
+    }
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final int sampleCount = null != samples ? samples : quick ? QUICK_SAMPLES : DEFAULT_SAMPLES;
+        final int warmupCount = null != warmup ? warmup : quick ? QUICK_WARMUP : DEFAULT_WARMUP;
+        if (sampleCount < 1 || warmupCount < 0)
+        {
+            err.println("--samples must be at least 1 and --warmup at least 0");
+            return CommandLine.ExitCode.USAGE;
+        }
+
+        final List<String> names = scenarios.isEmpty() ? registry.names() : scenarios;
+        for (final String name : names)
+        {
+            if (!registry.contains(name))
+            {
+                err.println("unknown scenario " + name + ", known: " + registry.names());
+                return CommandLine.ExitCode.USAGE;
+            }
+        }
+
+        final Path results = null != resultsDirectory ? resultsDirectory : Path.of("results",
+            LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
+        Files.createDirectories(results);
+        err.println("latency-tool: " + names.size() + " scenario(s), warm-up " + warmupCount + ", samples " +
+            sampleCount + ", idle " + idleMode.label() + ", results " + results.toAbsolutePath());
+
+        for (final Path stale : ScenarioContext.staleEntries(sweepStale))
+        {
+            err.println("latency-tool: " + (sweepStale ? "deleted " : "found (delete with --sweep-stale) ") +
+                stale + ", left by a process that no longer exists");
+        }
+
+        final ScenarioContext ctx = new ScenarioContext(idleMode);
+        final Map<String, Histogram> histograms = new LinkedHashMap<>();
+        final List<String> failed = new ArrayList<>();
+        for (final String name : names)
+        {
+            final Histogram histogram = new Histogram(HIGHEST_TRACKABLE_NS, SIGNIFICANT_DIGITS);
+            try
+            {
+                measure(registry.newScenario(name), ctx, warmupCount, sampleCount, histogram);
+            }
+            catch (final Throwable ex)
+            {
+                failed.add(name);
+                err.println("scenario " + name + " FAILED: " + ex);
+                ex.printStackTrace(err);
+                continue;
+            }
+
+            histograms.put(name, histogram);
+            out.println(summaryLine(name, histogram));
+            out.flush();
+            writeHgrm(results.resolve(name + ".hgrm"), name, histogram);
+        }
+
+        printRatios(histograms);
+        out.println("aeron-settings: " + AeronTuning.describe());
+        out.flush();
+
+        if (!histograms.isEmpty())
+        {
+            PercentilePlot.write(results.resolve(PercentilePlot.FILE_NAME), histograms);
+        }
+
+        if (!failed.isEmpty())
+        {
+            err.println("latency-tool: failed scenarios: " + failed);
+            return 1;
+        }
+
+        return CommandLine.ExitCode.OK;
+    }
+
+    /**
+     * Sets a new scenario up, runs the warm-up, records every measured round trip, and closes it.
+     * The measured loop reads the clock twice and records into a pre-sized histogram: nothing
+     * allocates.
+     */
+    public static void measure(
+        final LatencyScenario newScenario,
+        final ScenarioContext ctx,
+        final int warmupCount,
+        final int sampleCount,
+        final Histogram histogram) throws Exception
+    {
+        long sink = 0;
+        try (LatencyScenario scenario = newScenario)
+        {
+            scenario.setUp(ctx);
+
+            for (int i = 0; i < warmupCount; i++)
+            {
+                sink += scenario.roundTrip();
+            }
+
+            for (int i = 0; i < sampleCount; i++)
+            {
+                final long startNs = System.nanoTime();
+                sink += scenario.roundTrip();
+                final long durationNs = System.nanoTime() - startNs;
+                histogram.recordValue(Math.min(durationNs, HIGHEST_TRACKABLE_NS));
+            }
+        }
+
+        if (sink == 42)
+        {
+            // Never true in practice: makes the answers observable so no round trip is elided.
+            histogram.reset();
+        }
+    }
+
+    /** {@code scenario=<name> p50_ns=... p90_ns=... p99_ns=... p999_ns=... max_ns=... samples=...} */
+    public static String summaryLine(final String name, final Histogram histogram)
+    {
+        return "scenario=" + name +
+            " p50_ns=" + histogram.getValueAtPercentile(50.0) +
+            " p90_ns=" + histogram.getValueAtPercentile(90.0) +
+            " p99_ns=" + histogram.getValueAtPercentile(99.0) +
+            " p999_ns=" + histogram.getValueAtPercentile(99.9) +
+            " max_ns=" + histogram.getMaxValue() +
+            " samples=" + histogram.getTotalCount();
+    }
+
+    private void printRatios(final Map<String, Histogram> histograms)
+    {
+        final Histogram baseline = histograms.get(ScenarioRegistry.RATIO_BASELINE);
+        for (final Map.Entry<String, Histogram> entry : histograms.entrySet())
+        {
+            final String name = entry.getKey();
+            if (!name.startsWith(ScenarioRegistry.FABRIC_PREFIX))
+            {
+                continue;
+            }
+
+            if (null == baseline)
+            {
+                err.println("no ratio for " + name + ": " + ScenarioRegistry.RATIO_BASELINE + " did not run");
+                continue;
+            }
+
+            final Histogram fabric = entry.getValue();
+            out.println(String.format(Locale.ROOT, "ratio %s/%s p50=%.2f p99=%.2f",
+                name, ScenarioRegistry.RATIO_BASELINE,
+                ratio(fabric.getValueAtPercentile(50.0), baseline.getValueAtPercentile(50.0)),
+                ratio(fabric.getValueAtPercentile(99.0), baseline.getValueAtPercentile(99.0))));
+        }
+    }
+
+    private static double ratio(final long value, final long baseline)
+    {
+        return (double)value / Math.max(baseline, 1);
+    }
+
+    private static void writeHgrm(final Path file, final String name, final Histogram histogram) throws IOException
+    {
+        try (PrintStream hgrm = new PrintStream(Files.newOutputStream(file), false, StandardCharsets.UTF_8))
+        {
+            // HdrHistogram's own format, values scaled from ns to µs.
+            histogram.outputPercentileDistribution(hgrm, 1000.0);
+            hgrm.println("#[Scenario = " + name + ", round-trip latency, Value in microseconds (recorded ns / 1000)]");
+        }
+    }
+
+    private static int relaunchWithFlags(final String[] args) throws IOException, InterruptedException
+    {
+        // Agrona needs jdk.internal.misc opened; rather than fail, run again with the flags.
+        final List<String> mainArgs = new ArrayList<>(List.of(args));
+        final List<String> command = new ArrayList<>(ChildJvm.command(LatencyTool.class, mainArgs));
+        command.add(1, "-D" + RELAUNCHED_PROP_NAME + "=true");
+        System.err.println("latency-tool: JVM flags missing, running again with: " + JvmFlags.commandLine());
+        return new ProcessBuilder(command).inheritIO().start().waitFor();
+    }
+
+    /** Names for the --scenario help. */
+    static final class KnownScenarios extends ArrayList<String>
+    {
+        private static final long serialVersionUID = 1L;
+
+        KnownScenarios()
+        {
+            super(ScenarioRegistry.standard().names());
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package org.ffafabric.bench.latency;
+
+import org.ffafabric.bench.baseline.AeronIpcScenario;
+import org.ffafabric.bench.baseline.ShmSpinScenario;
+import org.ffafabric.bench.baseline.UdsScenario;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The scenarios the latency tool knows, by name, in the order they run by default.
+ * {@link #standard()} is the one place where scenarios are registered.
+ */
+public final class ScenarioRegistry
+{
+    /** The baseline every {@code ffa-*} scenario is compared against. */
+    public static final String RATIO_BASELINE = "aeron-ipc-raw";
+
+    /** Scenarios whose name starts with this get a ratio line against {@link #RATIO_BASELINE}. */
+    public static final String FABRIC_PREFIX = "ffa-";
+
+    private final Map<String, Supplier<? extends LatencyScenario>> factories = new LinkedHashMap<>();
+
+    /**
+     * The registered scenarios. Add a scenario here with one {@code register} line.
+     */
+    public static ScenarioRegistry standard()
+    {
+        return new ScenarioRegistry()
+            .register("shm-spin-raw", ShmSpinScenario::new)
+            .register(RATIO_BASELINE, AeronIpcScenario::tryClaim)
+            .register("uds-raw", UdsScenario::new);
+            // The fabric's scenarios go here, e.g.:
+            // .register("ffa-direct-inproc", FfaDirectInProcScenario::new)
+            // .register("ffa-direct-xproc", FfaDirectCrossProcessScenario::new)
+            // .register("ffa-direct2-xproc", FfaDirect2CrossProcessScenario::new);
+    }
+
+    /**
+     * Adds a scenario.
+     *
+     * @param name    unique name, printed as {@code scenario=<name>}; {@code ffa-*} for the fabric's.
+     * @param factory makes a new, not yet set up, scenario for each run.
+     * @return this for a fluent API.
+     */
+    public ScenarioRegistry register(final String name, final Supplier<? extends LatencyScenario> factory)
+    {
+        if (null != factories.putIfAbsent(name, factory))
+        {
+            throw new IllegalArgumentException("scenario already registered: " + name);
+        }
+
+        return this;
+    }
+
+    /** Names in registration order. */
+    public List<String> names()
+    {
+        return Collections.unmodifiableList(new ArrayList<>(factories.keySet()));
+    }
+
+    public boolean contains(final String name)
+    {
+        return factories.containsKey(name);
+    }
+
+    /** A new instance of the named scenario. */
+    public LatencyScenario newScenario(final String name)
+    {
+        final Supplier<? extends LatencyScenario> factory = factories.get(name);
+        if (null == factory)
+        {
+            throw new IllegalArgumentException("unknown scenario " + name + ", known: " + names());
+        }
+
+        return factory.get();
+    }
+}
