@@ -1,5 +1,6 @@
 package org.ffafabric.bench;
 
+import org.ffafabric.launch.JvmFlags;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.CommandLineOptionException;

@@ -1,5 +1,6 @@
 package org.ffafabric.bench.latency;
 
+import org.ffafabric.launch.ChildJvm;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,7 +1,8 @@
 package org.ffafabric.bench.latency;
 
+import org.ffafabric.launch.ChildJvm;
 import org.HdrHistogram.Histogram;
-import org.ffafabric.bench.JvmFlags;
+import org.ffafabric.launch.JvmFlags;
 import org.ffafabric.transport.AeronTuning;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,4 +1,4 @@
-package org.ffafabric.bench;
+package org.ffafabric.launch;
 
 import java.util.ArrayList;
 import java.util.Collections;

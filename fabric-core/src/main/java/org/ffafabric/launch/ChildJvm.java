@@ -1,6 +1,6 @@
-package org.ffafabric.bench.latency;
+package org.ffafabric.launch;
 
-import org.ffafabric.bench.JvmFlags;
+
 
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;

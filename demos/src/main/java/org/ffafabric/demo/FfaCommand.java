@@ -1,0 +1,115 @@
+package org.ffafabric.demo;
+
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.control.FabricDirectory;
+import org.ffafabric.launch.PartitionHostMain;
+import org.ffafabric.launch.PartitionManagerMain;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.concurrent.Callable;
+
+/** The {@code ffa} tool: the product's one entry point. */
+@Command(name = "ffa", mixinStandardHelpOptions = true, version = "ffa-fabric 0.1.0",
+    description = "FF-A Fabric: Arm FF-A partitions between processes, over shared memory and Aeron IPC.",
+    subcommands = {
+        FfaCommand.DemoCommand.class,
+        FfaCommand.PmCommand.class,
+        FfaCommand.HostCommand.class,
+        FfaCommand.PartitionsCommand.class,
+    })
+public final class FfaCommand implements Callable<Integer>
+{
+    public Integer call()
+    {
+        CommandLine.usage(this, System.out);
+        return 0;
+    }
+
+    public static void main(final String[] args)
+    {
+        System.setProperty("chronicle.analytics.disable", "true");
+        System.exit(new CommandLine(new FfaCommand()).execute(args));
+    }
+
+    @Command(name = "demo", description = "Start a partition manager and two partition processes; time direct requests.")
+    static final class DemoCommand implements Callable<Integer>
+    {
+        @Option(names = "--rounds", description = "Measured round trips per message kind (default ${DEFAULT-VALUE}).")
+        int rounds = 100_000;
+
+        public Integer call() throws Exception
+        {
+            return Demo.run(rounds);
+        }
+    }
+
+    @Command(name = "pm", description = "Run a partition manager for a manifest until interrupted.")
+    static final class PmCommand implements Callable<Integer>
+    {
+        @Option(names = "--manifest", required = true, description = "The manifest (YAML).")
+        String manifest;
+
+        @Option(names = "--dir", description = "Fabric directory (default /dev/shm/ffa-default).")
+        String dir;
+
+        public Integer call() throws Exception
+        {
+            PartitionManagerMain.main(dir == null ?
+                new String[]{"--manifest", manifest} : new String[]{"--manifest", manifest, "--dir", dir});
+            return 0;
+        }
+    }
+
+    @Command(name = "host", description = "Host partitions serving direct requests with an echo handler.")
+    static final class HostCommand implements Callable<Integer>
+    {
+        @Option(names = "--dir", required = true, description = "Fabric directory.")
+        String dir;
+
+        @Parameters(description = "Partition IDs, e.g. 0x8001.")
+        String[] partitions;
+
+        public Integer call()
+        {
+            final java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--dir", dir));
+            for (final String p : partitions)
+            {
+                args.add("--partition");
+                args.add(p);
+            }
+            PartitionHostMain.main(args.toArray(new String[0]));
+            return 0;
+        }
+    }
+
+    @Command(name = "partitions", description = "List a running fabric's partitions and execution-context states.")
+    static final class PartitionsCommand implements Callable<Integer>
+    {
+        @Option(names = "--dir", description = "Fabric directory (default /dev/shm/ffa-default).")
+        String dir;
+
+        public Integer call()
+        {
+            final Path path = dir != null ? Paths.get(dir) : FabricDirectory.defaultPath("default");
+            try (ControlFile controlFile = ControlFile.open(FabricDirectory.controlFile(path)))
+            {
+                for (int slot = 0; slot < controlFile.partitionCount(); slot++)
+                {
+                    System.out.println(controlFile.describePartitions().get(slot));
+                    for (int ec = 0; ec < controlFile.executionContextCount(slot); ec++)
+                    {
+                        System.out.println("  ec" + ec + ": " +
+                            ExecutionContextState.describe(controlFile.ecState(controlFile.ecStateOffset(slot, ec))));
+                    }
+                }
+            }
+            return 0;
+        }
+    }
+}
