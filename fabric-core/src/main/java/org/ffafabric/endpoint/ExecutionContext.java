@@ -64,6 +64,14 @@ public final class ExecutionContext
     private int outstandingTarget = -1;
     private int outstandingTargetEc;
     private boolean versionLocked;
+    // This context's state word as it must be in the table. Only this thread and a peer's
+    // compare-and-set from WAITING (or BLOCKED-yielded) change it, and the message that follows
+    // such a CAS says exactly what was written, so the word is never read back on the hot path.
+    private long word;
+    // The word last swapped into the previous request's target: its WAITING successor is the
+    // expected value of the next compare-and-set, so the steady state needs no read first.
+    private int lastTargetOffset = -1;
+    private long lastTargetWord;
 
     ExecutionContext(
         final Endpoint endpoint, final int index, final int sessionId, final Subscription inbox,
@@ -210,42 +218,84 @@ public final class ExecutionContext
             regs.error(ErrorCode.INVALID_PARAMETERS);
             return;
         }
-        if (isInCallChain(targetSlot, targetEc))
-        {
-            regs.error(ErrorCode.DENIED);
-            return;
-        }
         final int targetOffset = controlFile.ecStateOffset(targetSlot, targetEc);
-        final long targetWord = controlFile.ecState(targetOffset);
-        if (state(targetWord) != WAITING)
-        {
-            regs.error(state(targetWord) == ABORTED ? ErrorCode.ABORTED : ErrorCode.BUSY);
-            return;
-        }
         final int model = req2 ? MODEL_DIRECT_REQ2 : framework ? MODEL_FRAMEWORK : MODEL_DIRECT_REQ;
-        if (!controlFile.ecStateCompareAndSet(targetOffset, targetWord,
-            pack(RUNNING, model, false, partitionId, index, targetWord)))
+        long targetWord = targetOffset == lastTargetOffset ? waitingAfter(lastTargetWord) : 0;
+        long update = pack(RUNNING, model, false, partitionId, index, targetWord);
+        if (targetWord == 0 || !controlFile.ecStateCompareAndSet(targetOffset, targetWord, update))
         {
-            regs.error(ErrorCode.BUSY);
-            return;
+            // Not the peer we just talked to, or someone else got there: read, check, then CAS.
+            if (isInCallChain(targetSlot, targetEc))
+            {
+                regs.error(ErrorCode.DENIED);
+                return;
+            }
+            targetWord = awaitGivenBack(targetOffset);
+            if (state(targetWord) != WAITING)
+            {
+                regs.error(state(targetWord) == ABORTED ? ErrorCode.ABORTED : ErrorCode.BUSY);
+                return;
+            }
+            update = pack(RUNNING, model, false, partitionId, index, targetWord);
+            if (!controlFile.ecStateCompareAndSet(targetOffset, targetWord, update))
+            {
+                regs.error(ErrorCode.BUSY);
+                return;
+            }
         }
-        final long ownWord = controlFile.ecState(stateOffset);
-        controlFile.ecStateOrdered(stateOffset, pack(BLOCKED, model(ownWord), false, receiver, targetEc, ownWord));
+        lastTargetOffset = targetOffset;
+        lastTargetWord = update;
+        final long before = word;
+        transition(pack(BLOCKED, model(before), false, receiver, targetEc, before));
         if (!send(peer(receiver, targetEc), regs))
         {
             // The receiver never connected: give it back its WAITING state, report it gone.
-            controlFile.ecStateCompareAndSet(targetOffset, controlFile.ecState(targetOffset),
-                pack(WAITING, MODEL_NONE, false, 0, 0, controlFile.ecState(targetOffset)));
-            restoreRunning(ownWord);
+            controlFile.ecStateCompareAndSet(targetOffset, update, waitingAfter(update));
+            lastTargetOffset = -1;
+            restoreRunning(before);
             regs.error(ErrorCode.ABORTED);
             return;
         }
-        awaitCompletion(regs, receiver, targetEc, ownWord, timeoutNs);
+        awaitCompletion(regs, receiver, targetEc, before, timeoutNs);
+    }
+
+    /**
+     * Reads a target's state word; if it still holds exactly what our last completed exchange
+     * put there, the target has answered us and its WAITING store is in flight: wait for it.
+     */
+    private long awaitGivenBack(final int targetOffset)
+    {
+        long targetWord = controlFile.ecState(targetOffset);
+        if (targetOffset == lastTargetOffset && targetWord == lastTargetWord && outstandingTarget < 0)
+        {
+            int spins = 0;
+            while ((targetWord = controlFile.ecState(targetOffset)) == lastTargetWord)
+            {
+                Thread.onSpinWait();
+                if ((++spins & LIVENESS_CHECK_MASK) == 0 && endpoint.isClosed())
+                {
+                    break;
+                }
+            }
+        }
+        return targetWord;
+    }
+
+    /** The word a context stores when it gives its cycles back after holding {@code running}. */
+    private static long waitingAfter(final long running)
+    {
+        return pack(WAITING, MODEL_NONE, false, 0, 0, running);
+    }
+
+    private void transition(final long update)
+    {
+        word = update;
+        controlFile.ecStateOrdered(stateOffset, update);
     }
 
     private void directResponse(final RegisterFile regs, final long timeoutNs)
     {
-        final long ownWord = controlFile.ecState(stateOffset);
+        final long ownWord = word;
         if (!isServing(ownWord))
         {
             regs.error(ErrorCode.DENIED);
@@ -278,7 +328,7 @@ public final class ExecutionContext
     /** FFA_ERROR while serving a request cancels it: the requester gets the error. */
     private void errorResponse(final RegisterFile regs, final long timeoutNs)
     {
-        final long ownWord = controlFile.ecState(stateOffset);
+        final long ownWord = word;
         if (!isServing(ownWord))
         {
             regs.error(ErrorCode.DENIED);
@@ -290,20 +340,22 @@ public final class ExecutionContext
         awaitMessage(regs, timeoutNs);
     }
 
-    /** Becomes WAITING first, then tells the owner of its cycles, so the owner can never find it busy. */
+    /**
+     * Tells the owner of its cycles, then becomes WAITING. In that order the response is not held
+     * back behind the state word's cache-line transfer; an owner that sees the response before
+     * the WAITING store waits that short moment for it rather than answering itself BUSY.
+     */
     private void giveBack(final RegisterFile regs, final long ownWord)
     {
-        final int peer = peerId(ownWord);
-        final int peerEc = peerEc(ownWord);
-        controlFile.ecStateOrdered(stateOffset, pack(WAITING, MODEL_NONE, false, 0, 0, ownWord));
-        send(peer(peer, peerEc), regs);
+        send(peer(peerId(ownWord), peerEc(ownWord)), regs);
+        transition(waitingAfter(ownWord));
     }
 
     // CPU cycles.
 
     private void msgWait(final RegisterFile regs, final long timeoutNs)
     {
-        final long ownWord = controlFile.ecState(stateOffset);
+        final long ownWord = word;
         final int version = controlFile.negotiatedVersion(slot);
         final int flags = regs.w(2);
         final int validFlags = version >= FfaVersion.V1_2 ? 1 : 0;
@@ -331,14 +383,14 @@ public final class ExecutionContext
         }
         else
         {
-            controlFile.ecStateOrdered(stateOffset, pack(WAITING, MODEL_NONE, false, 0, 0, ownWord));
+            transition(waitingAfter(ownWord));
         }
         awaitMessage(regs, timeoutNs);
     }
 
     private void yieldCycles(final RegisterFile regs)
     {
-        final long ownWord = controlFile.ecState(stateOffset);
+        final long ownWord = word;
         final int model = model(ownWord);
         if (state(ownWord) != RUNNING || (model != MODEL_RUN && !isServing(ownWord)))
         {
@@ -354,7 +406,7 @@ public final class ExecutionContext
         final int peerEc = peerEc(ownWord);
         final int timeoutLo = regs.w(2);
         final int timeoutHi = regs.w(3);
-        controlFile.ecStateOrdered(stateOffset, pack(BLOCKED, model, true, peer, peerEc, ownWord));
+        transition(pack(BLOCKED, model, true, peer, peerEc, ownWord));
         regs.clear().w(0, FunctionId.FFA_YIELD).w(1, RegisterFile.packTargetInfo(partitionId, index))
             .w(2, timeoutLo).w(3, timeoutHi);
         send(peer(peer, peerEc), regs);
@@ -378,34 +430,34 @@ public final class ExecutionContext
             regs.error(ErrorCode.DENIED);
             return;
         }
-        final long ownWord = controlFile.ecState(stateOffset);
+        final long ownWord = word;
         final int targetOffset = controlFile.ecStateOffset(targetSlot, targetEc);
-        final long word = controlFile.ecState(targetOffset);
-        final boolean owner = peerId(word) == partitionId && peerEc(word) == index;
-        if (state(word) == RUNNING && owner && outstandingTarget == target && outstandingTargetEc == targetEc)
+        final long targetWord = awaitGivenBack(targetOffset);
+        final boolean owner = peerId(targetWord) == partitionId && peerEc(targetWord) == index;
+        if (state(targetWord) == RUNNING && owner && outstandingTarget == target && outstandingTargetEc == targetEc)
         {
             // Our interrupted request is still being served: wait for its completion again.
             outstandingTarget = -1;
-            controlFile.ecStateOrdered(stateOffset, pack(BLOCKED, model(ownWord), false, target, targetEc, ownWord));
+            transition(pack(BLOCKED, model(ownWord), false, target, targetEc, ownWord));
             awaitCompletion(regs, target, targetEc, ownWord, timeoutNs);
             return;
         }
         final long update;
-        if (state(word) == BLOCKED && yielded(word) && owner)
+        if (state(targetWord) == BLOCKED && yielded(targetWord) && owner)
         {
-            update = pack(RUNNING, model(word), false, partitionId, index, word);
+            update = pack(RUNNING, model(targetWord), false, partitionId, index, targetWord);
         }
-        else if (state(word) == WAITING && !EndpointId.isSecure(partitionId))
+        else if (state(targetWord) == WAITING && !EndpointId.isSecure(partitionId))
         {
-            update = pack(RUNNING, MODEL_RUN, false, partitionId, index, word);
+            update = pack(RUNNING, MODEL_RUN, false, partitionId, index, targetWord);
         }
         else
         {
-            regs.error(state(word) == ABORTED ? ErrorCode.ABORTED :
-                state(word) == WAITING ? ErrorCode.DENIED : ErrorCode.BUSY);
+            regs.error(state(targetWord) == ABORTED ? ErrorCode.ABORTED :
+                state(targetWord) == WAITING ? ErrorCode.DENIED : ErrorCode.BUSY);
             return;
         }
-        if (!controlFile.ecStateCompareAndSet(targetOffset, word, update))
+        if (!controlFile.ecStateCompareAndSet(targetOffset, targetWord, update))
         {
             regs.error(ErrorCode.BUSY);
             return;
@@ -414,7 +466,9 @@ public final class ExecutionContext
         {
             outstandingTarget = -1;
         }
-        controlFile.ecStateOrdered(stateOffset, pack(BLOCKED, model(ownWord), false, target, targetEc, ownWord));
+        lastTargetOffset = targetOffset;
+        lastTargetWord = update;
+        transition(pack(BLOCKED, model(ownWord), false, target, targetEc, ownWord));
         regs.clear().w(0, TrapProtocol.FABRIC_RESUME).w(1, RegisterFile.packTargetInfo(target, targetEc));
         send(peer(target, targetEc), regs);
         awaitCompletion(regs, target, targetEc, ownWord, timeoutNs);
@@ -467,24 +521,24 @@ public final class ExecutionContext
     /** Back to what this context was doing before it blocked (serving its own requester, say). */
     private void restoreRunning(final long before)
     {
-        final long current = controlFile.ecState(stateOffset);
-        controlFile.ecStateOrdered(stateOffset, (before & 0xFFFF_FFFFL) | ((current & ~0xFFFF_FFFFL) + (1L << 32)));
+        transition((before & 0xFFFF_FFFFL) | ((word & ~0xFFFF_FFFFL) + (1L << 32)));
     }
 
-    /** Waits, WAITING, for the next request or FFA_RUN; a timeout returns FFA_INTERRUPT. */
+    /** Waits, WAITING (or BLOCKED after a yield), for the next request or FFA_RUN; a timeout returns FFA_INTERRUPT. */
     private void awaitMessage(final RegisterFile regs, final long timeoutNs)
     {
         final long deadline = timeoutNs > 0 ? System.nanoTime() + timeoutNs : Long.MAX_VALUE;
         int spins = 0;
         while (!takeAny(regs))
         {
-            if ((++spins & LIVENESS_CHECK_MASK) == 0 && (System.nanoTime() >= deadline || endpoint.isClosed()))
+            if ((++spins & LIVENESS_CHECK_MASK) == 0 && (System.nanoTime() >= deadline || endpoint.isClosed()) &&
+                state(word) == WAITING)
             {
-                final long word = controlFile.ecState(stateOffset);
                 final boolean closing = endpoint.isClosed();
-                if (state(word) == WAITING && controlFile.ecStateCompareAndSet(stateOffset, word,
-                    pack(RUNNING, closing ? MODEL_NONE : MODEL_INTERRUPT, false, 0, 0, word)))
+                final long update = pack(RUNNING, closing ? MODEL_NONE : MODEL_INTERRUPT, false, 0, 0, word);
+                if (controlFile.ecStateCompareAndSet(stateOffset, word, update))
                 {
+                    word = update;
                     if (closing)
                     {
                         regs.error(ErrorCode.ABORTED);
@@ -498,10 +552,23 @@ public final class ExecutionContext
                 // Someone won the compare-and-set: their message is on its way, so keep waiting for it.
             }
         }
-        if (regs.functionId() == TrapProtocol.FABRIC_RESUME)
+        // Mirror the peer's compare-and-set: the message says exactly what it wrote.
+        final int sender = TrapProtocol.partitionIdOf(receivedSessionId);
+        final int senderEc = TrapProtocol.ecOf(receivedSessionId);
+        final int functionId = regs.functionId();
+        if (functionId == TrapProtocol.FABRIC_RESUME)
         {
+            word = pack(RUNNING, state(word) == WAITING ? MODEL_RUN : model(word), false, sender, senderEc, word);
             regs.clear().w(0, FunctionId.FFA_RUN).w(1, RegisterFile.packTargetInfo(partitionId, index));
         }
+        else
+        {
+            final int model = functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ2 ? MODEL_DIRECT_REQ2 :
+                RegisterFile.isFrameworkMessage(regs.w(2)) ? MODEL_FRAMEWORK : MODEL_DIRECT_REQ;
+            word = pack(RUNNING, model, false, sender, senderEc, word);
+        }
+        assert word == controlFile.ecState(stateOffset) : "state mirror " + describe(word) + " != " +
+            describe(controlFile.ecState(stateOffset));
     }
 
     // Buffers.
@@ -569,6 +636,8 @@ public final class ExecutionContext
                 return false;
             }
         }
+        // The partition manager set this context RUNNING when it accepted the claim.
+        word = controlFile.ecState(stateOffset);
         return regs.isSuccess();
     }
 
@@ -637,11 +706,17 @@ public final class ExecutionContext
         received = true;
     }
 
-    /** Writes the registers straight into the log: w0..w7 zero-extended for SMC32 IDs, x0..x17 otherwise. */
+    /**
+     * Writes the registers straight into the log: w0..w7 zero-extended for SMC32 IDs; x0..x7
+     * for SMC64 calls whose x8..x17 are zero (the receiver zero-fills the rest); else x0..x17.
+     */
     private boolean send(final ExclusivePublication publication, final RegisterFile regs)
     {
-        final boolean smc64 = FunctionId.isSmc64(regs.functionId());
-        final int length = smc64 ? TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
+        final int functionId = regs.functionId();
+        final boolean smc64 = FunctionId.isSmc64(functionId);
+        final int length = smc64 && (functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ2 ||
+            functionId == FunctionId.FFA_MSG_SEND_DIRECT_RESP2 || !regs.isZero(8, 17)) ?
+            TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
         long deadline = 0;
         while (true)
         {

@@ -3,6 +3,7 @@ package org.ffafabric.bench.latency;
 import org.ffafabric.bench.baseline.AeronIpcScenario;
 import org.ffafabric.bench.baseline.ShmSpinScenario;
 import org.ffafabric.bench.baseline.UdsScenario;
+import org.ffafabric.bench.fabric.FfaDirectScenario;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -33,11 +34,10 @@ public final class ScenarioRegistry
         return new ScenarioRegistry()
             .register("shm-spin-raw", ShmSpinScenario::new)
             .register(RATIO_BASELINE, AeronIpcScenario::tryClaim)
-            .register("uds-raw", UdsScenario::new);
-            // The fabric's scenarios go here, e.g.:
-            // .register("ffa-direct-inproc", FfaDirectInProcScenario::new)
-            // .register("ffa-direct-xproc", FfaDirectCrossProcessScenario::new)
-            // .register("ffa-direct2-xproc", FfaDirect2CrossProcessScenario::new);
+            .register("uds-raw", UdsScenario::new)
+            .register("ffa-direct-inproc", FfaDirectScenario::inProcess)
+            .register("ffa-direct-xproc", FfaDirectScenario::crossProcess)
+            .register("ffa-direct2-xproc", FfaDirectScenario::crossProcessReq2);
     }
 
     /**
