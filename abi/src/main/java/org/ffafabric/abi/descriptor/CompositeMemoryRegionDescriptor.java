@@ -142,6 +142,10 @@ public final class CompositeMemoryRegionDescriptor
 
     public StringBuilder appendTo(final StringBuilder out)
     {
+        if (buffer == null || offset < 0 || length < HEADER_LENGTH || (long)offset + length > buffer.capacity())
+        {
+            return out.append("Composite{truncated: length=").append(length).append('}');
+        }
         out.append("Composite{pages=").append(totalPageCount()).append(" constituents=").append(constituentCount());
         if (reserved() != 0)
         {
@@ -164,6 +168,6 @@ public final class CompositeMemoryRegionDescriptor
 
     public String toString()
     {
-        return buffer == null ? "Composite{unwrapped}" : appendTo(new StringBuilder()).toString();
+        return appendTo(new StringBuilder()).toString();
     }
 }
