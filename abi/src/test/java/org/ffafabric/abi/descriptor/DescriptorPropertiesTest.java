@@ -195,6 +195,10 @@ class DescriptorPropertiesTest
         final int headerResult = header.validate(4096);
         assertTrue(headerResult == 0 || headerResult == INVALID || headerResult == ErrorCode.NOT_SUPPORTED);
         header.toString();
+        final BootInfoHeader bootInfo = new BootInfoHeader().wrap(exact, 0, length);
+        final int bootInfoResult = bootInfo.validate();
+        assertTrue(bootInfoResult == 0 || bootInfoResult == INVALID);
+        bootInfo.toString();
     }
 
     @Property(tries = 1000)
