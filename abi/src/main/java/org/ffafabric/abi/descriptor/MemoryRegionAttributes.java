@@ -59,6 +59,13 @@ public final class MemoryRegionAttributes
     {
     }
 
+    /** Packs the three fields; {@code cacheability} is the device attribute for Device memory. */
+    public static int encode(final int type, final int cacheability, final int shareability)
+    {
+        return ((type << TYPE_SHIFT) & TYPE_MASK) | ((cacheability << CACHEABILITY_SHIFT) & CACHEABILITY_MASK) |
+            (shareability & SHAREABILITY_MASK);
+    }
+
     public static int normal(final int cacheability, final int shareability)
     {
         return (TYPE_NORMAL << TYPE_SHIFT) | ((cacheability << CACHEABILITY_SHIFT) & CACHEABILITY_MASK) |

@@ -363,6 +363,40 @@ public final class MemoryTransactionDescriptor
      */
     public int validate()
     {
+        return check(length, true);
+    }
+
+    /**
+     * Checks the first fragment of a descriptor that is {@code totalLength} bytes long (w1 of
+     * the send; the wrapped length is the fragment, w2). Everything {@link #validate()} checks
+     * that lies in the fragment is checked the same way: the header, every EMAD and the
+     * composite header must be in it, the constituents it holds must be well formed, both
+     * lengths must be multiples of 16, and the total must be exactly what the composite's
+     * constituent count implies. The page-count sum and overlaps need every constituent:
+     * validate the reassembled descriptor once the last fragment arrives. A fragment as long
+     * as the total is just {@link #validate()}.
+     *
+     * @return 0, INVALID_PARAMETERS, or NOT_SUPPORTED for an unknown major version.
+     */
+    public int validateFirstFragment(final long totalLength)
+    {
+        if (totalLength < length || length < 0)
+        {
+            return INVALID;
+        }
+        if (totalLength == length)
+        {
+            return validate();
+        }
+        if ((length & (ALIGNMENT - 1)) != 0 || (totalLength & (ALIGNMENT - 1)) != 0)
+        {
+            return INVALID;
+        }
+        return check(totalLength, false);
+    }
+
+    private int check(final long totalLength, final boolean whole)
+    {
         if (buffer == null || offset < 0 || length < 0 || (long)offset + length > buffer.capacity())
         {
             return INVALID;
@@ -444,19 +478,19 @@ public final class MemoryTransactionDescriptor
 
         if (compositeOffset == 0)
         {
-            return length == emadEnd ? OK : INVALID;
+            return whole && length == emadEnd ? OK : INVALID;
         }
         if (compositeOffset < emadEnd || (compositeOffset & (ALIGNMENT - 1)) != 0)
         {
             return INVALID;
         }
-        final int result = validateComposite(buffer, offset, length, compositeOffset);
+        final int result = validateComposite(buffer, offset, length, compositeOffset, whole);
         if (result != OK)
         {
             return result;
         }
         final long constituents = u32(buffer, offset, compositeOffset + CompositeMemoryRegionDescriptor.CONSTITUENT_COUNT_OFFSET);
-        return length == compositeOffset + CompositeMemoryRegionDescriptor.length(constituents) ? OK : INVALID;
+        return totalLength == compositeOffset + CompositeMemoryRegionDescriptor.length(constituents) ? OK : INVALID;
     }
 
     /**
@@ -567,6 +601,13 @@ public final class MemoryTransactionDescriptor
      */
     static int validateComposite(final DirectBuffer buffer, final int base, final int length, final long compositeOffset)
     {
+        return validateComposite(buffer, base, length, compositeOffset, true);
+    }
+
+    /** As above; when not {@code whole}, only the constituents inside the window are checked, one by one. */
+    static int validateComposite(
+        final DirectBuffer buffer, final int base, final int length, final long compositeOffset, final boolean whole)
+    {
         if (buffer == null || base < 0 || length < 0 || (long)base + length > buffer.capacity() ||
             compositeOffset < 0 || compositeOffset + CompositeMemoryRegionDescriptor.HEADER_LENGTH > length)
         {
@@ -578,12 +619,14 @@ public final class MemoryTransactionDescriptor
             return INVALID;
         }
         final long count = u32(buffer, at, CompositeMemoryRegionDescriptor.CONSTITUENT_COUNT_OFFSET);
-        if (count == 0 || compositeOffset + CompositeMemoryRegionDescriptor.length(count) > length)
+        final long room = (length - compositeOffset - CompositeMemoryRegionDescriptor.HEADER_LENGTH) / ConstituentDescriptor.LENGTH;
+        if (count == 0 || (whole && count > room))
         {
             return INVALID;
         }
+        final long present = Math.min(count, room);
         long pages = 0;
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < present; i++)
         {
             final int c = at + CompositeMemoryRegionDescriptor.constituentOffset(i);
             final long address = buffer.getLong(c + ConstituentDescriptor.ADDRESS_OFFSET, ORDER);
@@ -595,6 +638,10 @@ public final class MemoryTransactionDescriptor
                 return INVALID;
             }
             pages += pageCount;
+        }
+        if (!whole)
+        {
+            return OK;
         }
         if (pages != u32(buffer, at, CompositeMemoryRegionDescriptor.PAGE_COUNT_OFFSET))
         {

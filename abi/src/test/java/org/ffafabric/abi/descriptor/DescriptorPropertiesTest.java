@@ -166,6 +166,8 @@ class DescriptorPropertiesTest
         final UnsafeBuffer exact = new UnsafeBuffer(window.clone());
         final int result = mtd.wrap(exact, 0, length, version).validate();
         final int sendResult = mtd.validateSend(MemoryTransactionFlags.TYPE_LEND);
+        final int fragmentResult = mtd.validateFirstFragment(length + 32L);
+        assertTrue(fragmentResult == 0 || fragmentResult == INVALID, () -> "fragment result " + fragmentResult);
         assertTrue(result == 0 || result == INVALID, () -> "result " + result);
         mtd.toString();
 
@@ -177,6 +179,7 @@ class DescriptorPropertiesTest
             mtd.wrap(new UnsafeBuffer(big), lead, length, version);
             assertEquals(result, mtd.validate());
             assertEquals(sendResult, mtd.validateSend(MemoryTransactionFlags.TYPE_LEND));
+            assertEquals(fragmentResult, mtd.validateFirstFragment(length + 32L));
         }
 
         final CompositeMemoryRegionDescriptor composite = new CompositeMemoryRegionDescriptor().wrap(exact, 0, length);

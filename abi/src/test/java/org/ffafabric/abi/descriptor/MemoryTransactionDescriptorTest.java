@@ -412,4 +412,56 @@ class MemoryTransactionDescriptorTest
         assertEquals(INVALID, mtd.validateSend(TYPE_SHARE));
         assertEquals(64, mtd.encodedLength());
     }
+
+    @Test
+    void firstFragment()
+    {
+        // The v1.1 example split after the first constituent: 112 of 144 bytes.
+        final UnsafeBuffer buffer = new UnsafeBuffer(Hex.bytes(V1_1));
+        final MemoryTransactionDescriptor mtd = new MemoryTransactionDescriptor();
+        assertEquals(0, mtd.wrap(buffer, 0, 112, FfaVersion.V1_1).validateFirstFragment(144));
+        assertEquals(0, mtd.wrap(buffer, 0, 96, FfaVersion.V1_1).validateFirstFragment(144));
+        assertEquals(0, mtd.wrap(buffer, 0, 144, FfaVersion.V1_1).validateFirstFragment(144));
+        // Total must match the constituent count; lengths are multiples of 16; fragment <= total.
+        assertEquals(INVALID, mtd.wrap(buffer, 0, 112, FfaVersion.V1_1).validateFirstFragment(160));
+        assertEquals(INVALID, mtd.wrap(buffer, 0, 104, FfaVersion.V1_1).validateFirstFragment(144));
+        assertEquals(INVALID, mtd.wrap(buffer, 0, 144, FfaVersion.V1_1).validateFirstFragment(128));
+        assertEquals(INVALID, mtd.wrap(buffer, 0, 112, FfaVersion.V1_1).validateFirstFragment(Long.MAX_VALUE));
+        // The composite header must be in the first fragment.
+        assertEquals(INVALID, mtd.wrap(buffer, 0, 80, FfaVersion.V1_1).validateFirstFragment(144));
+        // Constituents in the fragment are still checked.
+        buffer.putLong(96, 0x4000_0800L, LE);
+        assertEquals(INVALID, mtd.wrap(buffer, 0, 112, FfaVersion.V1_1).validateFirstFragment(144));
+        // The page sum is not (it needs every constituent): 7 is accepted in the first fragment only.
+        buffer.putLong(96, 0x4000_0000L, LE);
+        buffer.putInt(80, 7, LE);
+        assertEquals(0, mtd.wrap(buffer, 0, 112, FfaVersion.V1_1).validateFirstFragment(144));
+        assertEquals(INVALID, mtd.wrap(buffer, 0, 144, FfaVersion.V1_1).validate());
+    }
+
+    @Test
+    void attributeEncodings()
+    {
+        assertEquals(0x2F, MemoryRegionAttributes.encode(MemoryRegionAttributes.TYPE_NORMAL, MemoryRegionAttributes.WRITE_BACK,
+            MemoryRegionAttributes.INNER_SHAREABLE));
+        assertEquals(0x2F, MemoryRegionAttributes.normal(MemoryRegionAttributes.WRITE_BACK, MemoryRegionAttributes.INNER_SHAREABLE));
+        assertEquals(0x1C, MemoryRegionAttributes.device(MemoryRegionAttributes.DEVICE_GRE));
+        assertEquals(0x40, MemoryRegionAttributes.NS_BIT);
+        assertTrue(MemoryRegionAttributes.isValid(0x6F, FfaVersion.V1_1));
+        assertEquals(false, MemoryRegionAttributes.isValid(0x6F, FfaVersion.V1_0));
+        assertEquals(false, MemoryRegionAttributes.isValid(0x23, FfaVersion.V1_1)); // cacheability reserved
+        assertEquals("normal,write-back,inner-shareable,ns", MemoryRegionAttributes.describe(0x6F));
+        assertEquals("device,nGnRnE", MemoryRegionAttributes.describe(0x10));
+        assertEquals(0x0E, MemoryAccessPermissions.encode(MemoryAccessPermissions.DATA_RW, MemoryAccessPermissions.INSTRUCTION_RESERVED));
+        assertEquals(0x06, MemoryAccessPermissions.RW_NX);
+        assertEquals(false, MemoryAccessPermissions.isValid(0x0E));
+        assertEquals("rw,nx", MemoryAccessPermissions.describe(0x06));
+        assertEquals(0x18, MemoryTransactionFlags.transactionType(0, MemoryTransactionFlags.TYPE_DONATE));
+        assertEquals(TYPE_LEND, MemoryTransactionFlags.typeOfFunction(org.ffafabric.abi.FunctionId.FFA_MEM_LEND_64));
+        assertEquals(-1, MemoryTransactionFlags.typeOfFunction(org.ffafabric.abi.FunctionId.FFA_MEM_RECLAIM));
+        assertEquals("zero|type=lend|bypass-multi-borrower", MemoryTransactionFlags.describe(0x411));
+        assertTrue(MemoryTransactionFlags.isValidForRetrieveRequest(0x7FF));
+        assertEquals(false, MemoryTransactionFlags.isValidForRetrieveResponse(0x20));
+        assertEquals(false, MemoryTransactionFlags.isValidForSend(4));
+    }
 }
