@@ -1,0 +1,194 @@
+package org.ffafabric.abi;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.ffafabric.abi.descriptor.PartitionInfoDescriptor;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Register packings written from the reference's bit tables (§4.1, §4.6). */
+class RegisterPackingTest
+{
+    static final UUID UUID_EXAMPLE = UUID.fromString("a1a2a3a4-b1b2-c1c2-d1d2-d3d4d5d6d7d8");
+
+    @Test
+    void uuidWordsForPartitionInfoGet()
+    {
+        final RegisterFile registers = new RegisterFile().uuidWords(1, UUID_EXAMPLE);
+        assertEquals(0xa4a3a2a1, registers.w(1));
+        assertEquals(0xc2c1b2b1, registers.w(2));
+        assertEquals(0xd4d3d2d1, registers.w(3));
+        assertEquals(0xd8d7d6d5, registers.w(4));
+        // Zero-extended into x, as SMC32 requires.
+        assertEquals(0x0000_0000_a4a3a2a1L, registers.x(1));
+        assertEquals(UUID_EXAMPLE, registers.uuidFromWords(1));
+    }
+
+    @Test
+    void uuidPairForDirectReq2AndInfoGetRegs()
+    {
+        final RegisterFile registers = new RegisterFile().uuidPair(2, UUID_EXAMPLE);
+        assertEquals(0xc2c1b2b1a4a3a2a1L, registers.x(2));
+        assertEquals(0xd8d7d6d5d4d3d2d1L, registers.x(3));
+        assertEquals(UUID_EXAMPLE, registers.uuidFromPair(2));
+        // The register bytes in memory are the UUID's bytes in textual order.
+        final byte[] raw = new byte[RegisterFile.LENGTH];
+        registers.copyTo(new UnsafeBuffer(raw), 0);
+        assertEquals("a1 a2 a3 a4 b1 b2 c1 c2 d1 d2 d3 d4 d5 d6 d7 d8", Hex.text(raw, 16, 16));
+    }
+
+    @Test
+    void notificationBitmapPairs()
+    {
+        final long bitmap = NotificationBitmap.bit(0) | NotificationBitmap.bit(33) | NotificationBitmap.bit(63);
+        assertEquals(0x8000_0002_0000_0001L, bitmap);
+        final RegisterFile registers = NotificationBitmap.put(new RegisterFile(), 3, bitmap);
+        assertEquals(0x0000_0001, registers.w(3));
+        assertEquals(0x8000_0002, registers.w(4));
+        assertEquals(0x8000_0002L, registers.x(4));
+        assertEquals(bitmap, NotificationBitmap.get(registers, 3));
+        assertEquals(0, NotificationBitmap.bit(64));
+        assertEquals(0, NotificationBitmap.bit(-1));
+        assertEquals(0x0005_0003, NotificationBitmap.setFlags(true, true, 5));
+        assertEquals(5, NotificationBitmap.setFlagsVcpu(0x0005_0003));
+    }
+
+    @Test
+    void notificationInfoGet64Golden()
+    {
+        final RegisterFile registers = new RegisterFile();
+        final NotificationInfoList list = new NotificationInfoList().wrap(registers, true);
+        assertTrue(list.add(0x8001));
+        assertTrue(list.add(0x8002, 2, 0, 1, 0));
+        assertTrue(list.add(0x0003, 1, 2, 0, 0));
+        assertEquals(FunctionId.FFA_SUCCESS_64, registers.functionId());
+        // x2: 3 lists at [11:7] = 0x180; list 1 holds 2 vCPUs at [15:14]; list 2 holds 1 at [17:16].
+        assertEquals(0x18180L, registers.x(2));
+        assertEquals(0x0001_0000_8002_8001L, registers.x(3));
+        assertEquals(0x0000_0000_0002_0003L, registers.x(4));
+        assertEquals(0, registers.x(5));
+
+        final List<String> lists = new ArrayList<>();
+        assertEquals(3, NotificationInfoList.decode(registers,
+            (id, n, v0, v1, v2) -> lists.add(EndpointId.toString(id) + ":" + n + ":" + v0 + "," + v1 + "," + v2)));
+        assertEquals(List.of("0x8001:0:0,0,0", "0x8002:2:0,1,0", "0x0003:1:2,0,0"), lists);
+    }
+
+    @Test
+    void notificationInfoGet32GoldenAndCapacity()
+    {
+        final RegisterFile registers = new RegisterFile();
+        final NotificationInfoList list = new NotificationInfoList().wrap(registers, false);
+        assertTrue(list.add(0x8001));
+        assertTrue(list.add(0x8002, 2, 0, 1, 0));
+        assertTrue(list.add(0x0003, 1, 2, 0, 0));
+        assertEquals(FunctionId.FFA_SUCCESS_32, registers.functionId());
+        assertEquals(0x18180, registers.w(2));
+        assertEquals(0x8002_8001, registers.w(3));
+        assertEquals(0x0001_0000, registers.w(4));
+        assertEquals(0x0002_0003, registers.w(5));
+        assertEquals(0, registers.x(3) >>> 32);
+
+        // 6 IDs used; 4 more fit (one list of 1 + 3), then nothing.
+        assertTrue(list.add(0x0004, 3, 7, 8, 9));
+        assertEquals(10, list.idCount());
+        assertFalse(list.add(0x0005));
+        assertEquals(4, list.listCount());
+        list.morePending(true);
+        assertTrue(NotificationInfoList.morePending(registers.x(2)));
+        assertEquals(0x0007_0004, registers.w(6));
+        assertEquals(0x0009_0008, registers.w(7));
+        assertEquals(4, NotificationInfoList.decode(registers, (id, n, v0, v1, v2) -> { }));
+        assertFalse(list.add(0x0006, 4, 0, 0, 0));
+    }
+
+    @Test
+    void notificationInfoGet64HoldsTwentyIds()
+    {
+        final RegisterFile registers = new RegisterFile();
+        final NotificationInfoList list = new NotificationInfoList().wrap(registers, true);
+        for (int i = 0; i < 5; i++)
+        {
+            assertTrue(list.add(i + 1, 3, 0, 1, 2));
+        }
+        assertFalse(list.add(9));
+        assertEquals(20, list.idCount());
+        assertEquals(5, NotificationInfoList.listCount(registers.x(2)));
+        for (int k = 0; k < 5; k++)
+        {
+            assertEquals(3, NotificationInfoList.listSize(registers.x(2), k));
+        }
+        assertEquals(0x0002_0001_0000_0005L, registers.x(7));
+    }
+
+    @Test
+    void notificationInfoDecodeRejectsMalformed()
+    {
+        final RegisterFile registers = new RegisterFile().success64();
+        registers.x(2, 2);                                  // reserved bit 1
+        assertEquals(ErrorCode.INVALID_PARAMETERS, NotificationInfoList.decode(registers, (a, b, c, d, e) -> { }));
+        registers.x(2, (1L << 7) | (3L << 14));             // a size for list 1 beyond 1 list
+        assertEquals(ErrorCode.INVALID_PARAMETERS, NotificationInfoList.decode(registers, (a, b, c, d, e) -> { }));
+        registers.x(2, 31L << 7);                           // 31 lists > 20 IDs
+        assertEquals(ErrorCode.INVALID_PARAMETERS, NotificationInfoList.decode(registers, (a, b, c, d, e) -> { }));
+        registers.x(2, -1L);
+        assertEquals(ErrorCode.INVALID_PARAMETERS, NotificationInfoList.decode(registers, (a, b, c, d, e) -> { }));
+        registers.success();
+        registers.w(2, (11 << 7));                          // 11 lists > 10 IDs for SMC32
+        assertEquals(ErrorCode.INVALID_PARAMETERS, NotificationInfoList.decode(registers, (a, b, c, d, e) -> { }));
+    }
+
+    @Test
+    void partitionInfoGetRegsGolden()
+    {
+        final RegisterFile registers = new RegisterFile();
+        PartitionInfoRegs.reply(registers, 6, 1, 0x1234);
+        PartitionInfoRegs.putDescriptor(registers, 0, 0x8001, 4, 0x701,
+            FfaUuid.lo(UUID_EXAMPLE.getMostSignificantBits()), FfaUuid.hi(UUID_EXAMPLE.getLeastSignificantBits()));
+        PartitionInfoRegs.putDescriptor(registers, 1, 0x8002, 1, 0x3, 0, 0);
+        assertEquals(FunctionId.FFA_SUCCESS_64, registers.functionId());
+        // x2: last 6 [15:0], current 1 [31:16], tag 0x1234 [47:32], size 24 [63:48].
+        assertEquals(0x0018_1234_0001_0006L, registers.x(2));
+        assertEquals(0x0000_0701_0004_8001L, registers.x(3));
+        assertEquals(0xc2c1b2b1a4a3a2a1L, registers.x(4));
+        assertEquals(0xd8d7d6d5d4d3d2d1L, registers.x(5));
+        assertEquals(0x0000_0003_0001_8002L, registers.x(6));
+        assertEquals(0, registers.x(7));
+        assertEquals(0, registers.x(8));
+        assertEquals(17, PartitionInfoRegs.register(4, 2));
+
+        final long x2 = registers.x(2);
+        assertEquals(6, PartitionInfoRegs.lastIndex(x2));
+        assertEquals(1, PartitionInfoRegs.currentIndex(x2));
+        assertEquals(0x1234, PartitionInfoRegs.tag(x2));
+        assertEquals(24, PartitionInfoRegs.descriptorSize(x2));
+        assertEquals(2, PartitionInfoRegs.descriptorsInReply(x2, 0));
+        assertEquals(0, PartitionInfoRegs.descriptorsInReply(x2, 2));
+        assertEquals(0, PartitionInfoRegs.descriptorsInReply(PartitionInfoRegs.x2(9, 5, 0, 24), 0)); // 6 > 5 per call
+        assertEquals(0x8002, PartitionInfoRegs.partitionId(registers, 1));
+        assertEquals(4, PartitionInfoRegs.executionContextCount(registers, 0));
+        assertEquals(0x701, PartitionInfoRegs.properties(registers, 0));
+
+        final byte[] bytes = new byte[24];
+        PartitionInfoRegs.copyTo(registers, 0,
+            new PartitionInfoDescriptor().wrap(new UnsafeBuffer(bytes), 0, FfaVersion.V1_2));
+        assertArrayEquals(Hex.bytes("01 80 04 00 01 07 00 00 a1 a2 a3 a4 b1 b2 c1 c2 d1 d2 d3 d4 d5 d6 d7 d8"), bytes);
+    }
+
+    @Test
+    void partitionInfoGetRegsRequest()
+    {
+        assertEquals(0x0000_0000_0007_0003L, PartitionInfoRegs.request(3, 7));
+        assertEquals(3, PartitionInfoRegs.startIndex(0x0007_0003L));
+        assertEquals(7, PartitionInfoRegs.requestTag(0x0007_0003L));
+        assertTrue(PartitionInfoRegs.isValidRequest(0xFFFF_FFFFL));
+        assertFalse(PartitionInfoRegs.isValidRequest(1L << 32));
+    }
+}
