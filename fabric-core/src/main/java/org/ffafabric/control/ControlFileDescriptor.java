@@ -81,7 +81,7 @@ public final class ControlFileDescriptor
     public static final int SLOT_RX_OWNERSHIP_OFFSET = 192;
     public static final int SLOT_TX_OWNERSHIP_OFFSET = 196;
 
-    public static final int EC_STATE_LENGTH = 64;
+    public static final int EC_STATE_LENGTH = 128;
 
     public static final String FILE_NAME = "fabric.ctl";
 
