@@ -1,10 +1,10 @@
 package org.ffafabric.demo;
 
 import org.ffafabric.control.ControlFile;
-import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.launch.PartitionHostMain;
 import org.ffafabric.launch.PartitionManagerMain;
+import org.ffafabric.tools.FabricDump;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,6 +22,7 @@ import java.util.concurrent.Callable;
         FfaCommand.PmCommand.class,
         FfaCommand.HostCommand.class,
         FfaCommand.PartitionsCommand.class,
+        FfaCommand.DumpCommand.class,
     })
 public final class FfaCommand implements Callable<Integer>
 {
@@ -88,7 +89,7 @@ public final class FfaCommand implements Callable<Integer>
         }
     }
 
-    @Command(name = "partitions", description = "List a running fabric's partitions and execution-context states.")
+    @Command(name = "partitions", description = "Show a running fabric: partitions, claims, versions, RX/TX and context states.")
     static final class PartitionsCommand implements Callable<Integer>
     {
         @Option(names = "--dir", description = "Fabric directory (default /dev/shm/ffa-default).")
@@ -99,15 +100,36 @@ public final class FfaCommand implements Callable<Integer>
             final Path path = dir != null ? Paths.get(dir) : FabricDirectory.defaultPath("default");
             try (ControlFile controlFile = ControlFile.open(FabricDirectory.controlFile(path)))
             {
-                for (int slot = 0; slot < controlFile.partitionCount(); slot++)
-                {
-                    System.out.println(controlFile.describePartitions().get(slot));
-                    for (int ec = 0; ec < controlFile.executionContextCount(slot); ec++)
-                    {
-                        System.out.println("  ec" + ec + ": " +
-                            ExecutionContextState.describe(controlFile.ecState(controlFile.ecStateOffset(slot, ec))));
-                    }
-                }
+                System.out.print(FabricDump.describe(controlFile));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "dump", description = "Annotated hex dump of a partition's RX (or TX) buffer in a running fabric.")
+    static final class DumpCommand implements Callable<Integer>
+    {
+        @Option(names = "--dir", description = "Fabric directory (default /dev/shm/ffa-default).")
+        String dir;
+
+        @Option(names = "--partition", required = true, description = "Partition ID, e.g. 0x0001.")
+        String partition;
+
+        @Option(names = "--tx", description = "Dump TX instead of RX.")
+        boolean tx;
+
+        @Option(names = "--bytes", description = "Bytes to show (default ${DEFAULT-VALUE}).")
+        int bytes = 256;
+
+        @Option(names = "--partition-info", description = "Annotate the first N entries as partition information descriptors.")
+        int partitionInfo;
+
+        public Integer call()
+        {
+            final Path path = dir != null ? Paths.get(dir) : FabricDirectory.defaultPath("default");
+            try (ControlFile controlFile = ControlFile.open(FabricDirectory.controlFile(path)))
+            {
+                System.out.print(FabricDump.dumpBuffer(path, controlFile, Integer.decode(partition), !tx, bytes, partitionInfo));
             }
             return 0;
         }

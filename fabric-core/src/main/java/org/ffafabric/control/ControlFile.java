@@ -15,7 +15,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -381,19 +380,6 @@ public final class ControlFile implements AutoCloseable
     public void ecStateOrdered(final int stateOffset, final long update)
     {
         buffer.putLongOrdered(stateOffset, update);
-    }
-
-    /** Every partition's manifest-derived facts, for tools and tests. */
-    public List<String> describePartitions()
-    {
-        final List<String> lines = new ArrayList<>();
-        for (int slot = 0; slot < partitionCount; slot++)
-        {
-            lines.add(name(slot) + " id=" + org.ffafabric.abi.EndpointId.toString(partitionId(slot)) +
-                " world=" + world(slot).manifestName() + " ecs=" + executionContextCount(slot) +
-                " claimedBy=" + claimPid(slot));
-        }
-        return lines;
     }
 
     public void close()

@@ -1,0 +1,141 @@
+package org.ffafabric.tools;
+
+import net.openhft.chronicle.bytes.HexDumpBytes;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.ffafabric.abi.EndpointId;
+import org.ffafabric.abi.FfaUuid;
+import org.ffafabric.abi.FfaVersion;
+import org.ffafabric.abi.PartitionProperties;
+import org.ffafabric.abi.descriptor.PartitionInfoDescriptor;
+import org.ffafabric.control.BufferOwnership;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.control.FabricDirectory;
+import org.ffafabric.memory.EndpointMemory;
+
+import java.nio.file.Path;
+
+/**
+ * Reads a running fabric from outside, as AeronStat reads Aeron's control file: partitions,
+ * claims, versions, RX/TX ownership and execution-context states, and annotated hex dumps
+ * (Chronicle Bytes' {@link HexDumpBytes}) of an endpoint's RX or TX buffer.
+ */
+public final class FabricDump
+{
+    private FabricDump()
+    {
+    }
+
+    /** One block per partition: identity, claim, version, buffers, context states. */
+    public static String describe(final ControlFile controlFile)
+    {
+        final StringBuilder out = new StringBuilder();
+        for (int slot = 0; slot < controlFile.partitionCount(); slot++)
+        {
+            out.append(controlFile.name(slot)).append(" id=").append(EndpointId.toString(controlFile.partitionId(slot)))
+                .append(" world=").append(controlFile.world(slot).manifestName())
+                .append(" version=").append(FfaVersion.toString(controlFile.negotiatedVersion(slot)))
+                .append(" properties=0x").append(Integer.toHexString(controlFile.properties(slot)))
+                .append(" claimedBy=").append(controlFile.claimPid(slot) == 0 ? "-" : Long.toString(controlFile.claimPid(slot)))
+                .append('\n');
+            for (int u = 0; u < controlFile.uuidCount(slot); u++)
+            {
+                out.append("  uuid ").append(controlFile.uuid(slot, u)).append('\n');
+            }
+            if (controlFile.rxtxMapped(slot))
+            {
+                out.append(String.format("  tx=0x%x rx=0x%x pages=%d rx-owner=%s%n", controlFile.txAddress(slot),
+                    controlFile.rxAddress(slot), controlFile.rxtxPageCount(slot),
+                    BufferOwnership.name(controlFile.rxOwnership(slot))));
+            }
+            else
+            {
+                out.append("  rx/tx not mapped\n");
+            }
+            for (int ec = 0; ec < controlFile.executionContextCount(slot); ec++)
+            {
+                out.append("  ec").append(ec).append(' ')
+                    .append(ExecutionContextState.describe(controlFile.ecState(controlFile.ecStateOffset(slot, ec))))
+                    .append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    /**
+     * Hex dump of {@code length} bytes of a partition's RX (or TX) buffer. With
+     * {@code partitionInfoCount > 0} the bytes are annotated as that many partition information
+     * descriptors in the layout of the partition's negotiated version.
+     */
+    public static String dumpBuffer(
+        final Path fabricDirectory, final ControlFile controlFile, final int partitionId, final boolean rx,
+        final int length, final int partitionInfoCount)
+    {
+        final int slot = controlFile.slotOf(partitionId);
+        if (slot < 0)
+        {
+            throw new IllegalArgumentException("no partition " + EndpointId.toString(partitionId));
+        }
+        if (!controlFile.rxtxMapped(slot))
+        {
+            return controlFile.name(slot) + ": rx/tx not mapped\n";
+        }
+        try (EndpointMemory memory = EndpointMemory.open(
+            FabricDirectory.memoryFile(fabricDirectory, partitionId), controlFile.memoryBase()))
+        {
+            final long address = rx ? controlFile.rxAddress(slot) : controlFile.txAddress(slot);
+            final int bufferLength = controlFile.rxtxPageCount(slot) * EndpointMemory.PAGE_SIZE;
+            final int shown = Math.min(length, bufferLength);
+            final UnsafeBuffer buffer = memory.buffer();
+            final int base = memory.offsetOf(address);
+            final HexDumpBytes dump = new HexDumpBytes();
+            try
+            {
+                int offset = 0;
+                final int version = controlFile.negotiatedVersion(slot);
+                final int size = PartitionInfoDescriptor.length(version);
+                for (int i = 0; i < partitionInfoCount && offset + size <= shown; i++, offset += size)
+                {
+                    annotatePartitionInfo(dump, buffer, base + offset, version, i);
+                }
+                for (; offset < shown; offset += 16)
+                {
+                    dump.writeHexDumpDescription(String.format("+0x%03x", offset));
+                    for (int b = offset; b < Math.min(offset + 16, shown); b++)
+                    {
+                        dump.writeByte(buffer.getByte(base + b));
+                    }
+                }
+                return String.format("%s %s at 0x%x (%d of %d bytes, owner %s)%n%s", controlFile.name(slot),
+                    rx ? "RX" : "TX", address, shown, bufferLength,
+                    rx ? BufferOwnership.name(controlFile.rxOwnership(slot)) : BufferOwnership.name(controlFile.txOwnership(slot)),
+                    dump.toHexString());
+            }
+            finally
+            {
+                dump.releaseLast();
+            }
+        }
+    }
+
+    private static void annotatePartitionInfo(
+        final HexDumpBytes dump, final UnsafeBuffer buffer, final int offset, final int version, final int index)
+    {
+        final PartitionInfoDescriptor info = new PartitionInfoDescriptor().wrap(
+            buffer, offset, PartitionInfoDescriptor.length(version), version);
+        dump.writeHexDumpDescription("partition info[" + index + "] id " + EndpointId.toString(info.partitionId()));
+        dump.writeUnsignedShort(info.partitionId());
+        dump.writeHexDumpDescription("execution contexts " + info.executionContextCount());
+        dump.writeUnsignedShort(info.executionContextCount());
+        dump.writeHexDumpDescription("properties " + PartitionProperties.describe(info.properties()));
+        dump.writeInt(info.properties());
+        if (PartitionInfoDescriptor.hasUuid(version))
+        {
+            dump.writeHexDumpDescription("uuid " + FfaUuid.fromWords(info.uuidLo(), info.uuidHi()));
+            for (int b = 0; b < FfaUuid.LENGTH; b++)
+            {
+                dump.writeByte(buffer.getByte(offset + PartitionInfoDescriptor.UUID_OFFSET + b));
+            }
+        }
+    }
+}

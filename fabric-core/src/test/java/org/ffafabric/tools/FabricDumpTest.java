@@ -1,0 +1,50 @@
+package org.ffafabric.tools;
+
+import org.ffafabric.EmbeddedFabric;
+import org.ffafabric.abi.FfaVersion;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.manifest.Manifest;
+import org.ffafabric.manifest.World;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class FabricDumpTest
+{
+    @Test
+    void describesPartitionsAndDumpsRxAsPartitionInfo()
+    {
+        final Manifest manifest = Manifest.builder()
+            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555").directMessaging())
+            .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"))
+            .build();
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest); Endpoint vm = fabric.claim(1))
+        {
+            final RegisterFile regs = new RegisterFile();
+            final long base = vm.memory().base();
+            regs.w(0, FunctionId.FFA_RXTX_MAP_64).x(1, base).x(2, base + 4096).w(3, 1);
+            vm.executionContext(0).invoke(regs);
+            assertTrue(regs.isSuccess(), regs.toString());
+            regs.clear().w(0, FunctionId.FFA_PARTITION_INFO_GET);
+            vm.executionContext(0).invoke(regs);
+            assertEquals(2, regs.w(2));
+
+            final ControlFile controlFile = fabric.client().controlFile();
+            final String description = FabricDump.describe(controlFile);
+            assertTrue(description.contains("vm1 id=0x0001 world=vm version=" + FfaVersion.toString(FfaVersion.V1_2)), description);
+            assertTrue(description.contains("rx-owner=consumer"), description);
+            assertTrue(description.contains("uuid aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"), description);
+
+            final String dump = FabricDump.dumpBuffer(fabric.directory(), controlFile, 1, true, 64, 2);
+            assertTrue(dump.contains("partition info[0] id 0x0001"), dump);
+            assertTrue(dump.contains("partition info[1] id 0x8001"), dump);
+            // The SP's ID 0x8001 is stored little-endian: 01 80.
+            assertTrue(dump.contains("01 80"), dump);
+            assertTrue(dump.contains("uuid aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"), dump);
+            assertTrue(dump.contains("+0x030"), dump);
+        }
+    }
+}
