@@ -24,21 +24,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Runs the latency tool on the three cross-process baselines and an in-process {@code ffa-}
- * scenario with tiny sample counts and checks the report's form, the files, and that nothing is
- * left behind. Never checks a timing value.
+ * Runs the latency tool on every registered scenario (the baselines and the fabric's own) with
+ * tiny sample counts and checks the report's form, the files, and that nothing is left behind.
+ * Never checks a timing value.
  */
 class LatencyToolSmokeTest
 {
     private static final int SAMPLES = 2_000;
     private static final int WARMUP = 500;
-    private static final String FABRIC_SCENARIO = "ffa-test-inproc";
-    private static final List<String> SCENARIOS = List.of("shm-spin-raw", "aeron-ipc-raw", "uds-raw", FABRIC_SCENARIO);
+    private static final List<String> SCENARIOS = ScenarioRegistry.standard().names();
+    private static final List<String> FABRIC_SCENARIOS = SCENARIOS.stream()
+        .filter((name) -> name.startsWith(ScenarioRegistry.FABRIC_PREFIX)).toList();
 
     private static final Pattern SCENARIO_LINE = Pattern.compile(
         "scenario=(\\S+) p50_ns=(\\d+) p90_ns=(\\d+) p99_ns=(\\d+) p999_ns=(\\d+) max_ns=(\\d+) samples=(\\d+)");
     private static final Pattern RATIO_LINE = Pattern.compile(
-        "ratio " + FABRIC_SCENARIO + "/aeron-ipc-raw p50=\\d+\\.\\d{2} p99=\\d+\\.\\d{2}");
+        "ratio (\\S+)/aeron-ipc-raw p50=\\d+\\.\\d{2} p99=\\d+\\.\\d{2}");
     private static final byte[] PNG_MAGIC = {(byte)0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
 
     @TempDir
@@ -60,12 +61,13 @@ class LatencyToolSmokeTest
             args.add(scenario);
         }
 
-        final int exitCode = LatencyTool.run(registry(), args.toArray(new String[0]), print(out), print(err));
+        final int exitCode = LatencyTool.run(ScenarioRegistry.standard(), args.toArray(new String[0]), print(out), print(err));
         final String stderr = err.toString(StandardCharsets.UTF_8);
         assertEquals(0, exitCode, stderr);
 
         final List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
-        assertEquals(SCENARIOS.size() + 2, lines.size(), "stdout:\n" + String.join("\n", lines) + "\nstderr:\n" + stderr);
+        assertTrue(FABRIC_SCENARIOS.containsAll(List.of("ffa-direct-inproc", "ffa-direct-xproc", "ffa-direct2-xproc")));
+        assertEquals(SCENARIOS.size() + FABRIC_SCENARIOS.size() + 1, lines.size(), "stdout:\n" + String.join("\n", lines) + "\nstderr:\n" + stderr);
         for (int i = 0; i < SCENARIOS.size(); i++)
         {
             final Matcher matcher = SCENARIO_LINE.matcher(lines.get(i));
@@ -82,8 +84,14 @@ class LatencyToolSmokeTest
             final Path hgrm = results.resolve(SCENARIOS.get(i) + ".hgrm");
             assertTrue(Files.size(hgrm) > 0, hgrm.toString());
         }
-        assertTrue(RATIO_LINE.matcher(lines.get(SCENARIOS.size())).matches(), lines.get(SCENARIOS.size()));
-        assertEquals("aeron-settings: " + AeronTuning.describe(), lines.get(SCENARIOS.size() + 1));
+        for (int i = 0; i < FABRIC_SCENARIOS.size(); i++)
+        {
+            final String line = lines.get(SCENARIOS.size() + i);
+            final Matcher ratio = RATIO_LINE.matcher(line);
+            assertTrue(ratio.matches(), line);
+            assertEquals(FABRIC_SCENARIOS.get(i), ratio.group(1));
+        }
+        assertEquals("aeron-settings: " + AeronTuning.describe(), lines.get(lines.size() - 1));
 
         final byte[] png = Files.readAllBytes(results.resolve(PercentilePlot.FILE_NAME));
         assertTrue(png.length > PNG_MAGIC.length);
@@ -125,11 +133,6 @@ class LatencyToolSmokeTest
 
         assertEquals(2, exitCode);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown scenario no-such"));
-    }
-
-    private static ScenarioRegistry registry()
-    {
-        return ScenarioRegistry.standard().register(FABRIC_SCENARIO, InProcessShmScenario::new);
     }
 
     private static PrintStream print(final ByteArrayOutputStream bytes)
