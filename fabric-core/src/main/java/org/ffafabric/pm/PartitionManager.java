@@ -44,6 +44,7 @@ public final class PartitionManager implements Agent, AutoCloseable
 {
     private static final long LIVENESS_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+    private static final long STALE_HEARTBEAT_MS = 5_000;
 
     private final Context ctx;
     private final ControlFile controlFile;
@@ -114,31 +115,58 @@ public final class PartitionManager implements Agent, AutoCloseable
         return pm;
     }
 
-    /** A fabric directory left by a partition manager that died is removed; a live one is refused. */
+    /**
+     * A fabric directory left by a partition manager that died is removed, here and among its
+     * siblings (crashed runs leave them); a live one is refused.
+     */
     private static void prepareDirectory(final Path dir)
     {
-        if (!Files.exists(dir))
+        if (Files.exists(dir))
         {
-            return;
+            if (!isStale(dir))
+            {
+                throw new IllegalStateException("a partition manager already runs the fabric in " + dir);
+            }
+            FabricDirectory.delete(dir);
         }
+        final Path parent = dir.toAbsolutePath().getParent();
+        if (parent != null)
+        {
+            try (java.util.stream.Stream<Path> siblings = Files.list(parent))
+            {
+                siblings.filter(p -> p.getFileName().toString().startsWith(FabricDirectory.PREFIX) &&
+                    Files.exists(FabricDirectory.controlFile(p)) && isStale(p))
+                    .forEach(FabricDirectory::delete);
+            }
+            catch (final java.io.IOException | RuntimeException ignore)
+            {
+                // Sweeping is best effort; our own directory was handled above.
+            }
+        }
+    }
+
+    /**
+     * Stale when its partition manager's process is gone and its heartbeat has stopped: the
+     * heartbeat guards against a live manager whose PID this process cannot see.
+     */
+    private static boolean isStale(final Path dir)
+    {
         final Path ctl = FabricDirectory.controlFile(dir);
-        if (Files.exists(ctl))
+        if (!Files.exists(ctl))
         {
-            long pid = 0;
-            try (ControlFile existing = ControlFile.open(ctl))
-            {
-                pid = existing.pmPid();
-            }
-            catch (final RuntimeException ignore)
-            {
-                // Unreadable or half-written: treat as stale.
-            }
-            if (pid != 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
-            {
-                throw new IllegalStateException("a partition manager (pid " + pid + ") already runs the fabric in " + dir);
-            }
+            return true;
         }
-        FabricDirectory.delete(dir);
+        try (ControlFile existing = ControlFile.open(ctl))
+        {
+            final long pid = existing.pmPid();
+            final boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+            return !alive && System.currentTimeMillis() - existing.pmHeartbeat() > STALE_HEARTBEAT_MS;
+        }
+        catch (final RuntimeException ex)
+        {
+            // Unreadable or half-written by a manager that died while creating it.
+            return true;
+        }
     }
 
     public String roleName()
