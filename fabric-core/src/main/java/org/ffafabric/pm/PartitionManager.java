@@ -164,8 +164,15 @@ public final class PartitionManager implements Agent, AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            // Unreadable or half-written by a manager that died while creating it.
-            return true;
+            // Unreadable: half-written by a manager that died creating it, or one creating it now.
+            try
+            {
+                return System.currentTimeMillis() - Files.getLastModifiedTime(ctl).toMillis() > STALE_HEARTBEAT_MS;
+            }
+            catch (final java.io.IOException gone)
+            {
+                return false;
+            }
         }
     }
 
