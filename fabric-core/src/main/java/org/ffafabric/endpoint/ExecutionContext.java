@@ -63,6 +63,9 @@ public final class ExecutionContext
     // A request whose requester got the CPU back (FFA_INTERRUPT/FFA_YIELD) before its response.
     private int outstandingTarget = -1;
     private int outstandingTargetEc;
+    // True when the outstanding request was interrupted by our own timeout (the target still
+    // serves it); false when the target yielded (it waits for our FFA_RUN to resume).
+    private boolean outstandingInterrupted;
     private boolean versionLocked;
     // This context's state word as it must be in the table. Only this thread and a peer's
     // compare-and-set from WAITING (or BLOCKED-yielded) change it, and the message that follows
@@ -434,9 +437,9 @@ public final class ExecutionContext
         final int targetOffset = controlFile.ecStateOffset(targetSlot, targetEc);
         final long targetWord = awaitGivenBack(targetOffset);
         final boolean owner = peerId(targetWord) == partitionId && peerEc(targetWord) == index;
-        if (state(targetWord) == RUNNING && owner && outstandingTarget == target && outstandingTargetEc == targetEc)
+        if (outstandingInterrupted && outstandingTarget == target && outstandingTargetEc == targetEc)
         {
-            // Our interrupted request is still being served: wait for its completion again.
+            // Our interrupted request: its response is stashed, in flight or still to come.
             outstandingTarget = -1;
             transition(pack(BLOCKED, model(ownWord), false, target, targetEc, ownWord));
             awaitCompletion(regs, target, targetEc, ownWord, timeoutNs);
@@ -503,6 +506,7 @@ public final class ExecutionContext
                 {
                     outstandingTarget = target;
                     outstandingTargetEc = targetEc;
+                    outstandingInterrupted = true;
                     restoreRunning(ownWord);
                     regs.clear().w(0, FunctionId.FFA_INTERRUPT).w(1, RegisterFile.packTargetInfo(target, targetEc));
                     return;
@@ -514,6 +518,7 @@ public final class ExecutionContext
         {
             outstandingTarget = target;
             outstandingTargetEc = targetEc;
+            outstandingInterrupted = false;
         }
         restoreRunning(ownWord);
     }
