@@ -17,6 +17,8 @@ public enum World
     /** The normal world's physical instance: scheduler/hypervisor role at ID 0. */
     HYPERVISOR("hypervisor");
 
+    private static final World[] VALUES = values();
+
     private final String manifestName;
 
     World(final String manifestName)
@@ -51,7 +53,7 @@ public enum World
 
     public static World fromManifestName(final String name)
     {
-        for (final World world : values())
+        for (final World world : VALUES)
         {
             if (world.manifestName.equalsIgnoreCase(name))
             {
@@ -63,7 +65,7 @@ public enum World
 
     public static World fromOrdinal(final int ordinal)
     {
-        final World[] worlds = values();
-        return ordinal >= 0 && ordinal < worlds.length ? worlds[ordinal] : null;
+        // values() clones its array on every call: keep one copy so lookups never allocate.
+        return ordinal >= 0 && ordinal < VALUES.length ? VALUES[ordinal] : null;
     }
 }
