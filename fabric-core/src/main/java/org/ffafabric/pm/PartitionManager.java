@@ -291,12 +291,12 @@ public final class PartitionManager implements Agent, AutoCloseable
             return;
         }
         final Caller stale = callers.remove(sessionId);
-        if (stale != null)
-        {
-            stale.reply.close();
-        }
-        final ExclusivePublication reply = aeron.addExclusivePublication(
-            TrapProtocol.publicationChannel(TrapProtocol.PM_SESSION_ID), TrapProtocol.inboxStreamId(partitionId, ec));
+        // Each claim generation gets its own reply session: the driver refuses a publication whose
+        // session ID clashes with a closed one that still lingers on the stream, and a reused IPC
+        // publication can replay old replies to the new claim's inbox.
+        final ExclusivePublication reply = stale != null ? stale.reply : aeron.addExclusivePublication(
+            TrapProtocol.publicationChannel(TrapProtocol.replySessionId(TrapProtocol.generationOf(sessionId))),
+            TrapProtocol.inboxStreamId(partitionId, ec));
         final Caller caller = new Caller(sessionId, slot, partitionId, ec, reply);
         callers.put(sessionId, caller);
         final int stateOffset = controlFile.ecStateOffset(slot, ec);

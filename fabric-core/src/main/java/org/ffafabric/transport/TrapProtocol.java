@@ -45,6 +45,12 @@ public final class TrapProtocol
         return ((partitionId & 0xFFFF) << 16) | ((ec & 0xFF) << 8) | (generation & 0xFF);
     }
 
+    /** The PM's reply session to a claim generation: PM partition and EC fields, generation in [7:0]. */
+    public static int replySessionId(final int generation)
+    {
+        return (PM_SESSION_ID & ~0xFF) | (generation & 0xFF);
+    }
+
     public static int partitionIdOf(final int sessionId)
     {
         return sessionId >>> 16;

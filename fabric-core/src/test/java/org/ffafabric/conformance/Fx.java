@@ -1,0 +1,139 @@
+package org.ffafabric.conformance;
+
+import org.ffafabric.EmbeddedFabric;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.endpoint.ExecutionContext;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Register-level helpers shared by the conformance tests. */
+final class Fx
+{
+    static final long WAIT_NS = TimeUnit.SECONDS.toNanos(10);
+    static final int V1_0 = 0x10000;
+    static final int V1_1 = 0x10001;
+    static final int V1_2 = 0x10002;
+
+    private Fx()
+    {
+    }
+
+    static RegisterFile regs(final int functionId, final int... w)
+    {
+        final RegisterFile r = new RegisterFile();
+        r.w(0, functionId);
+        for (int i = 0; i < w.length; i++)
+        {
+            r.w(i + 1, w[i]);
+        }
+        return r;
+    }
+
+    static RegisterFile call(final ExecutionContext ec, final int functionId, final int... w)
+    {
+        final RegisterFile r = regs(functionId, w);
+        ec.invoke(r);
+        return r;
+    }
+
+    static RegisterFile call(final ExecutionContext ec, final RegisterFile r)
+    {
+        ec.invoke(r);
+        return r;
+    }
+
+    /** FFA_ERROR with the code in w2 and every other register zero, except w1 where allowed. */
+    static void assertError(final int code, final RegisterFile r)
+    {
+        assertEquals(FunctionId.FFA_ERROR, r.w(0), () -> "expected FFA_ERROR(" + code + ") got " + r);
+        assertEquals(code, r.w(2), () -> "error code in " + r);
+        assertEquals(code & 0xFFFF_FFFFL, r.x(2), "error code is zero-extended");
+        assertTrue(r.isZero(3, 17), () -> "x3..x17 must be zero: " + r);
+    }
+
+    static void assertSuccess32(final RegisterFile r)
+    {
+        assertEquals(FunctionId.FFA_SUCCESS_32, r.w(0), () -> "expected FFA_SUCCESS_32 got " + r);
+    }
+
+    static void awaitState(final EmbeddedFabric fabric, final int id, final int ec, final int state)
+    {
+        final ControlFile cf = fabric.partitionManager().controlFile();
+        final int offset = cf.ecStateOffset(cf.slotOf(id), ec);
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (ExecutionContextState.state(cf.ecState(offset)) != state)
+        {
+            if (System.nanoTime() > deadline)
+            {
+                fail("partition 0x" + Integer.toHexString(id) + "/" + ec + " never reached " +
+                    ExecutionContextState.stateName(state) + ": " + ExecutionContextState.describe(cf.ecState(offset)));
+            }
+            LockSupport.parkNanos(100_000);
+        }
+    }
+
+    static int state(final EmbeddedFabric fabric, final int id, final int ec)
+    {
+        final ControlFile cf = fabric.partitionManager().controlFile();
+        return ExecutionContextState.state(cf.ecState(cf.ecStateOffset(cf.slotOf(id), ec)));
+    }
+
+    /** Starts FFA_MSG_WAIT on another thread and waits until the context is WAITING. */
+    static Future<RegisterFile> msgWait(
+        final ExecutorService exec, final EmbeddedFabric fabric, final ExecutionContext ec)
+    {
+        final Future<RegisterFile> f = exec.submit(() ->
+        {
+            final RegisterFile r = regs(FunctionId.FFA_MSG_WAIT);
+            ec.invoke(r, WAIT_NS);
+            return r;
+        });
+        awaitState(fabric, ec.partitionId(), ec.index(), ExecutionContextState.WAITING);
+        return f;
+    }
+
+    /** Invokes on another thread (the call blocks until the other side answers). */
+    static Future<RegisterFile> async(final ExecutorService exec, final ExecutionContext ec, final RegisterFile r)
+    {
+        return exec.submit(() ->
+        {
+            ec.invoke(r, WAIT_NS);
+            return r;
+        });
+    }
+
+    static <T> T get(final Future<T> f) throws Exception
+    {
+        return f.get(WAIT_NS, TimeUnit.NANOSECONDS);
+    }
+
+    /** The 16 UUID bytes in textual order, as the descriptors and registers carry them. */
+    static byte[] uuidBytes(final UUID uuid)
+    {
+        return ByteBuffer.allocate(16).order(ByteOrder.BIG_ENDIAN)
+            .putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits()).array();
+    }
+
+    /** Bytes 0-7 (half 0) or 8-15 (half 1) of a UUID as a little-endian u64. */
+    static long uuidLe(final UUID uuid, final int half)
+    {
+        return ByteBuffer.wrap(uuidBytes(uuid), half * 8, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    /** UUID as PARTITION_INFO_GET's w1..w4: little-endian u32 words of the bytes in textual order. */
+    static int uuidWord(final UUID uuid, final int n)
+    {
+        return ByteBuffer.wrap(uuidBytes(uuid), n * 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+    }
+}

@@ -1,0 +1,187 @@
+package org.ffafabric.conformance;
+
+import org.ffafabric.EmbeddedFabric;
+import org.ffafabric.abi.ErrorCode;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.control.BufferOwnership;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.endpoint.ExecutionContext;
+import org.ffafabric.manifest.Manifest;
+import org.ffafabric.manifest.World;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.ffafabric.conformance.Fx.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** FFA_RXTX_MAP/UNMAP, FFA_RX_RELEASE, FFA_RX_ACQUIRE and the ownership word. */
+class RxTxOwnershipTest
+{
+    private static final long MEMORY = 64 * 4096;
+    private EmbeddedFabric fabric;
+
+    @BeforeEach
+    void launch()
+    {
+        fabric = EmbeddedFabric.launch(Manifest.builder()
+            .partition(p -> p.name("hyp").id(0).world(World.HYPERVISOR).uuid("00000000-0000-0000-0000-0000000000a0"))
+            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555")
+                .memorySize(MEMORY))
+            .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"))
+            .build());
+    }
+
+    @AfterEach
+    void close()
+    {
+        fabric.close();
+    }
+
+    private ControlFile cf()
+    {
+        return fabric.partitionManager().controlFile();
+    }
+
+    private static RegisterFile map64(final ExecutionContext ec, final long tx, final long rx, final int w3)
+    {
+        final RegisterFile r = regs(FunctionId.FFA_RXTX_MAP_64);
+        r.x(1, tx).x(2, rx).w(3, w3);
+        ec.invoke(r);
+        return r;
+    }
+
+    @Test
+    void mapRefusalsChangeNothing()
+    {
+        try (Endpoint vm = fabric.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            final long base = vm.memory().base();
+            assertEquals(0x4000_0000L, base);
+            final int slot = cf().slotOf(1);
+            assertError(ErrorCode.INVALID_PARAMETERS, map64(ec, base + 1, base + 4096, 1));
+            assertError(ErrorCode.INVALID_PARAMETERS, map64(ec, base, base + 4096 + 8, 1));
+            assertError(ErrorCode.INVALID_PARAMETERS, map64(ec, base - 4096, base + 4096, 1));
+            assertError(ErrorCode.INVALID_PARAMETERS, map64(ec, base, base + MEMORY - 4096, 2));
+            assertError(ErrorCode.INVALID_PARAMETERS, map64(ec, base, base + MEMORY, 1));
+            assertError(ErrorCode.INVALID_PARAMETERS, map64(ec, 0, 4096, 1));
+            assertError(ErrorCode.INVALID_PARAMETERS, map64(ec, base, base, 1));
+            assertError(ErrorCode.INVALID_PARAMETERS, map64(ec, base, base + 4096, 2));
+            assertError(ErrorCode.INVALID_PARAMETERS, map64(ec, base + 4096, base, 2));
+            assertError(ErrorCode.INVALID_PARAMETERS, map64(ec, base, base + 4096, 0));
+            assertError(ErrorCode.INVALID_PARAMETERS, map64(ec, base, base + 2 * 4096, 0x41));
+            assertError(ErrorCode.INVALID_PARAMETERS, map64(ec, base, base + 2 * 4096, 0x8000_0001));
+            assertFalse(cf().rxtxMapped(slot));
+            assertError(ErrorCode.BUSY, PartitionInfoTest.infoGet(ec, null, 0));
+            // 63 pages each need 126 pages: more than this memory holds.
+            assertError(ErrorCode.INVALID_PARAMETERS, map64(ec, base, base + 63 * 4096L, 63));
+            assertSuccess32(map64(ec, base + 2 * 4096, base + 8 * 4096, 6));
+            assertTrue(cf().rxtxMapped(slot));
+            assertEquals(base + 2 * 4096, cf().txAddress(slot));
+            assertEquals(base + 8 * 4096, cf().rxAddress(slot));
+            assertEquals(6, cf().rxtxPageCount(slot));
+            assertEquals(BufferOwnership.PRODUCER, cf().rxOwnership(slot));
+            assertError(ErrorCode.DENIED, map64(ec, base + 20 * 4096, base + 30 * 4096, 1));
+            assertEquals(base + 8 * 4096, cf().rxAddress(slot), "a refused second map keeps the first");
+        }
+    }
+
+    @Test
+    void map32TakesOnlyTheLowWords()
+    {
+        try (Endpoint vm = fabric.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            final long base = vm.memory().base();
+            final RegisterFile r = regs(FunctionId.FFA_RXTX_MAP_32);
+            // SMC32: the upper halves are not part of the call.
+            r.x(1, 0xDEAD_0000_0000_0000L | base).x(2, 0xBEEF_0000_0000_0000L | (base + 4096)).x(3, 0x7700_0000_0000_0001L);
+            ec.invoke(r);
+            assertSuccess32(r);
+            assertEquals(base + 4096, cf().rxAddress(cf().slotOf(1)));
+            assertSuccess32(call(ec, FunctionId.FFA_RXTX_UNMAP));
+            assertFalse(cf().rxtxMapped(cf().slotOf(1)));
+            // The 64-bit form reads whole x1/x2: garbage above bit 31 is out of range.
+            assertError(ErrorCode.INVALID_PARAMETERS, map64(ec, 0xDEAD_0000_0000_0000L | base, base + 4096, 1));
+            assertSuccess32(map64(ec, base, base + 4096, 1));
+        }
+    }
+
+    @Test
+    void unmapRules()
+    {
+        try (Endpoint vm = fabric.claim(1); Endpoint hyp = fabric.claim(0))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            final long base = vm.memory().base();
+            assertError(ErrorCode.INVALID_PARAMETERS, call(ec, FunctionId.FFA_RXTX_UNMAP));
+            assertSuccess32(map64(ec, base, base + 4096, 1));
+            assertError(ErrorCode.INVALID_PARAMETERS, call(ec, FunctionId.FFA_RXTX_UNMAP, 1 << 16));
+            assertError(ErrorCode.INVALID_PARAMETERS, call(ec, FunctionId.FFA_RXTX_UNMAP, 1));
+            assertTrue(cf().rxtxMapped(cf().slotOf(1)));
+            assertSuccess32(call(ec, FunctionId.FFA_RXTX_UNMAP));
+            assertError(ErrorCode.INVALID_PARAMETERS, call(ec, FunctionId.FFA_RXTX_UNMAP));
+            // Remap after unmap works; the hypervisor may unmap a VM's pair by ID.
+            assertSuccess32(map64(ec, base, base + 4096, 1));
+            assertError(ErrorCode.INVALID_PARAMETERS, call(hyp.executionContext(0), FunctionId.FFA_RXTX_UNMAP, 0x8001 << 16));
+            assertSuccess32(call(hyp.executionContext(0), FunctionId.FFA_RXTX_UNMAP, 1 << 16));
+            assertFalse(cf().rxtxMapped(cf().slotOf(1)));
+        }
+    }
+
+    @Test
+    void rxReleaseOnlyByTheOwnerAndOnlyOnce()
+    {
+        try (Endpoint vm = fabric.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            final long base = vm.memory().base();
+            assertError(ErrorCode.DENIED, call(ec, FunctionId.FFA_RX_RELEASE));
+            assertSuccess32(map64(ec, base, base + 4096, 1));
+            assertError(ErrorCode.DENIED, call(ec, FunctionId.FFA_RX_RELEASE));
+            assertSuccess32(PartitionInfoTest.infoGet(ec, null, 0));
+            assertEquals(BufferOwnership.CONSUMER, cf().rxOwnership(cf().slotOf(1)));
+            assertError(ErrorCode.INVALID_PARAMETERS, call(ec, FunctionId.FFA_RX_RELEASE, 2));
+            assertEquals(BufferOwnership.CONSUMER, cf().rxOwnership(cf().slotOf(1)));
+            final RegisterFile ok = call(ec, FunctionId.FFA_RX_RELEASE);
+            assertSuccess32(ok);
+            assertTrue(ok.isZero(1, 17));
+            assertEquals(BufferOwnership.PRODUCER, cf().rxOwnership(cf().slotOf(1)));
+            assertError(ErrorCode.DENIED, call(ec, FunctionId.FFA_RX_RELEASE));
+        }
+    }
+
+    @Test
+    void rxAcquireIsTheHypervisorsAndBlocksTheProducer()
+    {
+        try (Endpoint vm = fabric.claim(1); Endpoint hyp = fabric.claim(0); Endpoint sp = fabric.claim(0x8001))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            final ExecutionContext h = hyp.executionContext(0);
+            final long base = vm.memory().base();
+            assertError(ErrorCode.NOT_SUPPORTED, call(ec, FunctionId.FFA_RX_ACQUIRE, 1));
+            assertError(ErrorCode.NOT_SUPPORTED, call(sp.executionContext(0), FunctionId.FFA_RX_ACQUIRE, 1));
+            assertErrorWhy(ErrorCode.INVALID_PARAMETERS, call(h, FunctionId.FFA_RX_ACQUIRE, 1), "no RX mapped yet");
+            assertSuccess32(map64(ec, base, base + 4096, 1));
+            assertSuccess32(call(h, FunctionId.FFA_RX_ACQUIRE, 1));
+            assertEquals(BufferOwnership.HYPERVISOR, cf().rxOwnership(cf().slotOf(1)));
+            assertError(ErrorCode.DENIED, call(h, FunctionId.FFA_RX_ACQUIRE, 1));
+            assertError(ErrorCode.BUSY, PartitionInfoTest.infoGet(ec, null, 0));
+            assertErrorWhy(ErrorCode.DENIED, call(ec, FunctionId.FFA_RX_RELEASE), "the VM does not own it");
+            assertSuccess32(call(h, FunctionId.FFA_RX_RELEASE, 1));
+            assertEquals(BufferOwnership.PRODUCER, cf().rxOwnership(cf().slotOf(1)));
+            assertError(ErrorCode.DENIED, call(h, FunctionId.FFA_RX_RELEASE, 1));
+            assertSuccess32(PartitionInfoTest.infoGet(ec, null, 0));
+            assertErrorWhy(ErrorCode.DENIED, call(h, FunctionId.FFA_RX_ACQUIRE, 1), "the VM holds it now");
+        }
+    }
+
+    private static void assertErrorWhy(final int code, final RegisterFile r, final String why)
+    {
+        assertEquals(FunctionId.FFA_ERROR, r.w(0), why + ": " + r);
+        assertEquals(code, r.w(2), why + ": " + r);
+    }
+}

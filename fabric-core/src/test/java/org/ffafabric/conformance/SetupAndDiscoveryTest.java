@@ -1,0 +1,250 @@
+package org.ffafabric.conformance;
+
+import org.ffafabric.EmbeddedFabric;
+import org.ffafabric.abi.ErrorCode;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.endpoint.ExecutionContext;
+import org.ffafabric.manifest.Manifest;
+import org.ffafabric.manifest.World;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.ffafabric.conformance.Fx.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** FFA_VERSION, FFA_FEATURES, FFA_ID_GET, FFA_SPM_ID_GET and unknown IDs, through invoke. */
+class SetupAndDiscoveryTest
+{
+    private EmbeddedFabric fabric;
+
+    @BeforeEach
+    void launch()
+    {
+        fabric = EmbeddedFabric.launch(Manifest.builder()
+            .partition(p -> p.name("hyp").id(0).world(World.HYPERVISOR).uuid("00000000-0000-0000-0000-0000000000a0"))
+            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555").directMessaging())
+            .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee").directMessaging())
+            .build());
+    }
+
+    @AfterEach
+    void close()
+    {
+        fabric.close();
+    }
+
+    private int negotiated(final int id)
+    {
+        return fabric.partitionManager().controlFile().negotiatedVersion(fabric.partitionManager().controlFile().slotOf(id));
+    }
+
+    private static void assertVersionReturn(final int expected, final RegisterFile r)
+    {
+        assertEquals(expected, r.w(0), () -> "FFA_VERSION returns the raw version in w0: " + r);
+        assertEquals(expected & 0xFFFF_FFFFL, r.x(0));
+        assertTrue(r.isZero(1, 17), () -> "nothing but w0: " + r);
+    }
+
+    @Test
+    void versionSameMajorLowerOrEqualMinorReturnsOursAndRecordsTheCallers() throws Exception
+    {
+        try (Endpoint vm = fabric.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            assertVersionReturn(V1_2, call(ec, FunctionId.FFA_VERSION, V1_1));
+            assertEquals(V1_1, negotiated(1));
+            // Before any other ABI the caller may negotiate again.
+            assertVersionReturn(V1_2, call(ec, FunctionId.FFA_VERSION, V1_0));
+            assertEquals(V1_0, negotiated(1));
+            assertVersionReturn(V1_2, call(ec, FunctionId.FFA_VERSION, V1_2));
+            assertEquals(V1_2, negotiated(1));
+        }
+    }
+
+    @Test
+    void versionHigherMinorReturnsOursAndNegotiatesOurs()
+    {
+        try (Endpoint vm = fabric.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            call(ec, FunctionId.FFA_VERSION, V1_0);
+            assertVersionReturn(V1_2, call(ec, FunctionId.FFA_VERSION, 0x10007));
+            assertEquals(V1_2, negotiated(1));
+        }
+    }
+
+    @Test
+    void versionBit31OrOtherMajorIsNotSupportedInW0()
+    {
+        try (Endpoint vm = fabric.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            final int before = negotiated(1);
+            assertVersionReturn(0xFFFF_FFFF, call(ec, FunctionId.FFA_VERSION, 0x8001_0002));
+            assertVersionReturn(0xFFFF_FFFF, call(ec, FunctionId.FFA_VERSION, 0x0002_0000));
+            assertVersionReturn(0xFFFF_FFFF, call(ec, FunctionId.FFA_VERSION, 0x0000_0001));
+            assertEquals(before, negotiated(1), "a refused version records nothing");
+        }
+    }
+
+    @Test
+    void versionAfterAnotherCallSameOkDifferentNotSupported()
+    {
+        try (Endpoint vm = fabric.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            assertVersionReturn(V1_2, call(ec, FunctionId.FFA_VERSION, V1_1));
+            assertSuccess32(call(ec, FunctionId.FFA_ID_GET));
+            assertVersionReturn(V1_2, call(ec, FunctionId.FFA_VERSION, V1_1));
+            assertVersionReturn(0xFFFF_FFFF, call(ec, FunctionId.FFA_VERSION, V1_2));
+            assertVersionReturn(0xFFFF_FFFF, call(ec, FunctionId.FFA_VERSION, V1_0));
+            assertEquals(V1_1, negotiated(1));
+        }
+        // A new claim starts a new negotiation.
+        try (Endpoint vm = fabric.claim(1))
+        {
+            assertVersionReturn(V1_2, call(vm.executionContext(0), FunctionId.FFA_VERSION, V1_0));
+            assertEquals(V1_0, negotiated(1));
+        }
+    }
+
+    @Test
+    void idGetReturnsOwnId()
+    {
+        try (Endpoint vm = fabric.claim(1); Endpoint sp = fabric.claim(0x8001); Endpoint hyp = fabric.claim(0))
+        {
+            RegisterFile r = call(vm.executionContext(0), FunctionId.FFA_ID_GET);
+            assertSuccess32(r);
+            assertEquals(1L, r.x(2));
+            assertEquals(0, r.w(1));
+            assertTrue(r.isZero(3, 17));
+            r = call(sp.executionContext(0), FunctionId.FFA_ID_GET);
+            assertSuccess32(r);
+            assertEquals(0x8001L, r.x(2));
+            r = call(hyp.executionContext(0), FunctionId.FFA_ID_GET);
+            assertSuccess32(r);
+            assertEquals(0L, r.x(2));
+        }
+    }
+
+    @Test
+    void spmIdGet()
+    {
+        try (Endpoint vm = fabric.claim(1))
+        {
+            final RegisterFile r = call(vm.executionContext(0), FunctionId.FFA_SPM_ID_GET);
+            assertSuccess32(r);
+            assertEquals(0x8000L, r.x(2));
+            assertTrue(r.isZero(3, 17));
+        }
+        try (Endpoint vm = fabric.claim(1))
+        {
+            call(vm.executionContext(0), FunctionId.FFA_VERSION, V1_0);
+            assertError(ErrorCode.NOT_SUPPORTED, call(vm.executionContext(0), FunctionId.FFA_SPM_ID_GET));
+        }
+    }
+
+    @Test
+    void featuresOfImplementedFunctions()
+    {
+        try (Endpoint vm = fabric.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            final int[] implemented = {
+                FunctionId.FFA_ERROR, FunctionId.FFA_SUCCESS_32, FunctionId.FFA_VERSION, FunctionId.FFA_FEATURES,
+                FunctionId.FFA_RX_RELEASE, FunctionId.FFA_RXTX_UNMAP, FunctionId.FFA_PARTITION_INFO_GET,
+                FunctionId.FFA_ID_GET, FunctionId.FFA_RUN, FunctionId.FFA_MSG_SEND_DIRECT_REQ_32,
+                FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, FunctionId.FFA_MSG_SEND_DIRECT_RESP_32,
+                FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, FunctionId.FFA_SPM_ID_GET,
+                FunctionId.FFA_PARTITION_INFO_GET_REGS, FunctionId.FFA_MSG_SEND_DIRECT_REQ2,
+                FunctionId.FFA_MSG_SEND_DIRECT_RESP2 };
+            for (final int id : implemented)
+            {
+                final RegisterFile r = call(ec, FunctionId.FFA_FEATURES, id);
+                assertSuccess32(r);
+                assertTrue(r.isZero(1, 17), () -> FunctionId.name(id) + ": w2 = w3 = 0: " + r);
+            }
+            for (final int map : new int[] { FunctionId.FFA_RXTX_MAP_32, FunctionId.FFA_RXTX_MAP_64 })
+            {
+                final RegisterFile r = call(ec, FunctionId.FFA_FEATURES, map);
+                assertSuccess32(r);
+                assertEquals(63L << 16, r.x(2), "v1.2: 4K minimum, 63 pages maximum in [31:16]");
+                assertEquals(0L, r.x(3));
+            }
+            assertError(ErrorCode.NOT_SUPPORTED, call(ec, FunctionId.FFA_FEATURES, FunctionId.FFA_RX_ACQUIRE));
+        }
+    }
+
+    @Test
+    void featuresRefusals()
+    {
+        try (Endpoint vm = fabric.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            assertError(ErrorCode.NOT_SUPPORTED, call(ec, FunctionId.FFA_FEATURES, 0x8400_00FF));
+            assertError(ErrorCode.NOT_SUPPORTED, call(ec, FunctionId.FFA_FEATURES, FunctionId.FFA_MEM_SHARE_32));
+            for (int feature = 0; feature <= 4; feature++)
+            {
+                assertError(ErrorCode.NOT_SUPPORTED, call(ec, FunctionId.FFA_FEATURES, feature));
+            }
+            assertError(ErrorCode.NOT_SUPPORTED, call(ec, FunctionId.FFA_FEATURES, FunctionId.FFA_ID_GET, 1));
+            // The input-properties check must not be satisfied by the upper half alone (SMC32: w2 only).
+            final RegisterFile r = regs(FunctionId.FFA_FEATURES, FunctionId.FFA_ID_GET);
+            r.x(2, 0xFFFF_FFFF_0000_0000L);
+            assertSuccess32(call(ec, r));
+        }
+    }
+
+    @Test
+    void featuresForAV11CallerHideV12Functions()
+    {
+        try (Endpoint vm = fabric.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            call(ec, FunctionId.FFA_VERSION, V1_1);
+            for (final int id : new int[] { FunctionId.FFA_PARTITION_INFO_GET_REGS, FunctionId.FFA_MSG_SEND_DIRECT_REQ2,
+                FunctionId.FFA_MSG_SEND_DIRECT_RESP2, FunctionId.FFA_CONSOLE_LOG_32 })
+            {
+                assertError(ErrorCode.NOT_SUPPORTED, call(ec, FunctionId.FFA_FEATURES, id));
+            }
+            final RegisterFile r = call(ec, FunctionId.FFA_FEATURES, FunctionId.FFA_RXTX_MAP_64);
+            assertSuccess32(r);
+            assertEquals(0L, r.x(2), "before v1.2 the maximum-size field is 0");
+            assertSuccess32(call(ec, FunctionId.FFA_FEATURES, FunctionId.FFA_SPM_ID_GET));
+        }
+        try (Endpoint vm = fabric.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            call(ec, FunctionId.FFA_VERSION, V1_0);
+            assertError(ErrorCode.NOT_SUPPORTED, call(ec, FunctionId.FFA_FEATURES, FunctionId.FFA_SPM_ID_GET));
+            assertEquals(0L, call(ec, FunctionId.FFA_FEATURES, FunctionId.FFA_RXTX_MAP_32).x(2));
+        }
+    }
+
+    @Test
+    void featuresRxAcquireOnlyForTheHypervisor()
+    {
+        try (Endpoint hyp = fabric.claim(0))
+        {
+            assertSuccess32(call(hyp.executionContext(0), FunctionId.FFA_FEATURES, FunctionId.FFA_RX_ACQUIRE));
+        }
+    }
+
+    @Test
+    void unknownFunctionIdsAreNotSupported()
+    {
+        try (Endpoint vm = fabric.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            assertError(ErrorCode.NOT_SUPPORTED, call(ec, 0x8400_00FF));
+            assertError(ErrorCode.NOT_SUPPORTED, call(ec, FunctionId.FFA_MEM_SHARE_32));
+            assertError(ErrorCode.NOT_SUPPORTED, call(ec, 0xC400_00FF));
+            assertError(ErrorCode.NOT_SUPPORTED, call(ec, 0x8400_0063 | 0x0100_0000));
+            // The endpoint still works afterwards.
+            assertSuccess32(call(ec, FunctionId.FFA_ID_GET));
+        }
+    }
+}
