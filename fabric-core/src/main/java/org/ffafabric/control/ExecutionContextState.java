@@ -57,6 +57,12 @@ public final class ExecutionContextState
             (state & STATE_MASK);
     }
 
+    /** The WAITING word that follows {@code running} when its cycles are given back. */
+    public static long waitingAfter(final long running)
+    {
+        return pack(WAITING, MODEL_NONE, false, 0, 0, running);
+    }
+
     public static int state(final long word)
     {
         return (int)(word & STATE_MASK);

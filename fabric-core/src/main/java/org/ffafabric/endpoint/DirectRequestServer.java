@@ -17,9 +17,11 @@ public final class DirectRequestServer implements Agent
 
     private final ExecutionContext ec;
     private final DirectRequestHandler handler;
-    private final DirectMessage message = new DirectMessage();
-    private final DirectMessage request = new DirectMessage();
     private final long dutyCycleTimeoutNs;
+    // The request and the response under construction swap roles every exchange: the response's
+    // registers receive the next request, so nothing is copied.
+    private DirectMessage request = new DirectMessage();
+    private DirectMessage response = new DirectMessage();
     private boolean responding;
     private long served;
 
@@ -48,30 +50,37 @@ public final class DirectRequestServer implements Agent
 
     public int doWork()
     {
-        final RegisterFile regs = message.registers();
+        final DirectMessage next = responding ? response : request;
         if (!responding)
         {
-            regs.clear().w(0, FunctionId.FFA_MSG_WAIT);
+            next.registers().clear().w(0, FunctionId.FFA_MSG_WAIT);
         }
-        ec.invoke(regs, dutyCycleTimeoutNs);
+        // DIRECT_RESP and FFA_MSG_WAIT both return the next message in the same registers.
+        ec.invoke(next.registers(), dutyCycleTimeoutNs);
         responding = false;
-        switch (regs.functionId())
+        if (next != request)
+        {
+            response = request;
+            request = next;
+        }
+        final RegisterFile in = request.registers();
+        final int requestId = in.functionId();
+        switch (requestId)
         {
             case FunctionId.FFA_MSG_SEND_DIRECT_REQ_32:
             case FunctionId.FFA_MSG_SEND_DIRECT_REQ_64:
             case FunctionId.FFA_MSG_SEND_DIRECT_REQ2:
-                request.registers().copyFrom(regs);
-                final int requestId = regs.functionId();
-                final int ids = regs.w(1);
-                final int flags = regs.w(2);
-                regs.clear().w(0, responseFor(requestId)).w(1, RegisterFile.packIds(
-                    RegisterFile.receiverOf(ids), RegisterFile.senderOf(ids)));
+                final int ids = in.w(1);
+                final int flags = in.w(2);
+                final RegisterFile out = response.registers().clear();
+                out.w(0, responseFor(requestId))
+                    .w(1, RegisterFile.packIds(RegisterFile.receiverOf(ids), RegisterFile.senderOf(ids)));
                 if (requestId != FunctionId.FFA_MSG_SEND_DIRECT_REQ2 && RegisterFile.isFrameworkMessage(flags))
                 {
                     // Framework requests take the matching framework response type (request + 1).
-                    regs.w(2, RegisterFile.frameworkMessageFlags(RegisterFile.frameworkMessageType(flags) + 1));
+                    out.w(2, RegisterFile.frameworkMessageFlags(RegisterFile.frameworkMessageType(flags) + 1));
                 }
-                handler.onDirectRequest(request, message);
+                handler.onDirectRequest(request, response);
                 responding = true;
                 served++;
                 return 1;
@@ -96,7 +105,7 @@ public final class DirectRequestServer implements Agent
     {
         if (responding)
         {
-            ec.invoke(message.registers(), 1);
+            ec.invoke(response.registers(), 1);
             responding = false;
         }
     }

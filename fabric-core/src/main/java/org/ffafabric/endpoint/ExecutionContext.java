@@ -35,7 +35,8 @@ import static org.ffafabric.control.ExecutionContextState.*;
  */
 public final class ExecutionContext
 {
-    private static final int LIVENESS_CHECK_MASK = 0xFFF;
+    // Clock and liveness are checked every 64 empty polls: cheap when spinning, prompt when parked.
+    private static final int LIVENESS_CHECK_MASK = 0x3F;
     private static final long CONNECT_TIMEOUT_NS = 10_000_000_000L;
 
     private final Endpoint endpoint;
@@ -67,14 +68,17 @@ public final class ExecutionContext
     // serves it); false when the target yielded (it waits for our FFA_RUN to resume).
     private boolean outstandingInterrupted;
     private boolean versionLocked;
-    // This context's state word as it must be in the table. Only this thread and a peer's
-    // compare-and-set from WAITING (or BLOCKED-yielded) change it, and the message that follows
-    // such a CAS says exactly what was written, so the word is never read back on the hot path.
+    // This context's state word as it is (or is about to be) in the table. Peers change it only
+    // by compare-and-set, and the message that follows says exactly what they wrote, so the
+    // word is never read back on the hot path.
     private long word;
-    // The word last swapped into the previous request's target: its WAITING successor is the
-    // expected value of the next compare-and-set, so the steady state needs no read first.
+    // The word our last request (or FFA_RUN) installed in its target. Completing the exchange,
+    // we store its WAITING successor ourselves, so the next request predicts it exactly.
     private int lastTargetOffset = -1;
     private long lastTargetWord;
+    // The word installed in an outstanding interrupted request's target, to release it on completion.
+    private int outstandingTargetOffset;
+    private long outstandingTargetWord;
 
     ExecutionContext(
         final Endpoint endpoint, final int index, final int sessionId, final Subscription inbox,
@@ -233,7 +237,7 @@ public final class ExecutionContext
                 regs.error(ErrorCode.DENIED);
                 return;
             }
-            targetWord = awaitGivenBack(targetOffset);
+            targetWord = controlFile.ecState(targetOffset);
             if (state(targetWord) != WAITING)
             {
                 regs.error(state(targetWord) == ABORTED ? ErrorCode.ABORTED : ErrorCode.BUSY);
@@ -253,41 +257,24 @@ public final class ExecutionContext
         if (!send(peer(receiver, targetEc), regs))
         {
             // The receiver never connected: give it back its WAITING state, report it gone.
-            controlFile.ecStateCompareAndSet(targetOffset, update, waitingAfter(update));
-            lastTargetOffset = -1;
+            release(targetOffset, update);
             restoreRunning(before);
             regs.error(ErrorCode.ABORTED);
             return;
         }
-        awaitCompletion(regs, receiver, targetEc, before, timeoutNs);
+        awaitCompletion(regs, receiver, targetEc, targetOffset, update, before, timeoutNs);
     }
 
     /**
-     * Reads a target's state word; if it still holds exactly what our last completed exchange
-     * put there, the target has answered us and its WAITING store is in flight: wait for it.
+     * Completes an exchange on the target's behalf: its word goes from what we installed to
+     * WAITING. The requester does this, not the target, so the line holding the target's word
+     * stays in the requester's cache and no transfer of it sits on the round trip; as with a
+     * partition manager that switches to the requester, the target is WAITING once its answer
+     * has been taken.
      */
-    private long awaitGivenBack(final int targetOffset)
+    private void release(final int targetOffset, final long installed)
     {
-        long targetWord = controlFile.ecState(targetOffset);
-        if (targetOffset == lastTargetOffset && targetWord == lastTargetWord && outstandingTarget < 0)
-        {
-            int spins = 0;
-            while ((targetWord = controlFile.ecState(targetOffset)) == lastTargetWord)
-            {
-                Thread.onSpinWait();
-                if ((++spins & LIVENESS_CHECK_MASK) == 0 && endpoint.isClosed())
-                {
-                    break;
-                }
-            }
-        }
-        return targetWord;
-    }
-
-    /** The word a context stores when it gives its cycles back after holding {@code running}. */
-    private static long waitingAfter(final long running)
-    {
-        return pack(WAITING, MODEL_NONE, false, 0, 0, running);
+        controlFile.ecStateCompareAndSet(targetOffset, installed, waitingAfter(installed));
     }
 
     private void transition(final long update)
@@ -344,14 +331,13 @@ public final class ExecutionContext
     }
 
     /**
-     * Tells the owner of its cycles, then becomes WAITING. In that order the response is not held
-     * back behind the state word's cache-line transfer; an owner that sees the response before
-     * the WAITING store waits that short moment for it rather than answering itself BUSY.
+     * Hands the cycles back to their owner. The owner stores our WAITING word when it takes the
+     * message ({@link #release}), so we only note what it will be.
      */
     private void giveBack(final RegisterFile regs, final long ownWord)
     {
+        word = waitingAfter(ownWord);
         send(peer(peerId(ownWord), peerEc(ownWord)), regs);
-        transition(waitingAfter(ownWord));
     }
 
     // CPU cycles.
@@ -435,14 +421,14 @@ public final class ExecutionContext
         }
         final long ownWord = word;
         final int targetOffset = controlFile.ecStateOffset(targetSlot, targetEc);
-        final long targetWord = awaitGivenBack(targetOffset);
+        final long targetWord = controlFile.ecState(targetOffset);
         final boolean owner = peerId(targetWord) == partitionId && peerEc(targetWord) == index;
         if (outstandingInterrupted && outstandingTarget == target && outstandingTargetEc == targetEc)
         {
             // Our interrupted request: its response is stashed, in flight or still to come.
             outstandingTarget = -1;
             transition(pack(BLOCKED, model(ownWord), false, target, targetEc, ownWord));
-            awaitCompletion(regs, target, targetEc, ownWord, timeoutNs);
+            awaitCompletion(regs, target, targetEc, targetOffset, outstandingTargetWord, ownWord, timeoutNs);
             return;
         }
         final long update;
@@ -474,7 +460,7 @@ public final class ExecutionContext
         transition(pack(BLOCKED, model(ownWord), false, target, targetEc, ownWord));
         regs.clear().w(0, TrapProtocol.FABRIC_RESUME).w(1, RegisterFile.packTargetInfo(target, targetEc));
         send(peer(target, targetEc), regs);
-        awaitCompletion(regs, target, targetEc, ownWord, timeoutNs);
+        awaitCompletion(regs, target, targetEc, targetOffset, update, ownWord, timeoutNs);
     }
 
     /**
@@ -482,17 +468,13 @@ public final class ExecutionContext
      * request; its FFA_YIELD, FFA_MSG_WAIT or our own timeout (FFA_INTERRUPT) gives the CPU back.
      */
     private void awaitCompletion(
-        final RegisterFile regs, final int target, final int targetEc, final long ownWord, final long timeoutNs)
+        final RegisterFile regs, final int target, final int targetEc, final int targetOffset, final long installed,
+        final long ownWord, final long timeoutNs)
     {
         final long deadline = timeoutNs > 0 ? System.nanoTime() + timeoutNs : Long.MAX_VALUE;
-        final int targetOffset = controlFile.ecStateOffset(controlFile.slotOf(target), targetEc);
         int spins = 0;
-        while (true)
+        while (!takeFrom(regs, target, targetEc))
         {
-            if (takeFrom(regs, target, targetEc))
-            {
-                break;
-            }
             if ((++spins & LIVENESS_CHECK_MASK) == 0)
             {
                 final int targetState = state(controlFile.ecState(targetOffset));
@@ -506,6 +488,8 @@ public final class ExecutionContext
                 {
                     outstandingTarget = target;
                     outstandingTargetEc = targetEc;
+                    outstandingTargetOffset = targetOffset;
+                    outstandingTargetWord = installed;
                     outstandingInterrupted = true;
                     restoreRunning(ownWord);
                     regs.clear().w(0, FunctionId.FFA_INTERRUPT).w(1, RegisterFile.packTargetInfo(target, targetEc));
@@ -513,48 +497,68 @@ public final class ExecutionContext
                 }
             }
         }
-        final int returned = regs.functionId();
-        if (returned == FunctionId.FFA_YIELD)
+        if (regs.functionId() == FunctionId.FFA_YIELD)
         {
+            // The target stored its own BLOCKED word; it waits for our FFA_RUN.
             outstandingTarget = target;
             outstandingTargetEc = targetEc;
             outstandingInterrupted = false;
         }
+        else
+        {
+            release(targetOffset, installed);
+        }
         restoreRunning(ownWord);
     }
 
-    /** Back to what this context was doing before it blocked (serving its own requester, say). */
+    /**
+     * Back to exactly the word this context had before it blocked (serving its own requester,
+     * say), so that requester's {@link #release} still finds the word it installed.
+     */
     private void restoreRunning(final long before)
     {
-        transition((before & 0xFFFF_FFFFL) | ((word & ~0xFFFF_FFFFL) + (1L << 32)));
+        transition(before);
     }
 
     /** Waits, WAITING (or BLOCKED after a yield), for the next request or FFA_RUN; a timeout returns FFA_INTERRUPT. */
     private void awaitMessage(final RegisterFile regs, final long timeoutNs)
     {
-        final long deadline = timeoutNs > 0 ? System.nanoTime() + timeoutNs : Long.MAX_VALUE;
+        // The clock is first read at the first liveness check: a message that is already there
+        // (the common case when serving) costs no clock read at all.
+        long deadline = 0;
         int spins = 0;
         while (!takeAny(regs))
         {
-            if ((++spins & LIVENESS_CHECK_MASK) == 0 && (System.nanoTime() >= deadline || endpoint.isClosed()) &&
-                state(word) == WAITING)
+            if ((++spins & LIVENESS_CHECK_MASK) != 0)
+            {
+                continue;
+            }
+            if (deadline == 0)
+            {
+                deadline = timeoutNs > 0 ? System.nanoTime() + timeoutNs : Long.MAX_VALUE;
+            }
+            if (System.nanoTime() >= deadline || endpoint.isClosed())
             {
                 final boolean closing = endpoint.isClosed();
-                final long update = pack(RUNNING, closing ? MODEL_NONE : MODEL_INTERRUPT, false, 0, 0, word);
-                if (controlFile.ecStateCompareAndSet(stateOffset, word, update))
+                // Off the hot path: read the real word, which our last requester may not have released yet.
+                final long current = controlFile.ecState(stateOffset);
+                final long update = pack(RUNNING, closing ? MODEL_NONE : MODEL_INTERRUPT, false, 0, 0, current);
+                if (state(current) == WAITING && controlFile.ecStateCompareAndSet(stateOffset, current, update))
                 {
                     word = update;
+                    regs.clear().w(0, FunctionId.FFA_INTERRUPT).w(1, RegisterFile.packTargetInfo(partitionId, index));
                     if (closing)
                     {
                         regs.error(ErrorCode.ABORTED);
                     }
-                    else
-                    {
-                        regs.clear().w(0, FunctionId.FFA_INTERRUPT).w(1, RegisterFile.packTargetInfo(partitionId, index));
-                    }
                     return;
                 }
-                // Someone won the compare-and-set: their message is on its way, so keep waiting for it.
+                if (closing && state(current) != WAITING)
+                {
+                    regs.error(ErrorCode.ABORTED);
+                    return;
+                }
+                // A requester won the compare-and-set: its message is on its way, so keep waiting for it.
             }
         }
         // Mirror the peer's compare-and-set: the message says exactly what it wrote.
@@ -572,7 +576,8 @@ public final class ExecutionContext
                 RegisterFile.isFrameworkMessage(regs.w(2)) ? MODEL_FRAMEWORK : MODEL_DIRECT_REQ;
             word = pack(RUNNING, model, false, sender, senderEc, word);
         }
-        assert word == controlFile.ecState(stateOffset) : "state mirror " + describe(word) + " != " +
+        // The sequence may differ after the partition manager reset us for a dead peer; the rest may not.
+        assert (int)word == (int)controlFile.ecState(stateOffset) : "state mirror " + describe(word) + " != " +
             describe(controlFile.ecState(stateOffset));
     }
 
@@ -673,10 +678,16 @@ public final class ExecutionContext
         {
             return true;
         }
-        // The late completion of an interrupted request: keep it for the FFA_RUN that resumes it.
+        // The late completion of an interrupted request: keep it for the FFA_RUN that collects it,
+        // and release its target now rather than leave it waiting on us.
         stash.copyFrom(regs);
         stashSessionId = receivedSessionId;
         stashed = true;
+        if (outstandingInterrupted && TrapProtocol.partitionIdOf(receivedSessionId) == outstandingTarget &&
+            TrapProtocol.ecOf(receivedSessionId) == outstandingTargetEc && regs.functionId() != FunctionId.FFA_YIELD)
+        {
+            release(outstandingTargetOffset, outstandingTargetWord);
+        }
         return false;
     }
 

@@ -359,11 +359,35 @@ public final class PartitionManager implements Agent, AutoCloseable
                         ExecutionContextState.ABORTED, 0, false, 0, 0, controlFile.ecState(stateOffset)));
                 }
                 resetSlot(slot);
+                releaseContextsServing(controlFile.partitionId(slot));
                 controlFile.unclaim(slot, pid);
                 reaped++;
             }
         }
         return reaped;
+    }
+
+    /**
+     * Requesters release the contexts they called when they take the answer; a requester that
+     * died cannot, so the contexts still running for it (or run by it) go back to WAITING.
+     */
+    private void releaseContextsServing(final int deadPartitionId)
+    {
+        for (int slot = 0; slot < controlFile.partitionCount(); slot++)
+        {
+            for (int ec = 0; ec < controlFile.executionContextCount(slot); ec++)
+            {
+                final int stateOffset = controlFile.ecStateOffset(slot, ec);
+                final long word = controlFile.ecState(stateOffset);
+                final int model = ExecutionContextState.model(word);
+                if (ExecutionContextState.state(word) == ExecutionContextState.RUNNING &&
+                    ExecutionContextState.peerId(word) == deadPartitionId &&
+                    (ExecutionContextState.isServing(word) || model == ExecutionContextState.MODEL_RUN))
+                {
+                    controlFile.ecStateCompareAndSet(stateOffset, word, ExecutionContextState.waitingAfter(word));
+                }
+            }
+        }
     }
 
     private void resetSlot(final int slot)
