@@ -1,10 +1,7 @@
 package org.ffafabric.abi.descriptor;
 
-import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
 import org.ffafabric.abi.FfaUuid;
 
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -26,7 +23,7 @@ import java.nio.charset.StandardCharsets;
  * Type bit 7 marks an implementation-defined type; bits [6:0] of a standard type are
  * 0 (FDT) or 1 (HOB). Flags bits [1:0] give the name format, [3:2] the content format.
  */
-public final class BootInfoDescriptor
+public final class BootInfoDescriptor extends FixedLengthFlyweight<BootInfoDescriptor>
 {
     public static final int NAME_OFFSET = 0;
     public static final int NAME_LENGTH = 16;
@@ -52,35 +49,9 @@ public final class BootInfoDescriptor
     /** v1.3. */
     public static final int CONTENT_FORMAT_OFFSET = 2;
 
-    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
-
-    private DirectBuffer buffer;
-    private MutableDirectBuffer mutableBuffer;
-    private int offset;
-
-    public BootInfoDescriptor wrap(final DirectBuffer buffer, final int offset)
+    public BootInfoDescriptor()
     {
-        this.buffer = buffer;
-        this.mutableBuffer = null;
-        this.offset = offset;
-        return this;
-    }
-
-    public BootInfoDescriptor wrap(final MutableDirectBuffer buffer, final int offset)
-    {
-        wrap((DirectBuffer)buffer, offset);
-        this.mutableBuffer = buffer;
-        return this;
-    }
-
-    public int offset()
-    {
-        return offset;
-    }
-
-    public int encodedLength()
-    {
-        return LENGTH;
+        super("BootInfoDescriptor", LENGTH);
     }
 
     /** Name as up to 16 ASCII bytes, NUL padded; longer names are cut. Allocates. */
@@ -182,10 +153,5 @@ public final class BootInfoDescriptor
             .append(" size=").append(size())
             .append(" content=0x").append(Long.toHexString(content()));
         return out.append('}');
-    }
-
-    public String toString()
-    {
-        return buffer == null ? "BootInfoDescriptor{unwrapped}" : appendTo(new StringBuilder()).toString();
     }
 }

@@ -1,11 +1,7 @@
 package org.ffafabric.abi.descriptor;
 
-import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FfaVersion;
-
-import java.nio.ByteOrder;
 
 /**
  * Boot information header (v1.1; reference §5.13): what a partition finds at its entry
@@ -30,7 +26,7 @@ import java.nio.ByteOrder;
  *  +---------------------------------------------------------------+ 32
  * </pre>
  */
-public final class BootInfoHeader
+public final class BootInfoHeader extends VariableLengthFlyweight<BootInfoHeader>
 {
     public static final int SIGNATURE_OFFSET = 0;
     public static final int VERSION_OFFSET = 4;
@@ -43,37 +39,9 @@ public final class BootInfoHeader
 
     public static final int SIGNATURE = 0x0FFA;
 
-    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
-
-    private DirectBuffer buffer;
-    private MutableDirectBuffer mutableBuffer;
-    private int offset;
-    private int length;
-
-    public BootInfoHeader wrap(final DirectBuffer buffer, final int offset, final int length)
+    public BootInfoHeader()
     {
-        this.buffer = buffer;
-        this.mutableBuffer = null;
-        this.offset = offset;
-        this.length = length;
-        return this;
-    }
-
-    public BootInfoHeader wrap(final MutableDirectBuffer buffer, final int offset, final int length)
-    {
-        wrap((DirectBuffer)buffer, offset, length);
-        this.mutableBuffer = buffer;
-        return this;
-    }
-
-    public int offset()
-    {
-        return offset;
-    }
-
-    public int length()
-    {
-        return length;
+        super("BootInfo");
     }
 
     public int encodedLength()
@@ -153,11 +121,7 @@ public final class BootInfoHeader
     public BootInfoDescriptor descriptor(final int i, final BootInfoDescriptor descriptor)
     {
         final int at = offset + (int)(descriptorArrayOffset() + (long)i * descriptorSize());
-        if (mutableBuffer != null)
-        {
-            return descriptor.wrap(mutableBuffer, at);
-        }
-        return descriptor.wrap(buffer, at);
+        return wrapChild(descriptor, at, BootInfoDescriptor.LENGTH);
     }
 
     /**
@@ -169,7 +133,7 @@ public final class BootInfoHeader
      */
     public int validate()
     {
-        if (buffer == null || offset < 0 || length < LENGTH || (long)offset + length > buffer.capacity())
+        if (!windowInBuffer(LENGTH))
         {
             return ErrorCode.INVALID_PARAMETERS;
         }
@@ -190,9 +154,9 @@ public final class BootInfoHeader
 
     public StringBuilder appendTo(final StringBuilder out)
     {
-        if (buffer == null || offset < 0 || length < LENGTH || (long)offset + length > buffer.capacity())
+        if (!windowInBuffer(LENGTH))
         {
-            return out.append("BootInfo{truncated: length=").append(length).append('}');
+            return appendTruncated(out);
         }
         out.append("BootInfo{signature=0x").append(Integer.toHexString(signature()))
             .append(" version=").append(FfaVersion.toString(version()))
@@ -209,10 +173,5 @@ public final class BootInfoHeader
             }
         }
         return out.append('}');
-    }
-
-    public String toString()
-    {
-        return appendTo(new StringBuilder()).toString();
     }
 }

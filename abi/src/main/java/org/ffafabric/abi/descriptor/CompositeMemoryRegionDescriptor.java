@@ -1,10 +1,5 @@
 package org.ffafabric.abi.descriptor;
 
-import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
-
-import java.nio.ByteOrder;
-
 /**
  * Composite memory region descriptor: the page total and the constituent array
  * (reference §5.7).
@@ -23,7 +18,7 @@ import java.nio.ByteOrder;
  *  +---------------------------------------------------------------+
  * </pre>
  */
-public final class CompositeMemoryRegionDescriptor
+public final class CompositeMemoryRegionDescriptor extends VariableLengthFlyweight<CompositeMemoryRegionDescriptor>
 {
     public static final int PAGE_COUNT_OFFSET = 0;
     public static final int CONSTITUENT_COUNT_OFFSET = 4;
@@ -31,48 +26,15 @@ public final class CompositeMemoryRegionDescriptor
     public static final int CONSTITUENTS_OFFSET = 16;
     public static final int HEADER_LENGTH = 16;
 
-    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
-
-    private DirectBuffer buffer;
-    private MutableDirectBuffer mutableBuffer;
-    private int offset;
-    private int length;
+    public CompositeMemoryRegionDescriptor()
+    {
+        super("Composite");
+    }
 
     /** Length of a composite with {@code constituentCount} constituents, as a long: no overflow. */
     public static long length(final long constituentCount)
     {
         return HEADER_LENGTH + ConstituentDescriptor.LENGTH * constituentCount;
-    }
-
-    public CompositeMemoryRegionDescriptor wrap(final DirectBuffer buffer, final int offset, final int length)
-    {
-        this.buffer = buffer;
-        this.mutableBuffer = null;
-        this.offset = offset;
-        this.length = length;
-        return this;
-    }
-
-    public CompositeMemoryRegionDescriptor wrap(final MutableDirectBuffer buffer, final int offset, final int length)
-    {
-        wrap((DirectBuffer)buffer, offset, length);
-        this.mutableBuffer = buffer;
-        return this;
-    }
-
-    public DirectBuffer buffer()
-    {
-        return buffer;
-    }
-
-    public int offset()
-    {
-        return offset;
-    }
-
-    public int length()
-    {
-        return length;
     }
 
     /** Header plus the constituents the count field names (may exceed the wrapped length if malformed). */
@@ -123,11 +85,7 @@ public final class CompositeMemoryRegionDescriptor
     /** Wraps {@code constituent} over entry {@code i}; the caller has validated the count. */
     public ConstituentDescriptor constituent(final int i, final ConstituentDescriptor constituent)
     {
-        if (mutableBuffer != null)
-        {
-            return constituent.wrap(mutableBuffer, offset + constituentOffset(i));
-        }
-        return constituent.wrap(buffer, offset + constituentOffset(i));
+        return wrapChild(constituent, offset + constituentOffset(i), ConstituentDescriptor.LENGTH);
     }
 
     /**
@@ -142,9 +100,9 @@ public final class CompositeMemoryRegionDescriptor
 
     public StringBuilder appendTo(final StringBuilder out)
     {
-        if (buffer == null || offset < 0 || length < HEADER_LENGTH || (long)offset + length > buffer.capacity())
+        if (!windowInBuffer(HEADER_LENGTH))
         {
-            return out.append("Composite{truncated: length=").append(length).append('}');
+            return appendTruncated(out);
         }
         out.append("Composite{pages=").append(totalPageCount()).append(" constituents=").append(constituentCount());
         if (reserved() != 0)
@@ -164,10 +122,5 @@ public final class CompositeMemoryRegionDescriptor
             out.append("\n    ... ").append(constituentCount() - shown).append(" outside the buffer");
         }
         return out.append('}');
-    }
-
-    public String toString()
-    {
-        return appendTo(new StringBuilder()).toString();
     }
 }

@@ -1,10 +1,5 @@
 package org.ffafabric.abi.descriptor;
 
-import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
-
-import java.nio.ByteOrder;
-
 /**
  * Memory region constituent: one contiguous range of 4K pages (reference §5.7).
  * <pre>
@@ -20,7 +15,7 @@ import java.nio.ByteOrder;
  *  +---------------------------------------------------------------+ 16
  * </pre>
  */
-public final class ConstituentDescriptor
+public final class ConstituentDescriptor extends FixedLengthFlyweight<ConstituentDescriptor>
 {
     public static final int ADDRESS_OFFSET = 0;
     public static final int PAGE_COUNT_OFFSET = 8;
@@ -30,35 +25,9 @@ public final class ConstituentDescriptor
     public static final int PAGE_SIZE = 4096;
     public static final long PAGE_MASK = PAGE_SIZE - 1;
 
-    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
-
-    private DirectBuffer buffer;
-    private MutableDirectBuffer mutableBuffer;
-    private int offset;
-
-    public ConstituentDescriptor wrap(final DirectBuffer buffer, final int offset)
+    public ConstituentDescriptor()
     {
-        this.buffer = buffer;
-        this.mutableBuffer = null;
-        this.offset = offset;
-        return this;
-    }
-
-    public ConstituentDescriptor wrap(final MutableDirectBuffer buffer, final int offset)
-    {
-        wrap((DirectBuffer)buffer, offset);
-        this.mutableBuffer = buffer;
-        return this;
-    }
-
-    public int offset()
-    {
-        return offset;
-    }
-
-    public int encodedLength()
-    {
-        return LENGTH;
+        super("Constituent", LENGTH);
     }
 
     public long address()
@@ -105,10 +74,5 @@ public final class ConstituentDescriptor
             out.append(" reserved=0x").append(Integer.toHexString(reserved()));
         }
         return out.append('}');
-    }
-
-    public String toString()
-    {
-        return buffer == null ? "Constituent{unwrapped}" : appendTo(new StringBuilder()).toString();
     }
 }

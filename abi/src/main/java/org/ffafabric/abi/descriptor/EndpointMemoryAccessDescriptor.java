@@ -1,11 +1,7 @@
 package org.ffafabric.abi.descriptor;
 
-import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
 import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.FfaVersion;
-
-import java.nio.ByteOrder;
 
 /**
  * Endpoint memory access descriptor (EMAD): one borrower of a memory transaction
@@ -30,7 +26,7 @@ import java.nio.ByteOrder;
  * The composite offset counts from the start of the memory transaction descriptor;
  * 0 means "the region the handle names" (retrieve requests).
  */
-public final class EndpointMemoryAccessDescriptor
+public final class EndpointMemoryAccessDescriptor extends VersionedFlyweight<EndpointMemoryAccessDescriptor>
 {
     public static final int RECEIVER_ID_OFFSET = 0;
     public static final int PERMISSIONS_OFFSET = 2;
@@ -48,13 +44,10 @@ public final class EndpointMemoryAccessDescriptor
     public static final int FLAG_NON_RETRIEVAL_BORROWER = 1;
     public static final int FLAGS_RESERVED_MASK = 0xFE;
 
-    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
-
-    private DirectBuffer buffer;
-    private MutableDirectBuffer mutableBuffer;
-    private int offset;
-    private int length;
-    private int version;
+    public EndpointMemoryAccessDescriptor()
+    {
+        super("EMAD", false);
+    }
 
     /** 16 bytes up to v1.1, 32 bytes from v1.2. */
     public static int length(final int version)
@@ -79,39 +72,6 @@ public final class EndpointMemoryAccessDescriptor
             default:
                 return 0;
         }
-    }
-
-    public EndpointMemoryAccessDescriptor wrap(final DirectBuffer buffer, final int offset, final int length, final int version)
-    {
-        this.buffer = buffer;
-        this.mutableBuffer = null;
-        this.offset = offset;
-        this.length = length;
-        this.version = version;
-        return this;
-    }
-
-    public EndpointMemoryAccessDescriptor wrap(
-        final MutableDirectBuffer buffer, final int offset, final int length, final int version)
-    {
-        wrap((DirectBuffer)buffer, offset, length, version);
-        this.mutableBuffer = buffer;
-        return this;
-    }
-
-    public int offset()
-    {
-        return offset;
-    }
-
-    public int length()
-    {
-        return length;
-    }
-
-    public int version()
-    {
-        return version;
     }
 
     public int encodedLength()
@@ -217,10 +177,5 @@ public final class EndpointMemoryAccessDescriptor
             out.append(" reserved=0x").append(Long.toHexString(reserved()));
         }
         return out.append('}');
-    }
-
-    public String toString()
-    {
-        return buffer == null ? "EMAD{unwrapped}" : appendTo(new StringBuilder()).toString();
     }
 }

@@ -1,11 +1,7 @@
 package org.ffafabric.abi.descriptor;
 
-import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
 import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.ErrorCode;
-
-import java.nio.ByteOrder;
 
 /**
  * Endpoint RX/TX descriptor, v1.1 form (reference §5.10): the hypervisor forwards a VM's
@@ -25,7 +21,7 @@ import java.nio.ByteOrder;
  *  +---------------------------------------------------------------+ 16
  * </pre>
  */
-public final class EndpointRxTxDescriptor
+public final class EndpointRxTxDescriptor extends VariableLengthFlyweight<EndpointRxTxDescriptor>
 {
     public static final int ENDPOINT_ID_OFFSET = 0;
     public static final int RESERVED_OFFSET = 2;
@@ -35,37 +31,9 @@ public final class EndpointRxTxDescriptor
     public static final int LENGTH = 16;
     public static final int COMPOSITE_ALIGNMENT = 8;
 
-    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
-
-    private DirectBuffer buffer;
-    private MutableDirectBuffer mutableBuffer;
-    private int offset;
-    private int length;
-
-    public EndpointRxTxDescriptor wrap(final DirectBuffer buffer, final int offset, final int length)
+    public EndpointRxTxDescriptor()
     {
-        this.buffer = buffer;
-        this.mutableBuffer = null;
-        this.offset = offset;
-        this.length = length;
-        return this;
-    }
-
-    public EndpointRxTxDescriptor wrap(final MutableDirectBuffer buffer, final int offset, final int length)
-    {
-        wrap((DirectBuffer)buffer, offset, length);
-        this.mutableBuffer = buffer;
-        return this;
-    }
-
-    public int offset()
-    {
-        return offset;
-    }
-
-    public int length()
-    {
-        return length;
+        super("EndpointRxTx");
     }
 
     public int encodedLength()
@@ -129,7 +97,7 @@ public final class EndpointRxTxDescriptor
      */
     public int validate()
     {
-        if (buffer == null || offset < 0 || length < LENGTH || (long)offset + length > buffer.capacity() ||
+        if (!windowInBuffer(LENGTH) ||
             buffer.getShort(offset + RESERVED_OFFSET, ORDER) != 0 || buffer.getInt(offset + PADDING_OFFSET, ORDER) != 0)
         {
             return ErrorCode.INVALID_PARAMETERS;
@@ -146,9 +114,9 @@ public final class EndpointRxTxDescriptor
 
     public StringBuilder appendTo(final StringBuilder out)
     {
-        if (buffer == null || offset < 0 || length < LENGTH || (long)offset + length > buffer.capacity())
+        if (!windowInBuffer(LENGTH))
         {
-            return out.append("EndpointRxTx{truncated: length=").append(length).append('}');
+            return appendTruncated(out);
         }
         out.append("EndpointRxTx{endpoint=");
         EndpointId.appendTo(endpointId(), out);
@@ -163,10 +131,5 @@ public final class EndpointRxTxDescriptor
             txComposite(composite).appendTo(out.append("\n  tx "));
         }
         return out.append('}');
-    }
-
-    public String toString()
-    {
-        return appendTo(new StringBuilder()).toString();
     }
 }

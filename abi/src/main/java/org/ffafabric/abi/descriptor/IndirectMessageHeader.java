@@ -1,13 +1,10 @@
 package org.ffafabric.abi.descriptor;
 
-import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
 import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FfaUuid;
 import org.ffafabric.abi.FfaVersion;
 
-import java.nio.ByteOrder;
 import java.util.UUID;
 
 /**
@@ -34,7 +31,7 @@ import java.util.UUID;
  * </pre>
  * The u32 at 12 reads as the usual ids word: sender in [31:16], receiver in [15:0].
  */
-public final class IndirectMessageHeader
+public final class IndirectMessageHeader extends VersionedFlyweight<IndirectMessageHeader>
 {
     public static final int FLAGS_OFFSET = 0;
     public static final int RESERVED_OFFSET = 4;
@@ -48,13 +45,10 @@ public final class IndirectMessageHeader
     public static final int V1_1_LENGTH = 20;
     public static final int V1_2_LENGTH = 40;
 
-    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
-
-    private DirectBuffer buffer;
-    private MutableDirectBuffer mutableBuffer;
-    private int offset;
-    private int length;
-    private int version;
+    public IndirectMessageHeader()
+    {
+        super("IndirectMessage", true);
+    }
 
     /** Header length for a sender's version: 20 for v1.1, 40 from v1.2, 0 for v1.0 (no MSG_SEND2). */
     public static int length(final int version)
@@ -64,38 +58,6 @@ public final class IndirectMessageHeader
             return 0;
         }
         return version == FfaVersion.V1_1 ? V1_1_LENGTH : V1_2_LENGTH;
-    }
-
-    public IndirectMessageHeader wrap(final DirectBuffer buffer, final int offset, final int length, final int version)
-    {
-        this.buffer = buffer;
-        this.mutableBuffer = null;
-        this.offset = offset;
-        this.length = length;
-        this.version = version;
-        return this;
-    }
-
-    public IndirectMessageHeader wrap(final MutableDirectBuffer buffer, final int offset, final int length, final int version)
-    {
-        wrap((DirectBuffer)buffer, offset, length, version);
-        this.mutableBuffer = buffer;
-        return this;
-    }
-
-    public int offset()
-    {
-        return offset;
-    }
-
-    public int length()
-    {
-        return length;
-    }
-
-    public int version()
-    {
-        return version;
     }
 
     public int encodedLength()
@@ -215,7 +177,7 @@ public final class IndirectMessageHeader
         {
             return ErrorCode.NOT_SUPPORTED;
         }
-        if (buffer == null || offset < 0 || length < headerLength || (long)offset + length > buffer.capacity())
+        if (!windowInBuffer(headerLength))
         {
             return ErrorCode.INVALID_PARAMETERS;
         }
@@ -231,10 +193,9 @@ public final class IndirectMessageHeader
     public StringBuilder appendTo(final StringBuilder out)
     {
         final int headerLength = length(version);
-        if (buffer == null || headerLength == 0 || offset < 0 || length < headerLength ||
-            (long)offset + length > buffer.capacity())
+        if (headerLength == 0 || !windowInBuffer(headerLength))
         {
-            return out.append("IndirectMessage{truncated: length=").append(length).append('}');
+            return appendTruncated(out);
         }
         out.append("IndirectMessage{sender=");
         EndpointId.appendTo(senderId(), out);
@@ -250,10 +211,5 @@ public final class IndirectMessageHeader
             out.append(" uuid=").append(uuid());
         }
         return out.append('}');
-    }
-
-    public String toString()
-    {
-        return appendTo(new StringBuilder()).toString();
     }
 }

@@ -1,12 +1,8 @@
 package org.ffafabric.abi.descriptor;
 
-import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
 import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.MemoryHandle;
-
-import java.nio.ByteOrder;
 
 /**
  * Memory relinquish descriptor, in the borrower's TX buffer for FFA_MEM_RELINQUISH
@@ -26,7 +22,7 @@ import java.nio.ByteOrder;
  *  +-------------------------------+-------------------------------+
  * </pre>
  */
-public final class MemoryRelinquishDescriptor
+public final class MemoryRelinquishDescriptor extends VariableLengthFlyweight<MemoryRelinquishDescriptor>
 {
     public static final int HANDLE_OFFSET = 0;
     public static final int FLAGS_OFFSET = 8;
@@ -39,43 +35,15 @@ public final class MemoryRelinquishDescriptor
     public static final int FLAG_TIME_SLICE = 1 << 1;
     public static final int FLAGS_VALID_MASK = FLAG_ZERO_MEMORY | FLAG_TIME_SLICE;
 
-    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
-
-    private DirectBuffer buffer;
-    private MutableDirectBuffer mutableBuffer;
-    private int offset;
-    private int length;
+    public MemoryRelinquishDescriptor()
+    {
+        super("MemoryRelinquish");
+    }
 
     /** Length with {@code endpointCount} IDs, as a long. */
     public static long length(final long endpointCount)
     {
         return HEADER_LENGTH + ENDPOINT_ID_LENGTH * endpointCount;
-    }
-
-    public MemoryRelinquishDescriptor wrap(final DirectBuffer buffer, final int offset, final int length)
-    {
-        this.buffer = buffer;
-        this.mutableBuffer = null;
-        this.offset = offset;
-        this.length = length;
-        return this;
-    }
-
-    public MemoryRelinquishDescriptor wrap(final MutableDirectBuffer buffer, final int offset, final int length)
-    {
-        wrap((DirectBuffer)buffer, offset, length);
-        this.mutableBuffer = buffer;
-        return this;
-    }
-
-    public int offset()
-    {
-        return offset;
-    }
-
-    public int length()
-    {
-        return length;
     }
 
     public long encodedLength()
@@ -135,7 +103,7 @@ public final class MemoryRelinquishDescriptor
      */
     public int validate()
     {
-        if (buffer == null || offset < 0 || length < HEADER_LENGTH || (long)offset + length > buffer.capacity())
+        if (!windowInBuffer(HEADER_LENGTH))
         {
             return ErrorCode.INVALID_PARAMETERS;
         }
@@ -149,9 +117,9 @@ public final class MemoryRelinquishDescriptor
 
     public StringBuilder appendTo(final StringBuilder out)
     {
-        if (buffer == null || offset < 0 || length < HEADER_LENGTH || (long)offset + length > buffer.capacity())
+        if (!windowInBuffer(HEADER_LENGTH))
         {
-            return out.append("MemoryRelinquish{truncated: length=").append(length).append('}');
+            return appendTruncated(out);
         }
         out.append("MemoryRelinquish{handle=");
         MemoryHandle.appendTo(handle(), out);
@@ -166,10 +134,5 @@ public final class MemoryRelinquishDescriptor
             out.append(",... ").append(endpointCount() - shown).append(" outside the length");
         }
         return out.append("]}");
-    }
-
-    public String toString()
-    {
-        return appendTo(new StringBuilder()).toString();
     }
 }

@@ -1,13 +1,10 @@
 package org.ffafabric.abi.descriptor;
 
 import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
 import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FfaVersion;
 import org.ffafabric.abi.MemoryHandle;
-
-import java.nio.ByteOrder;
 
 import static org.ffafabric.abi.descriptor.MemoryTransactionFlags.TYPE_DONATE;
 import static org.ffafabric.abi.descriptor.MemoryTransactionFlags.TYPE_LEND;
@@ -44,7 +41,7 @@ import static org.ffafabric.abi.descriptor.MemoryTransactionFlags.TYPE_SHARE;
  * first on anything another partition wrote. Validation never throws and never reads outside
  * {@code [offset, offset + length)}.
  */
-public final class MemoryTransactionDescriptor
+public final class MemoryTransactionDescriptor extends VersionedFlyweight<MemoryTransactionDescriptor>
 {
     public static final int SENDER_ID_OFFSET = 0;
     public static final int ATTRIBUTES_OFFSET = 2;
@@ -68,15 +65,13 @@ public final class MemoryTransactionDescriptor
     /** EMAD arrays and composites sit on 16-byte boundaries. */
     public static final int ALIGNMENT = 16;
 
-    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
     private static final int OK = 0;
     private static final int INVALID = ErrorCode.INVALID_PARAMETERS;
 
-    private DirectBuffer buffer;
-    private MutableDirectBuffer mutableBuffer;
-    private int offset;
-    private int length;
-    private int version;
+    public MemoryTransactionDescriptor()
+    {
+        super("MemoryTransaction", true);
+    }
 
     // Layout arithmetic for a descriptor laid out the usual way.
 
@@ -102,46 +97,6 @@ public final class MemoryTransactionDescriptor
     {
         return headerLength(version) + (long)emadCount * emadSizeFor(version) +
             CompositeMemoryRegionDescriptor.length(constituentCount);
-    }
-
-    // Flyweight.
-
-    public MemoryTransactionDescriptor wrap(final DirectBuffer buffer, final int offset, final int length, final int version)
-    {
-        this.buffer = buffer;
-        this.mutableBuffer = null;
-        this.offset = offset;
-        this.length = length;
-        this.version = version;
-        return this;
-    }
-
-    public MemoryTransactionDescriptor wrap(
-        final MutableDirectBuffer buffer, final int offset, final int length, final int version)
-    {
-        wrap((DirectBuffer)buffer, offset, length, version);
-        this.mutableBuffer = buffer;
-        return this;
-    }
-
-    public DirectBuffer buffer()
-    {
-        return buffer;
-    }
-
-    public int offset()
-    {
-        return offset;
-    }
-
-    public int length()
-    {
-        return length;
-    }
-
-    public int version()
-    {
-        return version;
     }
 
     private boolean isV1_0()
@@ -314,13 +269,8 @@ public final class MemoryTransactionDescriptor
     /** Wraps {@code emad} over EMAD {@code i}; the descriptor must have been validated. */
     public EndpointMemoryAccessDescriptor emad(final int i, final EndpointMemoryAccessDescriptor emad)
     {
-        final int at = offset + emadOffset(i);
-        final int size = (int)emadSize();
-        if (mutableBuffer != null)
-        {
-            return emad.wrap(mutableBuffer, at, size, descriptorVersion());
-        }
-        return emad.wrap(buffer, at, size, descriptorVersion());
+        emad.version = descriptorVersion();
+        return wrapChild(emad, offset + emadOffset(i), (int)emadSize());
     }
 
     /** Composite offset named by the first EMAD (0 when none or when it says "by handle"). */
@@ -338,11 +288,7 @@ public final class MemoryTransactionDescriptor
     public CompositeMemoryRegionDescriptor composite(final CompositeMemoryRegionDescriptor composite)
     {
         final int at = (int)firstCompositeOffset();
-        if (mutableBuffer != null)
-        {
-            return composite.wrap(mutableBuffer, offset + at, length - at);
-        }
-        return composite.wrap(buffer, offset + at, length - at);
+        return wrapChild(composite, offset + at, length - at);
     }
 
     // Validation.
@@ -397,7 +343,7 @@ public final class MemoryTransactionDescriptor
 
     private int check(final long totalLength, final boolean whole)
     {
-        if (buffer == null || offset < 0 || length < 0 || (long)offset + length > buffer.capacity())
+        if (!windowInBuffer(0))
         {
             return INVALID;
         }
@@ -608,7 +554,7 @@ public final class MemoryTransactionDescriptor
     static int validateComposite(
         final DirectBuffer buffer, final int base, final int length, final long compositeOffset, final boolean whole)
     {
-        if (buffer == null || base < 0 || length < 0 || (long)base + length > buffer.capacity() ||
+        if (!windowInBuffer(buffer, base, length, 0) ||
             compositeOffset < 0 || compositeOffset + CompositeMemoryRegionDescriptor.HEADER_LENGTH > length)
         {
             return INVALID;
@@ -684,9 +630,9 @@ public final class MemoryTransactionDescriptor
     /** Field by field; EMADs and the composite only as far as they lie inside the length. */
     public StringBuilder appendTo(final StringBuilder out)
     {
-        if (buffer == null || offset < 0 || length < headerLength(version) || (long)offset + length > buffer.capacity())
+        if (!windowInBuffer(headerLength(version)))
         {
-            return out.append("MemoryTransaction{truncated: length=").append(length).append('}');
+            return appendTruncated(out);
         }
         out.append("MemoryTransaction{v").append(FfaVersion.toString(version)).append(" sender=");
         EndpointId.appendTo(senderId(), out);
@@ -723,10 +669,5 @@ public final class MemoryTransactionDescriptor
                 .wrap(buffer, offset + (int)compositeOffset, length - (int)compositeOffset).appendTo(out);
         }
         return out.append('}');
-    }
-
-    public String toString()
-    {
-        return appendTo(new StringBuilder()).toString();
     }
 }

@@ -1,13 +1,11 @@
 package org.ffafabric.abi.descriptor;
 
-import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.FfaUuid;
 import org.ffafabric.abi.FfaVersion;
 import org.ffafabric.abi.PartitionProperties;
 
-import java.nio.ByteOrder;
 import java.util.UUID;
 
 /**
@@ -28,7 +26,7 @@ import java.util.UUID;
  * Properties are stored as given: a partition manager masks them for the caller's version
  * with {@link PartitionProperties#forVersion(int, int)}.
  */
-public final class PartitionInfoDescriptor
+public final class PartitionInfoDescriptor extends VersionedFlyweight<PartitionInfoDescriptor>
 {
     public static final int PARTITION_ID_OFFSET = 0;
     public static final int EXECUTION_CONTEXT_COUNT_OFFSET = 2;
@@ -38,13 +36,10 @@ public final class PartitionInfoDescriptor
     public static final int V1_0_LENGTH = 8;
     public static final int V1_1_LENGTH = 24;
 
-    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
-
-    private DirectBuffer buffer;
-    private MutableDirectBuffer mutableBuffer;
-    private int offset;
-    private int length;
-    private int version;
+    public PartitionInfoDescriptor()
+    {
+        super("PartitionInfo", false);
+    }
 
     /** Descriptor length for a negotiated version: 8 for v1.0, 24 for v1.1 and v1.2. */
     public static int length(final int version)
@@ -58,48 +53,10 @@ public final class PartitionInfoDescriptor
         return FfaVersion.isValid(version) && version >= FfaVersion.V1_1;
     }
 
-    public PartitionInfoDescriptor wrap(final DirectBuffer buffer, final int offset, final int length, final int version)
-    {
-        this.buffer = buffer;
-        this.mutableBuffer = null;
-        this.offset = offset;
-        this.length = length;
-        this.version = version;
-        return this;
-    }
-
-    public PartitionInfoDescriptor wrap(
-        final MutableDirectBuffer buffer, final int offset, final int length, final int version)
-    {
-        wrap((DirectBuffer)buffer, offset, length, version);
-        this.mutableBuffer = buffer;
-        return this;
-    }
-
     /** Wraps exactly one descriptor of the version's length. */
     public PartitionInfoDescriptor wrap(final MutableDirectBuffer buffer, final int offset, final int version)
     {
         return wrap(buffer, offset, length(version), version);
-    }
-
-    public DirectBuffer buffer()
-    {
-        return buffer;
-    }
-
-    public int offset()
-    {
-        return offset;
-    }
-
-    public int length()
-    {
-        return length;
-    }
-
-    public int version()
-    {
-        return version;
     }
 
     public int encodedLength()
@@ -193,10 +150,5 @@ public final class PartitionInfoDescriptor
             out.append(" uuid=").append(uuid());
         }
         return out.append('}');
-    }
-
-    public String toString()
-    {
-        return buffer == null ? "PartitionInfo{unwrapped}" : appendTo(new StringBuilder()).toString();
     }
 }

@@ -5,7 +5,11 @@
  * <ul>
  *   <li>{@code wrap(buffer, offset, length[, version])} returns {@code this}; wrapping a
  *       {@link org.agrona.DirectBuffer} gives a read-only view, a
- *       {@link org.agrona.MutableDirectBuffer} enables the fluent setters.</li>
+ *       {@link org.agrona.MutableDirectBuffer} enables the fluent setters. The window, the wraps
+ *       and {@code toString()} come from a package-private base class by wrap shape:
+ *       {@code FixedLengthFlyweight} {@code (buffer, offset)}, {@code VariableLengthFlyweight}
+ *       {@code (buffer, offset, length)}, {@code VersionedFlyweight}
+ *       {@code (buffer, offset, length, version)}.</li>
  *   <li>Fields are little-endian; offsets and lengths are {@code static final int}s named
  *       after the spec's fields; the layout is drawn in each class comment.</li>
  *   <li>Where a layout changed between versions (partition info, memory transaction, EMAD,
