@@ -100,32 +100,59 @@ public final class RegisterFile
 
     public RegisterFile clear()
     {
-        buffer.setMemory(offset, LENGTH, (byte)0);
-        return this;
+        return clearFrom(0);
     }
 
-    /** Clears x{from}..x17. */
+    /**
+     * Clears x{from}..x17. Register stores, not {@code setMemory}: for 144 bytes the stores are
+     * a few nanoseconds, while Unsafe.setMemory leaves compiled code for the runtime's fill.
+     */
     public RegisterFile clearFrom(final int from)
     {
-        buffer.setMemory(offset + (from << 3), LENGTH - (from << 3), (byte)0);
+        for (int n = from; n < REGISTER_COUNT; n++)
+        {
+            buffer.putLong(offset + (n << 3), 0L);
+        }
         return this;
     }
 
     public RegisterFile copyFrom(final RegisterFile source)
     {
-        buffer.putBytes(offset, source.buffer, source.offset, LENGTH);
-        return this;
+        return copyFrom(source.buffer, source.offset, LENGTH);
     }
 
     public RegisterFile copyFrom(final DirectBuffer source, final int sourceOffset)
     {
-        buffer.putBytes(offset, source, sourceOffset, LENGTH);
-        return this;
+        return copyFrom(source, sourceOffset, LENGTH);
+    }
+
+    /**
+     * Loads the first {@code length / 8} registers from {@code source} and zeroes the rest, as a
+     * receiver does with a message that carried only x0..x7. Register by register: for these
+     * sizes that beats Unsafe.copyMemory, whose argument checks and runtime call dominate.
+     */
+    public RegisterFile copyFrom(final DirectBuffer source, final int sourceOffset, final int length)
+    {
+        final int count = Math.min(length, LENGTH) >> 3;
+        for (int n = 0; n < count; n++)
+        {
+            buffer.putLong(offset + (n << 3), source.getLong(sourceOffset + (n << 3)));
+        }
+        return clearFrom(count);
+    }
+
+    /** Stores the first {@code count} registers at {@code destinationOffset}. */
+    public void copyTo(final MutableDirectBuffer destination, final int destinationOffset, final int count)
+    {
+        for (int n = 0; n < count; n++)
+        {
+            destination.putLong(destinationOffset + (n << 3), buffer.getLong(offset + (n << 3)));
+        }
     }
 
     public void copyTo(final MutableDirectBuffer destination, final int destinationOffset)
     {
-        destination.putBytes(destinationOffset, buffer, offset, LENGTH);
+        copyTo(destination, destinationOffset, REGISTER_COUNT);
     }
 
     /** Keeps only what an SMC32 call carries: w0..w7 zero-extended, x8..x17 zero. */

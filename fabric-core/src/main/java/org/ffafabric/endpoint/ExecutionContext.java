@@ -711,13 +711,7 @@ public final class ExecutionContext
 
     private void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
-        final RegisterFile regs = destination;
-        final int copied = Math.min(length, RegisterFile.LENGTH);
-        regs.buffer().putBytes(regs.offset(), buffer, offset, copied);
-        if (copied < RegisterFile.LENGTH)
-        {
-            regs.clearFrom(copied >> 3);
-        }
+        destination.copyFrom(buffer, offset, length);
         receivedSessionId = header.sessionId();
         received = true;
     }
@@ -763,7 +757,7 @@ public final class ExecutionContext
         final int offset = bufferClaim.offset();
         if (smc64)
         {
-            log.putBytes(offset, regs.buffer(), regs.offset(), length);
+            regs.copyTo(log, offset, length >> 3);
         }
         else
         {
