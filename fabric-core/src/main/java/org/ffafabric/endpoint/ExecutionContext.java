@@ -199,7 +199,7 @@ public final class ExecutionContext
         }
         final int targetSlot = controlFile.slotOf(receiver);
         if (RegisterFile.senderOf(regs.w(1)) != partitionId || receiver == partitionId || targetSlot < 0 ||
-            receiver == EndpointId.HYPERVISOR || !RegisterFile.isValidDirectMessageFlags(flags) ||
+            receiver == EndpointId.HYPERVISOR || !isValidFlags(flags) ||
             (EndpointId.isSecure(partitionId) && !EndpointId.isSecure(receiver)))
         {
             regs.error(ErrorCode.INVALID_PARAMETERS);
@@ -294,7 +294,7 @@ public final class ExecutionContext
         final boolean resp2 = regs.functionId() == FunctionId.FFA_MSG_SEND_DIRECT_RESP2;
         final int model = model(ownWord);
         final int flags = resp2 ? 0 : regs.w(2);
-        if (RegisterFile.senderOf(regs.w(1)) != partitionId || !RegisterFile.isValidDirectMessageFlags(flags) ||
+        if (RegisterFile.senderOf(regs.w(1)) != partitionId || !isValidFlags(flags) ||
             (!resp2 && controlFile.negotiatedVersion(slot) >= FfaVersion.V1_2 && !regs.isZero(8, 17)))
         {
             regs.error(ErrorCode.INVALID_PARAMETERS);
@@ -789,6 +789,15 @@ public final class ExecutionContext
     }
 
     // Rules.
+
+    /**
+     * w2 of a direct message: a partition message (bit 31 clear) has the whole of w2 MBZ; a
+     * framework message has bit 31 and a type in [7:0] only (ffa-reference.md 4.3 and 6.2).
+     */
+    private static boolean isValidFlags(final int flags)
+    {
+        return flags == 0 || (RegisterFile.isFrameworkMessage(flags) && RegisterFile.isValidDirectMessageFlags(flags));
+    }
 
     private int checkProperties(final boolean req2, final int targetSlot, final RegisterFile regs)
     {

@@ -103,10 +103,12 @@ public final class ManifestParser
             }
         }
         final PartitionManifest.Builder b = PartitionManifest.builder();
-        if (nameValue != null)
+        if (nameValue == null)
         {
-            b.name(String.valueOf(nameValue));
+            // The builder cannot know the entry's position; name it here.
+            throw new ManifestException(label + ": field 'name' is missing");
         }
+        b.name(String.valueOf(nameValue));
         if (map.containsKey("id"))
         {
             b.id(integer(label, "id", map.get("id")));

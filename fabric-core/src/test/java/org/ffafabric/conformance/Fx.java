@@ -43,13 +43,13 @@ final class Fx
     static RegisterFile call(final ExecutionContext ec, final int functionId, final int... w)
     {
         final RegisterFile r = regs(functionId, w);
-        ec.invoke(r);
+        ec.invoke(r, WAIT_NS);
         return r;
     }
 
     static RegisterFile call(final ExecutionContext ec, final RegisterFile r)
     {
-        ec.invoke(r);
+        ec.invoke(r, WAIT_NS);
         return r;
     }
 
@@ -60,6 +60,13 @@ final class Fx
         assertEquals(code, r.w(2), () -> "error code in " + r);
         assertEquals(code & 0xFFFF_FFFFL, r.x(2), "error code is zero-extended");
         assertTrue(r.isZero(3, 17), () -> "x3..x17 must be zero: " + r);
+    }
+
+    static void assertError(final int code, final RegisterFile r, final String why)
+    {
+        assertEquals(FunctionId.FFA_ERROR, r.w(0), () -> why + ": " + r);
+        assertEquals(code, r.w(2), () -> why + ": " + r);
+        assertTrue(r.isZero(3, 17), () -> why + ": " + r);
     }
 
     static void assertSuccess32(final RegisterFile r)
@@ -93,10 +100,16 @@ final class Fx
     static Future<RegisterFile> msgWait(
         final ExecutorService exec, final EmbeddedFabric fabric, final ExecutionContext ec)
     {
+        return msgWait(exec, fabric, ec, WAIT_NS);
+    }
+
+    static Future<RegisterFile> msgWait(
+        final ExecutorService exec, final EmbeddedFabric fabric, final ExecutionContext ec, final long timeoutNs)
+    {
         final Future<RegisterFile> f = exec.submit(() ->
         {
             final RegisterFile r = regs(FunctionId.FFA_MSG_WAIT);
-            ec.invoke(r, WAIT_NS);
+            ec.invoke(r, timeoutNs);
             return r;
         });
         awaitState(fabric, ec.partitionId(), ec.index(), ExecutionContextState.WAITING);
@@ -111,6 +124,23 @@ final class Fx
             ec.invoke(r, WAIT_NS);
             return r;
         });
+    }
+
+    /**
+     * Lets every thread still inside invoke return (each wait is bounded) before the fabric
+     * unmaps the files they read: closing under a blocked invoke crashes the JVM.
+     */
+    static void shutdown(final ExecutorService exec, final AutoCloseable fabric) throws Exception
+    {
+        try
+        {
+            exec.shutdown();
+            assertTrue(exec.awaitTermination(30, TimeUnit.SECONDS), "a call never returned");
+        }
+        finally
+        {
+            fabric.close();
+        }
     }
 
     static <T> T get(final Future<T> f) throws Exception

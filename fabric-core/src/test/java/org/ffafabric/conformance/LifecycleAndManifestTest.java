@@ -1,0 +1,147 @@
+package org.ffafabric.conformance;
+
+import org.ffafabric.EmbeddedFabric;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.PartitionProperties;
+import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.manifest.Manifest;
+import org.ffafabric.manifest.ManifestException;
+import org.ffafabric.manifest.ManifestParser;
+import org.ffafabric.manifest.PartitionManifest;
+import org.ffafabric.manifest.World;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.ffafabric.conformance.Fx.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+class LifecycleAndManifestTest
+{
+    private static Manifest small()
+    {
+        return Manifest.builder()
+            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555").directMessaging())
+            .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"))
+            .build();
+    }
+
+    @Test
+    void claimTwiceIsRefusedAndClaimAfterCloseWorks()
+    {
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(small()))
+        {
+            final Endpoint first = fabric.claim(1);
+            final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> fabric.claim(1));
+            assertTrue(ex.getMessage().contains("vm1"), ex.getMessage());
+            assertThrows(IllegalStateException.class, () -> fabric.claim("vm1"));
+            assertSuccess32(call(first.executionContext(0), FunctionId.FFA_ID_GET));
+            first.close();
+            for (int i = 0; i < 3; i++)
+            {
+                try (Endpoint again = fabric.claim(1))
+                {
+                    final var r = call(again.executionContext(0), FunctionId.FFA_ID_GET);
+                    assertSuccess32(r);
+                    assertEquals(1, r.w(2));
+                }
+            }
+            assertThrows(IllegalArgumentException.class, () -> fabric.claim(0x7777));
+        }
+    }
+
+    @Test
+    void fabricFilesAreOwnerOnlyAndCloseRemovesTheDirectory() throws Exception
+    {
+        final Path dir;
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(small()); Endpoint vm = fabric.claim(1))
+        {
+            dir = fabric.directory();
+            assertTrue(dir.startsWith("/dev/shm") || !Files.isDirectory(Path.of("/dev/shm")), dir.toString());
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+            final List<Path> own;
+            try (Stream<Path> files = Files.list(dir))
+            {
+                own = files.filter(Files::isRegularFile).collect(Collectors.toList());
+            }
+            assertTrue(own.stream().anyMatch(p -> p.getFileName().toString().equals("fabric.ctl")), own.toString());
+            assertEquals(2, own.stream().filter(p -> p.getFileName().toString().startsWith("mem-")).count(), own.toString());
+            for (final Path f : own)
+            {
+                assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)), f.toString());
+            }
+        }
+        assertFalse(Files.exists(dir), "EmbeddedFabric.close removes " + dir);
+    }
+
+    @Test
+    void yamlHappyPath()
+    {
+        final Manifest m = ManifestParser.parse(String.join("\n",
+            "partitions:",
+            "  - name: hyp",
+            "    id: 0",
+            "    world: hypervisor",
+            "    uuid: 00000000-0000-0000-0000-0000000000a0",
+            "  - name: crypto-sp",
+            "    id: 0x8001",
+            "    world: sp-el1",
+            "    uuid: [6d3c6f43-0000-0000-0000-000000000001, 6d3c6f43-0000-0000-0000-000000000002]",
+            "    execution-contexts: 2",
+            "    ffa-version: \"1.1\"",
+            "    memory: 64K",
+            "    messaging: [direct-req-recv, direct-req-send, indirect]",
+            "    notifications: true",
+            "    vm-created-messages: true",
+            "    aarch64: false",
+            ""));
+        assertEquals(2, m.partitions().size());
+        final PartitionManifest sp = m.partition(0x8001);
+        assertEquals("crypto-sp", sp.name());
+        assertEquals(World.SP_EL1, sp.world());
+        assertEquals(List.of(UUID.fromString("6d3c6f43-0000-0000-0000-000000000001"),
+            UUID.fromString("6d3c6f43-0000-0000-0000-000000000002")), sp.uuids());
+        assertEquals(2, sp.executionContextCount());
+        assertEquals(V1_1, sp.ffaVersion());
+        assertEquals(64 * 1024, sp.memorySize());
+        assertEquals(PartitionProperties.DIRECT_REQ_RECV | PartitionProperties.DIRECT_REQ_SEND |
+            PartitionProperties.INDIRECT_MSG | PartitionProperties.NOTIFICATION_RECV | PartitionProperties.VM_CREATED_MSG,
+            sp.properties());
+        assertEquals(World.HYPERVISOR, m.partition(0).world());
+    }
+
+    private static void refused(final String entry, final String field, final String... lines)
+    {
+        final String yaml = "partitions:\n" + String.join("\n", lines) + "\n";
+        final ManifestException ex = assertThrows(ManifestException.class, () -> ManifestParser.parse(yaml), yaml);
+        assertTrue(ex.getMessage().contains(entry), () -> "names the entry " + entry + ": " + ex.getMessage());
+        assertTrue(ex.getMessage().contains(field), () -> "names the field " + field + ": " + ex.getMessage());
+    }
+
+    private static final String VM_A = "  - {name: a, id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001}";
+
+    @Test
+    void yamlRefusalsNameTheEntryAndField()
+    {
+        refused("'b'", "'id'", VM_A, "  - {name: b, id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000002}");
+        refused("'b'", "'uuid'", VM_A, "  - {name: b, id: 2, world: vm, uuid: 11111111-0000-0000-0000-000000000001}");
+        refused("'v'", "'id'", "  - {name: v, id: 0, world: vm, uuid: 11111111-0000-0000-0000-000000000001}");
+        refused("'s'", "'id'", "  - {name: s, id: 0x0123, world: sp-el1, uuid: 11111111-0000-0000-0000-000000000001}");
+        refused("partitions[0]", "'name'", "  - {id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001}");
+        refused("'n'", "'world'", "  - {name: n, id: 1, uuid: 11111111-0000-0000-0000-000000000001}");
+        refused("'n'", "'uuid'", "  - {name: n, id: 1, world: vm}");
+        refused("'n'", "'colour'", "  - {name: n, id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001, colour: red}");
+        refused("'n'", "'ffa-version'",
+            "  - {name: n, id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001, ffa-version: \"2.0\"}");
+        refused("'n'", "'ffa-version'",
+            "  - {name: n, id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001, ffa-version: \"1.3\"}");
+        refused("'n'", "'world'", "  - {name: n, id: 1, world: el3, uuid: 11111111-0000-0000-0000-000000000001}");
+        refused("'n'", "'uuid'", "  - {name: n, id: 1, world: vm, uuid: not-a-uuid}");
+    }
+}
