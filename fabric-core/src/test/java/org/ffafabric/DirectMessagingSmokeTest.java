@@ -4,6 +4,8 @@ import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.NoOpIdleStrategy;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.endpoint.DirectMessage;
 import org.ffafabric.endpoint.DirectRequestServer;
 import org.ffafabric.endpoint.Endpoint;
@@ -33,6 +35,13 @@ class DirectMessagingSmokeTest
             try (AgentRunner runner = new AgentRunner(new NoOpIdleStrategy(), Throwable::printStackTrace, null, server))
             {
                 AgentRunner.startOnThread(runner);
+                // Requests answer BUSY until the server waits in FFA_MSG_WAIT.
+                final ControlFile controlFile = fabric.client().controlFile();
+                final int spState = controlFile.ecStateOffset(controlFile.slotOf(0x8001), 0);
+                while (ExecutionContextState.state(controlFile.ecState(spState)) != ExecutionContextState.WAITING)
+                {
+                    Thread.yield();
+                }
                 final DirectMessage msg = new DirectMessage();
                 for (int i = 0; i < 100; i++)
                 {

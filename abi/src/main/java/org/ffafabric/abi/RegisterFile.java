@@ -273,10 +273,13 @@ public final class RegisterFile
         return flags & DIRECT_MSG_FRAMEWORK_TYPE_MASK;
     }
 
-    /** Direct message flags are valid when zero, or bit 31 plus a type in [7:0] only. */
+    /**
+     * Direct message flags (w2) are valid when zero (a partition message: the whole of w2 is
+     * MBZ), or bit 31 plus a type in [7:0] and nothing else (a framework message).
+     */
     public static boolean isValidDirectMessageFlags(final int flags)
     {
-        return flags == 0 || (flags & ~(DIRECT_MSG_FRAMEWORK_BIT | DIRECT_MSG_FRAMEWORK_TYPE_MASK)) == 0;
+        return flags == 0 || (flags & ~DIRECT_MSG_FRAMEWORK_TYPE_MASK) == DIRECT_MSG_FRAMEWORK_BIT;
     }
 
     /** UUID in w{first}..w{first+3}, as PARTITION_INFO_GET takes it. */

@@ -19,6 +19,45 @@ class RegisterPackingTest
     static final UUID UUID_EXAMPLE = UUID.fromString("a1a2a3a4-b1b2-c1c2-d1d2-d3d4d5d6d7d8");
 
     @Test
+    void directMessageFlagsAreZeroOrAFrameworkTypeOnly()
+    {
+        assertTrue(RegisterFile.isValidDirectMessageFlags(0));
+        assertTrue(RegisterFile.isValidDirectMessageFlags(0x8000_0004));
+        assertTrue(RegisterFile.isValidDirectMessageFlags(0x8000_00FF));
+        assertTrue(RegisterFile.isValidDirectMessageFlags(0x8000_0000));
+        // A partition message has the whole of w2 MBZ: a type without bit 31 is invalid.
+        assertFalse(RegisterFile.isValidDirectMessageFlags(1));
+        assertFalse(RegisterFile.isValidDirectMessageFlags(4));
+        assertFalse(RegisterFile.isValidDirectMessageFlags(0x8000_0100));
+        assertFalse(RegisterFile.isValidDirectMessageFlags(0x4000_0000));
+    }
+
+    @Test
+    void partialCopyZeroesTheRegistersNotCarried()
+    {
+        final RegisterFile regs = new RegisterFile();
+        for (int n = 0; n < RegisterFile.REGISTER_COUNT; n++)
+        {
+            regs.x(n, -1L);
+        }
+        final UnsafeBuffer message = new UnsafeBuffer(new byte[64]);
+        for (int n = 0; n < 8; n++)
+        {
+            message.putLong(n * 8, n + 1, java.nio.ByteOrder.LITTLE_ENDIAN);
+        }
+        regs.copyFrom(message, 0, 64);
+        for (int n = 0; n < 8; n++)
+        {
+            assertEquals(n + 1, regs.x(n));
+        }
+        assertTrue(regs.isZero(8, 17));
+        final UnsafeBuffer out = new UnsafeBuffer(new byte[144]);
+        regs.copyTo(out, 0);
+        assertEquals(8, out.getLong(56, java.nio.ByteOrder.LITTLE_ENDIAN));
+        assertEquals(0, out.getLong(64, java.nio.ByteOrder.LITTLE_ENDIAN));
+    }
+
+    @Test
     void uuidWordsForPartitionInfoGet()
     {
         final RegisterFile registers = new RegisterFile().uuidWords(1, UUID_EXAMPLE);

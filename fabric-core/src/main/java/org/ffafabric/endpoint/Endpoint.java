@@ -144,7 +144,23 @@ public final class Endpoint implements AutoCloseable
         return closed;
     }
 
-    /** Releases the claim; waits (bounded) until the partition manager has let go of the slot. */
+    /** True once no thread is inside an execution context's {@code invoke}. */
+    boolean isQuiet()
+    {
+        for (final ExecutionContext ec : contexts)
+        {
+            if (ec != null && ec.isInvoking())
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Releases the claim; waits (bounded) for threads inside {@code invoke} to notice and leave,
+     * and for the partition manager to let go of the slot.
+     */
     public void close()
     {
         if (closed)
@@ -152,6 +168,11 @@ public final class Endpoint implements AutoCloseable
             return;
         }
         closed = true;
+        final long quietDeadline = System.nanoTime() + client.connectTimeoutNs();
+        while (!isQuiet() && System.nanoTime() < quietDeadline)
+        {
+            Thread.yield();
+        }
         for (final ExecutionContext ec : contexts)
         {
             ec.release();
@@ -163,7 +184,12 @@ public final class Endpoint implements AutoCloseable
             Thread.yield();
         }
         closeResources();
-        CloseHelper.quietClose(memory);
+        if (isQuiet())
+        {
+            CloseHelper.quietClose(memory);
+        }
+        // Else a thread is still inside invoke: leave the memory mapped (the GC unmaps it) rather
+        // than pull it from under that thread.
         client.closed(this);
     }
 

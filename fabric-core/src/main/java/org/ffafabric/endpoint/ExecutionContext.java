@@ -21,6 +21,8 @@ import org.ffafabric.control.BufferOwnership;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.transport.TrapProtocol;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 import static org.ffafabric.control.ExecutionContextState.*;
@@ -38,6 +40,19 @@ public final class ExecutionContext
     // Clock and liveness are checked every 64 empty polls: cheap when spinning, prompt when parked.
     private static final int LIVENESS_CHECK_MASK = 0x3F;
     private static final long CONNECT_TIMEOUT_NS = 10_000_000_000L;
+    private static final VarHandle INVOKING;
+
+    static
+    {
+        try
+        {
+            INVOKING = MethodHandles.lookup().findVarHandle(ExecutionContext.class, "invoking", boolean.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
 
     private final Endpoint endpoint;
     private final ControlFile controlFile;
@@ -68,6 +83,8 @@ public final class ExecutionContext
     // serves it); false when the target yielded (it waits for our FFA_RUN to resume).
     private boolean outstandingInterrupted;
     private boolean versionLocked;
+    @SuppressWarnings("unused") // Accessed through INVOKING.
+    private boolean invoking;
     // This context's state word as it is (or is about to be) in the table. Peers change it only
     // by compare-and-set, and the message that follows says exactly what they wrote, so the
     // word is never read back on the hot path.
@@ -131,12 +148,40 @@ public final class ExecutionContext
      */
     public void invoke(final RegisterFile regs, final long timeoutNs)
     {
+        INVOKING.setRelease(this, true);
+        try
+        {
+            dispatch(regs, timeoutNs);
+        }
+        finally
+        {
+            INVOKING.setRelease(this, false);
+        }
+    }
+
+    /** True while a thread is inside {@link #invoke}: the endpoint waits for it before unmapping. */
+    boolean isInvoking()
+    {
+        return (boolean)INVOKING.getAcquire(this);
+    }
+
+    private void dispatch(final RegisterFile regs, final long timeoutNs)
+    {
         final int functionId = regs.functionId();
         if (!versionLocked && functionId != FunctionId.FFA_VERSION)
         {
             // The version is fixed once any other ABI has been used (Hafnium's rule).
             versionLocked = true;
             controlFile.versionLocked(slot, true);
+        }
+        if (!FunctionId.isSmc64(functionId))
+        {
+            // An SMC32 call's arguments are w1..w7: the callee never sees the upper halves. (x8..x17
+            // stay for the calls whose v1.2 rules check them; they are never sent.)
+            for (int n = 1; n < RegisterFile.SMC32_REGISTER_COUNT; n++)
+            {
+                regs.w(n, regs.w(n));
+            }
         }
         switch (functionId)
         {
@@ -199,7 +244,7 @@ public final class ExecutionContext
         }
         final int targetSlot = controlFile.slotOf(receiver);
         if (RegisterFile.senderOf(regs.w(1)) != partitionId || receiver == partitionId || targetSlot < 0 ||
-            receiver == EndpointId.HYPERVISOR || !isValidFlags(flags) ||
+            receiver == EndpointId.HYPERVISOR || !RegisterFile.isValidDirectMessageFlags(flags) ||
             (EndpointId.isSecure(partitionId) && !EndpointId.isSecure(receiver)))
         {
             regs.error(ErrorCode.INVALID_PARAMETERS);
@@ -294,7 +339,7 @@ public final class ExecutionContext
         final boolean resp2 = regs.functionId() == FunctionId.FFA_MSG_SEND_DIRECT_RESP2;
         final int model = model(ownWord);
         final int flags = resp2 ? 0 : regs.w(2);
-        if (RegisterFile.senderOf(regs.w(1)) != partitionId || !isValidFlags(flags) ||
+        if (RegisterFile.senderOf(regs.w(1)) != partitionId || !RegisterFile.isValidDirectMessageFlags(flags) ||
             (!resp2 && controlFile.negotiatedVersion(slot) >= FfaVersion.V1_2 && !regs.isZero(8, 17)))
         {
             regs.error(ErrorCode.INVALID_PARAMETERS);
@@ -325,7 +370,7 @@ public final class ExecutionContext
             return;
         }
         final int code = regs.w(2);
-        regs.error(code).w(1, RegisterFile.packIds(partitionId, peerId(ownWord)));
+        regs.error(code);
         giveBack(regs, ownWord);
         awaitMessage(regs, timeoutNs);
     }
@@ -410,6 +455,11 @@ public final class ExecutionContext
         final int targetEc = RegisterFile.receiverOf(regs.w(1));
         final int targetSlot = controlFile.slotOf(target);
         if (targetSlot < 0 || target == partitionId || targetEc >= controlFile.executionContextCount(targetSlot))
+        {
+            regs.error(ErrorCode.INVALID_PARAMETERS);
+            return;
+        }
+        if (controlFile.negotiatedVersion(slot) >= FfaVersion.V1_2 && !regs.isZero(8, 17))
         {
             regs.error(ErrorCode.INVALID_PARAMETERS);
             return;
@@ -724,8 +774,7 @@ public final class ExecutionContext
     {
         final int functionId = regs.functionId();
         final boolean smc64 = FunctionId.isSmc64(functionId);
-        final int length = smc64 && (functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ2 ||
-            functionId == FunctionId.FFA_MSG_SEND_DIRECT_RESP2 || !regs.isZero(8, 17)) ?
+        final int length = smc64 && carriesExtendedRegisters(functionId, regs) ?
             TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
         long deadline = 0;
         while (true)
@@ -770,6 +819,25 @@ public final class ExecutionContext
         return true;
     }
 
+    /**
+     * REQ2/RESP2 carry x4..x17; DIRECT_REQ/RESP_64 define x0..x7 only, so x8..x17 reach the
+     * receiver as zero whatever the sender left there; other SMC64 calls carry x8..x17 when set.
+     */
+    private static boolean carriesExtendedRegisters(final int functionId, final RegisterFile regs)
+    {
+        switch (functionId)
+        {
+            case FunctionId.FFA_MSG_SEND_DIRECT_REQ2:
+            case FunctionId.FFA_MSG_SEND_DIRECT_RESP2:
+                return true;
+            case FunctionId.FFA_MSG_SEND_DIRECT_REQ_64:
+            case FunctionId.FFA_MSG_SEND_DIRECT_RESP_64:
+                return false;
+            default:
+                return !regs.isZero(8, 17);
+        }
+    }
+
     private ExclusivePublication peer(final int partitionId, final int ec)
     {
         final int streamId = TrapProtocol.inboxStreamId(partitionId, ec);
@@ -789,15 +857,6 @@ public final class ExecutionContext
     }
 
     // Rules.
-
-    /**
-     * w2 of a direct message: a partition message (bit 31 clear) has the whole of w2 MBZ; a
-     * framework message has bit 31 and a type in [7:0] only (ffa-reference.md 4.3 and 6.2).
-     */
-    private static boolean isValidFlags(final int flags)
-    {
-        return flags == 0 || (RegisterFile.isFrameworkMessage(flags) && RegisterFile.isValidDirectMessageFlags(flags));
-    }
 
     private int checkProperties(final boolean req2, final int targetSlot, final RegisterFile regs)
     {

@@ -123,7 +123,17 @@ public final class FabricClient implements AutoCloseable
             open = new ArrayList<>(endpoints);
         }
         CloseHelper.quietCloseAll(open);
-        CloseHelper.quietCloseAll(aeron, controlFile);
+        CloseHelper.quietClose(aeron);
+        boolean quiet = true;
+        for (final Endpoint endpoint : open)
+        {
+            quiet &= endpoint.isQuiet();
+        }
+        if (quiet)
+        {
+            controlFile.close();
+        }
+        // Else a thread is still inside invoke: the GC unmaps the control file once it is gone.
     }
 
     /** Configuration: which fabric, how execution contexts wait. */
