@@ -60,7 +60,13 @@ public final class PercentilePlot
             .setYAxisDecimalPattern("#,##0.###")
             .setXAxisMin(0.0)
             .setLegendPosition(Styler.LegendPosition.InsideNW)
-            .setMarkerSize(0);
+            .setMarkerSize(0)
+            // One distinct colour per scenario: the default palette repeats after five series.
+            .setSeriesColors(new java.awt.Color[]{
+                new java.awt.Color(0x1f77b4), new java.awt.Color(0xff7f0e), new java.awt.Color(0x9467bd),
+                new java.awt.Color(0x2ca02c), new java.awt.Color(0xd62728), new java.awt.Color(0x8c564b),
+                new java.awt.Color(0xe377c2), new java.awt.Color(0x7f7f7f), new java.awt.Color(0xbcbd22),
+                new java.awt.Color(0x17becf)});
         chart.setCustomXAxisTickLabelsFormatter(PercentilePlot::ninesLabel);
 
         double maxX = 1.0;
