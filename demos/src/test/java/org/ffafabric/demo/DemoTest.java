@@ -1,0 +1,48 @@
+package org.ffafabric.demo;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The README's run command end to end: PM here, echo SP and requesting VM as child processes. */
+class DemoTest
+{
+    @Test
+    @Timeout(120)
+    void demoDiscoversPartitionsAndTimesBothMessageKinds() throws Exception
+    {
+        final PrintStream original = System.out;
+        final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        final int exit;
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try
+        {
+            exit = Demo.run(2_000);
+        }
+        finally
+        {
+            System.setOut(original);
+        }
+        final String out = captured.toString(StandardCharsets.UTF_8);
+        original.print(out);
+        assertEquals(0, exit, out);
+        assertTrue(out.contains("client-vm: FFA_VERSION -> 1.2, FFA_ID_GET -> 0x0001"), out);
+        assertTrue(out.contains("FFA_PARTITION_INFO_GET -> PartitionInfo{id=0x8001"), out);
+        assertTrue(out.matches("(?s).*FFA_MSG_SEND_DIRECT_REQ_64 +round trip: p50=[0-9.]+us p99=[0-9.]+us p99\\.9=[0-9.]+us.*"), out);
+        assertTrue(out.matches("(?s).*FFA_MSG_SEND_DIRECT_REQ2 +round trip: p50=[0-9.]+us.*\\(2000 samples, cross-process\\).*"), out);
+        assertTrue(out.contains("demo: done"), out);
+        final String dir = "ffa-demo-" + ProcessHandle.current().pid();
+        try (Stream<Path> shm = Files.list(Path.of("/dev/shm")))
+        {
+            assertTrue(shm.noneMatch(p -> p.getFileName().toString().equals(dir)), "fabric directory left behind");
+        }
+    }
+}
