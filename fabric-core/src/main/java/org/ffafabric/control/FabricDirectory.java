@@ -21,6 +21,12 @@ import java.nio.file.attribute.PosixFilePermissions;
  */
 public final class FabricDirectory
 {
+    /** Names the fabric: its default directory is /dev/shm/ffa-&lt;name&gt;. */
+    public static final String FABRIC_NAME_PROP_NAME = "ffa.fabric.name";
+    public static final String FABRIC_NAME_DEFAULT = "default";
+    /** Names the fabric directory outright, overriding the name. */
+    public static final String DIRECTORY_PROP_NAME = "ffa.fabric.dir";
+
     public static final String DEFAULT_PARENT = "/dev/shm";
     public static final String PREFIX = "ffa-";
     public static final String AERON_DIR = "aeron";
@@ -35,6 +41,25 @@ public final class FabricDirectory
         final Path shm = Paths.get(DEFAULT_PARENT);
         final Path parent = Files.isDirectory(shm) ? shm : Paths.get(System.getProperty("java.io.tmpdir"));
         return parent.resolve(PREFIX + fabricName);
+    }
+
+    /** The fabric name from the system properties, or the default. */
+    public static String configuredName()
+    {
+        return System.getProperty(FABRIC_NAME_PROP_NAME, FABRIC_NAME_DEFAULT);
+    }
+
+    /** The fabric directory from the system properties, or null when only a name is given. */
+    public static Path configuredDirectory()
+    {
+        final String dir = System.getProperty(DIRECTORY_PROP_NAME);
+        return dir != null ? Paths.get(dir) : null;
+    }
+
+    /** The directory a Context ends up with: the one given, else the default for the name. */
+    public static Path resolve(final Path directory, final String fabricName)
+    {
+        return directory != null ? directory : defaultPath(fabricName);
     }
 
     public static Path controlFile(final Path directory)

@@ -10,7 +10,6 @@ import org.ffafabric.transport.AeronTuning;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -139,9 +138,8 @@ public final class FabricClient implements AutoCloseable
     /** Configuration: which fabric, how execution contexts wait. */
     public static final class Context
     {
-        private String fabricName = System.getProperty("ffa.fabric.name", "default");
-        private Path directory = System.getProperty("ffa.fabric.dir") != null ?
-            Paths.get(System.getProperty("ffa.fabric.dir")) : null;
+        private String fabricName = FabricDirectory.configuredName();
+        private Path directory = FabricDirectory.configuredDirectory();
         private Supplier<IdleStrategy> idleStrategySupplier;
         private long connectTimeoutNs = TimeUnit.SECONDS.toNanos(10);
 
@@ -190,10 +188,7 @@ public final class FabricClient implements AutoCloseable
 
         public Context conclude()
         {
-            if (directory == null)
-            {
-                directory = FabricDirectory.defaultPath(fabricName);
-            }
+            directory = FabricDirectory.resolve(directory, fabricName);
             if (idleStrategySupplier == null)
             {
                 idleStrategySupplier = () -> new BackoffIdleStrategy(

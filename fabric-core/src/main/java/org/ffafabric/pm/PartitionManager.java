@@ -429,17 +429,13 @@ public final class PartitionManager implements Agent, AutoCloseable
     /** Configuration, Aeron style: fluent setters, defaults from system properties, {@link #conclude()}. */
     public static final class Context
     {
-        public static final String FABRIC_NAME_PROP_NAME = "ffa.fabric.name";
-        public static final String FABRIC_NAME_DEFAULT = "default";
-        public static final String DIRECTORY_PROP_NAME = "ffa.fabric.dir";
         public static final String MANIFEST_PROP_NAME = "ffa.manifest";
         public static final String MEMORY_BASE_PROP_NAME = "ffa.memory.base";
         public static final long MEMORY_BASE_DEFAULT = 0x4000_0000L;
         public static final String EMBEDDED_DRIVER_PROP_NAME = "ffa.embedded.driver";
 
-        private String fabricName = System.getProperty(FABRIC_NAME_PROP_NAME, FABRIC_NAME_DEFAULT);
-        private Path directory = System.getProperty(DIRECTORY_PROP_NAME) != null ?
-            Paths.get(System.getProperty(DIRECTORY_PROP_NAME)) : null;
+        private String fabricName = FabricDirectory.configuredName();
+        private Path directory = FabricDirectory.configuredDirectory();
         private Manifest manifest;
         private long memoryBase = Long.decode(System.getProperty(MEMORY_BASE_PROP_NAME, "0x40000000"));
         private boolean embeddedDriver = Boolean.parseBoolean(System.getProperty(EMBEDDED_DRIVER_PROP_NAME, "true"));
@@ -560,10 +556,7 @@ public final class PartitionManager implements Agent, AutoCloseable
                 }
                 manifest = ManifestParser.parse(Paths.get(file));
             }
-            if (directory == null)
-            {
-                directory = FabricDirectory.defaultPath(fabricName);
-            }
+            directory = FabricDirectory.resolve(directory, fabricName);
             if (!EndpointMemory.isPageAligned(memoryBase) || memoryBase == 0)
             {
                 throw new IllegalStateException("memory base must be a non-zero multiple of 4 KiB: 0x" +
