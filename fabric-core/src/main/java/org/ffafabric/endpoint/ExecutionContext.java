@@ -577,7 +577,7 @@ public final class ExecutionContext
         // (the common case when serving) costs no clock read at all.
         long deadline = 0;
         int spins = 0;
-        while (!takeAny(regs))
+        while (!poll(regs))
         {
             if ((++spins & LIVENESS_CHECK_MASK) != 0)
             {
@@ -741,11 +741,6 @@ public final class ExecutionContext
         return false;
     }
 
-    private boolean takeAny(final RegisterFile regs)
-    {
-        return poll(regs);
-    }
-
     private boolean poll(final RegisterFile regs)
     {
         destination = regs;
@@ -848,12 +843,6 @@ public final class ExecutionContext
             peers.put(streamId, publication);
         }
         return publication;
-    }
-
-    /** Opens the publication to a peer context ahead of the first message. */
-    void connect(final int partitionId, final int ec)
-    {
-        peer(partitionId, ec);
     }
 
     // Rules.
