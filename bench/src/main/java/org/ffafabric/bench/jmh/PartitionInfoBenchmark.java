@@ -22,11 +22,9 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -51,14 +49,13 @@ import java.util.concurrent.TimeUnit;
 @Fork(1)
 @Threads(1)
 @State(Scope.Benchmark)
-public class PartitionInfoBenchmark
+public class PartitionInfoBenchmark extends FabricState
 {
     @Param({"busy", "backoff"})
     public String pmIdle;
 
     private final RegisterFile regs = new RegisterFile();
     private final PartitionInfoDescriptor descriptor = new PartitionInfoDescriptor();
-    private FabricBench fabric;
     private ExecutionContext ec;
     private UnsafeBuffer memory;
     private int rxOffset;
@@ -145,26 +142,5 @@ public class PartitionInfoBenchmark
             throw new IllegalStateException("unexpected FFA_PARTITION_INFO_GET answer " + r);
         }
         return r.w(2);
-    }
-
-    Path directory()
-    {
-        return fabric == null ? null : fabric.directory();
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() throws Exception
-    {
-        if (fabric != null)
-        {
-            try
-            {
-                fabric.close();
-            }
-            finally
-            {
-                fabric = null;
-            }
-        }
     }
 }
