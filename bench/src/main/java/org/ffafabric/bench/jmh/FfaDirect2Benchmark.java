@@ -7,21 +7,13 @@ import org.ffafabric.bench.fabric.FfaScenarios;
 import org.ffafabric.endpoint.DirectMessage;
 import org.ffafabric.endpoint.FfaOps;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Round trip of FFA_MSG_SEND_DIRECT_REQ2 (v1.2) to the echo secure partition's service UUID in
@@ -31,12 +23,6 @@ import java.util.concurrent.TimeUnit;
  * the fork) or xproc (child JVM), {@code api} invoke (raw registers) or typed
  * ({@link FfaOps#sendDirect2} with a reused {@link DirectMessage} and UUID); everything busy-spins.
  */
-@BenchmarkMode({Mode.SampleTime, Mode.AverageTime})
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
-@Threads(1)
 @State(Scope.Benchmark)
 public class FfaDirect2Benchmark extends DirectEchoState
 {

@@ -7,20 +7,12 @@ import org.ffafabric.endpoint.DirectMessage;
 import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.endpoint.FfaOps;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
-import java.util.concurrent.TimeUnit;
 
 /**
  * Round trip of FFA_MSG_SEND_DIRECT_REQ_64 to the echo secure partition and its
@@ -37,12 +29,6 @@ import java.util.concurrent.TimeUnit;
  * needs two free cores; the partition manager is off the path and keeps its back-off idle.
  * Each operation clears the registers and writes the five payload words, as a caller would.
  */
-@BenchmarkMode({Mode.SampleTime, Mode.AverageTime})
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
-@Threads(1)
 @State(Scope.Benchmark)
 public class FfaDirectBenchmark extends DirectEchoState
 {

@@ -12,18 +12,11 @@ import org.ffafabric.control.ControlFile;
 import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.memory.EndpointMemory;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.concurrent.TimeUnit;
 
@@ -42,12 +35,6 @@ import java.util.concurrent.TimeUnit;
  * or {@code pmIdle=backoff} (a small back-off: 100 spins, 10 yields, then 1 to 100 us parks, as the
  * endpoints' default). The calling context busy-spins in both.
  */
-@BenchmarkMode({Mode.SampleTime, Mode.AverageTime})
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
-@Threads(1)
 @State(Scope.Benchmark)
 public class PartitionInfoBenchmark extends FabricState
 {
