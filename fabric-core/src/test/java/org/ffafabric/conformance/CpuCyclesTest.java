@@ -56,22 +56,6 @@ class CpuCyclesTest
         shutdown(exec, fabric);
     }
 
-    private static RegisterFile ids(final int fid, final int sender, final int receiver)
-    {
-        final RegisterFile r = regs(fid);
-        r.w(1, RegisterFile.packIds(sender, receiver));
-        return r;
-    }
-
-    private Future<RegisterFile> bounded(final ExecutionContext ec, final RegisterFile r, final long timeoutNs)
-    {
-        return exec.submit(() ->
-        {
-            ec.invoke(r, timeoutNs);
-            return r;
-        });
-    }
-
     @Test
     void yieldGivesTheRequesterTheCpuAndRunResumes() throws Exception
     {
@@ -96,7 +80,7 @@ class CpuCyclesTest
         assertTrue(resumed.isZero(1, 17));
         final RegisterFile out = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
         out.x(3, 99);
-        bounded(sp, out, 300_000_000L);
+        bounded(exec, sp, out, 300_000_000L);
         final RegisterFile done = get(run);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, done.w(0), done.toString());
         assertEquals(99L, done.x(3));
@@ -112,7 +96,7 @@ class CpuCyclesTest
         get(waiting);
         assertError(ErrorCode.INVALID_PARAMETERS, call(sp, regs(FunctionId.FFA_YIELD, 0, 0, 0, 1)));
         assertError(ErrorCode.INVALID_PARAMETERS, call(sp, regs(FunctionId.FFA_YIELD, 5)));
-        bounded(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1), 300_000_000L);
+        bounded(exec, sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1), 300_000_000L);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
     }
 
@@ -131,7 +115,7 @@ class CpuCyclesTest
         assertError(ErrorCode.BUSY, call(vm, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPB)));
         final RegisterFile out = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
         out.x(4, 0x77);
-        bounded(sp, out, 300_000_000L);
+        bounded(exec, sp, out, 300_000_000L);
         final RegisterFile done = call(vm, regs(FunctionId.FFA_RUN, r.w(1)));
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, done.w(0), done.toString());
         assertEquals(0x77L, done.x(4));
@@ -178,7 +162,7 @@ class CpuCyclesTest
         final Future<RegisterFile> sent = async(exec, spb.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPB, SPA));
         get(waiting);
         assertError(ErrorCode.DENIED, call(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB)));
-        bounded(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, SPB), 300_000_000L);
+        bounded(exec, a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, SPB), 300_000_000L);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
     }
 
@@ -196,7 +180,7 @@ class CpuCyclesTest
         assertEquals(ExecutionContextState.BLOCKED, state(fabric, VM1, 1));
         assertEquals(ExecutionContextState.RUNNING, state(fabric, VM1, 0));
         assertError(ErrorCode.BUSY, call(vm1.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA)));
-        bounded(receiver1, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1), 300_000_000L);
+        bounded(exec, receiver1, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1), 300_000_000L);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
     }
 

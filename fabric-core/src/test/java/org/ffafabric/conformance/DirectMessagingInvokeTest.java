@@ -79,26 +79,10 @@ class DirectMessagingInvokeTest
         shutdown(exec, fabric);
     }
 
-    private static RegisterFile req(final int fid, final int sender, final int receiver)
-    {
-        final RegisterFile r = regs(fid);
-        r.w(1, RegisterFile.packIds(sender, receiver));
-        return r;
-    }
-
-    private static RegisterFile resp(final int fid, final int responder, final int requester)
-    {
-        return req(fid, responder, requester);
-    }
-
     /** Responds on another thread; the response returns the next message (or FFA_INTERRUPT after a bound). */
     private Future<RegisterFile> respondAsync(final ExecutionContext ec, final RegisterFile r)
     {
-        return exec.submit(() ->
-        {
-            ec.invoke(r, 300_000_000L);
-            return r;
-        });
+        return bounded(exec, ec, r, 300_000_000L);
     }
 
     @Test
@@ -106,7 +90,7 @@ class DirectMessagingInvokeTest
     {
         final ExecutionContext sp = spa.executionContext(0);
         final Future<RegisterFile> waiting = msgWait(exec, fabric, sp);
-        final RegisterFile r = req(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPA);
+        final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPA);
         for (int i = 3; i <= 7; i++)
         {
             r.x(i, 0xDEAD_BEEF_0000_0000L | (0x1000 + i));
@@ -126,7 +110,7 @@ class DirectMessagingInvokeTest
         assertEquals(ExecutionContextState.RUNNING, state(fabric, SPA, 0));
         assertEquals(ExecutionContextState.BLOCKED, state(fabric, VM1, 0));
 
-        final RegisterFile out = resp(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, VM1);
+        final RegisterFile out = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, VM1);
         for (int i = 3; i <= 7; i++)
         {
             out.x(i, 0xFFFF_FFFF_0000_0000L | (0x2000 + i));
@@ -148,7 +132,7 @@ class DirectMessagingInvokeTest
     {
         final ExecutionContext sp = spa.executionContext(0);
         final Future<RegisterFile> waiting = msgWait(exec, fabric, sp);
-        final RegisterFile r = req(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA);
+        final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA);
         for (int i = 3; i <= 7; i++)
         {
             r.x(i, 0xA5A5_0000_0000_0000L + i);
@@ -162,27 +146,23 @@ class DirectMessagingInvokeTest
         }
         assertTrue(in.isZero(8, 17));
 
-        final RegisterFile out = resp(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
+        final RegisterFile out = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
         out.x(7, -1L);
-        final Future<RegisterFile> next = exec.submit(() ->
-        {
-            sp.invoke(out, WAIT_NS);
-            return out;
-        });
+        final Future<RegisterFile> next = async(exec, sp, out);
         final RegisterFile back = get(sent);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, back.w(0));
         assertEquals(-1L, back.x(7));
         assertTrue(back.isZero(2, 6));
         // The responder is WAITING again: a second request is what its DIRECT_RESP returns.
         awaitState(fabric, SPA, 0, ExecutionContextState.WAITING);
-        final RegisterFile second = req(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM2 == 2 ? 0 : 0, SPA);
+        final RegisterFile second = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM2 == 2 ? 0 : 0, SPA);
         second.x(3, 42);
         final Future<RegisterFile> sent2 = async(exec, hyp.executionContext(0), second);
         final RegisterFile in2 = get(next);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, in2.w(0));
         assertEquals(RegisterFile.packIds(0, SPA), in2.w(1));
         assertEquals(42L, in2.x(3));
-        respondAsync(sp, resp(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, 0));
+        respondAsync(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, 0));
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent2).w(0));
     }
 
@@ -191,7 +171,7 @@ class DirectMessagingInvokeTest
     {
         final ExecutionContext sp = spa.executionContext(0);
         final Future<RegisterFile> waiting = msgWait(exec, fabric, sp);
-        final RegisterFile r = req(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, VM1, SPA);
+        final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, VM1, SPA);
         r.x(2, uuidLe(SP1B, 0)).x(3, uuidLe(SP1B, 1));
         for (int i = 4; i <= 17; i++)
         {
@@ -207,7 +187,7 @@ class DirectMessagingInvokeTest
         {
             assertEquals(0x0102_0304_0506_0700L + i, in.x(i));
         }
-        final RegisterFile out = resp(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, VM1);
+        final RegisterFile out = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, VM1);
         out.x(2, 0x1111).x(3, 0x2222);
         for (int i = 4; i <= 17; i++)
         {
@@ -231,34 +211,34 @@ class DirectMessagingInvokeTest
         final Future<RegisterFile> waiting = msgWait(exec, fabric, spa.executionContext(0));
         final ExecutionContext v = vm1.executionContext(0);
         final int req = FunctionId.FFA_MSG_SEND_DIRECT_REQ_64;
-        assertError(ErrorCode.INVALID_PARAMETERS, call(v, req(req, VM1, VM1)));
-        assertError(ErrorCode.INVALID_PARAMETERS, call(v, req(req, VM1, 0x1234)));
-        assertError(ErrorCode.INVALID_PARAMETERS, call(v, req(req, VM1, 0)));
-        assertError(ErrorCode.INVALID_PARAMETERS, call(v, req(req, VM2, SPA)));
-        assertError(ErrorCode.INVALID_PARAMETERS, call(v, req(req, SPB, SPA)));
-        final RegisterFile flags = req(req, VM1, SPA);
+        assertError(ErrorCode.INVALID_PARAMETERS, call(v, ids(req, VM1, VM1)));
+        assertError(ErrorCode.INVALID_PARAMETERS, call(v, ids(req, VM1, 0x1234)));
+        assertError(ErrorCode.INVALID_PARAMETERS, call(v, ids(req, VM1, 0)));
+        assertError(ErrorCode.INVALID_PARAMETERS, call(v, ids(req, VM2, SPA)));
+        assertError(ErrorCode.INVALID_PARAMETERS, call(v, ids(req, SPB, SPA)));
+        final RegisterFile flags = ids(req, VM1, SPA);
         flags.w(2, 1);
         assertError(ErrorCode.INVALID_PARAMETERS, call(v, flags));
-        final RegisterFile fwkBits = req(req, VM1, SPA);
+        final RegisterFile fwkBits = ids(req, VM1, SPA);
         fwkBits.w(2, 0x8000_0104);
         assertError(ErrorCode.INVALID_PARAMETERS, call(v, fwkBits));
         try (Endpoint noRecv = fabric.claim(SP_NORECV))
         {
-            assertError(ErrorCode.DENIED, call(v, req(req, VM1, SP_NORECV)));
-            assertError(ErrorCode.DENIED, call(vm2.executionContext(0), req(req, VM2, SPA)), "vm2 cannot send");
+            assertError(ErrorCode.DENIED, call(v, ids(req, VM1, SP_NORECV)));
+            assertError(ErrorCode.DENIED, call(vm2.executionContext(0), ids(req, VM2, SPA)), "vm2 cannot send");
             // SP -> VM.
-            assertError(ErrorCode.INVALID_PARAMETERS, call(noRecv.executionContext(0), req(req, SP_NORECV, VM2)));
+            assertError(ErrorCode.INVALID_PARAMETERS, call(noRecv.executionContext(0), ids(req, SP_NORECV, VM2)));
         }
         // None of that touched the waiting receiver.
         assertEquals(ExecutionContextState.WAITING, state(fabric, SPA, 0));
         assertFalse(waiting.isDone());
         // Receiver not waiting (just claimed, RUNNING): BUSY.
-        assertError(ErrorCode.BUSY, call(v, req(req, VM1, SPB)));
+        assertError(ErrorCode.BUSY, call(v, ids(req, VM1, SPB)));
         // Serving someone else: BUSY.
-        final Future<RegisterFile> sent = async(exec, v, req(req, VM1, SPA));
+        final Future<RegisterFile> sent = async(exec, v, ids(req, VM1, SPA));
         get(waiting);
-        assertError(ErrorCode.BUSY, call(hyp.executionContext(0), req(req, 0, SPA)));
-        respondAsync(spa.executionContext(0), resp(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
+        assertError(ErrorCode.BUSY, call(hyp.executionContext(0), ids(req, 0, SPA)));
+        respondAsync(spa.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
     }
 
@@ -267,23 +247,23 @@ class DirectMessagingInvokeTest
     {
         final Future<RegisterFile> waiting = msgWait(exec, fabric, spa.executionContext(0));
         final ExecutionContext v = vm1.executionContext(0);
-        final RegisterFile unknown = req(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, VM1, SPA);
+        final RegisterFile unknown = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, VM1, SPA);
         unknown.x(2, 0x1234).x(3, 0x5678);
         assertError(ErrorCode.INVALID_PARAMETERS, call(v, unknown));
         try (Endpoint ignored = fabric.claim(SP_V11))
         {
-            assertError(ErrorCode.DENIED, call(v, req(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, VM1, SP_V11)));
+            assertError(ErrorCode.DENIED, call(v, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, VM1, SP_V11)));
         }
         assertFalse(waiting.isDone());
         vm1.close();
         vm1 = fabric.claim(VM1);
         final ExecutionContext old = vm1.executionContext(0);
         assertEquals(V1_2, call(old, FunctionId.FFA_VERSION, V1_1).w(0));
-        assertError(ErrorCode.NOT_SUPPORTED, call(old, req(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, VM1, SPA)));
+        assertError(ErrorCode.NOT_SUPPORTED, call(old, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, VM1, SPA)));
         // Nil UUID = default service, from a v1.2 caller.
-        final Future<RegisterFile> sent = async(exec, hyp.executionContext(0), req(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, 0, SPA));
+        final Future<RegisterFile> sent = async(exec, hyp.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, 0, SPA));
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, get(waiting).w(0));
-        respondAsync(spa.executionContext(0), resp(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, 0));
+        respondAsync(spa.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, 0));
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, get(sent).w(0));
     }
 
@@ -291,23 +271,23 @@ class DirectMessagingInvokeTest
     void responseRefusals() throws Exception
     {
         final ExecutionContext sp = spa.executionContext(0);
-        assertError(ErrorCode.DENIED, call(sp, resp(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1)));
-        assertError(ErrorCode.DENIED, call(sp, resp(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, VM1)));
+        assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1)));
+        assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, VM1)));
         assertError(ErrorCode.DENIED, call(sp, regs(FunctionId.FFA_ERROR, 0, ErrorCode.ABORTED)));
 
         Future<RegisterFile> waiting = msgWait(exec, fabric, sp);
-        Future<RegisterFile> sent = async(exec, vm1.executionContext(0), req(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
+        Future<RegisterFile> sent = async(exec, vm1.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
         get(waiting);
-        assertError(ErrorCode.DENIED, call(sp, resp(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM2)));
-        assertError(ErrorCode.DENIED, call(sp, resp(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, VM1)));
-        assertError(ErrorCode.INVALID_PARAMETERS, call(sp, resp(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, VM1)));
-        final RegisterFile flags = resp(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
+        assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM2)));
+        assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, VM1)));
+        assertError(ErrorCode.INVALID_PARAMETERS, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, VM1)));
+        final RegisterFile flags = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
         flags.w(2, 4);
         assertError(ErrorCode.INVALID_PARAMETERS, call(sp, flags));
-        final RegisterFile x8 = resp(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
+        final RegisterFile x8 = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
         x8.x(8, 1);
         assertError(ErrorCode.INVALID_PARAMETERS, call(sp, x8));
-        final RegisterFile fwk = resp(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
+        final RegisterFile fwk = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
         fwk.w(2, 0x8000_0005);
         assertError(ErrorCode.DENIED, call(sp, fwk), "framework response to a partition message");
         assertError(ErrorCode.DENIED, call(sp, regs(FunctionId.FFA_MSG_WAIT)));
@@ -320,7 +300,7 @@ class DirectMessagingInvokeTest
         // Still serving after every refusal; the requester still waits.
         assertEquals(ExecutionContextState.RUNNING, state(fabric, SPA, 0));
         assertFalse(sent.isDone());
-        final RegisterFile ok = resp(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
+        final RegisterFile ok = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
         ok.x(3, 7);
         respondAsync(sp, ok);
         final RegisterFile back = get(sent);
@@ -330,11 +310,11 @@ class DirectMessagingInvokeTest
         // RESP to a REQ2.
         awaitState(fabric, SPA, 0, ExecutionContextState.RUNNING);
         waiting = msgWait(exec, fabric, sp);
-        sent = async(exec, vm1.executionContext(0), req(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, VM1, SPA));
+        sent = async(exec, vm1.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, VM1, SPA));
         get(waiting);
-        assertError(ErrorCode.DENIED, call(sp, resp(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1)));
-        assertError(ErrorCode.DENIED, call(sp, resp(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, VM1)));
-        respondAsync(sp, resp(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, VM1));
+        assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1)));
+        assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, VM1)));
+        respondAsync(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, VM1));
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, get(sent).w(0));
     }
 
@@ -353,7 +333,7 @@ class DirectMessagingInvokeTest
     {
         final ExecutionContext sp = spa.executionContext(0);
         final Future<RegisterFile> waiting = msgWait(exec, fabric, sp);
-        final Future<RegisterFile> sent = async(exec, vm1.executionContext(0), req(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPA));
+        final Future<RegisterFile> sent = async(exec, vm1.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPA));
         get(waiting);
         respondAsync(sp, regs(FunctionId.FFA_ERROR, 0, ErrorCode.NO_MEMORY));
         final RegisterFile back = get(sent);
@@ -369,13 +349,13 @@ class DirectMessagingInvokeTest
         final ExecutionContext sp = spa.executionContext(0);
         final Future<RegisterFile> waiting = msgWait(exec, fabric, sp);
         // From a non-hypervisor: INVALID_PARAMETERS.
-        final RegisterFile bad = req(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPA);
+        final RegisterFile bad = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPA);
         bad.w(2, 0x8000_0004);
         assertError(ErrorCode.INVALID_PARAMETERS, call(vm1.executionContext(0), bad));
         try (Endpoint nosub = fabric.claim(SP_NOSUB))
         {
             final Future<RegisterFile> w2 = msgWait(exec, fabric, nosub.executionContext(0), 500_000_000L);
-            final RegisterFile notSubscribed = req(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, 0, SP_NOSUB);
+            final RegisterFile notSubscribed = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, 0, SP_NOSUB);
             notSubscribed.w(2, 0x8000_0004);
             assertError(ErrorCode.DENIED, call(hyp.executionContext(0), notSubscribed));
             // Nothing reached it: its MSG_WAIT times out with FFA_INTERRUPT naming itself.
@@ -383,15 +363,15 @@ class DirectMessagingInvokeTest
             assertEquals(FunctionId.FFA_INTERRUPT, timedOut.w(0), timedOut.toString());
             assertEquals(RegisterFile.packTargetInfo(SP_NOSUB, 0), timedOut.w(1));
         }
-        final RegisterFile created = req(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, 0, SPA);
+        final RegisterFile created = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, 0, SPA);
         created.w(2, 0x8000_0004).w(3, 0xFFFF_FFFF).w(4, 0xFFFF_FFFF).w(5, 7);
         final Future<RegisterFile> sent = async(exec, hyp.executionContext(0), created);
         final RegisterFile in = get(waiting);
         assertEquals(0x8000_0004L, in.x(2));
         assertEquals(7L, in.x(5));
-        assertError(ErrorCode.DENIED, call(sp, resp(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, 0)),
+        assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, 0)),
             "non-framework response to a framework request");
-        final RegisterFile ack = resp(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, 0);
+        final RegisterFile ack = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, 0);
         ack.w(2, 0x8000_0005);
         respondAsync(sp, ack);
         final RegisterFile back = get(sent);

@@ -40,6 +40,14 @@ final class Fx
         return r;
     }
 
+    /** A messaging call: the function ID in w0, sender (or responder) and receiver IDs packed in w1. */
+    static RegisterFile ids(final int functionId, final int sender, final int receiver)
+    {
+        final RegisterFile r = regs(functionId);
+        r.w(1, RegisterFile.packIds(sender, receiver));
+        return r;
+    }
+
     static RegisterFile call(final ExecutionContext ec, final int functionId, final int... w)
     {
         final RegisterFile r = regs(functionId, w);
@@ -119,9 +127,16 @@ final class Fx
     /** Invokes on another thread (the call blocks until the other side answers). */
     static Future<RegisterFile> async(final ExecutorService exec, final ExecutionContext ec, final RegisterFile r)
     {
+        return bounded(exec, ec, r, WAIT_NS);
+    }
+
+    /** Invokes on another thread with its own bound (FFA_INTERRUPT when nothing answers by then). */
+    static Future<RegisterFile> bounded(
+        final ExecutorService exec, final ExecutionContext ec, final RegisterFile r, final long timeoutNs)
+    {
         return exec.submit(() ->
         {
-            ec.invoke(r, WAIT_NS);
+            ec.invoke(r, timeoutNs);
             return r;
         });
     }

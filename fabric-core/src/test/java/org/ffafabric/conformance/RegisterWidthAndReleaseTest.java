@@ -86,22 +86,6 @@ class RegisterWidthAndReleaseTest
         assertFalse(Files.exists(directory), "fabric directory left behind: " + directory);
     }
 
-    private static RegisterFile ids(final int fid, final int sender, final int receiver)
-    {
-        final RegisterFile r = regs(fid);
-        r.w(1, RegisterFile.packIds(sender, receiver));
-        return r;
-    }
-
-    private Future<RegisterFile> bounded(final ExecutionContext ec, final RegisterFile r, final long timeoutNs)
-    {
-        return exec.submit(() ->
-        {
-            ec.invoke(r, timeoutNs);
-            return r;
-        });
-    }
-
     /** The raw state word, read through the client's control file as a partition process would. */
     private long stateWord(final int id, final int ec)
     {
@@ -127,7 +111,7 @@ class RegisterWidthAndReleaseTest
             wait.x(i, (0x100L + i) << 32);
         }
         assertEquals(0, wait.w(1));
-        final Future<RegisterFile> waiting = bounded(sp, wait, WAIT_NS);
+        final Future<RegisterFile> waiting = bounded(exec, sp, wait, WAIT_NS);
         awaitState(fabric, SPA, 0, ExecutionContextState.WAITING);
         assertFalse(waiting.isDone(), "MSG_WAIT with w1..w7 = 0 must be accepted, not refused");
 
@@ -140,7 +124,7 @@ class RegisterWidthAndReleaseTest
         assertEquals(1L, in.x(3));
         assertTrue(in.isZero(4, 17), in::toString);
 
-        bounded(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, VM1), SHORT_NS);
+        bounded(exec, sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, VM1), SHORT_NS);
         final RegisterFile back = get(sent);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, back.w(0), back.toString());
     }
@@ -175,7 +159,7 @@ class RegisterWidthAndReleaseTest
         out.x(1, out.x(1) | 0x1234_5678_0000_0000L);
         out.x(2, 0x0000_0001_0000_0000L);
         out.x(3, 0xCAFE_0000_0000_0002L);
-        bounded(sp, out, SHORT_NS);
+        bounded(exec, sp, out, SHORT_NS);
         final RegisterFile back = get(sent);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32 & 0xFFFF_FFFFL, back.x(0), back.toString());
         assertEquals(RegisterFile.packIds(SPA, VM1) & 0xFFFF_FFFFL, back.x(1));
@@ -211,7 +195,7 @@ class RegisterWidthAndReleaseTest
         }
         assertTrue(in.isZero(8, 17), () -> "DIRECT_REQ_64 carries nothing past x7: " + in);
 
-        bounded(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1), SHORT_NS);
+        bounded(exec, sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1), SHORT_NS);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
     }
 
@@ -235,7 +219,7 @@ class RegisterWidthAndReleaseTest
             {
                 out.x(i, 0x5A5A_0000_0000_0000L | i);
             }
-            final Future<RegisterFile> next = bounded(sp, out, SHORT_NS);
+            final Future<RegisterFile> next = bounded(exec, sp, out, SHORT_NS);
             final RegisterFile back = get(sent);
             assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, back.w(0), back.toString());
             assertEquals(RegisterFile.packIds(SP_V11, VM1) & 0xFFFF_FFFFL, back.x(1));
@@ -266,7 +250,7 @@ class RegisterWidthAndReleaseTest
         assertEquals(ExecutionContextState.BLOCKED, stateOf(stateWord(VM1, 0)));
         final RegisterFile ok = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
         ok.x(3, 0x1234);
-        bounded(sp, ok, SHORT_NS);
+        bounded(exec, sp, ok, SHORT_NS);
         final RegisterFile back = get(sent);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, back.w(0), back.toString());
         assertEquals(0x1234L, back.x(3));
@@ -399,7 +383,7 @@ class RegisterWidthAndReleaseTest
         {
             answer.x(i, 0x7000_0000_0000_0000L + i);
         }
-        final Future<RegisterFile> next = bounded(sp, answer, WAIT_NS);
+        final Future<RegisterFile> next = bounded(exec, sp, answer, WAIT_NS);
 
         // VM1 polls (FFA_ID_GET traps) until the late answer has been taken: the SP is WAITING.
         final long deadline = System.nanoTime() + WAIT_NS;
@@ -426,7 +410,7 @@ class RegisterWidthAndReleaseTest
         assertEquals(0x44L, in2.x(3));
         final RegisterFile out2 = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM2);
         out2.x(3, 0x45);
-        final Future<RegisterFile> last = bounded(sp, out2, SHORT_NS);
+        final Future<RegisterFile> last = bounded(exec, sp, out2, SHORT_NS);
         final RegisterFile back2 = get(sent2);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, back2.w(0), back2.toString());
         assertEquals(0x45L, back2.x(3));
@@ -450,7 +434,7 @@ class RegisterWidthAndReleaseTest
         r3.x(3, 0x55);
         final Future<RegisterFile> sent3 = async(exec, vm, r3);
         assertEquals(0x55L, get(again).x(3));
-        bounded(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1), SHORT_NS);
+        bounded(exec, sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1), SHORT_NS);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent3).w(0));
     }
 

@@ -1,6 +1,5 @@
 package org.ffafabric.bench.baseline;
 
-import org.agrona.CloseHelper;
 import org.ffafabric.bench.latency.EchoProcess;
 import org.ffafabric.bench.latency.LatencyScenario;
 import org.ffafabric.bench.latency.ScenarioContext;
@@ -42,13 +41,6 @@ public final class ShmSpinScenario implements LatencyScenario
     public void close()
     {
         // The echo stops spinning on the mapping before it is unmapped.
-        try
-        {
-            CloseHelper.closeAll(echo, file);
-        }
-        finally
-        {
-            ScenarioContext.deleteQuietly(path);
-        }
+        Cleanup.closeAllThenDelete(path, echo, file);
     }
 }

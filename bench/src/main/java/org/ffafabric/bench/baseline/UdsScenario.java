@@ -1,6 +1,5 @@
 package org.ffafabric.bench.baseline;
 
-import org.agrona.CloseHelper;
 import org.ffafabric.bench.latency.EchoProcess;
 import org.ffafabric.bench.latency.LatencyScenario;
 import org.ffafabric.bench.latency.ScenarioContext;
@@ -52,14 +51,7 @@ public final class UdsScenario implements LatencyScenario
     @Override
     public void close()
     {
-        try
-        {
-            // Our end first: the echo is blocked in a read and ends when it sees end of stream.
-            CloseHelper.closeAll(channel, echo, server);
-        }
-        finally
-        {
-            ScenarioContext.deleteQuietly(directory);
-        }
+        // Our end first: the echo is blocked in a read and ends when it sees end of stream.
+        Cleanup.closeAllThenDelete(directory, channel, echo, server);
     }
 }

@@ -4,15 +4,11 @@ import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
-import org.agrona.CloseHelper;
-import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.ffafabric.bench.baseline.AeronIpcEcho;
 import org.ffafabric.bench.baseline.AeronIpcPing;
 import org.ffafabric.bench.baseline.AeronIpcStreams;
-import org.ffafabric.bench.latency.EchoContext;
+import org.ffafabric.bench.baseline.Cleanup;
 import org.ffafabric.bench.latency.EchoRunner;
-import org.ffafabric.bench.latency.IdleMode;
-import org.ffafabric.bench.latency.PeerWait;
 import org.ffafabric.bench.latency.ScenarioContext;
 import org.ffafabric.transport.AeronTuning;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -30,9 +26,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -70,8 +64,7 @@ public class AeronIpcPingPongBenchmark
         pingPublication = aeron.addExclusivePublication(AeronIpcStreams.CHANNEL, AeronIpcStreams.PING_STREAM_ID);
         pongSubscription = aeron.addSubscription(AeronIpcStreams.CHANNEL, AeronIpcStreams.PONG_STREAM_ID);
 
-        echo = EchoRunner.start(
-            new AeronIpcEcho(), new EchoContext(List.of(aeronDirectory.toString()), IdleMode.BUSY), "aeron-ipc-echo");
+        echo = InJvmEcho.start(new AeronIpcEcho(), aeronDirectory.toString(), "aeron-ipc-echo");
         AeronIpcStreams.await(pingPublication::isConnected, "ping publication");
         AeronIpcStreams.await(pongSubscription::isConnected, "pong subscription");
 
@@ -79,7 +72,7 @@ public class AeronIpcPingPongBenchmark
             pingPublication,
             pongSubscription,
             "offer".equals(send) ? AeronIpcPing.Send.OFFER : AeronIpcPing.Send.TRY_CLAIM,
-            new PeerWait(new BusySpinIdleStrategy(), echo::isAlive, "aeron-ipc-echo"));
+            InJvmEcho.busyPeerWait(echo, "aeron-ipc-echo"));
     }
 
     @Benchmark
@@ -91,16 +84,6 @@ public class AeronIpcPingPongBenchmark
     @TearDown(Level.Trial)
     public void tearDown()
     {
-        try
-        {
-            CloseHelper.closeAll(echo, pingPublication, pongSubscription, aeron, driver);
-        }
-        finally
-        {
-            if (null != aeronDirectory && Files.exists(aeronDirectory))
-            {
-                ScenarioContext.deleteQuietly(aeronDirectory);
-            }
-        }
+        Cleanup.closeAllThenDelete(aeronDirectory, echo, pingPublication, pongSubscription, aeron, driver);
     }
 }

@@ -5,26 +5,15 @@ import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.bench.fabric.FfaScenarios;
 import org.ffafabric.endpoint.DirectMessage;
-import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.endpoint.FfaOps;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
-import java.nio.file.Path;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Round trip of FFA_MSG_SEND_DIRECT_REQ2 (v1.2) to the echo secure partition's service UUID in
@@ -34,53 +23,30 @@ import java.util.concurrent.TimeUnit;
  * the fork) or xproc (child JVM), {@code api} invoke (raw registers) or typed
  * ({@link FfaOps#sendDirect2} with a reused {@link DirectMessage} and UUID); everything busy-spins.
  */
-@BenchmarkMode({Mode.SampleTime, Mode.AverageTime})
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
-@Threads(1)
 @State(Scope.Benchmark)
-public class FfaDirect2Benchmark
+public class FfaDirect2Benchmark extends DirectEchoState
 {
-    static final int PAYLOAD_WORDS = DirectMessage.PAYLOAD2_WORDS;
-    static final int FIRST = 4;
-    static final int LAST = FIRST + PAYLOAD_WORDS - 1;
-
     @Param({"inproc", "xproc"})
     public String transport;
 
     @Param({"invoke", "typed"})
     public String api;
 
-    private FabricBench fabric;
-    private ExecutionContext ec;
-    private FfaOps ops;
-    private RegisterFile regs;
-    private DirectMessage message;
+    static final int PAYLOAD_WORDS = DirectMessage.PAYLOAD2_WORDS;
+    static final int FIRST = 4;
+    static final int LAST = FIRST + PAYLOAD_WORDS - 1;
+
     private UUID service;
     private long serviceLo;
     private long serviceHi;
-    private boolean typed;
-    private long sequence;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception
     {
-        typed = "typed".equals(api);
-        if (!typed && !"invoke".equals(api))
-        {
-            throw new IllegalArgumentException("api must be invoke or typed: " + api);
-        }
         service = UUID.fromString(FfaScenarios.RESPONDER_UUID);
         serviceLo = FfaUuid.lo(service.getMostSignificantBits());
         serviceHi = FfaUuid.hi(service.getLeastSignificantBits());
-        fabric = FabricBench.launch(null, FabricBench.Responder.parse(transport));
-        ec = fabric.requesterContext();
-        ops = ec.ops();
-        message = new DirectMessage();
-        regs = message.registers();
-        fabric.awaitResponder(regs, this::fillRaw);
+        launch(transport, api, this::fillRaw);
         check(regs);
     }
 
@@ -89,12 +55,7 @@ public class FfaDirect2Benchmark
     {
         if (typed)
         {
-            final DirectMessage m = message.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ2);
-            final long s = ++sequence;
-            for (int i = 0; i < PAYLOAD_WORDS; i++)
-            {
-                m.payload(i, s + i);
-            }
+            final DirectMessage m = nextTypedRequest(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, PAYLOAD_WORDS);
             ops.sendDirect2(FfaScenarios.RESPONDER_ID, service, m, 0);
         }
         else
@@ -130,36 +91,5 @@ public class FfaDirect2Benchmark
             throw new IllegalStateException("unexpected response " + r);
         }
         return r.x(FIRST);
-    }
-
-    long sequence()
-    {
-        return sequence;
-    }
-
-    RegisterFile registers()
-    {
-        return regs;
-    }
-
-    Path directory()
-    {
-        return fabric == null ? null : fabric.directory();
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() throws Exception
-    {
-        if (fabric != null)
-        {
-            try
-            {
-                fabric.close();
-            }
-            finally
-            {
-                fabric = null;
-            }
-        }
     }
 }

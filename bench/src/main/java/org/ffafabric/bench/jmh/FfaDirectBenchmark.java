@@ -7,22 +7,12 @@ import org.ffafabric.endpoint.DirectMessage;
 import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.endpoint.FfaOps;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Round trip of FFA_MSG_SEND_DIRECT_REQ_64 to the echo secure partition and its
@@ -39,45 +29,21 @@ import java.util.concurrent.TimeUnit;
  * needs two free cores; the partition manager is off the path and keeps its back-off idle.
  * Each operation clears the registers and writes the five payload words, as a caller would.
  */
-@BenchmarkMode({Mode.SampleTime, Mode.AverageTime})
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
-@Threads(1)
 @State(Scope.Benchmark)
-public class FfaDirectBenchmark
+public class FfaDirectBenchmark extends DirectEchoState
 {
-    static final int PAYLOAD_WORDS = DirectMessage.PAYLOAD_WORDS;
-
     @Param({"inproc", "xproc"})
     public String transport;
 
     @Param({"invoke", "typed"})
     public String api;
 
-    private FabricBench fabric;
-    private ExecutionContext ec;
-    private FfaOps ops;
-    private RegisterFile regs;
-    private DirectMessage message;
-    private boolean typed;
-    private long sequence;
+    static final int PAYLOAD_WORDS = DirectMessage.PAYLOAD_WORDS;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception
     {
-        typed = "typed".equals(api);
-        if (!typed && !"invoke".equals(api))
-        {
-            throw new IllegalArgumentException("api must be invoke or typed: " + api);
-        }
-        fabric = FabricBench.launch(null, FabricBench.Responder.parse(transport));
-        ec = fabric.requesterContext();
-        ops = ec.ops();
-        message = new DirectMessage();
-        regs = message.registers();
-        fabric.awaitResponder(regs, this::fillRaw);
+        launch(transport, api, this::fillRaw);
         check(regs);
     }
 
@@ -86,12 +52,7 @@ public class FfaDirectBenchmark
     {
         if (typed)
         {
-            final DirectMessage m = message.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64);
-            final long s = ++sequence;
-            for (int i = 0; i < PAYLOAD_WORDS; i++)
-            {
-                m.payload(i, s + i);
-            }
+            final DirectMessage m = nextTypedRequest(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, PAYLOAD_WORDS);
             ops.sendDirect(FfaScenarios.RESPONDER_ID, m);
         }
         else
@@ -125,37 +86,5 @@ public class FfaDirectBenchmark
             throw new IllegalStateException("unexpected response " + r);
         }
         return r.x(3);
-    }
-
-    /** The sequence number of the last request: the test checks the payload against it. */
-    long sequence()
-    {
-        return sequence;
-    }
-
-    RegisterFile registers()
-    {
-        return regs;
-    }
-
-    Path directory()
-    {
-        return fabric == null ? null : fabric.directory();
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() throws Exception
-    {
-        if (fabric != null)
-        {
-            try
-            {
-                fabric.close();
-            }
-            finally
-            {
-                fabric = null;
-            }
-        }
     }
 }

@@ -12,21 +12,12 @@ import org.ffafabric.control.ControlFile;
 import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.memory.EndpointMemory;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,21 +35,14 @@ import java.util.concurrent.TimeUnit;
  * or {@code pmIdle=backoff} (a small back-off: 100 spins, 10 yields, then 1 to 100 us parks, as the
  * endpoints' default). The calling context busy-spins in both.
  */
-@BenchmarkMode({Mode.SampleTime, Mode.AverageTime})
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
-@Threads(1)
 @State(Scope.Benchmark)
-public class PartitionInfoBenchmark
+public class PartitionInfoBenchmark extends FabricState
 {
     @Param({"busy", "backoff"})
     public String pmIdle;
 
     private final RegisterFile regs = new RegisterFile();
     private final PartitionInfoDescriptor descriptor = new PartitionInfoDescriptor();
-    private FabricBench fabric;
     private ExecutionContext ec;
     private UnsafeBuffer memory;
     private int rxOffset;
@@ -145,26 +129,5 @@ public class PartitionInfoBenchmark
             throw new IllegalStateException("unexpected FFA_PARTITION_INFO_GET answer " + r);
         }
         return r.w(2);
-    }
-
-    Path directory()
-    {
-        return fabric == null ? null : fabric.directory();
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() throws Exception
-    {
-        if (fabric != null)
-        {
-            try
-            {
-                fabric.close();
-            }
-            finally
-            {
-                fabric = null;
-            }
-        }
     }
 }

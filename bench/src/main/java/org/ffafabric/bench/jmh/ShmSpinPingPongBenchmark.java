@@ -1,15 +1,11 @@
 package org.ffafabric.bench.jmh;
 
-import org.agrona.CloseHelper;
-import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.ffafabric.bench.baseline.Cleanup;
 import org.ffafabric.bench.baseline.MappedFile;
 import org.ffafabric.bench.baseline.ShmPingPongDescriptor;
 import org.ffafabric.bench.baseline.ShmSpinEcho;
 import org.ffafabric.bench.baseline.ShmSpinPing;
-import org.ffafabric.bench.latency.EchoContext;
 import org.ffafabric.bench.latency.EchoRunner;
-import org.ffafabric.bench.latency.IdleMode;
-import org.ffafabric.bench.latency.PeerWait;
 import org.ffafabric.bench.latency.ScenarioContext;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -26,7 +22,6 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -52,9 +47,8 @@ public class ShmSpinPingPongBenchmark
     {
         path = ScenarioContext.newShmPath("jmh-shm");
         file = MappedFile.create(path, ShmPingPongDescriptor.FILE_LENGTH);
-        echo = EchoRunner.start(
-            new ShmSpinEcho(), new EchoContext(List.of(path.toString()), IdleMode.BUSY), "shm-spin-echo");
-        ping = new ShmSpinPing(file.buffer(), new PeerWait(new BusySpinIdleStrategy(), echo::isAlive, "shm-spin-echo"));
+        echo = InJvmEcho.start(new ShmSpinEcho(), path.toString(), "shm-spin-echo");
+        ping = new ShmSpinPing(file.buffer(), InJvmEcho.busyPeerWait(echo, "shm-spin-echo"));
     }
 
     @Benchmark
@@ -66,13 +60,6 @@ public class ShmSpinPingPongBenchmark
     @TearDown(Level.Trial)
     public void tearDown()
     {
-        try
-        {
-            CloseHelper.closeAll(echo, file);
-        }
-        finally
-        {
-            ScenarioContext.deleteQuietly(path);
-        }
+        Cleanup.closeAllThenDelete(path, echo, file);
     }
 }

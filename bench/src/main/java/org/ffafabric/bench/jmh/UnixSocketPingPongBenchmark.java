@@ -1,11 +1,9 @@
 package org.ffafabric.bench.jmh;
 
-import org.agrona.CloseHelper;
+import org.ffafabric.bench.baseline.Cleanup;
 import org.ffafabric.bench.baseline.UdsEcho;
 import org.ffafabric.bench.baseline.UdsPing;
-import org.ffafabric.bench.latency.EchoContext;
 import org.ffafabric.bench.latency.EchoRunner;
-import org.ffafabric.bench.latency.IdleMode;
 import org.ffafabric.bench.latency.ScenarioContext;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -26,7 +24,6 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -56,7 +53,7 @@ public class UnixSocketPingPongBenchmark
         {
             server.bind(UnixDomainSocketAddress.of(socket));
             // The echo connects on this thread, into the backlog; accept then finds it.
-            echo = EchoRunner.start(new UdsEcho(), new EchoContext(List.of(socket.toString()), IdleMode.BUSY), "uds-echo");
+            echo = InJvmEcho.start(new UdsEcho(), socket.toString(), "uds-echo");
             channel = server.accept();
         }
         ScenarioContext.deleteQuietly(directory);
@@ -73,14 +70,7 @@ public class UnixSocketPingPongBenchmark
     @TearDown(Level.Trial)
     public void tearDown()
     {
-        try
-        {
-            // Our end first: the echo is blocked in a read and ends at end of stream.
-            CloseHelper.closeAll(channel, echo);
-        }
-        finally
-        {
-            ScenarioContext.deleteQuietly(directory);
-        }
+        // Our end first: the echo is blocked in a read and ends at end of stream.
+        Cleanup.closeAllThenDelete(directory, channel, echo);
     }
 }

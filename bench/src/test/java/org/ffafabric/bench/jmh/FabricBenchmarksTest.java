@@ -16,6 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -42,35 +45,13 @@ class FabricBenchmarksTest
     @Timeout(90)
     void directRequestEchoesThePayload(final String transport, final String api) throws Exception
     {
-        final Set<String> before = shmEntries();
         final FfaDirectBenchmark bench = new FfaDirectBenchmark();
         bench.transport = transport;
         bench.api = api;
-        Path directory = null;
-        try
-        {
-            bench.setUp();
-            directory = bench.directory();
-            assertNotNull(directory);
-            for (int i = 0; i < OPS; i++)
-            {
-                final long echoed = bench.roundTrip();
-                final long sequence = bench.sequence();
-                final RegisterFile regs = bench.registers();
-                assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, regs.functionId());
-                assertEquals(RegisterFile.packIds(FfaScenarios.RESPONDER_ID, FfaScenarios.REQUESTER_ID), regs.w(1));
-                assertEquals(sequence + 1, echoed);
-                for (int w = 0; w < FfaDirectBenchmark.PAYLOAD_WORDS; w++)
-                {
-                    assertEquals(sequence + w + 1, regs.x(3 + w), "x" + (3 + w));
-                }
-            }
-        }
-        finally
-        {
-            bench.tearDown();
-        }
-        assertNothingLeft(before, directory);
+        runThenAssertNothingLeft(bench::setUp, bench::directory, bench::tearDown, () -> assertRoundTripsEcho(
+            bench, bench::roundTrip, FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, 3, FfaDirectBenchmark.PAYLOAD_WORDS,
+            (regs) -> assertEquals(
+                RegisterFile.packIds(FfaScenarios.RESPONDER_ID, FfaScenarios.REQUESTER_ID), regs.w(1))));
     }
 
     @ParameterizedTest
@@ -78,34 +59,12 @@ class FabricBenchmarksTest
     @Timeout(90)
     void directRequest2EchoesAllFourteenWords(final String transport, final String api) throws Exception
     {
-        final Set<String> before = shmEntries();
         final FfaDirect2Benchmark bench = new FfaDirect2Benchmark();
         bench.transport = transport;
         bench.api = api;
-        Path directory = null;
-        try
-        {
-            bench.setUp();
-            directory = bench.directory();
-            assertNotNull(directory);
-            for (int i = 0; i < OPS; i++)
-            {
-                final long echoed = bench.roundTrip();
-                final long sequence = bench.sequence();
-                final RegisterFile regs = bench.registers();
-                assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, regs.functionId());
-                assertEquals(sequence + 1, echoed);
-                for (int w = 0; w < FfaDirect2Benchmark.PAYLOAD_WORDS; w++)
-                {
-                    assertEquals(sequence + w + 1, regs.x(FfaDirect2Benchmark.FIRST + w), "x" + (FfaDirect2Benchmark.FIRST + w));
-                }
-            }
-        }
-        finally
-        {
-            bench.tearDown();
-        }
-        assertNothingLeft(before, directory);
+        runThenAssertNothingLeft(bench::setUp, bench::directory, bench::tearDown, () -> assertRoundTripsEcho(
+            bench, bench::roundTrip, FunctionId.FFA_MSG_SEND_DIRECT_RESP2, FfaDirect2Benchmark.FIRST,
+            FfaDirect2Benchmark.PAYLOAD_WORDS, (regs) -> { }));
     }
 
     @ParameterizedTest
@@ -113,41 +72,26 @@ class FabricBenchmarksTest
     @Timeout(60)
     void partitionInfoListsBothPartitions(final String pmIdle) throws Exception
     {
-        final Set<String> before = shmEntries();
         final PartitionInfoBenchmark bench = new PartitionInfoBenchmark();
         bench.pmIdle = pmIdle;
-        Path directory = null;
-        try
+        runThenAssertNothingLeft(bench::setUp, bench::directory, bench::tearDown, () ->
         {
-            bench.setUp();
-            directory = bench.directory();
-            assertNotNull(directory);
             for (int i = 0; i < OPS; i++)
             {
                 // The VM sees both partitions; RX is released each time, or the next call answers BUSY.
                 assertEquals(FfaScenarios.REQUESTER_ID + FfaScenarios.RESPONDER_ID, bench.infoGet());
                 assertEquals(2, bench.countOnly());
             }
-        }
-        finally
-        {
-            bench.tearDown();
-        }
-        assertNothingLeft(before, directory);
+        });
     }
 
     @Test
     @Timeout(60)
     void rxHandoffDeliversEachDescriptorOnce() throws Exception
     {
-        final Set<String> before = shmEntries();
         final RxOwnershipHandoffBenchmark bench = new RxOwnershipHandoffBenchmark();
-        Path directory = null;
-        try
+        runThenAssertNothingLeft(bench::setUp, bench::directory, bench::tearDown, () ->
         {
-            bench.setUp();
-            directory = bench.directory();
-            assertNotNull(directory);
             for (int i = 1; i <= OPS * 20; i++)
             {
                 final long sum = bench.handoff();
@@ -155,12 +99,64 @@ class FabricBenchmarksTest
                 // Words sequence + 0 .. sequence + 7.
                 assertEquals(RxOwnershipHandoffBenchmark.DESCRIPTOR_WORDS * (long)i + 28, sum);
             }
+        });
+    }
+
+    /** A step of a benchmark's life that may throw. */
+    private interface Step
+    {
+        void run() throws Exception;
+    }
+
+    /**
+     * Set-up, which must report a directory, then the operations, then the tear-down (also when
+     * set-up or an operation failed); then nothing the benchmark made may be left.
+     */
+    private static void runThenAssertNothingLeft(
+        final Step setUp, final Supplier<Path> directoryOf, final Step tearDown, final Step operations) throws Exception
+    {
+        final Set<String> before = shmEntries();
+        Path directory = null;
+        try
+        {
+            setUp.run();
+            directory = directoryOf.get();
+            assertNotNull(directory);
+            operations.run();
         }
         finally
         {
-            bench.tearDown();
+            tearDown.run();
         }
         assertNothingLeft(before, directory);
+    }
+
+    /**
+     * {@link #OPS} round trips: each answer must be {@code responseFid}, pass {@code alsoCheck},
+     * return the first payload word, and carry every payload word, from register {@code first}
+     * on, echoed + 1.
+     */
+    private static void assertRoundTripsEcho(
+        final DirectEchoState bench,
+        final LongSupplier roundTrip,
+        final int responseFid,
+        final int first,
+        final int payloadWords,
+        final Consumer<RegisterFile> alsoCheck)
+    {
+        for (int i = 0; i < OPS; i++)
+        {
+            final long echoed = roundTrip.getAsLong();
+            final long sequence = bench.sequence();
+            final RegisterFile regs = bench.registers();
+            assertEquals(responseFid, regs.functionId());
+            alsoCheck.accept(regs);
+            assertEquals(sequence + 1, echoed);
+            for (int w = 0; w < payloadWords; w++)
+            {
+                assertEquals(sequence + w + 1, regs.x(first + w), "x" + (first + w));
+            }
+        }
     }
 
     private static void assertNothingLeft(final Set<String> before, final Path directory) throws IOException
