@@ -1,10 +1,12 @@
 package org.ffafabric.abi;
 
 import org.agrona.DirectBuffer;
+import org.agrona.UnsafeApi;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
+import java.util.Objects;
 import java.util.UUID;
 
 /**
@@ -33,10 +35,15 @@ public final class RegisterFile
     public static final int DIRECT_MSG_FRAMEWORK_BIT = 0x8000_0000;
     public static final int DIRECT_MSG_FRAMEWORK_TYPE_MASK = 0xFF;
 
-    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+
+    // Registers are read and written through the wrapped memory's address, checked once at wrap:
+    // a round trip touches registers ~100 times, and a bounds check on each was measurable.
+    private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private MutableDirectBuffer buffer;
     private int offset;
+    private byte[] byteArray;
+    private long address;
 
     /** A register file over its own heap storage. */
     public RegisterFile()
@@ -52,6 +59,8 @@ public final class RegisterFile
         }
         this.buffer = buffer;
         this.offset = offset;
+        this.byteArray = buffer.byteArray();
+        this.address = buffer.addressOffset() + offset;
         return this;
     }
 
@@ -67,25 +76,26 @@ public final class RegisterFile
 
     public long x(final int n)
     {
-        return buffer.getLong(offset + (n << 3), ORDER);
+        final long value = UnsafeApi.getLong(byteArray, address + ((long)Objects.checkIndex(n, REGISTER_COUNT) << 3));
+        return NATIVE_LITTLE_ENDIAN ? value : Long.reverseBytes(value);
     }
 
     public RegisterFile x(final int n, final long value)
     {
-        buffer.putLong(offset + (n << 3), value, ORDER);
+        UnsafeApi.putLong(byteArray, address + ((long)Objects.checkIndex(n, REGISTER_COUNT) << 3),
+            NATIVE_LITTLE_ENDIAN ? value : Long.reverseBytes(value));
         return this;
     }
 
     public int w(final int n)
     {
-        return buffer.getInt(offset + (n << 3), ORDER);
+        return (int)x(n);
     }
 
     /** Writes w(n) and clears the upper half of x(n). */
     public RegisterFile w(final int n, final int value)
     {
-        buffer.putLong(offset + (n << 3), value & 0xFFFF_FFFFL, ORDER);
-        return this;
+        return x(n, value & 0xFFFF_FFFFL);
     }
 
     public int functionId()
@@ -111,7 +121,7 @@ public final class RegisterFile
     {
         for (int n = from; n < REGISTER_COUNT; n++)
         {
-            buffer.putLong(offset + (n << 3), 0L);
+            x(n, 0L);
         }
         return this;
     }
@@ -134,9 +144,12 @@ public final class RegisterFile
     public RegisterFile copyFrom(final DirectBuffer source, final int sourceOffset, final int length)
     {
         final int count = Math.min(length, LENGTH) >> 3;
+        source.boundsCheck(sourceOffset, count << 3);
+        final byte[] sourceArray = source.byteArray();
+        final long sourceAddress = source.addressOffset() + sourceOffset;
         for (int n = 0; n < count; n++)
         {
-            buffer.putLong(offset + (n << 3), source.getLong(sourceOffset + (n << 3)));
+            UnsafeApi.putLong(byteArray, address + (n << 3), UnsafeApi.getLong(sourceArray, sourceAddress + (n << 3)));
         }
         return clearFrom(count);
     }
@@ -144,9 +157,13 @@ public final class RegisterFile
     /** Stores the first {@code count} registers at {@code destinationOffset}. */
     public void copyTo(final MutableDirectBuffer destination, final int destinationOffset, final int count)
     {
-        for (int n = 0; n < count; n++)
+        final int registers = Objects.checkIndex(count, REGISTER_COUNT + 1);
+        destination.boundsCheck(destinationOffset, registers << 3);
+        final byte[] destinationArray = destination.byteArray();
+        final long destinationAddress = destination.addressOffset() + destinationOffset;
+        for (int n = 0; n < registers; n++)
         {
-            destination.putLong(destinationOffset + (n << 3), buffer.getLong(offset + (n << 3)));
+            UnsafeApi.putLong(destinationArray, destinationAddress + (n << 3), UnsafeApi.getLong(byteArray, address + (n << 3)));
         }
     }
 
