@@ -34,6 +34,12 @@ public final class ControlFile implements AutoCloseable
     private final UnsafeBuffer buffer;
     private final int partitionCount;
     private final short[] slotById = new short[0x10000];
+    // What the partition manager wrote once from the manifest, read into Java arrays so the
+    // direct-message path reads plain fields instead of the mapped file.
+    private final int[] partitionIds;
+    private final int[] executionContextCounts;
+    private final int[] propertiesBySlot;
+    private final int[] firstEcStateOffsets;
 
     private ControlFile(final MappedByteBuffer mapped)
     {
@@ -51,10 +57,20 @@ public final class ControlFile implements AutoCloseable
                 " is not " + LAYOUT_VERSION);
         }
         partitionCount = buffer.getInt(PARTITION_COUNT_OFFSET, ORDER);
+        partitionIds = new int[partitionCount];
+        executionContextCounts = new int[partitionCount];
+        propertiesBySlot = new int[partitionCount];
+        firstEcStateOffsets = new int[partitionCount];
         java.util.Arrays.fill(slotById, (short)-1);
+        final int ecTable = buffer.getInt(EC_TABLE_OFFSET_OFFSET, ORDER);
         for (int slot = 0; slot < partitionCount; slot++)
         {
-            slotById[partitionId(slot)] = (short)slot;
+            final int s = slotOffset(slot);
+            partitionIds[slot] = buffer.getInt(s + SLOT_PARTITION_ID_OFFSET, ORDER);
+            executionContextCounts[slot] = buffer.getInt(s + SLOT_EC_COUNT_OFFSET, ORDER);
+            propertiesBySlot[slot] = buffer.getInt(s + SLOT_PROPERTIES_OFFSET, ORDER);
+            firstEcStateOffsets[slot] = ecTable + buffer.getInt(s + SLOT_FIRST_EC_OFFSET, ORDER) * EC_STATE_LENGTH;
+            slotById[partitionIds[slot]] = (short)slot;
         }
     }
 
@@ -172,17 +188,17 @@ public final class ControlFile implements AutoCloseable
 
     public int partitionId(final int slot)
     {
-        return buffer.getInt(slotOffset(slot) + SLOT_PARTITION_ID_OFFSET, ORDER);
+        return partitionIds[slot];
     }
 
     public int executionContextCount(final int slot)
     {
-        return buffer.getInt(slotOffset(slot) + SLOT_EC_COUNT_OFFSET, ORDER);
+        return executionContextCounts[slot];
     }
 
     public int properties(final int slot)
     {
-        return buffer.getInt(slotOffset(slot) + SLOT_PROPERTIES_OFFSET, ORDER);
+        return propertiesBySlot[slot];
     }
 
     public World world(final int slot)
@@ -362,8 +378,7 @@ public final class ControlFile implements AutoCloseable
 
     public int ecStateOffset(final int slot, final int ec)
     {
-        final int first = buffer.getInt(slotOffset(slot) + SLOT_FIRST_EC_OFFSET, ORDER);
-        return buffer.getInt(EC_TABLE_OFFSET_OFFSET, ORDER) + (first + ec) * EC_STATE_LENGTH;
+        return firstEcStateOffsets[slot] + ec * EC_STATE_LENGTH;
     }
 
     public long ecState(final int stateOffset)
