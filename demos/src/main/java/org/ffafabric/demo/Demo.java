@@ -38,7 +38,7 @@ public final class Demo
             System.out.println("partition manager: fabric " + pm.directory() + ", " +
                 manifest.partitions().size() + " partitions: " + manifest.partitions());
             final String dir = pm.directory().toString();
-            final Process server = start(PartitionHostMain.class, List.of("--dir", dir, "--partition", "0x8001", "--busy-spin"));
+            final Process server = start(PartitionHostMain.class, List.of("--dir", dir, "--partition", "0x8001", "--busy-spin", "--exit-on-stdin-eof"));
             try
             {
                 awaitReady(server, "echo-sp");

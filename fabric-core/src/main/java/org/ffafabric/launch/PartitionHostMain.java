@@ -4,6 +4,7 @@ import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.NoOpIdleStrategy;
+import org.agrona.concurrent.ShutdownSignalBarrier;
 import org.ffafabric.endpoint.DirectMessage;
 import org.ffafabric.endpoint.DirectRequestServer;
 import org.ffafabric.endpoint.Endpoint;
@@ -18,8 +19,10 @@ import java.util.List;
  * handler (each payload word + 1), one thread per execution context.
  * <pre>
  *   PartitionHostMain --dir /dev/shm/ffa-name --partition 0x8001 [--partition 0x8002] [--busy-spin]
+ *                     [--exit-on-stdin-eof]
  * </pre>
- * Prints {@code READY} once every endpoint is claimed and waiting; ends when stdin closes.
+ * Prints {@code READY} once every endpoint is claimed and waiting; runs until SIGINT/SIGTERM, or
+ * until its standard input closes with {@code --exit-on-stdin-eof} (so a parent's death ends it).
  */
 public final class PartitionHostMain
 {
@@ -32,6 +35,7 @@ public final class PartitionHostMain
         System.setProperty("chronicle.analytics.disable", "true");
         String dir = null;
         boolean busySpin = false;
+        boolean exitOnStdinEof = false;
         final List<Integer> partitions = new ArrayList<>();
         for (int i = 0; i < args.length; i++)
         {
@@ -40,6 +44,7 @@ public final class PartitionHostMain
                 case "--dir": dir = args[++i]; break;
                 case "--partition": partitions.add(Integer.decode(args[++i])); break;
                 case "--busy-spin": busySpin = true; break;
+                case "--exit-on-stdin-eof": exitOnStdinEof = true; break;
                 default: throw new IllegalArgumentException("unknown argument: " + args[i]);
             }
         }
@@ -65,7 +70,14 @@ public final class PartitionHostMain
             }
             System.out.println("READY");
             System.out.flush();
-            ProcessLinks.awaitStdinEof();
+            if (exitOnStdinEof)
+            {
+                ProcessLinks.awaitStdinEof();
+            }
+            else
+            {
+                new ShutdownSignalBarrier().await();
+            }
             CloseHelper.quietCloseAll(closeables);
         }
     }

@@ -123,9 +123,10 @@ class MultiProcessTest
             "--exit-on-stdin-eof");
         awaitReady(pm);
         final Process host = start(PartitionHostMain.class, "--dir", dir.toString(), "--partition", "0x8001",
-            "--partition", "0x8002");
+            "--partition", "0x8002", "--exit-on-stdin-eof");
         awaitReady(host);
-        final Process victim = start(PartitionHostMain.class, "--dir", dir.toString(), "--partition", "0x8003");
+        final Process victim = start(PartitionHostMain.class, "--dir", dir.toString(), "--partition", "0x8003",
+            "--exit-on-stdin-eof");
         awaitReady(victim);
 
         try (FabricClient client = FabricClient.connect(new FabricClient.Context().directory(dir)))
