@@ -54,6 +54,8 @@ public final class PartitionHostMain
             ctx.idleStrategySupplier(BusySpinIdleStrategy::new);
         }
         final List<AutoCloseable> closeables = new ArrayList<>();
+        // The barrier's shutdown hook holds the JVM until close(): close it after the endpoints are released.
+        final ShutdownSignalBarrier barrier = exitOnStdinEof ? null : new ShutdownSignalBarrier();
         try (FabricClient client = FabricClient.connect(ctx))
         {
             for (final int id : partitions)
@@ -70,15 +72,22 @@ public final class PartitionHostMain
             }
             System.out.println("READY");
             System.out.flush();
-            if (exitOnStdinEof)
+            if (barrier == null)
             {
                 ProcessLinks.awaitStdinEof();
             }
             else
             {
-                new ShutdownSignalBarrier().await();
+                barrier.await();
             }
             CloseHelper.quietCloseAll(closeables);
+        }
+        finally
+        {
+            if (barrier != null)
+            {
+                barrier.close();
+            }
         }
     }
 

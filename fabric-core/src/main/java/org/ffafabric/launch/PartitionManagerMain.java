@@ -46,17 +46,26 @@ public final class PartitionManagerMain
         {
             ctx.directory(dir);
         }
+        // The barrier's shutdown hook holds the JVM until close(): close it after the fabric is gone.
+        final ShutdownSignalBarrier barrier = exitOnStdinEof ? null : new ShutdownSignalBarrier();
         try (PartitionManager pm = PartitionManager.launch(ctx))
         {
             System.out.println("READY " + pm.directory());
             System.out.flush();
-            if (exitOnStdinEof)
+            if (barrier == null)
             {
                 ProcessLinks.awaitStdinEof();
             }
             else
             {
-                new ShutdownSignalBarrier().await();
+                barrier.await();
+            }
+        }
+        finally
+        {
+            if (barrier != null)
+            {
+                barrier.close();
             }
         }
     }
