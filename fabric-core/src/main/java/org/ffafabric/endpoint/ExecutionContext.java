@@ -83,6 +83,7 @@ public final class ExecutionContext
     // serves it); false when the target yielded (it waits for our FFA_RUN to resume).
     private boolean outstandingInterrupted;
     private boolean versionLocked;
+    private FfaOps ops;
     @SuppressWarnings("unused") // Accessed through INVOKING.
     private boolean invoking;
     // This context's state word as it is (or is about to be) in the table. Peers change it only
@@ -129,10 +130,14 @@ public final class ExecutionContext
         return endpoint;
     }
 
-    /** The typed, Linux ffa_ops-shaped calls over {@link #invoke}. */
+    /** The typed, Linux ffa_ops-shaped calls over {@link #invoke}; one instance per context. */
     public FfaOps ops()
     {
-        return new FfaOps(this);
+        if (ops == null)
+        {
+            ops = new FfaOps(this);
+        }
+        return ops;
     }
 
     /** The SMC: {@code regs} holds the call on entry and the return registers on exit. */
