@@ -51,7 +51,8 @@ public final class Endpoint implements AutoCloseable
                     TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(partitionId, ec));
                 resources.add(inbox);
                 final ExclusivePublication toPm = addPublication(sessionId, TrapProtocol.PM_STREAM_ID);
-                contexts[ec] = new ExecutionContext(this, ec, sessionId, inbox, toPm, idle.get());
+                contexts[ec] = new ExecutionContext(
+                    this, ec, new ContextTransport(this, sessionId, inbox, toPm, idle.get()));
                 final RegisterFile regs = new RegisterFile();
                 regs.w(0, TrapProtocol.FABRIC_CLAIM).w(1, (int)pid).w(2, (int)(pid >>> 32));
                 if (!contexts[ec].bind(regs, client.connectTimeoutNs()))

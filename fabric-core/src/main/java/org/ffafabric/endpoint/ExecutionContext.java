@@ -1,15 +1,5 @@
 package org.ffafabric.endpoint;
 
-import io.aeron.ExclusivePublication;
-import io.aeron.Publication;
-import io.aeron.Subscription;
-import io.aeron.logbuffer.BufferClaim;
-import io.aeron.logbuffer.FragmentHandler;
-import io.aeron.logbuffer.Header;
-import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
-import org.agrona.collections.Int2ObjectHashMap;
-import org.agrona.concurrent.IdleStrategy;
 import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FfaVersion;
@@ -23,7 +13,6 @@ import org.ffafabric.transport.TrapProtocol;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 
 import static org.ffafabric.control.ExecutionContextState.*;
 
@@ -32,14 +21,13 @@ import static org.ffafabric.control.ExecutionContextState.*;
  * <p>
  * {@link #invoke(RegisterFile)} is the SMC: registers in, registers out, for every function.
  * Direct messaging, CPU-cycle handoff and FFA_RX_RELEASE are answered here, peer to peer over
- * the shared state table and Aeron IPC; every other call traps to the partition manager.
- * An execution context is used by one thread at a time, like a vCPU.
+ * the shared state table and Aeron IPC ({@link ContextTransport}); every other call traps to
+ * the partition manager. An execution context is used by one thread at a time, like a vCPU.
  */
 public final class ExecutionContext
 {
     // Clock and liveness are checked every 64 empty polls: cheap when spinning, prompt when parked.
     private static final int LIVENESS_CHECK_MASK = 0x3F;
-    private static final long CONNECT_TIMEOUT_NS = 10_000_000_000L;
     private static final VarHandle INVOKING;
 
     static
@@ -60,22 +48,7 @@ public final class ExecutionContext
     private final int slot;
     private final int index;
     private final int stateOffset;
-    private final int sessionId;
-    private final Subscription inbox;
-    private final ExclusivePublication toPartitionManager;
-    private final Int2ObjectHashMap<ExclusivePublication> peers = new Int2ObjectHashMap<>();
-    private final IdleStrategy idleStrategy;
-    private final BufferClaim bufferClaim = new BufferClaim();
-    private final FragmentHandler onMessage = this::onMessage;
-
-    // The message the inbox handler delivered, and who sent it.
-    private RegisterFile destination;
-    private int receivedSessionId;
-    private boolean received;
-    // A reply that arrived while this context was waiting for something else.
-    private final RegisterFile stash = new RegisterFile();
-    private int stashSessionId;
-    private boolean stashed;
+    private final ContextTransport transport;
     // A request whose requester got the CPU back (FFA_INTERRUPT/FFA_YIELD) before its response.
     private int outstandingTarget = -1;
     private int outstandingTargetEc;
@@ -98,9 +71,7 @@ public final class ExecutionContext
     private int outstandingTargetOffset;
     private long outstandingTargetWord;
 
-    ExecutionContext(
-        final Endpoint endpoint, final int index, final int sessionId, final Subscription inbox,
-        final ExclusivePublication toPartitionManager, final IdleStrategy idleStrategy)
+    ExecutionContext(final Endpoint endpoint, final int index, final ContextTransport transport)
     {
         this.endpoint = endpoint;
         this.controlFile = endpoint.controlFile();
@@ -108,10 +79,7 @@ public final class ExecutionContext
         this.slot = endpoint.slot();
         this.index = index;
         this.stateOffset = controlFile.ecStateOffset(slot, index);
-        this.sessionId = sessionId;
-        this.inbox = inbox;
-        this.toPartitionManager = toPartitionManager;
-        this.idleStrategy = idleStrategy;
+        this.transport = transport;
     }
 
     public int partitionId()
@@ -304,7 +272,7 @@ public final class ExecutionContext
         lastTargetWord = update;
         final long before = word;
         transition(pack(BLOCKED, model(before), false, receiver, targetEc, before));
-        if (!send(peer(receiver, targetEc), regs))
+        if (!transport.sendTo(receiver, targetEc, regs))
         {
             // The receiver never connected: give it back its WAITING state, report it gone.
             release(targetOffset, update);
@@ -387,7 +355,7 @@ public final class ExecutionContext
     private void giveBack(final RegisterFile regs, final long ownWord)
     {
         word = waitingAfter(ownWord);
-        send(peer(peerId(ownWord), peerEc(ownWord)), regs);
+        transport.sendTo(peerId(ownWord), peerEc(ownWord), regs);
     }
 
     // CPU cycles.
@@ -448,7 +416,7 @@ public final class ExecutionContext
         transition(pack(BLOCKED, model, true, peer, peerEc, ownWord));
         regs.clear().w(0, FunctionId.FFA_YIELD).w(1, RegisterFile.packTargetInfo(partitionId, index))
             .w(2, timeoutLo).w(3, timeoutHi);
-        send(peer(peer, peerEc), regs);
+        transport.sendTo(peer, peerEc, regs);
         // Only the owner's FFA_RUN moves a yielded context, so the next message is that resume.
         awaitMessage(regs, 0);
         regs.success();
@@ -514,7 +482,7 @@ public final class ExecutionContext
         lastTargetWord = update;
         transition(pack(BLOCKED, model(ownWord), false, target, targetEc, ownWord));
         regs.clear().w(0, TrapProtocol.FABRIC_RESUME).w(1, RegisterFile.packTargetInfo(target, targetEc));
-        send(peer(target, targetEc), regs);
+        transport.sendTo(target, targetEc, regs);
         awaitCompletion(regs, target, targetEc, targetOffset, update, ownWord, timeoutNs);
     }
 
@@ -582,7 +550,7 @@ public final class ExecutionContext
         // (the common case when serving) costs no clock read at all.
         long deadline = 0;
         int spins = 0;
-        while (!poll(regs))
+        while (!transport.poll(regs))
         {
             if ((++spins & LIVENESS_CHECK_MASK) != 0)
             {
@@ -617,8 +585,8 @@ public final class ExecutionContext
             }
         }
         // Mirror the peer's compare-and-set: the message says exactly what it wrote.
-        final int sender = TrapProtocol.partitionIdOf(receivedSessionId);
-        final int senderEc = TrapProtocol.ecOf(receivedSessionId);
+        final int sender = transport.senderId();
+        final int senderEc = transport.senderEc();
         final int functionId = regs.functionId();
         if (functionId == TrapProtocol.FABRIC_RESUME)
         {
@@ -667,7 +635,7 @@ public final class ExecutionContext
 
     private void trap(final RegisterFile regs)
     {
-        if (!send(toPartitionManager, regs))
+        if (!transport.sendToPartitionManager(regs))
         {
             regs.error(ErrorCode.ABORTED);
             return;
@@ -677,7 +645,7 @@ public final class ExecutionContext
         int spins = 0;
         while (!takeFrom(regs, pm, pmEc))
         {
-            if ((++spins & LIVENESS_CHECK_MASK) == 0 && (endpoint.isClosed() || !toPartitionManager.isConnected()))
+            if ((++spins & LIVENESS_CHECK_MASK) == 0 && (endpoint.isClosed() || !transport.isPartitionManagerConnected()))
             {
                 regs.error(ErrorCode.ABORTED);
                 return;
@@ -689,7 +657,7 @@ public final class ExecutionContext
     boolean bind(final RegisterFile regs, final long timeoutNs)
     {
         final long deadline = System.nanoTime() + timeoutNs;
-        if (!send(toPartitionManager, regs))
+        if (!transport.sendToPartitionManager(regs))
         {
             return false;
         }
@@ -710,144 +678,26 @@ public final class ExecutionContext
     {
         final RegisterFile regs = new RegisterFile();
         regs.w(0, TrapProtocol.FABRIC_RELEASE);
-        send(toPartitionManager, regs);
+        transport.sendToPartitionManager(regs);
     }
 
-    // Transport.
+    // Waiting for one sender.
 
-    /** Waits for a message from one sender; anything else that arrives meanwhile is stashed. */
+    /**
+     * Waits for a message from one sender. Another sender's message is stashed by the transport;
+     * when it is the late completion of our interrupted request, its target is released now
+     * rather than left waiting on us until the FFA_RUN that collects it.
+     */
     private boolean takeFrom(final RegisterFile regs, final int senderId, final int senderEc)
     {
-        if (stashed && TrapProtocol.partitionIdOf(stashSessionId) == senderId &&
-            TrapProtocol.ecOf(stashSessionId) == senderEc)
-        {
-            regs.copyFrom(stash);
-            stashed = false;
-            return true;
-        }
-        if (!poll(regs))
-        {
-            return false;
-        }
-        if (TrapProtocol.partitionIdOf(receivedSessionId) == senderId && TrapProtocol.ecOf(receivedSessionId) == senderEc)
-        {
-            return true;
-        }
-        // The late completion of an interrupted request: keep it for the FFA_RUN that collects it,
-        // and release its target now rather than leave it waiting on us.
-        stash.copyFrom(regs);
-        stashSessionId = receivedSessionId;
-        stashed = true;
-        if (outstandingInterrupted && TrapProtocol.partitionIdOf(receivedSessionId) == outstandingTarget &&
-            TrapProtocol.ecOf(receivedSessionId) == outstandingTargetEc && regs.functionId() != FunctionId.FFA_YIELD)
+        final int taken = transport.takeFrom(regs, senderId, senderEc);
+        if (taken == ContextTransport.STASHED && outstandingInterrupted &&
+            transport.senderId() == outstandingTarget && transport.senderEc() == outstandingTargetEc &&
+            regs.functionId() != FunctionId.FFA_YIELD)
         {
             release(outstandingTargetOffset, outstandingTargetWord);
         }
-        return false;
-    }
-
-    private boolean poll(final RegisterFile regs)
-    {
-        destination = regs;
-        received = false;
-        if (inbox.poll(onMessage, 1) > 0 && received)
-        {
-            idleStrategy.reset();
-            return true;
-        }
-        idleStrategy.idle(0);
-        return false;
-    }
-
-    private void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)
-    {
-        destination.copyFrom(buffer, offset, length);
-        receivedSessionId = header.sessionId();
-        received = true;
-    }
-
-    /**
-     * Writes the registers straight into the log: w0..w7 zero-extended for SMC32 IDs; x0..x7
-     * for SMC64 calls whose x8..x17 are zero (the receiver zero-fills the rest); else x0..x17.
-     */
-    private boolean send(final ExclusivePublication publication, final RegisterFile regs)
-    {
-        final int functionId = regs.functionId();
-        final boolean smc64 = FunctionId.isSmc64(functionId);
-        final int length = smc64 && carriesExtendedRegisters(functionId, regs) ?
-            TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
-        long deadline = 0;
-        while (true)
-        {
-            final long result = publication.tryClaim(length, bufferClaim);
-            if (result > 0)
-            {
-                break;
-            }
-            if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
-            {
-                return false;
-            }
-            if (result == Publication.NOT_CONNECTED)
-            {
-                final long now = System.nanoTime();
-                if (deadline == 0)
-                {
-                    deadline = now + CONNECT_TIMEOUT_NS;
-                }
-                else if (now > deadline || endpoint.isClosed())
-                {
-                    return false;
-                }
-            }
-            Thread.onSpinWait();
-        }
-        final MutableDirectBuffer log = bufferClaim.buffer();
-        final int offset = bufferClaim.offset();
-        if (smc64)
-        {
-            regs.copyTo(log, offset, length >> 3);
-        }
-        else
-        {
-            for (int n = 0; n < RegisterFile.SMC32_REGISTER_COUNT; n++)
-            {
-                log.putLong(offset + (n << 3), regs.w(n) & 0xFFFF_FFFFL, ByteOrder.LITTLE_ENDIAN);
-            }
-        }
-        bufferClaim.commit();
-        return true;
-    }
-
-    /**
-     * REQ2/RESP2 carry x4..x17; DIRECT_REQ/RESP_64 define x0..x7 only, so x8..x17 reach the
-     * receiver as zero whatever the sender left there; other SMC64 calls carry x8..x17 when set.
-     */
-    private static boolean carriesExtendedRegisters(final int functionId, final RegisterFile regs)
-    {
-        switch (functionId)
-        {
-            case FunctionId.FFA_MSG_SEND_DIRECT_REQ2:
-            case FunctionId.FFA_MSG_SEND_DIRECT_RESP2:
-                return true;
-            case FunctionId.FFA_MSG_SEND_DIRECT_REQ_64:
-            case FunctionId.FFA_MSG_SEND_DIRECT_RESP_64:
-                return false;
-            default:
-                return !regs.isZero(8, 17);
-        }
-    }
-
-    private ExclusivePublication peer(final int partitionId, final int ec)
-    {
-        final int streamId = TrapProtocol.inboxStreamId(partitionId, ec);
-        ExclusivePublication publication = peers.get(streamId);
-        if (publication == null)
-        {
-            publication = endpoint.addPublication(sessionId, streamId);
-            peers.put(streamId, publication);
-        }
-        return publication;
+        return taken == ContextTransport.TAKEN;
     }
 
     // Rules.

@@ -1,0 +1,235 @@
+package org.ffafabric.endpoint;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.BufferClaim;
+import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.Header;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.concurrent.IdleStrategy;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.transport.TrapProtocol;
+
+import java.nio.ByteOrder;
+
+/**
+ * The Aeron side of one {@link ExecutionContext}: how its registers travel, not what they mean.
+ * <p>
+ * It owns the context's inbox subscription and the handler that copies a fragment into the
+ * caller's registers, one exclusive publication per peer context and one to the partition
+ * manager, the encoding of a call into the log (64 or 144 bytes, SMC32 words zero-extended),
+ * the stash for a message that arrives while the context waits for another sender, and the
+ * idle strategy used between polls.
+ * <p>
+ * A sender's identity is the Aeron session ID of the fragment, never w1: every context
+ * publishes with a session ID made from its partition ID, EC index and claim generation
+ * (see {@link TrapProtocol}). The FF-A decisions a message leads to stay in the context;
+ * like the context, this is used by one thread at a time.
+ */
+final class ContextTransport
+{
+    /** {@link #takeFrom} found nothing from the sender, and nothing new was stashed. */
+    static final int NOTHING = 0;
+    /** {@link #takeFrom} delivered the sender's message. */
+    static final int TAKEN = 1;
+    /** {@link #takeFrom} received another sender's message and stashed it; it is also in the registers. */
+    static final int STASHED = 2;
+
+    private static final long CONNECT_TIMEOUT_NS = 10_000_000_000L;
+
+    private final Endpoint endpoint;
+    private final int sessionId;
+    private final Subscription inbox;
+    private final ExclusivePublication toPartitionManager;
+    private final Int2ObjectHashMap<ExclusivePublication> peers = new Int2ObjectHashMap<>();
+    private final IdleStrategy idleStrategy;
+    private final BufferClaim bufferClaim = new BufferClaim();
+    private final FragmentHandler onMessage = this::onMessage;
+
+    // The message the inbox handler delivered, and who sent it.
+    private RegisterFile destination;
+    private int receivedSessionId;
+    private boolean received;
+    // A message that arrived while the context was waiting for another sender.
+    private final RegisterFile stash = new RegisterFile();
+    private int stashSessionId;
+    private boolean stashed;
+
+    ContextTransport(
+        final Endpoint endpoint, final int sessionId, final Subscription inbox,
+        final ExclusivePublication toPartitionManager, final IdleStrategy idleStrategy)
+    {
+        this.endpoint = endpoint;
+        this.sessionId = sessionId;
+        this.inbox = inbox;
+        this.toPartitionManager = toPartitionManager;
+        this.idleStrategy = idleStrategy;
+    }
+
+    /** Sends to another partition's execution context; false when it is gone or never connected. */
+    boolean sendTo(final int partitionId, final int ec, final RegisterFile regs)
+    {
+        return send(peer(partitionId, ec), regs);
+    }
+
+    /** Sends to the partition manager: a trap, a claim or a release. */
+    boolean sendToPartitionManager(final RegisterFile regs)
+    {
+        return send(toPartitionManager, regs);
+    }
+
+    boolean isPartitionManagerConnected()
+    {
+        return toPartitionManager.isConnected();
+    }
+
+    /** The partition ID of the last message's sender. */
+    int senderId()
+    {
+        return TrapProtocol.partitionIdOf(receivedSessionId);
+    }
+
+    /** The EC index of the last message's sender. */
+    int senderEc()
+    {
+        return TrapProtocol.ecOf(receivedSessionId);
+    }
+
+    /**
+     * Waits for a message from one sender: a stashed one first, else one poll. Another sender's
+     * message is stashed for whoever collects it later (it replaces an older stash) and left in
+     * {@code regs}, so the caller can decide what it means; {@link #senderId} names its sender.
+     */
+    int takeFrom(final RegisterFile regs, final int senderId, final int senderEc)
+    {
+        if (stashed && TrapProtocol.partitionIdOf(stashSessionId) == senderId &&
+            TrapProtocol.ecOf(stashSessionId) == senderEc)
+        {
+            regs.copyFrom(stash);
+            stashed = false;
+            return TAKEN;
+        }
+        if (!poll(regs))
+        {
+            return NOTHING;
+        }
+        if (TrapProtocol.partitionIdOf(receivedSessionId) == senderId && TrapProtocol.ecOf(receivedSessionId) == senderEc)
+        {
+            return TAKEN;
+        }
+        stash.copyFrom(regs);
+        stashSessionId = receivedSessionId;
+        stashed = true;
+        return STASHED;
+    }
+
+    /** One poll of the inbox for a message from anyone; idles when there is none. */
+    boolean poll(final RegisterFile regs)
+    {
+        destination = regs;
+        received = false;
+        if (inbox.poll(onMessage, 1) > 0 && received)
+        {
+            idleStrategy.reset();
+            return true;
+        }
+        idleStrategy.idle(0);
+        return false;
+    }
+
+    private void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        destination.copyFrom(buffer, offset, length);
+        receivedSessionId = header.sessionId();
+        received = true;
+    }
+
+    /**
+     * Writes the registers straight into the log: w0..w7 zero-extended for SMC32 IDs; x0..x7
+     * for SMC64 calls whose x8..x17 are zero (the receiver zero-fills the rest); else x0..x17.
+     */
+    private boolean send(final ExclusivePublication publication, final RegisterFile regs)
+    {
+        final int functionId = regs.functionId();
+        final boolean smc64 = FunctionId.isSmc64(functionId);
+        final int length = smc64 && carriesExtendedRegisters(functionId, regs) ?
+            TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
+        long deadline = 0;
+        while (true)
+        {
+            final long result = publication.tryClaim(length, bufferClaim);
+            if (result > 0)
+            {
+                break;
+            }
+            if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
+            {
+                return false;
+            }
+            if (result == Publication.NOT_CONNECTED)
+            {
+                final long now = System.nanoTime();
+                if (deadline == 0)
+                {
+                    deadline = now + CONNECT_TIMEOUT_NS;
+                }
+                else if (now > deadline || endpoint.isClosed())
+                {
+                    return false;
+                }
+            }
+            Thread.onSpinWait();
+        }
+        final MutableDirectBuffer log = bufferClaim.buffer();
+        final int offset = bufferClaim.offset();
+        if (smc64)
+        {
+            regs.copyTo(log, offset, length >> 3);
+        }
+        else
+        {
+            for (int n = 0; n < RegisterFile.SMC32_REGISTER_COUNT; n++)
+            {
+                log.putLong(offset + (n << 3), regs.w(n) & 0xFFFF_FFFFL, ByteOrder.LITTLE_ENDIAN);
+            }
+        }
+        bufferClaim.commit();
+        return true;
+    }
+
+    /**
+     * REQ2/RESP2 carry x4..x17; DIRECT_REQ/RESP_64 define x0..x7 only, so x8..x17 reach the
+     * receiver as zero whatever the sender left there; other SMC64 calls carry x8..x17 when set.
+     */
+    private static boolean carriesExtendedRegisters(final int functionId, final RegisterFile regs)
+    {
+        switch (functionId)
+        {
+            case FunctionId.FFA_MSG_SEND_DIRECT_REQ2:
+            case FunctionId.FFA_MSG_SEND_DIRECT_RESP2:
+                return true;
+            case FunctionId.FFA_MSG_SEND_DIRECT_REQ_64:
+            case FunctionId.FFA_MSG_SEND_DIRECT_RESP_64:
+                return false;
+            default:
+                return !regs.isZero(8, 17);
+        }
+    }
+
+    /** The publication to a peer context's inbox, added the first time we talk to it. */
+    private ExclusivePublication peer(final int partitionId, final int ec)
+    {
+        final int streamId = TrapProtocol.inboxStreamId(partitionId, ec);
+        ExclusivePublication publication = peers.get(streamId);
+        if (publication == null)
+        {
+            publication = endpoint.addPublication(sessionId, streamId);
+            peers.put(streamId, publication);
+        }
+        return publication;
+    }
+}
