@@ -1,13 +1,10 @@
 package org.ffafabric;
 
-import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.NoOpIdleStrategy;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.endpoint.DirectMessage;
-import org.ffafabric.endpoint.DirectRequestServer;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.World;
@@ -30,11 +27,8 @@ class DirectMessagingSmokeTest
             Endpoint vm = fabric.claim(1);
             Endpoint sp = fabric.claim(0x8001))
         {
-            final DirectRequestServer server = new DirectRequestServer(sp.executionContext(0),
-                (req, resp) -> resp.payload(0, req.payload(0) + 1));
-            try (AgentRunner runner = new AgentRunner(new NoOpIdleStrategy(), Throwable::printStackTrace, null, server))
+            try (AutoCloseable serving = sp.serve((req, resp) -> resp.payload(0, req.payload(0) + 1)))
             {
-                AgentRunner.startOnThread(runner);
                 // Requests answer BUSY until the server waits in FFA_MSG_WAIT.
                 final ControlFile controlFile = fabric.client().controlFile();
                 final int spState = controlFile.ecStateOffset(controlFile.slotOf(0x8001), 0);

@@ -3,6 +3,8 @@ package org.ffafabric.endpoint;
 import io.aeron.ExclusivePublication;
 import io.aeron.Subscription;
 import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.NoOpIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
@@ -143,6 +145,25 @@ public final class Endpoint implements AutoCloseable
     public boolean isClosed()
     {
         return closed;
+    }
+
+    /**
+     * Serves direct requests on every execution context, one thread each, with {@code handler}
+     * (one instance shared by all contexts: it must be thread-safe if it keeps state). Closing
+     * the result stops the threads; close it before the endpoint.
+     */
+    public AutoCloseable serve(final DirectRequestHandler handler)
+    {
+        final List<AgentRunner> runners = new ArrayList<>();
+        for (final ExecutionContext ec : contexts)
+        {
+            // The context idles inside invoke with its own strategy, so the runner never needs to.
+            final AgentRunner runner = new AgentRunner(
+                NoOpIdleStrategy.INSTANCE, Throwable::printStackTrace, null, new DirectRequestServer(ec, handler));
+            AgentRunner.startOnThread(runner);
+            runners.add(runner);
+        }
+        return () -> CloseHelper.closeAll(runners);
     }
 
     /** True once no thread is inside an execution context's {@code invoke}. */

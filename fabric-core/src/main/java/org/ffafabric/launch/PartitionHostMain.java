@@ -1,12 +1,9 @@
 package org.ffafabric.launch;
 
 import org.agrona.CloseHelper;
-import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BusySpinIdleStrategy;
-import org.agrona.concurrent.NoOpIdleStrategy;
 import org.agrona.concurrent.ShutdownSignalBarrier;
 import org.ffafabric.endpoint.DirectMessage;
-import org.ffafabric.endpoint.DirectRequestServer;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.FabricClient;
 
@@ -61,13 +58,7 @@ public final class PartitionHostMain
             for (final int id : partitions)
             {
                 final Endpoint endpoint = client.claim(id);
-                for (int ec = 0; ec < endpoint.executionContextCount(); ec++)
-                {
-                    final AgentRunner runner = new AgentRunner(NoOpIdleStrategy.INSTANCE, Throwable::printStackTrace,
-                        null, new DirectRequestServer(endpoint.executionContext(ec), PartitionHostMain::echo));
-                    AgentRunner.startOnThread(runner);
-                    closeables.add(runner);
-                }
+                closeables.add(endpoint.serve(PartitionHostMain::echo));
                 closeables.add(endpoint);
             }
             System.out.println("READY");
