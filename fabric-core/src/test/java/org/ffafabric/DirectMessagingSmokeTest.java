@@ -2,8 +2,6 @@ package org.ffafabric;
 
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
-import org.ffafabric.control.ControlFile;
-import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.endpoint.DirectMessage;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.manifest.Manifest;
@@ -29,13 +27,7 @@ class DirectMessagingSmokeTest
         {
             try (AutoCloseable serving = sp.serve((req, resp) -> resp.payload(0, req.payload(0) + 1)))
             {
-                // Requests answer BUSY until the server waits in FFA_MSG_WAIT.
-                final ControlFile controlFile = fabric.client().controlFile();
-                final int spState = controlFile.ecStateOffset(controlFile.slotOf(0x8001), 0);
-                while (ExecutionContextState.state(controlFile.ecState(spState)) != ExecutionContextState.WAITING)
-                {
-                    Thread.yield();
-                }
+                // serve() returns once the server waits: the very first request must not be BUSY.
                 final DirectMessage msg = new DirectMessage();
                 for (int i = 0; i < 100; i++)
                 {

@@ -8,6 +8,7 @@ import org.agrona.concurrent.NoOpIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.memory.EndpointMemory;
 import org.ffafabric.transport.TrapProtocol;
@@ -149,8 +150,9 @@ public final class Endpoint implements AutoCloseable
 
     /**
      * Serves direct requests on every execution context, one thread each, with {@code handler}
-     * (one instance shared by all contexts: it must be thread-safe if it keeps state). Closing
-     * the result stops the threads; close it before the endpoint.
+     * (one instance shared by all contexts: it must be thread-safe if it keeps state). Returns
+     * once every context waits in FFA_MSG_WAIT, so a request sent next is not answered BUSY.
+     * Closing the result stops the threads; close it before the endpoint.
      */
     public AutoCloseable serve(final DirectRequestHandler handler)
     {
@@ -162,6 +164,17 @@ public final class Endpoint implements AutoCloseable
                 NoOpIdleStrategy.INSTANCE, Throwable::printStackTrace, null, new DirectRequestServer(ec, handler));
             AgentRunner.startOnThread(runner);
             runners.add(runner);
+        }
+        final ControlFile controlFile = client.controlFile();
+        final long deadline = System.nanoTime() + client.connectTimeoutNs();
+        for (int ec = 0; ec < contexts.length; ec++)
+        {
+            final int stateOffset = controlFile.ecStateOffset(slot, ec);
+            while (ExecutionContextState.state(controlFile.ecState(stateOffset)) != ExecutionContextState.WAITING &&
+                System.nanoTime() < deadline)
+            {
+                Thread.yield();
+            }
         }
         return () -> CloseHelper.closeAll(runners);
     }
