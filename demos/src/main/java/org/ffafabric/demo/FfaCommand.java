@@ -1,7 +1,11 @@
 package org.ffafabric.demo;
 
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.FabricDirectory;
+import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.endpoint.FabricClient;
 import org.ffafabric.launch.PartitionHostMain;
 import org.ffafabric.launch.PartitionManagerMain;
 import org.ffafabric.tools.FabricDump;
@@ -23,6 +27,7 @@ import java.util.concurrent.Callable;
         FfaCommand.HostCommand.class,
         FfaCommand.PartitionsCommand.class,
         FfaCommand.DumpCommand.class,
+        FfaCommand.SendCommand.class,
     })
 public final class FfaCommand implements Callable<Integer>
 {
@@ -132,6 +137,62 @@ public final class FfaCommand implements Callable<Integer>
                 System.out.print(FabricDump.dumpBuffer(path, controlFile, Integer.decode(partition), !tx, bytes, partitionInfo));
             }
             return 0;
+        }
+    }
+
+    @Command(name = "send", description = "Claim a partition of a running fabric and send one direct request from it.")
+    static final class SendCommand implements Callable<Integer>
+    {
+        @Option(names = "--dir", description = "Fabric directory (default /dev/shm/ffa-default).")
+        String dir;
+
+        @Option(names = "--from", required = true, description = "Sending partition ID (must be unclaimed), e.g. 0x0001.")
+        String from;
+
+        @Option(names = "--to", required = true, description = "Receiving partition ID, e.g. 0x8001.")
+        String to;
+
+        @Option(names = "--req2", description = "Send FFA_MSG_SEND_DIRECT_REQ2 (payload x4..x17) instead of DIRECT_REQ_64 (x3..x7).")
+        boolean req2;
+
+        @Option(names = "--uuid", description = "Service UUID for REQ2 (default: the receiver's default service).")
+        String uuid;
+
+        @Option(names = "--timeout-ms", description = "Give up waiting after this long (default ${DEFAULT-VALUE}).")
+        long timeoutMs = 5_000;
+
+        @Parameters(description = "Payload words (decimal or 0x hex).")
+        String[] payload = new String[0];
+
+        public Integer call()
+        {
+            final Path path = dir != null ? Paths.get(dir) : FabricDirectory.defaultPath("default");
+            try (FabricClient client = FabricClient.connect(new FabricClient.Context().directory(path));
+                Endpoint endpoint = client.claim(Integer.decode(from)))
+            {
+                final RegisterFile regs = new RegisterFile();
+                final int first = req2 ? 4 : 3;
+                final int last = req2 ? 17 : 7;
+                if (payload.length > last - first + 1)
+                {
+                    System.err.println("at most " + (last - first + 1) + " payload words");
+                    return 2;
+                }
+                regs.w(0, req2 ? FunctionId.FFA_MSG_SEND_DIRECT_REQ2 : FunctionId.FFA_MSG_SEND_DIRECT_REQ_64)
+                    .w(1, RegisterFile.packIds(endpoint.partitionId(), Integer.decode(to)));
+                if (req2 && uuid != null)
+                {
+                    regs.uuidPair(2, java.util.UUID.fromString(uuid));
+                }
+                for (int i = 0; i < payload.length; i++)
+                {
+                    regs.x(first + i, Long.decode(payload[i]));
+                }
+                System.out.println("-> " + regs);
+                endpoint.executionContext(0).invoke(regs, java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+                System.out.println("<- " + regs);
+                return regs.isError() || regs.functionId() == FunctionId.FFA_INTERRUPT ? 1 : 0;
+            }
         }
     }
 }
