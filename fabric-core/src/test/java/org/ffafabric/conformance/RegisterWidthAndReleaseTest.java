@@ -390,8 +390,11 @@ class RegisterWidthAndReleaseTest
         int polls = 0;
         while (stateOf(stateWord(SPA, 0)) != ExecutionContextState.WAITING)
         {
-            assertTrue(System.nanoTime() < deadline,
-                () -> "receiver never released: " + ExecutionContextState.describe(stateWord(SPA, 0)));
+            if (System.nanoTime() > deadline)
+            {
+                // A watchdog, as in Fx.awaitState: the condition never came, not a timing claim.
+                fail("receiver never released: " + ExecutionContextState.describe(stateWord(SPA, 0)));
+            }
             final RegisterFile id = call(vm, regs(FunctionId.FFA_ID_GET));
             assertSuccess32(id);
             assertEquals(VM1, id.w(2));
