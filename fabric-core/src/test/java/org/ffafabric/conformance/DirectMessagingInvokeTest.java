@@ -1,6 +1,5 @@
 package org.ffafabric.conformance;
 
-import org.ffafabric.EmbeddedFabric;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.PartitionProperties;
@@ -15,8 +14,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import static org.ffafabric.conformance.Fx.*;
@@ -35,18 +32,12 @@ class DirectMessagingInvokeTest
     static final int SP_V11 = 0x8004;
     static final int SP_NOSUB = 0x8005;
 
-    private EmbeddedFabric fabric;
-    private ExecutorService exec;
-    private Endpoint hyp;
-    private Endpoint vm1;
-    private Endpoint vm2;
-    private Endpoint spa;
-    private Endpoint spb;
+    private FabricFixture fx;
 
     @BeforeEach
     void launch()
     {
-        fabric = EmbeddedFabric.launch(Manifest.builder()
+        fx = FabricFixture.launch(Manifest.builder()
             .partition(p -> p.name("hyp").id(0).world(World.HYPERVISOR).uuid("00000000-0000-0000-0000-0000000000a0")
                 .directMessaging())
             .partition(p -> p.name("vm1").id(VM1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555")
@@ -64,32 +55,20 @@ class DirectMessagingInvokeTest
                 .directMessaging().ffaVersion(V1_1))
             .partition(p -> p.name("sp-nosub").id(SP_NOSUB).world(World.SP_EL1).uuid("eeeeeeee-bbbb-cccc-dddd-eeeeeeeeeeee")
                 .directMessaging())
-            .build());
-        exec = Executors.newCachedThreadPool();
-        hyp = fabric.claim(0);
-        vm1 = fabric.claim(VM1);
-        vm2 = fabric.claim(VM2);
-        spa = fabric.claim(SPA);
-        spb = fabric.claim(SPB);
+            .build(), 0, VM1, VM2, SPA, SPB);
     }
 
     @AfterEach
     void close() throws Exception
     {
-        shutdown(exec, fabric);
-    }
-
-    /** Responds on another thread; the response returns the next message (or FFA_INTERRUPT after a bound). */
-    private Future<RegisterFile> respondAsync(final ExecutionContext ec, final RegisterFile r)
-    {
-        return bounded(exec, ec, r, 300_000_000L);
+        fx.close();
     }
 
     @Test
     void req32PayloadIsW3ToW7AndUpperHalvesArriveZero() throws Exception
     {
-        final ExecutionContext sp = spa.executionContext(0);
-        final Future<RegisterFile> waiting = msgWait(exec, fabric, sp);
+        final ExecutionContext sp = fx.ec(SPA);
+        final Future<RegisterFile> waiting = fx.msgWait(sp);
         final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPA);
         for (int i = 3; i <= 7; i++)
         {
@@ -97,7 +76,7 @@ class DirectMessagingInvokeTest
         }
         r.x(1, r.x(1) | 0x7777_0000_0000_0000L);
         r.x(9, 0x99);
-        final Future<RegisterFile> sent = async(exec, vm1.executionContext(0), r);
+        final Future<RegisterFile> sent = fx.async(fx.ec(VM1), r);
         final RegisterFile in = get(waiting);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32 & 0xFFFF_FFFFL, in.x(0));
         assertEquals(RegisterFile.packIds(VM1, SPA) & 0xFFFF_FFFFL, in.x(1));
@@ -107,15 +86,15 @@ class DirectMessagingInvokeTest
             assertEquals(0x1000L + i, in.x(i), "x" + i);
         }
         assertTrue(in.isZero(8, 17), () -> "SMC32 carries nothing past w7: " + in);
-        assertEquals(ExecutionContextState.RUNNING, state(fabric, SPA, 0));
-        assertEquals(ExecutionContextState.BLOCKED, state(fabric, VM1, 0));
+        assertEquals(ExecutionContextState.RUNNING, fx.state(SPA, 0));
+        assertEquals(ExecutionContextState.BLOCKED, fx.state(VM1, 0));
 
         final RegisterFile out = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, VM1);
         for (int i = 3; i <= 7; i++)
         {
             out.x(i, 0xFFFF_FFFF_0000_0000L | (0x2000 + i));
         }
-        respondAsync(sp, out);
+        fx.respond(sp, out);
         final RegisterFile back = get(sent);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32 & 0xFFFF_FFFFL, back.x(0));
         assertEquals(RegisterFile.packIds(SPA, VM1) & 0xFFFF_FFFFL, back.x(1));
@@ -130,14 +109,14 @@ class DirectMessagingInvokeTest
     @Test
     void req64PayloadIsX3ToX7AndResponseReturnsTheNextRequest() throws Exception
     {
-        final ExecutionContext sp = spa.executionContext(0);
-        final Future<RegisterFile> waiting = msgWait(exec, fabric, sp);
+        final ExecutionContext sp = fx.ec(SPA);
+        final Future<RegisterFile> waiting = fx.msgWait(sp);
         final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA);
         for (int i = 3; i <= 7; i++)
         {
             r.x(i, 0xA5A5_0000_0000_0000L + i);
         }
-        final Future<RegisterFile> sent = async(exec, vm1.executionContext(0), r);
+        final Future<RegisterFile> sent = fx.async(fx.ec(VM1), r);
         final RegisterFile in = get(waiting);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, in.w(0));
         for (int i = 3; i <= 7; i++)
@@ -148,36 +127,36 @@ class DirectMessagingInvokeTest
 
         final RegisterFile out = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
         out.x(7, -1L);
-        final Future<RegisterFile> next = async(exec, sp, out);
+        final Future<RegisterFile> next = fx.async(sp, out);
         final RegisterFile back = get(sent);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, back.w(0));
         assertEquals(-1L, back.x(7));
         assertTrue(back.isZero(2, 6));
         // The responder is WAITING again: a second request is what its DIRECT_RESP returns.
-        awaitState(fabric, SPA, 0, ExecutionContextState.WAITING);
+        fx.awaitState(SPA, 0, ExecutionContextState.WAITING);
         final RegisterFile second = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM2 == 2 ? 0 : 0, SPA);
         second.x(3, 42);
-        final Future<RegisterFile> sent2 = async(exec, hyp.executionContext(0), second);
+        final Future<RegisterFile> sent2 = fx.async(fx.ec(0), second);
         final RegisterFile in2 = get(next);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, in2.w(0));
         assertEquals(RegisterFile.packIds(0, SPA), in2.w(1));
         assertEquals(42L, in2.x(3));
-        respondAsync(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, 0));
+        fx.respond(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, 0));
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent2).w(0));
     }
 
     @Test
     void req2CarriesUuidAndFourteenWordsAndResp2ZeroesX2X3() throws Exception
     {
-        final ExecutionContext sp = spa.executionContext(0);
-        final Future<RegisterFile> waiting = msgWait(exec, fabric, sp);
+        final ExecutionContext sp = fx.ec(SPA);
+        final Future<RegisterFile> waiting = fx.msgWait(sp);
         final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, VM1, SPA);
         r.x(2, uuidLe(SP1B, 0)).x(3, uuidLe(SP1B, 1));
         for (int i = 4; i <= 17; i++)
         {
             r.x(i, 0x0102_0304_0506_0700L + i);
         }
-        final Future<RegisterFile> sent = async(exec, vm1.executionContext(0), r);
+        final Future<RegisterFile> sent = fx.async(fx.ec(VM1), r);
         final RegisterFile in = get(waiting);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, in.w(0));
         assertEquals(RegisterFile.packIds(VM1, SPA) & 0xFFFF_FFFFL, in.x(1));
@@ -193,7 +172,7 @@ class DirectMessagingInvokeTest
         {
             out.x(i, ~(long)i);
         }
-        respondAsync(sp, out);
+        fx.respond(sp, out);
         final RegisterFile back = get(sent);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, back.w(0));
         assertEquals(RegisterFile.packIds(SPA, VM1) & 0xFFFF_FFFFL, back.x(1));
@@ -208,8 +187,8 @@ class DirectMessagingInvokeTest
     @Test
     void requestRefusals() throws Exception
     {
-        final Future<RegisterFile> waiting = msgWait(exec, fabric, spa.executionContext(0));
-        final ExecutionContext v = vm1.executionContext(0);
+        final Future<RegisterFile> waiting = fx.msgWait(fx.ec(SPA));
+        final ExecutionContext v = fx.ec(VM1);
         final int req = FunctionId.FFA_MSG_SEND_DIRECT_REQ_64;
         assertError(ErrorCode.INVALID_PARAMETERS, call(v, ids(req, VM1, VM1)));
         assertError(ErrorCode.INVALID_PARAMETERS, call(v, ids(req, VM1, 0x1234)));
@@ -222,61 +201,59 @@ class DirectMessagingInvokeTest
         final RegisterFile fwkBits = ids(req, VM1, SPA);
         fwkBits.w(2, 0x8000_0104);
         assertError(ErrorCode.INVALID_PARAMETERS, call(v, fwkBits));
-        try (Endpoint noRecv = fabric.claim(SP_NORECV))
+        try (Endpoint noRecv = fx.claim(SP_NORECV))
         {
             assertError(ErrorCode.DENIED, call(v, ids(req, VM1, SP_NORECV)));
-            assertError(ErrorCode.DENIED, call(vm2.executionContext(0), ids(req, VM2, SPA)), "vm2 cannot send");
+            assertError(ErrorCode.DENIED, call(fx.ec(VM2), ids(req, VM2, SPA)), "vm2 cannot send");
             // SP -> VM.
             assertError(ErrorCode.INVALID_PARAMETERS, call(noRecv.executionContext(0), ids(req, SP_NORECV, VM2)));
         }
         // None of that touched the waiting receiver.
-        assertEquals(ExecutionContextState.WAITING, state(fabric, SPA, 0));
+        assertEquals(ExecutionContextState.WAITING, fx.state(SPA, 0));
         assertFalse(waiting.isDone());
         // Receiver not waiting (just claimed, RUNNING): BUSY.
         assertError(ErrorCode.BUSY, call(v, ids(req, VM1, SPB)));
         // Serving someone else: BUSY.
-        final Future<RegisterFile> sent = async(exec, v, ids(req, VM1, SPA));
+        final Future<RegisterFile> sent = fx.async(v, ids(req, VM1, SPA));
         get(waiting);
-        assertError(ErrorCode.BUSY, call(hyp.executionContext(0), ids(req, 0, SPA)));
-        respondAsync(spa.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
+        assertError(ErrorCode.BUSY, call(fx.ec(0), ids(req, 0, SPA)));
+        fx.respond(fx.ec(SPA), ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
     }
 
     @Test
     void req2Refusals() throws Exception
     {
-        final Future<RegisterFile> waiting = msgWait(exec, fabric, spa.executionContext(0));
-        final ExecutionContext v = vm1.executionContext(0);
+        final Future<RegisterFile> waiting = fx.msgWait(fx.ec(SPA));
+        final ExecutionContext v = fx.ec(VM1);
         final RegisterFile unknown = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, VM1, SPA);
         unknown.x(2, 0x1234).x(3, 0x5678);
         assertError(ErrorCode.INVALID_PARAMETERS, call(v, unknown));
-        try (Endpoint ignored = fabric.claim(SP_V11))
+        try (Endpoint ignored = fx.claim(SP_V11))
         {
             assertError(ErrorCode.DENIED, call(v, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, VM1, SP_V11)));
         }
         assertFalse(waiting.isDone());
-        vm1.close();
-        vm1 = fabric.claim(VM1);
-        final ExecutionContext old = vm1.executionContext(0);
+        final ExecutionContext old = fx.reclaim(VM1).executionContext(0);
         assertEquals(V1_2, call(old, FunctionId.FFA_VERSION, V1_1).w(0));
         assertError(ErrorCode.NOT_SUPPORTED, call(old, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, VM1, SPA)));
         // Nil UUID = default service, from a v1.2 caller.
-        final Future<RegisterFile> sent = async(exec, hyp.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, 0, SPA));
+        final Future<RegisterFile> sent = fx.async(fx.ec(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, 0, SPA));
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, get(waiting).w(0));
-        respondAsync(spa.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, 0));
+        fx.respond(fx.ec(SPA), ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, 0));
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, get(sent).w(0));
     }
 
     @Test
     void responseRefusals() throws Exception
     {
-        final ExecutionContext sp = spa.executionContext(0);
+        final ExecutionContext sp = fx.ec(SPA);
         assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1)));
         assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, VM1)));
         assertError(ErrorCode.DENIED, call(sp, regs(FunctionId.FFA_ERROR, 0, ErrorCode.ABORTED)));
 
-        Future<RegisterFile> waiting = msgWait(exec, fabric, sp);
-        Future<RegisterFile> sent = async(exec, vm1.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
+        Future<RegisterFile> waiting = fx.msgWait(sp);
+        Future<RegisterFile> sent = fx.async(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
         get(waiting);
         assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM2)));
         assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, VM1)));
@@ -298,30 +275,30 @@ class DirectMessagingInvokeTest
         waitX8.x(8, 1);
         assertError(ErrorCode.INVALID_PARAMETERS, call(sp, waitX8));
         // Still serving after every refusal; the requester still waits.
-        assertEquals(ExecutionContextState.RUNNING, state(fabric, SPA, 0));
+        assertEquals(ExecutionContextState.RUNNING, fx.state(SPA, 0));
         assertFalse(sent.isDone());
         final RegisterFile ok = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
         ok.x(3, 7);
-        respondAsync(sp, ok);
+        fx.respond(sp, ok);
         final RegisterFile back = get(sent);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, back.w(0));
         assertEquals(7L, back.x(3));
 
         // RESP to a REQ2.
-        awaitState(fabric, SPA, 0, ExecutionContextState.RUNNING);
-        waiting = msgWait(exec, fabric, sp);
-        sent = async(exec, vm1.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, VM1, SPA));
+        fx.awaitState(SPA, 0, ExecutionContextState.RUNNING);
+        waiting = fx.msgWait(sp);
+        sent = fx.async(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, VM1, SPA));
         get(waiting);
         assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1)));
         assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, VM1)));
-        respondAsync(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, VM1));
+        fx.respond(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, VM1));
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, get(sent).w(0));
     }
 
     @Test
     void msgWaitFromAV11CallerMustHaveW2Zero() throws Exception
     {
-        try (Endpoint v11 = fabric.claim(SP_V11))
+        try (Endpoint v11 = fx.claim(SP_V11))
         {
             assertError(ErrorCode.INVALID_PARAMETERS, call(v11.executionContext(0), regs(FunctionId.FFA_MSG_WAIT, 0, 1)));
         }
@@ -331,33 +308,33 @@ class DirectMessagingInvokeTest
     @Test
     void errorFromTheReceiverReachesTheRequester() throws Exception
     {
-        final ExecutionContext sp = spa.executionContext(0);
-        final Future<RegisterFile> waiting = msgWait(exec, fabric, sp);
-        final Future<RegisterFile> sent = async(exec, vm1.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPA));
+        final ExecutionContext sp = fx.ec(SPA);
+        final Future<RegisterFile> waiting = fx.msgWait(sp);
+        final Future<RegisterFile> sent = fx.async(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPA));
         get(waiting);
-        respondAsync(sp, regs(FunctionId.FFA_ERROR, 0, ErrorCode.NO_MEMORY));
+        fx.respond(sp, regs(FunctionId.FFA_ERROR, 0, ErrorCode.NO_MEMORY));
         final RegisterFile back = get(sent);
         assertEquals(FunctionId.FFA_ERROR, back.w(0));
         assertEquals(ErrorCode.NO_MEMORY, back.w(2));
         assertTrue(back.isZero(3, 17));
-        awaitState(fabric, VM1, 0, ExecutionContextState.RUNNING);
+        fx.awaitState(VM1, 0, ExecutionContextState.RUNNING);
     }
 
     @Test
     void vmCreatedFrameworkMessage() throws Exception
     {
-        final ExecutionContext sp = spa.executionContext(0);
-        final Future<RegisterFile> waiting = msgWait(exec, fabric, sp);
+        final ExecutionContext sp = fx.ec(SPA);
+        final Future<RegisterFile> waiting = fx.msgWait(sp);
         // From a non-hypervisor: INVALID_PARAMETERS.
         final RegisterFile bad = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPA);
         bad.w(2, 0x8000_0004);
-        assertError(ErrorCode.INVALID_PARAMETERS, call(vm1.executionContext(0), bad));
-        try (Endpoint nosub = fabric.claim(SP_NOSUB))
+        assertError(ErrorCode.INVALID_PARAMETERS, call(fx.ec(VM1), bad));
+        try (Endpoint nosub = fx.claim(SP_NOSUB))
         {
-            final Future<RegisterFile> w2 = msgWait(exec, fabric, nosub.executionContext(0), 500_000_000L);
+            final Future<RegisterFile> w2 = fx.msgWait(nosub.executionContext(0), 500_000_000L);
             final RegisterFile notSubscribed = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, 0, SP_NOSUB);
             notSubscribed.w(2, 0x8000_0004);
-            assertError(ErrorCode.DENIED, call(hyp.executionContext(0), notSubscribed));
+            assertError(ErrorCode.DENIED, call(fx.ec(0), notSubscribed));
             // Nothing reached it: its MSG_WAIT times out with FFA_INTERRUPT naming itself.
             final RegisterFile timedOut = get(w2);
             assertEquals(FunctionId.FFA_INTERRUPT, timedOut.w(0), timedOut.toString());
@@ -365,7 +342,7 @@ class DirectMessagingInvokeTest
         }
         final RegisterFile created = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, 0, SPA);
         created.w(2, 0x8000_0004).w(3, 0xFFFF_FFFF).w(4, 0xFFFF_FFFF).w(5, 7);
-        final Future<RegisterFile> sent = async(exec, hyp.executionContext(0), created);
+        final Future<RegisterFile> sent = fx.async(fx.ec(0), created);
         final RegisterFile in = get(waiting);
         assertEquals(0x8000_0004L, in.x(2));
         assertEquals(7L, in.x(5));
@@ -373,7 +350,7 @@ class DirectMessagingInvokeTest
             "non-framework response to a framework request");
         final RegisterFile ack = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, 0);
         ack.w(2, 0x8000_0005);
-        respondAsync(sp, ack);
+        fx.respond(sp, ack);
         final RegisterFile back = get(sent);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, back.w(0));
         assertEquals(0x8000_0005L, back.x(2));

@@ -10,7 +10,6 @@ import org.ffafabric.endpoint.ExecutionContext;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -102,60 +101,6 @@ final class Fx
     {
         final ControlFile cf = fabric.partitionManager().controlFile();
         return ExecutionContextState.state(cf.ecState(cf.ecStateOffset(cf.slotOf(id), ec)));
-    }
-
-    /** Starts FFA_MSG_WAIT on another thread and waits until the context is WAITING. */
-    static Future<RegisterFile> msgWait(
-        final ExecutorService exec, final EmbeddedFabric fabric, final ExecutionContext ec)
-    {
-        return msgWait(exec, fabric, ec, WAIT_NS);
-    }
-
-    static Future<RegisterFile> msgWait(
-        final ExecutorService exec, final EmbeddedFabric fabric, final ExecutionContext ec, final long timeoutNs)
-    {
-        final Future<RegisterFile> f = exec.submit(() ->
-        {
-            final RegisterFile r = regs(FunctionId.FFA_MSG_WAIT);
-            ec.invoke(r, timeoutNs);
-            return r;
-        });
-        awaitState(fabric, ec.partitionId(), ec.index(), ExecutionContextState.WAITING);
-        return f;
-    }
-
-    /** Invokes on another thread (the call blocks until the other side answers). */
-    static Future<RegisterFile> async(final ExecutorService exec, final ExecutionContext ec, final RegisterFile r)
-    {
-        return bounded(exec, ec, r, WAIT_NS);
-    }
-
-    /** Invokes on another thread with its own bound (FFA_INTERRUPT when nothing answers by then). */
-    static Future<RegisterFile> bounded(
-        final ExecutorService exec, final ExecutionContext ec, final RegisterFile r, final long timeoutNs)
-    {
-        return exec.submit(() ->
-        {
-            ec.invoke(r, timeoutNs);
-            return r;
-        });
-    }
-
-    /**
-     * Lets every thread still inside invoke return (each wait is bounded) before the fabric
-     * unmaps the files they read: closing under a blocked invoke crashes the JVM.
-     */
-    static void shutdown(final ExecutorService exec, final AutoCloseable fabric) throws Exception
-    {
-        try
-        {
-            exec.shutdown();
-            assertTrue(exec.awaitTermination(30, TimeUnit.SECONDS), "a call never returned");
-        }
-        finally
-        {
-            fabric.close();
-        }
     }
 
     static <T> T get(final Future<T> f) throws Exception

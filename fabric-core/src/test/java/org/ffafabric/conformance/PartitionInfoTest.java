@@ -1,7 +1,6 @@
 package org.ffafabric.conformance;
 
 import org.agrona.concurrent.UnsafeBuffer;
-import org.ffafabric.EmbeddedFabric;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.PartitionProperties;
@@ -38,12 +37,12 @@ class PartitionInfoTest
     static final int SP1_PROPS = DIRECT | PartitionProperties.INDIRECT_MSG | PartitionProperties.NOTIFICATION_RECV |
         PartitionProperties.AARCH64;
 
-    private EmbeddedFabric fabric;
+    private FabricFixture fx;
 
     @BeforeEach
     void launch()
     {
-        fabric = EmbeddedFabric.launch(Manifest.builder()
+        fx = FabricFixture.launch(Manifest.builder()
             .partition(p -> p.name("hyp").id(0).world(World.HYPERVISOR).uuid("00000000-0000-0000-0000-0000000000a0"))
             .partition(p -> p.name("vm1").id(1).world(World.VM).uuid(VM1).directMessaging())
             .partition(p -> p.name("vm2").id(2).world(World.VM).uuid(VM2).executionContexts(3))
@@ -54,9 +53,9 @@ class PartitionInfoTest
     }
 
     @AfterEach
-    void close()
+    void close() throws Exception
     {
-        fabric.close();
+        fx.close();
     }
 
     private static RegisterFile mapRegs(final Endpoint ep, final long tx, final long rx, final int pages)
@@ -115,13 +114,13 @@ class PartitionInfoTest
 
     private int rxOwnership(final int id)
     {
-        return fabric.partitionManager().controlFile().rxOwnership(fabric.partitionManager().controlFile().slotOf(id));
+        return fx.controlFile().rxOwnership(fx.controlFile().slotOf(id));
     }
 
     @Test
     void v10CallerGetsEightByteDescriptorsWithMaskedProperties()
     {
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             final ExecutionContext ec = vm.executionContext(0);
             assertEquals(V1_2, call(ec, FunctionId.FFA_VERSION, V1_0).w(0));
@@ -146,7 +145,7 @@ class PartitionInfoTest
     @Test
     void v12CallerGets24ByteDescriptorsOnePerUuid()
     {
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             final ExecutionContext ec = vm.executionContext(0);
             mapRxTx(vm, 1);
@@ -167,7 +166,7 @@ class PartitionInfoTest
     @Test
     void v11CallerGetsOneEntryPerPartitionAndV11Properties()
     {
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             final ExecutionContext ec = vm.executionContext(0);
             call(ec, FunctionId.FFA_VERSION, V1_1);
@@ -185,7 +184,7 @@ class PartitionInfoTest
     @Test
     void secureCallersSeeOnlySecurePartitions()
     {
-        try (Endpoint sp = fabric.claim(0x8002))
+        try (Endpoint sp = fx.claim(0x8002))
         {
             mapRxTx(sp, 1);
             final RegisterFile r = infoGet(sp.executionContext(0), null, 0);
@@ -201,7 +200,7 @@ class PartitionInfoTest
     @Test
     void specificUuidEntryHasZeroUuidField()
     {
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             final ExecutionContext ec = vm.executionContext(0);
             mapRxTx(vm, 1);
@@ -228,7 +227,7 @@ class PartitionInfoTest
     @Test
     void countOnlyLeavesRxAlone()
     {
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             final ExecutionContext ec = vm.executionContext(0);
             // Count only needs no RX buffer.
@@ -248,7 +247,7 @@ class PartitionInfoTest
     @Test
     void reservedFlagBitsAreInvalid()
     {
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             final ExecutionContext ec = vm.executionContext(0);
             mapRxTx(vm, 1);
@@ -261,7 +260,7 @@ class PartitionInfoTest
     @Test
     void busyWithoutRxOrWhileTheConsumerHoldsIt()
     {
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             final ExecutionContext ec = vm.executionContext(0);
             assertError(ErrorCode.BUSY, infoGet(ec, null, 0));
@@ -289,7 +288,7 @@ class PartitionInfoTest
     @Test
     void partitionInfoGetRegsPacksDescriptorsInRegisters()
     {
-        try (Endpoint sp = fabric.claim(0x8002))
+        try (Endpoint sp = fx.claim(0x8002))
         {
             final RegisterFile r = infoRegs(sp.executionContext(0), null, 0);
             assertEquals(FunctionId.FFA_SUCCESS_64, r.w(0));
@@ -307,10 +306,10 @@ class PartitionInfoTest
     }
 
     @Test
-    void partitionInfoGetRegsPagesByStartIndex()
+    void partitionInfoGetRegsPagesByStartIndex() throws Exception
     {
-        fabric.close();
-        fabric = EmbeddedFabric.launch(Manifest.builder()
+        fx.close();
+        fx = FabricFixture.launch(Manifest.builder()
             .partition(p -> p.name("vm1").id(1).world(World.VM).uuid(VM1).directMessaging())
             .partition(p -> p.name("vm2").id(2).world(World.VM).uuid(VM2))
             .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid(SP1A).uuid(SP1B))
@@ -318,7 +317,7 @@ class PartitionInfoTest
             .partition(p -> p.name("sp3").id(0x8003).world(World.SP_EL1).uuid(SP3))
             .partition(p -> p.name("sp4").id(0x8004).world(World.SP_EL1).uuid(SP4))
             .build());
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             final ExecutionContext ec = vm.executionContext(0);
             RegisterFile r = infoRegs(ec, null, 0);
@@ -339,7 +338,7 @@ class PartitionInfoTest
             assertEquals(0L | (0L << 16) | (24L << 48), r.x(2));
             assertEquals(0x8003L, r.x(3) & 0xFFFF);
         }
-        try (Endpoint vm = fabric.claim(2))
+        try (Endpoint vm = fx.claim(2))
         {
             call(vm.executionContext(0), FunctionId.FFA_VERSION, V1_1);
             assertError(ErrorCode.NOT_SUPPORTED, infoRegs(vm.executionContext(0), null, 0));
@@ -347,9 +346,9 @@ class PartitionInfoTest
     }
 
     @Test
-    void descriptorsLargerThanRxAreNoMemory()
+    void descriptorsLargerThanRxAreNoMemory() throws Exception
     {
-        fabric.close();
+        fx.close();
         final Manifest.Builder b = Manifest.builder()
             .partition(p -> p.name("vm1").id(1).world(World.VM).uuid(VM1).memorySize(16 * 4096));
         // 43 SPs with 4 UUIDs each: 172 entries + vm1 = 173 > 4096 / 24 = 170.
@@ -360,8 +359,8 @@ class PartitionInfoTest
                 .uuid(new UUID(0x1000 + n, 1)).uuid(new UUID(0x1000 + n, 2)).uuid(new UUID(0x1000 + n, 3))
                 .uuid(new UUID(0x1000 + n, 4)));
         }
-        fabric = EmbeddedFabric.launch(b.build());
-        try (Endpoint vm = fabric.claim(1))
+        fx = FabricFixture.launch(b.build());
+        try (Endpoint vm = fx.claim(1))
         {
             final ExecutionContext ec = vm.executionContext(0);
             mapRxTx(vm, 1);

@@ -1,6 +1,5 @@
 package org.ffafabric.conformance;
 
-import org.ffafabric.EmbeddedFabric;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
@@ -20,7 +19,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
@@ -43,17 +41,13 @@ class RegisterWidthAndReleaseTest
     static final int SP_V11 = 0x8002;
     static final long SHORT_NS = 300_000_000L;
 
-    private EmbeddedFabric fabric;
+    private FabricFixture fx;
     private Path directory;
-    private ExecutorService exec;
-    private Endpoint vm1;
-    private Endpoint vm2;
-    private Endpoint spa;
 
     @BeforeEach
     void launch()
     {
-        fabric = EmbeddedFabric.launch(Manifest.builder()
+        fx = FabricFixture.launch(Manifest.builder()
             .partition(p -> p.name("vm1").id(VM1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555")
                 .directMessaging())
             .partition(p -> p.name("vm2").id(VM2).world(World.VM).uuid("11111111-2222-3333-4444-666666666666")
@@ -64,32 +58,21 @@ class RegisterWidthAndReleaseTest
                 .directMessaging())
             .partition(p -> p.name("sp-v11").id(SP_V11).world(World.SP_EL1).uuid("dddddddd-bbbb-cccc-dddd-eeeeeeeeeeee")
                 .directMessaging().ffaVersion(V1_1))
-            .build());
-        directory = fabric.directory();
-        exec = Executors.newCachedThreadPool();
-        vm1 = fabric.claim(VM1);
-        vm2 = fabric.claim(VM2);
-        spa = fabric.claim(SPA);
+            .build(), VM1, VM2, SPA);
+        directory = fx.fabric().directory();
     }
 
     @AfterEach
     void close() throws Exception
     {
-        if (fabric != null)
-        {
-            shutdown(exec, fabric);
-        }
-        else
-        {
-            exec.shutdownNow();
-        }
+        fx.close();
         assertFalse(Files.exists(directory), "fabric directory left behind: " + directory);
     }
 
     /** The raw state word, read through the client's control file as a partition process would. */
     private long stateWord(final int id, final int ec)
     {
-        final ControlFile controlFile = fabric.client().controlFile();
+        final ControlFile controlFile = fx.fabric().client().controlFile();
         return controlFile.ecState(controlFile.ecStateOffset(controlFile.slotOf(id), ec));
     }
 
@@ -103,7 +86,7 @@ class RegisterWidthAndReleaseTest
     @Test
     void smc32MsgWaitIgnoresUpperHalvesOfX1ToX7() throws Exception
     {
-        final ExecutionContext sp = spa.executionContext(0);
+        final ExecutionContext sp = fx.ec(SPA);
         final RegisterFile wait = regs(FunctionId.FFA_MSG_WAIT);
         wait.x(1, 0xFFFF_FFFF_0000_0000L);
         for (int i = 2; i <= 7; i++)
@@ -111,20 +94,20 @@ class RegisterWidthAndReleaseTest
             wait.x(i, (0x100L + i) << 32);
         }
         assertEquals(0, wait.w(1));
-        final Future<RegisterFile> waiting = bounded(exec, sp, wait, WAIT_NS);
-        awaitState(fabric, SPA, 0, ExecutionContextState.WAITING);
+        final Future<RegisterFile> waiting = fx.bounded(sp, wait, WAIT_NS);
+        fx.awaitState(SPA, 0, ExecutionContextState.WAITING);
         assertFalse(waiting.isDone(), "MSG_WAIT with w1..w7 = 0 must be accepted, not refused");
 
         final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPA);
         r.x(3, 0xDEAD_BEEF_0000_0001L);
-        final Future<RegisterFile> sent = async(exec, vm1.executionContext(0), r);
+        final Future<RegisterFile> sent = fx.async(fx.ec(VM1), r);
         final RegisterFile in = get(waiting);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32 & 0xFFFF_FFFFL, in.x(0), in.toString());
         assertEquals(RegisterFile.packIds(VM1, SPA) & 0xFFFF_FFFFL, in.x(1));
         assertEquals(1L, in.x(3));
         assertTrue(in.isZero(4, 17), in::toString);
 
-        bounded(exec, sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, VM1), SHORT_NS);
+        fx.respond(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, VM1));
         final RegisterFile back = get(sent);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, back.w(0), back.toString());
     }
@@ -132,8 +115,8 @@ class RegisterWidthAndReleaseTest
     @Test
     void smc32DirectRequestAndResponseIgnoreUpperHalvesOfX1ToX7() throws Exception
     {
-        final ExecutionContext sp = spa.executionContext(0);
-        final Future<RegisterFile> waiting = msgWait(exec, fabric, sp);
+        final ExecutionContext sp = fx.ec(SPA);
+        final Future<RegisterFile> waiting = fx.msgWait(sp);
         final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPA);
         r.x(1, r.x(1) | 0xFFFF_FFFF_0000_0000L);
         // w2 = 0 (a partition message): the upper half of x2 is not part of the flags.
@@ -143,7 +126,7 @@ class RegisterWidthAndReleaseTest
         {
             r.x(i, 0xFFFF_0000_0000_0000L | (0x10L * i));
         }
-        final Future<RegisterFile> sent = async(exec, vm1.executionContext(0), r);
+        final Future<RegisterFile> sent = fx.async(fx.ec(VM1), r);
         final RegisterFile in = get(waiting);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32 & 0xFFFF_FFFFL, in.x(0), in.toString());
         assertEquals(RegisterFile.packIds(VM1, SPA) & 0xFFFF_FFFFL, in.x(1));
@@ -159,7 +142,7 @@ class RegisterWidthAndReleaseTest
         out.x(1, out.x(1) | 0x1234_5678_0000_0000L);
         out.x(2, 0x0000_0001_0000_0000L);
         out.x(3, 0xCAFE_0000_0000_0002L);
-        bounded(exec, sp, out, SHORT_NS);
+        fx.respond(sp, out);
         final RegisterFile back = get(sent);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32 & 0xFFFF_FFFFL, back.x(0), back.toString());
         assertEquals(RegisterFile.packIds(SPA, VM1) & 0xFFFF_FFFFL, back.x(1));
@@ -173,8 +156,8 @@ class RegisterWidthAndReleaseTest
     @Test
     void req64DeliversX3ToX7ExactlyAndX8ToX17Zero() throws Exception
     {
-        final ExecutionContext sp = spa.executionContext(0);
-        final Future<RegisterFile> waiting = msgWait(exec, fabric, sp);
+        final ExecutionContext sp = fx.ec(SPA);
+        final Future<RegisterFile> waiting = fx.msgWait(sp);
         final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA);
         for (int i = 3; i <= 7; i++)
         {
@@ -184,7 +167,7 @@ class RegisterWidthAndReleaseTest
         {
             r.x(i, 0xBAD0_0000_0000_0000L | i);
         }
-        final Future<RegisterFile> sent = async(exec, vm1.executionContext(0), r);
+        final Future<RegisterFile> sent = fx.async(fx.ec(VM1), r);
         final RegisterFile in = get(waiting);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, in.w(0), in.toString());
         assertEquals(RegisterFile.packIds(VM1, SPA) & 0xFFFF_FFFFL, in.x(1));
@@ -195,7 +178,7 @@ class RegisterWidthAndReleaseTest
         }
         assertTrue(in.isZero(8, 17), () -> "DIRECT_REQ_64 carries nothing past x7: " + in);
 
-        bounded(exec, sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1), SHORT_NS);
+        fx.respond(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
     }
 
@@ -203,11 +186,11 @@ class RegisterWidthAndReleaseTest
     void resp64FromV11ResponderDropsX8ToX17AndV12ResponderIsRefused() throws Exception
     {
         // v1.1 responder: junk in x8..x17 is not checked and never reaches the requester.
-        try (Endpoint v11 = fabric.claim(SP_V11))
+        try (Endpoint v11 = fx.claim(SP_V11))
         {
             final ExecutionContext sp = v11.executionContext(0);
-            final Future<RegisterFile> waiting = msgWait(exec, fabric, sp);
-            final Future<RegisterFile> sent = async(exec, vm1.executionContext(0),
+            final Future<RegisterFile> waiting = fx.msgWait(sp);
+            final Future<RegisterFile> sent = fx.async(fx.ec(VM1),
                 ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SP_V11));
             get(waiting);
             final RegisterFile out = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SP_V11, VM1);
@@ -219,7 +202,7 @@ class RegisterWidthAndReleaseTest
             {
                 out.x(i, 0x5A5A_0000_0000_0000L | i);
             }
-            final Future<RegisterFile> next = bounded(exec, sp, out, SHORT_NS);
+            final Future<RegisterFile> next = fx.respond(sp, out);
             final RegisterFile back = get(sent);
             assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, back.w(0), back.toString());
             assertEquals(RegisterFile.packIds(SP_V11, VM1) & 0xFFFF_FFFFL, back.x(1));
@@ -234,9 +217,9 @@ class RegisterWidthAndReleaseTest
         }
 
         // v1.2 responder: non-zero x8..x17 on DIRECT_RESP_64 is INVALID_PARAMETERS; still serving.
-        final ExecutionContext sp = spa.executionContext(0);
-        final Future<RegisterFile> waiting = msgWait(exec, fabric, sp);
-        final Future<RegisterFile> sent = async(exec, vm1.executionContext(0),
+        final ExecutionContext sp = fx.ec(SPA);
+        final Future<RegisterFile> waiting = fx.msgWait(sp);
+        final Future<RegisterFile> sent = fx.async(fx.ec(VM1),
             ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
         get(waiting);
         for (int n = 8; n <= 17; n++)
@@ -250,7 +233,7 @@ class RegisterWidthAndReleaseTest
         assertEquals(ExecutionContextState.BLOCKED, stateOf(stateWord(VM1, 0)));
         final RegisterFile ok = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
         ok.x(3, 0x1234);
-        bounded(exec, sp, ok, SHORT_NS);
+        fx.respond(sp, ok);
         final RegisterFile back = get(sent);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, back.w(0), back.toString());
         assertEquals(0x1234L, back.x(3));
@@ -262,8 +245,8 @@ class RegisterWidthAndReleaseTest
     @Test
     void v12RunWithNonZeroX8IsRefusedAndChangesNothing() throws Exception
     {
-        final ExecutionContext sp = spa.executionContext(0);
-        final Future<RegisterFile> waiting = msgWait(exec, fabric, sp);
+        final ExecutionContext sp = fx.ec(SPA);
+        final Future<RegisterFile> waiting = fx.msgWait(sp);
         final long targetBefore = stateWord(SPA, 0);
         final long callerBefore = stateWord(VM1, 0);
         assertEquals(ExecutionContextState.WAITING, stateOf(targetBefore));
@@ -271,18 +254,18 @@ class RegisterWidthAndReleaseTest
         {
             final RegisterFile run = regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0));
             run.x(n, 1);
-            assertError(ErrorCode.INVALID_PARAMETERS, call(vm1.executionContext(0), run), "v1.2 FFA_RUN with x" + n + " != 0");
+            assertError(ErrorCode.INVALID_PARAMETERS, call(fx.ec(VM1), run), "v1.2 FFA_RUN with x" + n + " != 0");
             assertEquals(targetBefore, stateWord(SPA, 0), "the target's state word must not change");
             assertEquals(callerBefore, stateWord(VM1, 0), "the caller's state word must not change");
         }
         // Nothing reached the target: the first thing its MSG_WAIT returns is a valid FFA_RUN.
-        final Future<RegisterFile> running = async(exec, vm1.executionContext(0),
+        final Future<RegisterFile> running = fx.async(fx.ec(VM1),
             regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0)));
         final RegisterFile woke = get(waiting);
         assertEquals(FunctionId.FFA_RUN, woke.w(0), woke.toString());
         assertEquals(RegisterFile.packTargetInfo(SPA, 0), woke.w(1));
         assertTrue(woke.isZero(2, 17), woke::toString);
-        final Future<RegisterFile> next = msgWait(exec, fabric, sp, SHORT_NS);
+        final Future<RegisterFile> next = fx.msgWait(sp, SHORT_NS);
         final RegisterFile back = get(running);
         assertEquals(FunctionId.FFA_MSG_WAIT, back.w(0), back.toString());
         assertEquals(FunctionId.FFA_INTERRUPT, get(next).w(0));
@@ -291,18 +274,18 @@ class RegisterWidthAndReleaseTest
     @Test
     void v11RunIgnoresX8() throws Exception
     {
-        try (Endpoint v11 = fabric.claim(VM_V11))
+        try (Endpoint v11 = fx.claim(VM_V11))
         {
-            final ExecutionContext sp = spa.executionContext(0);
-            final Future<RegisterFile> waiting = msgWait(exec, fabric, sp);
+            final ExecutionContext sp = fx.ec(SPA);
+            final Future<RegisterFile> waiting = fx.msgWait(sp);
             final RegisterFile run = regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0));
             run.x(8, 1);
-            final Future<RegisterFile> running = async(exec, v11.executionContext(0), run);
+            final Future<RegisterFile> running = fx.async(v11.executionContext(0), run);
             final RegisterFile woke = get(waiting);
             assertEquals(FunctionId.FFA_RUN & 0xFFFF_FFFFL, woke.x(0), woke.toString());
             assertEquals(RegisterFile.packTargetInfo(SPA, 0) & 0xFFFF_FFFFL, woke.x(1));
             assertTrue(woke.isZero(2, 17), woke::toString);
-            final Future<RegisterFile> next = msgWait(exec, fabric, sp, SHORT_NS);
+            final Future<RegisterFile> next = fx.msgWait(sp, SHORT_NS);
             final RegisterFile back = get(running);
             assertEquals(FunctionId.FFA_MSG_WAIT, back.w(0), back.toString());
             assertEquals(RegisterFile.packTargetInfo(SPA, 0), back.w(1));
@@ -316,10 +299,10 @@ class RegisterWidthAndReleaseTest
     void receiverIsWaitingAfterEachExchangeAndTwoVmsAlternate() throws Exception
     {
         final int rounds = 20;
-        final ExecutionContext sp = spa.executionContext(0);
-        final Future<RegisterFile> first = msgWait(exec, fabric, sp);
+        final ExecutionContext sp = fx.ec(SPA);
+        final Future<RegisterFile> first = fx.msgWait(sp);
         // The SP echoes x3 + 1000 back; each response returns the next request.
-        final Future<Integer> server = exec.submit(() ->
+        final Future<Integer> server = fx.exec().submit(() ->
         {
             RegisterFile in = get(first);
             for (int i = 0; i < rounds; i++)
@@ -340,7 +323,7 @@ class RegisterWidthAndReleaseTest
         for (int i = 0; i < rounds; i++)
         {
             final int vm = i % 2 == 0 ? VM1 : VM2;
-            final Endpoint requester = vm == VM1 ? vm1 : vm2;
+            final Endpoint requester = fx.endpoint(vm);
             final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, vm, SPA);
             r.x(3, i);
             call(requester.executionContext(0), r);
@@ -362,9 +345,9 @@ class RegisterWidthAndReleaseTest
     @Test
     void lateAnswerToAnInterruptedRequestIsStashedAndReleasesTheReceiver() throws Exception
     {
-        final ExecutionContext sp = spa.executionContext(0);
-        final ExecutionContext vm = vm1.executionContext(0);
-        final Future<RegisterFile> waiting = msgWait(exec, fabric, sp);
+        final ExecutionContext sp = fx.ec(SPA);
+        final ExecutionContext vm = fx.ec(VM1);
+        final Future<RegisterFile> waiting = fx.msgWait(sp);
         final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA);
         r.x(3, 0x33);
         vm.invoke(r, 50_000_000L);
@@ -375,7 +358,7 @@ class RegisterWidthAndReleaseTest
 
         // Until VM1 takes the answer, the SP serves VM1's request: another VM finds it BUSY.
         assertEquals(ExecutionContextState.RUNNING, stateOf(stateWord(SPA, 0)));
-        assertError(ErrorCode.BUSY, call(vm2.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM2, SPA)));
+        assertError(ErrorCode.BUSY, call(fx.ec(VM2), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM2, SPA)));
 
         // The SP answers late; its response then waits for its next request.
         final RegisterFile answer = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
@@ -383,7 +366,7 @@ class RegisterWidthAndReleaseTest
         {
             answer.x(i, 0x7000_0000_0000_0000L + i);
         }
-        final Future<RegisterFile> next = bounded(exec, sp, answer, WAIT_NS);
+        final Future<RegisterFile> next = fx.bounded(sp, answer, WAIT_NS);
 
         // VM1 polls (FFA_ID_GET traps) until the late answer has been taken: the SP is WAITING.
         final long deadline = System.nanoTime() + WAIT_NS;
@@ -406,14 +389,14 @@ class RegisterWidthAndReleaseTest
         // Another VM reaches the SP.
         final RegisterFile r2 = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM2, SPA);
         r2.x(3, 0x44);
-        final Future<RegisterFile> sent2 = async(exec, vm2.executionContext(0), r2);
+        final Future<RegisterFile> sent2 = fx.async(fx.ec(VM2), r2);
         final RegisterFile in2 = get(next);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, in2.w(0), in2.toString());
         assertEquals(RegisterFile.packIds(VM2, SPA), in2.w(1));
         assertEquals(0x44L, in2.x(3));
         final RegisterFile out2 = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM2);
         out2.x(3, 0x45);
-        final Future<RegisterFile> last = bounded(exec, sp, out2, SHORT_NS);
+        final Future<RegisterFile> last = fx.respond(sp, out2);
         final RegisterFile back2 = get(sent2);
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, back2.w(0), back2.toString());
         assertEquals(0x45L, back2.x(3));
@@ -432,12 +415,12 @@ class RegisterWidthAndReleaseTest
 
         // Nothing is outstanding any more: VM1 can start a new request.
         assertEquals(FunctionId.FFA_INTERRUPT, get(last).w(0));
-        final Future<RegisterFile> again = msgWait(exec, fabric, sp);
+        final Future<RegisterFile> again = fx.msgWait(sp);
         final RegisterFile r3 = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA);
         r3.x(3, 0x55);
-        final Future<RegisterFile> sent3 = async(exec, vm, r3);
+        final Future<RegisterFile> sent3 = fx.async(vm, r3);
         assertEquals(0x55L, get(again).x(3));
-        bounded(exec, sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1), SHORT_NS);
+        fx.respond(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent3).w(0));
     }
 
@@ -446,16 +429,17 @@ class RegisterWidthAndReleaseTest
     @Test
     void closingAnEndpointReturnsABlockedMsgWaitAndTheFabricLeavesNothing() throws Exception
     {
-        final ExecutionContext sp = spa.executionContext(0);
-        final Future<RegisterFile> blocked = exec.submit(() ->
+        final ExecutionContext sp = fx.ec(SPA);
+        final Future<RegisterFile> blocked = fx.exec().submit(() ->
         {
             final RegisterFile r = regs(FunctionId.FFA_MSG_WAIT);
             sp.invoke(r); // no timeout
             return r;
         });
-        awaitState(fabric, SPA, 0, ExecutionContextState.WAITING);
+        fx.awaitState(SPA, 0, ExecutionContextState.WAITING);
         assertFalse(blocked.isDone());
 
+        final Endpoint spa = fx.endpoint(SPA);
         spa.close();
         final RegisterFile r = get(blocked);
         final boolean aborted = r.w(0) == FunctionId.FFA_ERROR && r.w(2) == ErrorCode.ABORTED;
@@ -464,13 +448,13 @@ class RegisterWidthAndReleaseTest
         assertTrue(spa.isClosed());
 
         // The rest of the fabric still works after the close.
-        assertSuccess32(call(vm1.executionContext(0), regs(FunctionId.FFA_ID_GET)));
+        assertSuccess32(call(fx.ec(VM1), regs(FunctionId.FFA_ID_GET)));
 
         final String name = directory.getFileName().toString();
+        final ExecutorService exec = fx.exec();
         exec.shutdown();
         assertTrue(exec.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS));
-        fabric.close();
-        fabric = null;
+        fx.close();
         assertFalse(Files.exists(directory), "fabric directory left behind: " + directory);
         final Path shm = Paths.get("/dev/shm");
         if (Files.isDirectory(shm))

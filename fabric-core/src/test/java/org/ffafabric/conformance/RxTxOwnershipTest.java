@@ -1,6 +1,5 @@
 package org.ffafabric.conformance;
 
-import org.ffafabric.EmbeddedFabric;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
@@ -21,12 +20,12 @@ import static org.junit.jupiter.api.Assertions.*;
 class RxTxOwnershipTest
 {
     private static final long MEMORY = 64 * 4096;
-    private EmbeddedFabric fabric;
+    private FabricFixture fx;
 
     @BeforeEach
     void launch()
     {
-        fabric = EmbeddedFabric.launch(Manifest.builder()
+        fx = FabricFixture.launch(Manifest.builder()
             .partition(p -> p.name("hyp").id(0).world(World.HYPERVISOR).uuid("00000000-0000-0000-0000-0000000000a0"))
             .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555")
                 .memorySize(MEMORY))
@@ -35,14 +34,14 @@ class RxTxOwnershipTest
     }
 
     @AfterEach
-    void close()
+    void close() throws Exception
     {
-        fabric.close();
+        fx.close();
     }
 
     private ControlFile cf()
     {
-        return fabric.partitionManager().controlFile();
+        return fx.controlFile();
     }
 
     private static RegisterFile map64(final ExecutionContext ec, final long tx, final long rx, final int w3)
@@ -56,7 +55,7 @@ class RxTxOwnershipTest
     @Test
     void mapRefusalsChangeNothing()
     {
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             final ExecutionContext ec = vm.executionContext(0);
             final long base = vm.memory().base();
@@ -92,7 +91,7 @@ class RxTxOwnershipTest
     @Test
     void map32TakesOnlyTheLowWords()
     {
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             final ExecutionContext ec = vm.executionContext(0);
             final long base = vm.memory().base();
@@ -113,7 +112,7 @@ class RxTxOwnershipTest
     @Test
     void unmapRules()
     {
-        try (Endpoint vm = fabric.claim(1); Endpoint hyp = fabric.claim(0))
+        try (Endpoint vm = fx.claim(1); Endpoint hyp = fx.claim(0))
         {
             final ExecutionContext ec = vm.executionContext(0);
             final long base = vm.memory().base();
@@ -135,7 +134,7 @@ class RxTxOwnershipTest
     @Test
     void rxReleaseOnlyByTheOwnerAndOnlyOnce()
     {
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             final ExecutionContext ec = vm.executionContext(0);
             final long base = vm.memory().base();
@@ -157,7 +156,7 @@ class RxTxOwnershipTest
     @Test
     void rxAcquireIsTheHypervisorsAndBlocksTheProducer()
     {
-        try (Endpoint vm = fabric.claim(1); Endpoint hyp = fabric.claim(0); Endpoint sp = fabric.claim(0x8001))
+        try (Endpoint vm = fx.claim(1); Endpoint hyp = fx.claim(0); Endpoint sp = fx.claim(0x8001))
         {
             final ExecutionContext ec = vm.executionContext(0);
             final ExecutionContext h = hyp.executionContext(0);

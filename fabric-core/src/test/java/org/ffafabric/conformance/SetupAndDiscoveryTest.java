@@ -1,6 +1,5 @@
 package org.ffafabric.conformance;
 
-import org.ffafabric.EmbeddedFabric;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
@@ -18,12 +17,12 @@ import static org.junit.jupiter.api.Assertions.*;
 /** FFA_VERSION, FFA_FEATURES, FFA_ID_GET, FFA_SPM_ID_GET and unknown IDs, through invoke. */
 class SetupAndDiscoveryTest
 {
-    private EmbeddedFabric fabric;
+    private FabricFixture fx;
 
     @BeforeEach
     void launch()
     {
-        fabric = EmbeddedFabric.launch(Manifest.builder()
+        fx = FabricFixture.launch(Manifest.builder()
             .partition(p -> p.name("hyp").id(0).world(World.HYPERVISOR).uuid("00000000-0000-0000-0000-0000000000a0"))
             .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555").directMessaging())
             .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee").directMessaging())
@@ -31,14 +30,14 @@ class SetupAndDiscoveryTest
     }
 
     @AfterEach
-    void close()
+    void close() throws Exception
     {
-        fabric.close();
+        fx.close();
     }
 
     private int negotiated(final int id)
     {
-        return fabric.partitionManager().controlFile().negotiatedVersion(fabric.partitionManager().controlFile().slotOf(id));
+        return fx.controlFile().negotiatedVersion(fx.controlFile().slotOf(id));
     }
 
     private static void assertVersionReturn(final int expected, final RegisterFile r)
@@ -51,7 +50,7 @@ class SetupAndDiscoveryTest
     @Test
     void versionSameMajorLowerOrEqualMinorReturnsOursAndRecordsTheCallers() throws Exception
     {
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             final ExecutionContext ec = vm.executionContext(0);
             assertVersionReturn(V1_2, call(ec, FunctionId.FFA_VERSION, V1_1));
@@ -67,7 +66,7 @@ class SetupAndDiscoveryTest
     @Test
     void versionHigherMinorReturnsOursAndNegotiatesOurs()
     {
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             final ExecutionContext ec = vm.executionContext(0);
             call(ec, FunctionId.FFA_VERSION, V1_0);
@@ -79,7 +78,7 @@ class SetupAndDiscoveryTest
     @Test
     void versionBit31OrOtherMajorIsNotSupportedInW0()
     {
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             final ExecutionContext ec = vm.executionContext(0);
             final int before = negotiated(1);
@@ -93,7 +92,7 @@ class SetupAndDiscoveryTest
     @Test
     void versionAfterAnotherCallSameOkDifferentNotSupported()
     {
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             final ExecutionContext ec = vm.executionContext(0);
             assertVersionReturn(V1_2, call(ec, FunctionId.FFA_VERSION, V1_1));
@@ -104,7 +103,7 @@ class SetupAndDiscoveryTest
             assertEquals(V1_1, negotiated(1));
         }
         // A new claim starts a new negotiation.
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             assertVersionReturn(V1_2, call(vm.executionContext(0), FunctionId.FFA_VERSION, V1_0));
             assertEquals(V1_0, negotiated(1));
@@ -114,7 +113,7 @@ class SetupAndDiscoveryTest
     @Test
     void idGetReturnsOwnId()
     {
-        try (Endpoint vm = fabric.claim(1); Endpoint sp = fabric.claim(0x8001); Endpoint hyp = fabric.claim(0))
+        try (Endpoint vm = fx.claim(1); Endpoint sp = fx.claim(0x8001); Endpoint hyp = fx.claim(0))
         {
             RegisterFile r = call(vm.executionContext(0), FunctionId.FFA_ID_GET);
             assertSuccess32(r);
@@ -133,14 +132,14 @@ class SetupAndDiscoveryTest
     @Test
     void spmIdGet()
     {
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             final RegisterFile r = call(vm.executionContext(0), FunctionId.FFA_SPM_ID_GET);
             assertSuccess32(r);
             assertEquals(0x8000L, r.x(2));
             assertTrue(r.isZero(3, 17));
         }
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             call(vm.executionContext(0), FunctionId.FFA_VERSION, V1_0);
             assertError(ErrorCode.NOT_SUPPORTED, call(vm.executionContext(0), FunctionId.FFA_SPM_ID_GET));
@@ -150,7 +149,7 @@ class SetupAndDiscoveryTest
     @Test
     void featuresOfImplementedFunctions()
     {
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             final ExecutionContext ec = vm.executionContext(0);
             final int[] implemented = {
@@ -181,7 +180,7 @@ class SetupAndDiscoveryTest
     @Test
     void featuresRefusals()
     {
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             final ExecutionContext ec = vm.executionContext(0);
             assertError(ErrorCode.NOT_SUPPORTED, call(ec, FunctionId.FFA_FEATURES, 0x8400_00FF));
@@ -201,7 +200,7 @@ class SetupAndDiscoveryTest
     @Test
     void featuresForAV11CallerHideV12Functions()
     {
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             final ExecutionContext ec = vm.executionContext(0);
             call(ec, FunctionId.FFA_VERSION, V1_1);
@@ -215,7 +214,7 @@ class SetupAndDiscoveryTest
             assertEquals(0L, r.x(2), "before v1.2 the maximum-size field is 0");
             assertSuccess32(call(ec, FunctionId.FFA_FEATURES, FunctionId.FFA_SPM_ID_GET));
         }
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             final ExecutionContext ec = vm.executionContext(0);
             call(ec, FunctionId.FFA_VERSION, V1_0);
@@ -227,7 +226,7 @@ class SetupAndDiscoveryTest
     @Test
     void featuresRxAcquireOnlyForTheHypervisor()
     {
-        try (Endpoint hyp = fabric.claim(0))
+        try (Endpoint hyp = fx.claim(0))
         {
             assertSuccess32(call(hyp.executionContext(0), FunctionId.FFA_FEATURES, FunctionId.FFA_RX_ACQUIRE));
         }
@@ -236,7 +235,7 @@ class SetupAndDiscoveryTest
     @Test
     void unknownFunctionIdsAreNotSupported()
     {
-        try (Endpoint vm = fabric.claim(1))
+        try (Endpoint vm = fx.claim(1))
         {
             final ExecutionContext ec = vm.executionContext(0);
             assertError(ErrorCode.NOT_SUPPORTED, call(ec, 0x8400_00FF));
