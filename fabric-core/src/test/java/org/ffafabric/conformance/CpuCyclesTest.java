@@ -49,9 +49,7 @@ class CpuCyclesTest
     {
         final ExecutionContext sp = fx.ec(SPA);
         final ExecutionContext vm = fx.ec(VM1);
-        final Future<RegisterFile> waiting = fx.msgWait(sp);
-        final Future<RegisterFile> sent = fx.async(vm, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
-        get(waiting);
+        final Future<RegisterFile> sent = fx.deliver(sp, vm, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
         final Future<RegisterFile> yielded = fx.async(sp, regs(FunctionId.FFA_YIELD, 0, 0x1234_5678, 0x9ABC));
         final RegisterFile y = get(sent);
         assertEquals(FunctionId.FFA_YIELD & 0xFFFF_FFFFL, y.x(0), y.toString());
@@ -79,9 +77,7 @@ class CpuCyclesTest
     {
         final ExecutionContext sp = fx.ec(SPA);
         assertError(ErrorCode.DENIED, call(sp, regs(FunctionId.FFA_YIELD)));
-        final Future<RegisterFile> waiting = fx.msgWait(sp);
-        final Future<RegisterFile> sent = fx.async(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
-        get(waiting);
+        final Future<RegisterFile> sent = fx.deliver(sp, fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
         assertError(ErrorCode.INVALID_PARAMETERS, call(sp, regs(FunctionId.FFA_YIELD, 0, 0, 0, 1)));
         assertError(ErrorCode.INVALID_PARAMETERS, call(sp, regs(FunctionId.FFA_YIELD, 5)));
         fx.respond(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
@@ -146,9 +142,7 @@ class CpuCyclesTest
     void requestBackDownTheCallChainIsDenied() throws Exception
     {
         final ExecutionContext a = fx.ec(SPA);
-        final Future<RegisterFile> waiting = fx.msgWait(a);
-        final Future<RegisterFile> sent = fx.async(fx.ec(SPB), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPB, SPA));
-        get(waiting);
+        final Future<RegisterFile> sent = fx.deliver(a, fx.ec(SPB), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPB, SPA));
         assertError(ErrorCode.DENIED, call(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB)));
         fx.respond(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, SPB));
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));

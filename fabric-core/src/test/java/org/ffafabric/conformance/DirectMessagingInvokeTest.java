@@ -252,9 +252,7 @@ class DirectMessagingInvokeTest
         assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, VM1)));
         assertError(ErrorCode.DENIED, call(sp, regs(FunctionId.FFA_ERROR, 0, ErrorCode.ABORTED)));
 
-        Future<RegisterFile> waiting = fx.msgWait(sp);
-        Future<RegisterFile> sent = fx.async(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
-        get(waiting);
+        Future<RegisterFile> sent = fx.deliver(sp, fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
         assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM2)));
         assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, VM1)));
         assertError(ErrorCode.INVALID_PARAMETERS, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, VM1)));
@@ -286,9 +284,7 @@ class DirectMessagingInvokeTest
 
         // RESP to a REQ2.
         fx.awaitState(SPA, 0, ExecutionContextState.RUNNING);
-        waiting = fx.msgWait(sp);
-        sent = fx.async(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, VM1, SPA));
-        get(waiting);
+        sent = fx.deliver(sp, fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, VM1, SPA));
         assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1)));
         assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, VM1)));
         fx.respond(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, VM1));
@@ -309,9 +305,7 @@ class DirectMessagingInvokeTest
     void errorFromTheReceiverReachesTheRequester() throws Exception
     {
         final ExecutionContext sp = fx.ec(SPA);
-        final Future<RegisterFile> waiting = fx.msgWait(sp);
-        final Future<RegisterFile> sent = fx.async(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPA));
-        get(waiting);
+        final Future<RegisterFile> sent = fx.deliver(sp, fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPA));
         fx.respond(sp, regs(FunctionId.FFA_ERROR, 0, ErrorCode.NO_MEMORY));
         final RegisterFile back = get(sent);
         assertEquals(FunctionId.FFA_ERROR, back.w(0));

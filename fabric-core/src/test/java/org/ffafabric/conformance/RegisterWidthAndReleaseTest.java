@@ -189,10 +189,8 @@ class RegisterWidthAndReleaseTest
         try (Endpoint v11 = fx.claim(SP_V11))
         {
             final ExecutionContext sp = v11.executionContext(0);
-            final Future<RegisterFile> waiting = fx.msgWait(sp);
-            final Future<RegisterFile> sent = fx.async(fx.ec(VM1),
+            final Future<RegisterFile> sent = fx.deliver(sp, fx.ec(VM1),
                 ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SP_V11));
-            get(waiting);
             final RegisterFile out = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SP_V11, VM1);
             for (int i = 3; i <= 7; i++)
             {
@@ -218,10 +216,8 @@ class RegisterWidthAndReleaseTest
 
         // v1.2 responder: non-zero x8..x17 on DIRECT_RESP_64 is INVALID_PARAMETERS; still serving.
         final ExecutionContext sp = fx.ec(SPA);
-        final Future<RegisterFile> waiting = fx.msgWait(sp);
-        final Future<RegisterFile> sent = fx.async(fx.ec(VM1),
+        final Future<RegisterFile> sent = fx.deliver(sp, fx.ec(VM1),
             ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
-        get(waiting);
         for (int n = 8; n <= 17; n++)
         {
             final RegisterFile junk = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
