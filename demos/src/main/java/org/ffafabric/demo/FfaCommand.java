@@ -37,6 +37,12 @@ public final class FfaCommand implements Callable<Integer>
         return 0;
     }
 
+    /** The fabric a live tool looks at: --dir, else the configured or default fabric name's directory. */
+    static Path fabricDirectory(final String dir)
+    {
+        return FabricDirectory.resolve(dir != null ? Paths.get(dir) : null, FabricDirectory.configuredName());
+    }
+
     public static void main(final String[] args)
     {
         System.setProperty("chronicle.analytics.disable", "true");
@@ -102,7 +108,7 @@ public final class FfaCommand implements Callable<Integer>
 
         public Integer call()
         {
-            final Path path = dir != null ? Paths.get(dir) : FabricDirectory.defaultPath("default");
+            final Path path = fabricDirectory(dir);
             try (ControlFile controlFile = ControlFile.open(FabricDirectory.controlFile(path)))
             {
                 System.out.print(FabricDump.describe(controlFile));
@@ -131,7 +137,7 @@ public final class FfaCommand implements Callable<Integer>
 
         public Integer call()
         {
-            final Path path = dir != null ? Paths.get(dir) : FabricDirectory.defaultPath("default");
+            final Path path = fabricDirectory(dir);
             try (ControlFile controlFile = ControlFile.open(FabricDirectory.controlFile(path)))
             {
                 System.out.print(FabricDump.dumpBuffer(path, controlFile, Integer.decode(partition), !tx, bytes, partitionInfo));
@@ -166,7 +172,7 @@ public final class FfaCommand implements Callable<Integer>
 
         public Integer call()
         {
-            final Path path = dir != null ? Paths.get(dir) : FabricDirectory.defaultPath("default");
+            final Path path = fabricDirectory(dir);
             try (FabricClient client = FabricClient.connect(new FabricClient.Context().directory(path));
                 Endpoint endpoint = client.claim(Integer.decode(from)))
             {

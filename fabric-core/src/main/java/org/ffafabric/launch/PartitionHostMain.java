@@ -83,7 +83,7 @@ public final class PartitionHostMain
     }
 
     /** The echo service: every payload word plus one, so a test can tell a response from its request. */
-    static void echo(final DirectMessage request, final DirectMessage response)
+    public static void echo(final DirectMessage request, final DirectMessage response)
     {
         for (int i = 0; i < request.payloadWords(); i++)
         {

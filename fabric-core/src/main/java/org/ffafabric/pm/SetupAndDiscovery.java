@@ -6,6 +6,7 @@ import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FeatureId;
 import org.ffafabric.abi.FfaVersion;
 import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.PartitionInfoRegs;
 import org.ffafabric.abi.PartitionProperties;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.abi.descriptor.PartitionInfoDescriptor;
@@ -24,7 +25,6 @@ final class SetupAndDiscovery
     static final int RXTX_MAX_PAGES = 63;
     private static final int RXTX_PAGE_COUNT_MASK = 0x3F;
     private static final int PARTITION_INFO_COUNT_ONLY = 1;
-    private static final int REGS_DESCRIPTORS_PER_CALL = 5;
 
     private final ControlFile controlFile;
     private final EndpointMemory[] memories;
@@ -278,26 +278,24 @@ final class SetupAndDiscovery
     {
         final long lo = regs.x(1);
         final long hi = regs.x(2);
-        final int start = (int)(regs.x(3) & 0xFFFF);
-        final int tag = (int)((regs.x(3) >>> 16) & 0xFFFF);
+        final long x3 = regs.x(3);
+        final int start = PartitionInfoRegs.startIndex(x3);
         final int version = controlFile.negotiatedVersion(caller.slot);
-        if (tag != 0)
+        if (PartitionInfoRegs.requestTag(x3) != 0)
         {
             regs.error(ErrorCode.RETRY);
             return;
         }
         final boolean nil = lo == 0 && hi == 0;
         final int count = countEntries(caller, lo, hi, version);
-        if (count == 0 || start >= count || (regs.x(3) >>> 32) != 0)
+        if (count == 0 || start >= count || !PartitionInfoRegs.isValidRequest(x3))
         {
             regs.error(ErrorCode.INVALID_PARAMETERS);
             return;
         }
-        final int last = Math.min(count - 1, start + REGS_DESCRIPTORS_PER_CALL - 1);
-        regs.success64();
-        regs.x(2, (count - 1) | ((long)last << 16) | ((long)PartitionInfoDescriptor.V1_1_LENGTH << 48));
+        final int last = Math.min(count - 1, start + PartitionInfoRegs.MAX_DESCRIPTORS_PER_CALL - 1);
+        PartitionInfoRegs.reply(regs, count - 1, last, 0);
         int index = 0;
-        int register = 3;
         for (int s = 0; s < controlFile.partitionCount() && index <= last; s++)
         {
             if (!isVisible(caller, s))
@@ -312,11 +310,9 @@ final class SetupAndDiscovery
                     continue;
                 }
                 final int uuidIndex = nil ? u : indexOfUuid(s, lo, hi);
-                regs.x(register++, (controlFile.partitionId(s) & 0xFFFFL) |
-                    ((long)(controlFile.executionContextCount(s) & 0xFFFF) << 16) |
-                    ((long)PartitionProperties.forVersion(controlFile.properties(s), version) << 32));
-                regs.x(register++, nil ? controlFile.uuidLo(s, uuidIndex) : 0);
-                regs.x(register++, nil ? controlFile.uuidHi(s, uuidIndex) : 0);
+                PartitionInfoRegs.putDescriptor(regs, index - start, controlFile.partitionId(s),
+                    controlFile.executionContextCount(s), PartitionProperties.forVersion(controlFile.properties(s), version),
+                    nil ? controlFile.uuidLo(s, uuidIndex) : 0, nil ? controlFile.uuidHi(s, uuidIndex) : 0);
             }
         }
     }

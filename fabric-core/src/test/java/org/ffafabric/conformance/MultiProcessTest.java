@@ -7,6 +7,7 @@ import org.ffafabric.control.ControlFile;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.endpoint.FabricClient;
+import org.ffafabric.launch.ChildJvm;
 import org.ffafabric.launch.PartitionHostMain;
 import org.ffafabric.launch.PartitionManagerMain;
 import org.junit.jupiter.api.AfterEach;
@@ -14,7 +15,6 @@ import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,21 +58,7 @@ class MultiProcessTest
 
     private Process start(final Class<?> main, final String... args) throws Exception
     {
-        final List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        for (final String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
-        {
-            if (a.startsWith("--add-opens") || a.startsWith("--add-exports") || a.startsWith("-D") ||
-                a.startsWith("--enable-native-access") || a.startsWith("--sun-misc") || a.startsWith("-XX:-") ||
-                a.startsWith("-XX:+"))
-            {
-                cmd.add(a);
-            }
-        }
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(main.getName());
-        cmd.addAll(List.of(args));
+        final List<String> cmd = ChildJvm.command(main, List.of(args));
         final Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         children.add(p);
         return p;

@@ -2,16 +2,16 @@ package org.ffafabric.bench.fabric;
 
 import org.ffafabric.bench.latency.EchoContext;
 import org.ffafabric.bench.latency.EchoSide;
-import org.ffafabric.endpoint.DirectMessage;
 import org.ffafabric.endpoint.DirectRequestServer;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.FabricClient;
+import org.ffafabric.launch.PartitionHostMain;
 
 import java.nio.file.Paths;
 
 /**
  * The answering partition of the {@code ffa-direct-*} scenarios: claims the echo secure
- * partition and serves direct requests (payload + 1) with a {@link DirectRequestServer}.
+ * partition and serves direct requests with the host's echo (payload + 1) with a {@link DirectRequestServer}.
  * Arguments: fabric directory.
  */
 public final class FfaDirectEcho implements EchoSide
@@ -27,22 +27,13 @@ public final class FfaDirectEcho implements EchoSide
             .directory(Paths.get(ctx.arg(0)))
             .idleStrategySupplier(ctx::idleStrategy));
         endpoint = client.claim(FfaScenarios.RESPONDER_ID);
-        server = new DirectRequestServer(endpoint.executionContext(0), FfaDirectEcho::echo);
+        server = new DirectRequestServer(endpoint.executionContext(0), PartitionHostMain::echo);
     }
 
     @Override
     public int doWork()
     {
         return server.doWork();
-    }
-
-    private static void echo(final DirectMessage request, final DirectMessage response)
-    {
-        final int words = request.payloadWords();
-        for (int i = 0; i < words; i++)
-        {
-            response.payload(i, request.payload(i) + 1);
-        }
     }
 
     @Override
