@@ -172,14 +172,17 @@ public final class RegisterFile
         copyTo(destination, destinationOffset, REGISTER_COUNT);
     }
 
-    /** Keeps only what an SMC32 call carries: w0..w7 zero-extended, x8..x17 zero. */
-    public RegisterFile truncateToSmc32()
+    /**
+     * Zero-extends w0..w7, as an SMC32 call is seen by its callee: the upper halves are never
+     * part of it. x8..x17 are left alone (v1.2 rules check some of them; they are never sent).
+     */
+    public RegisterFile zeroExtendSmc32()
     {
         for (int n = 0; n < SMC32_REGISTER_COUNT; n++)
         {
             w(n, w(n));
         }
-        return clearFrom(SMC32_REGISTER_COUNT);
+        return this;
     }
 
     /** True when x{from}..x{to} inclusive are all zero. */

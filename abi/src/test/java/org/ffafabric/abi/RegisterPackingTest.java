@@ -19,6 +19,25 @@ class RegisterPackingTest
     static final UUID UUID_EXAMPLE = UUID.fromString("a1a2a3a4-b1b2-c1c2-d1d2-d3d4d5d6d7d8");
 
     @Test
+    void smc32ZeroExtensionClearsUpperHalvesOfW0ToW7Only()
+    {
+        final RegisterFile regs = new RegisterFile();
+        for (int n = 0; n < RegisterFile.REGISTER_COUNT; n++)
+        {
+            regs.x(n, 0xDEAD_BEEF_0000_0000L | n);
+        }
+        regs.zeroExtendSmc32();
+        for (int n = 0; n < RegisterFile.SMC32_REGISTER_COUNT; n++)
+        {
+            assertEquals(n, regs.x(n));
+        }
+        for (int n = RegisterFile.SMC32_REGISTER_COUNT; n < RegisterFile.REGISTER_COUNT; n++)
+        {
+            assertEquals(0xDEAD_BEEF_0000_0000L | n, regs.x(n), "x8..x17 are left for the v1.2 checks");
+        }
+    }
+
+    @Test
     void directMessageFlagsAreZeroOrAFrameworkTypeOnly()
     {
         assertTrue(RegisterFile.isValidDirectMessageFlags(0));

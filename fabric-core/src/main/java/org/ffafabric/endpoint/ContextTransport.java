@@ -7,14 +7,12 @@ import io.aeron.logbuffer.BufferClaim;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.IdleStrategy;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.transport.TrapProtocol;
 
-import java.nio.ByteOrder;
 
 /**
  * The Aeron side of one {@link ExecutionContext}: how its registers travel, not what they mean.
@@ -149,14 +147,13 @@ final class ContextTransport
     }
 
     /**
-     * Writes the registers straight into the log: w0..w7 zero-extended for SMC32 IDs; x0..x7
-     * for SMC64 calls whose x8..x17 are zero (the receiver zero-fills the rest); else x0..x17.
+     * Writes the registers straight into the log: x0..x7 for SMC32 calls and for SMC64 calls that
+     * define nothing past x7 (the receiver zero-fills the rest); else x0..x17.
      */
     private boolean send(final ExclusivePublication publication, final RegisterFile regs)
     {
         final int functionId = regs.functionId();
-        final boolean smc64 = FunctionId.isSmc64(functionId);
-        final int length = smc64 && carriesExtendedRegisters(functionId, regs) ?
+        final int length = FunctionId.isSmc64(functionId) && carriesExtendedRegisters(functionId, regs) ?
             TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
         long deadline = 0;
         while (true)
@@ -184,19 +181,8 @@ final class ContextTransport
             }
             Thread.onSpinWait();
         }
-        final MutableDirectBuffer log = bufferClaim.buffer();
-        final int offset = bufferClaim.offset();
-        if (smc64)
-        {
-            regs.copyTo(log, offset, length >> 3);
-        }
-        else
-        {
-            for (int n = 0; n < RegisterFile.SMC32_REGISTER_COUNT; n++)
-            {
-                log.putLong(offset + (n << 3), regs.w(n) & 0xFFFF_FFFFL, ByteOrder.LITTLE_ENDIAN);
-            }
-        }
+        // SMC32 registers were zero-extended when the call entered invoke (or built with w()).
+        regs.copyTo(bufferClaim.buffer(), bufferClaim.offset(), length >> 3);
         bufferClaim.commit();
         return true;
     }

@@ -149,12 +149,8 @@ public final class ExecutionContext
         }
         if (!FunctionId.isSmc64(functionId))
         {
-            // An SMC32 call's arguments are w1..w7: the callee never sees the upper halves. (x8..x17
-            // stay for the calls whose v1.2 rules check them; they are never sent.)
-            for (int n = 1; n < RegisterFile.SMC32_REGISTER_COUNT; n++)
-            {
-                regs.w(n, regs.w(n));
-            }
+            // An SMC32 call is w0..w7: every rule below, and the wire, see it zero-extended.
+            regs.zeroExtendSmc32();
         }
         switch (functionId)
         {
@@ -209,8 +205,7 @@ public final class ExecutionContext
         final int receiver = RegisterFile.receiverOf(regs.w(1));
         final int flags = req2 ? 0 : regs.w(2);
         final boolean framework = RegisterFile.isFrameworkMessage(flags);
-        final int version = controlFile.negotiatedVersion(slot);
-        if (req2 && version < FfaVersion.V1_2)
+        if (req2 && controlFile.negotiatedVersion(slot) < FfaVersion.V1_2)
         {
             regs.error(ErrorCode.NOT_SUPPORTED);
             return;
