@@ -22,7 +22,9 @@ import java.util.UUID;
  *   +--------+--------+--- ... ---+--------+
  * </pre>
  * The transport wraps this over its own log buffers, so registers are written and read in
- * place. The static helpers pack the fields every call shares.
+ * place. A view of a message that carried fewer registers ({@link #wrap(MutableDirectBuffer,
+ * int, int)}, 64 bytes for x0..x7) reads the registers past it as zero, as the receiver of an
+ * SMC sees them, and refuses writes to them. The static helpers pack the fields every call shares.
  */
 public final class RegisterFile
 {
@@ -44,6 +46,7 @@ public final class RegisterFile
     private int offset;
     private byte[] byteArray;
     private long address;
+    private int registerCount = REGISTER_COUNT;
 
     /** A register file over its own heap storage. */
     public RegisterFile()
@@ -53,15 +56,35 @@ public final class RegisterFile
 
     public RegisterFile wrap(final MutableDirectBuffer buffer, final int offset)
     {
-        if (offset < 0 || offset > buffer.capacity() - LENGTH)
+        return wrap(buffer, offset, LENGTH);
+    }
+
+    /**
+     * Wraps a message of {@code length} bytes: x0..x(length / 8 - 1) are its registers, the rest
+     * read as zero. {@code length} is a multiple of 8 between 8 and {@link #LENGTH}.
+     */
+    public RegisterFile wrap(final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < Long.BYTES || length > LENGTH || (length & (Long.BYTES - 1)) != 0)
         {
-            throw new IndexOutOfBoundsException("register file needs " + LENGTH + " bytes at " + offset);
+            throw new IllegalArgumentException("register file length must be 8..144 in steps of 8: " + length);
+        }
+        if (offset < 0 || offset > buffer.capacity() - length)
+        {
+            throw new IndexOutOfBoundsException("register file needs " + length + " bytes at " + offset);
         }
         this.buffer = buffer;
         this.offset = offset;
         this.byteArray = buffer.byteArray();
         this.address = buffer.addressOffset() + offset;
+        this.registerCount = length >> 3;
         return this;
+    }
+
+    /** Registers backed by the wrapped memory: 18, or fewer for a view of a shorter message. */
+    public int registerCount()
+    {
+        return registerCount;
     }
 
     public MutableDirectBuffer buffer()
@@ -76,13 +99,18 @@ public final class RegisterFile
 
     public long x(final int n)
     {
-        final long value = UnsafeApi.getLong(byteArray, address + ((long)Objects.checkIndex(n, REGISTER_COUNT) << 3));
+        if (Integer.compareUnsigned(n, registerCount) >= 0)
+        {
+            Objects.checkIndex(n, REGISTER_COUNT);
+            return 0;
+        }
+        final long value = UnsafeApi.getLong(byteArray, address + ((long)n << 3));
         return NATIVE_LITTLE_ENDIAN ? value : Long.reverseBytes(value);
     }
 
     public RegisterFile x(final int n, final long value)
     {
-        UnsafeApi.putLong(byteArray, address + ((long)Objects.checkIndex(n, REGISTER_COUNT) << 3),
+        UnsafeApi.putLong(byteArray, address + ((long)Objects.checkIndex(n, registerCount) << 3),
             NATIVE_LITTLE_ENDIAN ? value : Long.reverseBytes(value));
         return this;
     }
@@ -119,16 +147,18 @@ public final class RegisterFile
      */
     public RegisterFile clearFrom(final int from)
     {
-        for (int n = from; n < REGISTER_COUNT; n++)
+        // A constant bound for the usual 18 lets the JIT unroll the stores.
+        final int count = registerCount == REGISTER_COUNT ? REGISTER_COUNT : registerCount;
+        for (int n = Objects.checkIndex(from, REGISTER_COUNT + 1); n < count; n++)
         {
-            x(n, 0L);
+            UnsafeApi.putLong(byteArray, address + ((long)n << 3), 0L);
         }
         return this;
     }
 
     public RegisterFile copyFrom(final RegisterFile source)
     {
-        return copyFrom(source.buffer, source.offset, LENGTH);
+        return copyFrom(source.buffer, source.offset, source.registerCount << 3);
     }
 
     public RegisterFile copyFrom(final DirectBuffer source, final int sourceOffset)
@@ -143,7 +173,7 @@ public final class RegisterFile
      */
     public RegisterFile copyFrom(final DirectBuffer source, final int sourceOffset, final int length)
     {
-        final int count = Math.min(length, LENGTH) >> 3;
+        final int count = Math.min(length >> 3, registerCount);
         source.boundsCheck(sourceOffset, count << 3);
         final byte[] sourceArray = source.byteArray();
         final long sourceAddress = source.addressOffset() + sourceOffset;
@@ -161,9 +191,14 @@ public final class RegisterFile
         destination.boundsCheck(destinationOffset, registers << 3);
         final byte[] destinationArray = destination.byteArray();
         final long destinationAddress = destination.addressOffset() + destinationOffset;
-        for (int n = 0; n < registers; n++)
+        final int backed = Math.min(registers, registerCount);
+        for (int n = 0; n < backed; n++)
         {
             UnsafeApi.putLong(destinationArray, destinationAddress + (n << 3), UnsafeApi.getLong(byteArray, address + (n << 3)));
+        }
+        for (int n = backed; n < registers; n++)
+        {
+            UnsafeApi.putLong(destinationArray, destinationAddress + (n << 3), 0L);
         }
     }
 
@@ -178,7 +213,7 @@ public final class RegisterFile
      */
     public RegisterFile zeroExtendSmc32()
     {
-        for (int n = 0; n < SMC32_REGISTER_COUNT; n++)
+        for (int n = 0; n < Math.min(SMC32_REGISTER_COUNT, registerCount); n++)
         {
             w(n, w(n));
         }

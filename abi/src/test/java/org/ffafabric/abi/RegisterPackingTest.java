@@ -11,6 +11,7 @@ import java.util.UUID;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Register packings written from the reference's bit tables (§4.1, §4.6). */
@@ -76,6 +77,47 @@ class RegisterPackingTest
         assertEquals(0, out.getLong(64, java.nio.ByteOrder.LITTLE_ENDIAN));
     }
 
+
+    @Test
+    void viewOfAShortMessageReadsPastItAsZeroAndNeverTouchesTheBytesAfterIt()
+    {
+        // A 64-byte message at the very end of its buffer, followed by nothing: the view must
+        // neither read nor write past byte 64 + 16.
+        final UnsafeBuffer log = new UnsafeBuffer(new byte[16 + 64 + 8]);
+        for (int n = 0; n < 8; n++)
+        {
+            log.putLong(16 + n * 8, 0x100 + n, java.nio.ByteOrder.LITTLE_ENDIAN);
+        }
+        log.putLong(16 + 64, 0x7777_7777_7777_7777L);
+        final RegisterFile view = new RegisterFile().wrap(log, 16, 64);
+        assertEquals(8, view.registerCount());
+        for (int n = 0; n < 8; n++)
+        {
+            assertEquals(0x100 + n, view.x(n));
+        }
+        assertTrue(view.isZero(8, 17));
+        assertThrows(IndexOutOfBoundsException.class, () -> view.x(8, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> view.x(18));
+        assertThrows(IndexOutOfBoundsException.class, () -> view.x(-1));
+        view.clear();
+        assertEquals(0x7777_7777_7777_7777L, log.getLong(16 + 64));
+
+        final RegisterFile copy = new RegisterFile();
+        copy.x(12, -1L);
+        view.x(3, 33);
+        copy.copyFrom(view);
+        assertEquals(33, copy.x(3));
+        assertTrue(copy.isZero(8, 17), "the registers the view does not back arrive as zero");
+        final UnsafeBuffer out = new UnsafeBuffer(new byte[144]);
+        out.setMemory(0, 144, (byte)0x55);
+        view.copyTo(out, 0);
+        assertEquals(33, out.getLong(24, java.nio.ByteOrder.LITTLE_ENDIAN));
+        assertEquals(0, out.getLong(136, java.nio.ByteOrder.LITTLE_ENDIAN));
+
+        assertThrows(IllegalArgumentException.class, () -> new RegisterFile().wrap(log, 0, 12));
+        assertThrows(IndexOutOfBoundsException.class, () -> new RegisterFile().wrap(log, 32, 64));
+        assertEquals(18, new RegisterFile().wrap(new UnsafeBuffer(new byte[144]), 0).registerCount());
+    }
     @Test
     void uuidWordsForPartitionInfoGet()
     {
