@@ -1,12 +1,15 @@
 package org.ffafabric.endpoint;
 
 import io.aeron.ExclusivePublication;
+import io.aeron.Image;
 import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.BufferClaim;
+import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.IdleStrategy;
 import org.ffafabric.abi.FunctionId;
@@ -20,8 +23,8 @@ import org.ffafabric.transport.TrapProtocol;
  * It owns the context's inbox subscription and the handler that copies a fragment into the
  * caller's registers, one exclusive publication per peer context and one to the partition
  * manager, the encoding of a call into the log (64 or 144 bytes, SMC32 words zero-extended),
- * the stash for a message that arrives while the context waits for another sender, and the
- * idle strategy used between polls.
+ * the stash for a message that arrives while the context waits for another sender, the
+ * in-place receive used to serve requests, and the idle strategy used between polls.
  * <p>
  * A sender's identity is the Aeron session ID of the fragment, never w1: every context
  * publishes with a session ID made from its partition ID, EC index and claim generation
@@ -36,6 +39,10 @@ final class ContextTransport
     static final int TAKEN = 1;
     /** {@link #takeFrom} received another sender's message and stashed it; it is also in the registers. */
     static final int STASHED = 2;
+    /** {@link #pollInPlace} handed the message to its receiver in place. */
+    static final int HANDLED = 3;
+    /** {@link #pollInPlace} copied the message into the registers: the receiver declined it. */
+    static final int COPIED = 4;
 
     private static final long CONNECT_TIMEOUT_NS = 10_000_000_000L;
 
@@ -46,12 +53,24 @@ final class ContextTransport
     private final Int2ObjectHashMap<ExclusivePublication> peers = new Int2ObjectHashMap<>();
     private final IdleStrategy idleStrategy;
     private final BufferClaim bufferClaim = new BufferClaim();
+    private boolean claimPending;
+    // The peer talked to last: a ping-pong asks for the same one every time.
+    private int lastPeerStreamId;
+    private ExclusivePublication lastPeer;
     private final FragmentHandler onMessage = this::onMessage;
+    private final ControlledFragmentHandler onMessageInPlace = this::onMessageInPlace;
 
     // The message the inbox handler delivered, and who sent it.
     private RegisterFile destination;
     private int receivedSessionId;
     private boolean received;
+    // The in-place receive: who handles the message, and where its frame ends in its image.
+    private InPlaceReceiver inPlaceReceiver;
+    private Image inPlaceImage;
+    private long inPlacePositionAfter;
+    private boolean inPlace;
+    private boolean detached;
+    private boolean handledInPlace;
     // A message that arrived while the context was waiting for another sender.
     private final RegisterFile stash = new RegisterFile();
     private int stashSessionId;
@@ -72,6 +91,38 @@ final class ContextTransport
     boolean sendTo(final int partitionId, final int ec, final RegisterFile regs)
     {
         return send(peer(partitionId, ec), regs);
+    }
+
+    /**
+     * Claims room for a message of {@code length} bytes in a peer context's inbox and wraps
+     * {@code view} over it, so the message is written in place; {@link #commitClaim} publishes
+     * it, {@link #abortClaim} gives the room up. Null when the peer is gone or never connected.
+     */
+    RegisterFile claimTo(final int partitionId, final int ec, final int length, final RegisterFile view)
+    {
+        if (!claim(peer(partitionId, ec), length))
+        {
+            return null;
+        }
+        claimPending = true;
+        return view.wrap(bufferClaim.buffer(), bufferClaim.offset(), length);
+    }
+
+    boolean hasPendingClaim()
+    {
+        return claimPending;
+    }
+
+    void commitClaim()
+    {
+        claimPending = false;
+        bufferClaim.commit();
+    }
+
+    void abortClaim()
+    {
+        claimPending = false;
+        bufferClaim.abort();
     }
 
     /** Sends to the partition manager: a trap, a claim or a release. */
@@ -146,6 +197,90 @@ final class ContextTransport
         received = true;
     }
 
+    /** Handles one message where it lies in the log, during the transport's poll. */
+    interface InPlaceReceiver
+    {
+        /**
+         * @param buffer the term buffer; the message's bytes stay put until this returns or
+         *               {@link #detach} is called, whichever comes first.
+         * @return true when the message was handled in place; false to have it copied into the
+         *         registers given to {@link #pollInPlace}, as {@link #poll} would.
+         */
+        boolean onMessage(MutableDirectBuffer buffer, int offset, int length);
+    }
+
+    /**
+     * One poll of the inbox that hands a message to {@code receiver} in place, inside the poll:
+     * an answer sent from there is on its way before the poll has even moved past the request.
+     * A message the receiver declines is copied into {@code regs}. Idles when there is none.
+     *
+     * @return {@link #NOTHING}, {@link #HANDLED} (in place) or {@link #COPIED} (into {@code regs}).
+     */
+    int pollInPlace(final InPlaceReceiver receiver, final RegisterFile regs)
+    {
+        inPlaceReceiver = receiver;
+        destination = regs;
+        received = false;
+        inbox.controlledPoll(onMessageInPlace, 1);
+        if (!received)
+        {
+            idleStrategy.idle(0);
+            return NOTHING;
+        }
+        idleStrategy.reset();
+        return handledInPlace ? HANDLED : COPIED;
+    }
+
+    private ControlledFragmentHandler.Action onMessageInPlace(
+        final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        if (received)
+        {
+            // One message per poll: after a detach the subscription goes on to its other images.
+            return ControlledFragmentHandler.Action.ABORT;
+        }
+        received = true;
+        receivedSessionId = header.sessionId();
+        inPlaceImage = (Image)header.context();
+        inPlacePositionAfter = header.position();
+        detached = false;
+        inPlace = true;
+        try
+        {
+            handledInPlace = inPlaceReceiver.onMessage((MutableDirectBuffer)buffer, offset, length);
+        }
+        finally
+        {
+            inPlace = false;
+        }
+        if (!handledInPlace)
+        {
+            destination.copyFrom(buffer, offset, length);
+        }
+        // A detached message was consumed by detach(): the poll must not move the position back.
+        return detached ? ControlledFragmentHandler.Action.ABORT : ControlledFragmentHandler.Action.BREAK;
+    }
+
+    /** True while a receiver handles a message in place and has not detached from it. */
+    boolean isInPlace()
+    {
+        return inPlace && !detached;
+    }
+
+    /**
+     * Lets the in-place receiver use the inbox again before it returns (a call made while
+     * serving): the message is consumed now, so its bytes may be reused from here on; the
+     * receiver must have copied what it still needs.
+     */
+    void detach()
+    {
+        if (inPlace && !detached)
+        {
+            detached = true;
+            inPlaceImage.position(inPlacePositionAfter);
+        }
+    }
+
     /**
      * Writes the registers straight into the log: x0..x7 for SMC32 calls and for SMC64 calls that
      * define nothing past x7 (the receiver zero-fills the rest); else x0..x17.
@@ -155,6 +290,20 @@ final class ContextTransport
         final int functionId = regs.functionId();
         final int length = FunctionId.isSmc64(functionId) && carriesExtendedRegisters(functionId, regs) ?
             TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
+        if (!claim(publication, length))
+        {
+            return false;
+        }
+        // SMC32 registers were zero-extended when the call entered invoke (or built with w()).
+        regs.copyTo(bufferClaim.buffer(), bufferClaim.offset(), length >> 3);
+        bufferClaim.commit();
+        return true;
+    }
+
+    /** Claims {@code length} bytes, waiting out back pressure and a peer that is still connecting. */
+    private boolean claim(final ExclusivePublication publication, final int length)
+    {
+        assert !claimPending : "a claimed message is still being written";
         long deadline = 0;
         while (true)
         {
@@ -181,9 +330,6 @@ final class ContextTransport
             }
             Thread.onSpinWait();
         }
-        // SMC32 registers were zero-extended when the call entered invoke (or built with w()).
-        regs.copyTo(bufferClaim.buffer(), bufferClaim.offset(), length >> 3);
-        bufferClaim.commit();
         return true;
     }
 
@@ -210,12 +356,18 @@ final class ContextTransport
     private ExclusivePublication peer(final int partitionId, final int ec)
     {
         final int streamId = TrapProtocol.inboxStreamId(partitionId, ec);
+        if (streamId == lastPeerStreamId)
+        {
+            return lastPeer;
+        }
         ExclusivePublication publication = peers.get(streamId);
         if (publication == null)
         {
             publication = endpoint.addPublication(sessionId, streamId);
             peers.put(streamId, publication);
         }
+        lastPeerStreamId = streamId;
+        lastPeer = publication;
         return publication;
     }
 }

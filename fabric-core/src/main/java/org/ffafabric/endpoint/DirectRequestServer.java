@@ -1,15 +1,15 @@
 package org.ffafabric.endpoint;
 
 import org.agrona.concurrent.Agent;
-import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 
 import java.util.concurrent.TimeUnit;
 
 /**
- * Serves direct requests on one execution context as an Agrona {@link Agent}: FFA_MSG_WAIT,
- * hand each request to the handler, answer with DIRECT_RESP (which returns the next request).
- * A duty cycle ends when a wait runs past {@code dutyCycleTimeoutNs}, so the runner can stop it.
+ * Serves direct requests on one execution context as an Agrona {@link Agent}: each duty cycle is
+ * one {@link ExecutionContext#serveDirectRequest}, so every request is answered in place, inside
+ * the context's receive. A duty cycle ends when a wait runs past {@code dutyCycleTimeoutNs}, so
+ * the runner can stop it; FFA_RUN from a scheduler is given back by the next wait.
  */
 public final class DirectRequestServer implements Agent
 {
@@ -18,11 +18,8 @@ public final class DirectRequestServer implements Agent
     private final ExecutionContext ec;
     private final DirectRequestHandler handler;
     private final long dutyCycleTimeoutNs;
-    // The request and the response under construction swap roles every exchange: the response's
-    // registers receive the next request, so nothing is copied.
-    private DirectMessage request = new DirectMessage();
-    private DirectMessage response = new DirectMessage();
-    private boolean responding;
+    // What ended a wait that served nothing: FFA_INTERRUPT, FFA_RUN or FFA_ERROR.
+    private final RegisterFile other = new RegisterFile();
     private long served;
 
     public DirectRequestServer(final ExecutionContext ec, final DirectRequestHandler handler)
@@ -50,63 +47,11 @@ public final class DirectRequestServer implements Agent
 
     public int doWork()
     {
-        final DirectMessage next = responding ? response : request;
-        if (!responding)
+        if (ec.serveDirectRequest(handler, other, dutyCycleTimeoutNs))
         {
-            next.registers().clear().w(0, FunctionId.FFA_MSG_WAIT);
+            served++;
+            return 1;
         }
-        // DIRECT_RESP and FFA_MSG_WAIT both return the next message in the same registers.
-        ec.invoke(next.registers(), dutyCycleTimeoutNs);
-        responding = false;
-        if (next != request)
-        {
-            response = request;
-            request = next;
-        }
-        final RegisterFile in = request.registers();
-        final int requestId = in.functionId();
-        switch (requestId)
-        {
-            case FunctionId.FFA_MSG_SEND_DIRECT_REQ_32:
-            case FunctionId.FFA_MSG_SEND_DIRECT_REQ_64:
-            case FunctionId.FFA_MSG_SEND_DIRECT_REQ2:
-                final int ids = in.w(1);
-                final int flags = in.w(2);
-                final RegisterFile out = response.registers().clear();
-                out.w(0, responseFor(requestId))
-                    .w(1, RegisterFile.packIds(RegisterFile.receiverOf(ids), RegisterFile.senderOf(ids)));
-                if (requestId != FunctionId.FFA_MSG_SEND_DIRECT_REQ2 && RegisterFile.isFrameworkMessage(flags))
-                {
-                    // Framework requests take the matching framework response type (request + 1).
-                    out.w(2, RegisterFile.frameworkMessageFlags(RegisterFile.frameworkMessageType(flags) + 1));
-                }
-                handler.onDirectRequest(request, response);
-                responding = true;
-                served++;
-                return 1;
-            default:
-                // FFA_INTERRUPT (our own duty-cycle timeout), FFA_RUN, or an error: wait again.
-                return 0;
-        }
-    }
-
-    private static int responseFor(final int requestId)
-    {
-        switch (requestId)
-        {
-            case FunctionId.FFA_MSG_SEND_DIRECT_REQ_32: return FunctionId.FFA_MSG_SEND_DIRECT_RESP_32;
-            case FunctionId.FFA_MSG_SEND_DIRECT_REQ2: return FunctionId.FFA_MSG_SEND_DIRECT_RESP2;
-            default: return FunctionId.FFA_MSG_SEND_DIRECT_RESP_64;
-        }
-    }
-
-    /** A response not yet sent when the runner stops is answered so its requester is not left blocked. */
-    public void onClose()
-    {
-        if (responding)
-        {
-            ec.invoke(response.registers(), 1);
-            responding = false;
-        }
+        return 0;
     }
 }

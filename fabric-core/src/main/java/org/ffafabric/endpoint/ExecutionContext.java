@@ -1,5 +1,7 @@
 package org.ffafabric.endpoint;
 
+import org.agrona.LangUtil;
+import org.agrona.MutableDirectBuffer;
 import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FfaVersion;
@@ -59,6 +61,8 @@ public final class ExecutionContext
     private FfaOps ops;
     @SuppressWarnings("unused") // Accessed through INVOKING.
     private boolean invoking;
+    // Calls nest while a handler serves a request: INVOKING covers the outermost.
+    private int invokeDepth;
     // This context's state word as it is (or is about to be) in the table. Peers change it only
     // by compare-and-set, and the message that follows says exactly what they wrote, so the
     // word is never read back on the hot path.
@@ -70,6 +74,16 @@ public final class ExecutionContext
     // The word installed in an outstanding interrupted request's target, to release it on completion.
     private int outstandingTargetOffset;
     private long outstandingTargetWord;
+    // Serving in place (serveDirectRequest): the handler, the request view over our inbox's log
+    // and the response view over the requester's (or their heap copies after a detach), and a
+    // failure to rethrow once the requester is answered.
+    private final ContextTransport.InPlaceReceiver servingReceiver = this::serveInPlace;
+    private DirectRequestHandler servingHandler;
+    private DirectMessage servedRequest;
+    private DirectMessage servedResponse;
+    private RegisterFile detachedRequest;
+    private RegisterFile detachedResponse;
+    private Throwable handlerFailure;
 
     ExecutionContext(final Endpoint endpoint, final int index, final ContextTransport transport)
     {
@@ -121,12 +135,33 @@ public final class ExecutionContext
      */
     public void invoke(final RegisterFile regs, final long timeoutNs)
     {
-        INVOKING.setRelease(this, true);
+        if (transport.isInPlace())
+        {
+            // A call from a handler serving a request in place: the request leaves the log first.
+            detachServedRequest();
+        }
+        enter();
         try
         {
             dispatch(regs, timeoutNs);
         }
         finally
+        {
+            exit();
+        }
+    }
+
+    private void enter()
+    {
+        if (invokeDepth++ == 0)
+        {
+            INVOKING.setRelease(this, true);
+        }
+    }
+
+    private void exit()
+    {
+        if (--invokeDepth == 0)
         {
             INVOKING.setRelease(this, false);
         }
@@ -143,9 +178,7 @@ public final class ExecutionContext
         final int functionId = regs.functionId();
         if (!versionLocked && functionId != FunctionId.FFA_VERSION)
         {
-            // The version is fixed once any other ABI has been used (Hafnium's rule).
-            versionLocked = true;
-            controlFile.versionLocked(slot, true);
+            lockVersion();
         }
         if (!FunctionId.isSmc64(functionId))
         {
@@ -194,6 +227,13 @@ public final class ExecutionContext
                 trap(regs);
                 break;
         }
+    }
+
+    /** The version is fixed once any other ABI has been used (Hafnium's rule). */
+    private void lockVersion()
+    {
+        versionLocked = true;
+        controlFile.versionLocked(slot, true);
     }
 
     // Direct messaging: the hot path.
@@ -304,28 +344,44 @@ public final class ExecutionContext
             regs.error(ErrorCode.DENIED);
             return;
         }
+        if (invokeDepth > 1)
+        {
+            // A handler served by serveDirectRequest answers by returning, not by calling.
+            regs.error(ErrorCode.DENIED);
+            return;
+        }
+        final int check = checkResponse(regs, ownWord);
+        if (check != 0)
+        {
+            regs.error(check);
+            return;
+        }
+        giveBack(regs, ownWord);
+        awaitMessage(regs, timeoutNs, false);
+    }
+
+    /** The spec's checks on a DIRECT_RESP, RESP2 (whose x2/x3 it clears) or their 32-bit form. */
+    private int checkResponse(final RegisterFile regs, final long ownWord)
+    {
         final boolean resp2 = regs.functionId() == FunctionId.FFA_MSG_SEND_DIRECT_RESP2;
         final int model = model(ownWord);
         final int flags = resp2 ? 0 : regs.w(2);
         if (RegisterFile.senderOf(regs.w(1)) != partitionId || !RegisterFile.isValidDirectMessageFlags(flags) ||
             (!resp2 && controlFile.negotiatedVersion(slot) >= FfaVersion.V1_2 && !regs.isZero(8, 17)))
         {
-            regs.error(ErrorCode.INVALID_PARAMETERS);
-            return;
+            return ErrorCode.INVALID_PARAMETERS;
         }
         if (RegisterFile.receiverOf(regs.w(1)) != peerId(ownWord) ||
             resp2 != (model == MODEL_DIRECT_REQ2) ||
             RegisterFile.isFrameworkMessage(flags) != (model == MODEL_FRAMEWORK))
         {
-            regs.error(ErrorCode.DENIED);
-            return;
+            return ErrorCode.DENIED;
         }
         if (resp2)
         {
             regs.x(2, 0).x(3, 0);
         }
-        giveBack(regs, ownWord);
-        awaitMessage(regs, timeoutNs);
+        return 0;
     }
 
     /** FFA_ERROR while serving a request cancels it: the requester gets the error. */
@@ -337,10 +393,15 @@ public final class ExecutionContext
             regs.error(ErrorCode.DENIED);
             return;
         }
+        if (invokeDepth > 1)
+        {
+            regs.error(ErrorCode.DENIED);
+            return;
+        }
         final int code = regs.w(2);
         regs.error(code);
         giveBack(regs, ownWord);
-        awaitMessage(regs, timeoutNs);
+        awaitMessage(regs, timeoutNs, false);
     }
 
     /**
@@ -353,9 +414,204 @@ public final class ExecutionContext
         transport.sendTo(peerId(ownWord), peerEc(ownWord), regs);
     }
 
+    // Serving direct requests in place.
+
+    /**
+     * FFA_MSG_WAIT that answers direct requests itself, the serving side of the hot path. A
+     * request is handed to {@code handler} where it lies in the transport's log (its registers
+     * are not copied), and the handler's response is sent before the transport's poll has moved
+     * past the request. The response arrives with its function ID and IDs set (RESP, RESP_32 or
+     * RESP2; responder and requester swapped; the framework response type); the handler fills the
+     * payload, or sets FFA_ERROR with a code to cancel the request with that error. A handler may
+     * make FF-A calls of its own (a direct request down a call chain, FFA_YIELD, a trap to the
+     * partition manager): the request is then copied out of the log first; it may not answer
+     * with DIRECT_RESP, FFA_ERROR or FFA_MSG_WAIT itself (DENIED), since returning is its answer.
+     * <p>
+     * A handler that throws, or returns a response the spec's checks refuse, cancels the request
+     * with FFA_ERROR(ABORTED), so the requester is never left blocked; the failure is then
+     * rethrown here. The request and response views are valid only during the handler's call.
+     *
+     * @return true when a request was served; false when something else ended the wait, which is
+     *         then in {@code regs} as FFA_MSG_WAIT returns it: FFA_RUN, FFA_INTERRUPT when
+     *         {@code timeoutNs} ran out, or FFA_ERROR.
+     */
+    public boolean serveDirectRequest(final DirectRequestHandler handler, final RegisterFile regs, final long timeoutNs)
+    {
+        if (invokeDepth > 0)
+        {
+            throw new IllegalStateException("serveDirectRequest called from inside an FF-A call on context " + index);
+        }
+        enter();
+        try
+        {
+            if (!versionLocked)
+            {
+                lockVersion();
+            }
+            if (state(word) != WAITING)
+            {
+                regs.clear().w(0, FunctionId.FFA_MSG_WAIT);
+                if (!beginWait(regs))
+                {
+                    return false;
+                }
+            }
+            if (servedRequest == null)
+            {
+                servedRequest = new DirectMessage(new RegisterFile());
+                servedResponse = new DirectMessage(new RegisterFile());
+                detachedRequest = new RegisterFile();
+                detachedResponse = new RegisterFile();
+            }
+            servingHandler = handler;
+            final boolean served = awaitMessage(regs, timeoutNs, true);
+            final Throwable failure = handlerFailure;
+            if (failure != null)
+            {
+                handlerFailure = null;
+                LangUtil.rethrowUnchecked(failure);
+            }
+            return served;
+        }
+        finally
+        {
+            servingHandler = null;
+            exit();
+        }
+    }
+
+    /** The in-place receiver: serves a direct request inside the transport's poll. */
+    private boolean serveInPlace(final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        final RegisterFile request = servedRequest.registers().wrap(buffer, offset, length);
+        final int functionId = request.functionId();
+        if (functionId != FunctionId.FFA_MSG_SEND_DIRECT_REQ_64 && functionId != FunctionId.FFA_MSG_SEND_DIRECT_REQ_32 &&
+            functionId != FunctionId.FFA_MSG_SEND_DIRECT_REQ2)
+        {
+            return false;
+        }
+        // Mirror the requester's compare-and-set, as awaitMessage does.
+        final int flags = functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ2 ? 0 : request.w(2);
+        final int model = functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ2 ? MODEL_DIRECT_REQ2 :
+            RegisterFile.isFrameworkMessage(flags) ? MODEL_FRAMEWORK : MODEL_DIRECT_REQ;
+        word = pack(RUNNING, model, false, transport.senderId(), transport.senderEc(), word);
+        assert (int)word == (int)controlFile.ecState(stateOffset) : "state mirror " + describe(word) + " != " +
+            describe(controlFile.ecState(stateOffset));
+
+        // The response is written straight into the requester's inbox; the heap copy serves only
+        // a requester that has gone (the send then fails quietly, as giveBack's does).
+        final int responseId = responseFor(functionId);
+        final int responseLength = responseId == FunctionId.FFA_MSG_SEND_DIRECT_RESP2 ?
+            TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
+        RegisterFile response = transport.claimTo(peerId(word), peerEc(word), responseLength, servedResponse.registers());
+        if (response == null)
+        {
+            response = servedResponse.registers().wrap(detachedResponse.buffer(), 0);
+        }
+        final int ids = request.w(1);
+        response.clear()
+            .w(0, responseId)
+            .w(1, RegisterFile.packIds(RegisterFile.receiverOf(ids), RegisterFile.senderOf(ids)));
+        if (model == MODEL_FRAMEWORK)
+        {
+            // Framework requests take the matching framework response type (request + 1).
+            response.w(2, RegisterFile.frameworkMessageFlags(RegisterFile.frameworkMessageType(flags) + 1));
+        }
+        try
+        {
+            servingHandler.onDirectRequest(servedRequest, servedResponse);
+        }
+        catch (final Throwable ex)
+        {
+            handlerFailure = ex;
+        }
+        answer(servedResponse.registers());
+        return true;
+    }
+
+    /**
+     * Sends the handler's response, or cancels the request with the error it chose or ABORTED:
+     * commits the claimed response in place, or sends the heap copy a detach or a gone requester left.
+     */
+    private void answer(final RegisterFile response)
+    {
+        final long ownWord = word;
+        final int functionId = response.functionId();
+        if (handlerFailure == null && functionId == FunctionId.FFA_ERROR)
+        {
+            response.error(response.w(2));
+        }
+        else if (handlerFailure == null)
+        {
+            if (!FunctionId.isSmc64(functionId))
+            {
+                response.zeroExtendSmc32();
+            }
+            final boolean isResponse = functionId == FunctionId.FFA_MSG_SEND_DIRECT_RESP_64 ||
+                functionId == FunctionId.FFA_MSG_SEND_DIRECT_RESP_32 || functionId == FunctionId.FFA_MSG_SEND_DIRECT_RESP2;
+            final int check = isResponse ? checkResponse(response, ownWord) : ErrorCode.INVALID_PARAMETERS;
+            if (check != 0)
+            {
+                handlerFailure = new IllegalStateException("direct request handler's response refused with " +
+                    ErrorCode.name(check) + ": " + response);
+            }
+        }
+        if (handlerFailure != null)
+        {
+            response.error(ErrorCode.ABORTED);
+        }
+        if (transport.hasPendingClaim())
+        {
+            word = waitingAfter(ownWord);
+            transport.commitClaim();
+        }
+        else
+        {
+            giveBack(response, ownWord);
+        }
+    }
+
+    private static int responseFor(final int requestId)
+    {
+        switch (requestId)
+        {
+            case FunctionId.FFA_MSG_SEND_DIRECT_REQ_32: return FunctionId.FFA_MSG_SEND_DIRECT_RESP_32;
+            case FunctionId.FFA_MSG_SEND_DIRECT_REQ2: return FunctionId.FFA_MSG_SEND_DIRECT_RESP2;
+            default: return FunctionId.FFA_MSG_SEND_DIRECT_RESP_64;
+        }
+    }
+
+    /**
+     * A handler serving in place makes a call: its request moves out of the log and its response
+     * out of the claimed room (given up: a call such as FFA_YIELD may itself send to the requester).
+     */
+    private void detachServedRequest()
+    {
+        final RegisterFile request = servedRequest.registers();
+        detachedRequest.copyFrom(request);
+        request.wrap(detachedRequest.buffer(), detachedRequest.offset());
+        if (transport.hasPendingClaim())
+        {
+            final RegisterFile response = servedResponse.registers();
+            detachedResponse.copyFrom(response);
+            transport.abortClaim();
+            response.wrap(detachedResponse.buffer(), detachedResponse.offset());
+        }
+        transport.detach();
+    }
+
     // CPU cycles.
 
     private void msgWait(final RegisterFile regs, final long timeoutNs)
+    {
+        if (beginWait(regs))
+        {
+            awaitMessage(regs, timeoutNs, false);
+        }
+    }
+
+    /** FFA_MSG_WAIT's checks and its way into WAITING; false with the error in {@code regs}. */
+    private boolean beginWait(final RegisterFile regs)
     {
         final long ownWord = word;
         final int version = controlFile.negotiatedVersion(slot);
@@ -365,13 +621,13 @@ public final class ExecutionContext
             (version >= FfaVersion.V1_2 && !regs.isZero(8, 17)))
         {
             regs.error(ErrorCode.INVALID_PARAMETERS);
-            return;
+            return false;
         }
-        if (isServing(ownWord))
+        if (isServing(ownWord) || invokeDepth > 1)
         {
             // A request must be answered with DIRECT_RESP before waiting again.
             regs.error(ErrorCode.DENIED);
-            return;
+            return false;
         }
         if (version >= FfaVersion.V1_1 && (flags & 1) == 0 && controlFile.rxtxMapped(slot) &&
             controlFile.rxOwnership(slot) == BufferOwnership.CONSUMER)
@@ -387,7 +643,7 @@ public final class ExecutionContext
         {
             transition(waitingAfter(ownWord));
         }
-        awaitMessage(regs, timeoutNs);
+        return true;
     }
 
     private void yieldCycles(final RegisterFile regs)
@@ -413,7 +669,7 @@ public final class ExecutionContext
             .w(2, timeoutLo).w(3, timeoutHi);
         transport.sendTo(peer, peerEc, regs);
         // Only the owner's FFA_RUN moves a yielded context, so the next message is that resume.
-        awaitMessage(regs, 0);
+        awaitMessage(regs, 0, false);
         regs.success();
     }
 
@@ -489,31 +745,23 @@ public final class ExecutionContext
         final RegisterFile regs, final int target, final int targetEc, final int targetOffset, final long installed,
         final long ownWord, final long timeoutNs)
     {
-        final long deadline = timeoutNs > 0 ? System.nanoTime() + timeoutNs : Long.MAX_VALUE;
-        int spins = 0;
-        while (!takeFrom(regs, target, targetEc))
+        final int waited = waitForAnswer(regs, target, targetEc, targetOffset, timeoutNs);
+        if (waited == ANSWER_ABORTED)
         {
-            if ((++spins & LIVENESS_CHECK_MASK) == 0)
-            {
-                final int targetState = state(controlFile.ecState(targetOffset));
-                if (targetState == ABORTED || targetState == OFF || endpoint.isClosed())
-                {
-                    regs.error(ErrorCode.ABORTED);
-                    restoreRunning(ownWord);
-                    return;
-                }
-                if (System.nanoTime() >= deadline)
-                {
-                    outstandingTarget = target;
-                    outstandingTargetEc = targetEc;
-                    outstandingTargetOffset = targetOffset;
-                    outstandingTargetWord = installed;
-                    outstandingInterrupted = true;
-                    restoreRunning(ownWord);
-                    regs.clear().w(0, FunctionId.FFA_INTERRUPT).w(1, RegisterFile.packTargetInfo(target, targetEc));
-                    return;
-                }
-            }
+            regs.error(ErrorCode.ABORTED);
+            restoreRunning(ownWord);
+            return;
+        }
+        if (waited == ANSWER_TIMED_OUT)
+        {
+            outstandingTarget = target;
+            outstandingTargetEc = targetEc;
+            outstandingTargetOffset = targetOffset;
+            outstandingTargetWord = installed;
+            outstandingInterrupted = true;
+            restoreRunning(ownWord);
+            regs.clear().w(0, FunctionId.FFA_INTERRUPT).w(1, RegisterFile.packTargetInfo(target, targetEc));
+            return;
         }
         if (regs.functionId() == FunctionId.FFA_YIELD)
         {
@@ -529,6 +777,38 @@ public final class ExecutionContext
         restoreRunning(ownWord);
     }
 
+    private static final int ANSWERED = 0;
+    private static final int ANSWER_ABORTED = 1;
+    private static final int ANSWER_TIMED_OUT = 2;
+
+    /**
+     * The spin of {@link #awaitCompletion}, kept apart so that the JIT compiles the spin early (it
+     * gets hot during the first long wait) without freezing the completion's rarely-run-yet code
+     * into it as calls.
+     */
+    private int waitForAnswer(
+        final RegisterFile regs, final int target, final int targetEc, final int targetOffset, final long timeoutNs)
+    {
+        final long deadline = timeoutNs > 0 ? System.nanoTime() + timeoutNs : Long.MAX_VALUE;
+        int spins = 0;
+        while (!takeFrom(regs, target, targetEc))
+        {
+            if ((++spins & LIVENESS_CHECK_MASK) == 0)
+            {
+                final int targetState = state(controlFile.ecState(targetOffset));
+                if (targetState == ABORTED || targetState == OFF || endpoint.isClosed())
+                {
+                    return ANSWER_ABORTED;
+                }
+                if (System.nanoTime() >= deadline)
+                {
+                    return ANSWER_TIMED_OUT;
+                }
+            }
+        }
+        return ANSWERED;
+    }
+
     /**
      * Back to exactly the word this context had before it blocked (serving its own requester,
      * say), so that requester's {@link #release} still finds the word it installed.
@@ -538,15 +818,36 @@ public final class ExecutionContext
         transition(before);
     }
 
-    /** Waits, WAITING (or BLOCKED after a yield), for the next request or FFA_RUN; a timeout returns FFA_INTERRUPT. */
-    private void awaitMessage(final RegisterFile regs, final long timeoutNs)
+    /**
+     * Waits, WAITING (or BLOCKED after a yield), for the next request or FFA_RUN; a timeout returns
+     * FFA_INTERRUPT. When {@code serving}, a direct request is served in place by the handler
+     * that {@link #serveDirectRequest} installed and true is returned; anything else arrives in
+     * {@code regs} as FFA_MSG_WAIT returns it.
+     */
+    private boolean awaitMessage(final RegisterFile regs, final long timeoutNs, final boolean serving)
     {
         // The clock is first read at the first liveness check: a message that is already there
         // (the common case when serving) costs no clock read at all.
         long deadline = 0;
         int spins = 0;
-        while (!transport.poll(regs))
+        while (true)
         {
+            if (serving)
+            {
+                final int received = transport.pollInPlace(servingReceiver, regs);
+                if (received == ContextTransport.HANDLED)
+                {
+                    return true;
+                }
+                if (received == ContextTransport.COPIED)
+                {
+                    break;
+                }
+            }
+            else if (transport.poll(regs))
+            {
+                break;
+            }
             if ((++spins & LIVENESS_CHECK_MASK) != 0)
             {
                 continue;
@@ -569,12 +870,12 @@ public final class ExecutionContext
                     {
                         regs.error(ErrorCode.ABORTED);
                     }
-                    return;
+                    return false;
                 }
                 if (closing && state(current) != WAITING)
                 {
                     regs.error(ErrorCode.ABORTED);
-                    return;
+                    return false;
                 }
                 // A requester won the compare-and-set: its message is on its way, so keep waiting for it.
             }
@@ -597,6 +898,7 @@ public final class ExecutionContext
         // The sequence may differ after the partition manager reset us for a dead peer; the rest may not.
         assert (int)word == (int)controlFile.ecState(stateOffset) : "state mirror " + describe(word) + " != " +
             describe(controlFile.ecState(stateOffset));
+        return false;
     }
 
     // Buffers.

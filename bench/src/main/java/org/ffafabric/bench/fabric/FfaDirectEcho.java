@@ -39,10 +39,6 @@ public final class FfaDirectEcho implements EchoSide
     @Override
     public void close()
     {
-        if (server != null)
-        {
-            server.onClose();
-        }
         org.agrona.CloseHelper.quietCloseAll(endpoint, client);
     }
 }

@@ -1,0 +1,228 @@
+package org.ffafabric.conformance;
+
+import org.ffafabric.abi.ErrorCode;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.endpoint.DirectMessage;
+import org.ffafabric.endpoint.DirectRequestHandler;
+import org.ffafabric.endpoint.ExecutionContext;
+import org.ffafabric.FfaException;
+import org.ffafabric.manifest.Manifest;
+import org.ffafabric.manifest.World;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.UUID;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.ffafabric.conformance.Fx.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * {@link ExecutionContext#serveDirectRequest}: requests served where they lie in the log, the
+ * response written into the requester's inbox, and everything a handler may do meanwhile.
+ */
+class DirectRequestServingTest
+{
+    static final int VM1 = 1;
+    static final int SPA = 0x8001;
+    static final int SPB = 0x8002;
+    static final UUID SPA_UUID = UUID.fromString("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+    static final long SERVE_NS = 5_000_000_000L;
+
+    private FabricFixture fx;
+
+    @BeforeEach
+    void launch()
+    {
+        fx = FabricFixture.launch(Manifest.builder()
+            .partition(p -> p.name("vm1").id(VM1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555")
+                .directMessaging())
+            .partition(p -> p.name("spa").id(SPA).world(World.SP_EL1).uuid(SPA_UUID.toString()).directMessaging())
+            .partition(p -> p.name("spb").id(SPB).world(World.SP_EL1).uuid("bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee")
+                .directMessaging())
+            .build(), VM1, SPA, SPB);
+    }
+
+    @AfterEach
+    void close() throws Exception
+    {
+        fx.close();
+    }
+
+    /** Serves exactly one request on another thread; the future holds what serveDirectRequest returned. */
+    private Future<Boolean> serveOne(final ExecutionContext ec, final DirectRequestHandler handler)
+    {
+        final RegisterFile other = new RegisterFile();
+        final Future<Boolean> served = fx.exec().submit(() -> ec.serveDirectRequest(handler, other, SERVE_NS));
+        fx.awaitState(ec.partitionId(), ec.index(), org.ffafabric.control.ExecutionContextState.WAITING);
+        return served;
+    }
+
+    @Test
+    void shortRequestsAreViewsOfTheLogAndAnswersKeepTheirWidth() throws Exception
+    {
+        final AtomicInteger viewRegisters = new AtomicInteger();
+        final AtomicReference<String> seen = new AtomicReference<>();
+        final Future<Boolean> served = serveOne(fx.ec(SPA), (req, resp) ->
+        {
+            viewRegisters.set(req.registers().registerCount());
+            seen.set(Long.toHexString(req.registers().x(3)) + "/" + req.registers().isZero(8, 17));
+            resp.payload(0, req.payload(0) + 1);
+            // A RESP_32 carries w registers: the upper half set here must not arrive.
+            resp.registers().x(7, 0xFFFF_FFFF_0000_0007L);
+        });
+        final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPA);
+        r.x(3, 0xDEAD_BEEF_0000_0041L);
+        final RegisterFile out = call(fx.ec(VM1), r);
+        assertTrue(get(served));
+        assertEquals(8, viewRegisters.get(), "a 64-byte request is read in place, x0..x7");
+        assertEquals("41/true", seen.get(), "w3 arrives zero-extended; x8..x17 read as zero");
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32 & 0xFFFF_FFFFL, out.x(0), out.toString());
+        assertEquals(RegisterFile.packIds(SPA, VM1) & 0xFFFF_FFFFL, out.x(1));
+        assertEquals(0x42L, out.x(3));
+        assertEquals(7L, out.x(7), "SMC32 response zero-extended");
+        assertTrue(out.isZero(8, 17));
+    }
+
+    @Test
+    void req2IsServedInPlaceWithItsFourteenWords() throws Exception
+    {
+        final AtomicInteger viewRegisters = new AtomicInteger();
+        final Future<Boolean> served = serveOne(fx.ec(SPA), (req, resp) ->
+        {
+            viewRegisters.set(req.registers().registerCount());
+            for (int i = 0; i < req.payloadWords(); i++)
+            {
+                resp.payload(i, req.payload(i) * 2);
+            }
+        });
+        final DirectMessage m = new DirectMessage().reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ2);
+        for (int i = 0; i < DirectMessage.PAYLOAD2_WORDS; i++)
+        {
+            m.payload(i, 100 + i);
+        }
+        fx.ec(VM1).ops().sendDirect2(SPA, SPA_UUID, m, WAIT_NS);
+        assertTrue(get(served));
+        assertEquals(18, viewRegisters.get());
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, m.functionId());
+        assertTrue(m.registers().isZero(2, 3), "RESP2 clears the UUID registers");
+        for (int i = 0; i < DirectMessage.PAYLOAD2_WORDS; i++)
+        {
+            assertEquals(2L * (100 + i), m.payload(i));
+        }
+    }
+
+    @Test
+    void aHandlerMayCallDownTheChainAndStillReadsItsRequest() throws Exception
+    {
+        final Future<Boolean> spb = serveOne(fx.ec(SPB), (req, resp) -> resp.payload(0, req.payload(0) * 10));
+        final AtomicInteger viewAfterCall = new AtomicInteger();
+        final Future<Boolean> spa = serveOne(fx.ec(SPA), (req, resp) ->
+        {
+            final DirectMessage down = new DirectMessage();
+            down.payload(0, req.payload(0) + 1);
+            fx.ec(SPA).ops().sendDirect(SPB, down, WAIT_NS);
+            // The call moved the request out of the log: it still reads the same.
+            viewAfterCall.set(req.registers().registerCount());
+            resp.payload(0, down.payload(0) + req.payload(0));
+        });
+        final DirectMessage m = new DirectMessage();
+        m.payload(0, 4);
+        fx.ec(VM1).ops().sendDirect(SPA, m, WAIT_NS);
+        assertTrue(get(spb));
+        assertTrue(get(spa));
+        assertEquals(18, viewAfterCall.get());
+        assertEquals((4 + 1) * 10 + 4, m.payload(0));
+    }
+
+    @Test
+    void aHandlerMayYieldAndTheRequesterResumesIt() throws Exception
+    {
+        final Future<Boolean> served = serveOne(fx.ec(SPA), (req, resp) ->
+        {
+            fx.ec(SPA).ops().yieldCycles(0);
+            resp.payload(0, 77);
+        });
+        final RegisterFile r = call(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
+        assertEquals(FunctionId.FFA_YIELD, r.w(0), r.toString());
+        assertEquals(RegisterFile.packTargetInfo(SPA, 0), r.w(1));
+        final RegisterFile done = call(fx.ec(VM1), regs(FunctionId.FFA_RUN, r.w(1)));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, done.w(0), done.toString());
+        assertEquals(77L, done.x(3));
+        assertTrue(get(served));
+    }
+
+    @Test
+    void aHandlerCancelsWithAnErrorAndServingGoesOn() throws Exception
+    {
+        Future<Boolean> served = serveOne(fx.ec(SPA), (req, resp) -> resp.registers().error(ErrorCode.NO_MEMORY));
+        assertError(ErrorCode.NO_MEMORY, call(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA)));
+        assertTrue(get(served));
+        served = serveOne(fx.ec(SPA), (req, resp) -> resp.payload(0, 5));
+        assertEquals(5L, call(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA)).x(3));
+        assertTrue(get(served));
+    }
+
+    @Test
+    void aThrowingHandlerAbortsItsRequestThenRethrows() throws Exception
+    {
+        final Future<Boolean> served = serveOne(fx.ec(SPA), (req, resp) ->
+        {
+            throw new IllegalArgumentException("handler bug");
+        });
+        assertError(ErrorCode.ABORTED, call(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA)));
+        final Exception ex = assertThrows(Exception.class, () -> get(served));
+        assertInstanceOf(IllegalArgumentException.class, ex.getCause(), ex.toString());
+        // The context went back to waiting: the next request is served.
+        final Future<Boolean> again = serveOne(fx.ec(SPA), (req, resp) -> resp.payload(0, 6));
+        assertEquals(6L, call(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA)).x(3));
+        assertTrue(get(again));
+    }
+
+    @Test
+    void aResponseTheSpecRefusesAbortsTheRequest() throws Exception
+    {
+        final Future<Boolean> served = serveOne(fx.ec(SPA), (req, resp) ->
+            resp.registers().w(1, RegisterFile.packIds(SPA, SPB)));
+        assertError(ErrorCode.ABORTED, call(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA)));
+        final Exception ex = assertThrows(Exception.class, () -> get(served));
+        assertInstanceOf(IllegalStateException.class, ex.getCause());
+        assertTrue(ex.getCause().getMessage().contains("DENIED"), ex.getCause().getMessage());
+    }
+
+    @Test
+    void aHandlerCannotAnswerOrWaitByCalling() throws Exception
+    {
+        final AtomicReference<RegisterFile> resp = new AtomicReference<>();
+        final AtomicReference<RegisterFile> wait = new AtomicReference<>();
+        final AtomicReference<RegisterFile> error = new AtomicReference<>();
+        final Future<Boolean> served = serveOne(fx.ec(SPA), (req, response) ->
+        {
+            resp.set(call(fx.ec(SPA), ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1)));
+            wait.set(call(fx.ec(SPA), regs(FunctionId.FFA_MSG_WAIT)));
+            error.set(call(fx.ec(SPA), regs(FunctionId.FFA_ERROR, 0, ErrorCode.BUSY)));
+            response.payload(0, 8);
+        });
+        assertEquals(8L, call(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA)).x(3));
+        assertTrue(get(served));
+        assertError(ErrorCode.DENIED, resp.get());
+        assertError(ErrorCode.DENIED, wait.get());
+        assertError(ErrorCode.DENIED, error.get());
+    }
+
+    @Test
+    void aWaitWithNothingToServeEndsInInterrupt() throws Exception
+    {
+        final RegisterFile other = new RegisterFile();
+        assertFalse(fx.ec(SPA).serveDirectRequest((req, resp) -> fail("no request was sent"), other, 1_000_000L));
+        assertEquals(FunctionId.FFA_INTERRUPT, other.w(0), other.toString());
+        assertEquals(RegisterFile.packTargetInfo(SPA, 0), other.w(1));
+        final FfaException refused = assertThrows(FfaException.class,
+            () -> fx.ec(VM1).ops().sendDirect(SPB, new DirectMessage(), 1_000_000L));
+        assertEquals(ErrorCode.BUSY, refused.errorCode(), "SPB never waited");
+    }
+}
