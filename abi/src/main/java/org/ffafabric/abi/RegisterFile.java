@@ -223,7 +223,10 @@ public final class RegisterFile
     /** True when x{from}..x{to} inclusive are all zero. */
     public boolean isZero(final int from, final int to)
     {
-        for (int n = from; n <= to; n++)
+        Objects.checkIndex(to, REGISTER_COUNT);
+        // Registers past a view's message are zero by definition.
+        final int last = Math.min(to, registerCount - 1);
+        for (int n = from; n <= last; n++)
         {
             if (x(n) != 0)
             {

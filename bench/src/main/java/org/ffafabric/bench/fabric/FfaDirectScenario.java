@@ -110,10 +110,13 @@ public final class FfaDirectScenario implements LatencyScenario
         return check();
     }
 
+    /**
+     * Writes the registers the call defines, as the baselines write their eight words: x0..x7 for
+     * DIRECT_REQ_64 (x8..x17 are not part of it and never sent), x0..x17 for REQ2.
+     */
     private void fill()
     {
         sequence++;
-        regs.clear();
         regs.w(1, RegisterFile.packIds(FfaScenarios.REQUESTER_ID, FfaScenarios.RESPONDER_ID));
         if (req2)
         {
@@ -125,7 +128,7 @@ public final class FfaDirectScenario implements LatencyScenario
         }
         else
         {
-            regs.w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64);
+            regs.w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).x(2, 0);
             for (int r = 3; r < RegisterFile.SMC32_REGISTER_COUNT; r++)
             {
                 regs.x(r, sequence + r);

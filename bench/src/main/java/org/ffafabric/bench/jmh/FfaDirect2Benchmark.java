@@ -70,8 +70,7 @@ public class FfaDirect2Benchmark extends DirectEchoState
     private void fillRaw(final RegisterFile r)
     {
         final long s = ++sequence;
-        r.clear()
-            .w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ2)
+        r.w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ2)
             .w(1, RegisterFile.packIds(FfaScenarios.REQUESTER_ID, FfaScenarios.RESPONDER_ID))
             .x(2, serviceLo)
             .x(3, serviceHi);

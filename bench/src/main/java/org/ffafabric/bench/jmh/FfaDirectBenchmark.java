@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.State;
  * </ul>
  * Both sides busy-spin (the JMH thread in {@code invoke}, the responder in FFA_MSG_WAIT), so this
  * needs two free cores; the partition manager is off the path and keeps its back-off idle.
- * Each operation clears the registers and writes the five payload words, as a caller would.
+ * Each operation writes x0..x7, the registers DIRECT_REQ_64 defines, as a caller would.
  */
 @State(Scope.Benchmark)
 public class FfaDirectBenchmark extends DirectEchoState
@@ -67,9 +67,9 @@ public class FfaDirectBenchmark extends DirectEchoState
     private void fillRaw(final RegisterFile r)
     {
         final long s = ++sequence;
-        r.clear()
-            .w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64)
-            .w(1, RegisterFile.packIds(FfaScenarios.REQUESTER_ID, FfaScenarios.RESPONDER_ID));
+        r.w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64)
+            .w(1, RegisterFile.packIds(FfaScenarios.REQUESTER_ID, FfaScenarios.RESPONDER_ID))
+            .x(2, 0);
         for (int i = 0; i < PAYLOAD_WORDS; i++)
         {
             r.x(3 + i, s + i);
