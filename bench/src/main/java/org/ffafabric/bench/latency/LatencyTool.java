@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -32,6 +33,14 @@ import java.util.concurrent.TimeUnit;
  * then the {@code aeron-settings:} line. Progress and failures go to stderr. Each histogram is
  * written as {@code <scenario>.hgrm} and all of them as one percentile chart in the results
  * directory. Exit code 0 when every scenario ran, 1 when one failed, 2 on a bad command line.
+ * <p>
+ * With {@code --rounds=N} above 1 the scenario list runs N times round-robin, each scenario set up
+ * afresh each round, so a slow phase of a shared machine hits a scenario and its baseline alike.
+ * Each round's lines are printed with a {@code round=<k> } prefix, then the unprefixed lines of
+ * the rounds added together. The unprefixed ratio is the median of the per-round ratios, not the
+ * ratio of the added histograms: a slow phase then spoils one round, not the result. The files are
+ * written from the added histograms. A scenario that fails is not run again in later rounds and is
+ * left out of the added lines.
  */
 @Command(
     name = "latency-tool",
@@ -70,6 +79,12 @@ public final class LatencyTool implements Callable<Integer>
     @Option(names = "--warmup", paramLabel = "N", description = "Discarded round trips per scenario " +
         "(default " + DEFAULT_WARMUP + ").")
     Integer warmup;
+
+    @Option(names = "--rounds", paramLabel = "N", description = "Runs of the whole scenario list, round-robin " +
+        "(default 1). Above 1, each round's lines are prefixed round=<k>, then come the rounds added together, " +
+        "whose ratio is the median of the per-round ratios: a slow phase of a shared VM then spoils one round, " +
+        "not the result.")
+    int rounds = 1;
 
     @Option(names = "--scenario", paramLabel = "NAME", description = "Scenario to run, repeatable " +
         "(default: all registered, in order). Known: ${COMPLETION-CANDIDATES}", completionCandidates = KnownScenarios.class)
@@ -134,9 +149,9 @@ public final class LatencyTool implements Callable<Integer>
     {
         final int sampleCount = null != samples ? samples : quick ? QUICK_SAMPLES : DEFAULT_SAMPLES;
         final int warmupCount = null != warmup ? warmup : quick ? QUICK_WARMUP : DEFAULT_WARMUP;
-        if (sampleCount < 1 || warmupCount < 0)
+        if (sampleCount < 1 || warmupCount < 0 || rounds < 1)
         {
-            err.println("--samples must be at least 1 and --warmup at least 0");
+            err.println("--samples and --rounds must be at least 1 and --warmup at least 0");
             return CommandLine.ExitCode.USAGE;
         }
 
@@ -153,8 +168,8 @@ public final class LatencyTool implements Callable<Integer>
         final Path results = null != resultsDirectory ? resultsDirectory : Path.of("results",
             LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
         Files.createDirectories(results);
-        err.println("latency-tool: " + names.size() + " scenario(s), warm-up " + warmupCount + ", samples " +
-            sampleCount + ", idle " + idleMode.label() + ", results " + results.toAbsolutePath());
+        err.println("latency-tool: " + names.size() + " scenario(s), rounds " + rounds + ", warm-up " + warmupCount +
+            ", samples " + sampleCount + ", idle " + idleMode.label() + ", results " + results.toAbsolutePath());
 
         for (final Path stale : ScenarioContext.staleEntries(sweepStale))
         {
@@ -163,36 +178,67 @@ public final class LatencyTool implements Callable<Integer>
         }
 
         final ScenarioContext ctx = new ScenarioContext(idleMode);
-        final Map<String, Histogram> histograms = new LinkedHashMap<>();
+        final Map<String, Histogram> combined = new LinkedHashMap<>();
+        final Map<String, List<double[]>> roundRatios = new LinkedHashMap<>();
         final List<String> failed = new ArrayList<>();
-        for (final String name : names)
+        for (int round = 1; round <= rounds; round++)
         {
-            final Histogram histogram = new Histogram(HIGHEST_TRACKABLE_NS, SIGNIFICANT_DIGITS);
-            try
+            // One round alone is reported as it always was, without prefix or added lines.
+            final String prefix = rounds > 1 ? "round=" + round + " " : "";
+            final Map<String, Histogram> histograms = new LinkedHashMap<>();
+            for (final String name : names)
             {
-                measure(registry.newScenario(name), ctx, warmupCount, sampleCount, histogram);
-            }
-            catch (final Throwable ex)
-            {
-                failed.add(name);
-                err.println("scenario " + name + " FAILED: " + ex);
-                ex.printStackTrace(err);
-                continue;
+                if (failed.contains(name))
+                {
+                    continue;
+                }
+
+                final Histogram histogram = new Histogram(HIGHEST_TRACKABLE_NS, SIGNIFICANT_DIGITS);
+                try
+                {
+                    measure(registry.newScenario(name), ctx, warmupCount, sampleCount, histogram);
+                }
+                catch (final Throwable ex)
+                {
+                    failed.add(name);
+                    combined.remove(name);
+                    err.println("scenario " + name + " FAILED: " + ex);
+                    ex.printStackTrace(err);
+                    continue;
+                }
+
+                histograms.put(name, histogram);
+                combined.computeIfAbsent(name, (k) -> new Histogram(HIGHEST_TRACKABLE_NS, SIGNIFICANT_DIGITS))
+                    .add(histogram);
+                out.println(prefix + summaryLine(name, histogram));
+                out.flush();
             }
 
-            histograms.put(name, histogram);
-            out.println(summaryLine(name, histogram));
-            out.flush();
-            writeHgrm(results.resolve(name + ".hgrm"), name, histogram);
+            final Map<String, double[]> ratios = ratios(histograms);
+            printRatios(prefix, ratios);
+            ratios.forEach((name, ratio) -> roundRatios.computeIfAbsent(name, (k) -> new ArrayList<>()).add(ratio));
         }
 
-        printRatios(histograms);
+        if (rounds > 1)
+        {
+            for (final Map.Entry<String, Histogram> entry : combined.entrySet())
+            {
+                out.println(summaryLine(entry.getKey(), entry.getValue()));
+            }
+            printRatios("", medianRatios(combined, roundRatios));
+        }
+
         out.println("aeron-settings: " + AeronTuning.describe());
         out.flush();
 
-        if (!histograms.isEmpty())
+        for (final Map.Entry<String, Histogram> entry : combined.entrySet())
         {
-            PercentilePlot.write(results.resolve(PercentilePlot.FILE_NAME), histograms);
+            writeHgrm(results.resolve(entry.getKey() + ".hgrm"), entry.getKey(), entry.getValue());
+        }
+
+        if (!combined.isEmpty())
+        {
+            PercentilePlot.write(results.resolve(PercentilePlot.FILE_NAME), combined);
         }
 
         if (!failed.isEmpty())
@@ -254,8 +300,13 @@ public final class LatencyTool implements Callable<Integer>
             " samples=" + histogram.getTotalCount();
     }
 
-    private void printRatios(final Map<String, Histogram> histograms)
+    /**
+     * The p50 and p99 ratios of each {@code ffa-*} scenario against the baseline, in the order of the
+     * histograms; none, with a note on stderr, when the baseline is not among them.
+     */
+    private Map<String, double[]> ratios(final Map<String, Histogram> histograms)
     {
+        final Map<String, double[]> ratios = new LinkedHashMap<>();
         final Histogram baseline = histograms.get(ScenarioRegistry.RATIO_BASELINE);
         for (final Map.Entry<String, Histogram> entry : histograms.entrySet())
         {
@@ -272,10 +323,59 @@ public final class LatencyTool implements Callable<Integer>
             }
 
             final Histogram fabric = entry.getValue();
-            out.println(String.format(Locale.ROOT, "ratio %s/%s p50=%.2f p99=%.2f",
-                name, ScenarioRegistry.RATIO_BASELINE,
+            ratios.put(name, new double[]{
                 ratio(fabric.getValueAtPercentile(50.0), baseline.getValueAtPercentile(50.0)),
-                ratio(fabric.getValueAtPercentile(99.0), baseline.getValueAtPercentile(99.0))));
+                ratio(fabric.getValueAtPercentile(99.0), baseline.getValueAtPercentile(99.0)) });
+        }
+
+        return ratios;
+    }
+
+    /**
+     * The median over the rounds of the p50 and of the p99 ratio, for each scenario that, like the
+     * baseline, ran in every round: a slow phase of a shared machine then spoils one round, not the result.
+     */
+    private static Map<String, double[]> medianRatios(
+        final Map<String, Histogram> combined, final Map<String, List<double[]>> roundRatios)
+    {
+        final Map<String, double[]> medians = new LinkedHashMap<>();
+        if (combined.containsKey(ScenarioRegistry.RATIO_BASELINE))
+        {
+            for (final String name : combined.keySet())
+            {
+                final List<double[]> ratios = roundRatios.get(name);
+                if (null != ratios)
+                {
+                    medians.put(name, new double[]{ median(ratios, 0), median(ratios, 1) });
+                }
+            }
+        }
+
+        return medians;
+    }
+
+    /** The median of element {@code index} of the ratios; for an even count, the mean of the middle two. */
+    static double median(final List<double[]> ratios, final int index)
+    {
+        final double[] values = new double[ratios.size()];
+        for (int i = 0; i < values.length; i++)
+        {
+            values[i] = ratios.get(i)[index];
+        }
+        Arrays.sort(values);
+
+        final int middle = values.length / 2;
+        return 0 == (values.length & 1) ? (values[middle - 1] + values[middle]) / 2 : values[middle];
+    }
+
+    /** {@code <prefix>ratio <name>/aeron-ipc-raw p50=... p99=...} per entry of p50 and p99 ratios. */
+    private void printRatios(final String prefix, final Map<String, double[]> ratios)
+    {
+        for (final Map.Entry<String, double[]> entry : ratios.entrySet())
+        {
+            final double[] ratio = entry.getValue();
+            out.println(String.format(Locale.ROOT, "%sratio %s/%s p50=%.2f p99=%.2f",
+                prefix, entry.getKey(), ScenarioRegistry.RATIO_BASELINE, ratio[0], ratio[1]));
         }
     }
 

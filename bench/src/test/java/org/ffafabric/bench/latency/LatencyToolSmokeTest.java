@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -40,6 +41,9 @@ class LatencyToolSmokeTest
         "scenario=(\\S+) p50_ns=(\\d+) p90_ns=(\\d+) p99_ns=(\\d+) p999_ns=(\\d+) max_ns=(\\d+) samples=(\\d+)");
     private static final Pattern RATIO_LINE = Pattern.compile(
         "ratio (\\S+)/aeron-ipc-raw p50=\\d+\\.\\d{2} p99=\\d+\\.\\d{2}");
+    private static final String FAKE = ScenarioRegistry.FABRIC_PREFIX + "fake";
+    private static final int ROUNDS = 3;
+    private static final Pattern HGRM_TOTAL_COUNT = Pattern.compile("Total count\\s+=\\s+(\\d+)]");
     private static final byte[] PNG_MAGIC = {(byte)0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
 
     @TempDir
@@ -124,6 +128,93 @@ class LatencyToolSmokeTest
     }
 
     @Test
+    @Timeout(30)
+    void roundsAreReportedEachThenAddedTogether() throws IOException
+    {
+        final ScenarioRegistry registry = new ScenarioRegistry()
+            .register(ScenarioRegistry.RATIO_BASELINE, ConstantScenario::new)
+            .register(FAKE, ConstantScenario::new);
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+        final int exitCode = LatencyTool.run(registry, new String[]{ "--rounds", String.valueOf(ROUNDS),
+            "--samples", "100", "--warmup", "10", "--results", results.toString() }, print(out), print(err));
+        assertEquals(0, exitCode, err.toString(StandardCharsets.UTF_8));
+
+        final List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(ROUNDS * 3 + 2 + 1 + 1, lines.size(), String.join("\n", lines));
+        for (int round = 1; round <= ROUNDS; round++)
+        {
+            final String prefix = "round=" + round + " ";
+            final int first = (round - 1) * 3;
+            assertScenarioLine(prefix, ScenarioRegistry.RATIO_BASELINE, 100, lines.get(first));
+            assertScenarioLine(prefix, FAKE, 100, lines.get(first + 1));
+            assertRatioLine(prefix, FAKE, lines.get(first + 2));
+        }
+        assertScenarioLine("", ScenarioRegistry.RATIO_BASELINE, ROUNDS * 100, lines.get(ROUNDS * 3));
+        assertScenarioLine("", FAKE, ROUNDS * 100, lines.get(ROUNDS * 3 + 1));
+        assertRatioLine("", FAKE, lines.get(ROUNDS * 3 + 2));
+        assertEquals("aeron-settings: " + AeronTuning.describe(), lines.get(lines.size() - 1));
+
+        // The files hold the rounds added together.
+        for (final String name : List.of(ScenarioRegistry.RATIO_BASELINE, FAKE))
+        {
+            final Matcher totalCount = HGRM_TOTAL_COUNT.matcher(Files.readString(results.resolve(name + ".hgrm")));
+            assertTrue(totalCount.find(), name);
+            assertEquals(ROUNDS * 100, Integer.parseInt(totalCount.group(1)), name);
+        }
+        assertTrue(Files.size(results.resolve(PercentilePlot.FILE_NAME)) > PNG_MAGIC.length);
+    }
+
+    @Test
+    @Timeout(30)
+    void scenarioFailingInARoundIsNotRunAgain()
+    {
+        BrokenScenario.setUps.set(0);
+        final String broken = ScenarioRegistry.FABRIC_PREFIX + "broken";
+        final ScenarioRegistry registry = new ScenarioRegistry()
+            .register(ScenarioRegistry.RATIO_BASELINE, ConstantScenario::new)
+            .register(broken, BrokenScenario::new)
+            .register(FAKE, ConstantScenario::new);
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+        final int exitCode = LatencyTool.run(registry, new String[]{ "--rounds", String.valueOf(ROUNDS),
+            "--samples", "10", "--warmup", "0", "--results", results.toString() }, print(out), print(err));
+
+        assertEquals(1, exitCode);
+        assertEquals(1, BrokenScenario.setUps.get(), "set-ups of the broken scenario");
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("scenario " + broken + " FAILED"), err.toString());
+        final List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(ROUNDS * 3 + 2 + 1 + 1, lines.size(), String.join("\n", lines));
+        assertTrue(lines.stream().noneMatch((line) -> line.contains(broken)), String.join("\n", lines));
+        assertScenarioLine("", FAKE, ROUNDS * 10, lines.get(ROUNDS * 3 + 1));
+        assertRatioLine("", FAKE, lines.get(ROUNDS * 3 + 2));
+    }
+
+    @Test
+    void zeroRoundsIsAUsageError()
+    {
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final int exitCode = LatencyTool.run(ScenarioRegistry.standard(),
+            new String[]{ "--rounds", "0", "--results", results.toString() }, print(new ByteArrayOutputStream()),
+            print(err));
+
+        assertEquals(2, exitCode);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--rounds must be at least 1"), err.toString());
+    }
+
+    @Test
+    void medianIsTheMiddleValueOrTheMeanOfTheMiddleTwo()
+    {
+        final List<double[]> ratios = List.of(new double[]{ 4, 1 }, new double[]{ 1, 9 }, new double[]{ 2, 5 });
+        assertEquals(2.0, LatencyTool.median(ratios, 0));
+        assertEquals(5.0, LatencyTool.median(ratios, 1));
+        assertEquals(2.5, LatencyTool.median(ratios.subList(0, 2), 0));
+        assertEquals(5.0, LatencyTool.median(ratios.subList(0, 2), 1));
+    }
+
+    @Test
     void unknownScenarioIsAUsageError()
     {
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -133,6 +224,23 @@ class LatencyToolSmokeTest
 
         assertEquals(2, exitCode);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown scenario no-such"));
+    }
+
+    private static void assertScenarioLine(final String prefix, final String name, final int samples, final String line)
+    {
+        assertTrue(line.startsWith(prefix), line);
+        final Matcher matcher = SCENARIO_LINE.matcher(line.substring(prefix.length()));
+        assertTrue(matcher.matches(), line);
+        assertEquals(name, matcher.group(1), line);
+        assertEquals(samples, Long.parseLong(matcher.group(7)), line);
+    }
+
+    private static void assertRatioLine(final String prefix, final String name, final String line)
+    {
+        assertTrue(line.startsWith(prefix), line);
+        final Matcher matcher = RATIO_LINE.matcher(line.substring(prefix.length()));
+        assertTrue(matcher.matches(), line);
+        assertEquals(name, matcher.group(1), line);
     }
 
     private static PrintStream print(final ByteArrayOutputStream bytes)
@@ -159,10 +267,12 @@ class LatencyToolSmokeTest
     static final class BrokenScenario implements LatencyScenario
     {
         static volatile boolean closed;
+        static final AtomicInteger setUps = new AtomicInteger();
 
         @Override
         public void setUp(final ScenarioContext ctx)
         {
+            setUps.incrementAndGet();
             throw new IllegalStateException("cannot set up");
         }
 
@@ -176,6 +286,26 @@ class LatencyToolSmokeTest
         public void close()
         {
             closed = true;
+        }
+    }
+
+    /** Answers at once with a constant: the report's form without a peer. */
+    static final class ConstantScenario implements LatencyScenario
+    {
+        @Override
+        public void setUp(final ScenarioContext ctx)
+        {
+        }
+
+        @Override
+        public long roundTrip()
+        {
+            return 7;
+        }
+
+        @Override
+        public void close()
+        {
         }
     }
 }
