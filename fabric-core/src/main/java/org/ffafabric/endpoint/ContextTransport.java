@@ -68,9 +68,10 @@ final class ContextTransport
     private InPlaceReceiver inPlaceReceiver;
     private Image inPlaceImage;
     private long inPlacePositionAfter;
+    private RegisterFile inPlaceDestination;
+    private int inPlaceOutcome;
     private boolean inPlace;
     private boolean detached;
-    private boolean handledInPlace;
     // A message that arrived while the context was waiting for another sender.
     private final RegisterFile stash = new RegisterFile();
     private int stashSessionId;
@@ -218,45 +219,47 @@ final class ContextTransport
      */
     int pollInPlace(final InPlaceReceiver receiver, final RegisterFile regs)
     {
+        // Fields of its own, not poll()'s: the receiver's calls may poll while this one is on the stack.
         inPlaceReceiver = receiver;
-        destination = regs;
-        received = false;
+        inPlaceDestination = regs;
+        inPlaceOutcome = NOTHING;
         inbox.controlledPoll(onMessageInPlace, 1);
-        if (!received)
+        if (inPlaceOutcome == NOTHING)
         {
             idleStrategy.idle(0);
             return NOTHING;
         }
         idleStrategy.reset();
-        return handledInPlace ? HANDLED : COPIED;
+        return inPlaceOutcome;
     }
 
     private ControlledFragmentHandler.Action onMessageInPlace(
         final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
-        if (received)
+        if (inPlaceOutcome != NOTHING)
         {
             // One message per poll: after a detach the subscription goes on to its other images.
             return ControlledFragmentHandler.Action.ABORT;
         }
-        received = true;
         receivedSessionId = header.sessionId();
         inPlaceImage = (Image)header.context();
         inPlacePositionAfter = header.position();
         detached = false;
         inPlace = true;
+        final boolean handled;
         try
         {
-            handledInPlace = inPlaceReceiver.onMessage((MutableDirectBuffer)buffer, offset, length);
+            handled = inPlaceReceiver.onMessage((MutableDirectBuffer)buffer, offset, length);
         }
         finally
         {
             inPlace = false;
         }
-        if (!handledInPlace)
+        if (!handled)
         {
-            destination.copyFrom(buffer, offset, length);
+            inPlaceDestination.copyFrom(buffer, offset, length);
         }
+        inPlaceOutcome = handled ? HANDLED : COPIED;
         // A detached message was consumed by detach(): the poll must not move the position back.
         return detached ? ControlledFragmentHandler.Action.ABORT : ControlledFragmentHandler.Action.BREAK;
     }

@@ -860,7 +860,14 @@ public final class ExecutionContext
             {
                 final boolean closing = endpoint.isClosed();
                 // Off the hot path: read the real word, which our last requester may not have released yet.
-                final long current = controlFile.ecState(stateOffset);
+                long current = controlFile.ecState(stateOffset);
+                if (state(current) != WAITING && state(word) == WAITING && waitingAfter(current) == word &&
+                    controlFile.ecStateCompareAndSet(stateOffset, current, word))
+                {
+                    // It has not taken our answer (its own wait was interrupted, say): release on its
+                    // behalf, to the very word its release would store, so that one simply fails.
+                    current = word;
+                }
                 final long update = pack(RUNNING, closing ? MODEL_NONE : MODEL_INTERRUPT, false, 0, 0, current);
                 if (state(current) == WAITING && controlFile.ecStateCompareAndSet(stateOffset, current, update))
                 {

@@ -140,6 +140,35 @@ class DirectRequestServingTest
     }
 
     @Test
+    void aHandlerWhoseOwnCallTimesOutStillCountsItsRequestServed() throws Exception
+    {
+        // SPB waits but never answers: SPA's call down the chain ends in FFA_INTERRUPT after a
+        // bounded wait whose last poll found nothing.
+        final Future<RegisterFile> spbWaiting = fx.msgWait(fx.ec(SPB));
+        final AtomicReference<RegisterFile> down = new AtomicReference<>();
+        final Future<Boolean> served = serveOne(fx.ec(SPA), (req, resp) ->
+        {
+            final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB);
+            fx.ec(SPA).invoke(r, 20_000_000L);
+            down.set(r);
+            resp.payload(0, 3);
+        });
+        assertEquals(3L, call(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA)).x(3));
+        assertEquals(FunctionId.FFA_INTERRUPT, down.get().w(0), down.get().toString());
+        assertTrue(get(served), "serveDirectRequest returns once its request is answered");
+        // SPB got the request. Its answer waits in SPA's inbox, untaken: SPB's bounded wait for the
+        // next message must still end (it releases itself), and SPA's FFA_RUN collects the answer.
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, get(spbWaiting).w(0));
+        final RegisterFile answer = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, SPA);
+        answer.x(3, 12);
+        final RegisterFile spbNext = get(fx.respond(fx.ec(SPB), answer));
+        assertEquals(FunctionId.FFA_INTERRUPT, spbNext.w(0), spbNext.toString());
+        final RegisterFile collected = call(fx.ec(SPA), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPB, 0)));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, collected.w(0), collected.toString());
+        assertEquals(12L, collected.x(3));
+    }
+
+    @Test
     void aHandlerMayYieldAndTheRequesterResumesIt() throws Exception
     {
         final Future<Boolean> served = serveOne(fx.ec(SPA), (req, resp) ->
