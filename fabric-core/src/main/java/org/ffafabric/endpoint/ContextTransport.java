@@ -7,8 +7,11 @@ import io.aeron.Subscription;
 import io.aeron.logbuffer.BufferClaim;
 import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.FrameDescriptor;
 import io.aeron.logbuffer.Header;
+import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
+import org.agrona.LangUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.IdleStrategy;
@@ -53,7 +56,6 @@ final class ContextTransport
     private final Int2ObjectHashMap<ExclusivePublication> peers = new Int2ObjectHashMap<>();
     private final IdleStrategy idleStrategy;
     private final BufferClaim bufferClaim = new BufferClaim();
-    private boolean claimPending;
     // The peer talked to last: a ping-pong asks for the same one every time.
     private int lastPeerStreamId;
     private ExclusivePublication lastPeer;
@@ -70,6 +72,7 @@ final class ContextTransport
     private long inPlacePositionAfter;
     private RegisterFile inPlaceDestination;
     private int inPlaceOutcome;
+    private Throwable inPlaceFailure;
     private boolean inPlace;
     private boolean detached;
     // A message that arrived while the context was waiting for another sender.
@@ -92,38 +95,6 @@ final class ContextTransport
     boolean sendTo(final int partitionId, final int ec, final RegisterFile regs)
     {
         return send(peer(partitionId, ec), regs);
-    }
-
-    /**
-     * Claims room for a message of {@code length} bytes in a peer context's inbox and wraps
-     * {@code view} over it, so the message is written in place; {@link #commitClaim} publishes
-     * it, {@link #abortClaim} gives the room up. Null when the peer is gone or never connected.
-     */
-    RegisterFile claimTo(final int partitionId, final int ec, final int length, final RegisterFile view)
-    {
-        if (!claim(peer(partitionId, ec), length))
-        {
-            return null;
-        }
-        claimPending = true;
-        return view.wrap(bufferClaim.buffer(), bufferClaim.offset(), length);
-    }
-
-    boolean hasPendingClaim()
-    {
-        return claimPending;
-    }
-
-    void commitClaim()
-    {
-        claimPending = false;
-        bufferClaim.commit();
-    }
-
-    void abortClaim()
-    {
-        claimPending = false;
-        bufferClaim.abort();
     }
 
     /** Sends to the partition manager: a trap, a claim or a release. */
@@ -171,10 +142,16 @@ final class ContextTransport
         {
             return TAKEN;
         }
+        stash(regs);
+        return STASHED;
+    }
+
+    /** Keeps the message just received (in {@code regs}) for whoever waits for its sender later. */
+    void stash(final RegisterFile regs)
+    {
         stash.copyFrom(regs);
         stashSessionId = receivedSessionId;
         stashed = true;
-        return STASHED;
     }
 
     /** One poll of the inbox for a message from anyone; idles when there is none. */
@@ -224,6 +201,13 @@ final class ContextTransport
         inPlaceDestination = regs;
         inPlaceOutcome = NOTHING;
         inbox.controlledPoll(onMessageInPlace, 1);
+        final Throwable failure = inPlaceFailure;
+        if (failure != null)
+        {
+            // Thrown inside Aeron's poll it would be swallowed (and the position stored after it).
+            inPlaceFailure = null;
+            LangUtil.rethrowUnchecked(failure);
+        }
         if (inPlaceOutcome == NOTHING)
         {
             idleStrategy.idle(0);
@@ -241,15 +225,29 @@ final class ContextTransport
             // One message per poll: after a detach the subscription goes on to its other images.
             return ControlledFragmentHandler.Action.ABORT;
         }
+        final Image image = (Image)header.context();
+        final long positionAfter = header.position();
+        final long frameStart = positionAfter - BitUtil.align(header.frameLength(), FrameDescriptor.FRAME_ALIGNMENT);
+        if (image.position() != frameStart)
+        {
+            // Padding came first in this scan: an ABORT after a detach would store the message's
+            // start over the detach's position. Consume up to the message; the next poll starts there.
+            image.position(frameStart);
+            return ControlledFragmentHandler.Action.ABORT;
+        }
         receivedSessionId = header.sessionId();
-        inPlaceImage = (Image)header.context();
-        inPlacePositionAfter = header.position();
+        inPlaceImage = image;
+        inPlacePositionAfter = positionAfter;
         detached = false;
         inPlace = true;
-        final boolean handled;
+        boolean handled = true;
         try
         {
             handled = inPlaceReceiver.onMessage((MutableDirectBuffer)buffer, offset, length);
+        }
+        catch (final Throwable ex)
+        {
+            inPlaceFailure = ex;
         }
         finally
         {
@@ -306,7 +304,6 @@ final class ContextTransport
     /** Claims {@code length} bytes, waiting out back pressure and a peer that is still connecting. */
     private boolean claim(final ExclusivePublication publication, final int length)
     {
-        assert !claimPending : "a claimed message is still being written";
         long deadline = 0;
         while (true)
         {
@@ -315,7 +312,7 @@ final class ContextTransport
             {
                 break;
             }
-            if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
+            if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED || endpoint.isClosed())
             {
                 return false;
             }

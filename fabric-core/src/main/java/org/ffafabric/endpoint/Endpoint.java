@@ -208,23 +208,29 @@ public final class Endpoint implements AutoCloseable
         {
             Thread.yield();
         }
+        final boolean quiet = isQuiet();
         for (final ExecutionContext ec : contexts)
         {
-            ec.release();
+            // A context still inside invoke (a handler that outlived the wait) owns its publications:
+            // sending its release from here would race that thread's own sends.
+            if (!ec.isInvoking())
+            {
+                ec.release();
+            }
         }
         final long deadline = System.nanoTime() + client.connectTimeoutNs();
-        while (client.controlFile().claimPid(slot) == pid && System.nanoTime() < deadline)
+        while (quiet && client.controlFile().claimPid(slot) == pid && System.nanoTime() < deadline)
         {
             Thread.onSpinWait();
             Thread.yield();
         }
-        closeResources();
-        if (isQuiet())
+        if (quiet)
         {
+            closeResources();
             CloseHelper.quietClose(memory);
         }
-        // Else a thread is still inside invoke: leave the memory mapped (the GC unmaps it) rather
-        // than pull it from under that thread.
+        // Else a thread is still inside invoke, reading its logs and memory in place: leave them
+        // mapped (the client's close or the GC unmaps them) rather than pull them from under it.
         client.closed(this);
     }
 

@@ -75,14 +75,13 @@ public final class ExecutionContext
     private int outstandingTargetOffset;
     private long outstandingTargetWord;
     // Serving in place (serveDirectRequest): the handler, the request view over our inbox's log
-    // and the response view over the requester's (or their heap copies after a detach), and a
-    // failure to rethrow once the requester is answered.
+    // (or its heap copy after a detach), the response, and a failure to rethrow once the
+    // requester is answered.
     private final ContextTransport.InPlaceReceiver servingReceiver = this::serveInPlace;
     private DirectRequestHandler servingHandler;
     private DirectMessage servedRequest;
     private DirectMessage servedResponse;
     private RegisterFile detachedRequest;
-    private RegisterFile detachedResponse;
     private Throwable handlerFailure;
 
     ExecutionContext(final Endpoint endpoint, final int index, final ContextTransport transport)
@@ -419,8 +418,8 @@ public final class ExecutionContext
     /**
      * FFA_MSG_WAIT that answers direct requests itself, the serving side of the hot path. A
      * request is handed to {@code handler} where it lies in the transport's log (its registers
-     * are not copied), and the handler's response is sent before the transport's poll has moved
-     * past the request. The response arrives with its function ID and IDs set (RESP, RESP_32 or
+     * are not copied), and the handler's response is copied into the requester's inbox before the
+     * transport's poll has moved past the request. The response arrives with its function ID and IDs set (RESP, RESP_32 or
      * RESP2; responder and requester swapped; the framework response type); the handler fills the
      * payload, or sets FFA_ERROR with a code to cancel the request with that error. A handler may
      * make FF-A calls of its own (a direct request down a call chain, FFA_YIELD, a trap to the
@@ -461,7 +460,6 @@ public final class ExecutionContext
                 servedRequest = new DirectMessage(new RegisterFile());
                 servedResponse = new DirectMessage(new RegisterFile());
                 detachedRequest = new RegisterFile();
-                detachedResponse = new RegisterFile();
             }
             servingHandler = handler;
             final boolean served = awaitMessage(regs, timeoutNs, true);
@@ -498,19 +496,11 @@ public final class ExecutionContext
         assert (int)word == (int)controlFile.ecState(stateOffset) : "state mirror " + describe(word) + " != " +
             describe(controlFile.ecState(stateOffset));
 
-        // The response is written straight into the requester's inbox; the heap copy serves only
-        // a requester that has gone (the send then fails quietly, as giveBack's does).
-        final int responseId = responseFor(functionId);
-        final int responseLength = responseId == FunctionId.FFA_MSG_SEND_DIRECT_RESP2 ?
-            TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
-        RegisterFile response = transport.claimTo(peerId(word), peerEc(word), responseLength, servedResponse.registers());
-        if (response == null)
-        {
-            response = servedResponse.registers().wrap(detachedResponse.buffer(), 0);
-        }
+        // The handler writes all eighteen registers, as with DIRECT_RESP through invoke; the eight
+        // (or eighteen) the response carries are copied into the requester's inbox in this callback.
         final int ids = request.w(1);
-        response.clear()
-            .w(0, responseId)
+        final RegisterFile response = servedResponse.registers().clear()
+            .w(0, responseFor(functionId))
             .w(1, RegisterFile.packIds(RegisterFile.receiverOf(ids), RegisterFile.senderOf(ids)));
         if (model == MODEL_FRAMEWORK)
         {
@@ -529,13 +519,15 @@ public final class ExecutionContext
         return true;
     }
 
-    /**
-     * Sends the handler's response, or cancels the request with the error it chose or ABORTED:
-     * commits the claimed response in place, or sends the heap copy a detach or a gone requester left.
-     */
+    /** Sends the handler's response, or cancels the request with the error it chose or ABORTED. */
     private void answer(final RegisterFile response)
     {
         final long ownWord = word;
+        if (!isServing(ownWord))
+        {
+            // The handler's own call ended the exchange (the endpoint closed while it had yielded).
+            return;
+        }
         final int functionId = response.functionId();
         if (handlerFailure == null && functionId == FunctionId.FFA_ERROR)
         {
@@ -560,15 +552,7 @@ public final class ExecutionContext
         {
             response.error(ErrorCode.ABORTED);
         }
-        if (transport.hasPendingClaim())
-        {
-            word = waitingAfter(ownWord);
-            transport.commitClaim();
-        }
-        else
-        {
-            giveBack(response, ownWord);
-        }
+        giveBack(response, ownWord);
     }
 
     private static int responseFor(final int requestId)
@@ -581,22 +565,12 @@ public final class ExecutionContext
         }
     }
 
-    /**
-     * A handler serving in place makes a call: its request moves out of the log and its response
-     * out of the claimed room (given up: a call such as FFA_YIELD may itself send to the requester).
-     */
+    /** A handler serving in place makes a call: its request moves out of the log first. */
     private void detachServedRequest()
     {
         final RegisterFile request = servedRequest.registers();
         detachedRequest.copyFrom(request);
         request.wrap(detachedRequest.buffer(), detachedRequest.offset());
-        if (transport.hasPendingClaim())
-        {
-            final RegisterFile response = servedResponse.registers();
-            detachedResponse.copyFrom(response);
-            transport.abortClaim();
-            response.wrap(detachedResponse.buffer(), detachedResponse.offset());
-        }
         transport.detach();
     }
 
@@ -668,9 +642,13 @@ public final class ExecutionContext
         regs.clear().w(0, FunctionId.FFA_YIELD).w(1, RegisterFile.packTargetInfo(partitionId, index))
             .w(2, timeoutLo).w(3, timeoutHi);
         transport.sendTo(peer, peerEc, regs);
-        // Only the owner's FFA_RUN moves a yielded context, so the next message is that resume.
+        // Only the owner's FFA_RUN moves a yielded context, so the next message is that resume;
+        // the wait can also end in ABORTED when the endpoint closes.
         awaitMessage(regs, 0, false);
-        regs.success();
+        if (regs.functionId() == FunctionId.FFA_RUN)
+        {
+            regs.success();
+        }
     }
 
     private void run(final RegisterFile regs, final long timeoutNs)
@@ -839,12 +817,12 @@ public final class ExecutionContext
                 {
                     return true;
                 }
-                if (received == ContextTransport.COPIED)
+                if (received == ContextTransport.COPIED && !keptForLater(regs))
                 {
                     break;
                 }
             }
-            else if (transport.poll(regs))
+            else if (transport.poll(regs) && !keptForLater(regs))
             {
                 break;
             }
@@ -906,6 +884,34 @@ public final class ExecutionContext
         assert (int)word == (int)controlFile.ecState(stateOffset) : "state mirror " + describe(word) + " != " +
             describe(controlFile.ecState(stateOffset));
         return false;
+    }
+
+    /**
+     * A waiting context takes only requests and FFA_RUN. Anything else, the late answer to a
+     * request of ours that was interrupted (by its bound) or yielded, is kept for the FFA_RUN that
+     * collects it, as {@link #takeFrom} does, and the wait goes on.
+     */
+    private boolean keptForLater(final RegisterFile regs)
+    {
+        final int functionId = regs.functionId();
+        if (functionId == TrapProtocol.FABRIC_RESUME || functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ_64 ||
+            functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ_32 || functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ2)
+        {
+            return false;
+        }
+        transport.stash(regs);
+        releaseIfLateAnswer(regs);
+        return true;
+    }
+
+    /** The stashed message is the late answer to our interrupted request: its target is free now. */
+    private void releaseIfLateAnswer(final RegisterFile regs)
+    {
+        if (outstandingInterrupted && transport.senderId() == outstandingTarget &&
+            transport.senderEc() == outstandingTargetEc && regs.functionId() != FunctionId.FFA_YIELD)
+        {
+            release(outstandingTargetOffset, outstandingTargetWord);
+        }
     }
 
     // Buffers.
@@ -995,11 +1001,9 @@ public final class ExecutionContext
     private boolean takeFrom(final RegisterFile regs, final int senderId, final int senderEc)
     {
         final int taken = transport.takeFrom(regs, senderId, senderEc);
-        if (taken == ContextTransport.STASHED && outstandingInterrupted &&
-            transport.senderId() == outstandingTarget && transport.senderEc() == outstandingTargetEc &&
-            regs.functionId() != FunctionId.FFA_YIELD)
+        if (taken == ContextTransport.STASHED)
         {
-            release(outstandingTargetOffset, outstandingTargetWord);
+            releaseIfLateAnswer(regs);
         }
         return taken == ContextTransport.TAKEN;
     }

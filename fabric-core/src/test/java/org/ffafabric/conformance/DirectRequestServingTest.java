@@ -2,6 +2,7 @@ package org.ffafabric.conformance;
 
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.PartitionProperties;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.endpoint.DirectMessage;
 import org.ffafabric.endpoint.DirectRequestHandler;
@@ -27,9 +28,11 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class DirectRequestServingTest
 {
+    static final int HYP = 0;
     static final int VM1 = 1;
     static final int SPA = 0x8001;
     static final int SPB = 0x8002;
+    static final int SPV11 = 0x8004;
     static final UUID SPA_UUID = UUID.fromString("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
     static final long SERVE_NS = 5_000_000_000L;
 
@@ -39,12 +42,17 @@ class DirectRequestServingTest
     void launch()
     {
         fx = FabricFixture.launch(Manifest.builder()
+            .partition(p -> p.name("hyp").id(HYP).world(World.HYPERVISOR).uuid("00000000-0000-0000-0000-0000000000a0")
+                .directMessaging())
             .partition(p -> p.name("vm1").id(VM1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555")
                 .directMessaging())
-            .partition(p -> p.name("spa").id(SPA).world(World.SP_EL1).uuid(SPA_UUID.toString()).directMessaging())
+            .partition(p -> p.name("spa").id(SPA).world(World.SP_EL1).uuid(SPA_UUID.toString()).directMessaging()
+                .property(PartitionProperties.VM_CREATED_MSG, true))
             .partition(p -> p.name("spb").id(SPB).world(World.SP_EL1).uuid("bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee")
                 .directMessaging())
-            .build(), VM1, SPA, SPB);
+            .partition(p -> p.name("spv11").id(SPV11).world(World.SP_EL1).uuid("dddddddd-bbbb-cccc-dddd-eeeeeeeeeeee")
+                .directMessaging().ffaVersion(V1_1))
+            .build(), HYP, VM1, SPA, SPB, SPV11);
     }
 
     @AfterEach
@@ -253,5 +261,191 @@ class DirectRequestServingTest
         final FfaException refused = assertThrows(FfaException.class,
             () -> fx.ec(VM1).ops().sendDirect(SPB, new DirectMessage(), 1_000_000L));
         assertEquals(ErrorCode.BUSY, refused.errorCode(), "SPB never waited");
+    }
+
+    @Test
+    void aLateAnswerToAHandlersInterruptedCallIsKeptAndServingGoesOn() throws Exception
+    {
+        final Future<RegisterFile> spbWaiting = fx.msgWait(fx.ec(SPB));
+        final Future<Boolean> served = serveOne(fx.ec(SPA), (req, resp) ->
+        {
+            final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB);
+            fx.ec(SPA).invoke(r, 20_000_000L);
+            resp.payload(0, r.w(0) == FunctionId.FFA_INTERRUPT ? 3 : -1);
+        });
+        assertEquals(3L, call(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA)).x(3));
+        assertTrue(get(served));
+        get(spbWaiting);
+        // SPA serves again; SPB's late answer lands meanwhile and must not be taken for a request.
+        final Future<Boolean> next = serveOne(fx.ec(SPA), (req, resp) -> resp.payload(0, 44));
+        final RegisterFile answer = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, SPA);
+        answer.x(3, 12);
+        final Future<RegisterFile> spbNext = fx.respond(fx.ec(SPB), answer);
+        final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA);
+        fx.ec(VM1).invoke(r, WAIT_NS);
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, r.w(0), r.toString());
+        assertEquals(44L, r.x(3));
+        assertTrue(get(next));
+        // The late answer freed SPB (SPB's own wait may end in a new request or FFA_INTERRUPT) and
+        // waits in SPA's stash for the FFA_RUN that collects it.
+        get(spbNext);
+        final RegisterFile collected = call(fx.ec(SPA), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPB, 0)));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, collected.w(0), collected.toString());
+        assertEquals(12L, collected.x(3));
+    }
+
+    @Test
+    void aLateAnswerIsNotReturnedByMsgWait() throws Exception
+    {
+        final Future<RegisterFile> spbWaiting = fx.msgWait(fx.ec(SPB));
+        final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB);
+        fx.ec(SPA).invoke(r, 20_000_000L);
+        assertEquals(FunctionId.FFA_INTERRUPT, r.w(0));
+        get(spbWaiting);
+        final Future<RegisterFile> spaWaiting = fx.msgWait(fx.ec(SPA), 300_000_000L);
+        fx.respond(fx.ec(SPB), ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, SPA));
+        assertEquals(FunctionId.FFA_INTERRUPT, get(spaWaiting).w(0), "FFA_MSG_WAIT returns requests and FFA_RUN only");
+    }
+
+    @Test
+    void frameworkRequestsAreServedInPlaceWithTheFrameworkResponse() throws Exception
+    {
+        final Future<Boolean> served = serveOne(fx.ec(SPA), (req, resp) -> resp.registers().w(5, 9));
+        final RegisterFile created = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, HYP, SPA);
+        created.w(2, RegisterFile.frameworkMessageFlags(org.ffafabric.abi.FrameworkMessage.VM_CREATED_REQ)).w(5, 7);
+        final RegisterFile back = call(fx.ec(HYP), created);
+        assertTrue(get(served));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, back.w(0), back.toString());
+        assertEquals(RegisterFile.frameworkMessageFlags(org.ffafabric.abi.FrameworkMessage.VM_CREATED_REQ + 1), back.w(2));
+        assertEquals(9, back.w(5));
+        // A plain (non-framework) answer to it is refused, as through invoke.
+        final Future<Boolean> bad = serveOne(fx.ec(SPA), (req, resp) -> resp.registers().w(2, 0));
+        final RegisterFile again = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, HYP, SPA);
+        again.w(2, RegisterFile.frameworkMessageFlags(org.ffafabric.abi.FrameworkMessage.VM_CREATED_REQ));
+        assertError(ErrorCode.ABORTED, call(fx.ec(HYP), again));
+        assertThrows(Exception.class, () -> get(bad));
+    }
+
+    @Test
+    void aHandlerThatCallsThenThrowsAbortsOnlyItsRequest() throws Exception
+    {
+        final Future<Boolean> served = serveOne(fx.ec(SPA), (req, resp) ->
+        {
+            fx.ec(SPA).invoke(regs(FunctionId.FFA_ID_GET));
+            throw new IllegalArgumentException("after a call");
+        });
+        assertError(ErrorCode.ABORTED, call(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPA)));
+        final Exception ex = assertThrows(Exception.class, () -> get(served));
+        assertInstanceOf(IllegalArgumentException.class, ex.getCause());
+        final Future<Boolean> again = serveOne(fx.ec(SPA), (req, resp) -> resp.payload(0, 6));
+        assertEquals(6L, call(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPA)).x(3));
+        assertTrue(get(again));
+    }
+
+    @Test
+    void x8ToX17OfAShortResponseFollowTheVersionAsThroughInvoke() throws Exception
+    {
+        // v1.1: registers past x7 are not part of DIRECT_RESP_64 and are not sent.
+        final Future<Boolean> v11 = serveOne(fx.ec(SPV11), (req, resp) -> resp.payload(0, 1).registers().x(8, 0x55));
+        final RegisterFile r = call(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPV11));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, r.w(0), r.toString());
+        assertTrue(r.isZero(8, 17));
+        assertTrue(get(v11));
+        // v1.2: they must be zero; the response is refused and the request cancelled.
+        final Future<Boolean> served = serveOne(fx.ec(SPA), (req, resp) -> resp.payload(0, 1).registers().x(8, 0x55));
+        assertError(ErrorCode.ABORTED, call(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA)));
+        final Exception ex = assertThrows(Exception.class, () -> get(served));
+        assertTrue(ex.getCause().getMessage().contains("INVALID_PARAMETERS"), ex.getCause().getMessage());
+    }
+
+    @Test
+    void manyRequestsAcrossTermRolloversAreServedOnceEach() throws Exception
+    {
+        // Tests run with 64 KiB terms: 3,000 round trips cross several, with every third handler
+        // calling down the chain (a detach) on the way.
+        final int requests = 3_000;
+        final Future<?> spb = fx.exec().submit(() ->
+        {
+            final RegisterFile other = new RegisterFile();
+            for (int i = 0; i < requests / 3; i++)
+            {
+                assertTrue(fx.ec(SPB).serveDirectRequest((req, resp) -> resp.payload(0, req.payload(0) + 1), other, SERVE_NS));
+            }
+            return null;
+        });
+        final AtomicInteger handled = new AtomicInteger();
+        final Future<?> spa = fx.exec().submit(() ->
+        {
+            final RegisterFile other = new RegisterFile();
+            final DirectMessage down = new DirectMessage();
+            for (int i = 0; i < requests; i++)
+            {
+                assertTrue(fx.ec(SPA).serveDirectRequest((req, resp) ->
+                {
+                    handled.incrementAndGet();
+                    long v = req.payload(0);
+                    if (v % 3 == 0)
+                    {
+                        down.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).payload(0, v);
+                        fx.ec(SPA).ops().sendDirect(SPB, down, WAIT_NS);
+                        v = down.payload(0) - 1;
+                    }
+                    resp.payload(0, v * 2).payload(1, req.payload(1));
+                }, other, SERVE_NS));
+            }
+            return null;
+        });
+        fx.awaitState(SPA, 0, org.ffafabric.control.ExecutionContextState.WAITING);
+        final DirectMessage m = new DirectMessage();
+        for (long i = 0; i < requests; i++)
+        {
+            m.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).payload(0, i).payload(1, ~i);
+            fx.ec(VM1).ops().sendDirect(SPA, m, WAIT_NS);
+            assertEquals(2 * i, m.payload(0), "request " + i);
+            assertEquals(~i, m.payload(1), "request " + i);
+        }
+        get(spa);
+        get(spb);
+        assertEquals(requests, handled.get());
+    }
+
+    @Test
+    void servingAllocatesNothingPerRequest() throws Exception
+    {
+        final int requests = 20_000;
+        final long[] allocated = new long[1];
+        final Future<?> server = fx.exec().submit(() ->
+        {
+            final com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+            final RegisterFile other = new RegisterFile();
+            final DirectRequestHandler echo = (req, resp) -> resp.payload(0, req.payload(0) + 1);
+            final long thread = Thread.currentThread().getId();
+            final ExecutionContext spa = fx.ec(SPA);   // looked up once: the fixture's map boxes IDs
+            for (int i = 0; i < requests; i++)
+            {
+                if (i == requests / 2)
+                {
+                    allocated[0] = threads.getThreadAllocatedBytes(thread);
+                }
+                if (!spa.serveDirectRequest(echo, other, SERVE_NS))
+                {
+                    throw new AssertionError("request " + i + " not served: " + other);
+                }
+            }
+            allocated[0] = threads.getThreadAllocatedBytes(thread) - allocated[0];
+            return null;
+        });
+        fx.awaitState(SPA, 0, org.ffafabric.control.ExecutionContextState.WAITING);
+        final DirectMessage m = new DirectMessage();
+        for (int i = 0; i < requests; i++)
+        {
+            m.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).payload(0, i);
+            fx.ec(VM1).ops().sendDirect(SPA, m, WAIT_NS);
+            assertEquals(i + 1, m.payload(0));
+        }
+        get(server);
+        // The second half, after warm-up: 10,000 requests. A byte a request would be 10,000.
+        assertTrue(allocated[0] < 4096, "the serving thread allocated " + allocated[0] + " bytes");
     }
 }
