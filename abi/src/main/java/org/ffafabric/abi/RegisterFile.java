@@ -23,8 +23,9 @@ import java.util.UUID;
  * </pre>
  * The transport wraps this over its own log buffers, so registers are written and read in
  * place. A view of a message that carried fewer registers ({@link #wrap(MutableDirectBuffer,
- * int, int)}, 64 bytes for x0..x7) reads the registers past it as zero, as the receiver of an
- * SMC sees them, and refuses writes to them. The static helpers pack the fields every call shares.
+ * int, int)}, 64 bytes for x0..x7) keeps the registers past it beside the message: they read as
+ * zero when it is wrapped, as the receiver of an SMC sees them, take writes, and are never part
+ * of the message. The static helpers pack the fields every call shares.
  */
 public final class RegisterFile
 {
@@ -47,6 +48,9 @@ public final class RegisterFile
     private byte[] byteArray;
     private long address;
     private int registerCount = REGISTER_COUNT;
+    // A view's registers past its message, and whether any is non-zero.
+    private long[] beyond;
+    private boolean beyondDirty;
 
     /** A register file over its own heap storage. */
     public RegisterFile()
@@ -60,8 +64,8 @@ public final class RegisterFile
     }
 
     /**
-     * Wraps a message of {@code length} bytes: x0..x(length / 8 - 1) are its registers, the rest
-     * read as zero. {@code length} is a multiple of 8 between 8 and {@link #LENGTH}.
+     * Wraps a message of {@code length} bytes: x0..x(length / 8 - 1) are its registers; the rest
+     * are kept beside it, zero until written. {@code length} is a multiple of 8 from 8 to {@link #LENGTH}.
      */
     public RegisterFile wrap(final MutableDirectBuffer buffer, final int offset, final int length)
     {
@@ -78,7 +82,21 @@ public final class RegisterFile
         this.byteArray = buffer.byteArray();
         this.address = buffer.addressOffset() + offset;
         this.registerCount = length >> 3;
+        if (length < LENGTH && beyond == null)
+        {
+            beyond = new long[REGISTER_COUNT];
+        }
+        clearBeyond();
         return this;
+    }
+
+    private void clearBeyond()
+    {
+        if (beyondDirty)
+        {
+            java.util.Arrays.fill(beyond, 0L);
+            beyondDirty = false;
+        }
     }
 
     /** Registers backed by the wrapped memory: 18, or fewer for a view of a shorter message. */
@@ -101,8 +119,7 @@ public final class RegisterFile
     {
         if (Integer.compareUnsigned(n, registerCount) >= 0)
         {
-            Objects.checkIndex(n, REGISTER_COUNT);
-            return 0;
+            return beyond[Objects.checkIndex(n, REGISTER_COUNT)];
         }
         final long value = UnsafeApi.getLong(byteArray, address + ((long)n << 3));
         return NATIVE_LITTLE_ENDIAN ? value : Long.reverseBytes(value);
@@ -110,8 +127,13 @@ public final class RegisterFile
 
     public RegisterFile x(final int n, final long value)
     {
-        UnsafeApi.putLong(byteArray, address + ((long)Objects.checkIndex(n, registerCount) << 3),
-            NATIVE_LITTLE_ENDIAN ? value : Long.reverseBytes(value));
+        if (Integer.compareUnsigned(n, registerCount) >= 0)
+        {
+            beyond[Objects.checkIndex(n, REGISTER_COUNT)] = value;
+            beyondDirty |= value != 0;
+            return this;
+        }
+        UnsafeApi.putLong(byteArray, address + ((long)n << 3), NATIVE_LITTLE_ENDIAN ? value : Long.reverseBytes(value));
         return this;
     }
 
@@ -153,12 +175,27 @@ public final class RegisterFile
         {
             UnsafeApi.putLong(byteArray, address + ((long)n << 3), 0L);
         }
+        if (beyondDirty)
+        {
+            for (int n = Math.max(from, registerCount); n < REGISTER_COUNT; n++)
+            {
+                beyond[n] = 0;
+            }
+        }
         return this;
     }
 
     public RegisterFile copyFrom(final RegisterFile source)
     {
-        return copyFrom(source.buffer, source.offset, source.registerCount << 3);
+        copyFrom(source.buffer, source.offset, source.registerCount << 3);
+        if (source.beyondDirty)
+        {
+            for (int n = source.registerCount; n < REGISTER_COUNT; n++)
+            {
+                x(n, source.beyond[n]);
+            }
+        }
+        return this;
     }
 
     public RegisterFile copyFrom(final DirectBuffer source, final int sourceOffset)
@@ -198,7 +235,9 @@ public final class RegisterFile
         }
         for (int n = backed; n < registers; n++)
         {
-            UnsafeApi.putLong(destinationArray, destinationAddress + (n << 3), 0L);
+            final long value = beyond[n];
+            UnsafeApi.putLong(destinationArray, destinationAddress + (n << 3),
+                NATIVE_LITTLE_ENDIAN ? value : Long.reverseBytes(value));
         }
     }
 
@@ -223,9 +262,9 @@ public final class RegisterFile
     /** True when x{from}..x{to} inclusive are all zero. */
     public boolean isZero(final int from, final int to)
     {
-        Objects.checkIndex(to, REGISTER_COUNT);
-        // Registers past a view's message are zero by definition.
-        final int last = Math.min(to, registerCount - 1);
+        // Past a view's message only written registers can be non-zero.
+        final int last = beyondDirty ? Objects.checkIndex(to, REGISTER_COUNT) :
+            Math.min(Objects.checkIndex(to, REGISTER_COUNT), registerCount - 1);
         for (int n = from; n <= last; n++)
         {
             if (x(n) != 0)

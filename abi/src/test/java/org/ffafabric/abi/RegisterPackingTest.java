@@ -79,10 +79,10 @@ class RegisterPackingTest
 
 
     @Test
-    void viewOfAShortMessageReadsPastItAsZeroAndNeverTouchesTheBytesAfterIt()
+    void viewOfAShortMessageKeepsTheRegistersPastItBesideItNeverInTheBytesAfterIt()
     {
-        // A 64-byte message at the very end of its buffer, followed by nothing: the view must
-        // neither read nor write past byte 64 + 16.
+        // A 64-byte message at the very end of its buffer, followed by 8 sentinel bytes: the view
+        // must neither read nor write past byte 16 + 64.
         final UnsafeBuffer log = new UnsafeBuffer(new byte[16 + 64 + 8]);
         for (int n = 0; n < 8; n++)
         {
@@ -95,29 +95,43 @@ class RegisterPackingTest
         {
             assertEquals(0x100 + n, view.x(n));
         }
-        assertTrue(view.isZero(8, 17));
-        assertThrows(IndexOutOfBoundsException.class, () -> view.x(8, 1));
+        assertTrue(view.isZero(8, 17), "registers past the message read as zero");
         assertThrows(IndexOutOfBoundsException.class, () -> view.x(18));
         assertThrows(IndexOutOfBoundsException.class, () -> view.x(-1));
-        view.clear();
-        assertEquals(0x7777_7777_7777_7777L, log.getLong(16 + 64));
+        assertThrows(IndexOutOfBoundsException.class, () -> view.x(18, 1));
+
+        view.x(9, 0x55);
+        assertEquals(0x55, view.x(9));
+        assertFalse(view.isZero(8, 17));
+        assertTrue(view.isZero(10, 17));
+        assertEquals(0x7777_7777_7777_7777L, log.getLong(16 + 64), "x9 lives beside the message");
 
         final RegisterFile copy = new RegisterFile();
         copy.x(12, -1L);
         view.x(3, 33);
         copy.copyFrom(view);
         assertEquals(33, copy.x(3));
-        assertTrue(copy.isZero(8, 17), "the registers the view does not back arrive as zero");
+        assertEquals(0x55, copy.x(9), "a copy carries all eighteen registers");
+        assertEquals(0, copy.x(12));
         final UnsafeBuffer out = new UnsafeBuffer(new byte[144]);
         out.setMemory(0, 144, (byte)0x55);
         view.copyTo(out, 0);
         assertEquals(33, out.getLong(24, java.nio.ByteOrder.LITTLE_ENDIAN));
+        assertEquals(0x55, out.getLong(72, java.nio.ByteOrder.LITTLE_ENDIAN));
         assertEquals(0, out.getLong(136, java.nio.ByteOrder.LITTLE_ENDIAN));
+
+        view.clear();
+        assertTrue(view.isZero(0, 17));
+        assertEquals(0x7777_7777_7777_7777L, log.getLong(16 + 64));
+        view.x(9, 0x55);
+        view.wrap(log, 16, 64);
+        assertEquals(0, view.x(9), "wrapping a message starts its registers past it at zero");
 
         assertThrows(IllegalArgumentException.class, () -> new RegisterFile().wrap(log, 0, 12));
         assertThrows(IndexOutOfBoundsException.class, () -> new RegisterFile().wrap(log, 32, 64));
         assertEquals(18, new RegisterFile().wrap(new UnsafeBuffer(new byte[144]), 0).registerCount());
     }
+
     @Test
     void uuidWordsForPartitionInfoGet()
     {

@@ -56,6 +56,7 @@ final class ContextTransport
     private final Int2ObjectHashMap<ExclusivePublication> peers = new Int2ObjectHashMap<>();
     private final IdleStrategy idleStrategy;
     private final BufferClaim bufferClaim = new BufferClaim();
+    private boolean claimPending;
     // The peer talked to last: a ping-pong asks for the same one every time.
     private int lastPeerStreamId;
     private ExclusivePublication lastPeer;
@@ -95,6 +96,38 @@ final class ContextTransport
     boolean sendTo(final int partitionId, final int ec, final RegisterFile regs)
     {
         return send(peer(partitionId, ec), regs);
+    }
+
+    /**
+     * Claims room for a message of {@code length} bytes in a peer context's inbox and wraps
+     * {@code view} over it, so the message is written in place; {@link #commitClaim} publishes
+     * it, {@link #abortClaim} gives the room up. Null when the peer is gone or never connected.
+     */
+    RegisterFile claimTo(final int partitionId, final int ec, final int length, final RegisterFile view)
+    {
+        if (!claim(peer(partitionId, ec), length))
+        {
+            return null;
+        }
+        claimPending = true;
+        return view.wrap(bufferClaim.buffer(), bufferClaim.offset(), length);
+    }
+
+    boolean hasPendingClaim()
+    {
+        return claimPending;
+    }
+
+    void commitClaim()
+    {
+        claimPending = false;
+        bufferClaim.commit();
+    }
+
+    void abortClaim()
+    {
+        claimPending = false;
+        bufferClaim.abort();
     }
 
     /** Sends to the partition manager: a trap, a claim or a release. */

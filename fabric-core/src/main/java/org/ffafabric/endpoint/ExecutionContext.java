@@ -82,6 +82,7 @@ public final class ExecutionContext
     private DirectMessage servedRequest;
     private DirectMessage servedResponse;
     private RegisterFile detachedRequest;
+    private RegisterFile detachedResponse;
     private Throwable handlerFailure;
 
     ExecutionContext(final Endpoint endpoint, final int index, final ContextTransport transport)
@@ -418,8 +419,8 @@ public final class ExecutionContext
     /**
      * FFA_MSG_WAIT that answers direct requests itself, the serving side of the hot path. A
      * request is handed to {@code handler} where it lies in the transport's log (its registers
-     * are not copied), and the handler's response is copied into the requester's inbox before the
-     * transport's poll has moved past the request. The response arrives with its function ID and IDs set (RESP, RESP_32 or
+     * are not copied), and the handler writes its response into a slot claimed in the requester's
+     * inbox, committed before the transport's poll has moved past the request. The response arrives with its function ID and IDs set (RESP, RESP_32 or
      * RESP2; responder and requester swapped; the framework response type); the handler fills the
      * payload, or sets FFA_ERROR with a code to cancel the request with that error. A handler may
      * make FF-A calls of its own (a direct request down a call chain, FFA_YIELD, a trap to the
@@ -460,6 +461,7 @@ public final class ExecutionContext
                 servedRequest = new DirectMessage(new RegisterFile());
                 servedResponse = new DirectMessage(new RegisterFile());
                 detachedRequest = new RegisterFile();
+                detachedResponse = new RegisterFile();
             }
             servingHandler = handler;
             final boolean served = awaitMessage(regs, timeoutNs, true);
@@ -496,10 +498,16 @@ public final class ExecutionContext
         assert (int)word == (int)controlFile.ecState(stateOffset) : "state mirror " + describe(word) + " != " +
             describe(controlFile.ecState(stateOffset));
 
-        // The handler writes all eighteen registers, as with DIRECT_RESP through invoke; the eight
-        // (or eighteen) the response carries are copied into the requester's inbox in this callback.
+        final int responseId = responseFor(functionId);
+        final int responseLength = responseId == FunctionId.FFA_MSG_SEND_DIRECT_RESP2 ?
+            TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
+        RegisterFile response = transport.claimTo(peerId(word), peerEc(word), responseLength, servedResponse.registers());
+        if (response == null)
+        {
+            response = servedResponse.registers().wrap(detachedResponse.buffer(), 0);
+        }
         final int ids = request.w(1);
-        final RegisterFile response = servedResponse.registers().clear()
+        response.clear()
             .w(0, responseFor(functionId))
             .w(1, RegisterFile.packIds(RegisterFile.receiverOf(ids), RegisterFile.senderOf(ids)));
         if (model == MODEL_FRAMEWORK)
@@ -552,7 +560,15 @@ public final class ExecutionContext
         {
             response.error(ErrorCode.ABORTED);
         }
-        giveBack(response, ownWord);
+        if (transport.hasPendingClaim())
+        {
+            word = waitingAfter(ownWord);
+            transport.commitClaim();
+        }
+        else
+        {
+            giveBack(response, ownWord);
+        }
     }
 
     private static int responseFor(final int requestId)
@@ -571,6 +587,13 @@ public final class ExecutionContext
         final RegisterFile request = servedRequest.registers();
         detachedRequest.copyFrom(request);
         request.wrap(detachedRequest.buffer(), detachedRequest.offset());
+        if (transport.hasPendingClaim())
+        {
+            final RegisterFile response = servedResponse.registers();
+            detachedResponse.copyFrom(response);
+            transport.abortClaim();
+            response.wrap(detachedResponse.buffer(), detachedResponse.offset());
+        }
         transport.detach();
     }
 

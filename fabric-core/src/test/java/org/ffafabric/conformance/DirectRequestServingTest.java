@@ -1,5 +1,6 @@
 package org.ffafabric.conformance;
 
+import org.agrona.concurrent.SleepingIdleStrategy;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.PartitionProperties;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -41,7 +43,12 @@ class DirectRequestServingTest
     @BeforeEach
     void launch()
     {
-        fx = FabricFixture.launch(Manifest.builder()
+        fx = FabricFixture.launch(manifest(), HYP, VM1, SPA, SPB, SPV11);
+    }
+
+    private static Manifest manifest()
+    {
+        return Manifest.builder()
             .partition(p -> p.name("hyp").id(HYP).world(World.HYPERVISOR).uuid("00000000-0000-0000-0000-0000000000a0")
                 .directMessaging())
             .partition(p -> p.name("vm1").id(VM1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555")
@@ -52,7 +59,7 @@ class DirectRequestServingTest
                 .directMessaging())
             .partition(p -> p.name("spv11").id(SPV11).world(World.SP_EL1).uuid("dddddddd-bbbb-cccc-dddd-eeeeeeeeeeee")
                 .directMessaging().ffaVersion(V1_1))
-            .build(), HYP, VM1, SPA, SPB, SPV11);
+            .build();
     }
 
     @AfterEach
@@ -447,5 +454,66 @@ class DirectRequestServingTest
         get(server);
         // The second half, after warm-up: 10,000 requests. A byte a request would be 10,000.
         assertTrue(allocated[0] < 4096, "the serving thread allocated " + allocated[0] + " bytes");
+    }
+
+    @Test
+    void aRequestRightAfterAnAbortedClaimIsServedOnce() throws Exception
+    {
+        // Sleeping idles make the padding an aborted claim leaves, and the request behind it,
+        // land in one scan of SPA's inbox.
+        fx.close();
+        fx = FabricFixture.launch(manifest(), () -> new SleepingIdleStrategy(200_000L), HYP, VM1, SPA, SPB, SPV11);
+        final ExecutionContext spa = fx.ec(SPA);
+        final ExecutionContext spb = fx.ec(SPB);
+        final CountDownLatch spaServing = new CountDownLatch(1);
+        final AtomicInteger spaHandled = new AtomicInteger();
+        final AtomicReference<RegisterFile> spbGot = new AtomicReference<>();
+        final Future<Boolean> spbServed = serveOne(spb, (req, resp) ->
+        {
+            await(spaServing);
+            // A call while serving SPA's request gives up SPB's claimed answer slot (padding in
+            // SPA's inbox) and sends SPB's own request to SPA right behind it.
+            final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPB, SPA);
+            r.x(3, 5);
+            spb.invoke(r, 2_000_000_000L);
+            spbGot.set(r);
+            resp.payload(0, 1);
+        });
+        final RegisterFile first = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB);
+        spa.invoke(first, 20_000_000L);
+        assertEquals(FunctionId.FFA_INTERRUPT, first.w(0), first.toString());
+        final Future<?> spaServer = fx.exec().submit(() ->
+        {
+            final RegisterFile other = new RegisterFile();
+            final long end = System.nanoTime() + 600_000_000L;
+            spaServing.countDown();
+            while (System.nanoTime() < end)
+            {
+                spa.serveDirectRequest((req, resp) ->
+                {
+                    spaHandled.incrementAndGet();
+                    spa.invoke(regs(FunctionId.FFA_ID_GET));   // any call: a detach
+                    resp.payload(0, req.payload(0) * 7);
+                }, other, 50_000_000L);
+            }
+            return null;
+        });
+        get(spaServer);
+        assertEquals(35L, spbGot.get().x(3), spbGot.get().toString());
+        assertEquals(1, spaHandled.get(), "SPB's request was handled " + spaHandled.get() + " times");
+        assertTrue(get(spbServed));
+    }
+
+    private static void await(final CountDownLatch latch)
+    {
+        try
+        {
+            latch.await();
+            Thread.sleep(50);
+        }
+        catch (final InterruptedException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
     }
 }

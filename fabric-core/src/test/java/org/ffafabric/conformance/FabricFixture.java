@@ -1,5 +1,6 @@
 package org.ffafabric.conformance;
 
+import org.agrona.concurrent.IdleStrategy;
 import org.ffafabric.EmbeddedFabric;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
@@ -13,6 +14,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
@@ -43,7 +45,13 @@ final class FabricFixture implements AutoCloseable
     /** Launches the manifest and claims the given partitions; closes again if a claim fails. */
     static FabricFixture launch(final Manifest manifest, final int... claimed)
     {
-        final FabricFixture fx = new FabricFixture(EmbeddedFabric.launch(manifest));
+        return launch(manifest, null, claimed);
+    }
+
+    /** As {@link #launch(Manifest, int...)}, the endpoints idling with {@code idle} (null: the default). */
+    static FabricFixture launch(final Manifest manifest, final Supplier<IdleStrategy> idle, final int... claimed)
+    {
+        final FabricFixture fx = new FabricFixture(EmbeddedFabric.launch(manifest, idle));
         try
         {
             for (final int id : claimed)
