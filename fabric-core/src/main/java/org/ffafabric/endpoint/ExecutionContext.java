@@ -84,6 +84,7 @@ public final class ExecutionContext
     private RegisterFile detachedRequest;
     private RegisterFile detachedResponse;
     private Throwable handlerFailure;
+    private boolean requesterGone;
 
     ExecutionContext(final Endpoint endpoint, final int index, final ContextTransport transport)
     {
@@ -502,8 +503,11 @@ public final class ExecutionContext
         final int responseLength = responseId == FunctionId.FFA_MSG_SEND_DIRECT_RESP2 ?
             TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
         RegisterFile response = transport.claimTo(peerId(word), peerEc(word), responseLength, servedResponse.registers());
-        if (response == null)
+        requesterGone = response == null;
+        if (requesterGone)
         {
+            // Its inbox stayed unreachable for the connect timeout: the handler still runs, the
+            // answer goes nowhere, and the context waits again.
             response = servedResponse.registers().wrap(detachedResponse.buffer(), 0);
         }
         final int ids = request.w(1);
@@ -564,6 +568,10 @@ public final class ExecutionContext
         {
             word = waitingAfter(ownWord);
             transport.commitClaim();
+        }
+        else if (requesterGone)
+        {
+            word = waitingAfter(ownWord);
         }
         else
         {
