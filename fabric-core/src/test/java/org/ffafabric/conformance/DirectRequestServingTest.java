@@ -16,7 +16,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -465,16 +464,15 @@ class DirectRequestServingTest
         fx = FabricFixture.launch(manifest(), () -> new SleepingIdleStrategy(200_000L), HYP, VM1, SPA, SPB, SPV11);
         final ExecutionContext spa = fx.ec(SPA);
         final ExecutionContext spb = fx.ec(SPB);
-        final CountDownLatch spaServing = new CountDownLatch(1);
         final AtomicInteger spaHandled = new AtomicInteger();
         final AtomicReference<RegisterFile> spbGot = new AtomicReference<>();
         final Future<Boolean> spbServed = serveOne(spb, (req, resp) ->
         {
-            await(spaServing);
-            // A call while serving SPA's request gives up SPB's claimed answer slot (padding in
+            // Once SPA serves (and sleeps between polls), a call while serving SPA's request gives up SPB's claimed answer slot (padding in
             // SPA's inbox) and sends SPB's own request to SPA right behind it.
             final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPB, SPA);
             r.x(3, 5);
+            fx.awaitState(SPA, 0, org.ffafabric.control.ExecutionContextState.WAITING);
             spb.invoke(r, 2_000_000_000L);
             spbGot.set(r);
             resp.payload(0, 1);
@@ -486,7 +484,6 @@ class DirectRequestServingTest
         {
             final RegisterFile other = new RegisterFile();
             final long end = System.nanoTime() + 600_000_000L;
-            spaServing.countDown();
             while (System.nanoTime() < end)
             {
                 spa.serveDirectRequest((req, resp) ->
@@ -502,18 +499,5 @@ class DirectRequestServingTest
         assertEquals(35L, spbGot.get().x(3), spbGot.get().toString());
         assertEquals(1, spaHandled.get(), "SPB's request was handled " + spaHandled.get() + " times");
         assertTrue(get(spbServed));
-    }
-
-    private static void await(final CountDownLatch latch)
-    {
-        try
-        {
-            latch.await();
-            Thread.sleep(50);
-        }
-        catch (final InterruptedException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
     }
 }
