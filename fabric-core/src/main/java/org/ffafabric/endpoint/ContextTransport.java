@@ -281,6 +281,11 @@ final class ContextTransport
         catch (final Throwable ex)
         {
             inPlaceFailure = ex;
+            if (claimPending)
+            {
+                // An answer claimed and never committed would block the requester's inbox.
+                abortClaim();
+            }
         }
         finally
         {
