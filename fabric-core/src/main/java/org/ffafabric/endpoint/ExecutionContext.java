@@ -512,7 +512,7 @@ public final class ExecutionContext
         }
         final int ids = request.w(1);
         response.clear()
-            .w(0, responseFor(functionId))
+            .w(0, responseId)
             .w(1, RegisterFile.packIds(RegisterFile.receiverOf(ids), RegisterFile.senderOf(ids)));
         if (model == MODEL_FRAMEWORK)
         {
@@ -538,6 +538,10 @@ public final class ExecutionContext
         if (!isServing(ownWord))
         {
             // The handler's own call ended the exchange (the endpoint closed while it had yielded).
+            if (transport.hasPendingClaim())
+            {
+                transport.abortClaim();
+            }
             return;
         }
         final int functionId = response.functionId();
