@@ -1,6 +1,7 @@
 package org.ffafabric.bench.latency;
 
 import org.ffafabric.transport.AeronTuning;
+import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +39,8 @@ class LatencyToolSmokeTest
         .filter((name) -> name.startsWith(ScenarioRegistry.FABRIC_PREFIX)).toList();
 
     private static final Pattern SCENARIO_LINE = Pattern.compile(
-        "scenario=(\\S+) p50_ns=(\\d+) p90_ns=(\\d+) p99_ns=(\\d+) p999_ns=(\\d+) max_ns=(\\d+) samples=(\\d+)");
+        "scenario=(\\S+) p50_ns=(\\d+) p90_ns=(\\d+) p99_ns=(\\d+) p999_ns=(\\d+) max_ns=(\\d+) samples=(\\d+)" +
+        " body_mean_ns=(\\d+\\.\\d)");
     private static final Pattern RATIO_LINE = Pattern.compile(
         "ratio (\\S+)/aeron-ipc-raw p50=\\d+\\.\\d{2} p99=\\d+\\.\\d{2}");
     private static final String FAKE = ScenarioRegistry.FABRIC_PREFIX + "fake";
@@ -84,6 +86,8 @@ class LatencyToolSmokeTest
             final long max = Long.parseLong(matcher.group(6));
             assertTrue(p50 <= p90 && p90 <= p99 && p99 <= p999 && p999 <= max, lines.get(i));
             assertEquals(SAMPLES, Long.parseLong(matcher.group(7)), lines.get(i));
+            final double bodyMean = Double.parseDouble(matcher.group(8));
+            assertTrue(bodyMean > 0 && bodyMean <= p99, lines.get(i));
 
             final Path hgrm = results.resolve(SCENARIOS.get(i) + ".hgrm");
             assertTrue(Files.size(hgrm) > 0, hgrm.toString());
@@ -212,6 +216,18 @@ class LatencyToolSmokeTest
         assertEquals(5.0, LatencyTool.median(ratios, 1));
         assertEquals(2.5, LatencyTool.median(ratios.subList(0, 2), 0));
         assertEquals(5.0, LatencyTool.median(ratios.subList(0, 2), 1));
+    }
+
+    @Test
+    void bodyMeanLeavesOutWhatLiesAboveP99()
+    {
+        final Histogram histogram = new Histogram(LatencyTool.HIGHEST_TRACKABLE_NS, LatencyTool.SIGNIFICANT_DIGITS);
+        histogram.recordValueWithCount(100, 98);
+        histogram.recordValue(200);
+        histogram.recordValue(20_000);
+        assertEquals(200, histogram.getValueAtPercentile(99.0));
+        assertEquals((98 * 100 + 200) / 99.0, LatencyTool.bodyMean(histogram), 1e-9);
+        assertTrue(LatencyTool.summaryLine("x", histogram).endsWith(" body_mean_ns=101.0"));
     }
 
     @Test
