@@ -232,6 +232,20 @@ public final class FunctionId
         return (functionId & SMC64_BIT) != 0;
     }
 
+    /** FFA_MSG_SEND_DIRECT_REQ_32, REQ_64 or REQ2. */
+    public static boolean isDirectRequest(final int functionId)
+    {
+        return functionId == FFA_MSG_SEND_DIRECT_REQ_64 || functionId == FFA_MSG_SEND_DIRECT_REQ_32 ||
+            functionId == FFA_MSG_SEND_DIRECT_REQ2;
+    }
+
+    /** FFA_MSG_SEND_DIRECT_RESP_32, RESP_64 or RESP2. */
+    public static boolean isDirectResponse(final int functionId)
+    {
+        return functionId == FFA_MSG_SEND_DIRECT_RESP_64 || functionId == FFA_MSG_SEND_DIRECT_RESP_32 ||
+            functionId == FFA_MSG_SEND_DIRECT_RESP2;
+    }
+
     /** True for a fast call in the standard secure service range, whatever the number. */
     public static boolean isStandardServiceFastCall(final int functionId)
     {

@@ -120,6 +120,20 @@ class AbiTablesTest
     }
 
     @Test
+    void directRequestsAndResponsesOfEveryWidth()
+    {
+        final Set<Integer> requests = Set.of(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32,
+            FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, FunctionId.FFA_MSG_SEND_DIRECT_REQ2);
+        final Set<Integer> responses = Set.of(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32,
+            FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, FunctionId.FFA_MSG_SEND_DIRECT_RESP2);
+        for (final int id : FunctionId.all())
+        {
+            assertEquals(requests.contains(id), FunctionId.isDirectRequest(id), FunctionId.name(id));
+            assertEquals(responses.contains(id), FunctionId.isDirectResponse(id), FunctionId.name(id));
+        }
+    }
+
+    @Test
     void idsThatDoNotExist()
     {
         // SMC64-only functions have no SMC32 form; 0x91-0x93 are undefined; other owners are not FF-A.

@@ -280,7 +280,7 @@ public final class ExecutionContext
             return;
         }
         final int targetOffset = controlFile.ecStateOffset(targetSlot, targetEc);
-        final int model = req2 ? MODEL_DIRECT_REQ2 : framework ? MODEL_FRAMEWORK : MODEL_DIRECT_REQ;
+        final int model = requestModel(functionId, flags);
         long targetWord = targetOffset == lastTargetOffset ? waitingAfter(lastTargetWord) : 0;
         long update = pack(RUNNING, model, false, partitionId, index, targetWord);
         if (targetWord == 0 || !controlFile.ecStateCompareAndSet(targetOffset, targetWord, update))
@@ -340,14 +340,8 @@ public final class ExecutionContext
     private void directResponse(final RegisterFile regs, final long timeoutNs)
     {
         final long ownWord = word;
-        if (!isServing(ownWord))
+        if (!mayAnswer(ownWord))
         {
-            regs.error(ErrorCode.DENIED);
-            return;
-        }
-        if (invokeDepth > 1)
-        {
-            // A handler served by serveDirectRequest answers by returning, not by calling.
             regs.error(ErrorCode.DENIED);
             return;
         }
@@ -359,6 +353,15 @@ public final class ExecutionContext
         }
         giveBack(regs, ownWord);
         awaitMessage(regs, timeoutNs, false);
+    }
+
+    /**
+     * DIRECT_RESP and FFA_ERROR answer a request this context serves, and only as calls of its
+     * own: a handler run by serveDirectRequest answers by returning.
+     */
+    private boolean mayAnswer(final long ownWord)
+    {
+        return isServing(ownWord) && invokeDepth == 1;
     }
 
     /** The spec's checks on a DIRECT_RESP, RESP2 (whose x2/x3 it clears) or their 32-bit form. */
@@ -389,12 +392,7 @@ public final class ExecutionContext
     private void errorResponse(final RegisterFile regs, final long timeoutNs)
     {
         final long ownWord = word;
-        if (!isServing(ownWord))
-        {
-            regs.error(ErrorCode.DENIED);
-            return;
-        }
-        if (invokeDepth > 1)
+        if (!mayAnswer(ownWord))
         {
             regs.error(ErrorCode.DENIED);
             return;
@@ -486,15 +484,13 @@ public final class ExecutionContext
     {
         final RegisterFile request = servedRequest.registers().wrap(buffer, offset, length);
         final int functionId = request.functionId();
-        if (functionId != FunctionId.FFA_MSG_SEND_DIRECT_REQ_64 && functionId != FunctionId.FFA_MSG_SEND_DIRECT_REQ_32 &&
-            functionId != FunctionId.FFA_MSG_SEND_DIRECT_REQ2)
+        if (!FunctionId.isDirectRequest(functionId))
         {
             return false;
         }
         // Mirror the requester's compare-and-set, as awaitMessage does.
         final int flags = functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ2 ? 0 : request.w(2);
-        final int model = functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ2 ? MODEL_DIRECT_REQ2 :
-            RegisterFile.isFrameworkMessage(flags) ? MODEL_FRAMEWORK : MODEL_DIRECT_REQ;
+        final int model = requestModel(functionId, flags);
         word = pack(RUNNING, model, false, transport.senderId(), transport.senderEc(), word);
         assert (int)word == (int)controlFile.ecState(stateOffset) : "state mirror " + describe(word) + " != " +
             describe(controlFile.ecState(stateOffset));
@@ -555,9 +551,8 @@ public final class ExecutionContext
             {
                 response.zeroExtendSmc32();
             }
-            final boolean isResponse = functionId == FunctionId.FFA_MSG_SEND_DIRECT_RESP_64 ||
-                functionId == FunctionId.FFA_MSG_SEND_DIRECT_RESP_32 || functionId == FunctionId.FFA_MSG_SEND_DIRECT_RESP2;
-            final int check = isResponse ? checkResponse(response, ownWord) : ErrorCode.INVALID_PARAMETERS;
+            final int check = FunctionId.isDirectResponse(functionId) ?
+                checkResponse(response, ownWord) : ErrorCode.INVALID_PARAMETERS;
             if (check != 0)
             {
                 handlerFailure = new IllegalStateException("direct request handler's response refused with " +
@@ -583,6 +578,13 @@ public final class ExecutionContext
         }
     }
 
+    /** The run-time model a direct request puts its receiver in: REQ2, framework or partition message. */
+    private static int requestModel(final int functionId, final int flags)
+    {
+        return functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ2 ? MODEL_DIRECT_REQ2 :
+            RegisterFile.isFrameworkMessage(flags) ? MODEL_FRAMEWORK : MODEL_DIRECT_REQ;
+    }
+
     private static int responseFor(final int requestId)
     {
         switch (requestId)
@@ -593,7 +595,10 @@ public final class ExecutionContext
         }
     }
 
-    /** A handler serving in place makes a call: its request moves out of the log first. */
+    /**
+     * A handler serving in place makes a call: its request moves out of the log first, and its
+     * response out of the claimed slot, which is given up (the call may itself send to the requester).
+     */
     private void detachServedRequest()
     {
         final RegisterFile request = servedRequest.registers();
@@ -911,9 +916,7 @@ public final class ExecutionContext
         }
         else
         {
-            final int model = functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ2 ? MODEL_DIRECT_REQ2 :
-                RegisterFile.isFrameworkMessage(regs.w(2)) ? MODEL_FRAMEWORK : MODEL_DIRECT_REQ;
-            word = pack(RUNNING, model, false, sender, senderEc, word);
+            word = pack(RUNNING, requestModel(functionId, regs.w(2)), false, sender, senderEc, word);
         }
         // The sequence may differ after the partition manager reset us for a dead peer; the rest may not.
         assert (int)word == (int)controlFile.ecState(stateOffset) : "state mirror " + describe(word) + " != " +
@@ -929,8 +932,7 @@ public final class ExecutionContext
     private boolean keptForLater(final RegisterFile regs)
     {
         final int functionId = regs.functionId();
-        if (functionId == TrapProtocol.FABRIC_RESUME || functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ_64 ||
-            functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ_32 || functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ2)
+        if (functionId == TrapProtocol.FABRIC_RESUME || FunctionId.isDirectRequest(functionId))
         {
             return false;
         }
