@@ -379,6 +379,15 @@ public final class RegisterFile
         return flags == 0 || (flags & ~DIRECT_MSG_FRAMEWORK_TYPE_MASK) == DIRECT_MSG_FRAMEWORK_BIT;
     }
 
+    /**
+     * The flags register of a DIRECT_REQ/RESP as a whole: for SMC64 calls x2 is all flags, so bits
+     * [63:32] are MBZ too (Hafnium checks x2); SMC32 calls arrive zero-extended.
+     */
+    public static boolean isValidDirectMessageFlags(final long x2)
+    {
+        return (x2 >>> 32) == 0 && isValidDirectMessageFlags((int)x2);
+    }
+
     /** UUID in w{first}..w{first+3}, as PARTITION_INFO_GET takes it. */
     public RegisterFile uuidWords(final int first, final long mostSigBits, final long leastSigBits)
     {

@@ -50,6 +50,12 @@ class RegisterPackingTest
         assertFalse(RegisterFile.isValidDirectMessageFlags(4));
         assertFalse(RegisterFile.isValidDirectMessageFlags(0x8000_0100));
         assertFalse(RegisterFile.isValidDirectMessageFlags(0x4000_0000));
+        // As a whole x2 (SMC64): the same rule, and bits [63:32] are MBZ.
+        assertTrue(RegisterFile.isValidDirectMessageFlags(0x8000_0004L));
+        assertTrue(RegisterFile.isValidDirectMessageFlags(0L));
+        assertFalse(RegisterFile.isValidDirectMessageFlags(1L << 32));
+        assertFalse(RegisterFile.isValidDirectMessageFlags(0x0000_0001_8000_0004L));
+        assertFalse(RegisterFile.isValidDirectMessageFlags(4L));
     }
 
     @Test

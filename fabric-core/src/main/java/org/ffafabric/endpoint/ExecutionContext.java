@@ -244,7 +244,8 @@ public final class ExecutionContext
         final int functionId = regs.functionId();
         final boolean req2 = functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ2;
         final int receiver = RegisterFile.receiverOf(regs.w(1));
-        final int flags = req2 ? 0 : regs.w(2);
+        final long x2 = req2 ? 0 : regs.x(2);
+        final int flags = (int)x2;
         final boolean framework = RegisterFile.isFrameworkMessage(flags);
         if (req2 && controlFile.negotiatedVersion(slot) < FfaVersion.V1_2)
         {
@@ -253,7 +254,7 @@ public final class ExecutionContext
         }
         final int targetSlot = controlFile.slotOf(receiver);
         if (RegisterFile.senderOf(regs.w(1)) != partitionId || receiver == partitionId || targetSlot < 0 ||
-            receiver == EndpointId.HYPERVISOR || !RegisterFile.isValidDirectMessageFlags(flags) ||
+            receiver == EndpointId.HYPERVISOR || !RegisterFile.isValidDirectMessageFlags(x2) ||
             (EndpointId.isSecure(partitionId) && !EndpointId.isSecure(receiver)))
         {
             regs.error(ErrorCode.INVALID_PARAMETERS);
@@ -369,8 +370,9 @@ public final class ExecutionContext
     {
         final boolean resp2 = regs.functionId() == FunctionId.FFA_MSG_SEND_DIRECT_RESP2;
         final int model = model(ownWord);
-        final int flags = resp2 ? 0 : regs.w(2);
-        if (RegisterFile.senderOf(regs.w(1)) != partitionId || !RegisterFile.isValidDirectMessageFlags(flags) ||
+        final long x2 = resp2 ? 0 : regs.x(2);
+        final int flags = (int)x2;
+        if (RegisterFile.senderOf(regs.w(1)) != partitionId || !RegisterFile.isValidDirectMessageFlags(x2) ||
             (!resp2 && controlFile.negotiatedVersion(slot) >= FfaVersion.V1_2 && !regs.isZero(8, 17)))
         {
             return ErrorCode.INVALID_PARAMETERS;

@@ -236,6 +236,40 @@ class RegisterWidthAndReleaseTest
         assertTrue(back.isZero(8, 17));
     }
 
+    @Test
+    void req64AndResp64WithUpperHalfOfX2SetAreInvalidParameters() throws Exception
+    {
+        // SMC64: the flags register is all of x2 (Hafnium checks x2 == 0 for a partition message),
+        // so neither a request nor a response may carry bits above w2 to the other side.
+        final ExecutionContext sp = fx.ec(SPA);
+        final Future<RegisterFile> waiting = fx.msgWait(sp);
+        final long targetBefore = stateWord(SPA, 0);
+        final long callerBefore = stateWord(VM1, 0);
+        for (final long x2 : new long[] { 1L << 32, 0x8000_0000_0000_0000L, 0x0000_0001_8000_0004L })
+        {
+            final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA);
+            r.x(2, x2);
+            assertError(ErrorCode.INVALID_PARAMETERS, call(fx.ec(VM1), r),
+                "DIRECT_REQ_64 with x2 = 0x" + Long.toHexString(x2));
+            assertEquals(targetBefore, stateWord(SPA, 0), "the target's state word must not change");
+            assertEquals(callerBefore, stateWord(VM1, 0), "the caller's state word must not change");
+        }
+        final Future<RegisterFile> sent = fx.async(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
+        final RegisterFile in = get(waiting);
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, in.w(0), "the first request to arrive is the valid one");
+        assertEquals(0L, in.x(2));
+
+        final RegisterFile junk = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
+        junk.x(2, 1L << 40);
+        assertError(ErrorCode.INVALID_PARAMETERS, call(sp, junk), "DIRECT_RESP_64 with x2 upper half set");
+        assertFalse(sent.isDone(), "a refused response must not reach the requester");
+        assertEquals(ExecutionContextState.RUNNING, stateOf(stateWord(SPA, 0)));
+        fx.respond(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
+        final RegisterFile back = get(sent);
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, back.w(0), back.toString());
+        assertEquals(0L, back.x(2));
+    }
+
     // 3. v1.2 FFA_RUN checks x8..x17.
 
     @Test
