@@ -340,6 +340,13 @@ public final class ExecutionContext
 
     private void directResponse(final RegisterFile regs, final long timeoutNs)
     {
+        if (regs.functionId() == FunctionId.FFA_MSG_SEND_DIRECT_RESP2 &&
+            controlFile.negotiatedVersion(slot) < FfaVersion.V1_2)
+        {
+            // RESP2 does not exist before v1.2 (FFA_FEATURES says so too), as REQ2 in directRequest.
+            regs.error(ErrorCode.NOT_SUPPORTED);
+            return;
+        }
         final long ownWord = word;
         if (!mayAnswer(ownWord))
         {

@@ -292,6 +292,26 @@ class DirectMessagingInvokeTest
     }
 
     @Test
+    void resp2FromAV11EndpointIsNotSupported() throws Exception
+    {
+        // RESP2 exists from v1.2: a v1.1 endpoint gets NOT_SUPPORTED, as FFA_FEATURES tells it, serving or not.
+        try (Endpoint v11 = fx.claim(SP_V11))
+        {
+            final ExecutionContext sp = v11.executionContext(0);
+            assertError(ErrorCode.NOT_SUPPORTED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SP_V11, VM1)));
+            assertError(ErrorCode.NOT_SUPPORTED, call(sp, regs(FunctionId.FFA_FEATURES, FunctionId.FFA_MSG_SEND_DIRECT_RESP2)));
+            final Future<RegisterFile> sent = fx.deliver(sp, fx.ec(VM1),
+                ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SP_V11));
+            assertError(ErrorCode.NOT_SUPPORTED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SP_V11, VM1)));
+            assertEquals(ExecutionContextState.RUNNING, fx.state(SP_V11, 0));
+            assertFalse(sent.isDone(), "a refused response must not reach the requester");
+            final Future<RegisterFile> next = fx.respond(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SP_V11, VM1));
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
+            assertEquals(FunctionId.FFA_INTERRUPT, get(next).w(0));
+        }
+    }
+
+    @Test
     void msgWaitFromAV11CallerMustHaveW2Zero() throws Exception
     {
         try (Endpoint v11 = fx.claim(SP_V11))
