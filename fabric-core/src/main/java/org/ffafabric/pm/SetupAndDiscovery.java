@@ -260,7 +260,7 @@ final class SetupAndDiscovery
             for (int u = 0; u < uuids; u++)
             {
                 final int uuidIndex = nil ? u : indexOfUuid(s, lo, hi);
-                writeDescriptor(memory, offset, s, uuidIndex, nil, version);
+                writeDescriptor(memory, offset, caller, s, uuidIndex, nil, version);
                 offset += size;
             }
         }
@@ -311,7 +311,7 @@ final class SetupAndDiscovery
                 }
                 final int uuidIndex = nil ? u : indexOfUuid(s, lo, hi);
                 PartitionInfoRegs.putDescriptor(regs, index - start, controlFile.partitionId(s),
-                    controlFile.executionContextCount(s), PartitionProperties.forVersion(controlFile.properties(s), version),
+                    controlFile.executionContextCount(s), propertiesFor(caller, s, version),
                     nil ? controlFile.uuidLo(s, uuidIndex) : 0, nil ? controlFile.uuidHi(s, uuidIndex) : 0);
             }
         }
@@ -364,14 +364,29 @@ final class SetupAndDiscovery
         return 0;
     }
 
+    /**
+     * A partition's properties as this caller is shown them: masked for the caller's version, and
+     * VM created/destroyed subscriptions (bits 6/7) only at the NS physical instance (the
+     * hypervisor) and only with bit 0 set (reference §5.1).
+     */
+    private int propertiesFor(final Caller caller, final int slot, final int version)
+    {
+        int properties = controlFile.properties(slot);
+        if (caller.partitionId != EndpointId.HYPERVISOR || (properties & PartitionProperties.DIRECT_REQ_RECV) == 0)
+        {
+            properties &= ~(PartitionProperties.VM_CREATED_MSG | PartitionProperties.VM_DESTROYED_MSG);
+        }
+        return PartitionProperties.forVersion(properties, version);
+    }
+
     private void writeDescriptor(
-        final UnsafeBuffer memory, final int offset, final int slot, final int uuidIndex, final boolean nil,
-        final int version)
+        final UnsafeBuffer memory, final int offset, final Caller caller, final int slot, final int uuidIndex,
+        final boolean nil, final int version)
     {
         infoDescriptor.wrap(memory, offset, version)
             .partitionId(controlFile.partitionId(slot))
             .executionContextCount(controlFile.executionContextCount(slot))
-            .properties(PartitionProperties.forVersion(controlFile.properties(slot), version));
+            .properties(propertiesFor(caller, slot, version));
         if (PartitionInfoDescriptor.hasUuid(version))
         {
             // The UUID field is MBZ when the caller asked for a specific UUID.
