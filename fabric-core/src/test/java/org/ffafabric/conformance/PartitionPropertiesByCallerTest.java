@@ -1,6 +1,7 @@
 package org.ffafabric.conformance;
 
 import org.agrona.concurrent.UnsafeBuffer;
+import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.PartitionInfoRegs;
 import org.ffafabric.abi.PartitionProperties;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteOrder;
+import java.util.concurrent.Future;
 
 import static org.ffafabric.conformance.Fx.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -28,6 +30,8 @@ class PartitionPropertiesByCallerTest
     static final int VM1 = 1;
     static final int SPA = 0x8001;
     static final int SPB = 0x8002;
+    static final int SP_V11 = 0x8003;
+    static final int REQ2_BITS = PartitionProperties.DIRECT_REQ2_RECV | PartitionProperties.DIRECT_REQ2_SEND;
     static final int VM_MSGS = PartitionProperties.VM_CREATED_MSG | PartitionProperties.VM_DESTROYED_MSG;
 
     private FabricFixture fx;
@@ -46,6 +50,9 @@ class PartitionPropertiesByCallerTest
             // Subscribes too, but cannot receive direct requests, so nobody is told it subscribes.
             .partition(p -> p.name("spb").id(SPB).world(World.SP_EL1).uuid("bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee")
                 .property(PartitionProperties.DIRECT_REQ_SEND | VM_MSGS, true))
+            // Declares REQ2 in its manifest but implements v1.1, where REQ2 does not exist.
+            .partition(p -> p.name("sp-v11").id(SP_V11).world(World.SP_EL1).uuid("cccccccc-bbbb-cccc-dddd-eeeeeeeeeeee")
+                .directMessaging().ffaVersion(V1_1))
             .build());
     }
 
@@ -102,6 +109,24 @@ class PartitionPropertiesByCallerTest
                 }
             }
             assertTrue(found, "SPA listed in RX");
+        }
+    }
+
+    @Test
+    void req2BitsFollowThePartitionsOwnVersion() throws Exception
+    {
+        try (Endpoint vm = fx.claim(VM1); Endpoint old = fx.claim(SP_V11))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            assertEquals(REQ2_BITS, propertiesSeen(ec, SPA) & REQ2_BITS);
+            // A partition below v1.2 cannot take part in REQ2 (a REQ2 to it is DENIED): nobody is told it can.
+            assertEquals(0, propertiesSeen(ec, SP_V11) & REQ2_BITS, "sp-v11 is a v1.1 partition");
+            final Future<RegisterFile> waiting = fx.msgWait(old.executionContext(0), 300_000_000L);
+            assertError(ErrorCode.DENIED, call(ec, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, VM1, SP_V11)));
+            assertEquals(FunctionId.FFA_INTERRUPT, get(waiting).w(0), "nothing reached sp-v11");
+            // The v1.0 bits are untouched.
+            assertEquals(PartitionProperties.DIRECT_REQ_RECV,
+                propertiesSeen(ec, SP_V11) & PartitionProperties.DIRECT_REQ_RECV);
         }
     }
 }
