@@ -368,11 +368,16 @@ final class SetupAndDiscovery
      * A partition's properties as this caller is shown them: masked for the caller's version, and
      * VM created/destroyed subscriptions (bits 6/7) only at the NS physical instance (the
      * hypervisor) and only with bit 0 set (reference §5.1). REQ2 bits only for a partition at v1.2
-     * or later: a REQ2 to an older one is DENIED, so it is not advertised (as Hafnium).
+     * or later: a REQ2 to an older one is DENIED, so it is not advertised (as Hafnium). An SP's send
+     * bits are not shown to the normal world, which its requests may not reach (Hafnium's SPMC).
      */
     private int propertiesFor(final Caller caller, final int slot, final int version)
     {
         int properties = controlFile.properties(slot);
+        if (!EndpointId.isSecure(caller.partitionId) && controlFile.world(slot).isSecure())
+        {
+            properties &= ~(PartitionProperties.DIRECT_REQ_SEND | PartitionProperties.DIRECT_REQ2_SEND);
+        }
         if (controlFile.negotiatedVersion(slot) < FfaVersion.V1_2)
         {
             properties &= ~(PartitionProperties.DIRECT_REQ2_RECV | PartitionProperties.DIRECT_REQ2_SEND);

@@ -36,6 +36,8 @@ class PartitionInfoTest
     // bit0..3 + bit8 (aarch64) + bit9/10: masked differently per version.
     static final int SP1_PROPS = DIRECT | PartitionProperties.INDIRECT_MSG | PartitionProperties.NOTIFICATION_RECV |
         PartitionProperties.AARCH64;
+    // A normal-world caller is not told that an SP sends direct requests: it may not send them to it.
+    static final int NWD_VIEW = ~(PartitionProperties.DIRECT_REQ_SEND | PartitionProperties.DIRECT_REQ2_SEND);
 
     private FabricFixture fx;
 
@@ -132,8 +134,8 @@ class PartitionInfoTest
             final byte[] bytes = rx(vm, 1, 40);
             assertEntry(bytes, 0, 1, 1, 0x3, null);
             assertEntry(bytes, 8, 2, 3, 0, null);
-            assertEntry(bytes, 16, 0x8001, 2, SP1_PROPS & 0x7, null);
-            assertEntry(bytes, 24, 0x8002, 1, 0x3, null);
+            assertEntry(bytes, 16, 0x8001, 2, SP1_PROPS & 0x7 & NWD_VIEW, null);
+            assertEntry(bytes, 24, 0x8002, 1, 0x3 & NWD_VIEW, null);
             for (int i = 32; i < 40; i++)
             {
                 assertEquals(0, bytes[i], "nothing past the last descriptor");
@@ -157,9 +159,9 @@ class PartitionInfoTest
             final byte[] bytes = rx(vm, 1, 5 * 24);
             assertEntry(bytes, 0, 1, 1, DIRECT | PartitionProperties.AARCH64, VM1);
             assertEntry(bytes, 24, 2, 3, PartitionProperties.AARCH64, VM2);
-            assertEntry(bytes, 48, 0x8001, 2, SP1_PROPS & 0x7FF, SP1A);
-            assertEntry(bytes, 72, 0x8001, 2, SP1_PROPS & 0x7FF, SP1B);
-            assertEntry(bytes, 96, 0x8002, 1, DIRECT | PartitionProperties.AARCH64, SP2);
+            assertEntry(bytes, 48, 0x8001, 2, SP1_PROPS & 0x7FF & NWD_VIEW, SP1A);
+            assertEntry(bytes, 72, 0x8001, 2, SP1_PROPS & 0x7FF & NWD_VIEW, SP1B);
+            assertEntry(bytes, 96, 0x8002, 1, (DIRECT | PartitionProperties.AARCH64) & NWD_VIEW, SP2);
         }
     }
 
@@ -176,8 +178,8 @@ class PartitionInfoTest
             assertEquals(4L, r.x(2));
             assertEquals(24L, r.x(3));
             final byte[] bytes = rx(vm, 1, 4 * 24);
-            assertEntry(bytes, 48, 0x8001, 2, SP1_PROPS & 0x1FF, SP1A);
-            assertEntry(bytes, 72, 0x8002, 1, (DIRECT | PartitionProperties.AARCH64) & 0x1FF, SP2);
+            assertEntry(bytes, 48, 0x8001, 2, SP1_PROPS & 0x1FF & NWD_VIEW, SP1A);
+            assertEntry(bytes, 72, 0x8002, 1, (DIRECT | PartitionProperties.AARCH64) & 0x1FF & NWD_VIEW, SP2);
         }
     }
 
@@ -211,7 +213,7 @@ class PartitionInfoTest
             assertEquals(1L, r.x(2));
             assertEquals(24L, r.x(3));
             final byte[] bytes = rx(vm, 1, 48);
-            assertEntry(bytes, 0, 0x8001, 2, SP1_PROPS & 0x7FF, new UUID(0, 0));
+            assertEntry(bytes, 0, 0x8001, 2, SP1_PROPS & 0x7FF & NWD_VIEW, new UUID(0, 0));
             for (int i = 24; i < 48; i++)
             {
                 assertEquals(0, bytes[i]);

@@ -118,7 +118,7 @@ class PartitionPropertiesByCallerTest
         try (Endpoint vm = fx.claim(VM1); Endpoint old = fx.claim(SP_V11))
         {
             final ExecutionContext ec = vm.executionContext(0);
-            assertEquals(REQ2_BITS, propertiesSeen(ec, SPA) & REQ2_BITS);
+            assertEquals(PartitionProperties.DIRECT_REQ2_RECV, propertiesSeen(ec, SPA) & REQ2_BITS);
             // A partition below v1.2 cannot take part in REQ2 (a REQ2 to it is DENIED): nobody is told it can.
             assertEquals(0, propertiesSeen(ec, SP_V11) & REQ2_BITS, "sp-v11 is a v1.1 partition");
             final Future<RegisterFile> waiting = fx.msgWait(old.executionContext(0), 300_000_000L);
@@ -127,6 +127,26 @@ class PartitionPropertiesByCallerTest
             // The v1.0 bits are untouched.
             assertEquals(PartitionProperties.DIRECT_REQ_RECV,
                 propertiesSeen(ec, SP_V11) & PartitionProperties.DIRECT_REQ_RECV);
+        }
+    }
+
+    @Test
+    void normalWorldIsNotToldThatSecurePartitionsSendDirectRequests()
+    {
+        // SPs may not send direct requests to the normal world (INVALID_PARAMETERS), so a normal-world
+        // caller is shown an SP's send bits clear, as Hafnium's SPMC does; SPs see them, and VMs' own stay.
+        final int send = PartitionProperties.DIRECT_REQ_SEND | PartitionProperties.DIRECT_REQ2_SEND;
+        final int receive = PartitionProperties.DIRECT_REQ_RECV | PartitionProperties.DIRECT_REQ2_RECV;
+        try (Endpoint hyp = fx.claim(HYP); Endpoint vm = fx.claim(VM1); Endpoint sp = fx.claim(SPB))
+        {
+            for (final Endpoint normal : new Endpoint[] { hyp, vm })
+            {
+                final int seen = propertiesSeen(normal.executionContext(0), SPA);
+                assertEquals(0, seen & send, "SPA as the normal world sees it");
+                assertEquals(receive, seen & receive, "SPA still receives");
+            }
+            assertEquals(send, propertiesSeen(sp.executionContext(0), SPA) & send, "SPA as an SP sees it");
+            assertEquals(send, propertiesSeen(hyp.executionContext(0), VM1) & send, "a VM's send bits stay");
         }
     }
 }
