@@ -68,6 +68,26 @@ class FabricBenchmarksTest
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"aeron-raw", "ffa-invoke"})
+    @Timeout(60)
+    void loopbackAnswersEachRequestOnOneThread(final String path) throws Exception
+    {
+        final LoopbackBenchmark bench = new LoopbackBenchmark();
+        bench.path = path;
+        runThenAssertNothingLeft(bench::setUp, bench::directory, bench::tearDown, () ->
+        {
+            // Each side checks the answer against its request; the answers also follow each other.
+            long last = bench.roundTrip();
+            for (int i = 0; i < OPS * 20; i++)
+            {
+                final long answer = bench.roundTrip();
+                assertEquals(last + 1, answer);
+                last = answer;
+            }
+        });
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"busy", "backoff"})
     @Timeout(60)
     void partitionInfoListsBothPartitions(final String pmIdle) throws Exception

@@ -1,0 +1,274 @@
+package org.ffafabric.bench.jmh;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.Subscription;
+import io.aeron.driver.MediaDriver;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.ffafabric.abi.ErrorCode;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.bench.baseline.AeronIpcEcho;
+import org.ffafabric.bench.baseline.AeronIpcPing;
+import org.ffafabric.bench.baseline.AeronIpcStreams;
+import org.ffafabric.bench.baseline.Cleanup;
+import org.ffafabric.bench.fabric.FfaScenarios;
+import org.ffafabric.bench.latency.EchoContext;
+import org.ffafabric.bench.latency.IdleMode;
+import org.ffafabric.bench.latency.PeerWait;
+import org.ffafabric.bench.latency.ScenarioContext;
+import org.ffafabric.endpoint.DirectRequestServer;
+import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.endpoint.ExecutionContext;
+import org.ffafabric.endpoint.FabricClient;
+import org.ffafabric.launch.PartitionHostMain;
+import org.ffafabric.pm.PartitionManager;
+import org.ffafabric.transport.AeronTuning;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The CPU cost of a round trip, both sides on one thread: the requester's wait runs the
+ * responder's duty cycle as its idle step, so a request is served the moment the requester
+ * starts waiting for it. No cache line crosses a core, so what is measured is the work both
+ * sides do, free of the transfers that dominate (and vary in) the two-core ping-pong, with the
+ * resolution of an average rather than of a 10 ns clock step. {@code aeron-raw} is the same
+ * loopback of the raw Aeron ping and echo: the difference is the fabric's own work per round trip.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+@State(Scope.Thread)
+public class LoopbackBenchmark
+{
+    @Param({"aeron-raw", "ffa-invoke"})
+    public String path;
+
+    // aeron-raw
+    private Path aeronDirectory;
+    private MediaDriver driver;
+    private Aeron aeron;
+    private ExclusivePublication pingPublication;
+    private Subscription pongSubscription;
+    private AeronIpcEcho echo;
+    private AeronIpcPing ping;
+
+    // ffa-invoke
+    private PartitionManager pm;
+    private FabricClient requesterClient;
+    private FabricClient responderClient;
+    private Endpoint requester;
+    private Endpoint responder;
+    private ExecutionContext ec;
+    private final RegisterFile regs = new RegisterFile();
+    private long sequence;
+    private PartnerIdle idle;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception
+    {
+        if ("aeron-raw".equals(path))
+        {
+            setUpAeron();
+        }
+        else
+        {
+            setUpFabric();
+        }
+    }
+
+    private void setUpAeron() throws Exception
+    {
+        aeronDirectory = ScenarioContext.newShmPath("jmh-loopback-aeron");
+        driver = MediaDriver.launch(AeronTuning.driver(
+            new MediaDriver.Context().aeronDirectoryName(aeronDirectory.toString())));
+        aeron = AeronIpcStreams.connect(aeronDirectory.toString());
+        pingPublication = aeron.addExclusivePublication(AeronIpcStreams.CHANNEL, AeronIpcStreams.PING_STREAM_ID);
+        pongSubscription = aeron.addSubscription(AeronIpcStreams.CHANNEL, AeronIpcStreams.PONG_STREAM_ID);
+        echo = new AeronIpcEcho();
+        echo.setUp(new EchoContext(List.of(aeronDirectory.toString()), IdleMode.BUSY));
+        AeronIpcStreams.await(pingPublication::isConnected, "ping publication");
+        AeronIpcStreams.await(pongSubscription::isConnected, "pong subscription");
+        idle = new PartnerIdle();
+        idle.partner = echo::doWork;
+        ping = new AeronIpcPing(pingPublication, pongSubscription, AeronIpcPing.Send.TRY_CLAIM,
+            new PeerWait(idle, () -> true, "loopback echo"));
+    }
+
+    private void setUpFabric() throws Exception
+    {
+        pm = PartitionManager.launch(new PartitionManager.Context()
+            .directory(ScenarioContext.newShmPath("jmh-loopback-ffa"))
+            .manifest(FfaScenarios.manifest()));
+        idle = new PartnerIdle();
+        requesterClient = FabricClient.connect(new FabricClient.Context()
+            .directory(pm.directory())
+            .idleStrategySupplier(() -> idle));
+        responderClient = FabricClient.connect(new FabricClient.Context()
+            .directory(pm.directory())
+            .idleStrategySupplier(BusySpinIdleStrategy::new));
+        requester = requesterClient.claim(FfaScenarios.REQUESTER_ID);
+        responder = responderClient.claim(FfaScenarios.RESPONDER_ID);
+        ec = requester.executionContext(0);
+        final DirectRequestServer server = new DirectRequestServer(
+            responder.executionContext(0), PartitionHostMain::echo, TimeUnit.SECONDS.toNanos(1));
+
+        // The responder must be WAITING before a request is accepted, and only a wait makes it so:
+        // it first waits on a thread of its own for one request; after answering it is WAITING
+        // again, and this thread takes it over.
+        final Thread firstWait = new Thread(() ->
+        {
+            while (server.served() == 0)
+            {
+                server.doWork();
+            }
+        }, "loopback-first-wait");
+        firstWait.setDaemon(true);
+        firstWait.start();
+        sendUntilNotBusy();
+        firstWait.join(TimeUnit.SECONDS.toMillis(10));
+        if (firstWait.isAlive())
+        {
+            throw new IllegalStateException("the responder's first wait did not end");
+        }
+        idle.partner = server::doWork;
+        roundTrip();
+    }
+
+    private void sendUntilNotBusy()
+    {
+        final long deadline = System.nanoTime() + ScenarioContext.DEFAULT_READY_TIMEOUT.toNanos();
+        while (true)
+        {
+            fill();
+            ec.invoke(regs);
+            if (!regs.isError() || regs.errorCode() != ErrorCode.BUSY)
+            {
+                check();
+                return;
+            }
+            if (System.nanoTime() > deadline)
+            {
+                throw new IllegalStateException("responder never started waiting for requests");
+            }
+            Thread.yield();
+        }
+    }
+
+    /** The shared-memory directory of this trial: Aeron's for aeron-raw, the fabric's otherwise. */
+    Path directory()
+    {
+        return pm != null ? pm.directory() : aeronDirectory;
+    }
+
+    @Benchmark
+    public long roundTrip()
+    {
+        idle.requestSent = true;
+        if (ping != null)
+        {
+            return ping.roundTrip();
+        }
+        fill();
+        ec.invoke(regs);
+        return check();
+    }
+
+    private void fill()
+    {
+        final long s = ++sequence;
+        regs.w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64)
+            .w(1, RegisterFile.packIds(FfaScenarios.REQUESTER_ID, FfaScenarios.RESPONDER_ID))
+            .x(2, 0);
+        for (int r = 3; r < RegisterFile.SMC32_REGISTER_COUNT; r++)
+        {
+            regs.x(r, s + r);
+        }
+    }
+
+    private long check()
+    {
+        if (regs.functionId() != FunctionId.FFA_MSG_SEND_DIRECT_RESP_64 || regs.x(3) != sequence + 4)
+        {
+            throw new IllegalStateException("unexpected response " + regs);
+        }
+        return regs.x(3);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception
+    {
+        if (ping != null)
+        {
+            Cleanup.closeAllThenDelete(aeronDirectory, echo, pingPublication, pongSubscription, aeron, driver);
+        }
+        else
+        {
+            CloseHelper.closeAll(responder, requester, responderClient, requesterClient, pm);
+        }
+    }
+
+    /**
+     * Idles by running the other side's duty cycle once per request, once it has one on this
+     * thread: a wait that finds only padding at a term's end must not run the responder's wait
+     * with nothing to serve.
+     */
+    static final class PartnerIdle implements IdleStrategy
+    {
+        java.util.function.IntSupplier partner;
+        boolean requestSent;
+
+        PartnerIdle()
+        {
+        }
+
+        public void idle(final int workCount)
+        {
+            if (workCount <= 0)
+            {
+                idle();
+            }
+        }
+
+        public void idle()
+        {
+            final java.util.function.IntSupplier p = partner;
+            if (p != null && requestSent)
+            {
+                // Until it reports the request answered: a poll may first meet a term's end padding,
+                // and the requester may idle on back pressure before its request is even sent.
+                if (p.getAsInt() > 0)
+                {
+                    requestSent = false;
+                }
+            }
+            else
+            {
+                Thread.onSpinWait();
+            }
+        }
+
+        public void reset()
+        {
+        }
+    }
+}
