@@ -15,6 +15,7 @@ import org.ffafabric.endpoint.PartitionInfo;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The demo's requester, a partition process of its own: discovers the fabric like Linux's
@@ -23,6 +24,8 @@ import java.util.UUID;
  */
 public final class DemoClientMain
 {
+    private static final long WARMUP_NS = TimeUnit.MILLISECONDS.toNanos(500);
+
     private DemoClientMain()
     {
     }
@@ -70,39 +73,50 @@ public final class DemoClientMain
 
     private static Histogram roundTrips(final ExecutionContext ec, final int target, final UUID service, final int rounds)
     {
-        final boolean req2 = service != null;
         final RegisterFile regs = new RegisterFile();
         final Histogram histogram = new Histogram(10_000_000_000L, 3);
-        final int warmup = Math.max(10_000, rounds / 5);
-        final int firstPayload = req2 ? 4 : 3;
-        final int lastPayload = req2 ? 17 : 7;
-        for (int i = -warmup; i < rounds; i++)
+        // Warm up by time as well as by count: on two cores the JIT's compiler threads take a core
+        // from a spinning side while they work, for longer than a count of such fast calls lasts.
+        final long warmupEndNs = System.nanoTime() + WARMUP_NS;
+        long sequence = 0;
+        for (int i = Math.max(10_000, rounds / 5); i > 0 || System.nanoTime() < warmupEndNs; i--)
         {
-            regs.clear().w(0, req2 ? FunctionId.FFA_MSG_SEND_DIRECT_REQ2 : FunctionId.FFA_MSG_SEND_DIRECT_REQ_64)
-                .w(1, RegisterFile.packIds(ec.partitionId(), target));
-            if (req2)
-            {
-                regs.uuidPair(2, service);
-            }
-            for (int r = firstPayload; r <= lastPayload; r++)
-            {
-                regs.x(r, i + r);
-            }
-            final long start = System.nanoTime();
-            ec.invoke(regs);
-            final long elapsed = System.nanoTime() - start;
-            final int expected = req2 ? FunctionId.FFA_MSG_SEND_DIRECT_RESP2 : FunctionId.FFA_MSG_SEND_DIRECT_RESP_64;
-            if (regs.functionId() != expected || regs.x(firstPayload) != i + firstPayload + 1 ||
-                regs.x(lastPayload) != i + lastPayload + 1)
-            {
-                throw new IllegalStateException("unexpected response: " + regs);
-            }
-            if (i >= 0)
-            {
-                histogram.recordValue(elapsed);
-            }
+            roundTrip(ec, regs, target, service, ++sequence);
+        }
+        for (int i = 0; i < rounds; i++)
+        {
+            histogram.recordValue(roundTrip(ec, regs, target, service, ++sequence));
         }
         return histogram;
+    }
+
+    /** One DIRECT_REQ_64 (or REQ2 when {@code service} is set), its answer checked; returns its duration in ns. */
+    private static long roundTrip(
+        final ExecutionContext ec, final RegisterFile regs, final int target, final UUID service, final long sequence)
+    {
+        final boolean req2 = service != null;
+        final int firstPayload = req2 ? 4 : 3;
+        final int lastPayload = req2 ? 17 : 7;
+        regs.clear().w(0, req2 ? FunctionId.FFA_MSG_SEND_DIRECT_REQ2 : FunctionId.FFA_MSG_SEND_DIRECT_REQ_64)
+            .w(1, RegisterFile.packIds(ec.partitionId(), target));
+        if (req2)
+        {
+            regs.uuidPair(2, service);
+        }
+        for (int r = firstPayload; r <= lastPayload; r++)
+        {
+            regs.x(r, sequence + r);
+        }
+        final long start = System.nanoTime();
+        ec.invoke(regs);
+        final long elapsed = System.nanoTime() - start;
+        final int expected = req2 ? FunctionId.FFA_MSG_SEND_DIRECT_RESP2 : FunctionId.FFA_MSG_SEND_DIRECT_RESP_64;
+        if (regs.functionId() != expected || regs.x(firstPayload) != sequence + firstPayload + 1 ||
+            regs.x(lastPayload) != sequence + lastPayload + 1)
+        {
+            throw new IllegalStateException("unexpected response: " + regs);
+        }
+        return elapsed;
     }
 
     private static void print(final String label, final Histogram h)
