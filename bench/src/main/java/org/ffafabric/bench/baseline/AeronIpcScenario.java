@@ -1,9 +1,5 @@
 package org.ffafabric.bench.baseline;
 
-import io.aeron.Aeron;
-import io.aeron.ExclusivePublication;
-import io.aeron.Subscription;
-import io.aeron.driver.MediaDriver;
 import org.agrona.CloseHelper;
 import org.ffafabric.bench.latency.EchoProcess;
 import org.ffafabric.bench.latency.LatencyScenario;
@@ -22,10 +18,7 @@ public final class AeronIpcScenario implements LatencyScenario
 {
     private final AeronIpcPing.Send send;
     private Path aeronDirectory;
-    private MediaDriver driver;
-    private Aeron aeron;
-    private ExclusivePublication pingPublication;
-    private Subscription pongSubscription;
+    private AeronIpcPingSide pingSide;
     private EchoProcess echo;
     private AeronIpcPing ping;
 
@@ -50,17 +43,10 @@ public final class AeronIpcScenario implements LatencyScenario
     public void setUp(final ScenarioContext ctx) throws Exception
     {
         aeronDirectory = ScenarioContext.newShmPath("aeron");
-        driver = MediaDriver.launch(AeronTuning.driver(
-            new MediaDriver.Context().aeronDirectoryName(aeronDirectory.toString())));
-        aeron = AeronIpcStreams.connect(aeronDirectory.toString());
-        pingPublication = aeron.addExclusivePublication(AeronIpcStreams.CHANNEL, AeronIpcStreams.PING_STREAM_ID);
-        pongSubscription = aeron.addSubscription(AeronIpcStreams.CHANNEL, AeronIpcStreams.PONG_STREAM_ID);
-
+        pingSide = AeronIpcPingSide.launch(aeronDirectory);
         echo = ctx.launchEcho(AeronIpcEcho.class, aeronDirectory.toString());
-        AeronIpcStreams.await(pingPublication::isConnected, "ping publication");
-        AeronIpcStreams.await(pongSubscription::isConnected, "pong subscription");
-
-        ping = new AeronIpcPing(pingPublication, pongSubscription, send, ctx.newPeerWait(echo));
+        pingSide.awaitEcho();
+        ping = pingSide.ping(send, ctx.newPeerWait(echo));
     }
 
     @Override
@@ -75,14 +61,14 @@ public final class AeronIpcScenario implements LatencyScenario
         try
         {
             // The echo's client goes first, so the driver never waits out a vanished client.
-            CloseHelper.closeAll(echo, pingPublication, pongSubscription, aeron, driver);
+            CloseHelper.closeAll(echo, pingSide);
         }
         finally
         {
             if (null != aeronDirectory && Files.exists(aeronDirectory))
             {
                 ScenarioContext.deleteQuietly(aeronDirectory);
-                if (null != driver)
+                if (null != pingSide)
                 {
                     // AeronTuning sets dirDeleteOnShutdown: a directory still here is a bug to report.
                     throw new IllegalStateException("media driver left " + aeronDirectory + " behind; deleted it");

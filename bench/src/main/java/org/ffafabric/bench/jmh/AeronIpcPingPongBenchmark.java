@@ -1,12 +1,8 @@
 package org.ffafabric.bench.jmh;
 
-import io.aeron.Aeron;
-import io.aeron.ExclusivePublication;
-import io.aeron.Subscription;
-import io.aeron.driver.MediaDriver;
 import org.ffafabric.bench.baseline.AeronIpcEcho;
 import org.ffafabric.bench.baseline.AeronIpcPing;
-import org.ffafabric.bench.baseline.AeronIpcStreams;
+import org.ffafabric.bench.baseline.AeronIpcPingSide;
 import org.ffafabric.bench.baseline.Cleanup;
 import org.ffafabric.bench.latency.EchoRunner;
 import org.ffafabric.bench.latency.ScenarioContext;
@@ -47,10 +43,7 @@ public class AeronIpcPingPongBenchmark
     public String send;
 
     private Path aeronDirectory;
-    private MediaDriver driver;
-    private Aeron aeron;
-    private ExclusivePublication pingPublication;
-    private Subscription pongSubscription;
+    private AeronIpcPingSide pingSide;
     private EchoRunner echo;
     private AeronIpcPing ping;
 
@@ -58,19 +51,10 @@ public class AeronIpcPingPongBenchmark
     public void setUp() throws Exception
     {
         aeronDirectory = ScenarioContext.newShmPath("jmh-aeron");
-        driver = MediaDriver.launch(AeronTuning.driver(
-            new MediaDriver.Context().aeronDirectoryName(aeronDirectory.toString())));
-        aeron = AeronIpcStreams.connect(aeronDirectory.toString());
-        pingPublication = aeron.addExclusivePublication(AeronIpcStreams.CHANNEL, AeronIpcStreams.PING_STREAM_ID);
-        pongSubscription = aeron.addSubscription(AeronIpcStreams.CHANNEL, AeronIpcStreams.PONG_STREAM_ID);
-
+        pingSide = AeronIpcPingSide.launch(aeronDirectory);
         echo = InJvmEcho.start(new AeronIpcEcho(), aeronDirectory.toString(), "aeron-ipc-echo");
-        AeronIpcStreams.await(pingPublication::isConnected, "ping publication");
-        AeronIpcStreams.await(pongSubscription::isConnected, "pong subscription");
-
-        ping = new AeronIpcPing(
-            pingPublication,
-            pongSubscription,
+        pingSide.awaitEcho();
+        ping = pingSide.ping(
             "offer".equals(send) ? AeronIpcPing.Send.OFFER : AeronIpcPing.Send.TRY_CLAIM,
             InJvmEcho.busyPeerWait(echo, "aeron-ipc-echo"));
     }
@@ -84,6 +68,6 @@ public class AeronIpcPingPongBenchmark
     @TearDown(Level.Trial)
     public void tearDown()
     {
-        Cleanup.closeAllThenDelete(aeronDirectory, echo, pingPublication, pongSubscription, aeron, driver);
+        Cleanup.closeAllThenDelete(aeronDirectory, echo, pingSide);
     }
 }

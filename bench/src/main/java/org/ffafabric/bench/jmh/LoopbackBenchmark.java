@@ -1,9 +1,5 @@
 package org.ffafabric.bench.jmh;
 
-import io.aeron.Aeron;
-import io.aeron.ExclusivePublication;
-import io.aeron.Subscription;
-import io.aeron.driver.MediaDriver;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -12,7 +8,7 @@ import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.bench.baseline.AeronIpcEcho;
 import org.ffafabric.bench.baseline.AeronIpcPing;
-import org.ffafabric.bench.baseline.AeronIpcStreams;
+import org.ffafabric.bench.baseline.AeronIpcPingSide;
 import org.ffafabric.bench.baseline.Cleanup;
 import org.ffafabric.bench.fabric.FfaScenarios;
 import org.ffafabric.bench.latency.EchoContext;
@@ -25,7 +21,6 @@ import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.endpoint.FabricClient;
 import org.ffafabric.launch.PartitionHostMain;
 import org.ffafabric.pm.PartitionManager;
-import org.ffafabric.transport.AeronTuning;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -65,10 +60,7 @@ public class LoopbackBenchmark
 
     // aeron-raw
     private Path aeronDirectory;
-    private MediaDriver driver;
-    private Aeron aeron;
-    private ExclusivePublication pingPublication;
-    private Subscription pongSubscription;
+    private AeronIpcPingSide pingSide;
     private AeronIpcEcho echo;
     private AeronIpcPing ping;
 
@@ -99,19 +91,13 @@ public class LoopbackBenchmark
     private void setUpAeron() throws Exception
     {
         aeronDirectory = ScenarioContext.newShmPath("jmh-loopback-aeron");
-        driver = MediaDriver.launch(AeronTuning.driver(
-            new MediaDriver.Context().aeronDirectoryName(aeronDirectory.toString())));
-        aeron = AeronIpcStreams.connect(aeronDirectory.toString());
-        pingPublication = aeron.addExclusivePublication(AeronIpcStreams.CHANNEL, AeronIpcStreams.PING_STREAM_ID);
-        pongSubscription = aeron.addSubscription(AeronIpcStreams.CHANNEL, AeronIpcStreams.PONG_STREAM_ID);
+        pingSide = AeronIpcPingSide.launch(aeronDirectory);
         echo = new AeronIpcEcho();
         echo.setUp(new EchoContext(List.of(aeronDirectory.toString()), IdleMode.BUSY));
-        AeronIpcStreams.await(pingPublication::isConnected, "ping publication");
-        AeronIpcStreams.await(pongSubscription::isConnected, "pong subscription");
+        pingSide.awaitEcho();
         idle = new PartnerIdle();
         idle.partner = echo::doWork;
-        ping = new AeronIpcPing(pingPublication, pongSubscription, AeronIpcPing.Send.TRY_CLAIM,
-            new PeerWait(idle, () -> true, "loopback echo"));
+        ping = pingSide.ping(AeronIpcPing.Send.TRY_CLAIM, new PeerWait(idle, () -> true, "loopback echo"));
     }
 
     private void setUpFabric() throws Exception
@@ -219,7 +205,7 @@ public class LoopbackBenchmark
     {
         if (ping != null)
         {
-            Cleanup.closeAllThenDelete(aeronDirectory, echo, pingPublication, pongSubscription, aeron, driver);
+            Cleanup.closeAllThenDelete(aeronDirectory, echo, pingSide);
         }
         else
         {
