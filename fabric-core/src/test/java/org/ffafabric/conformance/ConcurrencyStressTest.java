@@ -1,0 +1,490 @@
+package org.ffafabric.conformance;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.ffafabric.abi.ErrorCode;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.control.BufferOwnership;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.endpoint.DirectMessage;
+import org.ffafabric.endpoint.DirectRequestHandler;
+import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.endpoint.ExecutionContext;
+import org.ffafabric.manifest.Manifest;
+import org.ffafabric.manifest.World;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.ffafabric.conformance.Fx.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Several threads racing on the same shared state: direct requests from many requesters to one
+ * target context (the state word's compare-and-set, BUSY, the release by the requester, FFA_INTERRUPT
+ * and FFA_RUN), and the RX buffer's single-writer ownership handoff (PARTITION_INFO_GET,
+ * FFA_RX_RELEASE, FFA_RX_ACQUIRE). Every loop is count-based with a time cap that only fails a run
+ * that made no progress for far longer than it should; nothing asserts on timing.
+ */
+class ConcurrencyStressTest
+{
+    static final int HYP = 0;
+    static final int VM1 = 1;
+    static final int VM2 = 2;
+    static final int VM3 = 3;
+    static final int SP1 = 0x8001;
+    static final int SP2 = 0x8002;
+    static final int[] VMS = { VM1, VM2, VM3 };
+    static final UUID[] UUIDS = {
+        UUID.fromString("00000000-0000-0000-0000-0000000000a0"),
+        UUID.fromString("11111111-2222-3333-4444-555555555555"),
+        UUID.fromString("21222324-2526-2728-292a-2b2c2d2e2f30"),
+        UUID.fromString("31323334-3536-3738-393a-3b3c3d3e3f40"),
+        UUID.fromString("a1a2a3a4-b1b2-c1c2-d1d2-d3d4d5d6d7d8"),
+        UUID.fromString("f1f2f3f4-0102-0304-0506-0708090a0b0c"),
+    };
+    static final int[] IDS = { HYP, VM1, VM2, VM3, SP1, SP2 };
+    static final int[] ECS = { 1, 2, 2, 2, 1, 2 };
+
+    /** Beyond this, a thread that has not finished its count is reported as hung. */
+    static final long CAP_NS = TimeUnit.SECONDS.toNanos(30);
+    /** A serving context's wait: long, so a run normally has no FFA_INTERRUPT on the serving side. */
+    static final long SERVE_NS = TimeUnit.SECONDS.toNanos(1);
+    static final long STOP = 0x5709_5709_5709_5709L;
+    static final long RESPONSE_MASK = 0x0F0F_F0F0_A5A5_5A5AL;
+    static final long TX_PAGE = 0;
+    static final long RX_PAGE = 1;
+
+    private FabricFixture fx;
+    private final Queue<String> failures = new ConcurrentLinkedQueue<>();
+
+    @BeforeEach
+    void launch()
+    {
+        final Manifest.Builder b = Manifest.builder();
+        for (int i = 0; i < IDS.length; i++)
+        {
+            final int n = i;
+            final World world = IDS[n] == HYP ? World.HYPERVISOR : (IDS[n] & 0x8000) != 0 ? World.SP_EL1 : World.VM;
+            b.partition(p -> p.name("p" + n).id(IDS[n]).world(world).uuid(UUIDS[n].toString()).directMessaging()
+                .executionContexts(ECS[n]).memorySize(16 * 4096));
+        }
+        fx = FabricFixture.launch(b.build(), IDS);
+    }
+
+    @AfterEach
+    void close() throws Exception
+    {
+        fx.close();
+    }
+
+    // 1. Contended direct requests.
+
+    @Test
+    @Timeout(120)
+    void contendedDirectRequestsToOneContext() throws Exception
+    {
+        contend(SP1, requesters(1), 4000, 0, 0);
+    }
+
+    @Test
+    @Timeout(120)
+    void contendedDirectRequestsToEveryContextOfAnMpPartition() throws Exception
+    {
+        contend(SP2, requesters(2), 2000, 0, 0);
+    }
+
+    /**
+     * Every requester's bound is short, so requests end in FFA_INTERRUPT and are resumed with FFA_RUN.
+     * Every {@code slowEvery}-th request of each requester is answered only once its requester has been
+     * interrupted, so interrupts happen whatever the scheduling; the rest are interrupted when they are.
+     */
+    @Test
+    @Timeout(120)
+    void interruptedRequestsAreResumedWithRunUnderContention() throws Exception
+    {
+        contend(SP1, requesters(1), 1000, 30_000L, 10);
+    }
+
+    @Test
+    @Timeout(120)
+    void interruptedRequestsToAnMpPartitionUnderContention() throws Exception
+    {
+        contend(SP2, requesters(2), 500, 30_000L, 7);
+    }
+
+    /** (VM, EC index) pairs: every VM's first {@code ecs} contexts. */
+    private static List<int[]> requesters(final int ecs)
+    {
+        final List<int[]> list = new ArrayList<>();
+        for (int ec = 0; ec < ecs; ec++)
+        {
+            for (final int vm : VMS)
+            {
+                list.add(new int[] { vm, ec });
+            }
+        }
+        return list;
+    }
+
+    private static long tag(final int id, final int ec, final int index)
+    {
+        return ((long)id << 16) | ((long)ec << 8) | index;
+    }
+
+    private static long nonce(final long tag, final long seq)
+    {
+        long z = tag * 0x9E37_79B9_7F4A_7C15L + seq;
+        z = (z ^ (z >>> 30)) * 0xBF58_476D_1CE4_E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D0_49BB_1331_11EBL;
+        return z ^ (z >>> 31);
+    }
+
+    private long stateWord(final int id, final int ec)
+    {
+        final ControlFile cf = fx.controlFile();
+        return cf.ecState(cf.ecStateOffset(cf.slotOf(id), ec));
+    }
+
+    /** One serving context's thread: serveDirectRequest until a STOP request, or until aborted. */
+    private final class Server implements DirectRequestHandler
+    {
+        final ExecutionContext ec;
+        final AtomicLongArray interruptedSeq;
+        final int slowEvery;
+        final Map<Long, Long> nextSeq = new HashMap<>();
+        volatile boolean abort;
+        boolean stop;
+        long served;
+        long interrupts;
+
+        Server(final ExecutionContext ec, final AtomicLongArray interruptedSeq, final int slowEvery)
+        {
+            this.ec = ec;
+            this.interruptedSeq = interruptedSeq;
+            this.slowEvery = slowEvery;
+        }
+
+        void serve()
+        {
+            final RegisterFile other = new RegisterFile();
+            while (!stop && !abort)
+            {
+                if (ec.serveDirectRequest(this, other, SERVE_NS))
+                {
+                    served++;
+                }
+                else if (other.functionId() == FunctionId.FFA_INTERRUPT)
+                {
+                    interrupts++;
+                }
+                else
+                {
+                    failures.add("serve on " + Integer.toHexString(ec.partitionId()) + "/" + ec.index() +
+                        " ended with " + other);
+                    return;
+                }
+            }
+        }
+
+        public void onDirectRequest(final DirectMessage req, final DirectMessage resp)
+        {
+            final String where = Integer.toHexString(ec.partitionId()) + "/" + ec.index();
+            final long tag = req.payload(0);
+            final long seq = req.payload(1);
+            if (req.functionId() != FunctionId.FFA_MSG_SEND_DIRECT_REQ_64 || req.receiver() != ec.partitionId() ||
+                (int)(tag >>> 16) != req.sender() || ((tag >>> 8) & 0xFF) != ec.index())
+            {
+                failures.add(where + " served a request that is not its own: " + req);
+            }
+            // The response's slot index lets the requesters prove every answer reached exactly one of them.
+            resp.payload(3, served);
+            if (req.payload(4) == STOP)
+            {
+                stop = true;
+                resp.payload(4, STOP);
+                return;
+            }
+            final long expected = nextSeq.getOrDefault(tag, 0L);
+            if (seq != expected)
+            {
+                failures.add(where + " got sequence " + seq + " from " + Long.toHexString(tag) + ", expected " + expected +
+                    " (lost or duplicated request)");
+            }
+            nextSeq.put(tag, seq + 1);
+            if (req.payload(2) != nonce(tag, seq))
+            {
+                failures.add(where + " got a torn request " + req);
+            }
+            if (slowEvery > 0 && seq % slowEvery == 0)
+            {
+                // Answer only once the requester has seen FFA_INTERRUPT for this very request.
+                final int index = (int)(tag & 0xFF);
+                final long deadline = System.nanoTime() + WAIT_NS;
+                while (interruptedSeq.get(index) != seq)
+                {
+                    if (System.nanoTime() > deadline)
+                    {
+                        failures.add(where + ": requester " + Long.toHexString(tag) + " never got FFA_INTERRUPT for " + seq);
+                        break;
+                    }
+                    LockSupport.parkNanos(20_000);
+                }
+            }
+            resp.payload(0, tag ^ RESPONSE_MASK).payload(1, seq).payload(2, ~req.payload(2));
+        }
+    }
+
+    /** What one requester saw. */
+    private static final class Outcome
+    {
+        final List<Long> slots = new ArrayList<>();
+        long ok;
+        long busy;
+        long interrupts;
+    }
+
+    /**
+     * The requesters each send {@code count} DIRECT_REQ_64 to {@code target} (context = the
+     * requester's own index when the target has several), retrying BUSY; bound {@code boundNs} (0: none).
+     */
+    private void contend(final int target, final List<int[]> requesters, final int count, final long boundNs,
+        final int slowEvery) throws Exception
+    {
+        final int targetEcs = fx.endpoint(target).executionContextCount();
+        final AtomicLongArray interruptedSeq = new AtomicLongArray(requesters.size());
+        for (int i = 0; i < requesters.size(); i++)
+        {
+            interruptedSeq.set(i, -1);
+        }
+        final long[] claimWord = new long[targetEcs];
+        final long[] requesterWord = new long[requesters.size()];
+        final Server[] servers = new Server[targetEcs];
+        final List<Future<?>> serving = new ArrayList<>();
+        final List<Future<Outcome>> sending = new ArrayList<>();
+        try
+        {
+            for (int ec = 0; ec < targetEcs; ec++)
+            {
+                // Claimed and untouched: RUNNING. The first serve moves it to WAITING (one transition).
+                claimWord[ec] = stateWord(target, ec);
+                assertEquals(ExecutionContextState.RUNNING, ExecutionContextState.state(claimWord[ec]));
+                final Server server = new Server(fx.ec(target, ec), interruptedSeq, slowEvery);
+                servers[ec] = server;
+                serving.add(fx.exec().submit(server::serve));
+                fx.awaitState(target, ec, ExecutionContextState.WAITING);
+            }
+            for (int i = 0; i < requesters.size(); i++)
+            {
+                final int[] r = requesters.get(i);
+                requesterWord[i] = stateWord(r[0], r[1]);
+                final int index = i;
+                sending.add(fx.exec().submit(() -> request(fx.ec(r[0], r[1]), index, target, targetEcs == 1 ? 0 : r[1],
+                    count, boundNs, interruptedSeq)));
+            }
+            final List<Outcome> outcomes = new ArrayList<>();
+            for (final Future<Outcome> f : sending)
+            {
+                outcomes.add(f.get(CAP_NS + WAIT_NS, TimeUnit.NANOSECONDS));
+            }
+
+            // Stop each serving context with one last request from a requester of that context.
+            final List<List<Long>> slotsByEc = new ArrayList<>();
+            for (int ec = 0; ec < targetEcs; ec++)
+            {
+                slotsByEc.add(new ArrayList<>());
+            }
+            for (int ec = 0; ec < targetEcs; ec++)
+            {
+                for (int i = 0; i < requesters.size(); i++)
+                {
+                    final int[] r = requesters.get(i);
+                    if ((targetEcs == 1 ? 0 : r[1]) == ec)
+                    {
+                        slotsByEc.get(ec).add(stop(fx.ec(r[0], r[1]), target, ec, i));
+                        break;
+                    }
+                }
+            }
+            for (final Future<?> f : serving)
+            {
+                f.get(WAIT_NS, TimeUnit.NANOSECONDS);
+            }
+            assertTrue(failures.isEmpty(), () -> String.join("\n", failures));
+
+            long ok = 0;
+            long busy = 0;
+            long interrupts = 0;
+            for (int i = 0; i < outcomes.size(); i++)
+            {
+                final Outcome o = outcomes.get(i);
+                assertEquals(count, o.ok, "every request of requester " + i + " answered");
+                ok += o.ok;
+                busy += o.busy;
+                interrupts += o.interrupts;
+                slotsByEc.get(targetEcs == 1 ? 0 : requesters.get(i)[1]).addAll(o.slots);
+            }
+            long served = 0;
+            for (int ec = 0; ec < targetEcs; ec++)
+            {
+                final Server s = servers[ec];
+                served += s.served;
+                // Each answer carries its serving index: every index reached exactly one requester.
+                final List<Long> slots = slotsByEc.get(ec);
+                final BitSet seen = new BitSet();
+                for (final long slot : slots)
+                {
+                    assertTrue(slot >= 0 && slot < s.served, "answer index " + slot + " of " + s.served + " served");
+                    assertFalse(seen.get((int)slot), "answer " + slot + " of " + Integer.toHexString(target) + "/" + ec +
+                        " delivered twice");
+                    seen.set((int)slot);
+                }
+                assertEquals(s.served, slots.size(), "answers served by context " + ec + " == answers received");
+                // Every exchange is two transitions (the requester's CAS and its release, or the target's on
+                // its behalf), every serving-side interrupt two more (RUNNING(interrupt), WAITING), plus the
+                // first wait: a lost or doubled transition shows in the sequence.
+                final long word = stateWord(target, ec);
+                final long sequence = ExecutionContextState.sequence(claimWord[ec]) + 1 + 2 * (s.served + s.interrupts);
+                assertEquals(ExecutionContextState.WAITING, ExecutionContextState.state(word),
+                    () -> "target context afterwards: " + ExecutionContextState.describe(word));
+                assertEquals((sequence << 32) | ExecutionContextState.WAITING, word,
+                    "target word: WAITING, no peer, sequence " + sequence + " (served " + s.served + ", interrupts " +
+                    s.interrupts + "), was " + Long.toHexString(word));
+            }
+            assertEquals(ok + targetEcs, served, "requests served == successful responses (+ one stop each)");
+            for (int i = 0; i < requesters.size(); i++)
+            {
+                final int[] r = requesters.get(i);
+                assertEquals(requesterWord[i], stateWord(r[0], r[1]), "requester " + i + "'s own word is as it was");
+            }
+            if (slowEvery > 0)
+            {
+                assertTrue(interrupts >= (long)requesters.size() * ((count + slowEvery - 1) / slowEvery),
+                    "every slow request was interrupted: " + interrupts);
+            }
+            System.out.printf("%s: %d requests, %d BUSY, %d interrupts%n",
+                Integer.toHexString(target), ok, busy, interrupts);
+        }
+        finally
+        {
+            for (final Server s : servers)
+            {
+                if (s != null)
+                {
+                    s.abort = true;
+                }
+            }
+        }
+    }
+
+    private Outcome request(final ExecutionContext ec, final int index, final int target, final int targetEc,
+        final int count, final long boundNs, final AtomicLongArray interruptedSeq)
+    {
+        final int me = ec.partitionId();
+        final long tag = tag(me, ec.index(), index);
+        final Outcome o = new Outcome();
+        final long cap = System.nanoTime() + CAP_NS;
+        final RegisterFile r = new RegisterFile();
+        for (long seq = 0; seq < count; seq++)
+        {
+            while (true)
+            {
+                assertTrue(System.nanoTime() < cap, () -> "requester " + Long.toHexString(tag) + " hung: " + o.ok + " done");
+                r.clear().w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).w(1, RegisterFile.packIds(me, target));
+                r.x(3, tag).x(4, seq).x(5, nonce(tag, seq));
+                ec.invoke(r, boundNs);
+                if (r.functionId() == FunctionId.FFA_ERROR && r.w(2) == ErrorCode.BUSY)
+                {
+                    assertTrue(r.isZero(3, 17), r::toString);
+                    o.busy++;
+                    Thread.yield();
+                    continue;
+                }
+                if (r.functionId() == FunctionId.FFA_INTERRUPT)
+                {
+                    resume(ec, r, target, targetEc, boundNs, index, seq, interruptedSeq, o, cap);
+                }
+                break;
+            }
+            final long s = seq;
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64 & 0xFFFF_FFFFL, r.x(0), () -> "answer to " + s + ": " + r);
+            assertEquals(RegisterFile.packIds(target, me) & 0xFFFF_FFFFL, r.x(1), () -> "answer to " + s + ": " + r);
+            assertEquals(0L, r.x(2), () -> "answer to " + s + ": " + r);
+            assertEquals(tag ^ RESPONSE_MASK, r.x(3), () -> "answer to " + s + " is someone else's: " + r);
+            assertEquals(seq, r.x(4), () -> "answer to " + s + " is another request's: " + r);
+            assertEquals(~nonce(tag, seq), r.x(5), () -> "torn answer to " + s + ": " + r);
+            assertEquals(0L, r.x(7), () -> "answer to " + s + ": " + r);
+            assertTrue(r.isZero(8, 17), r::toString);
+            o.slots.add(r.x(6));
+            o.ok++;
+        }
+        return o;
+    }
+
+    /** FFA_INTERRUPT: one outstanding request per context, then FFA_RUN until the answer comes. */
+    private void resume(final ExecutionContext ec, final RegisterFile r, final int target, final int targetEc,
+        final long boundNs, final int index, final long seq, final AtomicLongArray interruptedSeq, final Outcome o,
+        final long cap)
+    {
+        final int me = ec.partitionId();
+        final int targetInfo = RegisterFile.packTargetInfo(target, targetEc);
+        assertEquals(targetInfo & 0xFFFF_FFFFL, r.x(1), r::toString);
+        assertTrue(r.isZero(2, 17), r::toString);
+        o.interrupts++;
+        final RegisterFile again = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, me, target);
+        again.x(4, seq + 1_000_000);
+        ec.invoke(again, boundNs);
+        assertError(ErrorCode.BUSY, again, "a second request while one is interrupted");
+        interruptedSeq.set(index, seq);
+        while (true)
+        {
+            assertTrue(System.nanoTime() < cap, "resume never completed");
+            r.clear().w(0, FunctionId.FFA_RUN).w(1, targetInfo);
+            ec.invoke(r, boundNs);
+            if (r.functionId() != FunctionId.FFA_INTERRUPT)
+            {
+                return;
+            }
+            assertEquals(targetInfo & 0xFFFF_FFFFL, r.x(1), r::toString);
+            o.interrupts++;
+        }
+    }
+
+    /** The last request to one serving context: it stops serving once it has answered. Returns its index. */
+    private long stop(final ExecutionContext ec, final int target, final int targetEc, final int index)
+    {
+        final int me = ec.partitionId();
+        final RegisterFile r = new RegisterFile();
+        final long cap = System.nanoTime() + WAIT_NS;
+        do
+        {
+            assertTrue(System.nanoTime() < cap, "stop request never accepted");
+            Thread.yield();
+            r.clear().w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).w(1, RegisterFile.packIds(me, target));
+            r.x(3, tag(me, ec.index(), index)).x(7, STOP);
+            ec.invoke(r, WAIT_NS);
+        }
+        while (r.functionId() == FunctionId.FFA_ERROR && r.w(2) == ErrorCode.BUSY);
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, r.functionId(), r::toString);
+        assertEquals(STOP, r.x(7), r::toString);
+        return r.x(6);
+    }
+}
