@@ -30,6 +30,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
@@ -74,6 +75,8 @@ class ConcurrencyStressTest
     static final long RX_PAGE = 1;
 
     private FabricFixture fx;
+    // Set when a test ends (or fails): every loop of its threads stops at the next turn.
+    private volatile boolean aborted;
     private final Queue<String> failures = new ConcurrentLinkedQueue<>();
 
     @BeforeEach
@@ -93,6 +96,7 @@ class ConcurrencyStressTest
     @AfterEach
     void close() throws Exception
     {
+        aborted = true;
         fx.close();
     }
 
@@ -301,9 +305,30 @@ class ConcurrencyStressTest
                     count, boundNs, interruptedSeq)));
             }
             final List<Outcome> outcomes = new ArrayList<>();
+            final long deadline = System.nanoTime() + CAP_NS + WAIT_NS;
             for (final Future<Outcome> f : sending)
             {
-                outcomes.add(f.get(CAP_NS + WAIT_NS, TimeUnit.NANOSECONDS));
+                while (true)
+                {
+                    try
+                    {
+                        outcomes.add(f.get(10, TimeUnit.MILLISECONDS));
+                        break;
+                    }
+                    catch (final TimeoutException ex)
+                    {
+                        // A serving thread that died explains a hung requester better than the hang does.
+                        for (final Future<?> server : serving)
+                        {
+                            if (server.isDone())
+                            {
+                                server.get();
+                                fail("a serving context stopped before its STOP request: " + String.join("\n", failures));
+                            }
+                        }
+                        assertTrue(System.nanoTime() < deadline, "requesters never finished");
+                    }
+                }
             }
 
             // Stop each serving context with one last request from a requester of that context.
@@ -385,6 +410,7 @@ class ConcurrencyStressTest
         }
         finally
         {
+            aborted = true;
             for (final Server s : servers)
             {
                 if (s != null)
@@ -407,10 +433,11 @@ class ConcurrencyStressTest
         {
             while (true)
             {
+                assertFalse(aborted, "aborted");
                 assertTrue(System.nanoTime() < cap, () -> "requester " + Long.toHexString(tag) + " hung: " + o.ok + " done");
                 r.clear().w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).w(1, RegisterFile.packIds(me, target));
                 r.x(3, tag).x(4, seq).x(5, nonce(tag, seq));
-                ec.invoke(r, boundNs);
+                ec.invoke(r, boundNs == 0 ? WAIT_NS : boundNs);
                 if (r.functionId() == FunctionId.FFA_ERROR && r.w(2) == ErrorCode.BUSY)
                 {
                     assertTrue(r.isZero(3, 17), r::toString);
@@ -420,6 +447,8 @@ class ConcurrencyStressTest
                 }
                 if (r.functionId() == FunctionId.FFA_INTERRUPT)
                 {
+                    final long current = seq;
+                    assertTrue(boundNs != 0, () -> "no answer to " + Long.toHexString(tag) + "/" + current + " in 10 s");
                     resume(ec, r, target, targetEc, boundNs, index, seq, interruptedSeq, o, cap);
                 }
                 break;
@@ -456,6 +485,7 @@ class ConcurrencyStressTest
         interruptedSeq.set(index, seq);
         while (true)
         {
+            assertFalse(aborted, "aborted");
             assertTrue(System.nanoTime() < cap, "resume never completed");
             r.clear().w(0, FunctionId.FFA_RUN).w(1, targetInfo);
             ec.invoke(r, boundNs);
@@ -486,5 +516,238 @@ class ConcurrencyStressTest
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, r.functionId(), r::toString);
         assertEquals(STOP, r.x(7), r::toString);
         return r.x(6);
+    }
+
+    // 2. The RX ownership handoff.
+
+    /** Maps a one-page RX/TX pair and returns the descriptors a Nil PARTITION_INFO_GET writes, checked field by field. */
+    private byte[] mapAndReadGolden(final Endpoint vm)
+    {
+        final long base = vm.memory().base();
+        final RegisterFile map = regs(FunctionId.FFA_RXTX_MAP_64);
+        map.x(1, base + TX_PAGE * 4096).x(2, base + RX_PAGE * 4096).w(3, 1);
+        assertSuccess32(call(vm.executionContext(0), map));
+        final RegisterFile r = PartitionInfoTest.infoGet(vm.executionContext(0), null, 0);
+        assertSuccess32(r);
+        // A VM sees every VM and SP, one entry each (one UUID each), never the hypervisor.
+        final int count = IDS.length - 1;
+        assertEquals(count, r.w(2));
+        assertEquals(24, r.w(3));
+        final byte[] golden = new byte[count * 24];
+        rx(vm).getBytes(0, golden);
+        final UnsafeBuffer g = new UnsafeBuffer(golden);
+        for (int i = 0; i < count; i++)
+        {
+            assertEquals(IDS[i + 1], g.getShort(i * 24, ByteOrder.LITTLE_ENDIAN) & 0xFFFF, "ID of entry " + i);
+            assertEquals(ECS[i + 1], g.getShort(i * 24 + 2, ByteOrder.LITTLE_ENDIAN) & 0xFFFF, "EC count of entry " + i);
+            assertArrayEquals(uuidBytes(UUIDS[i + 1]), Arrays.copyOfRange(golden, i * 24 + 8, i * 24 + 24), "UUID of entry " + i);
+        }
+        assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_RX_RELEASE));
+        assertEquals(BufferOwnership.PRODUCER, rxOwnership(vm.partitionId()));
+        return golden;
+    }
+
+    private static UnsafeBuffer rx(final Endpoint ep)
+    {
+        final long rx = ep.memory().base() + RX_PAGE * 4096;
+        return new UnsafeBuffer(ep.memory().buffer(), ep.memory().offsetOf(rx), 4096);
+    }
+
+    private int rxOwnership(final int id)
+    {
+        return fx.controlFile().rxOwnership(fx.controlFile().slotOf(id));
+    }
+
+    /** What one RX user saw. */
+    private static final class RxOutcome
+    {
+        long got;
+        long released;
+        long busy;
+        long denied;
+    }
+
+    /**
+     * Reads the RX buffer it has just been handed: exactly the golden descriptors and a zero tail, so
+     * nothing torn (a producer still writing) and nothing stale (a scribble from the last owner left).
+     */
+    private static void assertFreshDescriptors(final UnsafeBuffer rx, final byte[] golden, final String who)
+    {
+        final byte[] now = new byte[4096];
+        rx.getBytes(0, now);
+        for (int i = 0; i < golden.length; i++)
+        {
+            if (now[i] != golden[i])
+            {
+                fail(who + ": descriptor byte " + i + " is 0x" + Integer.toHexString(now[i] & 0xFF) + ", expected 0x" +
+                    Integer.toHexString(golden[i] & 0xFF));
+            }
+        }
+        for (int i = golden.length; i < now.length; i++)
+        {
+            if (now[i] != 0)
+            {
+                fail(who + ": RX tail byte " + i + " is 0x" + Integer.toHexString(now[i] & 0xFF) + ", not zeroed");
+            }
+        }
+    }
+
+    /**
+     * One context's loop: PARTITION_INFO_GET until it has had the RX buffer {@code count} times. Holding it,
+     * it checks it is the only holder and the word says CONSUMER, reads the descriptors, then scribbles over
+     * the whole buffer (the next producer must overwrite it all) and releases it.
+     */
+    private RxOutcome infoGetLoop(final Endpoint vm, final ExecutionContext ec, final byte[] golden, final int count,
+        final AtomicInteger holders, final boolean checkStrayRelease)
+    {
+        final RxOutcome o = new RxOutcome();
+        final String who = Integer.toHexString(vm.partitionId()) + "/" + ec.index();
+        final UnsafeBuffer rx = rx(vm);
+        final long cap = System.nanoTime() + CAP_NS;
+        final RegisterFile r = new RegisterFile();
+        while (o.got < count)
+        {
+            assertFalse(aborted, "aborted");
+            assertTrue(System.nanoTime() < cap, () -> who + " hung after " + o.got + " reads");
+            r.clear().w(0, FunctionId.FFA_PARTITION_INFO_GET);
+            ec.invoke(r, WAIT_NS);
+            if (r.functionId() == FunctionId.FFA_ERROR && r.w(2) == ErrorCode.BUSY)
+            {
+                assertTrue(r.isZero(3, 17), r::toString);
+                o.busy++;
+                if (checkStrayRelease)
+                {
+                    // Not ours (the hypervisor holds it, or it is already back with the producer): DENIED,
+                    // and the owner keeps it.
+                    r.clear().w(0, FunctionId.FFA_RX_RELEASE);
+                    ec.invoke(r, WAIT_NS);
+                    assertError(ErrorCode.DENIED, r, who + ": RX_RELEASE of a buffer it does not own");
+                    o.denied++;
+                }
+                Thread.yield();
+                continue;
+            }
+            assertSuccess32(r);
+            assertEquals(golden.length / 24, r.w(2), r::toString);
+            assertEquals(24, r.w(3), r::toString);
+            assertEquals(1, holders.incrementAndGet(), () -> who + " got RX while someone else holds it");
+            o.got++;
+            assertEquals(BufferOwnership.CONSUMER, rxOwnership(vm.partitionId()), who + " holds RX");
+            assertFreshDescriptors(rx, golden, who + " read " + o.got);
+            rx.setMemory(0, 4096, (byte)(0xC0 | ec.index()));
+            // A scribble read back intact: nobody else wrote the buffer while we held it.
+            assertEquals((byte)(0xC0 | ec.index()), rx.getByte((int)(o.got % 4096)));
+            assertEquals(0, holders.decrementAndGet());
+            r.clear().w(0, FunctionId.FFA_RX_RELEASE);
+            ec.invoke(r, WAIT_NS);
+            assertSuccess32(r);
+            assertTrue(r.isZero(1, 17), r::toString);
+            o.released++;
+            Thread.yield();
+        }
+        return o;
+    }
+
+    @Test
+    @Timeout(120)
+    void twoContextsShareOneRxBuffer() throws Exception
+    {
+        final Endpoint vm = fx.endpoint(VM1);
+        final byte[] golden = mapAndReadGolden(vm);
+        final AtomicInteger holders = new AtomicInteger();
+        final int count = 1500;
+        final List<Future<RxOutcome>> loops = new ArrayList<>();
+        for (int ec = 0; ec < 2; ec++)
+        {
+            final ExecutionContext context = vm.executionContext(ec);
+            loops.add(fx.exec().submit(() -> infoGetLoop(vm, context, golden, count, holders, false)));
+        }
+        long busy = 0;
+        for (final Future<RxOutcome> f : loops)
+        {
+            final RxOutcome o = f.get(CAP_NS + WAIT_NS, TimeUnit.NANOSECONDS);
+            assertEquals(count, o.got);
+            assertEquals(o.got, o.released, "every read released, by the context that read");
+            busy += o.busy;
+        }
+        assertEquals(BufferOwnership.PRODUCER, rxOwnership(VM1), "RX is back with the producer");
+        assertEquals(0, holders.get());
+        // And the producer may write it again.
+        final RegisterFile r = PartitionInfoTest.infoGet(vm.executionContext(1), null, 0);
+        assertSuccess32(r);
+        assertFreshDescriptors(rx(vm), golden, "after the race");
+        assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_RX_RELEASE));
+        System.out.printf("RX shared by two contexts: %d reads, %d BUSY%n", 2L * count, busy);
+    }
+
+    /**
+     * The hypervisor acquires the VM's RX buffer (FFA_RX_ACQUIRE), writes it as a producer, and
+     * releases it for the VM (FFA_RX_RELEASE with the VM's ID), while the VM reads partition info.
+     * Each side must find the buffer exclusively its own, answered BUSY (VM) or DENIED (hypervisor)
+     * while the other holds it; a release by whoever does not hold it is DENIED and changes nothing.
+     */
+    @Test
+    @Timeout(120)
+    void hypervisorAcquiresTheRxBufferOfAVmThatReadsPartitionInfo() throws Exception
+    {
+        final Endpoint vm = fx.endpoint(VM1);
+        final byte[] golden = mapAndReadGolden(vm);
+        final AtomicInteger holders = new AtomicInteger();
+        final int count = 1000;
+        final Future<RxOutcome> vmLoop =
+            fx.exec().submit(() -> infoGetLoop(vm, vm.executionContext(0), golden, count, holders, true));
+        final Future<RxOutcome> hypLoop = fx.exec().submit(() -> acquireLoop(fx.ec(HYP), vm, count, holders));
+        final RxOutcome v = vmLoop.get(CAP_NS + WAIT_NS, TimeUnit.NANOSECONDS);
+        final RxOutcome h = hypLoop.get(CAP_NS + WAIT_NS, TimeUnit.NANOSECONDS);
+        assertEquals(count, v.got);
+        assertEquals(v.got, v.released);
+        assertEquals(count, h.got);
+        assertEquals(h.got, h.released);
+        assertEquals(v.busy, v.denied, "every BUSY was followed by a DENIED release");
+        assertEquals(BufferOwnership.PRODUCER, rxOwnership(VM1), "RX is back with the producer");
+        assertEquals(0, holders.get());
+        System.out.printf("RX acquired by the hypervisor: VM %d reads %d BUSY, hypervisor %d acquires %d DENIED%n",
+            v.got, v.busy, h.got, h.busy);
+    }
+
+    private RxOutcome acquireLoop(final ExecutionContext hyp, final Endpoint vm, final int count, final AtomicInteger holders)
+    {
+        final RxOutcome o = new RxOutcome();
+        final int vmId = vm.partitionId();
+        final UnsafeBuffer rx = rx(vm);
+        final long cap = System.nanoTime() + CAP_NS;
+        final RegisterFile r = new RegisterFile();
+        while (o.got < count)
+        {
+            assertFalse(aborted, "aborted");
+            assertTrue(System.nanoTime() < cap, () -> "hypervisor hung after " + o.got + " acquires");
+            r.clear().w(0, FunctionId.FFA_RX_ACQUIRE).w(1, vmId);
+            hyp.invoke(r, WAIT_NS);
+            if (r.functionId() == FunctionId.FFA_ERROR && r.w(2) == ErrorCode.DENIED)
+            {
+                assertTrue(r.isZero(3, 17), r::toString);
+                o.busy++;
+                r.clear().w(0, FunctionId.FFA_RX_RELEASE).w(1, vmId);
+                hyp.invoke(r, WAIT_NS);
+                assertError(ErrorCode.DENIED, r, "hypervisor's RX_RELEASE of a buffer it did not acquire");
+                o.denied++;
+                Thread.yield();
+                continue;
+            }
+            assertSuccess32(r);
+            assertEquals(1, holders.incrementAndGet(), "hypervisor acquired RX while someone else holds it");
+            o.got++;
+            assertEquals(BufferOwnership.HYPERVISOR, rxOwnership(vmId), "the hypervisor holds RX");
+            // As a producer, it writes the whole buffer; the VM must never see these bytes.
+            rx.setMemory(0, 4096, (byte)0x5A);
+            assertEquals((byte)0x5A, rx.getByte((int)(o.got % 4096)));
+            assertEquals(0, holders.decrementAndGet());
+            r.clear().w(0, FunctionId.FFA_RX_RELEASE).w(1, vmId);
+            hyp.invoke(r, WAIT_NS);
+            assertSuccess32(r);
+            o.released++;
+            Thread.yield();
+        }
+        return o;
     }
 }
