@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -135,6 +136,25 @@ class ConcurrencyStressTest
         contend(SP2, requesters(2), 500, 30_000L, 7);
     }
 
+    /**
+     * The serving context's own wait is bounded so tightly that it keeps ending in FFA_INTERRUPT
+     * between requests: its compare-and-sets to RUNNING(interrupt), and its release on behalf of a
+     * requester that has not yet taken its answer, race the requesters' own.
+     */
+    @Test
+    @Timeout(120)
+    void servingContextsInterruptedBetweenContendedRequests() throws Exception
+    {
+        contend(SP2, requesters(2), 1500, 0, 0, 20_000L);
+    }
+
+    @Test
+    @Timeout(120)
+    void bothSidesInterruptedUnderContention() throws Exception
+    {
+        contend(SP1, requesters(1), 1000, 30_000L, 10, 20_000L);
+    }
+
     /** (VM, EC index) pairs: every VM's first {@code ecs} contexts. */
     private static List<int[]> requesters(final int ecs)
     {
@@ -174,15 +194,17 @@ class ConcurrencyStressTest
         final ExecutionContext ec;
         final AtomicLongArray interruptedSeq;
         final int slowEvery;
+        final long serveNs;
         final Map<Long, Long> nextSeq = new HashMap<>();
         volatile boolean abort;
         boolean stop;
         long served;
         long interrupts;
 
-        Server(final ExecutionContext ec, final AtomicLongArray interruptedSeq, final int slowEvery)
+        Server(final ExecutionContext ec, final AtomicLongArray interruptedSeq, final int slowEvery, final long serveNs)
         {
             this.ec = ec;
+            this.serveNs = serveNs;
             this.interruptedSeq = interruptedSeq;
             this.slowEvery = slowEvery;
         }
@@ -192,7 +214,7 @@ class ConcurrencyStressTest
             final RegisterFile other = new RegisterFile();
             while (!stop && !abort)
             {
-                if (ec.serveDirectRequest(this, other, SERVE_NS))
+                if (ec.serveDirectRequest(this, other, serveNs))
                 {
                     served++;
                 }
@@ -273,6 +295,12 @@ class ConcurrencyStressTest
     private void contend(final int target, final List<int[]> requesters, final int count, final long boundNs,
         final int slowEvery) throws Exception
     {
+        contend(target, requesters, count, boundNs, slowEvery, SERVE_NS);
+    }
+
+    private void contend(final int target, final List<int[]> requesters, final int count, final long boundNs,
+        final int slowEvery, final long serveNs) throws Exception
+    {
         final int targetEcs = fx.endpoint(target).executionContextCount();
         final AtomicLongArray interruptedSeq = new AtomicLongArray(requesters.size());
         for (int i = 0; i < requesters.size(); i++)
@@ -282,6 +310,7 @@ class ConcurrencyStressTest
         final long[] claimWord = new long[targetEcs];
         final long[] requesterWord = new long[requesters.size()];
         final Server[] servers = new Server[targetEcs];
+        final CyclicBarrier gaps = serveNs < SERVE_NS ? new CyclicBarrier(requesters.size()) : null;
         final List<Future<?>> serving = new ArrayList<>();
         final List<Future<Outcome>> sending = new ArrayList<>();
         try
@@ -291,7 +320,7 @@ class ConcurrencyStressTest
                 // Claimed and untouched: RUNNING. The first serve moves it to WAITING (one transition).
                 claimWord[ec] = stateWord(target, ec);
                 assertEquals(ExecutionContextState.RUNNING, ExecutionContextState.state(claimWord[ec]));
-                final Server server = new Server(fx.ec(target, ec), interruptedSeq, slowEvery);
+                final Server server = new Server(fx.ec(target, ec), interruptedSeq, slowEvery, serveNs);
                 servers[ec] = server;
                 serving.add(fx.exec().submit(server::serve));
                 fx.awaitState(target, ec, ExecutionContextState.WAITING);
@@ -302,7 +331,7 @@ class ConcurrencyStressTest
                 requesterWord[i] = stateWord(r[0], r[1]);
                 final int index = i;
                 sending.add(fx.exec().submit(() -> request(fx.ec(r[0], r[1]), index, target, targetEcs == 1 ? 0 : r[1],
-                    count, boundNs, interruptedSeq)));
+                    count, boundNs, interruptedSeq, serveNs < SERVE_NS, gaps)));
             }
             final List<Outcome> outcomes = new ArrayList<>();
             final long deadline = System.nanoTime() + CAP_NS + WAIT_NS;
@@ -405,8 +434,13 @@ class ConcurrencyStressTest
                 assertTrue(interrupts >= (long)requesters.size() * ((count + slowEvery - 1) / slowEvery),
                     "every slow request was interrupted: " + interrupts);
             }
-            System.out.printf("%s: %d requests, %d BUSY, %d interrupts%n",
-                Integer.toHexString(target), ok, busy, interrupts);
+            long serverInterrupts = 0;
+            for (final Server s : servers)
+            {
+                serverInterrupts += s.interrupts;
+            }
+            System.out.printf("%s: %d requests, %d BUSY, %d interrupts, %d serving-side interrupts%n",
+                Integer.toHexString(target), ok, busy, interrupts, serverInterrupts);
         }
         finally
         {
@@ -422,7 +456,8 @@ class ConcurrencyStressTest
     }
 
     private Outcome request(final ExecutionContext ec, final int index, final int target, final int targetEc,
-        final int count, final long boundNs, final AtomicLongArray interruptedSeq)
+        final int count, final long boundNs, final AtomicLongArray interruptedSeq, final boolean pause,
+        final CyclicBarrier gaps)
     {
         final int me = ec.partitionId();
         final long tag = tag(me, ec.index(), index);
@@ -449,7 +484,7 @@ class ConcurrencyStressTest
                 {
                     final long current = seq;
                     assertTrue(boundNs != 0, () -> "no answer to " + Long.toHexString(tag) + "/" + current + " in 10 s");
-                    resume(ec, r, target, targetEc, boundNs, index, seq, interruptedSeq, o, cap);
+                    resume(ec, r, target, targetEc, boundNs, index, seq, interruptedSeq, o, cap, pause);
                 }
                 break;
             }
@@ -464,6 +499,20 @@ class ConcurrencyStressTest
             assertTrue(r.isZero(8, 17), r::toString);
             o.slots.add(r.x(6));
             o.ok++;
+            if (gaps != null && (seq & 31) == 31)
+            {
+                // A gap in which nobody sends, so a serving context with a short wait is interrupted
+                // between requests (and the next requests race its way back to WAITING).
+                try
+                {
+                    gaps.await(WAIT_NS, TimeUnit.NANOSECONDS);
+                }
+                catch (final Exception ex)
+                {
+                    fail("requesters lost step: " + ex);
+                }
+                LockSupport.parkNanos(5_000_000);
+            }
         }
         return o;
     }
@@ -471,7 +520,7 @@ class ConcurrencyStressTest
     /** FFA_INTERRUPT: one outstanding request per context, then FFA_RUN until the answer comes. */
     private void resume(final ExecutionContext ec, final RegisterFile r, final int target, final int targetEc,
         final long boundNs, final int index, final long seq, final AtomicLongArray interruptedSeq, final Outcome o,
-        final long cap)
+        final long cap, final boolean pause)
     {
         final int me = ec.partitionId();
         final int targetInfo = RegisterFile.packTargetInfo(target, targetEc);
@@ -483,6 +532,22 @@ class ConcurrencyStressTest
         ec.invoke(again, boundNs);
         assertError(ErrorCode.BUSY, again, "a second request while one is interrupted");
         interruptedSeq.set(index, seq);
+        if (pause)
+        {
+            // Late to collect: the target answers into our inbox, its own (short) wait times out and,
+            // finding its word still showing the exchange it answered, releases it on our behalf,
+            // racing the other requesters' compare-and-sets. Our FFA_RUN then collects the answer.
+            final long deadline = System.nanoTime() + WAIT_NS;
+            long word;
+            while (ExecutionContextState.state(word = stateWord(target, targetEc)) == ExecutionContextState.RUNNING &&
+                ExecutionContextState.peerId(word) == me && ExecutionContextState.peerEc(word) == ec.index())
+            {
+                final long w = word;
+                assertTrue(System.nanoTime() < deadline,
+                    () -> "an answered request was never released by its target: " + ExecutionContextState.describe(w));
+                LockSupport.parkNanos(50_000);
+            }
+        }
         while (true)
         {
             assertFalse(aborted, "aborted");
