@@ -13,7 +13,10 @@ import org.ffafabric.abi.EndpointId;
  * The peer is whoever owns this context's CPU cycles: the requester it serves or the
  * scheduler that ran it (RUNNING, BLOCKED-yielded), or the target it waits for (BLOCKED).
  * Y marks a context that gave its cycles back with FFA_YIELD. Every transition bumps the
- * sequence, so a compare-and-set can never succeed on a stale word (no ABA).
+ * sequence, so a compare-and-set can never succeed on a stale word (no ABA), with one deliberate
+ * exception: a serving context whose own request down a call chain returns puts back the very word
+ * its requester installed, so that the requester's release still finds it. No peer compares
+ * against the BLOCKED word in between, so the repeat cannot be mistaken for it.
  */
 public final class ExecutionContextState
 {
