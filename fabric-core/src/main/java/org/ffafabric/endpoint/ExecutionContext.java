@@ -28,8 +28,10 @@ import static org.ffafabric.control.ExecutionContextState.*;
  */
 public final class ExecutionContext
 {
-    // Clock and liveness are checked every 64 empty polls: cheap when spinning, prompt when parked.
-    private static final int LIVENESS_CHECK_MASK = 0x3F;
+    // Polls before a wait first reads the clock and checks its peer; from then on, every poll does:
+    // a quick answer costs no clock read, and a bound is kept to one idle period (a back-off
+    // strategy parks up to 100 us at a time) rather than to a multiple of it.
+    private static final int SPINS_BEFORE_CHECKS = 64;
     private static final VarHandle INVOKING;
 
     static
@@ -820,7 +822,11 @@ public final class ExecutionContext
         int spins = 0;
         while (!takeFrom(regs, target, targetEc))
         {
-            if ((++spins & LIVENESS_CHECK_MASK) == 0)
+            if (spins < SPINS_BEFORE_CHECKS)
+            {
+                spins++;
+            }
+            else
             {
                 final int targetState = state(controlFile.ecState(targetOffset));
                 if (targetState == ABORTED || targetState == OFF || endpoint.isClosed())
@@ -875,8 +881,9 @@ public final class ExecutionContext
             {
                 break;
             }
-            if ((++spins & LIVENESS_CHECK_MASK) != 0)
+            if (spins < SPINS_BEFORE_CHECKS)
             {
+                spins++;
                 continue;
             }
             if (deadline == 0)
@@ -1001,7 +1008,11 @@ public final class ExecutionContext
         int spins = 0;
         while (!takeFrom(regs, pm, pmEc))
         {
-            if ((++spins & LIVENESS_CHECK_MASK) == 0 && (endpoint.isClosed() || !transport.isPartitionManagerConnected()))
+            if (spins < SPINS_BEFORE_CHECKS)
+            {
+                spins++;
+            }
+            else if (endpoint.isClosed() || !transport.isPartitionManagerConnected())
             {
                 regs.error(ErrorCode.ABORTED);
                 return;

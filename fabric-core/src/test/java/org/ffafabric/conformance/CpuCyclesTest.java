@@ -1,5 +1,6 @@
 package org.ffafabric.conformance;
 
+import org.agrona.concurrent.IdleStrategy;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.Future;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.ffafabric.conformance.Fx.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -178,5 +180,87 @@ class CpuCyclesTest
         assertError(ErrorCode.DENIED, call(sp, regs(FunctionId.FFA_SUCCESS_32)));
         assertError(ErrorCode.DENIED, call(sp, regs(FunctionId.FFA_SUCCESS_64)));
         assertError(ErrorCode.DENIED, call(fx.ec(VM1), regs(FunctionId.FFA_INTERRUPT)));
+    }
+
+    @Test
+    void aBoundIsKeptToAboutOneIdlePeriodWhenTheWaitParks() throws Exception
+    {
+        // The idles spin, then park >= 1 ms each, as a back-off strategy does: a 120 ms bound must
+        // end after at most ~120 parks, not at the next of a fixed stride of 64 polls (156 parks).
+        final Thread caller = Thread.currentThread();
+        final int[] parks = new int[1];
+        try (FabricFixture parked = FabricFixture.launch(Manifest.builder()
+            .partition(p -> p.name("vm1").id(VM1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555")
+                .directMessaging())
+            .partition(p -> p.name("spa").id(SPA).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")
+                .directMessaging())
+            .build(), () -> new SpinThenParkIdle(caller, parks), VM1, SPA))
+        {
+            // Claiming the partitions waited on this thread too: count from here.
+            parks[0] = 0;
+            final RegisterFile wait = regs(FunctionId.FFA_MSG_WAIT);
+            parked.ec(SPA).invoke(wait, BOUND_NS);
+            assertEquals(FunctionId.FFA_INTERRUPT, wait.w(0), wait.toString());
+            assertTrue(parks[0] <= MAX_PARKS, "FFA_MSG_WAIT's bound ended after " + parks[0] + " parks");
+
+            parks[0] = 0;
+            final RegisterFile request = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA);
+            final Future<RegisterFile> waiting = parked.msgWait(parked.ec(SPA));
+            parked.ec(VM1).invoke(request, BOUND_NS);
+            assertEquals(FunctionId.FFA_INTERRUPT & 0xFFFF_FFFFL, request.x(0), request.toString());
+            assertTrue(parks[0] <= MAX_PARKS, "a direct request's bound ended after " + parks[0] + " parks");
+            get(waiting);
+            parked.respond(parked.ec(SPA), ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64,
+                call(parked.ec(VM1), regs(FunctionId.FFA_RUN, request.w(1))).w(0));
+        }
+    }
+
+    static final long BOUND_NS = 120_000_000L;
+    static final int MAX_PARKS = 125;
+
+    /** Spins 100 idles from a reset, then parks ~1 ms per idle, counting one thread's parks. */
+    static final class SpinThenParkIdle implements IdleStrategy
+    {
+        private final Thread counted;
+        private final int[] parks;
+        private int idles;
+
+        SpinThenParkIdle(final Thread counted, final int[] parks)
+        {
+            this.counted = counted;
+            this.parks = parks;
+        }
+
+        public void idle(final int workCount)
+        {
+            if (workCount <= 0)
+            {
+                idle();
+            }
+            else
+            {
+                reset();
+            }
+        }
+
+        public void idle()
+        {
+            if (++idles <= 100)
+            {
+                Thread.onSpinWait();
+                return;
+            }
+            if (Thread.currentThread() == counted)
+            {
+                parks[0]++;
+            }
+            LockSupport.parkNanos(1_000_000L);
+        }
+
+        public void reset()
+        {
+            idles = 0;
+        }
     }
 }
