@@ -4,6 +4,7 @@ import org.agrona.CloseHelper;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.ffafabric.abi.ErrorCode;
+import org.ffafabric.abi.FfaUuid;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.bench.baseline.AeronIpcEcho;
@@ -37,6 +38,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -55,7 +57,8 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 public class LoopbackBenchmark
 {
-    @Param({"aeron-raw", "ffa-invoke"})
+    /** {@code ffa-invoke}: DIRECT_REQ_64 (x0..x7); {@code ffa-invoke-req2}: DIRECT_REQ2 (x0..x17). */
+    @Param({"aeron-raw", "ffa-invoke", "ffa-invoke-req2"})
     public String path;
 
     // aeron-raw
@@ -73,6 +76,9 @@ public class LoopbackBenchmark
     private ExecutionContext ec;
     private final RegisterFile regs = new RegisterFile();
     private long sequence;
+    private boolean req2;
+    private long serviceLo;
+    private long serviceHi;
     private PartnerIdle idle;
 
     @Setup(Level.Trial)
@@ -102,6 +108,10 @@ public class LoopbackBenchmark
 
     private void setUpFabric() throws Exception
     {
+        req2 = "ffa-invoke-req2".equals(path);
+        final UUID service = UUID.fromString(FfaScenarios.RESPONDER_UUID);
+        serviceLo = FfaUuid.lo(service.getMostSignificantBits());
+        serviceHi = FfaUuid.hi(service.getLeastSignificantBits());
         pm = PartitionManager.launch(new PartitionManager.Context()
             .directory(ScenarioContext.newShmPath("jmh-loopback-ffa"))
             .manifest(FfaScenarios.manifest()));
@@ -182,22 +192,35 @@ public class LoopbackBenchmark
     private void fill()
     {
         final long s = ++sequence;
-        regs.w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64)
-            .w(1, RegisterFile.packIds(FfaScenarios.REQUESTER_ID, FfaScenarios.RESPONDER_ID))
-            .x(2, 0);
-        for (int r = 3; r < RegisterFile.SMC32_REGISTER_COUNT; r++)
+        regs.w(1, RegisterFile.packIds(FfaScenarios.REQUESTER_ID, FfaScenarios.RESPONDER_ID));
+        if (req2)
         {
-            regs.x(r, s + r);
+            regs.w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ2).x(2, serviceLo).x(3, serviceHi);
+            for (int r = 4; r < RegisterFile.REGISTER_COUNT; r++)
+            {
+                regs.x(r, s + r);
+            }
+        }
+        else
+        {
+            regs.w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).x(2, 0);
+            for (int r = 3; r < RegisterFile.SMC32_REGISTER_COUNT; r++)
+            {
+                regs.x(r, s + r);
+            }
         }
     }
 
+    /** The echo adds one to every payload word: x3 (x4 for REQ2) answers sequence + 4 (+ 5). */
     private long check()
     {
-        if (regs.functionId() != FunctionId.FFA_MSG_SEND_DIRECT_RESP_64 || regs.x(3) != sequence + 4)
+        final int first = req2 ? 4 : 3;
+        if (regs.functionId() != (req2 ? FunctionId.FFA_MSG_SEND_DIRECT_RESP2 : FunctionId.FFA_MSG_SEND_DIRECT_RESP_64) ||
+            regs.x(first) != sequence + first + 1)
         {
             throw new IllegalStateException("unexpected response " + regs);
         }
-        return regs.x(3);
+        return regs.x(first);
     }
 
     @TearDown(Level.Trial)
