@@ -2,8 +2,6 @@ package org.ffafabric.bench.fabric;
 
 import org.agrona.CloseHelper;
 import org.ffafabric.abi.ErrorCode;
-import org.ffafabric.abi.FfaUuid;
-import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.bench.latency.EchoContext;
 import org.ffafabric.bench.latency.EchoProcess;
@@ -16,7 +14,6 @@ import org.ffafabric.endpoint.FabricClient;
 import org.ffafabric.pm.PartitionManager;
 
 import java.util.List;
-import java.util.UUID;
 
 /**
  * {@code ffa-direct-*}: a direct request and its response through the raw {@code invoke},
@@ -27,7 +24,6 @@ import java.util.UUID;
 public final class FfaDirectScenario implements LatencyScenario
 {
     private final boolean crossProcess;
-    private final boolean req2;
     private final RegisterFile regs = new RegisterFile();
     private PartitionManager pm;
     private FabricClient client;
@@ -35,14 +31,13 @@ public final class FfaDirectScenario implements LatencyScenario
     private ExecutionContext ec;
     private EchoProcess echoProcess;
     private EchoRunner echoRunner;
-    private long serviceLo;
-    private long serviceHi;
+    private final EchoRequest request;
     private long sequence;
 
     private FfaDirectScenario(final boolean crossProcess, final boolean req2)
     {
         this.crossProcess = crossProcess;
-        this.req2 = req2;
+        this.request = new EchoRequest(req2);
     }
 
     public static FfaDirectScenario inProcess()
@@ -71,9 +66,6 @@ public final class FfaDirectScenario implements LatencyScenario
             .idleStrategySupplier(ctx::newIdleStrategy));
         requester = client.claim(FfaScenarios.REQUESTER_ID);
         ec = requester.executionContext(0);
-        final UUID service = UUID.fromString(FfaScenarios.RESPONDER_UUID);
-        serviceLo = FfaUuid.lo(service.getMostSignificantBits());
-        serviceHi = FfaUuid.hi(service.getLeastSignificantBits());
         if (crossProcess)
         {
             echoProcess = ctx.launchEcho(FfaDirectEcho.class, pm.directory().toString());
@@ -110,41 +102,14 @@ public final class FfaDirectScenario implements LatencyScenario
         return check();
     }
 
-    /**
-     * Writes the registers the call defines, as the baselines write their eight words: x0..x7 for
-     * DIRECT_REQ_64 (x8..x17 are not part of it and never sent), x0..x17 for REQ2.
-     */
     private void fill()
     {
-        sequence++;
-        regs.w(1, RegisterFile.packIds(FfaScenarios.REQUESTER_ID, FfaScenarios.RESPONDER_ID));
-        if (req2)
-        {
-            regs.w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ2).x(2, serviceLo).x(3, serviceHi);
-            for (int r = 4; r < RegisterFile.REGISTER_COUNT; r++)
-            {
-                regs.x(r, sequence + r);
-            }
-        }
-        else
-        {
-            regs.w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).x(2, 0);
-            for (int r = 3; r < RegisterFile.SMC32_REGISTER_COUNT; r++)
-            {
-                regs.x(r, sequence + r);
-            }
-        }
+        request.fill(regs, ++sequence);
     }
 
     private long check()
     {
-        final int first = req2 ? 4 : 3;
-        if (regs.functionId() != (req2 ? FunctionId.FFA_MSG_SEND_DIRECT_RESP2 : FunctionId.FFA_MSG_SEND_DIRECT_RESP_64) ||
-            regs.x(first) != sequence + first + 1)
-        {
-            throw new IllegalStateException("unexpected response " + regs);
-        }
-        return regs.x(first);
+        return request.check(regs, sequence);
     }
 
     @Override

@@ -4,13 +4,12 @@ import org.agrona.CloseHelper;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.ffafabric.abi.ErrorCode;
-import org.ffafabric.abi.FfaUuid;
-import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.bench.baseline.AeronIpcEcho;
 import org.ffafabric.bench.baseline.AeronIpcPing;
 import org.ffafabric.bench.baseline.AeronIpcPingSide;
 import org.ffafabric.bench.baseline.Cleanup;
+import org.ffafabric.bench.fabric.EchoRequest;
 import org.ffafabric.bench.fabric.FfaScenarios;
 import org.ffafabric.bench.latency.EchoContext;
 import org.ffafabric.bench.latency.IdleMode;
@@ -38,7 +37,6 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -76,9 +74,7 @@ public class LoopbackBenchmark
     private ExecutionContext ec;
     private final RegisterFile regs = new RegisterFile();
     private long sequence;
-    private boolean req2;
-    private long serviceLo;
-    private long serviceHi;
+    private EchoRequest request;
     private PartnerIdle idle;
 
     @Setup(Level.Trial)
@@ -108,10 +104,7 @@ public class LoopbackBenchmark
 
     private void setUpFabric() throws Exception
     {
-        req2 = "ffa-invoke-req2".equals(path);
-        final UUID service = UUID.fromString(FfaScenarios.RESPONDER_UUID);
-        serviceLo = FfaUuid.lo(service.getMostSignificantBits());
-        serviceHi = FfaUuid.hi(service.getLeastSignificantBits());
+        request = new EchoRequest("ffa-invoke-req2".equals(path));
         pm = PartitionManager.launch(new PartitionManager.Context()
             .directory(ScenarioContext.newShmPath("jmh-loopback-ffa"))
             .manifest(FfaScenarios.manifest()));
@@ -191,36 +184,12 @@ public class LoopbackBenchmark
 
     private void fill()
     {
-        final long s = ++sequence;
-        regs.w(1, RegisterFile.packIds(FfaScenarios.REQUESTER_ID, FfaScenarios.RESPONDER_ID));
-        if (req2)
-        {
-            regs.w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ2).x(2, serviceLo).x(3, serviceHi);
-            for (int r = 4; r < RegisterFile.REGISTER_COUNT; r++)
-            {
-                regs.x(r, s + r);
-            }
-        }
-        else
-        {
-            regs.w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).x(2, 0);
-            for (int r = 3; r < RegisterFile.SMC32_REGISTER_COUNT; r++)
-            {
-                regs.x(r, s + r);
-            }
-        }
+        request.fill(regs, ++sequence);
     }
 
-    /** The echo adds one to every payload word: x3 (x4 for REQ2) answers sequence + 4 (+ 5). */
     private long check()
     {
-        final int first = req2 ? 4 : 3;
-        if (regs.functionId() != (req2 ? FunctionId.FFA_MSG_SEND_DIRECT_RESP2 : FunctionId.FFA_MSG_SEND_DIRECT_RESP_64) ||
-            regs.x(first) != sequence + first + 1)
-        {
-            throw new IllegalStateException("unexpected response " + regs);
-        }
-        return regs.x(first);
+        return request.check(regs, sequence);
     }
 
     @TearDown(Level.Trial)

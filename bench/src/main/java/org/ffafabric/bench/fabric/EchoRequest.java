@@ -1,0 +1,61 @@
+package org.ffafabric.bench.fabric;
+
+import org.ffafabric.abi.FfaUuid;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
+
+import java.util.UUID;
+
+/**
+ * The raw request of the {@code ffa-direct} measurements and the check of the echo's answer.
+ * Each request writes the registers its call defines, as the baselines write their eight words:
+ * x0..x7 for DIRECT_REQ_64 (x8..x17 are not part of it and never sent), x0..x17 for REQ2 to the
+ * responder's service UUID. Payload word r is the sequence + r; the echo adds one to each.
+ */
+public final class EchoRequest
+{
+    private final boolean req2;
+    private final long serviceLo;
+    private final long serviceHi;
+
+    public EchoRequest(final boolean req2)
+    {
+        this.req2 = req2;
+        final UUID service = UUID.fromString(FfaScenarios.RESPONDER_UUID);
+        serviceLo = FfaUuid.lo(service.getMostSignificantBits());
+        serviceHi = FfaUuid.hi(service.getLeastSignificantBits());
+    }
+
+    public void fill(final RegisterFile regs, final long sequence)
+    {
+        regs.w(1, RegisterFile.packIds(FfaScenarios.REQUESTER_ID, FfaScenarios.RESPONDER_ID));
+        if (req2)
+        {
+            regs.w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ2).x(2, serviceLo).x(3, serviceHi);
+            for (int r = 4; r < RegisterFile.REGISTER_COUNT; r++)
+            {
+                regs.x(r, sequence + r);
+            }
+        }
+        else
+        {
+            regs.w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).x(2, 0);
+            for (int r = 3; r < RegisterFile.SMC32_REGISTER_COUNT; r++)
+            {
+                regs.x(r, sequence + r);
+            }
+        }
+    }
+
+    /** Throws unless {@code regs} is the echo's answer to request {@code sequence}; returns its first payload word. */
+    public long check(final RegisterFile regs, final long sequence)
+    {
+        final int first = req2 ? 4 : 3;
+        if (regs.functionId() != (req2 ? FunctionId.FFA_MSG_SEND_DIRECT_RESP2 : FunctionId.FFA_MSG_SEND_DIRECT_RESP_64) ||
+            regs.x(first) != sequence + first + 1)
+        {
+            throw new IllegalStateException("unexpected response " + regs);
+        }
+        return regs.x(first);
+    }
+}
