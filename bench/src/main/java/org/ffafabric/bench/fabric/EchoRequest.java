@@ -1,8 +1,11 @@
 package org.ffafabric.bench.fabric;
 
+import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FfaUuid;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.bench.latency.ScenarioContext;
+import org.ffafabric.endpoint.ExecutionContext;
 
 import java.util.UUID;
 
@@ -14,9 +17,11 @@ import java.util.UUID;
  */
 public final class EchoRequest
 {
+    private final RegisterFile regs = new RegisterFile();
     private final boolean req2;
     private final long serviceLo;
     private final long serviceHi;
+    private long sequence;
 
     public EchoRequest(final boolean req2)
     {
@@ -26,7 +31,39 @@ public final class EchoRequest
         serviceHi = FfaUuid.hi(service.getLeastSignificantBits());
     }
 
-    public void fill(final RegisterFile regs, final long sequence)
+    /** One request through the raw {@code invoke}; returns the answer's first payload word. */
+    public long roundTrip(final ExecutionContext ec)
+    {
+        fill(++sequence);
+        ec.invoke(regs);
+        return check();
+    }
+
+    /**
+     * Sends until the responder stops answering BUSY, which it does until it first waits in
+     * FFA_MSG_WAIT, then checks the answer.
+     */
+    public void awaitResponder(final ExecutionContext ec)
+    {
+        final long deadline = System.nanoTime() + ScenarioContext.DEFAULT_READY_TIMEOUT.toNanos();
+        while (true)
+        {
+            fill(++sequence);
+            ec.invoke(regs);
+            if (!regs.isError() || regs.errorCode() != ErrorCode.BUSY)
+            {
+                check();
+                return;
+            }
+            if (System.nanoTime() > deadline)
+            {
+                throw new IllegalStateException("responder never started waiting for requests");
+            }
+            Thread.yield();
+        }
+    }
+
+    private void fill(final long sequence)
     {
         regs.w(1, RegisterFile.packIds(FfaScenarios.REQUESTER_ID, FfaScenarios.RESPONDER_ID));
         if (req2)
@@ -47,8 +84,7 @@ public final class EchoRequest
         }
     }
 
-    /** Throws unless {@code regs} is the echo's answer to request {@code sequence}; returns its first payload word. */
-    public long check(final RegisterFile regs, final long sequence)
+    private long check()
     {
         final int first = req2 ? 4 : 3;
         if (regs.functionId() != (req2 ? FunctionId.FFA_MSG_SEND_DIRECT_RESP2 : FunctionId.FFA_MSG_SEND_DIRECT_RESP_64) ||

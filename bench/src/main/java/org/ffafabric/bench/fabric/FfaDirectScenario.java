@@ -1,8 +1,6 @@
 package org.ffafabric.bench.fabric;
 
 import org.agrona.CloseHelper;
-import org.ffafabric.abi.ErrorCode;
-import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.bench.latency.EchoContext;
 import org.ffafabric.bench.latency.EchoProcess;
 import org.ffafabric.bench.latency.EchoRunner;
@@ -24,7 +22,6 @@ import java.util.List;
 public final class FfaDirectScenario implements LatencyScenario
 {
     private final boolean crossProcess;
-    private final RegisterFile regs = new RegisterFile();
     private PartitionManager pm;
     private FabricClient client;
     private Endpoint requester;
@@ -32,7 +29,6 @@ public final class FfaDirectScenario implements LatencyScenario
     private EchoProcess echoProcess;
     private EchoRunner echoRunner;
     private final EchoRequest request;
-    private long sequence;
 
     private FfaDirectScenario(final boolean crossProcess, final boolean req2)
     {
@@ -75,41 +71,13 @@ public final class FfaDirectScenario implements LatencyScenario
             echoRunner = EchoRunner.start(new FfaDirectEcho(),
                 new EchoContext(List.of(pm.directory().toString()), ctx.idleMode()), "ffa-direct-echo");
         }
-        // The responder is ready once it waits in FFA_MSG_WAIT: until then requests answer BUSY.
-        final long deadline = System.nanoTime() + ScenarioContext.DEFAULT_READY_TIMEOUT.toNanos();
-        while (true)
-        {
-            fill();
-            ec.invoke(regs);
-            if (!regs.isError() || regs.errorCode() != ErrorCode.BUSY)
-            {
-                break;
-            }
-            if (System.nanoTime() > deadline)
-            {
-                throw new IllegalStateException("responder never started waiting for requests");
-            }
-            Thread.yield();
-        }
-        check();
+        request.awaitResponder(ec);
     }
 
     @Override
     public long roundTrip()
     {
-        fill();
-        ec.invoke(regs);
-        return check();
-    }
-
-    private void fill()
-    {
-        request.fill(regs, ++sequence);
-    }
-
-    private long check()
-    {
-        return request.check(regs, sequence);
+        return request.roundTrip(ec);
     }
 
     @Override

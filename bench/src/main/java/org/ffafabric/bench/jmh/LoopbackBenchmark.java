@@ -3,8 +3,6 @@ package org.ffafabric.bench.jmh;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
-import org.ffafabric.abi.ErrorCode;
-import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.bench.baseline.AeronIpcEcho;
 import org.ffafabric.bench.baseline.AeronIpcPing;
 import org.ffafabric.bench.baseline.AeronIpcPingSide;
@@ -72,8 +70,6 @@ public class LoopbackBenchmark
     private Endpoint requester;
     private Endpoint responder;
     private ExecutionContext ec;
-    private final RegisterFile regs = new RegisterFile();
-    private long sequence;
     private EchoRequest request;
     private PartnerIdle idle;
 
@@ -133,7 +129,7 @@ public class LoopbackBenchmark
         }, "loopback-first-wait");
         firstWait.setDaemon(true);
         firstWait.start();
-        sendUntilNotBusy();
+        request.awaitResponder(ec);
         firstWait.join(TimeUnit.SECONDS.toMillis(10));
         if (firstWait.isAlive())
         {
@@ -141,26 +137,6 @@ public class LoopbackBenchmark
         }
         idle.partner = server::doWork;
         roundTrip();
-    }
-
-    private void sendUntilNotBusy()
-    {
-        final long deadline = System.nanoTime() + ScenarioContext.DEFAULT_READY_TIMEOUT.toNanos();
-        while (true)
-        {
-            fill();
-            ec.invoke(regs);
-            if (!regs.isError() || regs.errorCode() != ErrorCode.BUSY)
-            {
-                check();
-                return;
-            }
-            if (System.nanoTime() > deadline)
-            {
-                throw new IllegalStateException("responder never started waiting for requests");
-            }
-            Thread.yield();
-        }
     }
 
     /** The shared-memory directory of this trial: Aeron's for aeron-raw, the fabric's otherwise. */
@@ -177,19 +153,7 @@ public class LoopbackBenchmark
         {
             return ping.roundTrip();
         }
-        fill();
-        ec.invoke(regs);
-        return check();
-    }
-
-    private void fill()
-    {
-        request.fill(regs, ++sequence);
-    }
-
-    private long check()
-    {
-        return request.check(regs, sequence);
+        return request.roundTrip(ec);
     }
 
     @TearDown(Level.Trial)
