@@ -31,6 +31,8 @@ public final class Endpoint implements AutoCloseable
     private final ExecutionContext[] contexts;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private volatile boolean closed;
+    // Guarded by this: close found a context inside invoke, so the last to leave finishes the close.
+    private boolean closeDeferred;
 
     Endpoint(final FabricClient client, final int partitionId, final int slot, final Supplier<IdleStrategy> idle)
     {
@@ -193,8 +195,10 @@ public final class Endpoint implements AutoCloseable
     }
 
     /**
-     * Releases the claim; waits (bounded) for threads inside {@code invoke} to notice and leave,
-     * and for the partition manager to let go of the slot.
+     * Releases the claim; waits (bounded by the client's connect timeout) for threads inside
+     * {@code invoke} to notice and leave, and for the partition manager to let go of the slot. A
+     * context whose thread is still inside after that wait (a handler that runs on) is released
+     * by that thread as it leaves its call, which also unmaps the endpoint once none is left inside.
      */
     public void close()
     {
@@ -208,15 +212,20 @@ public final class Endpoint implements AutoCloseable
         {
             Thread.yield();
         }
-        final boolean quiet = isQuiet();
-        for (final ExecutionContext ec : contexts)
+        final boolean quiet;
+        synchronized (this)
         {
-            // A context still inside invoke (a handler that outlived the wait) owns its publications:
-            // sending its release from here would race that thread's own sends.
-            if (!ec.isInvoking())
+            for (final ExecutionContext ec : contexts)
             {
-                ec.release();
+                // A context still inside invoke (a handler that outlived the wait) owns its
+                // publications: its own thread sends the release when it leaves (contextLeft).
+                if (!ec.isInvoking())
+                {
+                    releaseOnce(ec);
+                }
             }
+            quiet = isQuiet();
+            closeDeferred = !quiet;
         }
         final long deadline = System.nanoTime() + client.connectTimeoutNs();
         while (quiet && client.controlFile().claimPid(slot) == pid && System.nanoTime() < deadline)
@@ -229,9 +238,33 @@ public final class Endpoint implements AutoCloseable
             closeResources();
             CloseHelper.quietClose(memory);
         }
-        // Else a thread is still inside invoke, reading its logs and memory in place: leave them
-        // mapped (the client's close or the GC unmaps them) rather than pull them from under it.
+        // Else a thread is still inside invoke, reading its logs and memory in place: the last one
+        // to leave releases its context and unmaps them (contextLeft).
         client.closed(this);
+    }
+
+    /**
+     * A context's thread left its last invoke after the endpoint closed: release the context from
+     * that thread, and once no context is inside invoke, finish the close that had to wait.
+     */
+    synchronized void contextLeft(final ExecutionContext ec)
+    {
+        releaseOnce(ec);
+        if (closeDeferred && isQuiet())
+        {
+            closeDeferred = false;
+            closeResources();
+            CloseHelper.quietClose(memory);
+        }
+    }
+
+    private void releaseOnce(final ExecutionContext ec)
+    {
+        if (!ec.releaseSent)
+        {
+            ec.releaseSent = true;
+            ec.release();
+        }
     }
 
     private void closeResources()

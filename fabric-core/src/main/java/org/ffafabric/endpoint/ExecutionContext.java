@@ -65,6 +65,8 @@ public final class ExecutionContext
     private boolean invoking;
     // Calls nest while a handler serves a request: INVOKING covers the outermost.
     private int invokeDepth;
+    // Guarded by the endpoint: the partition manager has been sent this context's release.
+    boolean releaseSent;
     // This context's state word as it is (or is about to be) in the table. Peers change it only
     // by compare-and-set, and the message that follows says exactly what they wrote, so the
     // word is never read back on the hot path.
@@ -167,6 +169,11 @@ public final class ExecutionContext
         if (--invokeDepth == 0)
         {
             INVOKING.setRelease(this, false);
+            if (endpoint.isClosed())
+            {
+                // The endpoint closed while this thread was inside: close could not release us.
+                endpoint.contextLeft(this);
+            }
         }
     }
 
@@ -831,7 +838,8 @@ public final class ExecutionContext
                 final int targetState = state(controlFile.ecState(targetOffset));
                 if (targetState == ABORTED || targetState == OFF || endpoint.isClosed())
                 {
-                    return ANSWER_ABORTED;
+                    // An answer committed before the target went away is visible by now: take it.
+                    return takeFrom(regs, target, targetEc) ? ANSWERED : ANSWER_ABORTED;
                 }
                 if (System.nanoTime() >= deadline)
                 {
@@ -1014,7 +1022,11 @@ public final class ExecutionContext
             }
             else if (endpoint.isClosed() || !transport.isPartitionManagerConnected())
             {
-                regs.error(ErrorCode.ABORTED);
+                // A reply sent before the partition manager went away is visible by now: take it.
+                if (!takeFrom(regs, pm, pmEc))
+                {
+                    regs.error(ErrorCode.ABORTED);
+                }
                 return;
             }
         }

@@ -3,7 +3,12 @@ package org.ffafabric.conformance;
 import org.ffafabric.EmbeddedFabric;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.PartitionProperties;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.endpoint.ExecutionContext;
+import org.ffafabric.endpoint.FabricClient;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.ManifestException;
 import org.ffafabric.manifest.ManifestParser;
@@ -16,6 +21,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -53,6 +63,79 @@ class LifecycleAndManifestTest
                 }
             }
             assertThrows(IllegalArgumentException.class, () -> fabric.claim(0x7777));
+        }
+    }
+
+    @Test
+    void aContextStillServingWhenItsEndpointClosesIsReleasedWhenItsHandlerReturns() throws Exception
+    {
+        final Manifest manifest = Manifest.builder()
+            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555")
+                .directMessaging())
+            .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")
+                .directMessaging())
+            .build();
+        final ExecutorService exec = Executors.newCachedThreadPool();
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest);
+            FabricClient shortWait = FabricClient.connect(new FabricClient.Context()
+                .directory(fabric.directory()).connectTimeoutNs(TimeUnit.MILLISECONDS.toNanos(200))))
+        {
+            final ControlFile controlFile = fabric.partitionManager().controlFile();
+            final int spSlot = controlFile.slotOf(0x8001);
+            final Endpoint vm = fabric.claim(1);
+            final Endpoint sp = shortWait.claim(0x8001);
+            final ExecutionContext spEc = sp.executionContext(0);
+            final CountDownLatch handling = new CountDownLatch(1);
+            final CountDownLatch mayReturn = new CountDownLatch(1);
+            final Future<Boolean> served = exec.submit(() -> spEc.serveDirectRequest((req, resp) ->
+            {
+                handling.countDown();
+                try
+                {
+                    mayReturn.await();
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+                resp.payload(0, req.payload(0) + 1);
+            }, new RegisterFile(), WAIT_NS));
+            awaitState(fabric, 0x8001, 0, ExecutionContextState.WAITING);
+            final RegisterFile request = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, 1, 0x8001);
+            request.x(3, 41);
+            final Future<RegisterFile> answer = exec.submit(() ->
+            {
+                vm.executionContext(0).invoke(request, WAIT_NS);
+                return request;
+            });
+            assertTrue(handling.await(10, TimeUnit.SECONDS), "the request never reached the handler");
+
+            // The handler outlives close's wait for the endpoint to go quiet: the context stays
+            // claimed, its logs and memory mapped, while its thread is inside.
+            sp.close();
+            assertNotEquals(0L, controlFile.claimPid(spSlot), "released while its handler still runs");
+
+            mayReturn.countDown();
+            assertTrue(get(served));
+            final RegisterFile back = get(answer);
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, back.w(0), back.toString());
+            assertEquals(42L, back.x(3));
+            // Leaving its last call, the context's own thread releases it: the partition is free.
+            final long deadline = System.nanoTime() + WAIT_NS;
+            while (controlFile.claimPid(spSlot) != 0 && System.nanoTime() < deadline)
+            {
+                Thread.yield();
+            }
+            assertEquals(0L, controlFile.claimPid(spSlot), "still claimed after its handler returned");
+            try (Endpoint again = fabric.claim(0x8001))
+            {
+                assertSuccess32(call(again.executionContext(0), FunctionId.FFA_ID_GET));
+            }
+            vm.close();
+        }
+        finally
+        {
+            exec.shutdownNow();
         }
     }
 
