@@ -350,6 +350,12 @@ final class ContextTransport
             {
                 break;
             }
+            if (result == Publication.ADMIN_ACTION)
+            {
+                // The claim padded out the term and rotated it: the next one succeeds. Not a reason
+                // to give up even when the endpoint has closed (its releases are sent from here).
+                continue;
+            }
             if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED || endpoint.isClosed())
             {
                 return false;

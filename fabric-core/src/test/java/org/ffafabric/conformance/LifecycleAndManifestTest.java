@@ -1,5 +1,8 @@
 package org.ffafabric.conformance;
 
+import io.aeron.logbuffer.FrameDescriptor;
+import io.aeron.protocol.DataHeaderFlyweight;
+import org.agrona.BitUtil;
 import org.ffafabric.EmbeddedFabric;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.PartitionProperties;
@@ -14,6 +17,8 @@ import org.ffafabric.manifest.ManifestException;
 import org.ffafabric.manifest.ManifestParser;
 import org.ffafabric.manifest.PartitionManifest;
 import org.ffafabric.manifest.World;
+import org.ffafabric.transport.AeronTuning;
+import org.ffafabric.transport.TrapProtocol;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -136,6 +141,39 @@ class LifecycleAndManifestTest
         finally
         {
             exec.shutdownNow();
+        }
+    }
+
+    @Test
+    void aReleaseThatFallsOnATermBoundaryStillReachesThePartitionManager() throws Exception
+    {
+        // Every message to the partition manager is one 64-byte frame plus its header: after the
+        // claim and enough traps, the release is the message that no longer fits the term.
+        final int frame = BitUtil.align(TrapProtocol.SHORT_MESSAGE_LENGTH + DataHeaderFlyweight.HEADER_LENGTH,
+            FrameDescriptor.FRAME_ALIGNMENT);
+        final int fitting = AeronTuning.ipcTermLength() / frame;
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(small());
+            FabricClient shortWait = FabricClient.connect(new FabricClient.Context()
+                .directory(fabric.directory()).connectTimeoutNs(TimeUnit.MILLISECONDS.toNanos(200))))
+        {
+            final ControlFile controlFile = fabric.partitionManager().controlFile();
+            final int slot = controlFile.slotOf(1);
+            final Endpoint vm = shortWait.claim(1);
+            for (int trap = 1; trap < fitting; trap++)
+            {
+                assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_ID_GET));
+            }
+            vm.close();
+            final long deadline = System.nanoTime() + WAIT_NS;
+            while (controlFile.claimPid(slot) != 0 && System.nanoTime() < deadline)
+            {
+                Thread.yield();
+            }
+            assertEquals(0L, controlFile.claimPid(slot), "the release at the end of the term was lost");
+            try (Endpoint again = fabric.claim(1))
+            {
+                assertSuccess32(call(again.executionContext(0), FunctionId.FFA_ID_GET));
+            }
         }
     }
 
