@@ -237,24 +237,35 @@ public final class Endpoint implements AutoCloseable
         {
             closeResources();
             CloseHelper.quietClose(memory);
+            client.closed(this);
         }
         // Else a thread is still inside invoke, reading its logs and memory in place: the last one
-        // to leave releases its context and unmaps them (contextLeft).
-        client.closed(this);
+        // to leave releases its context and unmaps them (contextLeft), and tells the client, whose
+        // Aeron it still needs until then.
     }
 
     /**
      * A context's thread left its last invoke after the endpoint closed: release the context from
      * that thread, and once no context is inside invoke, finish the close that had to wait.
      */
-    synchronized void contextLeft(final ExecutionContext ec)
+    void contextLeft(final ExecutionContext ec)
     {
-        releaseOnce(ec);
-        if (closeDeferred && isQuiet())
+        final boolean finished;
+        synchronized (this)
         {
-            closeDeferred = false;
-            closeResources();
-            CloseHelper.quietClose(memory);
+            releaseOnce(ec);
+            finished = closeDeferred && isQuiet();
+            if (finished)
+            {
+                closeDeferred = false;
+                closeResources();
+                CloseHelper.quietClose(memory);
+            }
+        }
+        if (finished)
+        {
+            // Outside our monitor: the client may close its Aeron and control file now.
+            client.closed(this);
         }
     }
 

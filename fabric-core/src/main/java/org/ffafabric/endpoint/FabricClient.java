@@ -24,7 +24,11 @@ public final class FabricClient implements AutoCloseable
     private final Context ctx;
     private final ControlFile controlFile;
     private final Aeron aeron;
+    // Endpoints open, or closed with a context still inside a call (they leave once it does).
     private final List<Endpoint> endpoints = new ArrayList<>();
+    // Guarded by endpoints: close was called; Aeron and the control file have been closed.
+    private boolean closing;
+    private boolean released;
 
     private FabricClient(final Context ctx)
     {
@@ -106,14 +110,32 @@ public final class FabricClient implements AutoCloseable
         return ctx.connectTimeoutNs();
     }
 
+    /**
+     * An endpoint has closed its Aeron resources and unmapped its memory: at once, or once the
+     * last of its contexts that was inside a call when it closed has left. The last one after
+     * this client's close closes what they all shared.
+     */
     void closed(final Endpoint endpoint)
     {
+        final boolean last;
         synchronized (endpoints)
         {
             endpoints.remove(endpoint);
+            last = closing && !released && endpoints.isEmpty();
+            released |= last;
+        }
+        if (last)
+        {
+            closeShared();
         }
     }
 
+    /**
+     * Closes every endpoint, then Aeron and the control file. An endpoint with a context still
+     * inside a call (a handler that runs on) keeps them open: that context's thread still reads
+     * its logs in place and must send its release over Aeron as it leaves; the last such thread
+     * to leave closes them.
+     */
     public void close()
     {
         final List<Endpoint> open;
@@ -122,17 +144,23 @@ public final class FabricClient implements AutoCloseable
             open = new ArrayList<>(endpoints);
         }
         CloseHelper.quietCloseAll(open);
+        final boolean last;
+        synchronized (endpoints)
+        {
+            closing = true;
+            last = !released && endpoints.isEmpty();
+            released |= last;
+        }
+        if (last)
+        {
+            closeShared();
+        }
+    }
+
+    private void closeShared()
+    {
         CloseHelper.quietClose(aeron);
-        boolean quiet = true;
-        for (final Endpoint endpoint : open)
-        {
-            quiet &= endpoint.isQuiet();
-        }
-        if (quiet)
-        {
-            controlFile.close();
-        }
-        // Else a thread is still inside invoke: the GC unmaps the control file once it is gone.
+        controlFile.close();
     }
 
     /** Configuration: which fabric, how execution contexts wait. */

@@ -178,6 +178,81 @@ class LifecycleAndManifestTest
     }
 
     @Test
+    void aContextStillServingWhenItsClientClosesIsReleasedWhenItsHandlerReturns() throws Exception
+    {
+        final Manifest manifest = Manifest.builder()
+            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555")
+                .directMessaging())
+            .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")
+                .directMessaging())
+            .build();
+        final ExecutorService exec = Executors.newCachedThreadPool();
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest);
+            FabricClient shortWait = FabricClient.connect(new FabricClient.Context()
+                .directory(fabric.directory()).connectTimeoutNs(TimeUnit.MILLISECONDS.toNanos(200))))
+        {
+            final ControlFile controlFile = fabric.partitionManager().controlFile();
+            final int spSlot = controlFile.slotOf(0x8001);
+            final Endpoint vm = fabric.claim(1);
+            final Endpoint sp = shortWait.claim(0x8001);
+            final ExecutionContext spEc = sp.executionContext(0);
+            final CountDownLatch handling = new CountDownLatch(1);
+            final CountDownLatch mayReturn = new CountDownLatch(1);
+            final Future<Boolean> served = exec.submit(() -> spEc.serveDirectRequest((req, resp) ->
+            {
+                // A call of its own first: the request and response move out of the logs.
+                final RegisterFile id = call(spEc, FunctionId.FFA_ID_GET);
+                final long value = req.payload(0) + id.w(2);
+                handling.countDown();
+                try
+                {
+                    mayReturn.await();
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+                resp.payload(0, value);
+            }, new RegisterFile(), WAIT_NS));
+            awaitState(fabric, 0x8001, 0, ExecutionContextState.WAITING);
+            final RegisterFile request = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, 1, 0x8001);
+            request.x(3, 1);
+            final Future<RegisterFile> answer = exec.submit(() ->
+            {
+                vm.executionContext(0).invoke(request, WAIT_NS);
+                return request;
+            });
+            assertTrue(handling.await(10, TimeUnit.SECONDS), "the request never reached the handler");
+
+            // Closing the whole client (the usual shutdown) while the handler runs on; closing it
+            // again as the try ends changes nothing.
+            shortWait.close();
+            assertNotEquals(0L, controlFile.claimPid(spSlot), "released while its handler still runs");
+
+            mayReturn.countDown();
+            assertTrue(get(served));
+            final RegisterFile back = get(answer);
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, back.w(0), back.toString());
+            assertEquals(0x8002L, back.x(3));
+            final long deadline = System.nanoTime() + WAIT_NS;
+            while (controlFile.claimPid(spSlot) != 0 && System.nanoTime() < deadline)
+            {
+                Thread.yield();
+            }
+            assertEquals(0L, controlFile.claimPid(spSlot), "still claimed after its handler returned");
+            try (Endpoint again = fabric.claim(0x8001))
+            {
+                assertSuccess32(call(again.executionContext(0), FunctionId.FFA_ID_GET));
+            }
+            vm.close();
+        }
+        finally
+        {
+            exec.shutdownNow();
+        }
+    }
+
+    @Test
     void fabricFilesAreOwnerOnlyAndCloseRemovesTheDirectory() throws Exception
     {
         final Path dir;
