@@ -15,6 +15,7 @@ import org.ffafabric.transport.TrapProtocol;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
@@ -30,9 +31,9 @@ public final class Endpoint implements AutoCloseable
     private final EndpointMemory memory;
     private final ExecutionContext[] contexts;
     private final List<AutoCloseable> resources = new ArrayList<>();
+    private static final long FINISH_CLOSE_POLL_NS = 1_000_000L;
+
     private volatile boolean closed;
-    // Guarded by this: close found a context inside invoke, so the last to leave finishes the close.
-    private boolean closeDeferred;
 
     Endpoint(final FabricClient client, final int partitionId, final int slot, final Supplier<IdleStrategy> idle)
     {
@@ -198,7 +199,8 @@ public final class Endpoint implements AutoCloseable
      * Releases the claim; waits (bounded by the client's connect timeout) for threads inside
      * {@code invoke} to notice and leave, and for the partition manager to let go of the slot. A
      * context whose thread is still inside after that wait (a handler that runs on) is released
-     * by that thread as it leaves its call, which also unmaps the endpoint once none is left inside.
+     * once that thread leaves its call, by a daemon thread the close starts, which then unmaps the
+     * endpoint. No call may be made on the endpoint after close.
      */
     public void close()
     {
@@ -212,21 +214,7 @@ public final class Endpoint implements AutoCloseable
         {
             Thread.yield();
         }
-        final boolean quiet;
-        synchronized (this)
-        {
-            for (final ExecutionContext ec : contexts)
-            {
-                // A context still inside invoke (a handler that outlived the wait) owns its
-                // publications: its own thread sends the release when it leaves (contextLeft).
-                if (!ec.isInvoking())
-                {
-                    releaseOnce(ec);
-                }
-            }
-            quiet = isQuiet();
-            closeDeferred = !quiet;
-        }
+        final boolean quiet = releaseQuietContexts();
         final long deadline = System.nanoTime() + client.connectTimeoutNs();
         while (quiet && client.controlFile().claimPid(slot) == pid && System.nanoTime() < deadline)
         {
@@ -239,43 +227,54 @@ public final class Endpoint implements AutoCloseable
             CloseHelper.quietClose(memory);
             client.closed(this);
         }
-        // Else a thread is still inside invoke, reading its logs and memory in place: the last one
-        // to leave releases its context and unmaps them (contextLeft), and tells the client, whose
-        // Aeron it still needs until then.
+        else
+        {
+            // A thread is still inside invoke, reading its logs and memory in place: a thread of its
+            // own finishes the close once it has left, so that no call pays for noticing the close.
+            final Thread finisher = new Thread(this::finishCloseOnceQuiet, "ffa-close-" + name());
+            finisher.setDaemon(true);
+            finisher.start();
+        }
     }
 
     /**
-     * A context's thread left its last invoke after the endpoint closed: release the context from
-     * that thread, and once no context is inside invoke, finish the close that had to wait.
+     * Releases every context no thread is inside (a context inside owns its publications until it
+     * leaves); true when that was all of them.
      */
-    void contextLeft(final ExecutionContext ec)
+    private synchronized boolean releaseQuietContexts()
     {
-        final boolean finished;
-        synchronized (this)
+        for (final ExecutionContext ec : contexts)
         {
-            releaseOnce(ec);
-            finished = closeDeferred && isQuiet();
-            if (finished)
+            if (!ec.isInvoking() && !ec.releaseSent)
             {
-                closeDeferred = false;
-                closeResources();
-                CloseHelper.quietClose(memory);
+                ec.releaseSent = true;
+                ec.release();
             }
         }
-        if (finished)
-        {
-            // Outside our monitor: the client may close its Aeron and control file now.
-            client.closed(this);
-        }
+        return isQuiet();
     }
 
-    private void releaseOnce(final ExecutionContext ec)
+    /**
+     * The rest of a close that found a context inside a call (a handler that outlived the wait):
+     * each context is released as its thread leaves, and once none is left inside, the endpoint
+     * closes its logs, unmaps its memory and tells the client, whose Aeron it needed until then.
+     */
+    private void finishCloseOnceQuiet()
     {
-        if (!ec.releaseSent)
+        while (true)
         {
-            ec.releaseSent = true;
-            ec.release();
+            synchronized (this)
+            {
+                if (releaseQuietContexts())
+                {
+                    closeResources();
+                    CloseHelper.quietClose(memory);
+                    break;
+                }
+            }
+            LockSupport.parkNanos(FINISH_CLOSE_POLL_NS);
         }
+        client.closed(this);
     }
 
     private void closeResources()

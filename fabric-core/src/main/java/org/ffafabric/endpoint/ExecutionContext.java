@@ -28,10 +28,12 @@ import static org.ffafabric.control.ExecutionContextState.*;
  */
 public final class ExecutionContext
 {
-    // Polls before a wait first reads the clock and checks its peer; from then on, every poll does:
-    // a quick answer costs no clock read, and a bound is kept to one idle period (a back-off
-    // strategy parks up to 100 us at a time) rather than to a multiple of it.
-    private static final int SPINS_BEFORE_CHECKS = 64;
+    // A wait reads its clock and checks its peer every 64 empty polls while polls are quick (a
+    // busy spin: a clock read per poll would slow noticing a message), and every poll once they
+    // take over 1 us each (an idle strategy that parks, up to 100 us at a time for the default
+    // back-off: a stride of 64 would overrun a bound by up to 64 parks).
+    private static final int QUICK_CHECK_STRIDE = 64;
+    private static final long SLOW_POLL_NS = 1_000;
     private static final VarHandle INVOKING;
 
     static
@@ -169,11 +171,6 @@ public final class ExecutionContext
         if (--invokeDepth == 0)
         {
             INVOKING.setRelease(this, false);
-            if (endpoint.isClosed())
-            {
-                // The endpoint closed while this thread was inside: close could not release us.
-                endpoint.contextLeft(this);
-            }
         }
     }
 
@@ -826,28 +823,36 @@ public final class ExecutionContext
         final RegisterFile regs, final int target, final int targetEc, final int targetOffset, final long timeoutNs)
     {
         final long deadline = timeoutNs > 0 ? System.nanoTime() + timeoutNs : Long.MAX_VALUE;
-        int spins = 0;
+        int polls = 0;
+        int stride = QUICK_CHECK_STRIDE;
+        long lastCheckNs = 0;
         while (!takeFrom(regs, target, targetEc))
         {
-            if (spins < SPINS_BEFORE_CHECKS)
+            if (++polls >= stride)
             {
-                spins++;
-            }
-            else
-            {
+                polls = 0;
+                final long nowNs = System.nanoTime();
+                stride = checkStride(lastCheckNs, nowNs, stride);
+                lastCheckNs = nowNs;
                 final int targetState = state(controlFile.ecState(targetOffset));
                 if (targetState == ABORTED || targetState == OFF || endpoint.isClosed())
                 {
                     // An answer committed before the target went away is visible by now: take it.
                     return takeFrom(regs, target, targetEc) ? ANSWERED : ANSWER_ABORTED;
                 }
-                if (System.nanoTime() >= deadline)
+                if (nowNs >= deadline)
                 {
                     return ANSWER_TIMED_OUT;
                 }
             }
         }
         return ANSWERED;
+    }
+
+    /** The polls until a wait's next check, from how long the last stride took. */
+    private static int checkStride(final long lastCheckNs, final long nowNs, final int stride)
+    {
+        return lastCheckNs != 0 && nowNs - lastCheckNs > stride * SLOW_POLL_NS ? 1 : QUICK_CHECK_STRIDE;
     }
 
     /**
@@ -870,7 +875,9 @@ public final class ExecutionContext
         // The clock is first read at the first liveness check: a message that is already there
         // (the common case when serving) costs no clock read at all.
         long deadline = 0;
-        int spins = 0;
+        int polls = 0;
+        int stride = QUICK_CHECK_STRIDE;
+        long lastCheckNs = 0;
         while (true)
         {
             if (serving)
@@ -889,16 +896,19 @@ public final class ExecutionContext
             {
                 break;
             }
-            if (spins < SPINS_BEFORE_CHECKS)
+            if (++polls < stride)
             {
-                spins++;
                 continue;
             }
+            polls = 0;
+            final long nowNs = System.nanoTime();
+            stride = checkStride(lastCheckNs, nowNs, stride);
+            lastCheckNs = nowNs;
             if (deadline == 0)
             {
-                deadline = timeoutNs > 0 ? System.nanoTime() + timeoutNs : Long.MAX_VALUE;
+                deadline = timeoutNs > 0 ? nowNs + timeoutNs : Long.MAX_VALUE;
             }
-            if (System.nanoTime() >= deadline || endpoint.isClosed())
+            if (nowNs >= deadline || endpoint.isClosed())
             {
                 final boolean closing = endpoint.isClosed();
                 // Off the hot path: read the real word, which our last requester may not have released yet.
@@ -1013,14 +1023,15 @@ public final class ExecutionContext
         }
         final int pm = TrapProtocol.partitionIdOf(TrapProtocol.PM_SESSION_ID);
         final int pmEc = TrapProtocol.ecOf(TrapProtocol.PM_SESSION_ID);
-        int spins = 0;
+        int polls = 0;
         while (!takeFrom(regs, pm, pmEc))
         {
-            if (spins < SPINS_BEFORE_CHECKS)
+            if (++polls < QUICK_CHECK_STRIDE)
             {
-                spins++;
+                continue;
             }
-            else if (endpoint.isClosed() || !transport.isPartitionManagerConnected())
+            polls = 0;
+            if (endpoint.isClosed() || !transport.isPartitionManagerConnected())
             {
                 // A reply sent before the partition manager went away is visible by now: take it.
                 if (!takeFrom(regs, pm, pmEc))

@@ -133,8 +133,8 @@ public final class FabricClient implements AutoCloseable
     /**
      * Closes every endpoint, then Aeron and the control file. An endpoint with a context still
      * inside a call (a handler that runs on) keeps them open: that context's thread still reads
-     * its logs in place and must send its release over Aeron as it leaves; the last such thread
-     * to leave closes them.
+     * its logs in place, and its release goes over Aeron once it leaves; the endpoint that finishes
+     * its close last closes them.
      */
     public void close()
     {

@@ -185,8 +185,9 @@ class CpuCyclesTest
     @Test
     void aBoundIsKeptToAboutOneIdlePeriodWhenTheWaitParks() throws Exception
     {
-        // The idles spin, then park >= 1 ms each, as a back-off strategy does: a 120 ms bound must
-        // end after at most ~120 parks, not at the next of a fixed stride of 64 polls (156 parks).
+        // The idles spin, then park >= 1 ms each, as a back-off strategy does: once polls are that
+        // slow, a 120 ms bound must end after at most ~120 parks, not at the next of a fixed stride
+        // of 64 polls (156 parks).
         final Thread caller = Thread.currentThread();
         final int[] parks = new int[1];
         try (FabricFixture parked = FabricFixture.launch(Manifest.builder()
