@@ -74,74 +74,16 @@ class LifecycleAndManifestTest
     @Test
     void aContextStillServingWhenItsEndpointClosesIsReleasedWhenItsHandlerReturns() throws Exception
     {
-        final Manifest manifest = Manifest.builder()
-            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555")
-                .directMessaging())
-            .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")
-                .directMessaging())
-            .build();
-        final ExecutorService exec = Executors.newCachedThreadPool();
-        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest);
-            FabricClient shortWait = FabricClient.connect(new FabricClient.Context()
-                .directory(fabric.directory()).connectTimeoutNs(TimeUnit.MILLISECONDS.toNanos(200))))
-        {
-            final ControlFile controlFile = fabric.partitionManager().controlFile();
-            final int spSlot = controlFile.slotOf(0x8001);
-            final Endpoint vm = fabric.claim(1);
-            final Endpoint sp = shortWait.claim(0x8001);
-            final ExecutionContext spEc = sp.executionContext(0);
-            final CountDownLatch handling = new CountDownLatch(1);
-            final CountDownLatch mayReturn = new CountDownLatch(1);
-            final Future<Boolean> served = exec.submit(() -> spEc.serveDirectRequest((req, resp) ->
-            {
-                handling.countDown();
-                try
-                {
-                    mayReturn.await();
-                }
-                catch (final InterruptedException ex)
-                {
-                    Thread.currentThread().interrupt();
-                }
-                resp.payload(0, req.payload(0) + 1);
-            }, new RegisterFile(), WAIT_NS));
-            awaitState(fabric, 0x8001, 0, ExecutionContextState.WAITING);
-            final RegisterFile request = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, 1, 0x8001);
-            request.x(3, 41);
-            final Future<RegisterFile> answer = exec.submit(() ->
-            {
-                vm.executionContext(0).invoke(request, WAIT_NS);
-                return request;
-            });
-            assertTrue(handling.await(10, TimeUnit.SECONDS), "the request never reached the handler");
+        // The handler answers from the request still in place in the log: 41 + 1.
+        closeWhileAHandlerRuns(false, false, 41, 42);
+    }
 
-            // The handler outlives close's wait for the endpoint to go quiet: the context stays
-            // claimed, its logs and memory mapped, while its thread is inside.
-            sp.close();
-            assertNotEquals(0L, controlFile.claimPid(spSlot), "released while its handler still runs");
-
-            mayReturn.countDown();
-            assertTrue(get(served));
-            final RegisterFile back = get(answer);
-            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, back.w(0), back.toString());
-            assertEquals(42L, back.x(3));
-            // Leaving its last call, the context's own thread releases it: the partition is free.
-            final long deadline = System.nanoTime() + WAIT_NS;
-            while (controlFile.claimPid(spSlot) != 0 && System.nanoTime() < deadline)
-            {
-                Thread.yield();
-            }
-            assertEquals(0L, controlFile.claimPid(spSlot), "still claimed after its handler returned");
-            try (Endpoint again = fabric.claim(0x8001))
-            {
-                assertSuccess32(call(again.executionContext(0), FunctionId.FFA_ID_GET));
-            }
-            vm.close();
-        }
-        finally
-        {
-            exec.shutdownNow();
-        }
+    @Test
+    void aContextStillServingWhenItsClientClosesIsReleasedWhenItsHandlerReturns() throws Exception
+    {
+        // Closing the whole client (the usual shutdown); the handler makes a call of its own first,
+        // so its request and response have moved out of the logs: 1 + its ID.
+        closeWhileAHandlerRuns(true, true, 1, 0x8002);
     }
 
     @Test
@@ -164,12 +106,7 @@ class LifecycleAndManifestTest
                 assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_ID_GET));
             }
             vm.close();
-            final long deadline = System.nanoTime() + WAIT_NS;
-            while (controlFile.claimPid(slot) != 0 && System.nanoTime() < deadline)
-            {
-                Thread.yield();
-            }
-            assertEquals(0L, controlFile.claimPid(slot), "the release at the end of the term was lost");
+            awaitUnclaimed(controlFile, slot, "the release at the end of the term was lost");
             try (Endpoint again = fabric.claim(1))
             {
                 assertSuccess32(call(again.executionContext(0), FunctionId.FFA_ID_GET));
@@ -177,8 +114,13 @@ class LifecycleAndManifestTest
         }
     }
 
-    @Test
-    void aContextStillServingWhenItsClientClosesIsReleasedWhenItsHandlerReturns() throws Exception
+    /**
+     * A handler still runs when its endpoint (or its whole client) closes, past close's wait for
+     * the endpoint to go quiet: the context stays claimed, its logs and memory mapped, until the
+     * handler returns; then the answer reaches the requester and the partition is free again.
+     */
+    private static void closeWhileAHandlerRuns(
+        final boolean closeClient, final boolean callFirst, final long sent, final long expected) throws Exception
     {
         final Manifest manifest = Manifest.builder()
             .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555")
@@ -200,9 +142,8 @@ class LifecycleAndManifestTest
             final CountDownLatch mayReturn = new CountDownLatch(1);
             final Future<Boolean> served = exec.submit(() -> spEc.serveDirectRequest((req, resp) ->
             {
-                // A call of its own first: the request and response move out of the logs.
-                final RegisterFile id = call(spEc, FunctionId.FFA_ID_GET);
-                final long value = req.payload(0) + id.w(2);
+                final long value = callFirst ?
+                    req.payload(0) + call(spEc, FunctionId.FFA_ID_GET).w(2) : req.payload(0) + 1;
                 handling.countDown();
                 try
                 {
@@ -216,7 +157,7 @@ class LifecycleAndManifestTest
             }, new RegisterFile(), WAIT_NS));
             awaitState(fabric, 0x8001, 0, ExecutionContextState.WAITING);
             final RegisterFile request = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, 1, 0x8001);
-            request.x(3, 1);
+            request.x(3, sent);
             final Future<RegisterFile> answer = exec.submit(() ->
             {
                 vm.executionContext(0).invoke(request, WAIT_NS);
@@ -224,22 +165,23 @@ class LifecycleAndManifestTest
             });
             assertTrue(handling.await(10, TimeUnit.SECONDS), "the request never reached the handler");
 
-            // Closing the whole client (the usual shutdown) while the handler runs on; closing it
-            // again as the try ends changes nothing.
-            shortWait.close();
+            // Closing the client again as the try ends changes nothing.
+            if (closeClient)
+            {
+                shortWait.close();
+            }
+            else
+            {
+                sp.close();
+            }
             assertNotEquals(0L, controlFile.claimPid(spSlot), "released while its handler still runs");
 
             mayReturn.countDown();
             assertTrue(get(served));
             final RegisterFile back = get(answer);
             assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, back.w(0), back.toString());
-            assertEquals(0x8002L, back.x(3));
-            final long deadline = System.nanoTime() + WAIT_NS;
-            while (controlFile.claimPid(spSlot) != 0 && System.nanoTime() < deadline)
-            {
-                Thread.yield();
-            }
-            assertEquals(0L, controlFile.claimPid(spSlot), "still claimed after its handler returned");
+            assertEquals(expected, back.x(3));
+            awaitUnclaimed(controlFile, spSlot, "still claimed after its handler returned");
             try (Endpoint again = fabric.claim(0x8001))
             {
                 assertSuccess32(call(again.executionContext(0), FunctionId.FFA_ID_GET));
@@ -250,6 +192,17 @@ class LifecycleAndManifestTest
         {
             exec.shutdownNow();
         }
+    }
+
+    /** Waits (bounded) for the slot's claim to be let go, and asserts it was. */
+    private static void awaitUnclaimed(final ControlFile controlFile, final int slot, final String message)
+    {
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (controlFile.claimPid(slot) != 0 && System.nanoTime() < deadline)
+        {
+            Thread.yield();
+        }
+        assertEquals(0L, controlFile.claimPid(slot), message);
     }
 
     @Test
