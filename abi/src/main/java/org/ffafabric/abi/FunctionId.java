@@ -14,6 +14,12 @@ public final class FunctionId
     public static final int FIRST_NUMBER = 0x60;
     public static final int LAST_NUMBER = 0x97;
 
+    /**
+     * SMCCC v1.3: bit 16 of a function ID hints that the caller holds no live SVE state. It names
+     * no function, so a callee clears it before decoding (TF-A's sync_handler, Hafnium's smc_handler).
+     */
+    public static final int SVE_HINT = 0x0001_0000;
+
     private static final int SMC64_BIT = 0x4000_0000;
     private static final int FAST_CALL_BIT = 0x8000_0000;
     private static final int OWNER_AND_TYPE_MASK = 0xBFFF_0000;
@@ -224,6 +230,12 @@ public final class FunctionId
     public static int number(final int functionId)
     {
         return functionId & NUMBER_MASK;
+    }
+
+    /** The function ID a callee decodes: {@code functionId} without the {@link #SVE_HINT}. */
+    public static int withoutSveHint(final int functionId)
+    {
+        return functionId & ~SVE_HINT;
     }
 
     /** True when bit 30 (the SMC64 calling convention) is set. */

@@ -182,7 +182,13 @@ public final class ExecutionContext
 
     private void dispatch(final RegisterFile regs, final long timeoutNs)
     {
-        final int functionId = regs.functionId();
+        int functionId = regs.functionId();
+        if ((functionId & FunctionId.SVE_HINT) != 0)
+        {
+            // The call is the call without the hint, for us, the partition manager and any receiver.
+            functionId = FunctionId.withoutSveHint(functionId);
+            regs.w(0, functionId);
+        }
         if (!versionLocked && functionId != FunctionId.FFA_VERSION)
         {
             lockVersion();

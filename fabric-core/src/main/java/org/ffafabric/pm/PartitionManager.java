@@ -232,7 +232,9 @@ public final class PartitionManager implements Agent, AutoCloseable
     /** One case per trapped ABI; the endpoint runtime answers direct messaging and RX_RELEASE itself. */
     private void dispatch(final Caller caller, final RegisterFile regs)
     {
-        final int functionId = regs.functionId();
+        // The SVE hint names no function: the callee decodes the ID without it (the runtime clears it too).
+        final int functionId = FunctionId.withoutSveHint(regs.functionId());
+        regs.w(0, functionId);
         if (functionId != FunctionId.FFA_VERSION)
         {
             final int version = controlFile.negotiatedVersion(caller.slot);
