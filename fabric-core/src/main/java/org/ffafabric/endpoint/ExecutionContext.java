@@ -91,6 +91,8 @@ public final class ExecutionContext
     private RegisterFile detachedResponse;
     private Throwable handlerFailure;
     private boolean requesterGone;
+    // The framework response type that alone may answer the framework request being served.
+    private int frameworkResponse;
 
     ExecutionContext(final Endpoint endpoint, final int index, final ContextTransport transport)
     {
@@ -402,6 +404,10 @@ public final class ExecutionContext
         {
             return ErrorCode.DENIED;
         }
+        if (model == MODEL_FRAMEWORK && RegisterFile.frameworkMessageType(flags) != frameworkResponse)
+        {
+            return ErrorCode.INVALID_PARAMETERS;
+        }
         if (resp2)
         {
             regs.x(2, 0).x(3, 0);
@@ -511,7 +517,7 @@ public final class ExecutionContext
         }
         // Mirror the requester's compare-and-set, as awaitMessage does.
         final int flags = functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ2 ? 0 : request.w(2);
-        final int model = requestModel(functionId, flags);
+        final int model = acceptRequest(functionId, flags);
         word = pack(RUNNING, model, false, transport.senderId(), transport.senderEc(), word);
         assert (int)word == (int)controlFile.ecState(stateOffset) : "state mirror " + describe(word) + " != " +
             describe(controlFile.ecState(stateOffset));
@@ -533,8 +539,8 @@ public final class ExecutionContext
             .w(1, RegisterFile.packIds(RegisterFile.receiverOf(ids), RegisterFile.senderOf(ids)));
         if (model == MODEL_FRAMEWORK)
         {
-            // Framework requests take the matching framework response type (request + 1).
-            response.w(2, RegisterFile.frameworkMessageFlags(RegisterFile.frameworkMessageType(flags) + 1));
+            // Framework requests take the matching framework response type.
+            response.w(2, RegisterFile.frameworkMessageFlags(frameworkResponse));
         }
         try
         {
@@ -597,6 +603,21 @@ public final class ExecutionContext
         {
             giveBack(response, ownWord);
         }
+    }
+
+    /**
+     * The run-time model a request received puts this context in; a framework request also fixes
+     * the one response type that may answer it (VM created takes VM created ack, as Hafnium's test
+     * services and OP-TEE answer; Hafnium's SPMC refuses response types that answer no request).
+     */
+    private int acceptRequest(final int functionId, final int flags)
+    {
+        final int model = requestModel(functionId, flags);
+        if (model == MODEL_FRAMEWORK)
+        {
+            frameworkResponse = FrameworkMessage.responseFor(RegisterFile.frameworkMessageType(flags));
+        }
+        return model;
     }
 
     /** The run-time model a direct request puts its receiver in: REQ2, framework or partition message. */
@@ -956,7 +977,7 @@ public final class ExecutionContext
         }
         else
         {
-            word = pack(RUNNING, requestModel(functionId, regs.w(2)), false, sender, senderEc, word);
+            word = pack(RUNNING, acceptRequest(functionId, regs.w(2)), false, sender, senderEc, word);
         }
         // The sequence may differ after the partition manager reset us for a dead peer; the rest may not.
         assert (int)word == (int)controlFile.ecState(stateOffset) : "state mirror " + describe(word) + " != " +

@@ -362,6 +362,16 @@ class DirectMessagingInvokeTest
         assertEquals(7L, in.x(5));
         assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, 0)),
             "non-framework response to a framework request");
+        // Only the request's own response type answers it: VM created takes VM created ack (5).
+        for (final int wrongType : new int[] { 0x8000_0007, 0x8000_0004, 0x8000_0002, 0x8000_0009 })
+        {
+            final RegisterFile wrong = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, 0);
+            wrong.w(2, wrongType);
+            assertError(ErrorCode.INVALID_PARAMETERS, call(sp, wrong),
+                "framework response type 0x" + Integer.toHexString(wrongType) + " to VM created");
+        }
+        assertEquals(ExecutionContextState.RUNNING, fx.state(SPA, 0));
+        assertFalse(sent.isDone(), "a refused response must not reach the requester");
         final RegisterFile ack = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, 0);
         ack.w(2, 0x8000_0005);
         fx.respond(sp, ack);

@@ -330,6 +330,13 @@ class DirectRequestServingTest
         again.w(2, RegisterFile.frameworkMessageFlags(org.ffafabric.abi.FrameworkMessage.VM_CREATED_REQ));
         assertError(ErrorCode.ABORTED, call(fx.ec(HYP), again));
         assertThrows(Exception.class, () -> get(bad));
+        // So is another framework response type than the request's own (VM destroyed ack to VM created).
+        final Future<Boolean> wrongType = serveOne(fx.ec(SPA), (req, resp) -> resp.registers()
+            .w(2, RegisterFile.frameworkMessageFlags(org.ffafabric.abi.FrameworkMessage.VM_DESTROYED_RESP)));
+        final RegisterFile third = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, HYP, SPA);
+        third.w(2, RegisterFile.frameworkMessageFlags(org.ffafabric.abi.FrameworkMessage.VM_CREATED_REQ));
+        assertError(ErrorCode.ABORTED, call(fx.ec(HYP), third));
+        assertThrows(Exception.class, () -> get(wrongType));
     }
 
     @Test
