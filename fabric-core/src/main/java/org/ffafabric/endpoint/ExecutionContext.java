@@ -765,19 +765,23 @@ public final class ExecutionContext
             awaitCompletion(regs, target, targetEc, targetOffset, outstandingTargetWord, ownWord, timeoutNs);
             return;
         }
+        // Only the scheduler (the normal world's physical instance, ID 0) gives cycles to a context
+        // that did not yield them to the caller, as only Hafnium's primary VM may; a VM resumes its own.
+        final boolean scheduler = partitionId == EndpointId.HYPERVISOR;
         final long update;
         if (state(targetWord) == BLOCKED && yielded(targetWord) && owner)
         {
             update = pack(RUNNING, model(targetWord), false, partitionId, index, targetWord);
         }
-        else if (state(targetWord) == WAITING && !EndpointId.isSecure(partitionId))
+        else if (state(targetWord) == WAITING && scheduler)
         {
             update = pack(RUNNING, MODEL_RUN, false, partitionId, index, targetWord);
         }
         else
         {
             regs.error(state(targetWord) == ABORTED ? ErrorCode.ABORTED :
-                state(targetWord) == WAITING ? ErrorCode.DENIED : ErrorCode.BUSY);
+                state(targetWord) == WAITING || (!scheduler && !EndpointId.isSecure(partitionId)) ?
+                ErrorCode.DENIED : ErrorCode.BUSY);
             return;
         }
         if (!controlFile.ecStateCompareAndSet(targetOffset, targetWord, update))

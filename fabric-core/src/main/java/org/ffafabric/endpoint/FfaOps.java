@@ -183,7 +183,10 @@ public final class FfaOps
         return message;
     }
 
-    /** FFA_RUN of {@code target}'s context {@code vcpu}; returns how the target gave the CPU back. */
+    /**
+     * FFA_RUN of {@code target}'s context {@code vcpu}; returns how the target gave the CPU back. Giving
+     * cycles to a waiting context is the scheduler's (the hypervisor endpoint); others resume their own.
+     */
     public int run(final int target, final int vcpu)
     {
         regs.clear().w(0, FunctionId.FFA_RUN).w(1, RegisterFile.packTargetInfo(target, vcpu));

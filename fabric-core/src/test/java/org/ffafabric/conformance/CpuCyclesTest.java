@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /** FFA_YIELD, FFA_RUN, FFA_INTERRUPT from bounded invokes, call-chain cycles. */
 class CpuCyclesTest
 {
+    static final int HYP = 0;
     static final int VM1 = 1;
     static final int SPA = 0x8001;
     static final int SPB = 0x8002;
@@ -31,13 +32,14 @@ class CpuCyclesTest
     void launch()
     {
         fx = FabricFixture.launch(Manifest.builder()
+            .partition(p -> p.name("hyp").id(HYP).world(World.HYPERVISOR).uuid("00000000-0000-0000-0000-0000000000a0"))
             .partition(p -> p.name("vm1").id(VM1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555")
                 .directMessaging().executionContexts(2))
             .partition(p -> p.name("spa").id(SPA).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")
                 .directMessaging().executionContexts(2))
             .partition(p -> p.name("spb").id(SPB).world(World.SP_EL1).uuid("bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee")
                 .directMessaging())
-            .build(), VM1, SPA, SPB);
+            .build(), HYP, VM1, SPA, SPB);
     }
 
     @AfterEach
@@ -110,12 +112,11 @@ class CpuCyclesTest
     }
 
     @Test
-    void normalWorldRunsAWaitingSecureContext() throws Exception
+    void theSchedulerRunsAWaitingSecureContext() throws Exception
     {
         final ExecutionContext sp = fx.ec(SPA);
-        final ExecutionContext vm = fx.ec(VM1);
         final Future<RegisterFile> waiting = fx.msgWait(sp);
-        final Future<RegisterFile> run = fx.async(vm, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0)));
+        final Future<RegisterFile> run = fx.async(fx.ec(HYP), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0)));
         final RegisterFile woke = get(waiting);
         assertEquals(FunctionId.FFA_RUN & 0xFFFF_FFFFL, woke.x(0), woke.toString());
         assertEquals(RegisterFile.packTargetInfo(SPA, 0) & 0xFFFF_FFFFL, woke.x(1));
@@ -135,9 +136,30 @@ class CpuCyclesTest
         assertError(ErrorCode.INVALID_PARAMETERS, call(vm, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 2))));
         assertError(ErrorCode.INVALID_PARAMETERS, call(vm, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(VM1, 0))));
         assertError(ErrorCode.DENIED, call(fx.ec(SPB), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(VM1, 0))));
-        // spa/0 was just claimed and runs: BUSY.
+        // spa/0 was just claimed and runs: BUSY for the scheduler.
         assertEquals(ExecutionContextState.RUNNING, fx.state(SPA, 0));
-        assertError(ErrorCode.BUSY, call(vm, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0))));
+        assertError(ErrorCode.BUSY, call(fx.ec(HYP), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0))));
+    }
+
+    @Test
+    void onlyTheSchedulerGivesCyclesToAContextThatDidNotYieldToTheCaller() throws Exception
+    {
+        // FFA_RUN is the scheduler's (Hafnium: the primary VM only, DENIED for others; TF-A's SPMC:
+        // the normal world's physical instance only). A VM may FFA_RUN only to resume its own request.
+        final ExecutionContext vm = fx.ec(VM1);
+        final int spa = RegisterFile.packTargetInfo(SPA, 0);
+        assertError(ErrorCode.DENIED, call(vm, regs(FunctionId.FFA_RUN, spa)), "a running context");
+        final Future<RegisterFile> waiting = fx.msgWait(fx.ec(SPA), 300_000_000L);
+        assertError(ErrorCode.DENIED, call(vm, regs(FunctionId.FFA_RUN, spa)), "a waiting context");
+        assertEquals(ExecutionContextState.WAITING, fx.state(SPA, 0));
+        final RegisterFile timedOut = get(waiting);
+        assertEquals(FunctionId.FFA_INTERRUPT, timedOut.w(0), () -> "nothing reached it: " + timedOut);
+        // The scheduler runs a waiting VM as it runs an SP.
+        final Future<RegisterFile> vmWaiting = fx.msgWait(vm);
+        final Future<RegisterFile> run = fx.async(fx.ec(HYP), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(VM1, 0)));
+        assertEquals(FunctionId.FFA_RUN, get(vmWaiting).w(0));
+        fx.msgWait(vm, 300_000_000L);
+        assertEquals(FunctionId.FFA_MSG_WAIT, get(run).w(0));
     }
 
     @Test

@@ -34,9 +34,9 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class RegisterWidthAndReleaseTest
 {
+    static final int HYP = 0;
     static final int VM1 = 1;
     static final int VM2 = 2;
-    static final int VM_V11 = 3;
     static final int SPA = 0x8001;
     static final int SP_V11 = 0x8002;
     static final long SHORT_NS = 300_000_000L;
@@ -48,12 +48,11 @@ class RegisterWidthAndReleaseTest
     void launch()
     {
         fx = FabricFixture.launch(Manifest.builder()
+            .partition(p -> p.name("hyp").id(HYP).world(World.HYPERVISOR).uuid("00000000-0000-0000-0000-0000000000a0"))
             .partition(p -> p.name("vm1").id(VM1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555")
                 .directMessaging())
             .partition(p -> p.name("vm2").id(VM2).world(World.VM).uuid("11111111-2222-3333-4444-666666666666")
                 .directMessaging())
-            .partition(p -> p.name("vm-v11").id(VM_V11).world(World.VM).uuid("11111111-2222-3333-4444-777777777777")
-                .directMessaging().ffaVersion(V1_1))
             .partition(p -> p.name("spa").id(SPA).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")
                 .directMessaging())
             .partition(p -> p.name("sp-v11").id(SP_V11).world(World.SP_EL1).uuid("dddddddd-bbbb-cccc-dddd-eeeeeeeeeeee")
@@ -275,42 +274,48 @@ class RegisterWidthAndReleaseTest
     @Test
     void v12RunWithNonZeroX8IsRefusedAndChangesNothing() throws Exception
     {
-        final ExecutionContext sp = fx.ec(SPA);
-        final Future<RegisterFile> waiting = fx.msgWait(sp);
-        final long targetBefore = stateWord(SPA, 0);
-        final long callerBefore = stateWord(VM1, 0);
-        assertEquals(ExecutionContextState.WAITING, stateOf(targetBefore));
-        for (int n = 8; n <= 17; n++)
+        try (Endpoint hyp = fx.claim(HYP))
         {
-            final RegisterFile run = regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0));
-            run.x(n, 1);
-            assertError(ErrorCode.INVALID_PARAMETERS, call(fx.ec(VM1), run), "v1.2 FFA_RUN with x" + n + " != 0");
-            assertEquals(targetBefore, stateWord(SPA, 0), "the target's state word must not change");
-            assertEquals(callerBefore, stateWord(VM1, 0), "the caller's state word must not change");
+            final ExecutionContext scheduler = hyp.executionContext(0);
+            final ExecutionContext sp = fx.ec(SPA);
+            final Future<RegisterFile> waiting = fx.msgWait(sp);
+            final long targetBefore = stateWord(SPA, 0);
+            final long callerBefore = stateWord(HYP, 0);
+            assertEquals(ExecutionContextState.WAITING, stateOf(targetBefore));
+            for (int n = 8; n <= 17; n++)
+            {
+                final RegisterFile run = regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0));
+                run.x(n, 1);
+                assertError(ErrorCode.INVALID_PARAMETERS, call(scheduler, run), "v1.2 FFA_RUN with x" + n + " != 0");
+                assertEquals(targetBefore, stateWord(SPA, 0), "the target's state word must not change");
+                assertEquals(callerBefore, stateWord(HYP, 0), "the caller's state word must not change");
+            }
+            // Nothing reached the target: the first thing its MSG_WAIT returns is a valid FFA_RUN.
+            final Future<RegisterFile> running = fx.async(scheduler,
+                regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0)));
+            final RegisterFile woke = get(waiting);
+            assertEquals(FunctionId.FFA_RUN, woke.w(0), woke.toString());
+            assertEquals(RegisterFile.packTargetInfo(SPA, 0), woke.w(1));
+            assertTrue(woke.isZero(2, 17), woke::toString);
+            final Future<RegisterFile> next = fx.msgWait(sp, SHORT_NS);
+            final RegisterFile back = get(running);
+            assertEquals(FunctionId.FFA_MSG_WAIT, back.w(0), back.toString());
+            assertEquals(FunctionId.FFA_INTERRUPT, get(next).w(0));
         }
-        // Nothing reached the target: the first thing its MSG_WAIT returns is a valid FFA_RUN.
-        final Future<RegisterFile> running = fx.async(fx.ec(VM1),
-            regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0)));
-        final RegisterFile woke = get(waiting);
-        assertEquals(FunctionId.FFA_RUN, woke.w(0), woke.toString());
-        assertEquals(RegisterFile.packTargetInfo(SPA, 0), woke.w(1));
-        assertTrue(woke.isZero(2, 17), woke::toString);
-        final Future<RegisterFile> next = fx.msgWait(sp, SHORT_NS);
-        final RegisterFile back = get(running);
-        assertEquals(FunctionId.FFA_MSG_WAIT, back.w(0), back.toString());
-        assertEquals(FunctionId.FFA_INTERRUPT, get(next).w(0));
     }
 
     @Test
     void v11RunIgnoresX8() throws Exception
     {
-        try (Endpoint v11 = fx.claim(VM_V11))
+        try (Endpoint hyp = fx.claim(HYP))
         {
+            final ExecutionContext scheduler = hyp.executionContext(0);
+            assertEquals(V1_2, call(scheduler, FunctionId.FFA_VERSION, V1_1).w(0));
             final ExecutionContext sp = fx.ec(SPA);
             final Future<RegisterFile> waiting = fx.msgWait(sp);
             final RegisterFile run = regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0));
             run.x(8, 1);
-            final Future<RegisterFile> running = fx.async(v11.executionContext(0), run);
+            final Future<RegisterFile> running = fx.async(scheduler, run);
             final RegisterFile woke = get(waiting);
             assertEquals(FunctionId.FFA_RUN & 0xFFFF_FFFFL, woke.x(0), woke.toString());
             assertEquals(RegisterFile.packTargetInfo(SPA, 0) & 0xFFFF_FFFFL, woke.x(1));
