@@ -704,6 +704,12 @@ public final class ExecutionContext
 
     private void yieldCycles(final RegisterFile regs)
     {
+        if (partitionId == EndpointId.HYPERVISOR)
+        {
+            // The scheduler is never lent cycles, so it has none to give back (FFA_FEATURES agrees).
+            regs.error(ErrorCode.NOT_SUPPORTED);
+            return;
+        }
         final long ownWord = word;
         final int model = model(ownWord);
         if (state(ownWord) != RUNNING || (model != MODEL_RUN && !isServing(ownWord)))

@@ -233,6 +233,27 @@ class SetupAndDiscoveryTest
     }
 
     @Test
+    void yieldIsForPartitionsThatServeOrAreRunNotForTheScheduler()
+    {
+        // VMs and SPs serve requests and are run by the scheduler, so they may yield (Hafnium reports
+        // FFA_YIELD to its own world's partitions, VMs when it is the hypervisor). The scheduler is
+        // never lent cycles: NOT_SUPPORTED, as Hafnium's SPMC and TF-A's SPMD answer the normal world.
+        for (final int id : new int[] { 1, 0x8001 })
+        {
+            try (Endpoint ep = fx.claim(id))
+            {
+                assertSuccess32(call(ep.executionContext(0), FunctionId.FFA_FEATURES, FunctionId.FFA_YIELD));
+                assertError(ErrorCode.DENIED, call(ep.executionContext(0), FunctionId.FFA_YIELD), "not serving");
+            }
+        }
+        try (Endpoint hyp = fx.claim(0))
+        {
+            assertError(ErrorCode.NOT_SUPPORTED, call(hyp.executionContext(0), FunctionId.FFA_FEATURES, FunctionId.FFA_YIELD));
+            assertError(ErrorCode.NOT_SUPPORTED, call(hyp.executionContext(0), FunctionId.FFA_YIELD));
+        }
+    }
+
+    @Test
     void unknownFunctionIdsAreNotSupported()
     {
         try (Endpoint vm = fx.claim(1))
