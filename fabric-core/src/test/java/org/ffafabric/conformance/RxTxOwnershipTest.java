@@ -110,6 +110,23 @@ class RxTxOwnershipTest
     }
 
     @Test
+    void map64ReadsThePageCountFromW3Only()
+    {
+        // The page count is a w3 parameter in both forms: Hafnium and Arm's arm-ffa crate take x3 as a
+        // u32 and TF-A masks it, so x3[63:32] is ignored, not MBZ (OP-TEE alone refuses x3[63:6]).
+        try (Endpoint vm = fx.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            final long base = vm.memory().base();
+            final RegisterFile r = regs(FunctionId.FFA_RXTX_MAP_64);
+            r.x(1, base).x(2, base + 2 * 4096).x(3, 0xFFFF_FFFF_0000_0002L);
+            ec.invoke(r);
+            assertSuccess32(r);
+            assertEquals(2, cf().rxtxPageCount(cf().slotOf(1)));
+        }
+    }
+
+    @Test
     void unmapRules()
     {
         try (Endpoint vm = fx.claim(1); Endpoint hyp = fx.claim(0))
