@@ -322,6 +322,28 @@ class DirectMessagingInvokeTest
 
 
     @Test
+    void hintedCallsAreThePlainCallsAndTheReceiverSeesThePlainId() throws Exception
+    {
+        // The SMCCC v1.3 SVE hint (bit 16) tells the partition manager about the caller's own state:
+        // it is cleared before the call is decoded, as Hafnium does before building the receiver's registers.
+        final ExecutionContext sp = fx.ec(SPA);
+        final Future<RegisterFile> waiting = fx.async(sp, regs(FunctionId.FFA_MSG_WAIT | FunctionId.SVE_HINT));
+        fx.awaitState(SPA, 0, ExecutionContextState.WAITING);
+        final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64 | FunctionId.SVE_HINT, VM1, SPA);
+        r.x(3, 5);
+        final Future<RegisterFile> sent = fx.async(fx.ec(VM1), r);
+        final RegisterFile in = get(waiting);
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64 & 0xFFFF_FFFFL, in.x(0), in.toString());
+        assertEquals(5L, in.x(3));
+        final RegisterFile out = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64 | FunctionId.SVE_HINT, SPA, VM1);
+        out.x(3, 6);
+        fx.respond(sp, out);
+        final RegisterFile back = get(sent);
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64 & 0xFFFF_FFFFL, back.x(0), back.toString());
+        assertEquals(6L, back.x(3));
+    }
+
+    @Test
     void errorFromTheReceiverReachesTheRequester() throws Exception
     {
         final ExecutionContext sp = fx.ec(SPA);

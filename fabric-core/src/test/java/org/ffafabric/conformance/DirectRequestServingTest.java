@@ -314,6 +314,18 @@ class DirectRequestServingTest
     }
 
     @Test
+    void aHandlerSeesARequestSentWithTheSveHintWithoutIt() throws Exception
+    {
+        final AtomicInteger seen = new AtomicInteger();
+        final Future<Boolean> served = serveOne(fx.ec(SPA), (req, resp) -> seen.set(req.registers().functionId()));
+        final RegisterFile back = call(fx.ec(VM1),
+            ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32 | FunctionId.SVE_HINT, VM1, SPA));
+        assertTrue(get(served));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, seen.get());
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, back.w(0), back.toString());
+    }
+
+    @Test
     void frameworkRequestsAreServedInPlaceWithTheFrameworkResponse() throws Exception
     {
         final Future<Boolean> served = serveOne(fx.ec(SPA), (req, resp) -> resp.registers().w(5, 9));

@@ -254,6 +254,25 @@ class SetupAndDiscoveryTest
     }
 
     @Test
+    void theSveHintIsNoPartOfTheFunctionId()
+    {
+        // SMCCC v1.3: bit 16 hints that the caller has no live SVE state; the callee clears it before
+        // decoding (TF-A's sync_handler, Hafnium's smc_handler), so a hinted call is the plain call.
+        try (Endpoint vm = fx.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            assertVersionReturn(V1_2, call(ec, FunctionId.FFA_VERSION | FunctionId.SVE_HINT, V1_1));
+            assertEquals(V1_1, negotiated(1), "a hinted FFA_VERSION negotiates");
+            final RegisterFile id = call(ec, FunctionId.FFA_ID_GET | FunctionId.SVE_HINT);
+            assertSuccess32(id);
+            assertEquals(1, id.w(2));
+            assertSuccess32(call(ec, FunctionId.FFA_FEATURES | FunctionId.SVE_HINT, FunctionId.FFA_ID_GET));
+            // Only bit 16 is a hint: bits [23:17] of a fast call must be zero (TF-A: SMC_UNKNOWN).
+            assertError(ErrorCode.NOT_SUPPORTED, call(ec, FunctionId.FFA_ID_GET | (1 << 17)));
+        }
+    }
+
+    @Test
     void unknownFunctionIdsAreNotSupported()
     {
         try (Endpoint vm = fx.claim(1))
