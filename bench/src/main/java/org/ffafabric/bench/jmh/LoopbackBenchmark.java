@@ -1,24 +1,31 @@
 package org.ffafabric.bench.jmh;
 
+import io.aeron.Aeron;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.ffafabric.bench.baseline.AeronIpcEcho;
 import org.ffafabric.bench.baseline.AeronIpcPing;
 import org.ffafabric.bench.baseline.AeronIpcPingSide;
+import org.ffafabric.bench.baseline.AeronIpcStreams;
 import org.ffafabric.bench.baseline.Cleanup;
 import org.ffafabric.bench.fabric.EchoRequest;
 import org.ffafabric.bench.fabric.FfaScenarios;
+import org.ffafabric.bench.fabric.RawDirectMessagePeer;
 import org.ffafabric.bench.latency.EchoContext;
 import org.ffafabric.bench.latency.IdleMode;
 import org.ffafabric.bench.latency.PeerWait;
 import org.ffafabric.bench.latency.ScenarioContext;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.endpoint.DirectRequestServer;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.endpoint.FabricClient;
 import org.ffafabric.launch.PartitionHostMain;
 import org.ffafabric.pm.PartitionManager;
+import org.ffafabric.transport.AeronTuning;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -44,6 +51,8 @@ import java.util.concurrent.TimeUnit;
  * sides do, free of the transfers that dominate (and vary in) the two-core ping-pong, with the
  * resolution of an average rather than of a 10 ns clock step. {@code aeron-raw} is the same
  * loopback of the raw Aeron ping and echo: the difference is the fabric's own work per round trip.
+ * {@code ffa-requester} and {@code ffa-responder} put a {@link RawDirectMessagePeer} on one side
+ * of the same DIRECT_REQ_64 echo, so each measures the runtime's work on the other side alone.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -53,8 +62,12 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 public class LoopbackBenchmark
 {
-    /** {@code ffa-invoke}: DIRECT_REQ_64 (x0..x7); {@code ffa-invoke-req2}: DIRECT_REQ2 (x0..x17). */
-    @Param({"aeron-raw", "ffa-invoke", "ffa-invoke-req2"})
+    /**
+     * {@code ffa-invoke}: DIRECT_REQ_64 (x0..x7); {@code ffa-invoke-req2}: DIRECT_REQ2 (x0..x17);
+     * {@code ffa-requester}: the runtime's requester, a raw responder; {@code ffa-responder}: a raw
+     * requester, the runtime's responder.
+     */
+    @Param({"aeron-raw", "ffa-invoke", "ffa-invoke-req2", "ffa-requester", "ffa-responder"})
     public String path;
 
     // aeron-raw
@@ -72,6 +85,10 @@ public class LoopbackBenchmark
     private ExecutionContext ec;
     private EchoRequest request;
     private PartnerIdle idle;
+
+    // ffa-requester, ffa-responder
+    private Aeron rawAeron;
+    private RawDirectMessagePeer rawPeer;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception
@@ -105,17 +122,45 @@ public class LoopbackBenchmark
             .directory(ScenarioContext.newShmPath("jmh-loopback-ffa"))
             .manifest(FfaScenarios.manifest()));
         idle = new PartnerIdle();
-        requesterClient = FabricClient.connect(new FabricClient.Context()
-            .directory(pm.directory())
-            .idleStrategySupplier(() -> idle));
+        final boolean rawResponder = "ffa-requester".equals(path);
+        final boolean rawRequester = "ffa-responder".equals(path);
+        if (rawResponder || rawRequester)
+        {
+            rawAeron = Aeron.connect(AeronTuning.client(new Aeron.Context()
+                .aeronDirectoryName(FabricDirectory.aeronDirectory(pm.directory()).toString())));
+        }
+        if (!rawRequester)
+        {
+            requesterClient = FabricClient.connect(new FabricClient.Context()
+                .directory(pm.directory())
+                .idleStrategySupplier(() -> idle));
+            requester = requesterClient.claim(FfaScenarios.REQUESTER_ID);
+            ec = requester.executionContext(0);
+        }
+        if (rawResponder)
+        {
+            rawPeer = RawDirectMessagePeer.responder(rawAeron);
+            // Unclaimed, the responder's context is OFF; the raw peer stands for one that waits.
+            final ControlFile controlFile = pm.controlFile();
+            final int stateOffset = controlFile.ecStateOffset(controlFile.slotOf(FfaScenarios.RESPONDER_ID), 0);
+            controlFile.ecStateOrdered(stateOffset, ExecutionContextState.waitingAfter(controlFile.ecState(stateOffset)));
+            AeronIpcStreams.await(rawPeer::isConnected, "raw responder's publication");
+            idle.partner = rawPeer::doWork;
+            idle.requestSent = true;
+            request.awaitResponder(ec);
+            return;
+        }
+
         responderClient = FabricClient.connect(new FabricClient.Context()
             .directory(pm.directory())
             .idleStrategySupplier(BusySpinIdleStrategy::new));
-        requester = requesterClient.claim(FfaScenarios.REQUESTER_ID);
         responder = responderClient.claim(FfaScenarios.RESPONDER_ID);
-        ec = requester.executionContext(0);
         final DirectRequestServer server = new DirectRequestServer(
             responder.executionContext(0), PartitionHostMain::echo, TimeUnit.SECONDS.toNanos(1));
+        if (rawRequester)
+        {
+            rawPeer = RawDirectMessagePeer.requester(rawAeron, pm.controlFile());
+        }
 
         // The responder must be WAITING before a request is accepted, and only a wait makes it so:
         // it first waits on a thread of its own for one request; after answering it is WAITING
@@ -129,7 +174,16 @@ public class LoopbackBenchmark
         }, "loopback-first-wait");
         firstWait.setDaemon(true);
         firstWait.start();
-        request.awaitResponder(ec);
+        if (rawRequester)
+        {
+            AeronIpcStreams.await(rawPeer::isConnected, "raw requester's publication");
+            awaitWaiting(pm.controlFile());
+            rawPeer.roundTrip(idle);
+        }
+        else
+        {
+            request.awaitResponder(ec);
+        }
         firstWait.join(TimeUnit.SECONDS.toMillis(10));
         if (firstWait.isAlive())
         {
@@ -137,6 +191,13 @@ public class LoopbackBenchmark
         }
         idle.partner = server::doWork;
         roundTrip();
+    }
+
+    private static void awaitWaiting(final ControlFile controlFile) throws InterruptedException
+    {
+        final int stateOffset = controlFile.ecStateOffset(controlFile.slotOf(FfaScenarios.RESPONDER_ID), 0);
+        AeronIpcStreams.await(() -> ExecutionContextState.state(controlFile.ecState(stateOffset)) ==
+            ExecutionContextState.WAITING, "responder waiting");
     }
 
     /** The shared-memory directory of this trial: Aeron's for aeron-raw, the fabric's otherwise. */
@@ -153,6 +214,10 @@ public class LoopbackBenchmark
         {
             return ping.roundTrip();
         }
+        if (ec == null)
+        {
+            return rawPeer.roundTrip(idle);
+        }
         return request.roundTrip(ec);
     }
 
@@ -165,7 +230,7 @@ public class LoopbackBenchmark
         }
         else
         {
-            CloseHelper.closeAll(responder, requester, responderClient, requesterClient, pm);
+            CloseHelper.closeAll(rawPeer, responder, requester, responderClient, requesterClient, rawAeron, pm);
         }
     }
 

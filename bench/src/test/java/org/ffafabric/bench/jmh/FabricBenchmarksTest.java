@@ -68,7 +68,7 @@ class FabricBenchmarksTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"aeron-raw", "ffa-invoke", "ffa-invoke-req2"})
+    @ValueSource(strings = {"aeron-raw", "ffa-invoke", "ffa-invoke-req2", "ffa-requester", "ffa-responder"})
     @Timeout(60)
     void loopbackAnswersEachRequestOnOneThread(final String path) throws Exception
     {
