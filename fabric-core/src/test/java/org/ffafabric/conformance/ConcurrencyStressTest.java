@@ -31,8 +31,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
@@ -638,23 +640,28 @@ class ConcurrencyStressTest
      */
     private static void assertFreshDescriptors(final UnsafeBuffer rx, final byte[] golden, final String who)
     {
+        final String stale = staleness(rx, golden);
+        if (stale != null)
+        {
+            fail(who + ": " + stale);
+        }
+    }
+
+    /** Null when {@code rx} holds exactly the golden descriptors and a zero tail, else what differs. */
+    private static String staleness(final UnsafeBuffer rx, final byte[] golden)
+    {
         final byte[] now = new byte[4096];
         rx.getBytes(0, now);
-        for (int i = 0; i < golden.length; i++)
+        for (int i = 0; i < now.length; i++)
         {
-            if (now[i] != golden[i])
+            final byte expected = i < golden.length ? golden[i] : 0;
+            if (now[i] != expected)
             {
-                fail(who + ": descriptor byte " + i + " is 0x" + Integer.toHexString(now[i] & 0xFF) + ", expected 0x" +
-                    Integer.toHexString(golden[i] & 0xFF));
+                return (i < golden.length ? "descriptor byte " : "RX tail byte ") + i + " is 0x" +
+                    Integer.toHexString(now[i] & 0xFF) + ", expected 0x" + Integer.toHexString(expected & 0xFF);
             }
         }
-        for (int i = golden.length; i < now.length; i++)
-        {
-            if (now[i] != 0)
-            {
-                fail(who + ": RX tail byte " + i + " is 0x" + Integer.toHexString(now[i] & 0xFF) + ", not zeroed");
-            }
-        }
+        return null;
     }
 
     /**
@@ -814,5 +821,304 @@ class ConcurrencyStressTest
             Thread.yield();
         }
         return o;
+    }
+
+    // 3. FFA_RXTX_UNMAP racing the RX buffer's holders.
+
+    /**
+     * Unmaps of one VM's buffers, counted when sent and when answered, so that a hold can tell which
+     * unmaps may have been handled while it lasted.
+     */
+    private static final class Unmaps
+    {
+        final AtomicLong started = new AtomicLong();
+        final AtomicLong done = new AtomicLong();
+        final AtomicLong succeeded = new AtomicLong();
+
+        /** FFA_RXTX_UNMAP, w1 naming {@code vmId} (0: the caller's own); true when it unmapped. */
+        boolean unmap(final ExecutionContext ec, final int vmId, final RegisterFile r)
+        {
+            started.incrementAndGet();
+            r.clear().w(0, FunctionId.FFA_RXTX_UNMAP).w(1, vmId << 16);
+            ec.invoke(r, WAIT_NS);
+            done.incrementAndGet();
+            if (r.functionId() == FunctionId.FFA_ERROR)
+            {
+                // Someone else unmapped it first.
+                assertError(ErrorCode.INVALID_PARAMETERS, r, "RXTX_UNMAP with nothing mapped");
+                return false;
+            }
+            assertSuccess32(r);
+            assertTrue(r.isZero(1, 17), r::toString);
+            succeeded.incrementAndGet();
+            return true;
+        }
+    }
+
+    /** One hold of RX: its steps stamped from one clock that every thread shares, and what it found. */
+    private static final class Hold
+    {
+        long doneBefore;
+        long startedBefore;
+        long startedAfterTake;
+        long takeSent;
+        long taken;
+        long releaseSent;
+        long releaseReturned;
+        boolean released;
+        String damage;
+    }
+
+    /** One side's holds, and how often its take was refused. */
+    private static final class HoldLog
+    {
+        final List<Hold> holds = new ArrayList<>();
+        long refused;
+
+        long takenAway()
+        {
+            return holds.stream().filter(h -> !h.released).count();
+        }
+    }
+
+    /** The VM's RX buffer where the control file says it is now, or null when it is not mapped. */
+    private UnsafeBuffer mappedRx(final Endpoint vm)
+    {
+        final long rx = fx.controlFile().rxAddress(fx.controlFile().slotOf(vm.partitionId()));
+        final long base = vm.memory().base();
+        return rx == base + RX_PAGE * 4096 || rx == base + (RX_PAGE + 2) * 4096 ?
+            new UnsafeBuffer(vm.memory().buffer(), vm.memory().offsetOf(rx), 4096) : null;
+    }
+
+    private static boolean filledWith(final UnsafeBuffer rx, final byte value)
+    {
+        for (int i = 0; i < 4096; i++)
+        {
+            if (rx.getByte(i) != value)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * One side of the unmap race: {@code take} gets RX (PARTITION_INFO_GET by the VM, RX_ACQUIRE by the
+     * hypervisor), refused with {@code held} while the other side holds it and with {@code notMapped}
+     * while nothing is mapped; {@code release} gives it back. Holding, it checks the buffer and writes it
+     * all with its own byte. An unmap takes RX from whoever holds it, so a release may be DENIED, but
+     * only when an unmap may have been handled during the hold.
+     */
+    private HoldLog holdLoop(final String who, final ExecutionContext ec, final RegisterFile take,
+        final RegisterFile release, final int held, final int notMapped, final Endpoint vm, final byte[] golden,
+        final byte mine, final int count, final Unmaps unmaps, final AtomicLong clock, final Runnable between)
+    {
+        final HoldLog log = new HoldLog();
+        final long cap = System.nanoTime() + CAP_NS;
+        final RegisterFile r = new RegisterFile();
+        while (log.holds.size() < count)
+        {
+            assertFalse(aborted, "aborted");
+            assertTrue(System.nanoTime() < cap, () -> who + " hung after " + log.holds.size() + " holds");
+            between.run();
+            final Hold h = new Hold();
+            h.doneBefore = unmaps.done.get();
+            h.startedBefore = unmaps.started.get();
+            h.takeSent = clock.incrementAndGet();
+            ec.invoke(r.copyFrom(take), WAIT_NS);
+            h.startedAfterTake = unmaps.started.get();
+            h.taken = clock.incrementAndGet();
+            if (r.functionId() == FunctionId.FFA_ERROR && (r.w(2) == held || r.w(2) == notMapped))
+            {
+                assertTrue(r.isZero(3, 17), r::toString);
+                log.refused++;
+                Thread.yield();
+                continue;
+            }
+            assertSuccess32(r);
+            final UnsafeBuffer rx = mappedRx(vm);
+            h.damage = rx == null ? "unmapped" : golden != null ? staleness(rx, golden) : null;
+            if (rx != null)
+            {
+                rx.setMemory(0, 4096, mine);
+                Thread.yield();
+                if (h.damage == null && !filledWith(rx, mine))
+                {
+                    h.damage = "written by someone else while held";
+                }
+            }
+            h.releaseSent = clock.incrementAndGet();
+            ec.invoke(r.copyFrom(release), WAIT_NS);
+            h.releaseReturned = clock.incrementAndGet();
+            h.released = r.functionId() == FunctionId.FFA_SUCCESS_32;
+            final int n = log.holds.size();
+            if (h.released)
+            {
+                assertTrue(r.isZero(1, 17), r::toString);
+                assertTrue(rx != null, () -> who + " hold " + n + " released, but RX was unmapped during it");
+            }
+            else
+            {
+                assertError(ErrorCode.DENIED, r, who + ": RX_RELEASE after an unmap took RX");
+                // No unmap in flight when the hold began, and none sent since: nothing could take RX away.
+                assertFalse(h.doneBefore == h.startedBefore && unmaps.started.get() == h.startedBefore,
+                    () -> who + " hold " + n + " was taken away, but no unmap overlapped it");
+            }
+            log.holds.add(h);
+        }
+        return log;
+    }
+
+    /**
+     * Across the two sides' holds. A take answered while the other side held RX (after that hold's take,
+     * before its release) was possible only because an unmap handled in between took RX away, so that
+     * hold's release was DENIED. A hold that ended in SUCCESS was RX's owner throughout, so it found the
+     * buffer damaged only while an overlapping hold of the other side, one taken away and still writing,
+     * was at work.
+     */
+    private static void assertHoldsConsistent(final String a, final HoldLog as, final String b, final HoldLog bs)
+    {
+        for (int i = 0; i < as.holds.size(); i++)
+        {
+            final Hold x = as.holds.get(i);
+            final int n = i;
+            boolean overlappedByTakenAway = false;
+            for (final Hold y : bs.holds)
+            {
+                if (y.takeSent > x.taken && y.taken < x.releaseSent)
+                {
+                    assertFalse(x.released, () -> b + " took RX during " + a + " hold " + n + ", which kept it");
+                    assertTrue(y.startedAfterTake > x.doneBefore,
+                        () -> b + " took RX during " + a + " hold " + n + " with no unmap in between");
+                }
+                overlappedByTakenAway |= !y.released && y.takeSent < x.releaseSent && x.takeSent < y.releaseReturned;
+            }
+            if (x.released && x.damage != null)
+            {
+                assertTrue(overlappedByTakenAway, () -> a + " hold " + n + " kept RX, yet found it " + x.damage);
+            }
+        }
+    }
+
+    /**
+     * The VM's second context unmaps and maps again (alternating between two pairs of pages), and the
+     * hypervisor unmaps the VM's buffers too, while the VM's first context reads partition info and the
+     * hypervisor acquires RX. Every answer is the spec's (BUSY, DENIED, INVALID_PARAMETERS where the
+     * reference says), no hold is shared, the mapping and ownership end exactly as the counts say, and
+     * the buffer works as before afterwards.
+     */
+    @Test
+    @Timeout(120)
+    void rxtxUnmapAndMapRaceTheHoldersOfTheRxBuffer() throws Exception
+    {
+        final Endpoint vm = fx.endpoint(VM1);
+        final byte[] golden = mapAndReadGolden(vm);
+        final int slot = fx.controlFile().slotOf(VM1);
+        final long[] words = { stateWord(VM1, 0), stateWord(VM1, 1), stateWord(HYP, 0) };
+        final Unmaps unmaps = new Unmaps();
+        final AtomicLong clock = new AtomicLong();
+        // -Dffa.stress.holds=30000 for a soak run.
+        final int count = Integer.getInteger("ffa.stress.holds", 600);
+        final AtomicInteger holdersLeft = new AtomicInteger(2);
+        final ExecutionContext hyp = fx.ec(HYP);
+
+        final Future<HoldLog> vmLoop = fx.exec().submit(() ->
+        {
+            try
+            {
+                return holdLoop("VM", vm.executionContext(0), regs(FunctionId.FFA_PARTITION_INFO_GET),
+                    regs(FunctionId.FFA_RX_RELEASE), ErrorCode.BUSY, ErrorCode.BUSY, vm, golden, (byte)0xC1, count,
+                    unmaps, clock, () -> { });
+            }
+            finally
+            {
+                holdersLeft.decrementAndGet();
+            }
+        });
+        final long[] hypUnmaps = new long[1];
+        final Future<HoldLog> hypLoop = fx.exec().submit(() ->
+        {
+            final RegisterFile r = new RegisterFile();
+            try
+            {
+                return holdLoop("hypervisor", hyp, regs(FunctionId.FFA_RX_ACQUIRE, VM1),
+                    regs(FunctionId.FFA_RX_RELEASE, VM1), ErrorCode.DENIED, ErrorCode.INVALID_PARAMETERS, vm, null,
+                    (byte)0x5A, count, unmaps, clock, () ->
+                    {
+                        // Now and then the hypervisor unmaps the VM's buffers itself.
+                        if ((clock.get() & 15) == 0)
+                        {
+                            hypUnmaps[0]++;
+                            unmaps.unmap(hyp, VM1, r);
+                        }
+                    });
+            }
+            finally
+            {
+                holdersLeft.decrementAndGet();
+            }
+        });
+        final long[] maps = new long[2];
+        final Future<?> mapper = fx.exec().submit(() ->
+        {
+            final ExecutionContext ec = vm.executionContext(1);
+            final RegisterFile r = new RegisterFile();
+            final long base = vm.memory().base();
+            final long cap = System.nanoTime() + CAP_NS;
+            for (int cycle = 1; holdersLeft.get() > 0; cycle++)
+            {
+                assertFalse(aborted, "aborted");
+                assertTrue(System.nanoTime() < cap, "mapper hung");
+                unmaps.unmap(ec, 0, r);
+                Thread.yield();
+                // Only this context maps: whoever unmapped, nothing is mapped now.
+                final long pages = (cycle & 1) * 2;
+                r.clear().w(0, FunctionId.FFA_RXTX_MAP_64).x(1, base + (TX_PAGE + pages) * 4096)
+                    .x(2, base + (RX_PAGE + pages) * 4096).w(3, 1);
+                ec.invoke(r, WAIT_NS);
+                assertSuccess32(r);
+                maps[0]++;
+                maps[1] = base + (RX_PAGE + pages) * 4096;
+                // Quiet spells, so that some holds certainly overlap no unmap.
+                LockSupport.parkNanos(ThreadLocalRandom.current().nextInt(100_000));
+            }
+        });
+        final HoldLog v = vmLoop.get(CAP_NS + WAIT_NS, TimeUnit.NANOSECONDS);
+        final HoldLog h = hypLoop.get(CAP_NS + WAIT_NS, TimeUnit.NANOSECONDS);
+        mapper.get(CAP_NS + WAIT_NS, TimeUnit.NANOSECONDS);
+
+        assertHoldsConsistent("VM", v, "hypervisor", h);
+        assertHoldsConsistent("hypervisor", h, "VM", v);
+        final long unmapped = unmaps.succeeded.get();
+        // One holder at a time, and an unmap takes RX from at most the one holding it.
+        assertTrue(v.takenAway() + h.takenAway() <= unmapped,
+            () -> "holds taken away " + (v.takenAway() + h.takenAway()) + " > unmaps " + unmapped);
+        // Mapped once at the start, and every map follows an unmap: the final state is in the counts.
+        final long stillMapped = 1 + maps[0] - unmapped;
+        assertTrue(stillMapped == 0 || stillMapped == 1, () -> "maps " + maps[0] + ", unmaps " + unmapped);
+        assertEquals(stillMapped == 1, fx.controlFile().rxtxMapped(slot), "mapped, as the counts say");
+        assertEquals(BufferOwnership.PRODUCER, rxOwnership(VM1), "RX is back with the producer");
+        assertEquals(BufferOwnership.PRODUCER, fx.controlFile().txOwnership(slot), "TX is the VM's");
+        assertEquals(stillMapped == 1 ? maps[1] : 0L, fx.controlFile().rxAddress(slot), "RX is where the last map put it");
+        assertEquals((int)stillMapped, fx.controlFile().rxtxPageCount(slot));
+        if (stillMapped == 0)
+        {
+            final RegisterFile r = regs(FunctionId.FFA_RXTX_MAP_64);
+            r.x(1, vm.memory().base() + TX_PAGE * 4096).x(2, vm.memory().base() + RX_PAGE * 4096).w(3, 1);
+            assertSuccess32(call(vm.executionContext(1), r));
+        }
+        // Nothing leaked: the VM reads, the hypervisor acquires, each as before the race.
+        assertSuccess32(PartitionInfoTest.infoGet(vm.executionContext(0), null, 0));
+        assertNull(staleness(mappedRx(vm), golden), "descriptors after the race");
+        assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_RX_RELEASE));
+        assertSuccess32(call(hyp, FunctionId.FFA_RX_ACQUIRE, VM1));
+        assertEquals(BufferOwnership.HYPERVISOR, rxOwnership(VM1));
+        assertSuccess32(call(hyp, FunctionId.FFA_RX_RELEASE, VM1));
+        assertEquals(BufferOwnership.PRODUCER, rxOwnership(VM1));
+        assertArrayEquals(words, new long[] { stateWord(VM1, 0), stateWord(VM1, 1), stateWord(HYP, 0) },
+            "no call of the race touched an execution context's state");
+        System.out.printf("RXTX_UNMAP race: %d maps, %d unmaps (%d tried by the hypervisor); VM %d holds, %d taken " +
+            "away, %d BUSY; hypervisor %d holds, %d taken away, %d refused%n", maps[0], unmapped, hypUnmaps[0],
+            v.holds.size(), v.takenAway(), v.refused, h.holds.size(), h.takenAway(), h.refused);
     }
 }
