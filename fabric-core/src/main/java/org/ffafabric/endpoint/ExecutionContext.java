@@ -658,10 +658,9 @@ public final class ExecutionContext
             regs.error(ErrorCode.DENIED);
             return false;
         }
-        if (version >= FfaVersion.V1_1 && (flags & 1) == 0 && controlFile.rxtxMapped(slot) &&
-            controlFile.rxOwnership(slot) == BufferOwnership.CONSUMER)
+        if (version >= FfaVersion.V1_1 && (flags & 1) == 0 && controlFile.rxtxMapped(slot))
         {
-            controlFile.rxOwnership(slot, BufferOwnership.PRODUCER);
+            controlFile.rxOwnershipCompareAndSet(slot, BufferOwnership.CONSUMER, BufferOwnership.PRODUCER);
         }
         if (state(ownWord) == RUNNING && model(ownWord) == MODEL_RUN)
         {
@@ -987,7 +986,11 @@ public final class ExecutionContext
 
     // Buffers.
 
-    /** FFA_RX_RELEASE: the consumer's release store, no trap. w1 [15:0] names a VM only for the hypervisor. */
+    /**
+     * FFA_RX_RELEASE: the owner's compare-and-set back to the producer, no trap (an unmap between a check
+     * and a plain store would let the store take RX from its next owner). w1 [15:0] names a VM only for
+     * the hypervisor.
+     */
     private void rxRelease(final RegisterFile regs)
     {
         final int vmId = regs.w(1) & 0xFFFF;
@@ -1003,12 +1006,12 @@ public final class ExecutionContext
             return;
         }
         final int ownedBy = vmId != 0 ? BufferOwnership.HYPERVISOR : BufferOwnership.CONSUMER;
-        if (!controlFile.rxtxMapped(rxSlot) || controlFile.rxOwnership(rxSlot) != ownedBy)
+        if (!controlFile.rxtxMapped(rxSlot) ||
+            !controlFile.rxOwnershipCompareAndSet(rxSlot, ownedBy, BufferOwnership.PRODUCER))
         {
             regs.error(ErrorCode.DENIED);
             return;
         }
-        controlFile.rxOwnership(rxSlot, BufferOwnership.PRODUCER);
         regs.success();
     }
 
