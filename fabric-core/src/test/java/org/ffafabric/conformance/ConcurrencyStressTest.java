@@ -37,6 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 import static org.ffafabric.conformance.Fx.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -109,14 +110,14 @@ class ConcurrencyStressTest
     @Timeout(120)
     void contendedDirectRequestsToOneContext() throws Exception
     {
-        contend(SP1, requesters(1), 4000, 0, 0);
+        contend(SP1, requesters(1), new Load(4000));
     }
 
     @Test
     @Timeout(120)
     void contendedDirectRequestsToEveryContextOfAnMpPartition() throws Exception
     {
-        contend(SP2, requesters(2), 2000, 0, 0);
+        contend(SP2, requesters(2), new Load(2000));
     }
 
     /**
@@ -128,14 +129,14 @@ class ConcurrencyStressTest
     @Timeout(120)
     void interruptedRequestsAreResumedWithRunUnderContention() throws Exception
     {
-        contend(SP1, requesters(1), 1000, 30_000L, 10);
+        contend(SP1, requesters(1), new Load(1000).bound(30_000L, 10));
     }
 
     @Test
     @Timeout(120)
     void interruptedRequestsToAnMpPartitionUnderContention() throws Exception
     {
-        contend(SP2, requesters(2), 500, 30_000L, 7);
+        contend(SP2, requesters(2), new Load(500).bound(30_000L, 7));
     }
 
     /**
@@ -147,14 +148,45 @@ class ConcurrencyStressTest
     @Timeout(120)
     void servingContextsInterruptedBetweenContendedRequests() throws Exception
     {
-        contend(SP2, requesters(2), 1500, 0, 0, 20_000L);
+        contend(SP2, requesters(2), new Load(1500).serve(20_000L));
     }
 
     @Test
     @Timeout(120)
     void bothSidesInterruptedUnderContention() throws Exception
     {
-        contend(SP1, requesters(1), 1000, 30_000L, 10, 20_000L);
+        contend(SP1, requesters(1), new Load(1000).bound(30_000L, 10).serve(20_000L));
+    }
+
+    /**
+     * DIRECT_REQ2: the target's UUID or Nil in x2/x3 and fourteen payload words, each request's own;
+     * now and then a REQ2 naming another partition's UUID, which must be refused before it contends.
+     */
+    @Test
+    @Timeout(120)
+    void contendedDirectReq2ToEveryContextOfAnMpPartition() throws Exception
+    {
+        contend(SP2, requesters(2), new Load(300).req2());
+    }
+
+    /**
+     * The serving context gives the CPU back with FFA_YIELD in the middle of every fifth request; its
+     * requester resumes it with FFA_RUN after a pause in which the others, refused with BUSY, try to run
+     * it too. Only the requester's FFA_RUN may resume it; a stranger's finds it BLOCKED (BUSY), or runs it
+     * while it waits, and it gives the cycles straight back (FFA_MSG_WAIT).
+     */
+    @Test
+    @Timeout(120)
+    void yieldingContextResumedByItsRequesterUnderContention() throws Exception
+    {
+        contend(SP1, requesters(1), new Load(600).req2().yieldEvery(5));
+    }
+
+    @Test
+    @Timeout(120)
+    void yieldingContextsOfAnMpPartitionUnderContention() throws Exception
+    {
+        contend(SP2, requesters(2), new Load(300).yieldEvery(4));
     }
 
     /** (VM, EC index) pairs: every VM's first {@code ecs} contexts. */
@@ -171,17 +203,46 @@ class ConcurrencyStressTest
         return list;
     }
 
-    private static long tag(final int id, final int ec, final int index)
+    static long tag(final int id, final int ec, final int index)
     {
         return ((long)id << 16) | ((long)ec << 8) | index;
     }
 
-    private static long nonce(final long tag, final long seq)
+    static long nonce(final long tag, final long seq)
     {
         long z = tag * 0x9E37_79B9_7F4A_7C15L + seq;
         z = (z ^ (z >>> 30)) * 0xBF58_476D_1CE4_E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D0_49BB_1331_11EBL;
         return z ^ (z >>> 31);
+    }
+
+    /**
+     * Payload word {@code i} of a request: 0 the tag, 1 the sequence, 3 and 4 zero (the response's
+     * serving index and the STOP mark go there), every other word a nonce of its own.
+     */
+    static long payloadWord(final long tag, final long seq, final int i)
+    {
+        switch (i)
+        {
+            case 0: return tag;
+            case 1: return seq;
+            case 3:
+            case 4: return 0;
+            default: return nonce(tag ^ ((long)i << 40), seq);
+        }
+    }
+
+    /** A REQ2's x2/x3: the target's UUID for even sequences, Nil (any UUID) for odd ones. */
+    static long uuidRegister(final int target, final long seq, final int half)
+    {
+        for (int i = 0; i < IDS.length; i++)
+        {
+            if (IDS[i] == target && (seq & 1) == 0)
+            {
+                return uuidLe(UUIDS[i], half);
+            }
+        }
+        return 0;
     }
 
     private long stateWord(final int id, final int ec)
@@ -190,25 +251,80 @@ class ConcurrencyStressTest
         return cf.ecState(cf.ecStateOffset(cf.slotOf(id), ec));
     }
 
+    /** One contended run's shape. */
+    static final class Load
+    {
+        final int count;
+        // The requesters' bound on each wait (0: none), and every slowEvery-th request answered only
+        // once its requester has been interrupted.
+        long boundNs;
+        int slowEvery;
+        long serveNs = SERVE_NS;
+        boolean req2;
+        // Every yieldEvery-th request of each requester, the serving context yields before answering.
+        int yieldEvery;
+
+        Load(final int count)
+        {
+            this.count = count;
+        }
+
+        Load bound(final long boundNs, final int slowEvery)
+        {
+            this.boundNs = boundNs;
+            this.slowEvery = slowEvery;
+            return this;
+        }
+
+        Load serve(final long serveNs)
+        {
+            this.serveNs = serveNs;
+            return this;
+        }
+
+        Load req2()
+        {
+            this.req2 = true;
+            return this;
+        }
+
+        Load yieldEvery(final int yieldEvery)
+        {
+            this.yieldEvery = yieldEvery;
+            return this;
+        }
+
+        int requestId()
+        {
+            return req2 ? FunctionId.FFA_MSG_SEND_DIRECT_REQ2 : FunctionId.FFA_MSG_SEND_DIRECT_REQ_64;
+        }
+
+        int responseId()
+        {
+            return req2 ? FunctionId.FFA_MSG_SEND_DIRECT_RESP2 : FunctionId.FFA_MSG_SEND_DIRECT_RESP_64;
+        }
+    }
+
     /** One serving context's thread: serveDirectRequest until a STOP request, or until aborted. */
     private final class Server implements DirectRequestHandler
     {
         final ExecutionContext ec;
         final AtomicLongArray interruptedSeq;
-        final int slowEvery;
-        final long serveNs;
+        final Load load;
         final Map<Long, Long> nextSeq = new HashMap<>();
+        final RegisterFile yieldRegs = new RegisterFile();
         volatile boolean abort;
         boolean stop;
         long served;
         long interrupts;
+        long yields;
+        long runs;
 
-        Server(final ExecutionContext ec, final AtomicLongArray interruptedSeq, final int slowEvery, final long serveNs)
+        Server(final ExecutionContext ec, final AtomicLongArray interruptedSeq, final Load load)
         {
             this.ec = ec;
-            this.serveNs = serveNs;
             this.interruptedSeq = interruptedSeq;
-            this.slowEvery = slowEvery;
+            this.load = load;
         }
 
         void serve()
@@ -216,13 +332,20 @@ class ConcurrencyStressTest
             final RegisterFile other = new RegisterFile();
             while (!stop && !abort)
             {
-                if (ec.serveDirectRequest(this, other, serveNs))
+                if (ec.serveDirectRequest(this, other, load.serveNs))
                 {
                     served++;
                 }
                 else if (other.functionId() == FunctionId.FFA_INTERRUPT)
                 {
                     interrupts++;
+                }
+                else if (other.functionId() == FunctionId.FFA_RUN && load.yieldEvery > 0 &&
+                    other.x(1) == (RegisterFile.packTargetInfo(ec.partitionId(), ec.index()) & 0xFFFF_FFFFL) &&
+                    other.isZero(2, 17))
+                {
+                    // A requester's FFA_RUN found us waiting: the next serve gives its cycles back.
+                    runs++;
                 }
                 else
                 {
@@ -238,7 +361,7 @@ class ConcurrencyStressTest
             final String where = Integer.toHexString(ec.partitionId()) + "/" + ec.index();
             final long tag = req.payload(0);
             final long seq = req.payload(1);
-            if (req.functionId() != FunctionId.FFA_MSG_SEND_DIRECT_REQ_64 || req.receiver() != ec.partitionId() ||
+            if (req.functionId() != load.requestId() || req.receiver() != ec.partitionId() ||
                 (int)(tag >>> 16) != req.sender() || ((tag >>> 8) & 0xFF) != ec.index())
             {
                 failures.add(where + " served a request that is not its own: " + req);
@@ -258,11 +381,8 @@ class ConcurrencyStressTest
                     " (lost or duplicated request)");
             }
             nextSeq.put(tag, seq + 1);
-            if (req.payload(2) != nonce(tag, seq))
-            {
-                failures.add(where + " got a torn request " + req);
-            }
-            if (slowEvery > 0 && seq % slowEvery == 0)
+            checkPayload(req, tag, seq, where);
+            if (load.slowEvery > 0 && seq % load.slowEvery == 0)
             {
                 // Answer only once the requester has seen FFA_INTERRUPT for this very request.
                 final int index = (int)(tag & 0xFF);
@@ -277,31 +397,71 @@ class ConcurrencyStressTest
                     LockSupport.parkNanos(20_000);
                 }
             }
-            resp.payload(0, tag ^ RESPONSE_MASK).payload(1, seq).payload(2, ~req.payload(2));
+            if (load.yieldEvery > 0 && seq % load.yieldEvery == 0)
+            {
+                // Mid-request, give the CPU back: only our requester's FFA_RUN brings it back here.
+                yieldRegs.clear().w(0, FunctionId.FFA_YIELD);
+                ec.invoke(yieldRegs);
+                if (yieldRegs.functionId() != FunctionId.FFA_SUCCESS_32 || !yieldRegs.isZero(1, 17))
+                {
+                    failures.add(where + ": FFA_YIELD returned " + yieldRegs);
+                }
+                yields++;
+                // The request was copied out of the log for the call: still the same request.
+                checkPayload(req, tag, seq, where);
+            }
+            for (int i = 0; i < resp.payloadWords(); i++)
+            {
+                if (i != 3 && i != 4)
+                {
+                    resp.payload(i, i == 0 ? tag ^ RESPONSE_MASK : i == 1 ? seq : ~req.payload(i));
+                }
+            }
+        }
+
+        private void checkPayload(final DirectMessage req, final long tag, final long seq, final String where)
+        {
+            final RegisterFile r = req.registers();
+            boolean intact = !load.req2 ||
+                (r.x(2) == uuidRegister(ec.partitionId(), seq, 0) && r.x(3) == uuidRegister(ec.partitionId(), seq, 1));
+            for (int i = 2; i < req.payloadWords(); i++)
+            {
+                intact &= req.payload(i) == payloadWord(tag, seq, i);
+            }
+            if (!intact)
+            {
+                failures.add(where + " got a torn request " + req);
+            }
         }
     }
 
     /** What one requester saw. */
-    private static final class Outcome
+    static final class Outcome
     {
         final List<Long> slots = new ArrayList<>();
         long ok;
         long busy;
         long interrupts;
+        long yields;
+        long runs;
+        long refused;
+
+        void add(final Outcome o)
+        {
+            ok += o.ok;
+            busy += o.busy;
+            interrupts += o.interrupts;
+            yields += o.yields;
+            runs += o.runs;
+            refused += o.refused;
+        }
     }
 
     /**
-     * The requesters each send {@code count} DIRECT_REQ_64 to {@code target} (context = the
-     * requester's own index when the target has several), retrying BUSY; bound {@code boundNs} (0: none).
+     * The requesters each send {@code load.count} direct requests to {@code target} (context = the
+     * requester's own index when the target has several), retrying BUSY.
      */
-    private void contend(final int target, final List<int[]> requesters, final int count, final long boundNs,
-        final int slowEvery) throws Exception
-    {
-        contend(target, requesters, count, boundNs, slowEvery, SERVE_NS);
-    }
-
-    private void contend(final int target, final List<int[]> requesters, final int count, final long boundNs,
-        final int slowEvery, final long serveNs) throws Exception
+    private void contend(final int target, final List<int[]> requesters, final Load load) throws Exception
     {
         final int targetEcs = fx.endpoint(target).executionContextCount();
         final AtomicLongArray interruptedSeq = new AtomicLongArray(requesters.size());
@@ -312,7 +472,7 @@ class ConcurrencyStressTest
         final long[] claimWord = new long[targetEcs];
         final long[] requesterWord = new long[requesters.size()];
         final Server[] servers = new Server[targetEcs];
-        final CyclicBarrier gaps = serveNs < SERVE_NS ? new CyclicBarrier(requesters.size()) : null;
+        final CyclicBarrier gaps = load.serveNs < SERVE_NS ? new CyclicBarrier(requesters.size()) : null;
         final List<Future<?>> serving = new ArrayList<>();
         final List<Future<Outcome>> sending = new ArrayList<>();
         try
@@ -322,7 +482,7 @@ class ConcurrencyStressTest
                 // Claimed and untouched: RUNNING. The first serve moves it to WAITING (one transition).
                 claimWord[ec] = stateWord(target, ec);
                 assertEquals(ExecutionContextState.RUNNING, ExecutionContextState.state(claimWord[ec]));
-                final Server server = new Server(fx.ec(target, ec), interruptedSeq, slowEvery, serveNs);
+                final Server server = new Server(fx.ec(target, ec), interruptedSeq, load);
                 servers[ec] = server;
                 serving.add(fx.exec().submit(server::serve));
                 fx.awaitState(target, ec, ExecutionContextState.WAITING);
@@ -331,9 +491,9 @@ class ConcurrencyStressTest
             {
                 final int[] r = requesters.get(i);
                 requesterWord[i] = stateWord(r[0], r[1]);
-                final int index = i;
-                sending.add(fx.exec().submit(() -> request(fx.ec(r[0], r[1]), index, target, targetEcs == 1 ? 0 : r[1],
-                    count, boundNs, interruptedSeq, serveNs < SERVE_NS, gaps)));
+                final Requester requester = new Requester(fx.ec(r[0], r[1]), i, target, targetEcs == 1 ? 0 : r[1], load,
+                    fx.controlFile(), () -> aborted).interrupts(interruptedSeq, gaps);
+                sending.add(fx.exec().submit(requester::run));
             }
             final List<Outcome> outcomes = new ArrayList<>();
             final long deadline = System.nanoTime() + CAP_NS + WAIT_NS;
@@ -375,7 +535,7 @@ class ConcurrencyStressTest
                     final int[] r = requesters.get(i);
                     if ((targetEcs == 1 ? 0 : r[1]) == ec)
                     {
-                        slotsByEc.get(ec).add(stop(fx.ec(r[0], r[1]), target, ec, i));
+                        slotsByEc.get(ec).add(stop(fx.ec(r[0], r[1]), target, ec, i, load));
                         break;
                     }
                 }
@@ -386,23 +546,25 @@ class ConcurrencyStressTest
             }
             assertTrue(failures.isEmpty(), () -> String.join("\n", failures));
 
-            long ok = 0;
-            long busy = 0;
-            long interrupts = 0;
+            final Outcome total = new Outcome();
+            final Outcome[] byEc = new Outcome[targetEcs];
             for (int i = 0; i < outcomes.size(); i++)
             {
                 final Outcome o = outcomes.get(i);
-                assertEquals(count, o.ok, "every request of requester " + i + " answered");
-                ok += o.ok;
-                busy += o.busy;
-                interrupts += o.interrupts;
-                slotsByEc.get(targetEcs == 1 ? 0 : requesters.get(i)[1]).addAll(o.slots);
+                assertEquals(load.count, o.ok, "every request of requester " + i + " answered");
+                final int ec = targetEcs == 1 ? 0 : requesters.get(i)[1];
+                byEc[ec] = byEc[ec] == null ? new Outcome() : byEc[ec];
+                byEc[ec].add(o);
+                total.add(o);
+                slotsByEc.get(ec).addAll(o.slots);
             }
             long served = 0;
+            long serverInterrupts = 0;
             for (int ec = 0; ec < targetEcs; ec++)
             {
                 final Server s = servers[ec];
                 served += s.served;
+                serverInterrupts += s.interrupts;
                 // Each answer carries its serving index: every index reached exactly one requester.
                 final List<Long> slots = slotsByEc.get(ec);
                 final BitSet seen = new BitSet();
@@ -414,35 +576,40 @@ class ConcurrencyStressTest
                     seen.set((int)slot);
                 }
                 assertEquals(s.served, slots.size(), "answers served by context " + ec + " == answers received");
+                // Each yield reached its requester, each run of a waiting context came back to its runner.
+                assertEquals(s.yields, byEc[ec].yields, "FFA_YIELDs of context " + ec + " == FFA_YIELDs received");
+                assertEquals(s.runs, byEc[ec].runs, "FFA_RUNs context " + ec + " took == FFA_RUNs it gave back");
                 // Every exchange is two transitions (the requester's CAS and its release, or the target's on
-                // its behalf), every serving-side interrupt two more (RUNNING(interrupt), WAITING), plus the
-                // first wait: a lost or doubled transition shows in the sequence.
+                // its behalf), every serving-side interrupt two more (RUNNING(interrupt), WAITING), every
+                // yield two (BLOCKED, and RUNNING by its requester's FFA_RUN), every run of a waiting context
+                // two (RUNNING by the runner's CAS, WAITING by its release), plus the first wait: a lost or
+                // doubled transition shows in the sequence.
                 final long word = stateWord(target, ec);
-                final long sequence = ExecutionContextState.sequence(claimWord[ec]) + 1 + 2 * (s.served + s.interrupts);
+                final long sequence = ExecutionContextState.sequence(claimWord[ec]) + 1 +
+                    2 * (s.served + s.interrupts + s.yields + s.runs);
                 assertEquals(ExecutionContextState.WAITING, ExecutionContextState.state(word),
                     () -> "target context afterwards: " + ExecutionContextState.describe(word));
                 assertEquals((sequence << 32) | ExecutionContextState.WAITING, word,
                     "target word: WAITING, no peer, sequence " + sequence + " (served " + s.served + ", interrupts " +
-                    s.interrupts + "), was " + Long.toHexString(word));
+                    s.interrupts + ", yields " + s.yields + ", runs " + s.runs + "), was " + Long.toHexString(word));
             }
-            assertEquals(ok + targetEcs, served, "requests served == successful responses (+ one stop each)");
+            assertEquals(total.ok + targetEcs, served, "requests served == successful responses (+ one stop each)");
             for (int i = 0; i < requesters.size(); i++)
             {
                 final int[] r = requesters.get(i);
                 assertEquals(requesterWord[i], stateWord(r[0], r[1]), "requester " + i + "'s own word is as it was");
             }
-            if (slowEvery > 0)
+            final long requesterCount = requesters.size();
+            if (load.slowEvery > 0)
             {
-                assertTrue(interrupts >= (long)requesters.size() * ((count + slowEvery - 1) / slowEvery),
-                    "every slow request was interrupted: " + interrupts);
+                assertTrue(total.interrupts >= requesterCount * ((load.count + load.slowEvery - 1) / load.slowEvery),
+                    "every slow request was interrupted: " + total.interrupts);
             }
-            long serverInterrupts = 0;
-            for (final Server s : servers)
-            {
-                serverInterrupts += s.interrupts;
-            }
-            System.out.printf("%s: %d requests, %d BUSY, %d interrupts, %d serving-side interrupts%n",
-                Integer.toHexString(target), ok, busy, interrupts, serverInterrupts);
+            assertEquals(load.yieldEvery > 0 ? requesterCount * ((load.count + load.yieldEvery - 1) / load.yieldEvery) : 0,
+                total.yields, "every yielding request yielded once");
+            System.out.printf("%s: %d %s, %d BUSY, %d interrupts, %d serving-side interrupts, %d yields, %d runs of a " +
+                "waiting context, %d refused%n", Integer.toHexString(target), total.ok, load.req2 ? "REQ2" : "REQ_64",
+                total.busy, total.interrupts, serverInterrupts, total.yields, total.runs, total.refused);
         }
         finally
         {
@@ -457,91 +624,230 @@ class ConcurrencyStressTest
         }
     }
 
-    private Outcome request(final ExecutionContext ec, final int index, final int target, final int targetEc,
-        final int count, final long boundNs, final AtomicLongArray interruptedSeq, final boolean pause,
-        final CyclicBarrier gaps)
+    /**
+     * One requester: {@code load.count} direct requests, each retried while BUSY, resumed with FFA_RUN
+     * after FFA_INTERRUPT or FFA_YIELD, and its answer checked word by word.
+     */
+    static final class Requester
     {
-        final int me = ec.partitionId();
-        final long tag = tag(me, ec.index(), index);
-        final Outcome o = new Outcome();
-        final long cap = System.nanoTime() + CAP_NS;
+        final ExecutionContext ec;
+        final int index;
+        final int target;
+        final int targetEc;
+        final Load load;
+        final ControlFile controlFile;
+        final BooleanSupplier aborted;
+        final int me;
+        final long tag;
+        final int targetInfo;
         final RegisterFile r = new RegisterFile();
-        for (long seq = 0; seq < count; seq++)
+        final DirectMessage m = new DirectMessage(r);
+        AtomicLongArray interruptedSeq;
+        CyclicBarrier gaps;
+
+        Requester(final ExecutionContext ec, final int index, final int target, final int targetEc, final Load load,
+            final ControlFile controlFile, final BooleanSupplier aborted)
         {
-            while (true)
+            this.ec = ec;
+            this.index = index;
+            this.target = target;
+            this.targetEc = targetEc;
+            this.load = load;
+            this.controlFile = controlFile;
+            this.aborted = aborted;
+            this.me = ec.partitionId();
+            this.tag = tag(me, ec.index(), index);
+            this.targetInfo = RegisterFile.packTargetInfo(target, targetEc);
+        }
+
+        /** Where to report interrupted requests, and the barrier for gaps between them (null: none). */
+        Requester interrupts(final AtomicLongArray interruptedSeq, final CyclicBarrier gaps)
+        {
+            this.interruptedSeq = interruptedSeq;
+            this.gaps = gaps;
+            return this;
+        }
+
+        Outcome run()
+        {
+            final Outcome o = new Outcome();
+            final long cap = System.nanoTime() + CAP_NS;
+            final long bound = load.boundNs == 0 ? WAIT_NS : load.boundNs;
+            for (long seq = 0; seq < load.count; seq++)
             {
-                assertFalse(aborted, "aborted");
-                assertTrue(System.nanoTime() < cap, () -> "requester " + Long.toHexString(tag) + " hung: " + o.ok + " done");
-                r.clear().w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).w(1, RegisterFile.packIds(me, target));
-                r.x(3, tag).x(4, seq).x(5, nonce(tag, seq));
-                ec.invoke(r, boundNs == 0 ? WAIT_NS : boundNs);
-                if (r.functionId() == FunctionId.FFA_ERROR && r.w(2) == ErrorCode.BUSY)
+                if (load.req2 && (seq & 15) == 7)
                 {
-                    assertTrue(r.isZero(3, 17), r::toString);
-                    o.busy++;
-                    Thread.yield();
-                    continue;
+                    refuseForeignUuid(seq, o);
                 }
-                if (r.functionId() == FunctionId.FFA_INTERRUPT)
+                if (load.yieldEvery > 0 && (seq & 7) == 3)
                 {
-                    final long current = seq;
-                    assertTrue(boundNs != 0, () -> "no answer to " + Long.toHexString(tag) + "/" + current + " in 10 s");
-                    resume(ec, r, target, targetEc, boundNs, index, seq, interruptedSeq, o, cap, pause);
+                    // As a scheduler would: run the target, which gives the cycles back unless it is busy.
+                    runAsStranger(o);
                 }
-                break;
+                while (true)
+                {
+                    assertFalse(aborted.getAsBoolean(), "aborted");
+                    assertTrue(System.nanoTime() < cap, () -> "requester " + Long.toHexString(tag) + " hung: " + o.ok + " done");
+                    request(seq);
+                    ec.invoke(r, bound);
+                    if (r.functionId() == FunctionId.FFA_ERROR && r.w(2) == ErrorCode.BUSY)
+                    {
+                        assertTrue(r.isZero(3, 17), r::toString);
+                        if ((++o.busy & 3) == 0 && load.yieldEvery > 0)
+                        {
+                            runAsStranger(o);
+                        }
+                        Thread.yield();
+                        continue;
+                    }
+                    if (r.functionId() == FunctionId.FFA_INTERRUPT || r.functionId() == FunctionId.FFA_YIELD)
+                    {
+                        final long current = seq;
+                        assertTrue(load.boundNs != 0 || r.functionId() == FunctionId.FFA_YIELD,
+                            () -> "no answer to " + Long.toHexString(tag) + "/" + current + " in 10 s");
+                        resume(seq, o, cap);
+                    }
+                    break;
+                }
+                o.slots.add(checkAnswer(seq));
+                o.ok++;
+                if (gaps != null && (seq & 31) == 31)
+                {
+                    // A gap in which nobody sends, so a serving context with a short wait is interrupted
+                    // between requests (and the next requests race its way back to WAITING).
+                    try
+                    {
+                        gaps.await(WAIT_NS, TimeUnit.NANOSECONDS);
+                    }
+                    catch (final Exception ex)
+                    {
+                        fail("requesters lost step: " + ex);
+                    }
+                    LockSupport.parkNanos(5_000_000);
+                }
             }
-            final long s = seq;
-            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64 & 0xFFFF_FFFFL, r.x(0), () -> "answer to " + s + ": " + r);
-            assertEquals(RegisterFile.packIds(target, me) & 0xFFFF_FFFFL, r.x(1), () -> "answer to " + s + ": " + r);
-            assertEquals(0L, r.x(2), () -> "answer to " + s + ": " + r);
-            assertEquals(tag ^ RESPONSE_MASK, r.x(3), () -> "answer to " + s + " is someone else's: " + r);
-            assertEquals(seq, r.x(4), () -> "answer to " + s + " is another request's: " + r);
-            assertEquals(~nonce(tag, seq), r.x(5), () -> "torn answer to " + s + ": " + r);
-            assertEquals(0L, r.x(7), () -> "answer to " + s + ": " + r);
-            assertTrue(r.isZero(8, 17), r::toString);
-            o.slots.add(r.x(6));
-            o.ok++;
-            if (gaps != null && (seq & 31) == 31)
+            return o;
+        }
+
+        private void request(final long seq)
+        {
+            r.clear().w(0, load.requestId()).w(1, RegisterFile.packIds(me, target));
+            if (load.req2)
             {
-                // A gap in which nobody sends, so a serving context with a short wait is interrupted
-                // between requests (and the next requests race its way back to WAITING).
-                try
-                {
-                    gaps.await(WAIT_NS, TimeUnit.NANOSECONDS);
-                }
-                catch (final Exception ex)
-                {
-                    fail("requesters lost step: " + ex);
-                }
-                LockSupport.parkNanos(5_000_000);
+                r.x(2, uuidRegister(target, seq, 0)).x(3, uuidRegister(target, seq, 1));
+            }
+            for (int i = 0; i < m.payloadWords(); i++)
+            {
+                m.payload(i, payloadWord(tag, seq, i));
             }
         }
-        return o;
-    }
 
-    /** FFA_INTERRUPT: one outstanding request per context, then FFA_RUN until the answer comes. */
-    private void resume(final ExecutionContext ec, final RegisterFile r, final int target, final int targetEc,
-        final long boundNs, final int index, final long seq, final AtomicLongArray interruptedSeq, final Outcome o,
-        final long cap, final boolean pause)
-    {
-        final int me = ec.partitionId();
-        final int targetInfo = RegisterFile.packTargetInfo(target, targetEc);
-        assertEquals(targetInfo & 0xFFFF_FFFFL, r.x(1), r::toString);
-        assertTrue(r.isZero(2, 17), r::toString);
-        o.interrupts++;
-        final RegisterFile again = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, me, target);
-        again.x(4, seq + 1_000_000);
-        ec.invoke(again, boundNs);
-        assertError(ErrorCode.BUSY, again, "a second request while one is interrupted");
-        interruptedSeq.set(index, seq);
-        if (pause)
+        /** A REQ2 naming another partition's UUID: INVALID_PARAMETERS, before it touches the target. */
+        private void refuseForeignUuid(final long seq, final Outcome o)
         {
-            // Late to collect: the target answers into our inbox, its own (short) wait times out and,
-            // finding its word still showing the exchange it answered, releases it on our behalf,
-            // racing the other requesters' compare-and-sets. Our FFA_RUN then collects the answer.
+            request(seq);
+            r.x(2, uuidLe(UUIDS[1], 0)).x(3, uuidLe(UUIDS[1], 1));
+            ec.invoke(r, WAIT_NS);
+            assertError(ErrorCode.INVALID_PARAMETERS, r, "REQ2 naming a UUID the target does not have");
+            o.refused++;
+        }
+
+        /**
+         * FFA_RUN of the target by a requester that is not its owner: BUSY while it serves (or has yielded
+         * to) someone else; when it waits, it runs and gives the cycles straight back with FFA_MSG_WAIT.
+         */
+        private void runAsStranger(final Outcome o)
+        {
+            r.clear().w(0, FunctionId.FFA_RUN).w(1, targetInfo);
+            ec.invoke(r, WAIT_NS);
+            if (r.functionId() == FunctionId.FFA_ERROR)
+            {
+                assertError(ErrorCode.BUSY, r, "FFA_RUN of a context serving someone else");
+                return;
+            }
+            assertEquals(FunctionId.FFA_MSG_WAIT, r.functionId(), () -> "FFA_RUN of a waiting context: " + r);
+            assertEquals(targetInfo & 0xFFFF_FFFFL, r.x(1), r::toString);
+            assertTrue(r.isZero(2, 17), r::toString);
+            o.runs++;
+        }
+
+        /** The answer in {@code r}: its serving index, once every word is checked. */
+        private long checkAnswer(final long seq)
+        {
+            assertEquals(load.responseId() & 0xFFFF_FFFFL, r.x(0), () -> "answer to " + seq + ": " + r);
+            assertEquals(RegisterFile.packIds(target, me) & 0xFFFF_FFFFL, r.x(1), () -> "answer to " + seq + ": " + r);
+            assertEquals(0L, r.x(2), () -> "answer to " + seq + ": " + r);
+            assertEquals(tag ^ RESPONSE_MASK, m.payload(0), () -> "answer to " + seq + " is someone else's: " + r);
+            assertEquals(seq, m.payload(1), () -> "answer to " + seq + " is another request's: " + r);
+            assertEquals(0L, m.payload(4), () -> "answer to " + seq + ": " + r);
+            for (int i = 2; i < m.payloadWords(); i++)
+            {
+                final int n = i;
+                assertTrue(i == 3 || i == 4 || m.payload(i) == ~payloadWord(tag, seq, i),
+                    () -> "torn answer to " + seq + " (word " + n + "): " + r);
+            }
+            assertTrue(load.req2 ? r.x(3) == 0 : r.isZero(8, 17), r::toString);
+            return m.payload(3);
+        }
+
+        /** FFA_INTERRUPT or FFA_YIELD: one outstanding request per context, then FFA_RUN until the answer comes. */
+        private void resume(final long seq, final Outcome o, final long cap)
+        {
+            final boolean yielded = r.functionId() == FunctionId.FFA_YIELD;
+            assertEquals(targetInfo & 0xFFFF_FFFFL, r.x(1), r::toString);
+            assertTrue(r.isZero(2, 17), r::toString);
+            if (yielded)
+            {
+                o.yields++;
+            }
+            else
+            {
+                o.interrupts++;
+            }
+            final RegisterFile again = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, me, target);
+            again.x(4, seq + 1_000_000);
+            ec.invoke(again, WAIT_NS);
+            assertError(ErrorCode.BUSY, again, "a second request while one is outstanding");
+            if (yielded)
+            {
+                // Let the others find the target BLOCKED, and try to run it, before we do.
+                LockSupport.parkNanos(ThreadLocalRandom.current().nextInt(50_000));
+            }
+            else
+            {
+                interruptedSeq.set(index, seq);
+                if (load.serveNs < SERVE_NS)
+                {
+                    awaitReleaseOnOurBehalf();
+                }
+            }
+            final long bound = load.boundNs == 0 ? WAIT_NS : load.boundNs;
+            while (true)
+            {
+                assertFalse(aborted.getAsBoolean(), "aborted");
+                assertTrue(System.nanoTime() < cap, "resume never completed");
+                r.clear().w(0, FunctionId.FFA_RUN).w(1, targetInfo);
+                ec.invoke(r, bound);
+                if (r.functionId() != FunctionId.FFA_INTERRUPT)
+                {
+                    return;
+                }
+                assertEquals(targetInfo & 0xFFFF_FFFFL, r.x(1), r::toString);
+                o.interrupts++;
+            }
+        }
+
+        /**
+         * Late to collect: the target answers into our inbox, its own (short) wait times out and, finding
+         * its word still showing the exchange it answered, releases it on our behalf, racing the other
+         * requesters' compare-and-sets. Our FFA_RUN then collects the answer.
+         */
+        private void awaitReleaseOnOurBehalf()
+        {
+            final int offset = controlFile.ecStateOffset(controlFile.slotOf(target), targetEc);
             final long deadline = System.nanoTime() + WAIT_NS;
             long word;
-            while (ExecutionContextState.state(word = stateWord(target, targetEc)) == ExecutionContextState.RUNNING &&
+            while (ExecutionContextState.state(word = controlFile.ecState(offset)) == ExecutionContextState.RUNNING &&
                 ExecutionContextState.peerId(word) == me && ExecutionContextState.peerEc(word) == ec.index())
             {
                 final long w = word;
@@ -550,39 +856,27 @@ class ConcurrencyStressTest
                 LockSupport.parkNanos(50_000);
             }
         }
-        while (true)
-        {
-            assertFalse(aborted, "aborted");
-            assertTrue(System.nanoTime() < cap, "resume never completed");
-            r.clear().w(0, FunctionId.FFA_RUN).w(1, targetInfo);
-            ec.invoke(r, boundNs);
-            if (r.functionId() != FunctionId.FFA_INTERRUPT)
-            {
-                return;
-            }
-            assertEquals(targetInfo & 0xFFFF_FFFFL, r.x(1), r::toString);
-            o.interrupts++;
-        }
     }
 
     /** The last request to one serving context: it stops serving once it has answered. Returns its index. */
-    private long stop(final ExecutionContext ec, final int target, final int targetEc, final int index)
+    private long stop(final ExecutionContext ec, final int target, final int targetEc, final int index, final Load load)
     {
         final int me = ec.partitionId();
         final RegisterFile r = new RegisterFile();
+        final DirectMessage m = new DirectMessage(r);
         final long cap = System.nanoTime() + WAIT_NS;
         do
         {
             assertTrue(System.nanoTime() < cap, "stop request never accepted");
             Thread.yield();
-            r.clear().w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).w(1, RegisterFile.packIds(me, target));
-            r.x(3, tag(me, ec.index(), index)).x(7, STOP);
+            r.clear().w(0, load.requestId()).w(1, RegisterFile.packIds(me, target));
+            m.payload(0, tag(me, ec.index(), index)).payload(4, STOP);
             ec.invoke(r, WAIT_NS);
         }
         while (r.functionId() == FunctionId.FFA_ERROR && r.w(2) == ErrorCode.BUSY);
-        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, r.functionId(), r::toString);
-        assertEquals(STOP, r.x(7), r::toString);
-        return r.x(6);
+        assertEquals(load.responseId(), r.functionId(), r::toString);
+        assertEquals(STOP, m.payload(4), r::toString);
+        return m.payload(3);
     }
 
     // 2. The RX ownership handoff.
