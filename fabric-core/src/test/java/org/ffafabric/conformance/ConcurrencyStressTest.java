@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -189,6 +190,20 @@ class ConcurrencyStressTest
         contend(SP2, requesters(2), new Load(300).yieldEvery(4));
     }
 
+    /**
+     * Requesters in two processes: VM3's two contexts send from a child JVM, VM1's and VM2's from this
+     * one, all to SP1's one context. Every request is answered exactly once, the serving indexes that
+     * both processes received together being every index the context served, or refused with BUSY.
+     */
+    @Test
+    @Timeout(120)
+    void requestersInTwoProcessesContendForOneContext() throws Exception
+    {
+        final List<int[]> here = List.of(new int[] { VM1, 0 }, new int[] { VM2, 0 }, new int[] { VM1, 1 },
+            new int[] { VM2, 1 });
+        contend(SP1, here, new Load(1500).remote(VM3));
+    }
+
     /** (VM, EC index) pairs: every VM's first {@code ecs} contexts. */
     private static List<int[]> requesters(final int ecs)
     {
@@ -263,6 +278,8 @@ class ConcurrencyStressTest
         boolean req2;
         // Every yieldEvery-th request of each requester, the serving context yields before answering.
         int yieldEvery;
+        // A VM whose every context sends from a child JVM (0: none).
+        int remoteVm;
 
         Load(final int count)
         {
@@ -291,6 +308,12 @@ class ConcurrencyStressTest
         Load yieldEvery(final int yieldEvery)
         {
             this.yieldEvery = yieldEvery;
+            return this;
+        }
+
+        Load remote(final int vm)
+        {
+            this.remoteVm = vm;
             return this;
         }
 
@@ -361,8 +384,10 @@ class ConcurrencyStressTest
             final String where = Integer.toHexString(ec.partitionId()) + "/" + ec.index();
             final long tag = req.payload(0);
             final long seq = req.payload(1);
+            // An MP partition serves each request on the requester's own context index.
             if (req.functionId() != load.requestId() || req.receiver() != ec.partitionId() ||
-                (int)(tag >>> 16) != req.sender() || ((tag >>> 8) & 0xFF) != ec.index())
+                (int)(tag >>> 16) != req.sender() ||
+                (ec.endpoint().executionContextCount() > 1 && ((tag >>> 8) & 0xFF) != ec.index()))
             {
                 failures.add(where + " served a request that is not its own: " + req);
             }
@@ -446,6 +471,23 @@ class ConcurrencyStressTest
         long runs;
         long refused;
 
+        /** An OUTCOME line of {@link RequesterProcess}: context, answered, BUSY, serving indexes. */
+        static Outcome parse(final String line)
+        {
+            final String[] f = line.split(" ");
+            final Outcome o = new Outcome();
+            o.ok = Long.parseLong(f[2]);
+            o.busy = Long.parseLong(f[3]);
+            for (int i = 4; i < f.length; i++)
+            {
+                for (final String slot : f[i].split(","))
+                {
+                    o.slots.add(Long.parseLong(slot));
+                }
+            }
+            return o;
+        }
+
         void add(final Outcome o)
         {
             ok += o.ok;
@@ -459,7 +501,8 @@ class ConcurrencyStressTest
 
     /**
      * The requesters each send {@code load.count} direct requests to {@code target} (context = the
-     * requester's own index when the target has several), retrying BUSY.
+     * requester's own index when the target has several), retrying BUSY; so do the remote VM's contexts,
+     * from a child JVM ({@link RequesterProcess}), when the load names one.
      */
     private void contend(final int target, final List<int[]> requesters, final Load load) throws Exception
     {
@@ -470,13 +513,34 @@ class ConcurrencyStressTest
             interruptedSeq.set(i, -1);
         }
         final long[] claimWord = new long[targetEcs];
-        final long[] requesterWord = new long[requesters.size()];
         final Server[] servers = new Server[targetEcs];
         final CyclicBarrier gaps = load.serveNs < SERVE_NS ? new CyclicBarrier(requesters.size()) : null;
         final List<Future<?>> serving = new ArrayList<>();
         final List<Future<Outcome>> sending = new ArrayList<>();
+        final List<int[]> all = new ArrayList<>(requesters);
+        final CountDownLatch go = new CountDownLatch(1);
+        ChildProcess child = null;
         try
         {
+            if (load.remoteVm != 0)
+            {
+                // The fixture lets go of the VM and the child claims it.
+                fx.endpoint(load.remoteVm).close();
+                child = ChildProcess.start(RequesterProcess.class, "--dir", fx.fabric().directory().toString(),
+                    "--partition", String.valueOf(load.remoteVm), "--target", String.valueOf(target),
+                    "--count", String.valueOf(load.count), "--first-index", String.valueOf(requesters.size()));
+                child.awaitLine("READY", ChildProcess.START_NS);
+                final ControlFile cf = fx.controlFile();
+                for (int ec = 0; ec < cf.executionContextCount(cf.slotOf(load.remoteVm)); ec++)
+                {
+                    all.add(new int[] { load.remoteVm, ec });
+                }
+            }
+            final long[] requesterWord = new long[all.size()];
+            for (int i = 0; i < all.size(); i++)
+            {
+                requesterWord[i] = stateWord(all.get(i)[0], all.get(i)[1]);
+            }
             for (int ec = 0; ec < targetEcs; ec++)
             {
                 // Claimed and untouched: RUNNING. The first serve moves it to WAITING (one transition).
@@ -490,11 +554,22 @@ class ConcurrencyStressTest
             for (int i = 0; i < requesters.size(); i++)
             {
                 final int[] r = requesters.get(i);
-                requesterWord[i] = stateWord(r[0], r[1]);
                 final Requester requester = new Requester(fx.ec(r[0], r[1]), i, target, targetEcs == 1 ? 0 : r[1], load,
                     fx.controlFile(), () -> aborted).interrupts(interruptedSeq, gaps);
-                sending.add(fx.exec().submit(requester::run));
+                sending.add(fx.exec().submit(() ->
+                {
+                    assertTrue(go.await(CAP_NS, TimeUnit.NANOSECONDS), "never started");
+                    return requester.run();
+                }));
             }
+            if (child != null)
+            {
+                // Everyone starts once each of the child's requesters has had an answer (its first request
+                // waits for Aeron to connect it across processes, while everyone else would race ahead).
+                child.send("GO");
+                child.awaitLine("GOING", CAP_NS);
+            }
+            go.countDown();
             final List<Outcome> outcomes = new ArrayList<>();
             final long deadline = System.nanoTime() + CAP_NS + WAIT_NS;
             for (final Future<Outcome> f : sending)
@@ -520,6 +595,10 @@ class ConcurrencyStressTest
                         assertTrue(System.nanoTime() < deadline, "requesters never finished");
                     }
                 }
+            }
+            for (int i = requesters.size(); i < all.size(); i++)
+            {
+                outcomes.add(Outcome.parse(child.awaitLine("OUTCOME " + all.get(i)[1] + " ", CAP_NS)));
             }
 
             // Stop each serving context with one last request from a requester of that context.
@@ -552,7 +631,7 @@ class ConcurrencyStressTest
             {
                 final Outcome o = outcomes.get(i);
                 assertEquals(load.count, o.ok, "every request of requester " + i + " answered");
-                final int ec = targetEcs == 1 ? 0 : requesters.get(i)[1];
+                final int ec = targetEcs == 1 ? 0 : all.get(i)[1];
                 byEc[ec] = byEc[ec] == null ? new Outcome() : byEc[ec];
                 byEc[ec].add(o);
                 total.add(o);
@@ -594,12 +673,16 @@ class ConcurrencyStressTest
                     s.interrupts + ", yields " + s.yields + ", runs " + s.runs + "), was " + Long.toHexString(word));
             }
             assertEquals(total.ok + targetEcs, served, "requests served == successful responses (+ one stop each)");
-            for (int i = 0; i < requesters.size(); i++)
+            for (int i = 0; i < all.size(); i++)
             {
-                final int[] r = requesters.get(i);
+                final int[] r = all.get(i);
                 assertEquals(requesterWord[i], stateWord(r[0], r[1]), "requester " + i + "'s own word is as it was");
             }
-            final long requesterCount = requesters.size();
+            if (child != null)
+            {
+                assertEquals(0, child.finish(), "the child released its VM and exited");
+            }
+            final long requesterCount = all.size();
             if (load.slowEvery > 0)
             {
                 assertTrue(total.interrupts >= requesterCount * ((load.count + load.slowEvery - 1) / load.slowEvery),
@@ -620,6 +703,10 @@ class ConcurrencyStressTest
                 {
                     s.abort = true;
                 }
+            }
+            if (child != null)
+            {
+                child.close();
             }
         }
     }
@@ -644,6 +731,8 @@ class ConcurrencyStressTest
         final DirectMessage m = new DirectMessage(r);
         AtomicLongArray interruptedSeq;
         CyclicBarrier gaps;
+        // Counted down once the first request is answered (null: nobody waits for that).
+        CountDownLatch firstAnswer;
 
         Requester(final ExecutionContext ec, final int index, final int target, final int targetEc, final Load load,
             final ControlFile controlFile, final BooleanSupplier aborted)
@@ -710,7 +799,10 @@ class ConcurrencyStressTest
                     break;
                 }
                 o.slots.add(checkAnswer(seq));
-                o.ok++;
+                if (o.ok++ == 0 && firstAnswer != null)
+                {
+                    firstAnswer.countDown();
+                }
                 if (gaps != null && (seq & 31) == 31)
                 {
                     // A gap in which nobody sends, so a serving context with a short wait is interrupted
