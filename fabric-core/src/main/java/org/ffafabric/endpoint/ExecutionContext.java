@@ -746,6 +746,15 @@ public final class ExecutionContext
         {
             update = pack(RUNNING, MODEL_RUN, false, partitionId, index, targetWord);
         }
+        else if ((state(targetWord) == ABORTED || state(targetWord) == OFF) && outstandingTarget == target &&
+            outstandingTargetEc == targetEc)
+        {
+            // The context our request yielded from is gone (its process died or it closed): the request
+            // ends here, as a wait for its answer would, and this context may send again.
+            outstandingTarget = -1;
+            regs.error(ErrorCode.ABORTED);
+            return;
+        }
         else
         {
             regs.error(state(targetWord) == ABORTED ? ErrorCode.ABORTED :
