@@ -50,7 +50,8 @@ final class ChildProcess implements AutoCloseable
 
     private void readLines()
     {
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
+        try (BufferedReader out =
+            new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
         {
             String line;
             while ((line = out.readLine()) != null)

@@ -44,11 +44,12 @@ import static org.ffafabric.conformance.Fx.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Several threads racing on the same shared state: direct requests from many requesters to one
- * target context (the state word's compare-and-set, BUSY, the release by the requester, FFA_INTERRUPT
- * and FFA_RUN), and the RX buffer's single-writer ownership handoff (PARTITION_INFO_GET,
- * FFA_RX_RELEASE, FFA_RX_ACQUIRE). Every loop is count-based with a time cap that only fails a run
- * that made no progress for far longer than it should; nothing asserts on timing.
+ * Several threads racing on the same shared state: direct requests (DIRECT_REQ_64 and REQ2) from
+ * many requesters, some in a child JVM, to one target context (the state word's compare-and-set,
+ * BUSY, the release by the requester, FFA_INTERRUPT, FFA_YIELD and FFA_RUN), and the RX buffer's
+ * ownership handoff (PARTITION_INFO_GET, FFA_RX_RELEASE, FFA_RX_ACQUIRE, and FFA_RXTX_UNMAP taking
+ * RX from whoever holds it). Every loop is count-based with a time cap that only fails a run that
+ * made no progress for far longer than it should; nothing asserts on timing.
  */
 class ConcurrencyStressTest
 {

@@ -39,6 +39,8 @@ class PartitionProcessDeathTest
     static final int SP3 = 0x8003;
     static final int[] SPS = { SP1, SP2, SP3 };
     static final long CAP_NS = TimeUnit.SECONDS.toNanos(30);
+    /** The held request's bound: far beyond the kill, and within the fixture's 30 s wait for calls on close. */
+    static final long HOLD_NS = TimeUnit.SECONDS.toNanos(20);
 
     private FabricFixture fx;
 
@@ -78,11 +80,16 @@ class PartitionProcessDeathTest
     /** Sends {@code r} until it is not BUSY (a server between duty cycles, a dead one not yet reaped). */
     private static RegisterFile untilNotBusy(final ExecutionContext ec, final RegisterFile r)
     {
+        return untilNotBusy(ec, r, WAIT_NS);
+    }
+
+    private static RegisterFile untilNotBusy(final ExecutionContext ec, final RegisterFile r, final long boundNs)
+    {
         final RegisterFile sent = new RegisterFile().copyFrom(r);
         final long deadline = System.nanoTime() + CAP_NS;
         while (true)
         {
-            ec.invoke(r.copyFrom(sent), WAIT_NS);
+            ec.invoke(r.copyFrom(sent), boundNs);
             if (!(r.isError() && r.w(2) == ErrorCode.BUSY))
             {
                 return r;
@@ -102,10 +109,10 @@ class PartitionProcessDeathTest
         }
     }
 
-    private long word(final int id)
+    private long word(final int id, final int ec)
     {
         final ControlFile cf = fx.controlFile();
-        return cf.ecState(cf.ecStateOffset(cf.slotOf(id), 0));
+        return cf.ecState(cf.ecStateOffset(cf.slotOf(id), ec));
     }
 
     @Test
@@ -116,9 +123,9 @@ class PartitionProcessDeathTest
         final ExecutionContext vm1a = fx.ec(VM1, 0);
         final ExecutionContext vm1b = fx.ec(VM1, 1);
         final ExecutionContext vm2 = fx.ec(VM2);
-        final long[] requesterWords = { cf.ecState(cf.ecStateOffset(cf.slotOf(VM1), 0)),
-            cf.ecState(cf.ecStateOffset(cf.slotOf(VM1), 1)), word(VM2) };
-        try (ChildProcess host = ChildProcess.start(DoomedPartitionProcess.class, "--dir", fx.fabric().directory().toString(),
+        final long[] requesterWords = { word(VM1, 0), word(VM1, 1), word(VM2, 0) };
+        try (ChildProcess host = ChildProcess.start(DoomedPartitionProcess.class,
+            "--dir", fx.fabric().directory().toString(),
             "--partition", SP1 + ":hold", "--partition", SP2 + ":yield", "--partition", SP3 + ":echo:setup"))
         {
             host.awaitLine("READY", ChildProcess.START_NS);
@@ -129,8 +136,8 @@ class PartitionProcessDeathTest
             assertTrue(cf.rxtxMapped(cf.slotOf(SP3)));
             assertEquals(V1_1, cf.negotiatedVersion(cf.slotOf(SP3)));
 
-            // In flight: SP1's handler holds VM1/0's request.
-            final Future<RegisterFile> held = fx.exec().submit(() -> untilNotBusy(vm1a, request(VM1, SP1, 1)));
+            // In flight: SP1's handler holds VM1/0's request, whose wait is bounded only against a hang.
+            final Future<RegisterFile> held = fx.exec().submit(() -> untilNotBusy(vm1a, request(VM1, SP1, 1), HOLD_NS));
             host.awaitLine("HOLDING " + SP1, CAP_NS);
             // Yielded: SP2 gave VM1/1's request the CPU back and waits for an FFA_RUN.
             final RegisterFile yielded = untilNotBusy(vm1b, request(VM1, SP2, 2));
@@ -159,15 +166,15 @@ class PartitionProcessDeathTest
                     assertTrue(System.nanoTime() < deadline, "the claim of " + sp + " was never reaped");
                     LockSupport.parkNanos(1_000_000);
                 }
-                assertEquals(ExecutionContextState.ABORTED, ExecutionContextState.state(word(sp)),
-                    () -> ExecutionContextState.describe(word(sp)));
+                assertEquals(ExecutionContextState.ABORTED, ExecutionContextState.state(word(sp, 0)),
+                    () -> ExecutionContextState.describe(word(sp, 0)));
             }
             assertFalse(cf.rxtxMapped(cf.slotOf(SP3)), "RX/TX unmapped");
             assertEquals(V1_2, cf.negotiatedVersion(cf.slotOf(SP3)), "back to the manifest's version");
             assertFalse(cf.versionLocked(cf.slotOf(SP3)));
         }
-        assertArrayEquals(requesterWords, new long[] { cf.ecState(cf.ecStateOffset(cf.slotOf(VM1), 0)),
-            cf.ecState(cf.ecStateOffset(cf.slotOf(VM1), 1)), word(VM2) }, "every requester is as it was");
+        assertArrayEquals(requesterWords, new long[] { word(VM1, 0), word(VM1, 1), word(VM2, 0) },
+            "every requester is as it was");
 
         // Claimed again, here, the partitions serve each requester, SP2 included.
         final List<AutoCloseable> closing = new ArrayList<>();
@@ -177,13 +184,15 @@ class PartitionProcessDeathTest
             {
                 final Endpoint ep = fx.claim(sp);
                 closing.add(0, ep);
+                if (sp == SP3)
+                {
+                    // Not DENIED as a second mapping: the dead process's pair is gone.
+                    final RegisterFile map = regs(FunctionId.FFA_RXTX_MAP_64);
+                    map.x(1, ep.memory().base()).x(2, ep.memory().base() + 4096).w(3, 1);
+                    assertSuccess32(call(ep.executionContext(0), map));
+                }
                 closing.add(0, ep.serve(PartitionHostMain::echo));
             }
-            final Endpoint sp3 = (Endpoint)closing.get(1);
-            final long base = sp3.memory().base();
-            final RegisterFile map = regs(FunctionId.FFA_RXTX_MAP_64);
-            map.x(1, base).x(2, base + 4096).w(3, 1);
-            assertSuccess32(call(sp3.executionContext(0), map));
             assertEchoed(SP1, VM1, 6, untilNotBusy(vm1a, request(VM1, SP1, 6)));
             assertEchoed(SP2, VM1, 7, untilNotBusy(vm1b, request(VM1, SP2, 7)));
             assertEchoed(SP3, VM2, 8, untilNotBusy(vm2, request(VM2, SP3, 8)));

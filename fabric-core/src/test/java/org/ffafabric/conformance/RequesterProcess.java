@@ -21,8 +21,9 @@ import java.util.stream.Collectors;
 /**
  * A child JVM of {@link ConcurrencyStressTest}: claims one VM and, on a {@code GO} line, runs one
  * {@link ConcurrencyStressTest.Requester} on each of its contexts against one target. Prints
- * {@code READY}, {@code GOING} once every context has had its first answer, then one {@code OUTCOME} line per context (or one {@code FAILED} line), then keeps
- * the VM claimed until its standard input closes, so the parent can read the contexts' words first.
+ * {@code READY}, {@code GOING} once every context has had its first answer, then one {@code OUTCOME}
+ * line per context (or one {@code FAILED} line), then keeps the VM claimed until its standard input
+ * closes, so the parent can read the contexts' words first.
  * <pre>
  *   RequesterProcess --dir D --partition VM --target SP --count N --first-index I
  * </pre>
@@ -76,7 +77,12 @@ final class RequesterProcess
             }
             try
             {
-                if (firstAnswers.await(1, TimeUnit.MINUTES))
+                // A requester that failed first is reported below, in place of GOING.
+                while (!firstAnswers.await(10, TimeUnit.MILLISECONDS) && sending.stream().noneMatch(Future::isDone))
+                {
+                    Thread.onSpinWait();
+                }
+                if (firstAnswers.getCount() == 0)
                 {
                     System.out.println("GOING");
                     System.out.flush();
