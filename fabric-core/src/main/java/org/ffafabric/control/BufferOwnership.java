@@ -3,10 +3,13 @@ package org.ffafabric.control;
 /**
  * Values of the RX and TX ownership words: who may touch the buffer's bytes right now.
  * <p>
- * Exactly one party owns a buffer at every moment and only the owner writes the word, so a
- * handoff is one release store by the current owner and an acquire load by the next: no
- * lock and no CAS. For RX the producer is the partition manager and the consumer the
- * endpoint; FFA_RX_RELEASE is the consumer's store of {@link #PRODUCER}.
+ * Exactly one party owns a buffer at every moment and, but for FFA_RXTX_UNMAP, only the owner
+ * writes the word: a handoff is one write by the current owner and an acquire load by the next,
+ * no lock. For RX the producer is the partition manager and the consumer the endpoint. The
+ * partition manager hands RX on with a release store; FFA_RX_RELEASE hands it back with a
+ * compare-and-set from the releaser's own value to {@link #PRODUCER}, because an unmap (which
+ * resets the word to PRODUCER whoever holds RX) and a new owner may come between its check and
+ * its write.
  */
 public final class BufferOwnership
 {

@@ -358,10 +358,20 @@ public final class ControlFile implements AutoCloseable
         return buffer.getIntVolatile(slotOffset(slot) + SLOT_RX_OWNERSHIP_OFFSET);
     }
 
-    /** Release store of the RX ownership word: only the current owner calls this. */
+    /** Release store of the RX ownership word: only the partition manager calls this. */
     public void rxOwnership(final int slot, final int ownership)
     {
         buffer.putIntOrdered(slotOffset(slot) + SLOT_RX_OWNERSHIP_OFFSET, ownership);
+    }
+
+    /**
+     * Hands RX back from {@code owner}: a compare-and-set, because an unmap by the partition manager
+     * may take RX from its owner at any moment, and a plain store after the owner's check could then
+     * overwrite whoever got RX next.
+     */
+    public boolean rxOwnershipCompareAndSet(final int slot, final int owner, final int ownership)
+    {
+        return buffer.compareAndSetInt(slotOffset(slot) + SLOT_RX_OWNERSHIP_OFFSET, owner, ownership);
     }
 
     public int txOwnership(final int slot)

@@ -685,10 +685,9 @@ public final class ExecutionContext
             regs.error(ErrorCode.DENIED);
             return false;
         }
-        if (version >= FfaVersion.V1_1 && (flags & 1) == 0 && controlFile.rxtxMapped(slot) &&
-            controlFile.rxOwnership(slot) == BufferOwnership.CONSUMER)
+        if (version >= FfaVersion.V1_1 && (flags & 1) == 0 && controlFile.rxtxMapped(slot))
         {
-            controlFile.rxOwnership(slot, BufferOwnership.PRODUCER);
+            controlFile.rxOwnershipCompareAndSet(slot, BufferOwnership.CONSUMER, BufferOwnership.PRODUCER);
         }
         if (state(ownWord) == RUNNING && model(ownWord) == MODEL_RUN)
         {
@@ -782,6 +781,15 @@ public final class ExecutionContext
         else if (state(targetWord) == WAITING && scheduler)
         {
             update = pack(RUNNING, MODEL_RUN, false, partitionId, index, targetWord);
+        }
+        else if ((state(targetWord) == ABORTED || state(targetWord) == OFF) && outstandingTarget == target &&
+            outstandingTargetEc == targetEc)
+        {
+            // The context our request yielded from is gone (its process died or it closed): the request
+            // ends here, as a wait for its answer would, and this context may send again.
+            outstandingTarget = -1;
+            regs.error(ErrorCode.ABORTED);
+            return;
         }
         else
         {
@@ -1024,7 +1032,11 @@ public final class ExecutionContext
 
     // Buffers.
 
-    /** FFA_RX_RELEASE: the consumer's release store, no trap. w1 [15:0] names a VM only for the hypervisor. */
+    /**
+     * FFA_RX_RELEASE: the owner's compare-and-set back to the producer, no trap (an unmap between a check
+     * and a plain store would let the store take RX from its next owner). w1 [15:0] names a VM only for
+     * the hypervisor.
+     */
     private void rxRelease(final RegisterFile regs)
     {
         final int vmId = regs.w(1) & 0xFFFF;
@@ -1040,12 +1052,12 @@ public final class ExecutionContext
             return;
         }
         final int ownedBy = vmId != 0 ? BufferOwnership.HYPERVISOR : BufferOwnership.CONSUMER;
-        if (!controlFile.rxtxMapped(rxSlot) || controlFile.rxOwnership(rxSlot) != ownedBy)
+        if (!controlFile.rxtxMapped(rxSlot) ||
+            !controlFile.rxOwnershipCompareAndSet(rxSlot, ownedBy, BufferOwnership.PRODUCER))
         {
             regs.error(ErrorCode.DENIED);
             return;
         }
-        controlFile.rxOwnership(rxSlot, BufferOwnership.PRODUCER);
         regs.success();
     }
 

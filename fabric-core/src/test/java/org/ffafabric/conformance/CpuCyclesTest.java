@@ -76,6 +76,23 @@ class CpuCyclesTest
         assertEquals(99L, done.x(3));
     }
 
+    /** The yielded context's endpoint closes: FFA_RUN ends the request with ABORTED, and the requester is free. */
+    @Test
+    void aYieldedRequestWhoseTargetClosesEndsInAborted() throws Exception
+    {
+        final ExecutionContext vm = fx.ec(VM1);
+        final Future<RegisterFile> sent = fx.deliver(fx.ec(SPB), vm, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPB));
+        final Future<RegisterFile> yielded = fx.async(fx.ec(SPB), regs(FunctionId.FFA_YIELD));
+        assertEquals(FunctionId.FFA_YIELD, get(sent).w(0));
+        fx.endpoint(SPB).close();
+        assertError(ErrorCode.ABORTED, get(yielded), "FFA_YIELD of a closing endpoint");
+        assertEquals(ExecutionContextState.OFF, fx.state(SPB, 0));
+        assertError(ErrorCode.ABORTED, call(vm, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPB, 0))));
+        final Future<RegisterFile> next = fx.deliver(fx.ec(SPA), vm, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
+        fx.respond(fx.ec(SPA), ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(next).w(0));
+    }
+
     @Test
     void yieldOutsideARequestOrWithArgumentsIsRefused() throws Exception
     {

@@ -1,0 +1,120 @@
+package org.ffafabric.conformance;
+
+import org.ffafabric.launch.ChildJvm;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A child JVM run like this one ({@link ChildJvm}), spoken to in lines: its standard output is read
+ * on a thread of its own, its standard error goes to ours. {@link #close()} kills it if it is still
+ * running, so a failed test leaves no process behind.
+ */
+final class ChildProcess implements AutoCloseable
+{
+    /** A child JVM starts, maps the fabric and claims within this, however loaded the machine. */
+    static final long START_NS = TimeUnit.SECONDS.toNanos(60);
+    private static final String END = "\u0000end";
+
+    private final String name;
+    private final Process process;
+    private final PrintStream in;
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+
+    private ChildProcess(final String name, final Process process)
+    {
+        this.name = name;
+        this.process = process;
+        this.in = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
+        final Thread reader = new Thread(this::readLines, "child-" + name);
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    static ChildProcess start(final Class<?> main, final String... args) throws IOException
+    {
+        final Process process = new ProcessBuilder(ChildJvm.command(main, List.of(args)))
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+        return new ChildProcess(main.getSimpleName(), process);
+    }
+
+    private void readLines()
+    {
+        try (BufferedReader out =
+            new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
+        {
+            String line;
+            while ((line = out.readLine()) != null)
+            {
+                lines.add(line);
+            }
+        }
+        catch (final IOException ignore)
+        {
+            // The child is gone: same as the end of its output.
+        }
+        lines.add(END);
+    }
+
+    Process process()
+    {
+        return process;
+    }
+
+    /** The next line that starts with {@code prefix}, skipping others; fails when the child ends first. */
+    String awaitLine(final String prefix, final long timeoutNs) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + timeoutNs;
+        while (true)
+        {
+            final String line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            assertNotNull(line, () -> name + " printed no " + prefix + " line in time");
+            if (END.equals(line))
+            {
+                lines.add(END);
+                fail(name + " ended before printing " + prefix);
+            }
+            if (line.startsWith("FAILED"))
+            {
+                fail(name + ": " + line);
+            }
+            if (line.startsWith(prefix))
+            {
+                return line;
+            }
+        }
+    }
+
+    void send(final String line)
+    {
+        in.println(line);
+    }
+
+    /** Closes the child's standard input, which ends it, and returns its exit code. */
+    int finish() throws InterruptedException
+    {
+        in.close();
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS), name + " exits when its standard input closes");
+        return process.exitValue();
+    }
+
+    public void close() throws InterruptedException
+    {
+        in.close();
+        if (process.isAlive())
+        {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+}

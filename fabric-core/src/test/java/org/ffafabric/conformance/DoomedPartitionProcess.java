@@ -1,0 +1,102 @@
+package org.ffafabric.conformance;
+
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.endpoint.DirectRequestHandler;
+import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.endpoint.ExecutionContext;
+import org.ffafabric.endpoint.FabricClient;
+import org.ffafabric.launch.PartitionHostMain;
+
+import java.nio.file.Paths;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A child JVM of {@link PartitionProcessDeathTest}, there to be killed: claims single-context
+ * partitions and serves each in its own way, then prints {@code READY} and runs until killed.
+ * <pre>
+ *   DoomedPartitionProcess --dir D --partition ID:hold|yield|echo[:setup] ...
+ * </pre>
+ * {@code hold} keeps every request inside its handler (printing {@code HOLDING id}), {@code yield}
+ * gives the CPU back with FFA_YIELD before it would answer, {@code echo} answers each payload word
+ * plus one; {@code setup} first negotiates FF-A v1.1 and maps an RX/TX pair, state the partition
+ * manager must reset when it reaps the claim.
+ */
+final class DoomedPartitionProcess
+{
+    private DoomedPartitionProcess()
+    {
+    }
+
+    public static void main(final String[] args) throws Exception
+    {
+        String dir = null;
+        for (int i = 0; i < args.length; i++)
+        {
+            if ("--dir".equals(args[i]))
+            {
+                dir = args[++i];
+            }
+        }
+        final FabricClient client = FabricClient.connect(new FabricClient.Context().directory(Paths.get(dir)));
+        for (int i = 0; i < args.length; i++)
+        {
+            if (!"--partition".equals(args[i]))
+            {
+                continue;
+            }
+            final String[] spec = args[++i].split(":");
+            final Endpoint endpoint = client.claim(Integer.decode(spec[0]));
+            final ExecutionContext ec = endpoint.executionContext(0);
+            if (spec.length > 2 && "setup".equals(spec[2]))
+            {
+                invoke(ec, new RegisterFile().w(0, FunctionId.FFA_VERSION).w(1, Fx.V1_1));
+                final long base = endpoint.memory().base();
+                invoke(ec, new RegisterFile().w(0, FunctionId.FFA_RXTX_MAP_64).x(1, base).x(2, base + 4096).w(3, 1));
+            }
+            endpoint.serve(handler(spec[1], endpoint.partitionId(), ec));
+        }
+        System.out.println("READY");
+        System.out.flush();
+        while (true)
+        {
+            LockSupport.park();
+        }
+    }
+
+    private static void invoke(final ExecutionContext ec, final RegisterFile regs)
+    {
+        final int call = regs.functionId();
+        ec.invoke(regs);
+        if (call == FunctionId.FFA_VERSION ? regs.w(0) < 0 : !regs.isSuccess())
+        {
+            System.out.println("FAILED " + FunctionId.name(call) + ": " + regs);
+            System.out.flush();
+        }
+    }
+
+    private static DirectRequestHandler handler(final String mode, final int id, final ExecutionContext ec)
+    {
+        switch (mode)
+        {
+            case "hold":
+                return (req, resp) ->
+                {
+                    System.out.println("HOLDING " + id);
+                    System.out.flush();
+                    while (true)
+                    {
+                        LockSupport.park();
+                    }
+                };
+            case "yield":
+                return (req, resp) ->
+                {
+                    ec.invoke(new RegisterFile().w(0, FunctionId.FFA_YIELD));
+                    PartitionHostMain.echo(req, resp);
+                };
+            default:
+                return PartitionHostMain::echo;
+        }
+    }
+}

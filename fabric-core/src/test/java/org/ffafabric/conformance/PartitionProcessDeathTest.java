@@ -1,0 +1,208 @@
+package org.ffafabric.conformance;
+
+import org.ffafabric.abi.ErrorCode;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.endpoint.ExecutionContext;
+import org.ffafabric.launch.PartitionHostMain;
+import org.ffafabric.manifest.Manifest;
+import org.ffafabric.manifest.World;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.ffafabric.conformance.Fx.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A partition process killed (SIGKILL) while it holds a request in its handler, while it has
+ * yielded a request back to its requester, and while it idles holding a claim: each requester ends
+ * with ABORTED rather than hanging, the partition manager reaps the claims and resets what the
+ * dead process had set up, and the partitions, claimed again, serve.
+ */
+class PartitionProcessDeathTest
+{
+    static final int VM1 = 1;
+    static final int VM2 = 2;
+    static final int SP1 = 0x8001;
+    static final int SP2 = 0x8002;
+    static final int SP3 = 0x8003;
+    static final int[] SPS = { SP1, SP2, SP3 };
+    static final long CAP_NS = TimeUnit.SECONDS.toNanos(30);
+    /** The held request's bound: far beyond the kill, and within the fixture's 30 s wait for calls on close. */
+    static final long HOLD_NS = TimeUnit.SECONDS.toNanos(20);
+
+    private FabricFixture fx;
+
+    @BeforeEach
+    void launch()
+    {
+        final Manifest.Builder b = Manifest.builder();
+        b.partition(p -> p.name("vm1").id(VM1).world(World.VM).uuid("d0000000-0000-0000-0000-000000000001")
+            .directMessaging().executionContexts(2));
+        b.partition(p -> p.name("vm2").id(VM2).world(World.VM).uuid("d0000000-0000-0000-0000-000000000002")
+            .directMessaging());
+        for (final int sp : SPS)
+        {
+            b.partition(p -> p.name("sp" + (sp & 0xF)).id(sp).world(World.SP_EL1)
+                .uuid("d0000000-0000-0000-0000-00000000800" + (sp & 0xF)).directMessaging().memorySize(4 * 4096));
+        }
+        fx = FabricFixture.launch(b.build(), VM1, VM2);
+    }
+
+    @AfterEach
+    void close() throws Exception
+    {
+        fx.close();
+    }
+
+    /** A DIRECT_REQ_64 whose payload words are {@code 100 * n + i}. */
+    private static RegisterFile request(final int sender, final int receiver, final int n)
+    {
+        final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, sender, receiver);
+        for (int i = 0; i < 5; i++)
+        {
+            r.x(3 + i, 100L * n + i);
+        }
+        return r;
+    }
+
+    /** Sends {@code r} until it is not BUSY (a server between duty cycles, a dead one not yet reaped). */
+    private static RegisterFile untilNotBusy(final ExecutionContext ec, final RegisterFile r)
+    {
+        return untilNotBusy(ec, r, WAIT_NS);
+    }
+
+    private static RegisterFile untilNotBusy(final ExecutionContext ec, final RegisterFile r, final long boundNs)
+    {
+        final RegisterFile sent = new RegisterFile().copyFrom(r);
+        final long deadline = System.nanoTime() + CAP_NS;
+        while (true)
+        {
+            ec.invoke(r.copyFrom(sent), boundNs);
+            if (!(r.isError() && r.w(2) == ErrorCode.BUSY))
+            {
+                return r;
+            }
+            assertTrue(System.nanoTime() < deadline, "BUSY for 30 s: " + r);
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    private static void assertEchoed(final int responder, final int requester, final int n, final RegisterFile r)
+    {
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, r.w(0), r::toString);
+        assertEquals(RegisterFile.packIds(responder, requester), r.w(1), r::toString);
+        for (int i = 0; i < 5; i++)
+        {
+            assertEquals(100L * n + i + 1, r.x(3 + i), r::toString);
+        }
+    }
+
+    private long word(final int id, final int ec)
+    {
+        final ControlFile cf = fx.controlFile();
+        return cf.ecState(cf.ecStateOffset(cf.slotOf(id), ec));
+    }
+
+    @Test
+    @Timeout(120)
+    void requestsToAKilledPartitionProcessEndInAbortedAndThePartitionsServeOnceClaimedAgain() throws Exception
+    {
+        final ControlFile cf = fx.controlFile();
+        final ExecutionContext vm1a = fx.ec(VM1, 0);
+        final ExecutionContext vm1b = fx.ec(VM1, 1);
+        final ExecutionContext vm2 = fx.ec(VM2);
+        final long[] requesterWords = { word(VM1, 0), word(VM1, 1), word(VM2, 0) };
+        try (ChildProcess host = ChildProcess.start(DoomedPartitionProcess.class,
+            "--dir", fx.fabric().directory().toString(),
+            "--partition", SP1 + ":hold", "--partition", SP2 + ":yield", "--partition", SP3 + ":echo:setup"))
+        {
+            host.awaitLine("READY", ChildProcess.START_NS);
+            for (final int sp : SPS)
+            {
+                assertEquals(host.process().pid(), cf.claimPid(cf.slotOf(sp)), "the child claimed " + sp);
+            }
+            assertTrue(cf.rxtxMapped(cf.slotOf(SP3)));
+            assertEquals(V1_1, cf.negotiatedVersion(cf.slotOf(SP3)));
+
+            // In flight: SP1's handler holds VM1/0's request, whose wait is bounded only against a hang.
+            final Future<RegisterFile> held = fx.exec().submit(() -> untilNotBusy(vm1a, request(VM1, SP1, 1), HOLD_NS));
+            host.awaitLine("HOLDING " + SP1, CAP_NS);
+            // Yielded: SP2 gave VM1/1's request the CPU back and waits for an FFA_RUN.
+            final RegisterFile yielded = untilNotBusy(vm1b, request(VM1, SP2, 2));
+            assertEquals(FunctionId.FFA_YIELD, yielded.w(0), yielded::toString);
+            assertEquals(RegisterFile.packTargetInfo(SP2, 0), yielded.w(1), yielded::toString);
+            // Idle, holding its claim: SP3 answers.
+            assertEchoed(SP3, VM2, 3, untilNotBusy(vm2, request(VM2, SP3, 3)));
+
+            host.process().destroyForcibly();
+            assertTrue(host.process().waitFor(30, TimeUnit.SECONDS), "killed");
+
+            // Racing the reaper: BUSY while the dead context still looks busy, then ABORTED, never a hang.
+            assertError(ErrorCode.ABORTED, untilNotBusy(vm2, request(VM2, SP3, 4)), "request to a killed partition");
+            assertError(ErrorCode.ABORTED, held.get(CAP_NS + WAIT_NS, TimeUnit.NANOSECONDS), "request held when killed");
+            final RegisterFile run = call(vm1b, FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SP2, 0));
+            assertError(ErrorCode.ABORTED, run, "FFA_RUN of a yielded context whose process was killed");
+            // That ended the yielded request: VM1/1 is free to send again, and is told SP2 is gone.
+            assertError(ErrorCode.ABORTED, untilNotBusy(vm1b, request(VM1, SP2, 5)), "new request to a reaped partition");
+
+            // The partition manager reaped every claim of the dead process and reset what it had set up.
+            final long deadline = System.nanoTime() + WAIT_NS;
+            for (final int sp : SPS)
+            {
+                while (cf.claimPid(cf.slotOf(sp)) != 0)
+                {
+                    assertTrue(System.nanoTime() < deadline, "the claim of " + sp + " was never reaped");
+                    LockSupport.parkNanos(1_000_000);
+                }
+                assertEquals(ExecutionContextState.ABORTED, ExecutionContextState.state(word(sp, 0)),
+                    () -> ExecutionContextState.describe(word(sp, 0)));
+            }
+            assertFalse(cf.rxtxMapped(cf.slotOf(SP3)), "RX/TX unmapped");
+            assertEquals(V1_2, cf.negotiatedVersion(cf.slotOf(SP3)), "back to the manifest's version");
+            assertFalse(cf.versionLocked(cf.slotOf(SP3)));
+        }
+        assertArrayEquals(requesterWords, new long[] { word(VM1, 0), word(VM1, 1), word(VM2, 0) },
+            "every requester is as it was");
+
+        // Claimed again, here, the partitions serve each requester, SP2 included.
+        final List<AutoCloseable> closing = new ArrayList<>();
+        try
+        {
+            for (final int sp : SPS)
+            {
+                final Endpoint ep = fx.claim(sp);
+                closing.add(0, ep);
+                if (sp == SP3)
+                {
+                    // Not DENIED as a second mapping: the dead process's pair is gone.
+                    final RegisterFile map = regs(FunctionId.FFA_RXTX_MAP_64);
+                    map.x(1, ep.memory().base()).x(2, ep.memory().base() + 4096).w(3, 1);
+                    assertSuccess32(call(ep.executionContext(0), map));
+                }
+                closing.add(0, ep.serve(PartitionHostMain::echo));
+            }
+            assertEchoed(SP1, VM1, 6, untilNotBusy(vm1a, request(VM1, SP1, 6)));
+            assertEchoed(SP2, VM1, 7, untilNotBusy(vm1b, request(VM1, SP2, 7)));
+            assertEchoed(SP3, VM2, 8, untilNotBusy(vm2, request(VM2, SP3, 8)));
+        }
+        finally
+        {
+            for (final AutoCloseable c : closing)
+            {
+                c.close();
+            }
+        }
+    }
+}
