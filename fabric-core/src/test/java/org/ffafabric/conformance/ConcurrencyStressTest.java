@@ -1,6 +1,7 @@
 package org.ffafabric.conformance;
 
 import org.agrona.concurrent.UnsafeBuffer;
+import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
@@ -846,18 +847,29 @@ class ConcurrencyStressTest
         }
 
         /**
-         * FFA_RUN of the target by a requester that is not its owner: BUSY while it serves (or has yielded
-         * to) someone else; when it waits, it runs and gives the cycles straight back with FFA_MSG_WAIT.
+         * FFA_RUN of the target by a requester that is not its owner. A VM is not the scheduler: it may
+         * only resume its own request, so it is DENIED whatever the target does. The scheduler finds a
+         * context that serves (or has yielded to) someone else BUSY; when it waits, it runs and gives the
+         * cycles straight back with FFA_MSG_WAIT. An SP finds it BUSY, or DENIED when it waits.
          */
         private void runAsStranger(final Outcome o)
         {
             r.clear().w(0, FunctionId.FFA_RUN).w(1, targetInfo);
             ec.invoke(r, WAIT_NS);
+            final boolean scheduler = me == EndpointId.HYPERVISOR;
             if (r.functionId() == FunctionId.FFA_ERROR)
             {
-                assertError(ErrorCode.BUSY, r, "FFA_RUN of a context serving someone else");
+                if (!scheduler && !EndpointId.isSecure(me))
+                {
+                    assertError(ErrorCode.DENIED, r, "FFA_RUN by a VM of a context that owes it no cycles");
+                }
+                else if (!EndpointId.isSecure(me) || r.errorCode() != ErrorCode.DENIED)
+                {
+                    assertError(ErrorCode.BUSY, r, "FFA_RUN of a context serving someone else");
+                }
                 return;
             }
+            assertTrue(scheduler, () -> "only the scheduler runs a waiting context: " + r);
             assertEquals(FunctionId.FFA_MSG_WAIT, r.functionId(), () -> "FFA_RUN of a waiting context: " + r);
             assertEquals(targetInfo & 0xFFFF_FFFFL, r.x(1), r::toString);
             assertTrue(r.isZero(2, 17), r::toString);
