@@ -80,6 +80,10 @@ public final class ExecutionContext
     // The word installed in an outstanding interrupted request's target, to release it on completion.
     private int outstandingTargetOffset;
     private long outstandingTargetWord;
+    // The claim generation of the outstanding request's target: a new claim of it owes us nothing.
+    private long outstandingTargetGeneration;
+    // The target's claim generation as the last waitForAnswer knew it; GENERATION_UNKNOWN if it never looked.
+    private long waitedGeneration;
     // Serving in place (serveDirectRequest): the handler, the request view over our inbox's log
     // (or its heap copy after a detach), the response, and a failure to rethrow once the
     // requester is answered.
@@ -331,7 +335,7 @@ public final class ExecutionContext
             regs.error(ErrorCode.ABORTED);
             return;
         }
-        awaitCompletion(regs, receiver, targetEc, targetOffset, update, before, timeoutNs);
+        awaitCompletion(regs, receiver, targetEc, targetOffset, update, before, GENERATION_UNKNOWN, timeoutNs);
     }
 
     /**
@@ -762,12 +766,24 @@ public final class ExecutionContext
         final int targetOffset = controlFile.ecStateOffset(targetSlot, targetEc);
         final long targetWord = controlFile.ecState(targetOffset);
         final boolean owner = peerId(targetWord) == partitionId && peerEc(targetWord) == index;
-        if (outstandingInterrupted && outstandingTarget == target && outstandingTargetEc == targetEc)
+        final boolean ours = outstandingTarget == target && outstandingTargetEc == targetEc;
+        if (ours && !outstandingInterrupted && (state(targetWord) == ABORTED || state(targetWord) == OFF ||
+            generationOf(target) != outstandingTargetGeneration))
+        {
+            // The context our request yielded from is gone (its process died or it closed), or was
+            // claimed again and owes us nothing: the request ends here, as a wait for its answer
+            // would, and this context may send again.
+            outstandingTarget = -1;
+            regs.error(ErrorCode.ABORTED);
+            return;
+        }
+        if (outstandingInterrupted && ours)
         {
             // Our interrupted request: its response is stashed, in flight or still to come.
             outstandingTarget = -1;
             transition(pack(BLOCKED, model(ownWord), false, target, targetEc, ownWord));
-            awaitCompletion(regs, target, targetEc, targetOffset, outstandingTargetWord, ownWord, timeoutNs);
+            awaitCompletion(regs, target, targetEc, targetOffset, outstandingTargetWord, ownWord,
+                outstandingTargetGeneration, timeoutNs);
             return;
         }
         // Only the scheduler (the normal world's physical instance, ID 0) gives cycles to a context
@@ -782,15 +798,6 @@ public final class ExecutionContext
         {
             update = pack(RUNNING, MODEL_RUN, false, partitionId, index, targetWord);
         }
-        else if ((state(targetWord) == ABORTED || state(targetWord) == OFF) && outstandingTarget == target &&
-            outstandingTargetEc == targetEc)
-        {
-            // The context our request yielded from is gone (its process died or it closed): the request
-            // ends here, as a wait for its answer would, and this context may send again.
-            outstandingTarget = -1;
-            regs.error(ErrorCode.ABORTED);
-            return;
-        }
         else
         {
             regs.error(state(targetWord) == ABORTED ? ErrorCode.ABORTED :
@@ -803,7 +810,7 @@ public final class ExecutionContext
             regs.error(ErrorCode.BUSY);
             return;
         }
-        if (outstandingTarget == target && outstandingTargetEc == targetEc)
+        if (ours)
         {
             outstandingTarget = -1;
         }
@@ -812,18 +819,20 @@ public final class ExecutionContext
         transition(pack(BLOCKED, model(ownWord), false, target, targetEc, ownWord));
         regs.clear().w(0, TrapProtocol.FABRIC_RESUME).w(1, RegisterFile.packTargetInfo(target, targetEc));
         transport.sendTo(target, targetEc, regs);
-        awaitCompletion(regs, target, targetEc, targetOffset, update, ownWord, timeoutNs);
+        awaitCompletion(regs, target, targetEc, targetOffset, update, ownWord, GENERATION_UNKNOWN, timeoutNs);
     }
 
     /**
      * Waits, BLOCKED, for the context we gave our cycles to: its response or error ends the
      * request; its FFA_YIELD, FFA_MSG_WAIT or our own timeout (FFA_INTERRUPT) gives the CPU back.
+     * {@code targetGeneration} is the target's claim generation when the exchange began, or
+     * {@link #GENERATION_UNKNOWN} to take it at the wait's first check.
      */
     private void awaitCompletion(
         final RegisterFile regs, final int target, final int targetEc, final int targetOffset, final long installed,
-        final long ownWord, final long timeoutNs)
+        final long ownWord, final long targetGeneration, final long timeoutNs)
     {
-        final int waited = waitForAnswer(regs, target, targetEc, targetOffset, timeoutNs);
+        final int waited = waitForAnswer(regs, target, targetEc, targetOffset, targetGeneration, timeoutNs);
         if (waited == ANSWER_ABORTED)
         {
             regs.error(ErrorCode.ABORTED);
@@ -836,6 +845,7 @@ public final class ExecutionContext
             outstandingTargetEc = targetEc;
             outstandingTargetOffset = targetOffset;
             outstandingTargetWord = installed;
+            outstandingTargetGeneration = waitedGeneration;
             outstandingInterrupted = true;
             restoreRunning(ownWord);
             regs.clear().w(0, FunctionId.FFA_INTERRUPT).w(1, RegisterFile.packTargetInfo(target, targetEc));
@@ -846,6 +856,7 @@ public final class ExecutionContext
             // The target stored its own BLOCKED word; it waits for our FFA_RUN.
             outstandingTarget = target;
             outstandingTargetEc = targetEc;
+            outstandingTargetGeneration = waitedGeneration != GENERATION_UNKNOWN ? waitedGeneration : generationOf(target);
             outstandingInterrupted = false;
         }
         else
@@ -858,6 +869,7 @@ public final class ExecutionContext
     private static final int ANSWERED = 0;
     private static final int ANSWER_ABORTED = 1;
     private static final int ANSWER_TIMED_OUT = 2;
+    private static final long GENERATION_UNKNOWN = -1;
 
     /**
      * The spin of {@link #awaitCompletion}, kept apart so that the JIT compiles the spin early (it
@@ -865,12 +877,16 @@ public final class ExecutionContext
      * into it as calls.
      */
     private int waitForAnswer(
-        final RegisterFile regs, final int target, final int targetEc, final int targetOffset, final long timeoutNs)
+        final RegisterFile regs, final int target, final int targetEc, final int targetOffset,
+        final long targetGeneration, final long timeoutNs)
     {
         final long deadline = timeoutNs > 0 ? System.nanoTime() + timeoutNs : Long.MAX_VALUE;
         int polls = 0;
         int stride = QUICK_CHECK_STRIDE;
         long lastCheckNs = 0;
+        // Read at the first check, not per request: the hot path never gets that far.
+        long generation = targetGeneration;
+        waitedGeneration = generation;
         while (!takeFrom(regs, target, targetEc))
         {
             if (++polls >= stride)
@@ -880,9 +896,16 @@ public final class ExecutionContext
                 stride = checkStride(lastCheckNs, nowNs, stride);
                 lastCheckNs = nowNs;
                 final int targetState = state(controlFile.ecState(targetOffset));
-                if (targetState == ABORTED || targetState == OFF || endpoint.isClosed())
+                final long currentGeneration = generationOf(target);
+                if (generation == GENERATION_UNKNOWN)
                 {
-                    // An answer committed before the target went away is visible by now: take it.
+                    generation = currentGeneration;
+                    waitedGeneration = generation;
+                }
+                if (targetState == ABORTED || targetState == OFF || currentGeneration != generation || endpoint.isClosed())
+                {
+                    // Gone, or claimed again by a process that owes us nothing. An answer committed
+                    // before the target went away is visible by now: take it.
                     return takeFrom(regs, target, targetEc) ? ANSWERED : ANSWER_ABORTED;
                 }
                 if (nowNs >= deadline)
@@ -892,6 +915,12 @@ public final class ExecutionContext
             }
         }
         return ANSWERED;
+    }
+
+    /** The claim generation of a partition's slot: each claim of it has its own. */
+    private long generationOf(final int partitionId)
+    {
+        return controlFile.claimGeneration(controlFile.slotOf(partitionId)) & 0xFFFF_FFFFL;
     }
 
     /** The polls until a wait's next check, from how long the last stride took. */

@@ -205,4 +205,68 @@ class PartitionProcessDeathTest
             }
         }
     }
+    /**
+     * The same deaths, but the partitions are claimed again before the requesters come back for
+     * their requests: the new claim owes them nothing, so FFA_RUN of the interrupted request (which
+     * would otherwise wait for an answer nobody will send) and of the yielded one end them with
+     * ABORTED, and the requesters go on to be served by the new claims.
+     */
+    @Test
+    @Timeout(120)
+    void requestsWhoseTargetIsClaimedAgainBeforeTheirFfaRunEndInAborted() throws Exception
+    {
+        final ControlFile cf = fx.controlFile();
+        final ExecutionContext vm1a = fx.ec(VM1, 0);
+        final ExecutionContext vm1b = fx.ec(VM1, 1);
+        try (ChildProcess host = ChildProcess.start(DoomedPartitionProcess.class,
+            "--dir", fx.fabric().directory().toString(), "--partition", SP1 + ":hold", "--partition", SP2 + ":yield"))
+        {
+            host.awaitLine("READY", ChildProcess.START_NS);
+            // Interrupted: VM1/0's bound runs out while SP1's handler holds its request.
+            final RegisterFile interrupted = untilNotBusy(vm1a, request(VM1, SP1, 1), TimeUnit.MILLISECONDS.toNanos(50));
+            assertEquals(FunctionId.FFA_INTERRUPT, interrupted.w(0), interrupted::toString);
+            host.awaitLine("HOLDING " + SP1, CAP_NS);
+            // Yielded: SP2 gave VM1/1's request the CPU back.
+            final RegisterFile yielded = untilNotBusy(vm1b, request(VM1, SP2, 2));
+            assertEquals(FunctionId.FFA_YIELD, yielded.w(0), yielded::toString);
+
+            host.process().destroyForcibly();
+            assertTrue(host.process().waitFor(30, TimeUnit.SECONDS), "killed");
+            final long deadline = System.nanoTime() + WAIT_NS;
+            for (final int sp : new int[] { SP1, SP2 })
+            {
+                while (cf.claimPid(cf.slotOf(sp)) != 0)
+                {
+                    assertTrue(System.nanoTime() < deadline, "the claim of " + sp + " was never reaped");
+                    LockSupport.parkNanos(1_000_000);
+                }
+            }
+        }
+
+        final List<AutoCloseable> closing = new ArrayList<>();
+        try
+        {
+            for (final int sp : new int[] { SP1, SP2 })
+            {
+                final Endpoint ep = fx.claim(sp);
+                closing.add(0, ep);
+                closing.add(0, ep.serve(PartitionHostMain::echo));
+            }
+            final Future<RegisterFile> resumed = fx.exec().submit(
+                () -> call(vm1a, FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SP1, 0)));
+            assertError(ErrorCode.ABORTED, resumed.get(CAP_NS, TimeUnit.NANOSECONDS),
+                "FFA_RUN of an interrupted request whose target was claimed again");
+            assertError(ErrorCode.ABORTED, call(vm1b, FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SP2, 0)),
+                "FFA_RUN of a yielded request whose target was claimed again");
+            assertEchoed(SP1, VM1, 3, untilNotBusy(vm1a, request(VM1, SP1, 3)));
+            assertEchoed(SP2, VM1, 4, untilNotBusy(vm1b, request(VM1, SP2, 4)));
+        }
+        finally
+        {
+            for (final AutoCloseable c : closing)
+            {
+                c.close();
+            }
+        }
+    }
 }
