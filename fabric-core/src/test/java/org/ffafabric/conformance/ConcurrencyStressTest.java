@@ -37,6 +37,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -564,6 +565,15 @@ class ConcurrencyStressTest
                     return requester.run();
                 }));
             }
+            // With yields, the scheduler (the hypervisor endpoint) runs context 0 of the target now and
+            // then: the one FFA_RUN that gives cycles to a context waiting for requests.
+            final AtomicBoolean schedulerStop = new AtomicBoolean();
+            final Future<Outcome> scheduling = load.yieldEvery == 0 ? null : fx.exec().submit(() ->
+            {
+                assertTrue(go.await(CAP_NS, TimeUnit.NANOSECONDS), "never started");
+                return new Requester(fx.ec(HYP), -1, target, 0, load, fx.controlFile(), () -> aborted)
+                    .schedule(schedulerStop);
+            });
             if (child != null)
             {
                 // Everyone starts once each of the child's requesters has had an answer (its first request
@@ -602,6 +612,8 @@ class ConcurrencyStressTest
             {
                 outcomes.add(Outcome.parse(child.awaitLine("OUTCOME " + all.get(i)[1] + " ", CAP_NS)));
             }
+            schedulerStop.set(true);
+            final Outcome scheduled = scheduling == null ? new Outcome() : scheduling.get(WAIT_NS, TimeUnit.NANOSECONDS);
 
             // Stop each serving context with one last request from a requester of that context.
             final List<List<Long>> slotsByEc = new ArrayList<>();
@@ -639,6 +651,8 @@ class ConcurrencyStressTest
                 total.add(o);
                 slotsByEc.get(ec).addAll(o.slots);
             }
+            byEc[0].runs += scheduled.runs;
+            total.runs += scheduled.runs;
             long served = 0;
             long serverInterrupts = 0;
             for (int ec = 0; ec < targetEcs; ec++)
@@ -874,6 +888,21 @@ class ConcurrencyStressTest
             assertEquals(targetInfo & 0xFFFF_FFFFL, r.x(1), r::toString);
             assertTrue(r.isZero(2, 17), r::toString);
             o.runs++;
+        }
+
+        /** The scheduler's loop: FFA_RUN of the target now and then, until told to stop. */
+        Outcome schedule(final AtomicBoolean stop)
+        {
+            final Outcome o = new Outcome();
+            final long cap = System.nanoTime() + CAP_NS;
+            while (!stop.get())
+            {
+                assertFalse(aborted.getAsBoolean(), "aborted");
+                assertTrue(System.nanoTime() < cap, "the scheduler outlived the requesters");
+                runAsStranger(o);
+                LockSupport.parkNanos(ThreadLocalRandom.current().nextInt(20_000));
+            }
+            return o;
         }
 
         /** The answer in {@code r}: its serving index, once every word is checked. */
