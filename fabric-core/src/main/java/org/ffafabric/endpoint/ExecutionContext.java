@@ -77,13 +77,14 @@ public final class ExecutionContext
     // we store its WAITING successor ourselves, so the next request predicts it exactly.
     private int lastTargetOffset = -1;
     private long lastTargetWord;
+    // That target's claim generation, read off the hot path when the exchange was not predicted: a
+    // predicted compare-and-set succeeding proves no transition, so no new claim, came between.
+    private long lastTargetGeneration;
     // The word installed in an outstanding interrupted request's target, to release it on completion.
     private int outstandingTargetOffset;
     private long outstandingTargetWord;
     // The claim generation of the outstanding request's target: a new claim of it owes us nothing.
     private long outstandingTargetGeneration;
-    // The target's claim generation as the last waitForAnswer knew it; GENERATION_UNKNOWN if it never looked.
-    private long waitedGeneration;
     // Serving in place (serveDirectRequest): the handler, the request view over our inbox's log
     // (or its heap copy after a detach), the response, and a failure to rethrow once the
     // requester is answered.
@@ -322,6 +323,7 @@ public final class ExecutionContext
                 regs.error(ErrorCode.BUSY);
                 return;
             }
+            lastTargetGeneration = generationOf(receiver);
         }
         lastTargetOffset = targetOffset;
         lastTargetWord = update;
@@ -335,7 +337,7 @@ public final class ExecutionContext
             regs.error(ErrorCode.ABORTED);
             return;
         }
-        awaitCompletion(regs, receiver, targetEc, targetOffset, update, before, GENERATION_UNKNOWN, timeoutNs);
+        awaitCompletion(regs, receiver, targetEc, targetOffset, update, before, lastTargetGeneration, timeoutNs);
     }
 
     /**
@@ -612,7 +614,7 @@ public final class ExecutionContext
     /**
      * The run-time model a request received puts this context in; a framework request also fixes
      * the one response type that may answer it (VM created takes VM created ack, as Hafnium's test
-     * services and OP-TEE answer; Hafnium's SPMC refuses response types that answer no request).
+     * services and OP-TEE answer; stricter than Hafnium's SPMC, which takes either VM ack).
      */
     private int acceptRequest(final int functionId, final int flags)
     {
@@ -767,12 +769,12 @@ public final class ExecutionContext
         final long targetWord = controlFile.ecState(targetOffset);
         final boolean owner = peerId(targetWord) == partitionId && peerEc(targetWord) == index;
         final boolean ours = outstandingTarget == target && outstandingTargetEc == targetEc;
-        if (ours && !outstandingInterrupted && (state(targetWord) == ABORTED || state(targetWord) == OFF ||
+        if (ours && !outstandingInterrupted && (!(state(targetWord) == BLOCKED && yielded(targetWord) && owner) ||
             generationOf(target) != outstandingTargetGeneration))
         {
-            // The context our request yielded from is gone (its process died or it closed), or was
-            // claimed again and owes us nothing: the request ends here, as a wait for its answer
-            // would, and this context may send again.
+            // Only our FFA_RUN moves a context that yielded to us, so it is gone (its process died or
+            // it closed) or was claimed again and owes us nothing: the request ends here, as a wait
+            // for its answer would, and this context may send again.
             outstandingTarget = -1;
             regs.error(ErrorCode.ABORTED);
             return;
@@ -816,17 +818,17 @@ public final class ExecutionContext
         }
         lastTargetOffset = targetOffset;
         lastTargetWord = update;
+        lastTargetGeneration = generationOf(target);
         transition(pack(BLOCKED, model(ownWord), false, target, targetEc, ownWord));
         regs.clear().w(0, TrapProtocol.FABRIC_RESUME).w(1, RegisterFile.packTargetInfo(target, targetEc));
         transport.sendTo(target, targetEc, regs);
-        awaitCompletion(regs, target, targetEc, targetOffset, update, ownWord, GENERATION_UNKNOWN, timeoutNs);
+        awaitCompletion(regs, target, targetEc, targetOffset, update, ownWord, lastTargetGeneration, timeoutNs);
     }
 
     /**
      * Waits, BLOCKED, for the context we gave our cycles to: its response or error ends the
      * request; its FFA_YIELD, FFA_MSG_WAIT or our own timeout (FFA_INTERRUPT) gives the CPU back.
-     * {@code targetGeneration} is the target's claim generation when the exchange began, or
-     * {@link #GENERATION_UNKNOWN} to take it at the wait's first check.
+     * {@code targetGeneration} is the target's claim generation when the exchange began.
      */
     private void awaitCompletion(
         final RegisterFile regs, final int target, final int targetEc, final int targetOffset, final long installed,
@@ -845,7 +847,7 @@ public final class ExecutionContext
             outstandingTargetEc = targetEc;
             outstandingTargetOffset = targetOffset;
             outstandingTargetWord = installed;
-            outstandingTargetGeneration = waitedGeneration;
+            outstandingTargetGeneration = targetGeneration;
             outstandingInterrupted = true;
             restoreRunning(ownWord);
             regs.clear().w(0, FunctionId.FFA_INTERRUPT).w(1, RegisterFile.packTargetInfo(target, targetEc));
@@ -856,7 +858,7 @@ public final class ExecutionContext
             // The target stored its own BLOCKED word; it waits for our FFA_RUN.
             outstandingTarget = target;
             outstandingTargetEc = targetEc;
-            outstandingTargetGeneration = waitedGeneration != GENERATION_UNKNOWN ? waitedGeneration : generationOf(target);
+            outstandingTargetGeneration = targetGeneration;
             outstandingInterrupted = false;
         }
         else
@@ -869,7 +871,6 @@ public final class ExecutionContext
     private static final int ANSWERED = 0;
     private static final int ANSWER_ABORTED = 1;
     private static final int ANSWER_TIMED_OUT = 2;
-    private static final long GENERATION_UNKNOWN = -1;
 
     /**
      * The spin of {@link #awaitCompletion}, kept apart so that the JIT compiles the spin early (it
@@ -884,9 +885,6 @@ public final class ExecutionContext
         int polls = 0;
         int stride = QUICK_CHECK_STRIDE;
         long lastCheckNs = 0;
-        // Read at the first check, not per request: the hot path never gets that far.
-        long generation = targetGeneration;
-        waitedGeneration = generation;
         while (!takeFrom(regs, target, targetEc))
         {
             if (++polls >= stride)
@@ -896,13 +894,8 @@ public final class ExecutionContext
                 stride = checkStride(lastCheckNs, nowNs, stride);
                 lastCheckNs = nowNs;
                 final int targetState = state(controlFile.ecState(targetOffset));
-                final long currentGeneration = generationOf(target);
-                if (generation == GENERATION_UNKNOWN)
-                {
-                    generation = currentGeneration;
-                    waitedGeneration = generation;
-                }
-                if (targetState == ABORTED || targetState == OFF || currentGeneration != generation || endpoint.isClosed())
+                if (targetState == ABORTED || targetState == OFF || generationOf(target) != targetGeneration ||
+                    endpoint.isClosed())
                 {
                     // Gone, or claimed again by a process that owes us nothing. An answer committed
                     // before the target went away is visible by now: take it.
