@@ -109,6 +109,21 @@ class PartitionProcessDeathTest
         }
     }
 
+    /** Waits until the partition manager has let go of each partition's claim. */
+    private void awaitReaped(final int... partitions)
+    {
+        final ControlFile cf = fx.controlFile();
+        final long deadline = System.nanoTime() + WAIT_NS;
+        for (final int sp : partitions)
+        {
+            while (cf.claimPid(cf.slotOf(sp)) != 0)
+            {
+                assertTrue(System.nanoTime() < deadline, "the claim of " + sp + " was never reaped");
+                LockSupport.parkNanos(1_000_000);
+            }
+        }
+    }
+
     private long word(final int id, final int ec)
     {
         final ControlFile cf = fx.controlFile();
@@ -158,14 +173,9 @@ class PartitionProcessDeathTest
             assertError(ErrorCode.ABORTED, untilNotBusy(vm1b, request(VM1, SP2, 5)), "new request to a reaped partition");
 
             // The partition manager reaped every claim of the dead process and reset what it had set up.
-            final long deadline = System.nanoTime() + WAIT_NS;
+            awaitReaped(SPS);
             for (final int sp : SPS)
             {
-                while (cf.claimPid(cf.slotOf(sp)) != 0)
-                {
-                    assertTrue(System.nanoTime() < deadline, "the claim of " + sp + " was never reaped");
-                    LockSupport.parkNanos(1_000_000);
-                }
                 assertEquals(ExecutionContextState.ABORTED, ExecutionContextState.state(word(sp, 0)),
                     () -> ExecutionContextState.describe(word(sp, 0)));
             }
@@ -215,7 +225,6 @@ class PartitionProcessDeathTest
     @Timeout(120)
     void requestsWhoseTargetIsClaimedAgainBeforeTheirFfaRunEndInAborted() throws Exception
     {
-        final ControlFile cf = fx.controlFile();
         final ExecutionContext vm1a = fx.ec(VM1, 0);
         final ExecutionContext vm1b = fx.ec(VM1, 1);
         try (ChildProcess host = ChildProcess.start(DoomedPartitionProcess.class,
@@ -232,15 +241,7 @@ class PartitionProcessDeathTest
 
             host.process().destroyForcibly();
             assertTrue(host.process().waitFor(30, TimeUnit.SECONDS), "killed");
-            final long deadline = System.nanoTime() + WAIT_NS;
-            for (final int sp : new int[] { SP1, SP2 })
-            {
-                while (cf.claimPid(cf.slotOf(sp)) != 0)
-                {
-                    assertTrue(System.nanoTime() < deadline, "the claim of " + sp + " was never reaped");
-                    LockSupport.parkNanos(1_000_000);
-                }
-            }
+            awaitReaped(SP1, SP2);
         }
 
         final List<AutoCloseable> closing = new ArrayList<>();
