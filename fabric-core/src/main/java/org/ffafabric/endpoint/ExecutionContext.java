@@ -323,7 +323,7 @@ public final class ExecutionContext
                 regs.error(ErrorCode.BUSY);
                 return;
             }
-            lastTargetGeneration = generationOf(receiver);
+            lastTargetGeneration = generationOf(targetSlot);
         }
         lastTargetOffset = targetOffset;
         lastTargetWord = update;
@@ -770,7 +770,7 @@ public final class ExecutionContext
         final boolean owner = peerId(targetWord) == partitionId && peerEc(targetWord) == index;
         final boolean ours = outstandingTarget == target && outstandingTargetEc == targetEc;
         if (ours && !outstandingInterrupted && (!(state(targetWord) == BLOCKED && yielded(targetWord) && owner) ||
-            generationOf(target) != outstandingTargetGeneration))
+            generationOf(targetSlot) != outstandingTargetGeneration))
         {
             // Only our FFA_RUN moves a context that yielded to us, so it is gone (its process died or
             // it closed) or was claimed again and owes us nothing: the request ends here, as a wait
@@ -818,7 +818,7 @@ public final class ExecutionContext
         }
         lastTargetOffset = targetOffset;
         lastTargetWord = update;
-        lastTargetGeneration = generationOf(target);
+        lastTargetGeneration = generationOf(targetSlot);
         transition(pack(BLOCKED, model(ownWord), false, target, targetEc, ownWord));
         regs.clear().w(0, TrapProtocol.FABRIC_RESUME).w(1, RegisterFile.packTargetInfo(target, targetEc));
         transport.sendTo(target, targetEc, regs);
@@ -894,7 +894,8 @@ public final class ExecutionContext
                 stride = checkStride(lastCheckNs, nowNs, stride);
                 lastCheckNs = nowNs;
                 final int targetState = state(controlFile.ecState(targetOffset));
-                if (targetState == ABORTED || targetState == OFF || generationOf(target) != targetGeneration ||
+                if (targetState == ABORTED || targetState == OFF ||
+                    generationOf(controlFile.slotOf(target)) != targetGeneration ||
                     endpoint.isClosed())
                 {
                     // Gone, or claimed again by a process that owes us nothing. An answer committed
@@ -910,10 +911,10 @@ public final class ExecutionContext
         return ANSWERED;
     }
 
-    /** The claim generation of a partition's slot: each claim of it has its own. */
-    private long generationOf(final int partitionId)
+    /** The claim generation of a slot: each claim of it has its own. */
+    private long generationOf(final int slot)
     {
-        return controlFile.claimGeneration(controlFile.slotOf(partitionId)) & 0xFFFF_FFFFL;
+        return controlFile.claimGeneration(slot) & 0xFFFF_FFFFL;
     }
 
     /** The polls until a wait's next check, from how long the last stride took. */
