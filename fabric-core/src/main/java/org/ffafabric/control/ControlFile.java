@@ -407,8 +407,10 @@ public final class ControlFile implements AutoCloseable
         buffer.putLongOrdered(stateOffset, update);
     }
 
+    /** Unmaps the file; the buffer is emptied first, so a stale access throws rather than faults. */
     public void close()
     {
+        buffer.wrap(0, 0);
         IoUtil.unmap(mapped);
     }
 }

@@ -1,6 +1,7 @@
 package org.ffafabric.endpoint;
 
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentTerminationException;
 import org.ffafabric.abi.RegisterFile;
 
 import java.util.concurrent.TimeUnit;
@@ -9,7 +10,8 @@ import java.util.concurrent.TimeUnit;
  * Serves direct requests on one execution context as an Agrona {@link Agent}: each duty cycle is
  * one {@link ExecutionContext#serveDirectRequest}, so every request is answered in place, inside
  * the context's receive. A duty cycle ends when a wait runs past {@code dutyCycleTimeoutNs}, so
- * the runner can stop it; FFA_RUN from a scheduler is given back by the next wait.
+ * the runner can stop it; FFA_RUN from a scheduler is given back by the next wait. Once the
+ * endpoint has closed, the agent ends itself with {@link AgentTerminationException}.
  */
 public final class DirectRequestServer implements Agent
 {
@@ -51,6 +53,10 @@ public final class DirectRequestServer implements Agent
         {
             served++;
             return 1;
+        }
+        if (ec.endpoint().isClosed())
+        {
+            throw new AgentTerminationException("endpoint " + ec.endpoint().name() + " closed");
         }
         return 0;
     }

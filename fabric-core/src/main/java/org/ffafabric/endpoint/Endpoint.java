@@ -4,6 +4,7 @@ import io.aeron.ExclusivePublication;
 import io.aeron.Subscription;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.NoOpIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.ffafabric.abi.RegisterFile;
@@ -155,7 +156,7 @@ public final class Endpoint implements AutoCloseable
      * Serves direct requests on every execution context, one thread each, with {@code handler}
      * (one instance shared by all contexts: it must be thread-safe if it keeps state). Returns
      * once every context waits in FFA_MSG_WAIT, so a request sent next is not answered BUSY.
-     * Closing the result stops the threads; close it before the endpoint.
+     * Closing the result stops the threads; so does closing the endpoint.
      */
     public AutoCloseable serve(final DirectRequestHandler handler)
     {
@@ -164,7 +165,7 @@ public final class Endpoint implements AutoCloseable
         {
             // The context idles inside invoke with its own strategy, so the runner never needs to.
             final AgentRunner runner = new AgentRunner(
-                NoOpIdleStrategy.INSTANCE, Throwable::printStackTrace, null, new DirectRequestServer(ec, handler));
+                NoOpIdleStrategy.INSTANCE, Endpoint::onServingError, null, new DirectRequestServer(ec, handler));
             AgentRunner.startOnThread(runner);
             runners.add(runner);
         }
@@ -180,6 +181,15 @@ public final class Endpoint implements AutoCloseable
             }
         }
         return () -> CloseHelper.closeAll(runners);
+    }
+
+    private static void onServingError(final Throwable ex)
+    {
+        if (!(ex instanceof AgentTerminationException))
+        {
+            // A handler's failure: its requester got ABORTED; the context serves on.
+            ex.printStackTrace();
+        }
     }
 
     /** True once no thread is inside an execution context's {@code invoke}. */
@@ -200,7 +210,8 @@ public final class Endpoint implements AutoCloseable
      * {@code invoke} to notice and leave, and for the partition manager to let go of the slot. A
      * context whose thread is still inside after that wait (a handler that runs on) is released
      * once that thread leaves its call, by a daemon thread the close starts, which then unmaps the
-     * endpoint. No call may be made on the endpoint after close.
+     * endpoint. A call made after close answers FFA_ERROR(ABORTED); one started on another thread
+     * while the close runs is not allowed.
      */
     public void close()
     {

@@ -136,7 +136,10 @@ public final class ExecutionContext
         return ops;
     }
 
-    /** The SMC: {@code regs} holds the call on entry and the return registers on exit. */
+    /**
+     * The SMC: {@code regs} holds the call on entry and the return registers on exit. Once the
+     * endpoint has closed, every call returns FFA_ERROR(ABORTED) and touches nothing shared.
+     */
     public void invoke(final RegisterFile regs)
     {
         invoke(regs, 0);
@@ -154,10 +157,17 @@ public final class ExecutionContext
             // A call from a handler serving a request in place: the request leaves the log first.
             detachServedRequest();
         }
-        enter();
+        final boolean open = enter();
         try
         {
-            dispatch(regs, timeoutNs);
+            if (open)
+            {
+                dispatch(regs, timeoutNs);
+            }
+            else
+            {
+                regs.error(ErrorCode.ABORTED);
+            }
         }
         finally
         {
@@ -165,12 +175,16 @@ public final class ExecutionContext
         }
     }
 
-    private void enter()
+    /** Enters a call; false when the endpoint has closed, and the call must touch nothing shared. */
+    private boolean enter()
     {
         if (invokeDepth++ == 0)
         {
+            // Release, not volatile: a full fence per call would close the race of a call started
+            // while another thread closes too, and that is outside the contract (ARCHITECTURE.md).
             INVOKING.setRelease(this, true);
         }
+        return !endpoint.isClosed();
     }
 
     private void exit()
@@ -452,12 +466,13 @@ public final class ExecutionContext
      * FFA_MSG_WAIT that answers direct requests itself, the serving side of the hot path. A
      * request is handed to {@code handler} where it lies in the transport's log (its registers
      * are not copied), and the handler writes its response into a slot claimed in the requester's
-     * inbox, committed before the transport's poll has moved past the request. The response arrives with its function ID and IDs set (RESP, RESP_32 or
-     * RESP2; responder and requester swapped; the framework response type); the handler fills the
-     * payload, or sets FFA_ERROR with a code to cancel the request with that error. A handler may
-     * make FF-A calls of its own (a direct request down a call chain, FFA_YIELD, a trap to the
-     * partition manager): the request is then copied out of the log first; it may not answer
-     * with DIRECT_RESP, FFA_ERROR or FFA_MSG_WAIT itself (DENIED), since returning is its answer.
+     * inbox, committed before the transport's poll has moved past the request. The response
+     * arrives with its function ID and IDs set (RESP, RESP_32 or RESP2; responder and requester
+     * swapped; the framework response type); the handler fills the payload, or sets FFA_ERROR
+     * with a code to cancel the request with that error. A handler may make FF-A calls of its own
+     * (a direct request down a call chain, FFA_YIELD, a trap to the partition manager): the
+     * request is then copied out of the log first; it may not answer with DIRECT_RESP, FFA_ERROR
+     * or FFA_MSG_WAIT itself (DENIED), since returning is its answer.
      * <p>
      * A handler that throws, or returns a response the spec's checks refuse, cancels the request
      * with FFA_ERROR(ABORTED), so the requester is never left blocked; the failure is then
@@ -465,7 +480,7 @@ public final class ExecutionContext
      *
      * @return true when a request was served; false when something else ended the wait, which is
      *         then in {@code regs} as FFA_MSG_WAIT returns it: FFA_RUN, FFA_INTERRUPT when
-     *         {@code timeoutNs} ran out, or FFA_ERROR.
+     *         {@code timeoutNs} ran out, or FFA_ERROR (ABORTED once the endpoint has closed).
      */
     public boolean serveDirectRequest(final DirectRequestHandler handler, final RegisterFile regs, final long timeoutNs)
     {
@@ -473,9 +488,14 @@ public final class ExecutionContext
         {
             throw new IllegalStateException("serveDirectRequest called from inside an FF-A call on context " + index);
         }
-        enter();
+        final boolean open = enter();
         try
         {
+            if (!open)
+            {
+                regs.error(ErrorCode.ABORTED);
+                return false;
+            }
             if (!versionLocked)
             {
                 lockVersion();

@@ -87,8 +87,10 @@ public final class EndpointMemory implements AutoCloseable
         return (int)(address - base);
     }
 
+    /** Unmaps the file; the buffer is emptied first, so a stale access throws rather than faults. */
     public void close()
     {
+        buffer.wrap(0, 0);
         IoUtil.unmap(mapped);
     }
 }

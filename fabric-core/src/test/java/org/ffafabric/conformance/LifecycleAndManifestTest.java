@@ -4,6 +4,8 @@ import io.aeron.logbuffer.FrameDescriptor;
 import io.aeron.protocol.DataHeaderFlyweight;
 import org.agrona.BitUtil;
 import org.ffafabric.EmbeddedFabric;
+import org.ffafabric.FfaException;
+import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.PartitionProperties;
 import org.ffafabric.abi.RegisterFile;
@@ -69,6 +71,88 @@ class LifecycleAndManifestTest
             }
             assertThrows(IllegalArgumentException.class, () -> fabric.claim(0x7777));
         }
+    }
+
+    @Test
+    void everyCallAfterItsEndpointClosesAnswersAborted() throws Exception
+    {
+        callsAfterClose(false);
+    }
+
+    @Test
+    void everyCallAfterItsClientClosesAnswersAbortedWithoutTouchingTheUnmappedFabric() throws Exception
+    {
+        // The client's close unmaps the control file: a call that read it would fault the JVM.
+        callsAfterClose(true);
+    }
+
+    private static void callsAfterClose(final boolean closeClient) throws Exception
+    {
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(small());
+            FabricClient client = FabricClient.connect(new FabricClient.Context().directory(fabric.directory())))
+        {
+            final Endpoint sp = fabric.claim(0x8001);
+            final Endpoint vm = client.claim(1);
+            final ExecutionContext ec = vm.executionContext(0);
+            assertSuccess32(call(ec, FunctionId.FFA_ID_GET));
+            if (closeClient)
+            {
+                client.close();
+            }
+            else
+            {
+                vm.close();
+            }
+            assertTrue(vm.isClosed());
+            assertError(ErrorCode.ABORTED, call(ec, FunctionId.FFA_ID_GET));
+            assertError(ErrorCode.ABORTED, call(ec, FunctionId.FFA_VERSION, V1_2));
+            assertError(ErrorCode.ABORTED, call(ec, FunctionId.FFA_RX_RELEASE));
+            assertError(ErrorCode.ABORTED, call(ec, FunctionId.FFA_MSG_WAIT));
+            assertError(ErrorCode.ABORTED, call(ec, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, 1, 0x8001)));
+            assertError(ErrorCode.ABORTED, call(ec, regs(FunctionId.FFA_RXTX_MAP_64)));
+            final FfaException ex = assertThrows(FfaException.class, () -> ec.ops().id());
+            assertEquals(ErrorCode.ABORTED, ex.errorCode());
+            final RegisterFile other = new RegisterFile();
+            assertFalse(ec.serveDirectRequest((req, resp) -> fail("served after close"), other, WAIT_NS));
+            assertError(ErrorCode.ABORTED, other);
+            // The endpoint's memory is unmapped: a stale access throws instead of faulting.
+            assertThrows(IndexOutOfBoundsException.class, () -> vm.memory().buffer().getLong(0));
+            // Nothing of the closed endpoint's is left claimed: its partition may be claimed again.
+            awaitUnclaimed(fabric.partitionManager().controlFile(), fabric.partitionManager().controlFile().slotOf(1),
+                "the closed endpoint's claim");
+            try (Endpoint again = fabric.claim(1))
+            {
+                assertSuccess32(call(again.executionContext(0), FunctionId.FFA_ID_GET));
+            }
+            assertSuccess32(call(sp.executionContext(0), FunctionId.FFA_ID_GET));
+        }
+    }
+
+    @Test
+    void servingThreadsEndWhenTheirEndpointCloses() throws Exception
+    {
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(small()))
+        {
+            final Endpoint vm = fabric.claim(1);
+            final String prefix = "ffa-direct-server-1-";
+            try (AutoCloseable ignored = vm.serve((req, resp) -> resp.payload(0, req.payload(0))))
+            {
+                assertEquals(1, servingThreads(prefix));
+                vm.close();
+                final long deadline = System.nanoTime() + WAIT_NS;
+                while (servingThreads(prefix) != 0 && System.nanoTime() < deadline)
+                {
+                    Thread.sleep(1);
+                }
+                assertEquals(0, servingThreads(prefix), "a serving thread outlived its endpoint's close");
+            }
+        }
+    }
+
+    private static long servingThreads(final String prefix)
+    {
+        return Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.isAlive() && t.getName().startsWith(prefix)).count();
     }
 
     @Test
