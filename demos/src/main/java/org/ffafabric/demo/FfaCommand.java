@@ -21,6 +21,14 @@ import java.util.concurrent.Callable;
 /** The {@code ffa} tool: the product's one entry point. */
 @Command(name = "ffa", mixinStandardHelpOptions = true, version = "ffa-fabric 0.1.0",
     description = "FF-A Fabric: Arm FF-A partitions between processes, over shared memory and Aeron IPC.",
+    // The benchmarks live in their own jar, which the ./ffa script runs directly.
+    footer = {
+        "",
+        "The ./ffa script also runs the benchmarks:",
+        "  bench       Round-trip latency of the fabric and its same-run baselines",
+        "                (./ffa bench --help).",
+        "  jmh         The JMH suite, e.g. ./ffa jmh -prof gc LoopbackBenchmark.",
+    },
     subcommands = {
         FfaCommand.DemoCommand.class,
         FfaCommand.PmCommand.class,
