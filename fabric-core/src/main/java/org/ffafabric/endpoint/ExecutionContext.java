@@ -549,6 +549,8 @@ public final class ExecutionContext
             describe(controlFile.ecState(stateOffset));
 
         final int responseId = responseFor(functionId);
+        servedRequest.fixLayout(functionId);
+        servedResponse.fixLayout(responseId);
         final int responseLength = responseId == FunctionId.FFA_MSG_SEND_DIRECT_RESP2 ?
             TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
         RegisterFile response = transport.claimTo(peerId(word), peerEc(word), responseLength, servedResponse.registers());
