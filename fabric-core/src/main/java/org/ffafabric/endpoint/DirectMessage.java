@@ -15,9 +15,9 @@ public final class DirectMessage
 
     private final RegisterFile regs;
     // The first payload register, fixed by the runtime for the views it serves in place; -1 while
-    // the layout follows w0. A served message lies in a log whose lines the peer polls: reading
-    // w0 there for every payload word put the REQ2 round trip at 330 ns instead of 240 in some JVM
-    // runs (the JIT keeps the load in the loop), so the view reads it once.
+    // the layout follows w0. A served response lies in a log line its requester polls: reading w0
+    // there for every payload word put the REQ2 round trip at 330 ns instead of 240 in some JVM
+    // runs (in all of them with the responder on -XX:-TieredCompilation).
     private int fixedFirstPayloadRegister = -1;
 
     public DirectMessage()
