@@ -15,7 +15,8 @@ import java.nio.ByteBuffer;
 /**
  * The requesting side of {@code aeron-ipc-raw}: publishes the payload on the ping stream, either
  * claimed and written in place ({@link Send#TRY_CLAIM}) or copied from a buffer
- * ({@link Send#OFFER}), then polls the pong stream for the answer.
+ * ({@link Send#OFFER}), then polls the pong stream for the answer. A message is x0-x7 (64 bytes)
+ * or, for the same-size baseline of DIRECT_REQ2, x0-x17 (144 bytes).
  */
 public final class AeronIpcPing implements FragmentHandler
 {
@@ -32,8 +33,10 @@ public final class AeronIpcPing implements FragmentHandler
     private final Subscription pongSubscription;
     private final Send send;
     private final PeerWait wait;
+    private final int registers;
+    private final int length;
     private final BufferClaim claim = new BufferClaim();
-    private final UnsafeBuffer offerBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(Payload.LENGTH));
+    private final UnsafeBuffer offerBuffer;
     private long sequence;
     private long answer;
 
@@ -43,13 +46,31 @@ public final class AeronIpcPing implements FragmentHandler
         final Send send,
         final PeerWait wait)
     {
+        this(pingPublication, pongSubscription, send, Payload.REGISTER_COUNT, wait);
+    }
+
+    /** A pinger whose messages are {@code registers} registers long: 8 or 18. */
+    public AeronIpcPing(
+        final ExclusivePublication pingPublication,
+        final Subscription pongSubscription,
+        final Send send,
+        final int registers,
+        final PeerWait wait)
+    {
+        if (registers != Payload.REGISTER_COUNT && registers != Payload.LONG_REGISTER_COUNT)
+        {
+            throw new IllegalArgumentException("a message is 8 or 18 registers: " + registers);
+        }
         this.pingPublication = pingPublication;
         this.pongSubscription = pongSubscription;
         this.send = send;
+        this.registers = registers;
+        this.length = registers * Long.BYTES;
+        this.offerBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(length));
         this.wait = wait;
     }
 
-    /** One round trip; returns x7 of the answer. */
+    /** One round trip; returns the last register of the answer. */
     public long roundTrip()
     {
         final long sequence = ++this.sequence;
@@ -75,30 +96,30 @@ public final class AeronIpcPing implements FragmentHandler
     @Override
     public void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
-        answer = Payload.verify(buffer, offset, sequence);
+        answer = Payload.verify(buffer, offset, sequence, registers);
     }
 
     private void claimAndCommit(final long sequence)
     {
         wait.reset();
         long result;
-        while ((result = pingPublication.tryClaim(Payload.LENGTH, claim)) <= 0)
+        while ((result = pingPublication.tryClaim(length, claim)) <= 0)
         {
             checkUsable(result);
             wait.idle();
         }
 
-        Payload.write(claim.buffer(), claim.offset(), sequence);
+        Payload.write(claim.buffer(), claim.offset(), sequence, registers);
         claim.commit();
     }
 
     private void offer(final long sequence)
     {
-        Payload.write(offerBuffer, 0, sequence);
+        Payload.write(offerBuffer, 0, sequence, registers);
 
         wait.reset();
         long result;
-        while ((result = pingPublication.offer(offerBuffer, 0, Payload.LENGTH)) <= 0)
+        while ((result = pingPublication.offer(offerBuffer, 0, length)) <= 0)
         {
             checkUsable(result);
             wait.idle();

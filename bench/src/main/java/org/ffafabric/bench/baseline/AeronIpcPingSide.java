@@ -64,7 +64,13 @@ public final class AeronIpcPingSide implements AutoCloseable
     /** The pinger over these streams. */
     public AeronIpcPing ping(final AeronIpcPing.Send send, final PeerWait wait)
     {
-        return new AeronIpcPing(pingPublication, pongSubscription, send, wait);
+        return ping(send, Payload.REGISTER_COUNT, wait);
+    }
+
+    /** The pinger over these streams, with messages of {@code registers} registers. */
+    public AeronIpcPing ping(final AeronIpcPing.Send send, final int registers, final PeerWait wait)
+    {
+        return new AeronIpcPing(pingPublication, pongSubscription, send, registers, wait);
     }
 
     @Override

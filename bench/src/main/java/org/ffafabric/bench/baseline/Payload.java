@@ -17,7 +17,8 @@ import java.nio.ByteBuffer;
  *   | seq   | seq+1 | seq+2 | seq+3 | seq+4 | seq+5 | seq+6 | seq+7 |
  *   +-------+-------+-------+-------+-------+-------+-------+-------+
  * </pre>
- * Longs are in native order.
+ * Longs are in native order. The same-size baseline for DIRECT_REQ2 sends x0-x17 (144 bytes),
+ * filled and checked the same way ({@link #LONG_REGISTER_COUNT}).
  */
 public final class Payload
 {
@@ -26,6 +27,9 @@ public final class Payload
 
     /** Bytes per message. */
     public static final int LENGTH = REGISTER_COUNT * Long.BYTES;
+
+    /** Registers in a DIRECT_REQ2 message: x0-x17. */
+    public static final int LONG_REGISTER_COUNT = RegisterFile.REGISTER_COUNT;
 
     /** Offset of x0, the sequence. */
     public static final int SEQUENCE_OFFSET = 0;
@@ -46,17 +50,29 @@ public final class Payload
     /** Writes x1-x7 only, for transports that publish x0 last with a release store. */
     public static void writeRegistersAfterSequence(final MutableDirectBuffer buffer, final int offset, final long sequence)
     {
-        for (int n = 1; n < REGISTER_COUNT; n++)
-        {
-            buffer.putLong(offset + registerOffset(n), sequence + n);
-        }
+        writeRegistersAfterSequence(buffer, offset, sequence, REGISTER_COUNT);
     }
 
     /** Writes the whole message. */
     public static void write(final MutableDirectBuffer buffer, final int offset, final long sequence)
     {
+        write(buffer, offset, sequence, REGISTER_COUNT);
+    }
+
+    /** Writes a message of {@code registers} registers, x0 the sequence and xn the sequence plus n. */
+    public static void write(final MutableDirectBuffer buffer, final int offset, final long sequence, final int registers)
+    {
         buffer.putLong(offset + SEQUENCE_OFFSET, sequence);
-        writeRegistersAfterSequence(buffer, offset, sequence);
+        writeRegistersAfterSequence(buffer, offset, sequence, registers);
+    }
+
+    private static void writeRegistersAfterSequence(
+        final MutableDirectBuffer buffer, final int offset, final long sequence, final int registers)
+    {
+        for (int n = 1; n < registers; n++)
+        {
+            buffer.putLong(offset + registerOffset(n), sequence + n);
+        }
     }
 
     /** Writes the whole message at the buffer's absolute positions 0-63. */
@@ -78,6 +94,17 @@ public final class Payload
         return verify(sequence, buffer.getLong(offset + SEQUENCE_OFFSET), buffer.getLong(offset + LAST_REGISTER_OFFSET));
     }
 
+    /**
+     * Checks an echoed message of {@code registers} registers: x0 and the last.
+     *
+     * @return the last register, for the caller to return so the read can not be elided.
+     */
+    public static long verify(final DirectBuffer buffer, final int offset, final long sequence, final int registers)
+    {
+        return verify(sequence, buffer.getLong(offset + SEQUENCE_OFFSET),
+            buffer.getLong(offset + registerOffset(registers - 1)), registers);
+    }
+
     /** As {@link #verify(DirectBuffer, int, long)} for a buffer holding the message at position 0. */
     public static long verify(final ByteBuffer buffer, final long sequence)
     {
@@ -86,12 +113,17 @@ public final class Payload
 
     private static long verify(final long sequence, final long x0, final long x7)
     {
-        if (x0 != sequence || x7 != sequence + REGISTER_COUNT - 1)
+        return verify(sequence, x0, x7, REGISTER_COUNT);
+    }
+
+    private static long verify(final long sequence, final long x0, final long last, final int registers)
+    {
+        if (x0 != sequence || last != sequence + registers - 1)
         {
-            throw new IllegalStateException(
-                "echo mismatch: sent sequence " + sequence + ", got x0=" + x0 + " x7=" + x7);
+            throw new IllegalStateException("echo mismatch: sent sequence " + sequence + ", got x0=" + x0 +
+                " x" + (registers - 1) + "=" + last);
         }
 
-        return x7;
+        return last;
     }
 }

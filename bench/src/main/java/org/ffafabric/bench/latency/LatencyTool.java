@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * Stdout carries only the report: one {@code scenario=...} line per scenario that ran, then one
  * {@code ratio ...} line per {@code ffa-*} scenario against {@value ScenarioRegistry#RATIO_BASELINE},
+ * then one per scenario against its same-size baseline where the registry names one and both ran,
  * then the {@code aeron-settings:} line. Progress and failures go to stderr. Each histogram is
  * written as {@code <scenario>.hgrm} and all of them as one percentile chart in the results
  * directory. Exit code 0 when every scenario ran, 1 when one failed, 2 on a bad command line.
@@ -180,7 +181,7 @@ public final class LatencyTool implements Callable<Integer>
 
         final ScenarioContext ctx = new ScenarioContext(idleMode);
         final Map<String, Histogram> combined = new LinkedHashMap<>();
-        final Map<String, List<double[]>> roundRatios = new LinkedHashMap<>();
+        final Map<RatioPair, List<double[]>> roundRatios = new LinkedHashMap<>();
         final List<String> failed = new ArrayList<>();
         for (int round = 1; round <= rounds; round++)
         {
@@ -215,7 +216,7 @@ public final class LatencyTool implements Callable<Integer>
                 out.flush();
             }
 
-            final Map<String, double[]> ratios = ratios(histograms);
+            final Map<RatioPair, double[]> ratios = ratios(histograms);
             printRatios(prefix, ratios);
             ratios.forEach((name, ratio) -> roundRatios.computeIfAbsent(name, (k) -> new ArrayList<>()).add(ratio));
         }
@@ -325,17 +326,22 @@ public final class LatencyTool implements Callable<Integer>
         return count == 0 ? 0 : sum / count;
     }
 
+    /** A scenario and the baseline one of its ratios divides by. */
+    record RatioPair(String scenario, String baseline)
+    {
+    }
+
     /**
      * The p50 and p99 ratios of each {@code ffa-*} scenario against the baseline, in the order of the
-     * histograms; none, with a note on stderr, when the baseline is not among them.
+     * histograms (none, with a note on stderr, when the baseline is not among them), then those
+     * against same-size baselines.
      */
-    private Map<String, double[]> ratios(final Map<String, Histogram> histograms)
+    private Map<RatioPair, double[]> ratios(final Map<String, Histogram> histograms)
     {
-        final Map<String, double[]> ratios = new LinkedHashMap<>();
+        final Map<RatioPair, double[]> ratios = new LinkedHashMap<>();
         final Histogram baseline = histograms.get(ScenarioRegistry.RATIO_BASELINE);
-        for (final Map.Entry<String, Histogram> entry : histograms.entrySet())
+        for (final String name : histograms.keySet())
         {
-            final String name = entry.getKey();
             if (!name.startsWith(ScenarioRegistry.FABRIC_PREFIX))
             {
                 continue;
@@ -347,34 +353,42 @@ public final class LatencyTool implements Callable<Integer>
                 continue;
             }
 
-            final Histogram fabric = entry.getValue();
-            ratios.put(name, new double[]{
-                ratio(fabric.getValueAtPercentile(50.0), baseline.getValueAtPercentile(50.0)),
-                ratio(fabric.getValueAtPercentile(99.0), baseline.getValueAtPercentile(99.0)) });
+            ratios.put(new RatioPair(name, ScenarioRegistry.RATIO_BASELINE), ratio(histograms.get(name), baseline));
         }
+
+        registry.sameSizeBaselines().forEach((name, sameSize) ->
+        {
+            if (histograms.containsKey(name) && histograms.containsKey(sameSize))
+            {
+                ratios.put(new RatioPair(name, sameSize), ratio(histograms.get(name), histograms.get(sameSize)));
+            }
+        });
 
         return ratios;
     }
 
-    /**
-     * The median over the rounds of the p50 and of the p99 ratio, for each scenario that, like the
-     * baseline, ran in every round: a slow phase of a shared machine then spoils one round, not the result.
-     */
-    private static Map<String, double[]> medianRatios(
-        final Map<String, Histogram> combined, final Map<String, List<double[]>> roundRatios)
+    private static double[] ratio(final Histogram scenario, final Histogram baseline)
     {
-        final Map<String, double[]> medians = new LinkedHashMap<>();
-        if (combined.containsKey(ScenarioRegistry.RATIO_BASELINE))
+        return new double[]{
+            ratio(scenario.getValueAtPercentile(50.0), baseline.getValueAtPercentile(50.0)),
+            ratio(scenario.getValueAtPercentile(99.0), baseline.getValueAtPercentile(99.0)) };
+    }
+
+    /**
+     * The median over the rounds of the p50 and of the p99 ratio, for each pair whose scenario and
+     * baseline ran in every round: a slow phase of a shared machine then spoils one round, not the result.
+     */
+    private static Map<RatioPair, double[]> medianRatios(
+        final Map<String, Histogram> combined, final Map<RatioPair, List<double[]>> roundRatios)
+    {
+        final Map<RatioPair, double[]> medians = new LinkedHashMap<>();
+        roundRatios.forEach((pair, ratios) ->
         {
-            for (final String name : combined.keySet())
+            if (combined.containsKey(pair.scenario()) && combined.containsKey(pair.baseline()))
             {
-                final List<double[]> ratios = roundRatios.get(name);
-                if (null != ratios)
-                {
-                    medians.put(name, new double[]{ median(ratios, 0), median(ratios, 1) });
-                }
+                medians.put(pair, new double[]{ median(ratios, 0), median(ratios, 1) });
             }
-        }
+        });
 
         return medians;
     }
@@ -393,14 +407,14 @@ public final class LatencyTool implements Callable<Integer>
         return 0 == (values.length & 1) ? (values[middle - 1] + values[middle]) / 2 : values[middle];
     }
 
-    /** {@code <prefix>ratio <name>/aeron-ipc-raw p50=... p99=...} per entry of p50 and p99 ratios. */
-    private void printRatios(final String prefix, final Map<String, double[]> ratios)
+    /** {@code <prefix>ratio <name>/<baseline> p50=... p99=...} per entry of p50 and p99 ratios. */
+    private void printRatios(final String prefix, final Map<RatioPair, double[]> ratios)
     {
-        for (final Map.Entry<String, double[]> entry : ratios.entrySet())
+        for (final Map.Entry<RatioPair, double[]> entry : ratios.entrySet())
         {
             final double[] ratio = entry.getValue();
             out.println(String.format(Locale.ROOT, "%sratio %s/%s p50=%.2f p99=%.2f",
-                prefix, entry.getKey(), ScenarioRegistry.RATIO_BASELINE, ratio[0], ratio[1]));
+                prefix, entry.getKey().scenario(), entry.getKey().baseline(), ratio[0], ratio[1]));
         }
     }
 

@@ -24,7 +24,11 @@ public final class ScenarioRegistry
     /** Scenarios whose name starts with this get a ratio line against {@link #RATIO_BASELINE}. */
     public static final String FABRIC_PREFIX = "ffa-";
 
+    /** Raw Aeron IPC with DIRECT_REQ2's 144 bytes each way, the same-size baseline of {@code ffa-direct2-xproc}. */
+    public static final String LONG_MESSAGE_BASELINE = "aeron-ipc-raw-144";
+
     private final Map<String, Supplier<? extends LatencyScenario>> factories = new LinkedHashMap<>();
+    private final Map<String, String> sameSizeBaselines = new LinkedHashMap<>();
 
     /**
      * The registered scenarios. Add a scenario here with one {@code register} line.
@@ -34,10 +38,34 @@ public final class ScenarioRegistry
         return new ScenarioRegistry()
             .register("shm-spin-raw", ShmSpinScenario::new)
             .register(RATIO_BASELINE, AeronIpcScenario::tryClaim)
+            .register(LONG_MESSAGE_BASELINE, AeronIpcScenario::tryClaimLong)
             .register("uds-raw", UdsScenario::new)
             .register("ffa-direct-inproc", FfaDirectScenario::inProcess)
             .register("ffa-direct-xproc", FfaDirectScenario::crossProcess)
-            .register("ffa-direct2-xproc", FfaDirectScenario::crossProcessReq2);
+            .register("ffa-direct2-xproc", FfaDirectScenario::crossProcessReq2)
+            .sameSizeBaseline("ffa-direct2-xproc", LONG_MESSAGE_BASELINE);
+    }
+
+    /**
+     * Also reports {@code scenario}'s ratio against {@code baseline}, a raw scenario that moves the
+     * same bytes, after its ratio against {@link #RATIO_BASELINE}.
+     *
+     * @return this for a fluent API.
+     */
+    public ScenarioRegistry sameSizeBaseline(final String scenario, final String baseline)
+    {
+        if (!contains(scenario) || !contains(baseline))
+        {
+            throw new IllegalArgumentException("register " + scenario + " and " + baseline + " first");
+        }
+        sameSizeBaselines.put(scenario, baseline);
+        return this;
+    }
+
+    /** The same-size baseline of each scenario that has one. */
+    public Map<String, String> sameSizeBaselines()
+    {
+        return Collections.unmodifiableMap(sameSizeBaselines);
     }
 
     /**

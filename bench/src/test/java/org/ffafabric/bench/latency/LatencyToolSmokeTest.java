@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,6 +24,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -43,6 +45,9 @@ class LatencyToolSmokeTest
         " body_mean_ns=(\\d+\\.\\d)");
     private static final Pattern RATIO_LINE = Pattern.compile(
         "ratio (\\S+)/aeron-ipc-raw p50=\\d+\\.\\d{2} p99=\\d+\\.\\d{2}");
+    private static final Pattern ANY_RATIO_LINE = Pattern.compile(
+        "ratio (\\S+)/(\\S+) p50=\\d+\\.\\d{2} p99=\\d+\\.\\d{2}");
+    private static final String SAME_SIZE = "raw-same-size";
     private static final String FAKE = ScenarioRegistry.FABRIC_PREFIX + "fake";
     private static final int ROUNDS = 3;
     private static final Pattern HGRM_TOTAL_COUNT = Pattern.compile("Total count\\s+=\\s+(\\d+)]");
@@ -73,7 +78,10 @@ class LatencyToolSmokeTest
 
         final List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
         assertTrue(FABRIC_SCENARIOS.containsAll(List.of("ffa-direct-inproc", "ffa-direct-xproc", "ffa-direct2-xproc")));
-        assertEquals(SCENARIOS.size() + FABRIC_SCENARIOS.size() + 1, lines.size(), "stdout:\n" + String.join("\n", lines) + "\nstderr:\n" + stderr);
+        final Map<String, String> sameSize = ScenarioRegistry.standard().sameSizeBaselines();
+        assertEquals(Map.of("ffa-direct2-xproc", ScenarioRegistry.LONG_MESSAGE_BASELINE), sameSize);
+        assertEquals(SCENARIOS.size() + FABRIC_SCENARIOS.size() + sameSize.size() + 1, lines.size(),
+            "stdout:\n" + String.join("\n", lines) + "\nstderr:\n" + stderr);
         for (int i = 0; i < SCENARIOS.size(); i++)
         {
             final Matcher matcher = SCENARIO_LINE.matcher(lines.get(i));
@@ -99,6 +107,8 @@ class LatencyToolSmokeTest
             assertTrue(ratio.matches(), line);
             assertEquals(FABRIC_SCENARIOS.get(i), ratio.group(1));
         }
+        assertRatioLine("", "ffa-direct2-xproc", ScenarioRegistry.LONG_MESSAGE_BASELINE,
+            lines.get(SCENARIOS.size() + FABRIC_SCENARIOS.size()));
         assertEquals("aeron-settings: " + AeronTuning.describe(), lines.get(lines.size() - 1));
 
         final byte[] png = Files.readAllBytes(results.resolve(PercentilePlot.FILE_NAME));
@@ -197,6 +207,48 @@ class LatencyToolSmokeTest
     }
 
     @Test
+    @Timeout(30)
+    void aSameSizeBaselineGetsARatioLineAfterTheStandardOnesWhenItRan()
+    {
+        final ScenarioRegistry registry = new ScenarioRegistry()
+            .register(ScenarioRegistry.RATIO_BASELINE, ConstantScenario::new)
+            .register(SAME_SIZE, ConstantScenario::new)
+            .register(FAKE, ConstantScenario::new)
+            .sameSizeBaseline(FAKE, SAME_SIZE);
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+        assertEquals(0, LatencyTool.run(registry, new String[]{ "--rounds", "2", "--samples", "50", "--warmup", "0",
+            "--results", results.toString() }, print(out), print(err)), err.toString(StandardCharsets.UTF_8));
+        final List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(2 * 5 + 5 + 1, lines.size(), String.join("\n", lines));
+        for (final String prefix : List.of("round=1 ", "round=2 "))
+        {
+            final int first = prefix.equals("round=1 ") ? 0 : 5;
+            assertRatioLine(prefix, FAKE, ScenarioRegistry.RATIO_BASELINE, lines.get(first + 3));
+            assertRatioLine(prefix, FAKE, SAME_SIZE, lines.get(first + 4));
+        }
+        assertRatioLine("", FAKE, ScenarioRegistry.RATIO_BASELINE, lines.get(13));
+        assertRatioLine("", FAKE, SAME_SIZE, lines.get(14));
+
+        // Without its same-size baseline, a scenario has only the standard ratio.
+        final ByteArrayOutputStream alone = new ByteArrayOutputStream();
+        assertEquals(0, LatencyTool.run(registry, new String[]{ "--samples", "50", "--warmup", "0",
+            "--scenario", ScenarioRegistry.RATIO_BASELINE, "--scenario", FAKE, "--results", results.toString() },
+            print(alone), print(err)));
+        final List<String> aloneLines = alone.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(4, aloneLines.size(), String.join("\n", aloneLines));
+        assertRatioLine("", FAKE, ScenarioRegistry.RATIO_BASELINE, aloneLines.get(2));
+    }
+
+    @Test
+    void aSameSizeBaselineMustBeRegisteredFirst()
+    {
+        final ScenarioRegistry registry = new ScenarioRegistry().register(FAKE, ConstantScenario::new);
+        assertThrows(IllegalArgumentException.class, () -> registry.sameSizeBaseline(FAKE, SAME_SIZE));
+    }
+
+    @Test
     void zeroRoundsIsAUsageError()
     {
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -257,6 +309,15 @@ class LatencyToolSmokeTest
         final Matcher matcher = RATIO_LINE.matcher(line.substring(prefix.length()));
         assertTrue(matcher.matches(), line);
         assertEquals(name, matcher.group(1), line);
+    }
+
+    private static void assertRatioLine(final String prefix, final String name, final String baseline, final String line)
+    {
+        assertTrue(line.startsWith(prefix), line);
+        final Matcher matcher = ANY_RATIO_LINE.matcher(line.substring(prefix.length()));
+        assertTrue(matcher.matches(), line);
+        assertEquals(name, matcher.group(1), line);
+        assertEquals(baseline, matcher.group(2), line);
     }
 
     private static PrintStream print(final ByteArrayOutputStream bytes)
