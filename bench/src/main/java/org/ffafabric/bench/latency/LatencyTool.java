@@ -43,6 +43,12 @@ import java.util.concurrent.TimeUnit;
  * ratio of the added histograms: a slow phase then spoils one round, not the result. The files are
  * written from the added histograms. A scenario that fails is not run again in later rounds and is
  * left out of the added lines.
+ * <p>
+ * With {@code --interleave} each scenario is set up once and stays up: a round is then a block of
+ * each scenario in turn, after {@value #BLOCK_WARMUP} discarded round trips, so a scenario and its
+ * baseline are measured seconds apart rather than minutes, and a slow phase of a shared machine
+ * falls on both. The answering sides then idle {@code spin-park}: they spin while round trips flow
+ * and sleep through the other scenarios' blocks, which busy-spinning ones would steal cores from.
  */
 @Command(
     name = "latency-tool",
@@ -61,6 +67,9 @@ public final class LatencyTool implements Callable<Integer>
 
     /** Discarded round trips with {@code --quick}. */
     public static final int QUICK_WARMUP = 20_000;
+
+    /** Discarded round trips before each block of an interleaved run: wakes the parked answering side. */
+    public static final int BLOCK_WARMUP = 10_000;
 
     /** Longest round trip the histograms track; longer ones are recorded as this. */
     public static final long HIGHEST_TRACKABLE_NS = TimeUnit.SECONDS.toNanos(10);
@@ -92,9 +101,14 @@ public final class LatencyTool implements Callable<Integer>
         "(default: all registered, in order). Known: ${COMPLETION-CANDIDATES}", completionCandidates = KnownScenarios.class)
     List<String> scenarios = new ArrayList<>();
 
-    @Option(names = "--idle", paramLabel = "busy|backoff", description = "Idle strategy of the spinning sides " +
-        "(default busy).")
-    IdleMode idleMode = IdleMode.BUSY;
+    @Option(names = "--interleave", description = "Set each scenario up once and run the rounds as blocks of " +
+        "each scenario in turn (each after " + BLOCK_WARMUP + " discarded round trips), so a scenario and its " +
+        "baseline are measured seconds apart. Idles spin-park unless --idle says backoff.")
+    boolean interleave;
+
+    @Option(names = "--idle", paramLabel = "busy|backoff|spin-park", description = "Idle strategy of the spinning " +
+        "sides (default busy; spin-park with --interleave).", converter = IdleModeConverter.class)
+    IdleMode idleMode;
 
     @Option(names = "--sweep-stale", description = "Delete ffa-bench-<pid>-* entries in /dev/shm and the temp " +
         "directory whose process no longer exists (left by a killed run); by default they are only listed.")
@@ -167,11 +181,19 @@ public final class LatencyTool implements Callable<Integer>
             }
         }
 
+        final IdleMode idle = null != idleMode ? idleMode : interleave ? IdleMode.SPIN_PARK : IdleMode.BUSY;
+        if (interleave && IdleMode.BUSY == idle)
+        {
+            err.println("--interleave needs answering sides that sleep between blocks: --idle spin-park or backoff");
+            return CommandLine.ExitCode.USAGE;
+        }
+
         final Path results = null != resultsDirectory ? resultsDirectory : Path.of("results",
             LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
         Files.createDirectories(results);
         err.println("latency-tool: " + names.size() + " scenario(s), rounds " + rounds + ", warm-up " + warmupCount +
-            ", samples " + sampleCount + ", idle " + idleMode.label() + ", results " + results.toAbsolutePath());
+            ", samples " + sampleCount + ", idle " + idle.label() + (interleave ? ", interleaved" : "") +
+            ", results " + results.toAbsolutePath());
 
         for (final Path stale : ScenarioContext.staleEntries(sweepStale))
         {
@@ -179,46 +201,22 @@ public final class LatencyTool implements Callable<Integer>
                 stale + ", left by a process that no longer exists");
         }
 
-        final ScenarioContext ctx = new ScenarioContext(idleMode);
+        final ScenarioContext ctx = new ScenarioContext(idle);
         final Map<String, Histogram> combined = new LinkedHashMap<>();
         final Map<RatioPair, List<double[]>> roundRatios = new LinkedHashMap<>();
         final List<String> failed = new ArrayList<>();
-        for (int round = 1; round <= rounds; round++)
+        // With --interleave: the scenarios set up so far, kept up until every round has run.
+        final Map<String, LatencyScenario> live = new LinkedHashMap<>();
+        try
         {
-            // One round alone is reported as it always was, without prefix or added lines.
-            final String prefix = rounds > 1 ? "round=" + round + " " : "";
-            final Map<String, Histogram> histograms = new LinkedHashMap<>();
-            for (final String name : names)
+            measureRounds(names, ctx, warmupCount, sampleCount, live, combined, roundRatios, failed);
+        }
+        finally
+        {
+            for (final Map.Entry<String, LatencyScenario> entry : live.entrySet())
             {
-                if (failed.contains(name))
-                {
-                    continue;
-                }
-
-                final Histogram histogram = new Histogram(HIGHEST_TRACKABLE_NS, SIGNIFICANT_DIGITS);
-                try
-                {
-                    measure(registry.newScenario(name), ctx, warmupCount, sampleCount, histogram);
-                }
-                catch (final Throwable ex)
-                {
-                    failed.add(name);
-                    combined.remove(name);
-                    err.println("scenario " + name + " FAILED: " + ex);
-                    ex.printStackTrace(err);
-                    continue;
-                }
-
-                histograms.put(name, histogram);
-                combined.computeIfAbsent(name, (k) -> new Histogram(HIGHEST_TRACKABLE_NS, SIGNIFICANT_DIGITS))
-                    .add(histogram);
-                out.println(prefix + summaryLine(name, histogram));
-                out.flush();
+                closeInterleaved(entry.getKey(), entry.getValue(), failed);
             }
-
-            final Map<RatioPair, double[]> ratios = ratios(histograms);
-            printRatios(prefix, ratios);
-            ratios.forEach((name, ratio) -> roundRatios.computeIfAbsent(name, (k) -> new ArrayList<>()).add(ratio));
         }
 
         if (rounds > 1)
@@ -252,6 +250,115 @@ public final class LatencyTool implements Callable<Integer>
         return CommandLine.ExitCode.OK;
     }
 
+    /** Runs every round, printing each scenario's line and the round's ratios as they come. */
+    private void measureRounds(
+        final List<String> names,
+        final ScenarioContext ctx,
+        final int warmupCount,
+        final int sampleCount,
+        final Map<String, LatencyScenario> live,
+        final Map<String, Histogram> combined,
+        final Map<RatioPair, List<double[]>> roundRatios,
+        final List<String> failed)
+    {
+        for (int round = 1; round <= rounds; round++)
+        {
+            // One round alone is reported as it always was, without prefix or added lines.
+            final String prefix = rounds > 1 ? "round=" + round + " " : "";
+            final Map<String, Histogram> histograms = new LinkedHashMap<>();
+            for (final String name : names)
+            {
+                if (failed.contains(name))
+                {
+                    continue;
+                }
+
+                final Histogram histogram = new Histogram(HIGHEST_TRACKABLE_NS, SIGNIFICANT_DIGITS);
+                try
+                {
+                    if (interleave)
+                    {
+                        measureBlock(name, live, ctx, warmupCount, sampleCount, histogram);
+                    }
+                    else
+                    {
+                        measure(registry.newScenario(name), ctx, warmupCount, sampleCount, histogram);
+                    }
+                }
+                catch (final Throwable ex)
+                {
+                    failed.add(name);
+                    combined.remove(name);
+                    err.println("scenario " + name + " FAILED: " + ex);
+                    ex.printStackTrace(err);
+                    final LatencyScenario broken = live.remove(name);
+                    if (null != broken)
+                    {
+                        closeInterleaved(name, broken, failed);
+                    }
+                    continue;
+                }
+
+                histograms.put(name, histogram);
+                combined.computeIfAbsent(name, (k) -> new Histogram(HIGHEST_TRACKABLE_NS, SIGNIFICANT_DIGITS))
+                    .add(histogram);
+                out.println(prefix + summaryLine(name, histogram));
+                out.flush();
+            }
+
+            final Map<RatioPair, double[]> ratios = ratios(histograms);
+            printRatios(prefix, ratios);
+            ratios.forEach((name, ratio) -> roundRatios.computeIfAbsent(name, (k) -> new ArrayList<>()).add(ratio));
+        }
+    }
+
+    /**
+     * One interleaved block: the scenario is set up and warmed up the first time, kept in
+     * {@code live}, and woken with {@value #BLOCK_WARMUP} discarded round trips every later time.
+     */
+    private void measureBlock(
+        final String name,
+        final Map<String, LatencyScenario> live,
+        final ScenarioContext ctx,
+        final int warmupCount,
+        final int sampleCount,
+        final Histogram histogram) throws Exception
+    {
+        LatencyScenario scenario = live.get(name);
+        long sink;
+        if (null == scenario)
+        {
+            scenario = registry.newScenario(name);
+            live.put(name, scenario);
+            scenario.setUp(ctx);
+            sink = warmUp(scenario, warmupCount);
+        }
+        else
+        {
+            sink = warmUp(scenario, BLOCK_WARMUP);
+        }
+        sink += record(scenario, sampleCount, histogram);
+        observe(sink, histogram);
+    }
+
+    /** Closes a scenario an interleaved run kept up; a failure to close fails the scenario. */
+    private void closeInterleaved(final String name, final LatencyScenario scenario, final List<String> failed)
+    {
+        try
+        {
+            scenario.close();
+        }
+        catch (final Throwable ex)
+        {
+            if (!failed.contains(name))
+            {
+                failed.add(name);
+            }
+            err.println("scenario " + name + " FAILED to close: " + ex);
+            ex.printStackTrace(err);
+        }
+    }
+
     /**
      * Sets a new scenario up, runs the warm-up, records every measured round trip, and closes it.
      * The measured loop reads the clock twice and records into a pre-sized histogram: nothing
@@ -264,25 +371,41 @@ public final class LatencyTool implements Callable<Integer>
         final int sampleCount,
         final Histogram histogram) throws Exception
     {
-        long sink = 0;
+        long sink;
         try (LatencyScenario scenario = newScenario)
         {
             scenario.setUp(ctx);
-
-            for (int i = 0; i < warmupCount; i++)
-            {
-                sink += scenario.roundTrip();
-            }
-
-            for (int i = 0; i < sampleCount; i++)
-            {
-                final long startNs = System.nanoTime();
-                sink += scenario.roundTrip();
-                final long durationNs = System.nanoTime() - startNs;
-                histogram.recordValue(Math.min(durationNs, HIGHEST_TRACKABLE_NS));
-            }
+            sink = warmUp(scenario, warmupCount);
+            sink += record(scenario, sampleCount, histogram);
         }
+        observe(sink, histogram);
+    }
 
+    private static long warmUp(final LatencyScenario scenario, final int count)
+    {
+        long sink = 0;
+        for (int i = 0; i < count; i++)
+        {
+            sink += scenario.roundTrip();
+        }
+        return sink;
+    }
+
+    private static long record(final LatencyScenario scenario, final int count, final Histogram histogram)
+    {
+        long sink = 0;
+        for (int i = 0; i < count; i++)
+        {
+            final long startNs = System.nanoTime();
+            sink += scenario.roundTrip();
+            final long durationNs = System.nanoTime() - startNs;
+            histogram.recordValue(Math.min(durationNs, HIGHEST_TRACKABLE_NS));
+        }
+        return sink;
+    }
+
+    private static void observe(final long sink, final Histogram histogram)
+    {
         if (sink == 42)
         {
             // Never true in practice: makes the answers observable so no round trip is elided.
@@ -441,6 +564,15 @@ public final class LatencyTool implements Callable<Integer>
         command.add(1, "-D" + RELAUNCHED_PROP_NAME + "=true");
         System.err.println("latency-tool: JVM flags missing, running again with: " + JvmFlags.commandLine());
         return new ProcessBuilder(command).inheritIO().start().waitFor();
+    }
+
+    /** Parses {@code --idle} values with {@link IdleMode#parse}. */
+    static final class IdleModeConverter implements CommandLine.ITypeConverter<IdleMode>
+    {
+        public IdleMode convert(final String value)
+        {
+            return IdleMode.parse(value);
+        }
     }
 
     /** Names for the --scenario help. */

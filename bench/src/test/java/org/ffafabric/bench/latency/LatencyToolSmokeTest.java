@@ -249,6 +249,82 @@ class LatencyToolSmokeTest
     }
 
     @Test
+    @Timeout(30)
+    void interleavedRoundsSetEachScenarioUpOnceAndCloseItAtTheEnd()
+    {
+        CountingScenario.reset();
+        final ScenarioRegistry registry = new ScenarioRegistry()
+            .register(ScenarioRegistry.RATIO_BASELINE, CountingScenario::new)
+            .register(FAKE, CountingScenario::new);
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+        final int exitCode = LatencyTool.run(registry, new String[]{ "--interleave", "--rounds", String.valueOf(ROUNDS),
+            "--samples", "100", "--warmup", "10", "--results", results.toString() }, print(out), print(err));
+
+        assertEquals(0, exitCode, err.toString(StandardCharsets.UTF_8));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("idle spin-park, interleaved"), err.toString());
+        assertEquals(2, CountingScenario.setUps.get(), "set-ups");
+        assertEquals(2, CountingScenario.closes.get(), "closes");
+        assertEquals(0, CountingScenario.closedTwice.get(), "a scenario was closed twice");
+        // Each: its warm-up and every round's samples, and a block's warm-up before each later round.
+        assertEquals(2 * (10 + ROUNDS * 100 + (ROUNDS - 1) * LatencyTool.BLOCK_WARMUP), CountingScenario.roundTrips.get());
+
+        final List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(ROUNDS * 3 + 2 + 1 + 1, lines.size(), String.join("\n", lines));
+        for (int round = 1; round <= ROUNDS; round++)
+        {
+            final String prefix = "round=" + round + " ";
+            final int first = (round - 1) * 3;
+            assertScenarioLine(prefix, ScenarioRegistry.RATIO_BASELINE, 100, lines.get(first));
+            assertScenarioLine(prefix, FAKE, 100, lines.get(first + 1));
+            assertRatioLine(prefix, FAKE, lines.get(first + 2));
+        }
+        assertScenarioLine("", FAKE, ROUNDS * 100, lines.get(ROUNDS * 3 + 1));
+    }
+
+    @Test
+    void interleavingWithBusySpinningSidesIsAUsageError()
+    {
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final int exitCode = LatencyTool.run(ScenarioRegistry.standard(), new String[]{ "--interleave", "--idle", "busy",
+            "--results", results.toString() }, print(new ByteArrayOutputStream()), print(err));
+
+        assertEquals(2, exitCode);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--interleave needs"), err.toString());
+        assertEquals(IdleMode.SPIN_PARK, IdleMode.parse("spin-park"));
+        assertEquals("spin-park", IdleMode.SPIN_PARK.label());
+    }
+
+    @Test
+    @Timeout(120)
+    void interleavedRealScenariosReportAndLeaveNothingBehind() throws IOException
+    {
+        final Set<String> before = leftovers();
+        final List<String> names = List.of("shm-spin-raw", ScenarioRegistry.RATIO_BASELINE, "ffa-direct-xproc");
+        final List<String> args = new ArrayList<>(List.of("--interleave", "--rounds", "2",
+            "--samples", String.valueOf(SAMPLES), "--warmup", String.valueOf(WARMUP), "--results", results.toString()));
+        names.forEach((name) -> args.addAll(List.of("--scenario", name)));
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+        final int exitCode = LatencyTool.run(ScenarioRegistry.standard(), args.toArray(new String[0]), print(out), print(err));
+
+        assertEquals(0, exitCode, err.toString(StandardCharsets.UTF_8));
+        final List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(2 * 4 + 3 + 1 + 1, lines.size(), String.join("\n", lines));
+        for (int i = 0; i < names.size(); i++)
+        {
+            assertScenarioLine("round=2 ", names.get(i), SAMPLES, lines.get(4 + i));
+            assertScenarioLine("", names.get(i), 2 * SAMPLES, lines.get(8 + i));
+        }
+        assertRatioLine("", "ffa-direct-xproc", lines.get(11));
+        final Set<String> left = leftovers();
+        left.removeAll(before);
+        assertEquals(Set.of(), left, "files left in /dev/shm or the temp directory");
+    }
+
+    @Test
     void zeroRoundsIsAUsageError()
     {
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -363,6 +439,48 @@ class LatencyToolSmokeTest
         public void close()
         {
             closed = true;
+        }
+    }
+
+    /** Counts its set-ups, round trips and closes, over all instances. */
+    static final class CountingScenario implements LatencyScenario
+    {
+        static final AtomicInteger setUps = new AtomicInteger();
+        static final AtomicInteger closes = new AtomicInteger();
+        static final AtomicInteger roundTrips = new AtomicInteger();
+        static final AtomicInteger closedTwice = new AtomicInteger();
+        private boolean open;
+
+        static void reset()
+        {
+            setUps.set(0);
+            closes.set(0);
+            roundTrips.set(0);
+            closedTwice.set(0);
+        }
+
+        @Override
+        public void setUp(final ScenarioContext ctx)
+        {
+            assertEquals(IdleMode.SPIN_PARK, ctx.idleMode());
+            setUps.incrementAndGet();
+            open = true;
+        }
+
+        @Override
+        public long roundTrip()
+        {
+            // Fails the scenario, and so the run, if a block came after its close.
+            assertTrue(open, "a round trip on a closed scenario");
+            return roundTrips.incrementAndGet();
+        }
+
+        @Override
+        public void close()
+        {
+            closedTwice.addAndGet(open ? 0 : 1);
+            open = false;
+            closes.incrementAndGet();
         }
     }
 
