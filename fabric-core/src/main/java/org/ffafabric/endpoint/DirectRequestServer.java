@@ -10,8 +10,9 @@ import java.util.concurrent.TimeUnit;
  * Serves direct requests on one execution context as an Agrona {@link Agent}: each duty cycle is
  * one {@link ExecutionContext#serveDirectRequest}, so every request is answered in place, inside
  * the context's receive. A duty cycle ends when a wait runs past {@code dutyCycleTimeoutNs}, so
- * the runner can stop it; FFA_RUN from a scheduler is given back by the next wait. Once the
- * endpoint has closed, the agent ends itself with {@link AgentTerminationException}.
+ * the runner can stop it; the context stays WAITING across that, so no request is ever answered
+ * BUSY because the agent looked up. FFA_RUN from a scheduler is given back by the next wait. Once
+ * the endpoint has closed, the agent ends itself with {@link AgentTerminationException}.
  */
 public final class DirectRequestServer implements Agent
 {
@@ -20,7 +21,7 @@ public final class DirectRequestServer implements Agent
     private final ExecutionContext ec;
     private final DirectRequestHandler handler;
     private final long dutyCycleTimeoutNs;
-    // What ended a wait that served nothing: FFA_INTERRUPT, FFA_RUN or FFA_ERROR.
+    // What ended a wait that served nothing: FFA_RUN, FFA_ERROR, or nothing (cleared) at the duty cycle's end.
     private final RegisterFile other = new RegisterFile();
     private long served;
 
@@ -49,7 +50,7 @@ public final class DirectRequestServer implements Agent
 
     public int doWork()
     {
-        if (ec.serveDirectRequest(handler, other, dutyCycleTimeoutNs))
+        if (ec.serveDirectRequestWithin(handler, other, dutyCycleTimeoutNs))
         {
             served++;
             return 1;

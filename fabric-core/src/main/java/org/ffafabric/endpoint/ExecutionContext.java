@@ -394,7 +394,7 @@ public final class ExecutionContext
             return;
         }
         giveBack(regs, ownWord);
-        awaitMessage(regs, timeoutNs, false);
+        awaitMessage(regs, timeoutNs, false, true);
     }
 
     /**
@@ -447,7 +447,7 @@ public final class ExecutionContext
         final int code = regs.w(2);
         regs.error(code);
         giveBack(regs, ownWord);
-        awaitMessage(regs, timeoutNs, false);
+        awaitMessage(regs, timeoutNs, false, true);
     }
 
     /**
@@ -484,6 +484,23 @@ public final class ExecutionContext
      */
     public boolean serveDirectRequest(final DirectRequestHandler handler, final RegisterFile regs, final long timeoutNs)
     {
+        return serve(handler, regs, timeoutNs, true);
+    }
+
+    /**
+     * As {@link #serveDirectRequest}, except that when {@code periodNs} runs out with no request,
+     * the context stays WAITING and false is returned with {@code regs} cleared: for a serving
+     * loop that only needs to look up now and then (an agent's duty cycle). Interrupting the wait
+     * instead would make the context RUNNING for a moment, and a request arriving then BUSY.
+     */
+    boolean serveDirectRequestWithin(final DirectRequestHandler handler, final RegisterFile regs, final long periodNs)
+    {
+        return serve(handler, regs, periodNs, false);
+    }
+
+    private boolean serve(
+        final DirectRequestHandler handler, final RegisterFile regs, final long timeoutNs, final boolean interruptOnTimeout)
+    {
         if (invokeDepth > 0)
         {
             throw new IllegalStateException("serveDirectRequest called from inside an FF-A call on context " + index);
@@ -516,7 +533,7 @@ public final class ExecutionContext
                 detachedResponse = new RegisterFile();
             }
             servingHandler = handler;
-            final boolean served = awaitMessage(regs, timeoutNs, true);
+            final boolean served = awaitMessage(regs, timeoutNs, true, interruptOnTimeout);
             final Throwable failure = handlerFailure;
             if (failure != null)
             {
@@ -690,7 +707,7 @@ public final class ExecutionContext
     {
         if (beginWait(regs))
         {
-            awaitMessage(regs, timeoutNs, false);
+            awaitMessage(regs, timeoutNs, false, true);
         }
     }
 
@@ -759,7 +776,7 @@ public final class ExecutionContext
         transport.sendTo(peer, peerEc, regs);
         // Only the owner's FFA_RUN moves a yielded context, so the next message is that resume;
         // the wait can also end in ABORTED when the endpoint closes.
-        awaitMessage(regs, 0, false);
+        awaitMessage(regs, 0, false, true);
         if (regs.functionId() == FunctionId.FFA_RUN)
         {
             regs.success();
@@ -960,7 +977,8 @@ public final class ExecutionContext
      * that {@link #serveDirectRequest} installed and true is returned; anything else arrives in
      * {@code regs} as FFA_MSG_WAIT returns it.
      */
-    private boolean awaitMessage(final RegisterFile regs, final long timeoutNs, final boolean serving)
+    private boolean awaitMessage(
+        final RegisterFile regs, final long timeoutNs, final boolean serving, final boolean interruptOnTimeout)
     {
         // The clock is first read at the first liveness check: a message that is already there
         // (the common case when serving) costs no clock read at all.
@@ -1009,6 +1027,16 @@ public final class ExecutionContext
                     // It has not taken our answer (its own wait was interrupted, say): release on its
                     // behalf, to the very word its release would store, so that one simply fails.
                     current = word;
+                }
+                if (!closing && !interruptOnTimeout)
+                {
+                    if (state(current) == WAITING)
+                    {
+                        regs.clear();
+                        return false;
+                    }
+                    // A requester won its compare-and-set: its message is on its way, so keep waiting for it.
+                    continue;
                 }
                 final long update = pack(RUNNING, closing ? MODEL_NONE : MODEL_INTERRUPT, false, 0, 0, current);
                 if (state(current) == WAITING && controlFile.ecStateCompareAndSet(stateOffset, current, update))

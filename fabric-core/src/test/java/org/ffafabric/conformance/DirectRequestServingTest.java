@@ -7,6 +7,7 @@ import org.ffafabric.abi.PartitionProperties;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.endpoint.DirectMessage;
 import org.ffafabric.endpoint.DirectRequestHandler;
+import org.ffafabric.endpoint.DirectRequestServer;
 import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.FfaException;
 import org.ffafabric.manifest.Manifest;
@@ -267,6 +268,32 @@ class DirectRequestServingTest
         final FfaException refused = assertThrows(FfaException.class,
             () -> fx.ec(VM1).ops().sendDirect(SPB, new DirectMessage(), 1_000_000L));
         assertEquals(ErrorCode.BUSY, refused.errorCode(), "SPB never waited");
+    }
+
+    @Test
+    void aServingAgentsDutyCycleEndsWithItsContextStillWaiting() throws Exception
+    {
+        final DirectRequestServer server = new DirectRequestServer(fx.ec(SPA),
+            (req, resp) -> resp.payload(0, req.payload(0) + 1), 1_000_000L);
+        for (int cycle = 0; cycle < 3; cycle++)
+        {
+            assertEquals(0, server.doWork(), "nothing was sent");
+            // Not RUNNING for a moment: a request arriving as the agent looks up is not refused BUSY.
+            assertEquals(org.ffafabric.control.ExecutionContextState.WAITING, fx.state(SPA, 0));
+        }
+
+        // A request sent between duty cycles is taken by the next one.
+        final Future<DirectMessage> answered = fx.exec().submit(() ->
+            fx.ec(VM1).ops().sendDirect(SPA, new DirectMessage().reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).payload(0, 41)));
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (server.served() == 0 && System.nanoTime() < deadline)
+        {
+            server.doWork();
+        }
+        assertEquals(1, server.served());
+        assertEquals(42, get(answered).payload(0));
+        assertEquals(0, server.doWork());
+        assertEquals(org.ffafabric.control.ExecutionContextState.WAITING, fx.state(SPA, 0));
     }
 
     @Test
