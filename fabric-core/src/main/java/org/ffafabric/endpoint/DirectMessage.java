@@ -97,6 +97,12 @@ public final class DirectMessage
             functionId == FunctionId.FFA_MSG_SEND_DIRECT_RESP2 ? 4 : 3;
     }
 
+    /** The payload layout follows w0 again. */
+    void unfixLayout()
+    {
+        fixedFirstPayloadRegister = -1;
+    }
+
     public String toString()
     {
         return regs.toString();

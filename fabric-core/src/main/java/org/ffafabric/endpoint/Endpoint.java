@@ -27,6 +27,7 @@ public final class Endpoint implements AutoCloseable
 {
     private final FabricClient client;
     private final int partitionId;
+    private final String name;
     private final int slot;
     private final long pid;
     private final EndpointMemory memory;
@@ -43,6 +44,8 @@ public final class Endpoint implements AutoCloseable
         this.slot = slot;
         this.pid = ProcessHandle.current().pid();
         final ControlFile controlFile = client.controlFile();
+        // Kept here: the control file may be unmapped while a closing endpoint is still named.
+        this.name = controlFile.name(slot);
         claim(controlFile);
         EndpointMemory mapped = null;
         try
@@ -118,7 +121,7 @@ public final class Endpoint implements AutoCloseable
 
     public String name()
     {
-        return client.controlFile().name(slot);
+        return name;
     }
 
     int slot()
@@ -160,6 +163,10 @@ public final class Endpoint implements AutoCloseable
      */
     public AutoCloseable serve(final DirectRequestHandler handler)
     {
+        if (closed)
+        {
+            throw new IllegalStateException("endpoint " + name + " is closed");
+        }
         final List<AgentRunner> runners = new ArrayList<>();
         for (final ExecutionContext ec : contexts)
         {
@@ -210,8 +217,9 @@ public final class Endpoint implements AutoCloseable
      * {@code invoke} to notice and leave, and for the partition manager to let go of the slot. A
      * context whose thread is still inside after that wait (a handler that runs on) is released
      * once that thread leaves its call, by a daemon thread the close starts, which then unmaps the
-     * endpoint. A call made after close answers FFA_ERROR(ABORTED); one started on another thread
-     * while the close runs is not allowed.
+     * endpoint. A call made after close answers FFA_ERROR(ABORTED); {@link #serve} threads may run
+     * on while it closes, but an {@code invoke} started on another thread while the close runs is
+     * not allowed.
      */
     public void close()
     {

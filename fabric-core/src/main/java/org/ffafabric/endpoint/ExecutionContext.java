@@ -157,7 +157,7 @@ public final class ExecutionContext
             // A call from a handler serving a request in place: the request leaves the log first.
             detachServedRequest();
         }
-        final boolean open = enter();
+        final boolean open = enter(false);
         try
         {
             if (open)
@@ -175,14 +175,27 @@ public final class ExecutionContext
         }
     }
 
-    /** Enters a call; false when the endpoint has closed, and the call must touch nothing shared. */
-    private boolean enter()
+    /**
+     * Enters a call; false when the endpoint has closed, and the call must touch nothing shared.
+     * {@code fenced}: a volatile store of the in-call flag, so that with close's volatile store of
+     * its flag and its read of ours, either the close waits for this call or this call sees the
+     * close. Serving takes it (its threads call again after every request, even while another
+     * thread closes the endpoint, and there the fence falls between requests); a plain call
+     * takes a release store, as a call started while another thread closes is outside the
+     * contract (ARCHITECTURE.md).
+     */
+    private boolean enter(final boolean fenced)
     {
         if (invokeDepth++ == 0)
         {
-            // Release, not volatile: a full fence per call would close the race of a call started
-            // while another thread closes too, and that is outside the contract (ARCHITECTURE.md).
-            INVOKING.setRelease(this, true);
+            if (fenced)
+            {
+                INVOKING.setVolatile(this, true);
+            }
+            else
+            {
+                INVOKING.setRelease(this, true);
+            }
         }
         return !endpoint.isClosed();
     }
@@ -198,7 +211,7 @@ public final class ExecutionContext
     /** True while a thread is inside {@link #invoke}: the endpoint waits for it before unmapping. */
     boolean isInvoking()
     {
-        return (boolean)INVOKING.getAcquire(this);
+        return (boolean)INVOKING.getVolatile(this);
     }
 
     private void dispatch(final RegisterFile regs, final long timeoutNs)
@@ -505,7 +518,7 @@ public final class ExecutionContext
         {
             throw new IllegalStateException("serveDirectRequest called from inside an FF-A call on context " + index);
         }
-        final boolean open = enter();
+        final boolean open = enter(true);
         try
         {
             if (!open)
@@ -688,6 +701,9 @@ public final class ExecutionContext
      */
     private void detachServedRequest()
     {
+        // Off the log, the views' layout follows w0 again: the handler may pass them to calls of its own.
+        servedRequest.unfixLayout();
+        servedResponse.unfixLayout();
         final RegisterFile request = servedRequest.registers();
         detachedRequest.copyFrom(request);
         request.wrap(detachedRequest.buffer(), detachedRequest.offset());

@@ -44,6 +44,11 @@ public final class FfaOps
         {
             throw new FfaException(org.ffafabric.abi.ErrorCode.NOT_SUPPORTED, "FFA_VERSION");
         }
+        if (regs.w(0) == FunctionId.FFA_ERROR)
+        {
+            // FFA_VERSION answers a version, never FFA_ERROR: this is a call after the endpoint closed.
+            throw new FfaException(regs.w(2), "FFA_VERSION");
+        }
         return regs.w(0);
     }
 

@@ -11,6 +11,7 @@ import org.ffafabric.abi.PartitionProperties;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.endpoint.DirectRequestServer;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.endpoint.FabricClient;
@@ -21,6 +22,7 @@ import org.ffafabric.manifest.PartitionManifest;
 import org.ffafabric.manifest.World;
 import org.ffafabric.transport.AeronTuning;
 import org.ffafabric.transport.TrapProtocol;
+import org.agrona.concurrent.AgentTerminationException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -112,9 +114,14 @@ class LifecycleAndManifestTest
             assertError(ErrorCode.ABORTED, call(ec, regs(FunctionId.FFA_RXTX_MAP_64)));
             final FfaException ex = assertThrows(FfaException.class, () -> ec.ops().id());
             assertEquals(ErrorCode.ABORTED, ex.errorCode());
+            assertEquals(ErrorCode.ABORTED, assertThrows(FfaException.class, () -> ec.ops().version(V1_2)).errorCode());
             final RegisterFile other = new RegisterFile();
             assertFalse(ec.serveDirectRequest((req, resp) -> fail("served after close"), other, WAIT_NS));
             assertError(ErrorCode.ABORTED, other);
+            // A serving agent ends itself, naming the endpoint without reading the unmapped control file.
+            final DirectRequestServer server = new DirectRequestServer(ec, (req, resp) -> fail("served after close"));
+            assertTrue(assertThrows(AgentTerminationException.class, server::doWork).getMessage().contains("vm1"));
+            assertThrows(IllegalStateException.class, () -> vm.serve((req, resp) -> fail("served after close")));
             // The endpoint's memory is unmapped: a stale access throws instead of faulting.
             assertThrows(IndexOutOfBoundsException.class, () -> vm.memory().buffer().getLong(0));
             // Nothing of the closed endpoint's is left claimed: its partition may be claimed again.
@@ -131,14 +138,33 @@ class LifecycleAndManifestTest
     @Test
     void servingThreadsEndWhenTheirEndpointCloses() throws Exception
     {
-        try (EmbeddedFabric fabric = EmbeddedFabric.launch(small()))
+        servingThreadsEndOnClose(false);
+    }
+
+    @Test
+    void servingThreadsEndWhenTheirClientCloses() throws Exception
+    {
+        servingThreadsEndOnClose(true);
+    }
+
+    private static void servingThreadsEndOnClose(final boolean closeClient) throws Exception
+    {
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(small());
+            FabricClient client = FabricClient.connect(new FabricClient.Context().directory(fabric.directory())))
         {
-            final Endpoint vm = fabric.claim(1);
+            final Endpoint vm = client.claim(1);
             final String prefix = "ffa-direct-server-1-";
             try (AutoCloseable ignored = vm.serve((req, resp) -> resp.payload(0, req.payload(0))))
             {
                 assertEquals(1, servingThreads(prefix));
-                vm.close();
+                if (closeClient)
+                {
+                    client.close();
+                }
+                else
+                {
+                    vm.close();
+                }
                 final long deadline = System.nanoTime() + WAIT_NS;
                 while (servingThreads(prefix) != 0 && System.nanoTime() < deadline)
                 {

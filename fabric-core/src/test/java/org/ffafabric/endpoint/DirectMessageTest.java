@@ -48,4 +48,17 @@ class DirectMessageTest
         request.fixLayout(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64);
         assertEquals(0xE0, request.payload(0));
     }
+
+    @Test
+    void aDetachedViewFollowsW0Again()
+    {
+        // A handler's view copied out of the log may carry the answer to a call of its own.
+        final DirectMessage request = new DirectMessage();
+        request.registers().clear().w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ2);
+        request.fixLayout(FunctionId.FFA_MSG_SEND_DIRECT_REQ2);
+        request.unfixLayout();
+        request.registers().clear().w(0, FunctionId.FFA_MSG_SEND_DIRECT_RESP_64).x(3, 0xF0);
+        assertEquals(0xF0, request.payload(0));
+        assertEquals(DirectMessage.PAYLOAD_WORDS, request.payloadWords());
+    }
 }

@@ -25,7 +25,7 @@ public final class FfaDirectEcho implements EchoSide
     {
         client = FabricClient.connect(new FabricClient.Context()
             .directory(Paths.get(ctx.arg(0)))
-            .idleStrategySupplier(ctx::idleStrategy));
+            .idleStrategySupplier(ctx.idleMode()::newIdleStrategy));
         endpoint = client.claim(FfaScenarios.RESPONDER_ID);
         server = new DirectRequestServer(endpoint.executionContext(0), PartitionHostMain::echo);
     }

@@ -215,7 +215,7 @@ public final class LatencyTool implements Callable<Integer>
         {
             for (final Map.Entry<String, LatencyScenario> entry : live.entrySet())
             {
-                closeInterleaved(entry.getKey(), entry.getValue(), failed);
+                closeInterleaved(entry.getKey(), entry.getValue(), failed, combined);
             }
         }
 
@@ -294,7 +294,7 @@ public final class LatencyTool implements Callable<Integer>
                     final LatencyScenario broken = live.remove(name);
                     if (null != broken)
                     {
-                        closeInterleaved(name, broken, failed);
+                        closeInterleaved(name, broken, failed, combined);
                     }
                     continue;
                 }
@@ -341,8 +341,12 @@ public final class LatencyTool implements Callable<Integer>
         observe(sink, histogram);
     }
 
-    /** Closes a scenario an interleaved run kept up; a failure to close fails the scenario. */
-    private void closeInterleaved(final String name, final LatencyScenario scenario, final List<String> failed)
+    /**
+     * Closes a scenario an interleaved run kept up; a failure to close fails the scenario, which
+     * then leaves the added lines, as a failure to close does in a sequential round.
+     */
+    private void closeInterleaved(
+        final String name, final LatencyScenario scenario, final List<String> failed, final Map<String, Histogram> combined)
     {
         try
         {
@@ -354,6 +358,7 @@ public final class LatencyTool implements Callable<Integer>
             {
                 failed.add(name);
             }
+            combined.remove(name);
             err.println("scenario " + name + " FAILED to close: " + ex);
             ex.printStackTrace(err);
         }

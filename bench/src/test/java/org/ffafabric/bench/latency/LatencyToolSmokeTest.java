@@ -284,6 +284,35 @@ class LatencyToolSmokeTest
     }
 
     @Test
+    @Timeout(30)
+    void aScenarioFailingInALaterBlockIsClosedOnceAndLeftOutOfTheAddedLines()
+    {
+        CountingScenario.reset();
+        final String failing = ScenarioRegistry.FABRIC_PREFIX + "failing";
+        final ScenarioRegistry registry = new ScenarioRegistry()
+            .register(ScenarioRegistry.RATIO_BASELINE, CountingScenario::new)
+            .register(failing, () -> new CountingScenario(150))
+            .register(FAKE, CountingScenario::new);
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+        final int exitCode = LatencyTool.run(registry, new String[]{ "--interleave", "--rounds", String.valueOf(ROUNDS),
+            "--samples", "100", "--warmup", "0", "--results", results.toString() }, print(out), print(err));
+
+        assertEquals(1, exitCode);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("scenario " + failing + " FAILED"), err.toString());
+        assertEquals(3, CountingScenario.setUps.get(), "set-ups");
+        assertEquals(3, CountingScenario.closes.get(), "closes");
+        assertEquals(0, CountingScenario.closedTwice.get(), "a scenario was closed twice");
+        final List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        // Round 1 has all three and two ratios; then two and one ratio per round; then the added lines.
+        assertEquals(5 + (ROUNDS - 1) * 3 + 2 + 1 + 1, lines.size(), String.join("\n", lines));
+        assertScenarioLine("round=1 ", failing, 100, lines.get(1));
+        assertTrue(lines.subList(5, lines.size()).stream().noneMatch((line) -> line.contains(failing)),
+            String.join("\n", lines));
+    }
+
+    @Test
     void interleavingWithBusySpinningSidesIsAUsageError()
     {
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -301,6 +330,7 @@ class LatencyToolSmokeTest
     void interleavedRealScenariosReportAndLeaveNothingBehind() throws IOException
     {
         final Set<String> before = leftovers();
+        final Set<Long> childrenBefore = children();
         final List<String> names = List.of("shm-spin-raw", ScenarioRegistry.RATIO_BASELINE, "ffa-direct-xproc");
         final List<String> args = new ArrayList<>(List.of("--interleave", "--rounds", "2",
             "--samples", String.valueOf(SAMPLES), "--warmup", String.valueOf(WARMUP), "--results", results.toString()));
@@ -322,6 +352,16 @@ class LatencyToolSmokeTest
         final Set<String> left = leftovers();
         left.removeAll(before);
         assertEquals(Set.of(), left, "files left in /dev/shm or the temp directory");
+        final Set<Long> children = children();
+        children.removeAll(childrenBefore);
+        assertEquals(Set.of(), children, "echo processes left running");
+    }
+
+    private static Set<Long> children()
+    {
+        final Set<Long> pids = new TreeSet<>();
+        ProcessHandle.current().children().filter(ProcessHandle::isAlive).forEach((child) -> pids.add(child.pid()));
+        return pids;
     }
 
     @Test
@@ -449,7 +489,20 @@ class LatencyToolSmokeTest
         static final AtomicInteger closes = new AtomicInteger();
         static final AtomicInteger roundTrips = new AtomicInteger();
         static final AtomicInteger closedTwice = new AtomicInteger();
+        private final int failAfter;
+        private int done;
         private boolean open;
+
+        CountingScenario()
+        {
+            this(Integer.MAX_VALUE);
+        }
+
+        /** A scenario whose round trip fails once it has made {@code failAfter}. */
+        CountingScenario(final int failAfter)
+        {
+            this.failAfter = failAfter;
+        }
 
         static void reset()
         {
@@ -472,6 +525,10 @@ class LatencyToolSmokeTest
         {
             // Fails the scenario, and so the run, if a block came after its close.
             assertTrue(open, "a round trip on a closed scenario");
+            if (++done > failAfter)
+            {
+                throw new IllegalStateException("peer gone");
+            }
             return roundTrips.incrementAndGet();
         }
 
