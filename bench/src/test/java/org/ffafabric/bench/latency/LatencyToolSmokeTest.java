@@ -155,20 +155,7 @@ class LatencyToolSmokeTest
             "--samples", "100", "--warmup", "10", "--results", results.toString() }, print(out), print(err));
         assertEquals(0, exitCode, err.toString(StandardCharsets.UTF_8));
 
-        final List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
-        assertEquals(ROUNDS * 3 + 2 + 1 + 1, lines.size(), String.join("\n", lines));
-        for (int round = 1; round <= ROUNDS; round++)
-        {
-            final String prefix = "round=" + round + " ";
-            final int first = (round - 1) * 3;
-            assertScenarioLine(prefix, ScenarioRegistry.RATIO_BASELINE, 100, lines.get(first));
-            assertScenarioLine(prefix, FAKE, 100, lines.get(first + 1));
-            assertRatioLine(prefix, FAKE, lines.get(first + 2));
-        }
-        assertScenarioLine("", ScenarioRegistry.RATIO_BASELINE, ROUNDS * 100, lines.get(ROUNDS * 3));
-        assertScenarioLine("", FAKE, ROUNDS * 100, lines.get(ROUNDS * 3 + 1));
-        assertRatioLine("", FAKE, lines.get(ROUNDS * 3 + 2));
-        assertEquals("aeron-settings: " + AeronTuning.describe(), lines.get(lines.size() - 1));
+        assertRoundsOfTheBaselineAndFake(out, 100);
 
         // The files hold the rounds added together.
         for (final String name : List.of(ScenarioRegistry.RATIO_BASELINE, FAKE))
@@ -270,17 +257,7 @@ class LatencyToolSmokeTest
         // Each: its warm-up and every round's samples, and a block's warm-up before each later round.
         assertEquals(2 * (10 + ROUNDS * 100 + (ROUNDS - 1) * LatencyTool.BLOCK_WARMUP), CountingScenario.roundTrips.get());
 
-        final List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
-        assertEquals(ROUNDS * 3 + 2 + 1 + 1, lines.size(), String.join("\n", lines));
-        for (int round = 1; round <= ROUNDS; round++)
-        {
-            final String prefix = "round=" + round + " ";
-            final int first = (round - 1) * 3;
-            assertScenarioLine(prefix, ScenarioRegistry.RATIO_BASELINE, 100, lines.get(first));
-            assertScenarioLine(prefix, FAKE, 100, lines.get(first + 1));
-            assertRatioLine(prefix, FAKE, lines.get(first + 2));
-        }
-        assertScenarioLine("", FAKE, ROUNDS * 100, lines.get(ROUNDS * 3 + 1));
+        assertRoundsOfTheBaselineAndFake(out, 100);
     }
 
     @Test
@@ -408,6 +385,25 @@ class LatencyToolSmokeTest
 
         assertEquals(2, exitCode);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown scenario no-such"));
+    }
+
+    /** ROUNDS rounds of the baseline, FAKE and their ratio, then the added lines and the settings. */
+    private static void assertRoundsOfTheBaselineAndFake(final ByteArrayOutputStream out, final int samples)
+    {
+        final List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(ROUNDS * 3 + 2 + 1 + 1, lines.size(), String.join("\n", lines));
+        for (int round = 1; round <= ROUNDS; round++)
+        {
+            final String prefix = "round=" + round + " ";
+            final int first = (round - 1) * 3;
+            assertScenarioLine(prefix, ScenarioRegistry.RATIO_BASELINE, samples, lines.get(first));
+            assertScenarioLine(prefix, FAKE, samples, lines.get(first + 1));
+            assertRatioLine(prefix, FAKE, lines.get(first + 2));
+        }
+        assertScenarioLine("", ScenarioRegistry.RATIO_BASELINE, ROUNDS * samples, lines.get(ROUNDS * 3));
+        assertScenarioLine("", FAKE, ROUNDS * samples, lines.get(ROUNDS * 3 + 1));
+        assertRatioLine("", FAKE, lines.get(ROUNDS * 3 + 2));
+        assertEquals("aeron-settings: " + AeronTuning.describe(), lines.get(lines.size() - 1));
     }
 
     private static void assertScenarioLine(final String prefix, final String name, final int samples, final String line)
