@@ -23,6 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
@@ -42,7 +44,11 @@ import java.util.concurrent.TimeUnit;
  * the rounds added together. The unprefixed ratio is the median of the per-round ratios, not the
  * ratio of the added histograms: a slow phase then spoils one round, not the result. The files are
  * written from the added histograms. A scenario that fails is not run again in later rounds and is
- * left out of the added lines.
+ * left out of the added lines. When {@value ScenarioRegistry#FLOOR} runs in every round, a round
+ * whose p50 of it is above {@value #SLOW_PHASE_FACTOR} times its lowest ran in one of a shared
+ * host's slow phases, where every cross-core hop costs several times as much and ratios flatten
+ * towards 1: such rounds are named on a {@code slow-rounds:} line and left out of the medians
+ * (unless every round was slow).
  * <p>
  * With {@code --interleave} each scenario is set up once and stays up: a round is then a block of
  * each scenario in turn, after {@value #BLOCK_WARMUP} discarded round trips, so a scenario and its
@@ -67,6 +73,9 @@ public final class LatencyTool implements Callable<Integer>
 
     /** Discarded round trips with {@code --quick}. */
     public static final int QUICK_WARMUP = 20_000;
+
+    /** How far above its lowest p50 the floor's p50 puts a round in a slow phase of the host. */
+    public static final double SLOW_PHASE_FACTOR = 1.5;
 
     /** Discarded round trips before each block of an interleaved run: wakes the parked answering side. */
     public static final int BLOCK_WARMUP = 10_000;
@@ -203,13 +212,14 @@ public final class LatencyTool implements Callable<Integer>
 
         final ScenarioContext ctx = new ScenarioContext(idle);
         final Map<String, Histogram> combined = new LinkedHashMap<>();
-        final Map<RatioPair, List<double[]>> roundRatios = new LinkedHashMap<>();
+        final Map<RatioPair, Map<Integer, double[]>> roundRatios = new LinkedHashMap<>();
+        final Map<Integer, Long> floorP50s = new LinkedHashMap<>();
         final List<String> failed = new ArrayList<>();
         // With --interleave: the scenarios set up so far, kept up until every round has run.
         final Map<String, LatencyScenario> live = new LinkedHashMap<>();
         try
         {
-            measureRounds(names, ctx, warmupCount, sampleCount, live, combined, roundRatios, failed);
+            measureRounds(names, ctx, warmupCount, sampleCount, live, combined, roundRatios, floorP50s, failed);
         }
         finally
         {
@@ -225,7 +235,13 @@ public final class LatencyTool implements Callable<Integer>
             {
                 out.println(summaryLine(entry.getKey(), entry.getValue()));
             }
-            printRatios("", medianRatios(combined, roundRatios));
+            final Set<Integer> slow = slowRounds(floorP50s, rounds);
+            if (!slow.isEmpty())
+            {
+                out.println("slow-rounds: " + slow + " (" + ScenarioRegistry.FLOOR + " p50_ns " + floorP50s.values() +
+                    " by round, above " + SLOW_PHASE_FACTOR + "x its lowest: left out of the ratio medians)");
+            }
+            printRatios("", medianRatios(combined.keySet(), roundRatios, slow));
         }
 
         out.println("aeron-settings: " + AeronTuning.describe());
@@ -258,7 +274,8 @@ public final class LatencyTool implements Callable<Integer>
         final int sampleCount,
         final Map<String, LatencyScenario> live,
         final Map<String, Histogram> combined,
-        final Map<RatioPair, List<double[]>> roundRatios,
+        final Map<RatioPair, Map<Integer, double[]>> roundRatios,
+        final Map<Integer, Long> floorP50s,
         final List<String> failed)
     {
         for (int round = 1; round <= rounds; round++)
@@ -308,8 +325,36 @@ public final class LatencyTool implements Callable<Integer>
 
             final Map<RatioPair, double[]> ratios = ratios(histograms);
             printRatios(prefix, ratios);
-            ratios.forEach((name, ratio) -> roundRatios.computeIfAbsent(name, (k) -> new ArrayList<>()).add(ratio));
+            final int thisRound = round;
+            ratios.forEach((pair, ratio) -> roundRatios.computeIfAbsent(pair, (k) -> new LinkedHashMap<>())
+                .put(thisRound, ratio));
+            final Histogram floor = histograms.get(ScenarioRegistry.FLOOR);
+            if (null != floor)
+            {
+                floorP50s.put(round, floor.getValueAtPercentile(50.0));
+            }
         }
+    }
+
+    /**
+     * The rounds whose floor p50 is above {@link #SLOW_PHASE_FACTOR} times the lowest; none unless
+     * the floor ran in every round, or when every round would be slow.
+     */
+    static Set<Integer> slowRounds(final Map<Integer, Long> floorP50s, final int rounds)
+    {
+        final Set<Integer> slow = new TreeSet<>();
+        if (floorP50s.size() == rounds && rounds > 1)
+        {
+            final long lowest = floorP50s.values().stream().mapToLong(Long::longValue).min().orElse(0);
+            floorP50s.forEach((round, p50) ->
+            {
+                if (p50 > SLOW_PHASE_FACTOR * lowest)
+                {
+                    slow.add(round);
+                }
+            });
+        }
+        return slow.size() == rounds ? Set.of() : slow;
     }
 
     /**
@@ -503,18 +548,30 @@ public final class LatencyTool implements Callable<Integer>
     }
 
     /**
-     * The median over the rounds of the p50 and of the p99 ratio, for each pair whose scenario and
-     * baseline ran in every round: a slow phase of a shared machine then spoils one round, not the result.
+     * The median over the rounds, less the slow ones, of the p50 and of the p99 ratio, for each pair
+     * whose scenario and baseline ran in every round: a slow phase of a shared machine then spoils
+     * one round, not the result.
      */
-    private static Map<RatioPair, double[]> medianRatios(
-        final Map<String, Histogram> combined, final Map<RatioPair, List<double[]>> roundRatios)
+    static Map<RatioPair, double[]> medianRatios(
+        final Set<String> ran,
+        final Map<RatioPair, Map<Integer, double[]>> roundRatios,
+        final Set<Integer> slow)
     {
         final Map<RatioPair, double[]> medians = new LinkedHashMap<>();
-        roundRatios.forEach((pair, ratios) ->
+        roundRatios.forEach((pair, byRound) ->
         {
-            if (combined.containsKey(pair.scenario()) && combined.containsKey(pair.baseline()))
+            if (ran.contains(pair.scenario()) && ran.contains(pair.baseline()))
             {
-                medians.put(pair, new double[]{ median(ratios, 0), median(ratios, 1) });
+                final List<double[]> ratios = new ArrayList<>();
+                byRound.forEach((round, ratio) ->
+                {
+                    if (!slow.contains(round))
+                    {
+                        ratios.add(ratio);
+                    }
+                });
+                final List<double[]> used = ratios.isEmpty() ? new ArrayList<>(byRound.values()) : ratios;
+                medians.put(pair, new double[]{ median(used, 0), median(used, 1) });
             }
         });
 

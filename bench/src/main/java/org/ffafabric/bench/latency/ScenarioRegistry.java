@@ -24,6 +24,9 @@ public final class ScenarioRegistry
     /** Scenarios whose name starts with this get a ratio line against {@link #RATIO_BASELINE}. */
     public static final String FABRIC_PREFIX = "ffa-";
 
+    /** The machine's floor: a round whose p50 of it is well above its lowest ran in a slow phase of the host. */
+    public static final String FLOOR = "shm-spin-raw";
+
     /** Raw Aeron IPC with DIRECT_REQ2's 144 bytes each way, the same-size baseline of {@code ffa-direct2-xproc}. */
     public static final String LONG_MESSAGE_BASELINE = "aeron-ipc-raw-144";
 
@@ -36,7 +39,7 @@ public final class ScenarioRegistry
     public static ScenarioRegistry standard()
     {
         return new ScenarioRegistry()
-            .register("shm-spin-raw", ShmSpinScenario::new)
+            .register(FLOOR, ShmSpinScenario::new)
             .register(RATIO_BASELINE, AeronIpcScenario::tryClaim)
             .register(LONG_MESSAGE_BASELINE, AeronIpcScenario::tryClaimLong)
             .register("uds-raw", UdsScenario::new)

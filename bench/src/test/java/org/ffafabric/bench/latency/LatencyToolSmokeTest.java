@@ -318,8 +318,12 @@ class LatencyToolSmokeTest
         final int exitCode = LatencyTool.run(ScenarioRegistry.standard(), args.toArray(new String[0]), print(out), print(err));
 
         assertEquals(0, exitCode, err.toString(StandardCharsets.UTF_8));
-        final List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
-        assertEquals(2 * 4 + 3 + 1 + 1, lines.size(), String.join("\n", lines));
+        // Runs this short may well see a round in a slow phase (or just cold): its line is checked, then set aside.
+        final List<String> all = out.toString(StandardCharsets.UTF_8).lines().toList();
+        all.stream().filter((line) -> line.startsWith("slow-rounds: "))
+            .forEach((line) -> assertTrue(line.matches("slow-rounds: \\[[12]] \\(shm-spin-raw p50_ns .*"), line));
+        final List<String> lines = all.stream().filter((line) -> !line.startsWith("slow-rounds: ")).toList();
+        assertEquals(2 * 4 + 3 + 1 + 1, lines.size(), String.join("\n", all));
         for (int i = 0; i < names.size(); i++)
         {
             assertScenarioLine("round=2 ", names.get(i), SAMPLES, lines.get(4 + i));
@@ -361,6 +365,80 @@ class LatencyToolSmokeTest
         assertEquals(5.0, LatencyTool.median(ratios, 1));
         assertEquals(2.5, LatencyTool.median(ratios.subList(0, 2), 0));
         assertEquals(5.0, LatencyTool.median(ratios.subList(0, 2), 1));
+    }
+
+    @Test
+    void roundsWhoseFloorIsWellAboveItsLowestAreLeftOutOfTheMedians()
+    {
+        // Round 2 ran in a slow phase: every hop five times as dear, the ratio flattened.
+        final Map<Integer, Long> floor = Map.of(1, 100L, 2, 500L, 3, 110L, 4, 149L);
+        assertEquals(Set.of(2), LatencyTool.slowRounds(floor, 4));
+        assertEquals(Set.of(), LatencyTool.slowRounds(Map.of(1, 100L, 2, 500L), 3), "the floor missed a round");
+        assertEquals(Set.of(), LatencyTool.slowRounds(Map.of(1, 100L), 1), "one round has nothing to compare");
+
+        final LatencyTool.RatioPair pair = new LatencyTool.RatioPair(FAKE, ScenarioRegistry.RATIO_BASELINE);
+        final Map<Integer, double[]> byRound = Map.of(
+            1, new double[]{ 1.4, 1.3 }, 2, new double[]{ 1.05, 1.0 }, 3, new double[]{ 1.5, 1.2 }, 4, new double[]{ 1.45, 1.4 });
+        final Set<String> ran = Set.of(FAKE, ScenarioRegistry.RATIO_BASELINE);
+        assertArrayEquals(new double[]{ 1.45, 1.3 },
+            LatencyTool.medianRatios(ran, Map.of(pair, byRound), Set.of(2)).get(pair), 1e-9);
+        assertArrayEquals(new double[]{ 1.425, 1.25 },
+            LatencyTool.medianRatios(ran, Map.of(pair, byRound), Set.of()).get(pair), 1e-9);
+        assertEquals(Map.of(), LatencyTool.medianRatios(Set.of(FAKE), Map.of(pair, byRound), Set.of()),
+            "a pair whose baseline failed has no median");
+    }
+
+    @Test
+    @Timeout(30)
+    void aSlowRoundIsNamedOnItsOwnLine()
+    {
+        // A stand-in floor whose round trip is a 1 us spin, and a 5 us one in the second round.
+        SpinningFloor.setUps.set(0);
+        final ScenarioRegistry registry = new ScenarioRegistry()
+            .register(ScenarioRegistry.FLOOR, SpinningFloor::new)
+            .register(ScenarioRegistry.RATIO_BASELINE, ConstantScenario::new)
+            .register(FAKE, ConstantScenario::new);
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+        assertEquals(0, LatencyTool.run(registry, new String[]{ "--rounds", "3", "--samples", "200", "--warmup", "50",
+            "--results", results.toString() }, print(out), print(err)), err.toString(StandardCharsets.UTF_8));
+
+        final List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        final List<String> slow = lines.stream().filter((line) -> line.startsWith("slow-rounds: ")).toList();
+        assertEquals(1, slow.size(), String.join("\n", lines));
+        assertTrue(slow.get(0).startsWith("slow-rounds: [2] (" + ScenarioRegistry.FLOOR + " p50_ns "), slow.get(0));
+        assertEquals(lines.size() - 3, lines.indexOf(slow.get(0)), "before the median ratio and the settings");
+    }
+
+    /** Spins for a set time per round trip: 1 us, or 5 us in the second instance (round). */
+    static final class SpinningFloor implements LatencyScenario
+    {
+        static final AtomicInteger setUps = new AtomicInteger();
+        private long spinNs;
+
+        @Override
+        public void setUp(final ScenarioContext ctx)
+        {
+            spinNs = setUps.incrementAndGet() == 2 ? 5_000 : 1_000;
+        }
+
+        @Override
+        public long roundTrip()
+        {
+            final long end = System.nanoTime() + spinNs;
+            long spins = 0;
+            while (System.nanoTime() < end)
+            {
+                spins++;
+            }
+            return spins;
+        }
+
+        @Override
+        public void close()
+        {
+        }
     }
 
     @Test
