@@ -503,10 +503,11 @@ public final class ExecutionContext
     /**
      * As {@link #serveDirectRequest}, except that when {@code periodNs} runs out with no request,
      * the context stays WAITING and false is returned with {@code regs} cleared: for a serving
-     * loop that only needs to look up now and then (an agent's duty cycle). Interrupting the wait
-     * instead would make the context RUNNING for a moment, and a request arriving then BUSY.
+     * loop that only needs to look up now and then (an agent's duty cycle, as
+     * {@link DirectRequestServer} runs). Interrupting the wait instead, as the spec's FFA_INTERRUPT
+     * does, would make the context RUNNING for a moment, and a request arriving then BUSY.
      */
-    boolean serveDirectRequestWithin(final DirectRequestHandler handler, final RegisterFile regs, final long periodNs)
+    public boolean serveDirectRequestWithin(final DirectRequestHandler handler, final RegisterFile regs, final long periodNs)
     {
         return serve(handler, regs, periodNs, false);
     }
