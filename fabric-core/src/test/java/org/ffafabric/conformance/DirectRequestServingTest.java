@@ -297,6 +297,32 @@ class DirectRequestServingTest
     }
 
     @Test
+    void aServingPeriodThatEndsAfterARequesterWonItsCompareAndSetWaitsForItsMessage() throws Exception
+    {
+        final ExecutionContext sp = fx.ec(SPA);
+        assertFalse(sp.serveDirectRequestWithin((req, resp) -> fail("nothing was sent"), new RegisterFile(), 1_000_000L));
+        final org.ffafabric.control.ControlFile controlFile = fx.controlFile();
+        final int offset = controlFile.ecStateOffset(controlFile.slotOf(SPA), 0);
+        final long waiting = controlFile.ecState(offset);
+        assertEquals(org.ffafabric.control.ExecutionContextState.WAITING,
+            org.ffafabric.control.ExecutionContextState.state(waiting));
+        // A requester has won its compare-and-set; its message is still on its way.
+        assertTrue(controlFile.ecStateCompareAndSet(offset, waiting, org.ffafabric.control.ExecutionContextState.pack(
+            org.ffafabric.control.ExecutionContextState.RUNNING, org.ffafabric.control.ExecutionContextState.MODEL_DIRECT_REQ,
+            false, VM1, 0, waiting)));
+
+        final RegisterFile other = new RegisterFile();
+        final Future<Boolean> serving = fx.exec().submit(() ->
+            sp.serveDirectRequestWithin((req, resp) -> fail("no message came"), other, 1_000_000L));
+        // Fifty periods: a serve that gave up on the message would have returned by now.
+        Thread.sleep(50);
+        assertFalse(serving.isDone(), "the period's end abandoned a request whose sender won its compare-and-set");
+        fx.endpoint(SPA).close();
+        assertFalse(get(serving));
+        assertError(ErrorCode.ABORTED, other);
+    }
+
+    @Test
     void aLateAnswerToAHandlersInterruptedCallIsKeptAndServingGoesOn() throws Exception
     {
         final Future<RegisterFile> spbWaiting = fx.msgWait(fx.ec(SPB));
