@@ -48,9 +48,13 @@ final class ContextTransport
     static final int COPIED = 4;
 
     private static final long CONNECT_TIMEOUT_NS = 10_000_000_000L;
+    private static final long PEER_CHECK_INTERVAL_NS = 1_000_000L;
+    private static final int NO_PEER = -1;
 
     private final Endpoint endpoint;
     private final int sessionId;
+    private final int generation;
+    private final long addressedToUs;
     private final Subscription inbox;
     private final ExclusivePublication toPartitionManager;
     private final Int2ObjectHashMap<ExclusivePublication> peers = new Int2ObjectHashMap<>();
@@ -87,15 +91,20 @@ final class ContextTransport
     {
         this.endpoint = endpoint;
         this.sessionId = sessionId;
+        this.generation = TrapProtocol.generationOf(sessionId);
+        this.addressedToUs = TrapProtocol.addressedTo(generation);
         this.inbox = inbox;
         this.toPartitionManager = toPartitionManager;
         this.idleStrategy = idleStrategy;
     }
 
-    /** Sends to another partition's execution context; false when it is gone or never connected. */
-    boolean sendTo(final int partitionId, final int ec, final RegisterFile regs)
+    /**
+     * Sends to claim {@code peerGeneration} of another partition's execution context; false when
+     * it is gone or never connected.
+     */
+    boolean sendTo(final int partitionId, final int ec, final int peerGeneration, final RegisterFile regs)
     {
-        return send(peer(partitionId, ec), regs);
+        return send(peer(partitionId, ec), regs, partitionId, peerGeneration);
     }
 
     /**
@@ -103,12 +112,14 @@ final class ContextTransport
      * {@code view} over it, so the message is written in place; {@link #commitClaim} publishes
      * it, {@link #abortClaim} gives the room up. Null when the peer is gone or never connected.
      */
-    RegisterFile claimTo(final int partitionId, final int ec, final int length, final RegisterFile view)
+    RegisterFile claimTo(
+        final int partitionId, final int ec, final int peerGeneration, final int length, final RegisterFile view)
     {
-        if (!claim(peer(partitionId, ec), length))
+        if (!claim(peer(partitionId, ec), length, partitionId, peerGeneration))
         {
             return null;
         }
+        bufferClaim.reservedValue(TrapProtocol.addressedTo(peerGeneration));
         claimPending = true;
         return view.wrap(bufferClaim.buffer(), bufferClaim.offset(), length);
     }
@@ -133,7 +144,7 @@ final class ContextTransport
     /** Sends to the partition manager: a trap, a claim or a release. */
     boolean sendToPartitionManager(final RegisterFile regs)
     {
-        return send(toPartitionManager, regs);
+        return send(toPartitionManager, regs, NO_PEER, 0);
     }
 
     boolean isPartitionManagerConnected()
@@ -151,6 +162,23 @@ final class ContextTransport
     int senderEc()
     {
         return TrapProtocol.ecOf(receivedSessionId);
+    }
+
+    /** The claim generation of the last message's sender, as its session ID carries it. */
+    int senderGeneration()
+    {
+        return TrapProtocol.generationOf(receivedSessionId);
+    }
+
+    /**
+     * True when a message is for this claim: a partition manager's reply to our generation, or a
+     * context's message addressed to it. Anything else was left unread by an earlier claim.
+     */
+    private boolean isForThisClaim(final Header header)
+    {
+        final int session = header.sessionId();
+        return TrapProtocol.isPartitionManager(session) ?
+            TrapProtocol.generationOf(session) == generation : header.reservedValue() == addressedToUs;
     }
 
     /**
@@ -203,6 +231,10 @@ final class ContextTransport
 
     private void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
+        if (!isForThisClaim(header))
+        {
+            return;
+        }
         destination.copyFrom(buffer, offset, length);
         receivedSessionId = header.sessionId();
         received = true;
@@ -257,6 +289,11 @@ final class ContextTransport
         {
             // One message per poll: after a detach the subscription goes on to its other images.
             return ControlledFragmentHandler.Action.ABORT;
+        }
+        if (!isForThisClaim(header))
+        {
+            // Left unread by an earlier claim: consumed, and the poll finds nothing.
+            return ControlledFragmentHandler.Action.CONTINUE;
         }
         final Image image = (Image)header.context();
         final long positionAfter = header.position();
@@ -324,25 +361,33 @@ final class ContextTransport
      * Writes the registers straight into the log: x0..x7 for SMC32 calls and for SMC64 calls that
      * define nothing past x7 (the receiver zero-fills the rest); else x0..x17.
      */
-    private boolean send(final ExclusivePublication publication, final RegisterFile regs)
+    private boolean send(
+        final ExclusivePublication publication, final RegisterFile regs, final int peerId, final int peerGeneration)
     {
         final int functionId = regs.functionId();
         final int length = FunctionId.isSmc64(functionId) && carriesExtendedRegisters(functionId, regs) ?
             TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
-        if (!claim(publication, length))
+        if (!claim(publication, length, peerId, peerGeneration))
         {
             return false;
         }
         // SMC32 registers were zero-extended when the call entered invoke (or built with w()).
         regs.copyTo(bufferClaim.buffer(), bufferClaim.offset(), length >> 3);
+        bufferClaim.reservedValue(peerId == NO_PEER ? 0 : TrapProtocol.addressedTo(peerGeneration));
         bufferClaim.commit();
         return true;
     }
 
-    /** Claims {@code length} bytes, waiting out back pressure and a peer that is still connecting. */
-    private boolean claim(final ExclusivePublication publication, final int length)
+    /**
+     * Claims {@code length} bytes, waiting out back pressure and a peer that is still connecting;
+     * false once the peer's claim {@code peerGeneration} is over (it closed, or died and was
+     * reaped), or after the connect timeout.
+     */
+    private boolean claim(
+        final ExclusivePublication publication, final int length, final int peerId, final int peerGeneration)
     {
         long deadline = 0;
+        long nextPeerCheck = 0;
         while (true)
         {
             final long result = publication.tryClaim(length, bufferClaim);
@@ -370,6 +415,15 @@ final class ContextTransport
                 else if (now > deadline || endpoint.isClosed())
                 {
                     return false;
+                }
+                if (now >= nextPeerCheck)
+                {
+                    // A requester that closed after its call returned (FFA_INTERRUPT) has no inbox to answer into.
+                    if (peerId != NO_PEER && !endpoint.isClaimed(peerId, peerGeneration))
+                    {
+                        return false;
+                    }
+                    nextPeerCheck = now + PEER_CHECK_INTERVAL_NS;
                 }
             }
             Thread.onSpinWait();

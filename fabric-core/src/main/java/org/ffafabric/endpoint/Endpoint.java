@@ -199,6 +199,15 @@ public final class Endpoint implements AutoCloseable
         }
     }
 
+    /** True while claim {@code generation} (its low eight bits) of {@code partitionId} holds. */
+    boolean isClaimed(final int partitionId, final int generation)
+    {
+        final ControlFile controlFile = client.controlFile();
+        final int peerSlot = controlFile.slotOf(partitionId);
+        return peerSlot >= 0 && controlFile.claimPid(peerSlot) != 0 &&
+            (controlFile.claimGeneration(peerSlot) & 0xFF) == (generation & 0xFF);
+    }
+
     /** True once no thread is inside an execution context's {@code invoke}. */
     boolean isQuiet()
     {

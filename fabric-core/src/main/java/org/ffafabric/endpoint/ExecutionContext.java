@@ -98,6 +98,9 @@ public final class ExecutionContext
     private boolean requesterGone;
     // The framework response type that alone may answer the framework request being served.
     private int frameworkResponse;
+    // The claim generation of the context whose cycles we run (the requester we serve, or the
+    // scheduler that ran us): what we send it is addressed to that claim.
+    private int peerGeneration;
 
     ExecutionContext(final Endpoint endpoint, final int index, final ContextTransport transport)
     {
@@ -356,7 +359,7 @@ public final class ExecutionContext
         lastTargetWord = update;
         final long before = word;
         transition(pack(BLOCKED, model(before), false, receiver, targetEc, before));
-        if (!transport.sendTo(receiver, targetEc, regs))
+        if (!transport.sendTo(receiver, targetEc, (int)lastTargetGeneration, regs))
         {
             // The receiver never connected: give it back its WAITING state, report it gone.
             release(targetOffset, update);
@@ -470,7 +473,7 @@ public final class ExecutionContext
     private void giveBack(final RegisterFile regs, final long ownWord)
     {
         word = waitingAfter(ownWord);
-        transport.sendTo(peerId(ownWord), peerEc(ownWord), regs);
+        transport.sendTo(peerId(ownWord), peerEc(ownWord), peerGeneration, regs);
     }
 
     // Serving direct requests in place.
@@ -576,15 +579,16 @@ public final class ExecutionContext
         final int flags = functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ2 ? 0 : request.w(2);
         final int model = acceptRequest(functionId, flags);
         word = pack(RUNNING, model, false, transport.senderId(), transport.senderEc(), word);
-        assert (int)word == (int)controlFile.ecState(stateOffset) : "state mirror " + describe(word) + " != " +
-            describe(controlFile.ecState(stateOffset));
+        assert isMirrored() : "state mirror " + describe(word) + " != " + describe(controlFile.ecState(stateOffset));
 
         final int responseId = responseFor(functionId);
         servedRequest.fixLayout(functionId);
         servedResponse.fixLayout(responseId);
         final int responseLength = responseId == FunctionId.FFA_MSG_SEND_DIRECT_RESP2 ?
             TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
-        RegisterFile response = transport.claimTo(peerId(word), peerEc(word), responseLength, servedResponse.registers());
+        peerGeneration = transport.senderGeneration();
+        RegisterFile response = transport.claimTo(
+            peerId(word), peerEc(word), peerGeneration, responseLength, servedResponse.registers());
         requesterGone = response == null;
         if (requesterGone)
         {
@@ -790,7 +794,7 @@ public final class ExecutionContext
         transition(pack(BLOCKED, model, true, peer, peerEc, ownWord));
         regs.clear().w(0, FunctionId.FFA_YIELD).w(1, RegisterFile.packTargetInfo(partitionId, index))
             .w(2, timeoutLo).w(3, timeoutHi);
-        transport.sendTo(peer, peerEc, regs);
+        transport.sendTo(peer, peerEc, peerGeneration, regs);
         // Only the owner's FFA_RUN moves a yielded context, so the next message is that resume;
         // the wait can also end in ABORTED when the endpoint closes.
         awaitMessage(regs, 0, false, true);
@@ -877,7 +881,7 @@ public final class ExecutionContext
         lastTargetGeneration = generationOf(targetSlot);
         transition(pack(BLOCKED, model(ownWord), false, target, targetEc, ownWord));
         regs.clear().w(0, TrapProtocol.FABRIC_RESUME).w(1, RegisterFile.packTargetInfo(target, targetEc));
-        transport.sendTo(target, targetEc, regs);
+        transport.sendTo(target, targetEc, (int)lastTargetGeneration, regs);
         awaitCompletion(regs, target, targetEc, targetOffset, update, ownWord, lastTargetGeneration, timeoutNs);
     }
 
@@ -1077,6 +1081,7 @@ public final class ExecutionContext
         // Mirror the peer's compare-and-set: the message says exactly what it wrote.
         final int sender = transport.senderId();
         final int senderEc = transport.senderEc();
+        peerGeneration = transport.senderGeneration();
         final int functionId = regs.functionId();
         if (functionId == TrapProtocol.FABRIC_RESUME)
         {
@@ -1087,10 +1092,20 @@ public final class ExecutionContext
         {
             word = pack(RUNNING, acceptRequest(functionId, regs.w(2)), false, sender, senderEc, word);
         }
-        // The sequence may differ after the partition manager reset us for a dead peer; the rest may not.
-        assert (int)word == (int)controlFile.ecState(stateOffset) : "state mirror " + describe(word) + " != " +
-            describe(controlFile.ecState(stateOffset));
+        assert isMirrored() : "state mirror " + describe(word) + " != " + describe(controlFile.ecState(stateOffset));
         return false;
+    }
+
+    /**
+     * The state word mirror matches the table, all but the sequence, which may differ after the
+     * partition manager reset us for a dead peer. So may the rest, when the sender's claim is over
+     * by now: the partition manager gives back the contexts a closed or dead requester held, and
+     * its request may still have been waiting in our inbox (it is served, its answer dropped).
+     */
+    private boolean isMirrored()
+    {
+        return (int)word == (int)controlFile.ecState(stateOffset) ||
+            !endpoint.isClaimed(transport.senderId(), transport.senderGeneration());
     }
 
     /**

@@ -12,12 +12,18 @@ package org.ffafabric.transport;
  *   stream IDs   PM inbox: 0x0FFA0001   EC inbox: 0x10000000 | id &lt;&lt; 8 | ec
  *   session IDs  EC: id &lt;&lt; 16 | ec &lt;&lt; 8 | generation   PM: 0x8000FFFF
  * </pre>
+ * A message between contexts also says which claim of its receiver it is for, in the frame
+ * header's reserved value ({@link #addressedTo}): an inbox stream outlives a claim, and a new
+ * subscription to it is handed what the old claim left unread. The partition manager's replies
+ * say it with their session ID ({@link #replySessionId}).
  */
 public final class TrapProtocol
 {
     public static final String CHANNEL = "aeron:ipc";
     public static final int PM_STREAM_ID = 0x0FFA_0001;
     public static final int PM_SESSION_ID = 0x8000_FFFF;
+    // Marks a reserved value as set: an unset one is 0.
+    private static final long ADDRESSED = 0x100L;
 
     public static final int SHORT_MESSAGE_LENGTH = 8 * Long.BYTES;
     public static final int LONG_MESSAGE_LENGTH = 18 * Long.BYTES;
@@ -49,6 +55,18 @@ public final class TrapProtocol
     public static int replySessionId(final int generation)
     {
         return (PM_SESSION_ID & ~0xFF) | (generation & 0xFF);
+    }
+
+    /** The header's reserved value of a message for claim {@code generation} of its receiver; never 0. */
+    public static long addressedTo(final int generation)
+    {
+        return ADDRESSED | (generation & 0xFF);
+    }
+
+    /** True for the session of one of the partition manager's replies. */
+    public static boolean isPartitionManager(final int sessionId)
+    {
+        return (sessionId & ~0xFF) == (PM_SESSION_ID & ~0xFF);
     }
 
     public static int partitionIdOf(final int sessionId)

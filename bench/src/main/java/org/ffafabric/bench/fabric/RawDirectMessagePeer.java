@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  * The requester moves the responder's state word as the runtime's requester does (WAITING to
  * RUNNING for this request by compare-and-set, and back once answered), so the runtime's
  * responder finds what it expects; a raw responder keeps no state word, and must be made WAITING
- * in the control file by whoever sets it up (the runtime's requester then keeps it so).
+ * in the control file by whoever sets it up (the runtime's requester then keeps it so). Like the
+ * runtime, each message is addressed to its receiver's claim in the frame's reserved value.
  */
 public final class RawDirectMessagePeer implements FragmentHandler, AutoCloseable
 {
@@ -40,6 +41,8 @@ public final class RawDirectMessagePeer implements FragmentHandler, AutoCloseabl
     private final boolean requester;
     private final ControlFile controlFile;
     private final int peerStateOffset;
+    // The responder's claim generation, for the requester to address its requests to.
+    private final int peerGeneration;
     private final int self;
     private final int peer;
     private final Subscription inbox;
@@ -56,6 +59,8 @@ public final class RawDirectMessagePeer implements FragmentHandler, AutoCloseabl
         this.controlFile = controlFile;
         this.peerStateOffset = controlFile == null ? -1 :
             controlFile.ecStateOffset(controlFile.slotOf(FfaScenarios.RESPONDER_ID), 0);
+        this.peerGeneration = controlFile == null ? 0 :
+            controlFile.claimGeneration(controlFile.slotOf(FfaScenarios.RESPONDER_ID));
         this.self = requester ? FfaScenarios.REQUESTER_ID : FfaScenarios.RESPONDER_ID;
         this.peer = requester ? FfaScenarios.RESPONDER_ID : FfaScenarios.REQUESTER_ID;
         // Claim generation 0: the runtime on the other side matches a sender by partition and EC.
@@ -101,6 +106,7 @@ public final class RawDirectMessagePeer implements FragmentHandler, AutoCloseabl
         {
             buffer.putLong(offset + (n << 3), sequence + n);
         }
+        claim.reservedValue(TrapProtocol.addressedTo(peerGeneration));
         claim.commit();
 
         idle.reset();
@@ -162,6 +168,7 @@ public final class RawDirectMessagePeer implements FragmentHandler, AutoCloseabl
         {
             answer.putLong(answerOffset + (n << 3), buffer.getLong(offset + (n << 3)) + 1);
         }
+        claim.reservedValue(TrapProtocol.addressedTo(TrapProtocol.generationOf(header.sessionId())));
         claim.commit();
     }
 
