@@ -36,6 +36,8 @@ import org.ffafabric.transport.TrapProtocol;
  */
 final class ContextTransport
 {
+    /** {@link #takeFrom}'s sender generation for the partition manager: any. */
+    static final int ANY_CLAIM = -1;
     /** {@link #takeFrom} found nothing from the sender, and nothing new was stashed. */
     static final int NOTHING = 0;
     /** {@link #takeFrom} delivered the sender's message. */
@@ -182,14 +184,16 @@ final class ContextTransport
     }
 
     /**
-     * Waits for a message from one sender: a stashed one first, else one poll. Another sender's
-     * message is stashed for whoever collects it later (it replaces an older stash) and left in
-     * {@code regs}, so the caller can decide what it means; {@link #senderId} names its sender.
+     * Waits for a message from one sender, claim {@code senderGeneration} of it ({@link #ANY_CLAIM}
+     * for the partition manager, whose replies are sorted by our own claim): a stashed one first,
+     * else one poll. Another sender's message is stashed for whoever collects it later (it
+     * replaces an older stash) and left in {@code regs}, so the caller can decide what it means;
+     * {@link #senderId} names its sender. A message from an earlier claim of the sender is the late
+     * answer of an exchange that ended when that claim did: it is dropped.
      */
-    int takeFrom(final RegisterFile regs, final int senderId, final int senderEc)
+    int takeFrom(final RegisterFile regs, final int senderId, final int senderEc, final int senderGeneration)
     {
-        if (stashed && TrapProtocol.partitionIdOf(stashSessionId) == senderId &&
-            TrapProtocol.ecOf(stashSessionId) == senderEc)
+        if (stashed && isFrom(stashSessionId, senderId, senderEc, senderGeneration))
         {
             regs.copyFrom(stash);
             stashed = false;
@@ -201,10 +205,16 @@ final class ContextTransport
         }
         if (TrapProtocol.partitionIdOf(receivedSessionId) == senderId && TrapProtocol.ecOf(receivedSessionId) == senderEc)
         {
-            return TAKEN;
+            return isFrom(receivedSessionId, senderId, senderEc, senderGeneration) ? TAKEN : NOTHING;
         }
         stash(regs);
         return STASHED;
+    }
+
+    private static boolean isFrom(final int session, final int senderId, final int senderEc, final int senderGeneration)
+    {
+        return TrapProtocol.partitionIdOf(session) == senderId && TrapProtocol.ecOf(session) == senderEc &&
+            (senderGeneration == ANY_CLAIM || TrapProtocol.generationOf(session) == (senderGeneration & 0xFF));
     }
 
     /** Keeps the message just received (in {@code regs}) for whoever waits for its sender later. */

@@ -34,6 +34,7 @@ public final class ExecutionContext
     // back-off: a stride of 64 would overrun a bound by up to 64 parks).
     private static final int QUICK_CHECK_STRIDE = 64;
     private static final long SLOW_POLL_NS = 1_000;
+    private static final long PEER_CHECK_NS = 1_000_000;
     private static final VarHandle INVOKING;
 
     static
@@ -98,8 +99,10 @@ public final class ExecutionContext
     private boolean requesterGone;
     // The framework response type that alone may answer the framework request being served.
     private int frameworkResponse;
-    // The claim generation of the context whose cycles we run (the requester we serve, or the
-    // scheduler that ran us): what we send it is addressed to that claim.
+    // The partition and claim generation of the context whose cycles we run, or last ran (the
+    // requester we serve, or the scheduler that ran us): what we send it is addressed to that
+    // claim, and if the claim ends without releasing us, we release ourselves.
+    private int lastPeerId = -1;
     private int peerGeneration;
 
     ExecutionContext(final Endpoint endpoint, final int index, final ContextTransport transport)
@@ -347,13 +350,15 @@ public final class ExecutionContext
                 regs.error(state(targetWord) == ABORTED ? ErrorCode.ABORTED : ErrorCode.BUSY);
                 return;
             }
+            // Read before the compare-and-set: a claim after this read moves the word, so the CAS fails.
+            final long generation = generationOf(targetSlot);
             update = pack(RUNNING, model, false, partitionId, index, targetWord);
             if (!controlFile.ecStateCompareAndSet(targetOffset, targetWord, update))
             {
                 regs.error(ErrorCode.BUSY);
                 return;
             }
-            lastTargetGeneration = generationOf(targetSlot);
+            lastTargetGeneration = generation;
         }
         lastTargetOffset = targetOffset;
         lastTargetWord = update;
@@ -586,6 +591,7 @@ public final class ExecutionContext
         servedResponse.fixLayout(responseId);
         final int responseLength = responseId == FunctionId.FFA_MSG_SEND_DIRECT_RESP2 ?
             TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
+        lastPeerId = transport.senderId();
         peerGeneration = transport.senderGeneration();
         RegisterFile response = transport.claimTo(
             peerId(word), peerEc(word), peerGeneration, responseLength, servedResponse.registers());
@@ -827,6 +833,7 @@ public final class ExecutionContext
         final long ownWord = word;
         final int targetOffset = controlFile.ecStateOffset(targetSlot, targetEc);
         final long targetWord = controlFile.ecState(targetOffset);
+        final long targetGeneration = generationOf(targetSlot);
         final boolean owner = peerId(targetWord) == partitionId && peerEc(targetWord) == index;
         final boolean ours = outstandingTarget == target && outstandingTargetEc == targetEc;
         if (ours && !outstandingInterrupted && (!(state(targetWord) == BLOCKED && yielded(targetWord) && owner) ||
@@ -878,7 +885,7 @@ public final class ExecutionContext
         }
         lastTargetOffset = targetOffset;
         lastTargetWord = update;
-        lastTargetGeneration = generationOf(targetSlot);
+        lastTargetGeneration = targetGeneration;
         transition(pack(BLOCKED, model(ownWord), false, target, targetEc, ownWord));
         regs.clear().w(0, TrapProtocol.FABRIC_RESUME).w(1, RegisterFile.packTargetInfo(target, targetEc));
         transport.sendTo(target, targetEc, (int)lastTargetGeneration, regs);
@@ -945,7 +952,7 @@ public final class ExecutionContext
         int polls = 0;
         int stride = QUICK_CHECK_STRIDE;
         long lastCheckNs = 0;
-        while (!takeFrom(regs, target, targetEc))
+        while (!takeFrom(regs, target, targetEc, (int)targetGeneration))
         {
             if (++polls >= stride)
             {
@@ -960,7 +967,7 @@ public final class ExecutionContext
                 {
                     // Gone, or claimed again by a process that owes us nothing. An answer committed
                     // before the target went away is visible by now: take it.
-                    return takeFrom(regs, target, targetEc) ? ANSWERED : ANSWER_ABORTED;
+                    return takeFrom(regs, target, targetEc, (int)targetGeneration) ? ANSWERED : ANSWER_ABORTED;
                 }
                 if (nowNs >= deadline)
                 {
@@ -1004,6 +1011,7 @@ public final class ExecutionContext
         // The clock is first read at the first liveness check: a message that is already there
         // (the common case when serving) costs no clock read at all.
         long deadline = 0;
+        long nextPeerCheckNs = 0;
         int polls = 0;
         int stride = QUICK_CHECK_STRIDE;
         long lastCheckNs = 0;
@@ -1037,18 +1045,21 @@ public final class ExecutionContext
             {
                 deadline = timeoutNs > 0 ? nowNs + timeoutNs : Long.MAX_VALUE;
             }
+            if (nowNs >= nextPeerCheckNs)
+            {
+                nextPeerCheckNs = nowNs + PEER_CHECK_NS;
+                if (state(word) == WAITING && lastPeerId >= 0 && !endpoint.isClaimed(lastPeerId, peerGeneration))
+                {
+                    // The claim we last ran for has ended (it closed once its call returned, say)
+                    // without releasing us, and it never will.
+                    releaseOnBehalf();
+                    lastPeerId = -1;
+                }
+            }
             if (nowNs >= deadline || endpoint.isClosed())
             {
                 final boolean closing = endpoint.isClosed();
-                // Off the hot path: read the real word, which our last requester may not have released yet.
-                long current = controlFile.ecState(stateOffset);
-                if (state(current) != WAITING && state(word) == WAITING && waitingAfter(current) == word &&
-                    controlFile.ecStateCompareAndSet(stateOffset, current, word))
-                {
-                    // It has not taken our answer (its own wait was interrupted, say): release on its
-                    // behalf, to the very word its release would store, so that one simply fails.
-                    current = word;
-                }
+                final long current = releaseOnBehalf();
                 if (!closing && !interruptOnTimeout)
                 {
                     if (state(current) == WAITING)
@@ -1081,6 +1092,7 @@ public final class ExecutionContext
         // Mirror the peer's compare-and-set: the message says exactly what it wrote.
         final int sender = transport.senderId();
         final int senderEc = transport.senderEc();
+        lastPeerId = sender;
         peerGeneration = transport.senderGeneration();
         final int functionId = regs.functionId();
         if (functionId == TrapProtocol.FABRIC_RESUME)
@@ -1094,6 +1106,22 @@ public final class ExecutionContext
         }
         assert isMirrored() : "state mirror " + describe(word) + " != " + describe(controlFile.ecState(stateOffset));
         return false;
+    }
+
+    /**
+     * Off the hot path: the real word, after releasing it on our last requester's behalf when that
+     * requester has not taken our answer (its own wait was interrupted, say, or its claim ended),
+     * to the very word its release would store, so that one simply fails.
+     */
+    private long releaseOnBehalf()
+    {
+        final long current = controlFile.ecState(stateOffset);
+        if (state(current) != WAITING && state(word) == WAITING && waitingAfter(current) == word &&
+            controlFile.ecStateCompareAndSet(stateOffset, current, word))
+        {
+            return word;
+        }
+        return current;
     }
 
     /**
@@ -1178,7 +1206,7 @@ public final class ExecutionContext
         final int pm = TrapProtocol.partitionIdOf(TrapProtocol.PM_SESSION_ID);
         final int pmEc = TrapProtocol.ecOf(TrapProtocol.PM_SESSION_ID);
         int polls = 0;
-        while (!takeFrom(regs, pm, pmEc))
+        while (!takeFrom(regs, pm, pmEc, ContextTransport.ANY_CLAIM))
         {
             if (++polls < QUICK_CHECK_STRIDE)
             {
@@ -1188,7 +1216,7 @@ public final class ExecutionContext
             if (endpoint.isClosed() || !transport.isPartitionManagerConnected())
             {
                 // A reply sent before the partition manager went away is visible by now: take it.
-                if (!takeFrom(regs, pm, pmEc))
+                if (!takeFrom(regs, pm, pmEc, ContextTransport.ANY_CLAIM))
                 {
                     regs.error(ErrorCode.ABORTED);
                 }
@@ -1206,7 +1234,7 @@ public final class ExecutionContext
             return false;
         }
         while (!takeFrom(regs, TrapProtocol.partitionIdOf(TrapProtocol.PM_SESSION_ID),
-            TrapProtocol.ecOf(TrapProtocol.PM_SESSION_ID)))
+            TrapProtocol.ecOf(TrapProtocol.PM_SESSION_ID), ContextTransport.ANY_CLAIM))
         {
             if (System.nanoTime() > deadline)
             {
@@ -1232,9 +1260,9 @@ public final class ExecutionContext
      * when it is the late completion of our interrupted request, its target is released now
      * rather than left waiting on us until the FFA_RUN that collects it.
      */
-    private boolean takeFrom(final RegisterFile regs, final int senderId, final int senderEc)
+    private boolean takeFrom(final RegisterFile regs, final int senderId, final int senderEc, final int senderGeneration)
     {
-        final int taken = transport.takeFrom(regs, senderId, senderEc);
+        final int taken = transport.takeFrom(regs, senderId, senderEc, senderGeneration);
         if (taken == ContextTransport.STASHED)
         {
             releaseIfLateAnswer(regs);

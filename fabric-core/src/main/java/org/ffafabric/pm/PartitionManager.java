@@ -319,9 +319,6 @@ public final class PartitionManager implements Agent, AutoCloseable
         if (!hasCallers(caller.slot))
         {
             resetSlot(caller.slot);
-            // A requester may close once its call has returned (FFA_INTERRUPT) and never take its
-            // answer: the contexts that served it, or that it ran, are released as for a dead one.
-            releaseContextsServing(controlFile.partitionId(caller.slot));
             controlFile.unclaim(caller.slot, controlFile.claimPid(caller.slot));
         }
     }
@@ -374,8 +371,7 @@ public final class PartitionManager implements Agent, AutoCloseable
 
     /**
      * Requesters release the contexts they called when they take the answer; a requester that
-     * died, or closed without taking it, cannot, so the contexts still running for it (or run by
-     * it) go back to WAITING.
+     * died cannot, so the contexts still running for it (or run by it) go back to WAITING.
      */
     private void releaseContextsServing(final int deadPartitionId)
     {

@@ -246,6 +246,82 @@ class ClosedOrClaimedAgainPeerTest
 
     @Test
     @Timeout(60)
+    void aHandlerStillRunningWhenItsRequesterClosesKeepsItsContext() throws Exception
+    {
+        // Another requester arrives while the handler still runs its nested call.
+        handlerCallsDownTheChainAfterItsRequesterClosed(false);
+    }
+
+    @Test
+    @Timeout(60)
+    void aContextWhoseRequesterClosedDuringItsHandlerIsFreeAfterwards() throws Exception
+    {
+        // Another requester arrives once the handler has answered the closed requester.
+        handlerCallsDownTheChainAfterItsRequesterClosed(true);
+    }
+
+    /**
+     * SP1's handler outlives its requester's bound, which then closes; the handler makes a call of
+     * its own afterwards. Nothing may take SP1's context from under the handler, and once it has
+     * answered (into a closed inbox) SP1 serves others again.
+     */
+    private void handlerCallsDownTheChainAfterItsRequesterClosed(final boolean afterTheHandler) throws Exception
+    {
+        final Queue<RegisterFile> nested = new ConcurrentLinkedQueue<>();
+        try (Endpoint sp2 = fx.claim(SP2); AutoCloseable servingSp2 = sp2.serve(ClosedOrClaimedAgainPeerTest::echo))
+        {
+            final Endpoint sp = fx.claim(SP1);
+            final ExecutionContext sp1 = sp.executionContext(0);
+            final Future<?> serving = fx.exec().submit(() ->
+            {
+                final RegisterFile other = new RegisterFile();
+                while (!sp.isClosed())
+                {
+                    sp1.serveDirectRequest((request, response) ->
+                    {
+                        if (request.payload(1) == SLOW)
+                        {
+                            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+                            final RegisterFile down = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SP1, SP2).x(3, 9);
+                            sp1.invoke(down, WAIT_NS);
+                            nested.add(down);
+                        }
+                        response.payload(0, request.payload(0));
+                    }, other, 0);
+                }
+                return null;
+            });
+            try
+            {
+                fx.awaitState(SP1, 0, ExecutionContextState.WAITING);
+                try (Endpoint vm1 = fx.claim(VM1))
+                {
+                    final RegisterFile first = request(VM1, SP1, 1, SLOW);
+                    vm1.executionContext(0).invoke(first, 1_000_000L);
+                    assertEquals(FunctionId.FFA_INTERRUPT, first.w(0), first::toString);
+                }
+                if (afterTheHandler)
+                {
+                    final long deadline = System.nanoTime() + CAP_NS;
+                    while (nested.isEmpty() && System.nanoTime() < deadline)
+                    {
+                        Thread.yield();
+                    }
+                }
+                assertAnswered(2, sendUntilServed(fx.ec(VM2), VM2, 2));
+                assertEquals(1, nested.size());
+                assertAnswered(9, nested.peek());
+            }
+            finally
+            {
+                sp.close();
+                get(serving);
+            }
+        }
+    }
+
+    @Test
+    @Timeout(60)
     void requestsRacingTheirTargetsCloseAndNewClaimGetOnlyTheirOwnAnswers() throws Exception
     {
         final Queue<String> wrong = new ConcurrentLinkedQueue<>();
