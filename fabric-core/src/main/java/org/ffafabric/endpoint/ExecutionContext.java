@@ -1048,12 +1048,23 @@ public final class ExecutionContext
             if (nowNs >= nextPeerCheckNs)
             {
                 nextPeerCheckNs = nowNs + PEER_CHECK_NS;
-                if (state(word) == WAITING && lastPeerId >= 0 && !endpoint.isClaimed(lastPeerId, peerGeneration))
+                if (lastPeerId >= 0 && (state(word) == WAITING || yielded(word)) &&
+                    !endpoint.isClaimed(lastPeerId, peerGeneration))
                 {
-                    // The claim we last ran for has ended (it closed once its call returned, say)
-                    // without releasing us, and it never will.
-                    releaseOnBehalf();
                     lastPeerId = -1;
+                    if (yielded(word))
+                    {
+                        if (abandonYield(regs))
+                        {
+                            return false;
+                        }
+                    }
+                    else
+                    {
+                        // The claim we last ran for has ended (it closed once its call returned,
+                        // say) without releasing us, and it never will.
+                        releaseOnBehalf();
+                    }
                 }
             }
             if (nowNs >= deadline || endpoint.isClosed())
@@ -1106,6 +1117,26 @@ public final class ExecutionContext
         }
         assert isMirrored() : "state mirror " + describe(word) + " != " + describe(controlFile.ecState(stateOffset));
         return false;
+    }
+
+    /**
+     * We yielded to a claim that has ended: no FFA_RUN of it will come, and a new claim of the same
+     * partition owes nothing to this request. Unless that new claim's FFA_RUN got here first, the
+     * context runs on by itself and FFA_YIELD returns ABORTED; its answer, when it comes, goes
+     * nowhere, and the context gives itself back as for any ended claim.
+     */
+    private boolean abandonYield(final RegisterFile regs)
+    {
+        final long current = controlFile.ecState(stateOffset);
+        final long resumed = pack(RUNNING, model(word), false, peerId(word), peerEc(word), current);
+        if ((int)current != (int)word || !controlFile.ecStateCompareAndSet(stateOffset, current, resumed))
+        {
+            return false;
+        }
+        word = resumed;
+        lastPeerId = peerId(word);
+        regs.error(ErrorCode.ABORTED);
+        return true;
     }
 
     /**

@@ -322,6 +322,58 @@ class ClosedOrClaimedAgainPeerTest
 
     @Test
     @Timeout(60)
+    void aContextYieldedToARequesterThatClosedRunsOnAndIsNotResumedByItsNextClaim() throws Exception
+    {
+        final Queue<RegisterFile> yields = new ConcurrentLinkedQueue<>();
+        final Endpoint sp = fx.claim(SP1);
+        final ExecutionContext sp1 = sp.executionContext(0);
+        final Future<?> serving = fx.exec().submit(() ->
+        {
+            final RegisterFile other = new RegisterFile();
+            while (!sp.isClosed())
+            {
+                sp1.serveDirectRequest((request, response) ->
+                {
+                    if (request.payload(1) == SLOW)
+                    {
+                        final RegisterFile yield = regs(FunctionId.FFA_YIELD);
+                        sp1.invoke(yield, 0);
+                        yields.add(yield);
+                    }
+                    response.payload(0, request.payload(0));
+                }, other, 0);
+            }
+            return null;
+        });
+        try
+        {
+            fx.awaitState(SP1, 0, ExecutionContextState.WAITING);
+            try (Endpoint vm1 = fx.claim(VM1))
+            {
+                final RegisterFile first = request(VM1, SP1, 0x1111, SLOW);
+                vm1.executionContext(0).invoke(first, WAIT_NS);
+                assertEquals(FunctionId.FFA_YIELD, first.w(0), first::toString);
+            }
+            // Its owner's claim is over: the yield ends in ABORTED and the context is free again.
+            assertAnswered(2, sendUntilServed(fx.ec(VM2), VM2, 2));
+            assertEquals(1, yields.size());
+            assertError(ErrorCode.ABORTED, yields.peek());
+            try (Endpoint again = fx.claim(VM1))
+            {
+                final RegisterFile run = regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SP1, 0));
+                again.executionContext(0).invoke(run, WAIT_NS);
+                assertError(ErrorCode.DENIED, run, "a VM may not run a context that owes it nothing");
+            }
+        }
+        finally
+        {
+            sp.close();
+            get(serving);
+        }
+    }
+
+    @Test
+    @Timeout(60)
     void requestsRacingTheirTargetsCloseAndNewClaimGetOnlyTheirOwnAnswers() throws Exception
     {
         final Queue<String> wrong = new ConcurrentLinkedQueue<>();
