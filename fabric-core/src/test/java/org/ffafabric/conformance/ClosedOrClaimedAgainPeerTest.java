@@ -5,6 +5,7 @@ import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.endpoint.DirectMessage;
+import org.ffafabric.endpoint.DirectRequestHandler;
 import org.ffafabric.endpoint.DirectRequestServer;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.ExecutionContext;
@@ -77,6 +78,20 @@ class ClosedOrClaimedAgainPeerTest
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(30));
         }
         response.payload(0, request.payload(0));
+    }
+
+    /** Serves SP1's context with no bound on each wait (never FFA_INTERRUPT) until its endpoint closes. */
+    private Future<?> serveUnbounded(final Endpoint sp, final DirectRequestHandler handler)
+    {
+        return fx.exec().submit(() ->
+        {
+            final RegisterFile other = new RegisterFile();
+            while (!sp.isClosed())
+            {
+                sp.executionContext(0).serveDirectRequest(handler, other, 0);
+            }
+            return null;
+        });
     }
 
     /** Sends until answered, as long as the answer is BUSY and the cap allows; returns the last answer. */
@@ -199,15 +214,7 @@ class ClosedOrClaimedAgainPeerTest
     void aRequesterThatClosedAfterItsInterruptDoesNotHoldAnUnboundedServe() throws Exception
     {
         final Endpoint sp = fx.claim(SP1);
-        final Future<?> serving = fx.exec().submit(() ->
-        {
-            final RegisterFile other = new RegisterFile();
-            while (!sp.isClosed())
-            {
-                sp.executionContext(0).serveDirectRequest(ClosedOrClaimedAgainPeerTest::echo, other, 0);
-            }
-            return null;
-        });
+        final Future<?> serving = serveUnbounded(sp, ClosedOrClaimedAgainPeerTest::echo);
         try
         {
             fx.awaitState(SP1, 0, ExecutionContextState.WAITING);
@@ -272,24 +279,16 @@ class ClosedOrClaimedAgainPeerTest
         {
             final Endpoint sp = fx.claim(SP1);
             final ExecutionContext sp1 = sp.executionContext(0);
-            final Future<?> serving = fx.exec().submit(() ->
+            final Future<?> serving = serveUnbounded(sp, (request, response) ->
             {
-                final RegisterFile other = new RegisterFile();
-                while (!sp.isClosed())
+                if (request.payload(1) == SLOW)
                 {
-                    sp1.serveDirectRequest((request, response) ->
-                    {
-                        if (request.payload(1) == SLOW)
-                        {
-                            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-                            final RegisterFile down = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SP1, SP2).x(3, 9);
-                            sp1.invoke(down, WAIT_NS);
-                            nested.add(down);
-                        }
-                        response.payload(0, request.payload(0));
-                    }, other, 0);
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+                    final RegisterFile down = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SP1, SP2).x(3, 9);
+                    sp1.invoke(down, WAIT_NS);
+                    nested.add(down);
                 }
-                return null;
+                response.payload(0, request.payload(0));
             });
             try
             {
@@ -327,23 +326,15 @@ class ClosedOrClaimedAgainPeerTest
         final Queue<RegisterFile> yields = new ConcurrentLinkedQueue<>();
         final Endpoint sp = fx.claim(SP1);
         final ExecutionContext sp1 = sp.executionContext(0);
-        final Future<?> serving = fx.exec().submit(() ->
+        final Future<?> serving = serveUnbounded(sp, (request, response) ->
         {
-            final RegisterFile other = new RegisterFile();
-            while (!sp.isClosed())
+            if (request.payload(1) == SLOW)
             {
-                sp1.serveDirectRequest((request, response) ->
-                {
-                    if (request.payload(1) == SLOW)
-                    {
-                        final RegisterFile yield = regs(FunctionId.FFA_YIELD);
-                        sp1.invoke(yield, 0);
-                        yields.add(yield);
-                    }
-                    response.payload(0, request.payload(0));
-                }, other, 0);
+                final RegisterFile yield = regs(FunctionId.FFA_YIELD);
+                sp1.invoke(yield, 0);
+                yields.add(yield);
             }
-            return null;
+            response.payload(0, request.payload(0));
         });
         try
         {
