@@ -121,7 +121,6 @@ final class ContextTransport
         {
             return null;
         }
-        bufferClaim.reservedValue(TrapProtocol.addressedTo(peerGeneration));
         claimPending = true;
         return view.wrap(bufferClaim.buffer(), bufferClaim.offset(), length);
     }
@@ -193,7 +192,7 @@ final class ContextTransport
      */
     int takeFrom(final RegisterFile regs, final int senderId, final int senderEc, final int senderGeneration)
     {
-        if (stashed && isFrom(stashSessionId, senderId, senderEc, senderGeneration))
+        if (stashed && isFrom(stashSessionId, senderId, senderEc) && isOfClaim(stashSessionId, senderGeneration))
         {
             regs.copyFrom(stash);
             stashed = false;
@@ -203,18 +202,22 @@ final class ContextTransport
         {
             return NOTHING;
         }
-        if (TrapProtocol.partitionIdOf(receivedSessionId) == senderId && TrapProtocol.ecOf(receivedSessionId) == senderEc)
+        if (isFrom(receivedSessionId, senderId, senderEc))
         {
-            return isFrom(receivedSessionId, senderId, senderEc, senderGeneration) ? TAKEN : NOTHING;
+            return isOfClaim(receivedSessionId, senderGeneration) ? TAKEN : NOTHING;
         }
         stash(regs);
         return STASHED;
     }
 
-    private static boolean isFrom(final int session, final int senderId, final int senderEc, final int senderGeneration)
+    private static boolean isFrom(final int session, final int senderId, final int senderEc)
     {
-        return TrapProtocol.partitionIdOf(session) == senderId && TrapProtocol.ecOf(session) == senderEc &&
-            (senderGeneration == ANY_CLAIM || TrapProtocol.generationOf(session) == (senderGeneration & 0xFF));
+        return TrapProtocol.partitionIdOf(session) == senderId && TrapProtocol.ecOf(session) == senderEc;
+    }
+
+    private static boolean isOfClaim(final int session, final int senderGeneration)
+    {
+        return senderGeneration == ANY_CLAIM || TrapProtocol.generationOf(session) == (senderGeneration & 0xFF);
     }
 
     /** Keeps the message just received (in {@code regs}) for whoever waits for its sender later. */
@@ -383,15 +386,14 @@ final class ContextTransport
         }
         // SMC32 registers were zero-extended when the call entered invoke (or built with w()).
         regs.copyTo(bufferClaim.buffer(), bufferClaim.offset(), length >> 3);
-        bufferClaim.reservedValue(peerId == NO_PEER ? 0 : TrapProtocol.addressedTo(peerGeneration));
         bufferClaim.commit();
         return true;
     }
 
     /**
-     * Claims {@code length} bytes, waiting out back pressure and a peer that is still connecting;
-     * false once the peer's claim {@code peerGeneration} is over (it closed, or died and was
-     * reaped), or after the connect timeout.
+     * Claims {@code length} bytes, addressed to the peer's claim {@code peerGeneration} (none for the
+     * partition manager), waiting out back pressure and a peer that is still connecting; false once
+     * that claim is over (it closed, or died and was reaped), or after the connect timeout.
      */
     private boolean claim(
         final ExclusivePublication publication, final int length, final int peerId, final int peerGeneration)
@@ -438,6 +440,7 @@ final class ContextTransport
             }
             Thread.onSpinWait();
         }
+        bufferClaim.reservedValue(peerId == NO_PEER ? 0 : TrapProtocol.addressedTo(peerGeneration));
         return true;
     }
 

@@ -591,8 +591,7 @@ public final class ExecutionContext
         servedResponse.fixLayout(responseId);
         final int responseLength = responseId == FunctionId.FFA_MSG_SEND_DIRECT_RESP2 ?
             TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
-        lastPeerId = transport.senderId();
-        peerGeneration = transport.senderGeneration();
+        rememberSender();
         RegisterFile response = transport.claimTo(
             peerId(word), peerEc(word), peerGeneration, responseLength, servedResponse.registers());
         requesterGone = response == null;
@@ -1103,8 +1102,7 @@ public final class ExecutionContext
         // Mirror the peer's compare-and-set: the message says exactly what it wrote.
         final int sender = transport.senderId();
         final int senderEc = transport.senderEc();
-        lastPeerId = sender;
-        peerGeneration = transport.senderGeneration();
+        rememberSender();
         final int functionId = regs.functionId();
         if (functionId == TrapProtocol.FABRIC_RESUME)
         {
@@ -1117,6 +1115,13 @@ public final class ExecutionContext
         }
         assert isMirrored() : "state mirror " + describe(word) + " != " + describe(controlFile.ecState(stateOffset));
         return false;
+    }
+
+    /** The sender of the message just accepted is whose cycles we now run. */
+    private void rememberSender()
+    {
+        lastPeerId = transport.senderId();
+        peerGeneration = transport.senderGeneration();
     }
 
     /**

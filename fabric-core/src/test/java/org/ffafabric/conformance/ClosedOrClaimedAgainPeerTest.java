@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 import static org.ffafabric.conformance.Fx.*;
@@ -44,6 +45,7 @@ class ClosedOrClaimedAgainPeerTest
     static final long CAP_NS = TimeUnit.SECONDS.toNanos(3);
 
     private FabricFixture fx;
+    private final AtomicInteger served = new AtomicInteger();
 
     @BeforeEach
     void launch()
@@ -80,18 +82,42 @@ class ClosedOrClaimedAgainPeerTest
         response.payload(0, request.payload(0));
     }
 
-    /** Serves SP1's context with no bound on each wait (never FFA_INTERRUPT) until its endpoint closes. */
+    /**
+     * Serves SP1's context with no bound on each wait (never FFA_INTERRUPT) until its endpoint
+     * closes, counting the requests answered in {@link #served}; returns once SP1 waits.
+     */
     private Future<?> serveUnbounded(final Endpoint sp, final DirectRequestHandler handler)
     {
-        return fx.exec().submit(() ->
+        final Future<?> serving = fx.exec().submit(() ->
         {
             final RegisterFile other = new RegisterFile();
             while (!sp.isClosed())
             {
-                sp.executionContext(0).serveDirectRequest(handler, other, 0);
+                if (sp.executionContext(0).serveDirectRequest(handler, other, 0))
+                {
+                    served.incrementAndGet();
+                }
             }
             return null;
         });
+        fx.awaitState(SP1, 0, ExecutionContextState.WAITING);
+        return serving;
+    }
+
+    /**
+     * VM1, claimed for this alone, sends SP1 a slow request whose call must return {@code returned}
+     * (its bound ran out, or SP1 yielded), runs {@code beforeClose}, and closes without ever
+     * taking the answer.
+     */
+    private void requestThenClose(final long timeoutNs, final int returned, final Runnable beforeClose)
+    {
+        try (Endpoint vm1 = fx.claim(VM1))
+        {
+            final RegisterFile first = request(VM1, SP1, 1, SLOW);
+            vm1.executionContext(0).invoke(first, timeoutNs);
+            assertEquals(returned, first.w(0), first::toString);
+            beforeClose.run();
+        }
     }
 
     /** Sends until answered, as long as the answer is BUSY and the cap allows; returns the last answer. */
@@ -217,16 +243,9 @@ class ClosedOrClaimedAgainPeerTest
         final Future<?> serving = serveUnbounded(sp, ClosedOrClaimedAgainPeerTest::echo);
         try
         {
-            fx.awaitState(SP1, 0, ExecutionContextState.WAITING);
-            try (Endpoint vm1 = fx.claim(VM1))
-            {
-                final RegisterFile first = request(VM1, SP1, 1, SLOW);
-                vm1.executionContext(0).invoke(first, 1_000_000L);
-                assertEquals(FunctionId.FFA_INTERRUPT, first.w(0), first::toString);
-                // The answer lands in VM1's inbox; VM1 closes without taking it, so cannot release SP1.
-                awaitRunningFor(VM1);
-            }
-            // The partition manager gives SP1 back when VM1's claim ends.
+            // The answer lands in VM1's inbox; VM1 closes without taking it, so cannot release SP1.
+            requestThenClose(1_000_000L, FunctionId.FFA_INTERRUPT, () -> awaitServed(1));
+            // SP1 gives itself back once VM1's claim has ended.
             assertAnswered(2, sendUntilServed(fx.ec(VM2), VM2, 2));
         }
         finally
@@ -236,19 +255,15 @@ class ClosedOrClaimedAgainPeerTest
         }
     }
 
-    /** Waits until SP1 has answered VM1's request: SP1's word then still names VM1, as only VM1 releases it. */
-    private void awaitRunningFor(final int requester) throws InterruptedException
+    /** Waits until the unbounded serve has answered {@code count} requests. */
+    private void awaitServed(final int count)
     {
-        final int offset = fx.controlFile().ecStateOffset(fx.controlFile().slotOf(SP1), 0);
         final long deadline = System.nanoTime() + CAP_NS;
-        while (ExecutionContextState.peerId(fx.controlFile().ecState(offset)) != requester && System.nanoTime() < deadline)
+        while (served.get() < count && System.nanoTime() < deadline)
         {
             Thread.yield();
         }
-        final long word = fx.controlFile().ecState(offset);
-        assertEquals(requester, ExecutionContextState.peerId(word), () -> ExecutionContextState.describe(word));
-        // The handler takes 30 ms: let it answer into VM1's inbox before VM1 closes.
-        Thread.sleep(60);
+        assertEquals(count, served.get(), "requests answered");
     }
 
     @Test
@@ -292,20 +307,10 @@ class ClosedOrClaimedAgainPeerTest
             });
             try
             {
-                fx.awaitState(SP1, 0, ExecutionContextState.WAITING);
-                try (Endpoint vm1 = fx.claim(VM1))
-                {
-                    final RegisterFile first = request(VM1, SP1, 1, SLOW);
-                    vm1.executionContext(0).invoke(first, 1_000_000L);
-                    assertEquals(FunctionId.FFA_INTERRUPT, first.w(0), first::toString);
-                }
+                requestThenClose(1_000_000L, FunctionId.FFA_INTERRUPT, () -> { });
                 if (afterTheHandler)
                 {
-                    final long deadline = System.nanoTime() + CAP_NS;
-                    while (nested.isEmpty() && System.nanoTime() < deadline)
-                    {
-                        Thread.yield();
-                    }
+                    awaitServed(1);
                 }
                 assertAnswered(2, sendUntilServed(fx.ec(VM2), VM2, 2));
                 assertEquals(1, nested.size());
@@ -338,13 +343,7 @@ class ClosedOrClaimedAgainPeerTest
         });
         try
         {
-            fx.awaitState(SP1, 0, ExecutionContextState.WAITING);
-            try (Endpoint vm1 = fx.claim(VM1))
-            {
-                final RegisterFile first = request(VM1, SP1, 0x1111, SLOW);
-                vm1.executionContext(0).invoke(first, WAIT_NS);
-                assertEquals(FunctionId.FFA_YIELD, first.w(0), first::toString);
-            }
+            requestThenClose(WAIT_NS, FunctionId.FFA_YIELD, () -> { });
             // Its owner's claim is over: the yield ends in ABORTED and the context is free again.
             assertAnswered(2, sendUntilServed(fx.ec(VM2), VM2, 2));
             assertEquals(1, yields.size());
