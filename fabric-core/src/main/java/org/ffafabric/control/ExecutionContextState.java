@@ -103,6 +103,16 @@ public final class ExecutionContextState
             (model == MODEL_DIRECT_REQ || model == MODEL_DIRECT_REQ2 || model == MODEL_FRAMEWORK);
     }
 
+    /**
+     * True for a word the partition manager gives back (to WAITING) when its peer dies: RUNNING for
+     * a requester it serves, or for the scheduler that ran it. The context itself may still be
+     * running a handler then, so it leaves such a word only by compare-and-set.
+     */
+    public static boolean isGivenBackOnPeerDeath(final long word)
+    {
+        return isServing(word) || (state(word) == RUNNING && model(word) == MODEL_RUN);
+    }
+
     public static String stateName(final int state)
     {
         switch (state)

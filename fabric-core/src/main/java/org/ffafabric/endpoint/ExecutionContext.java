@@ -362,8 +362,13 @@ public final class ExecutionContext
         }
         lastTargetOffset = targetOffset;
         lastTargetWord = update;
-        final long before = word;
-        transition(pack(BLOCKED, model(before), false, receiver, targetEc, before));
+        final long before = block(false, receiver, targetEc);
+        if (before == GIVEN_BACK)
+        {
+            release(targetOffset, update);
+            regs.error(ErrorCode.ABORTED);
+            return;
+        }
         if (!transport.sendTo(receiver, targetEc, (int)lastTargetGeneration, regs))
         {
             // The receiver never connected: give it back its WAITING state, report it gone.
@@ -391,6 +396,44 @@ public final class ExecutionContext
     {
         word = update;
         controlFile.ecStateOrdered(stateOffset, update);
+    }
+
+    /** {@link #block}: this context's word was given back for its dead peer. */
+    private static final long GIVEN_BACK = 0;
+
+    /**
+     * Leaves RUNNING for BLOCKED, waiting on {@code peer} (or {@code yielded} to it), and returns
+     * the word left, to restore later; {@link #GIVEN_BACK} when that word is no longer ours. A word
+     * serving a requester, or running for the scheduler, is the partition manager's to give back
+     * when that peer dies, while the handler still runs here, and another requester may take it at
+     * once: such a word moves only by compare-and-set, and the call that lost it ends in ABORTED,
+     * touching nothing. Any other RUNNING word is ours alone: a plain ordered store.
+     */
+    private long block(final boolean yielded, final int peer, final int peerEc)
+    {
+        while (true)
+        {
+            final long ownWord = word;
+            final long update = pack(BLOCKED, model(ownWord), yielded, peer, peerEc, ownWord);
+            if (!isGivenBackOnPeerDeath(ownWord))
+            {
+                transition(update);
+                return ownWord;
+            }
+            if (controlFile.ecStateCompareAndSet(stateOffset, ownWord, update))
+            {
+                word = update;
+                return ownWord;
+            }
+            final long current = controlFile.ecState(stateOffset);
+            if ((int)current != (int)ownWord || !endpoint.isClaimed(peerId(ownWord), peerGeneration))
+            {
+                return GIVEN_BACK;
+            }
+            // The same exchange under a sequence the mirror missed (the partition manager gave back
+            // a word whose request never reached us, and the next requester counted from that).
+            word = current;
+        }
     }
 
     private void directResponse(final RegisterFile regs, final long timeoutNs)
@@ -796,7 +839,11 @@ public final class ExecutionContext
         final int peerEc = peerEc(ownWord);
         final int timeoutLo = regs.w(2);
         final int timeoutHi = regs.w(3);
-        transition(pack(BLOCKED, model, true, peer, peerEc, ownWord));
+        if (block(true, peer, peerEc) == GIVEN_BACK)
+        {
+            regs.error(ErrorCode.ABORTED);
+            return;
+        }
         regs.clear().w(0, FunctionId.FFA_YIELD).w(1, RegisterFile.packTargetInfo(partitionId, index))
             .w(2, timeoutLo).w(3, timeoutHi);
         transport.sendTo(peer, peerEc, peerGeneration, regs);
@@ -829,7 +876,6 @@ public final class ExecutionContext
             regs.error(ErrorCode.DENIED);
             return;
         }
-        final long ownWord = word;
         final int targetOffset = controlFile.ecStateOffset(targetSlot, targetEc);
         final long targetWord = controlFile.ecState(targetOffset);
         final long targetGeneration = generationOf(targetSlot);
@@ -848,9 +894,15 @@ public final class ExecutionContext
         if (outstandingInterrupted && ours)
         {
             // Our interrupted request: its response is stashed, in flight or still to come.
+            final long before = block(false, target, targetEc);
+            if (before == GIVEN_BACK)
+            {
+                // The request stays outstanding: its late answer still releases the target.
+                regs.error(ErrorCode.ABORTED);
+                return;
+            }
             outstandingTarget = -1;
-            transition(pack(BLOCKED, model(ownWord), false, target, targetEc, ownWord));
-            awaitCompletion(regs, target, targetEc, targetOffset, outstandingTargetWord, ownWord,
+            awaitCompletion(regs, target, targetEc, targetOffset, outstandingTargetWord, before,
                 outstandingTargetGeneration, timeoutNs);
             return;
         }
@@ -873,8 +925,16 @@ public final class ExecutionContext
                 ErrorCode.DENIED : ErrorCode.BUSY);
             return;
         }
+        // Blocked first: a target's word, once moved, cannot be put back without an ABA.
+        final long before = block(false, target, targetEc);
+        if (before == GIVEN_BACK)
+        {
+            regs.error(ErrorCode.ABORTED);
+            return;
+        }
         if (!controlFile.ecStateCompareAndSet(targetOffset, targetWord, update))
         {
+            restoreRunning(before);
             regs.error(ErrorCode.BUSY);
             return;
         }
@@ -885,10 +945,9 @@ public final class ExecutionContext
         lastTargetOffset = targetOffset;
         lastTargetWord = update;
         lastTargetGeneration = targetGeneration;
-        transition(pack(BLOCKED, model(ownWord), false, target, targetEc, ownWord));
         regs.clear().w(0, TrapProtocol.FABRIC_RESUME).w(1, RegisterFile.packTargetInfo(target, targetEc));
         transport.sendTo(target, targetEc, (int)lastTargetGeneration, regs);
-        awaitCompletion(regs, target, targetEc, targetOffset, update, ownWord, lastTargetGeneration, timeoutNs);
+        awaitCompletion(regs, target, targetEc, targetOffset, update, before, lastTargetGeneration, timeoutNs);
     }
 
     /**

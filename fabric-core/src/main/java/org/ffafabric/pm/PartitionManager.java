@@ -381,10 +381,8 @@ public final class PartitionManager implements Agent, AutoCloseable
             {
                 final int stateOffset = controlFile.ecStateOffset(slot, ec);
                 final long word = controlFile.ecState(stateOffset);
-                final int model = ExecutionContextState.model(word);
-                if (ExecutionContextState.state(word) == ExecutionContextState.RUNNING &&
-                    ExecutionContextState.peerId(word) == deadPartitionId &&
-                    (ExecutionContextState.isServing(word) || model == ExecutionContextState.MODEL_RUN))
+                if (ExecutionContextState.isGivenBackOnPeerDeath(word) &&
+                    ExecutionContextState.peerId(word) == deadPartitionId)
                 {
                     controlFile.ecStateCompareAndSet(stateOffset, word, ExecutionContextState.waitingAfter(word));
                 }

@@ -15,12 +15,13 @@ import java.util.concurrent.locks.LockSupport;
  * A child JVM of {@link PartitionProcessDeathTest}, there to be killed: claims single-context
  * partitions and serves each in its own way, then prints {@code READY} and runs until killed.
  * <pre>
- *   DoomedPartitionProcess --dir D --partition ID:hold|yield|echo[:setup] ...
+ *   DoomedPartitionProcess --dir D --partition ID:hold|yield|echo[:setup] --partition ID:request:TARGET ...
  * </pre>
  * {@code hold} keeps every request inside its handler (printing {@code HOLDING id}), {@code yield}
  * gives the CPU back with FFA_YIELD before it would answer, {@code echo} answers each payload word
  * plus one; {@code setup} first negotiates FF-A v1.1 and maps an RX/TX pair, state the partition
- * manager must reset when it reaps the claim.
+ * manager must reset when it reaps the claim. {@code request} serves nothing: it sends one
+ * DIRECT_REQ_64 to TARGET, which the parent holds until the process is killed.
  */
 final class DoomedPartitionProcess
 {
@@ -48,6 +49,15 @@ final class DoomedPartitionProcess
             final String[] spec = args[++i].split(":");
             final Endpoint endpoint = client.claim(Integer.decode(spec[0]));
             final ExecutionContext ec = endpoint.executionContext(0);
+            if ("request".equals(spec[1]))
+            {
+                final RegisterFile request = new RegisterFile().w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64)
+                    .w(1, RegisterFile.packIds(endpoint.partitionId(), Integer.decode(spec[2])));
+                final Thread requester = new Thread(() -> ec.invoke(request), "request-" + spec[2]);
+                requester.setDaemon(true);
+                requester.start();
+                continue;
+            }
             if (spec.length > 2 && "setup".equals(spec[2]))
             {
                 invoke(ec, new RegisterFile().w(0, FunctionId.FFA_VERSION).w(1, Fx.V1_1));

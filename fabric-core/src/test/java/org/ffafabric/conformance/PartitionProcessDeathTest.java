@@ -17,8 +17,10 @@ import org.junit.jupiter.api.Timeout;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 import static org.ffafabric.conformance.Fx.*;
@@ -34,6 +36,7 @@ class PartitionProcessDeathTest
 {
     static final int VM1 = 1;
     static final int VM2 = 2;
+    static final int VM3 = 3;
     static final int SP1 = 0x8001;
     static final int SP2 = 0x8002;
     static final int SP3 = 0x8003;
@@ -51,6 +54,8 @@ class PartitionProcessDeathTest
         b.partition(p -> p.name("vm1").id(VM1).world(World.VM).uuid("d0000000-0000-0000-0000-000000000001")
             .directMessaging().executionContexts(2));
         b.partition(p -> p.name("vm2").id(VM2).world(World.VM).uuid("d0000000-0000-0000-0000-000000000002")
+            .directMessaging());
+        b.partition(p -> p.name("vm3").id(VM3).world(World.VM).uuid("d0000000-0000-0000-0000-000000000003")
             .directMessaging());
         for (final int sp : SPS)
         {
@@ -268,6 +273,114 @@ class PartitionProcessDeathTest
             {
                 c.close();
             }
+        }
+    }
+    /**
+     * A requester process dies while the target's handler still runs its request: the partition
+     * manager gives the target's context back, and another requester takes it at once. The
+     * handler's own call down a call chain, made after that, must not write the context's word
+     * over the new requester's: it ends in ABORTED, and the new requester is served as usual.
+     */
+    @Test
+    @Timeout(120)
+    void aHandlersRequestAfterItsRequesterDiedEndsInAbortedAndLeavesTheNextRequestersWord() throws Exception
+    {
+        handlerCallsAfterItsRequesterDied(request(SP1, SP2, 9));
+    }
+
+    /** As above, with FFA_YIELD as the handler's call: it would block the context, yielded to the dead requester. */
+    @Test
+    @Timeout(120)
+    void aHandlersYieldAfterItsRequesterDiedEndsInAbortedAndLeavesTheNextRequestersWord() throws Exception
+    {
+        handlerCallsAfterItsRequesterDied(regs(FunctionId.FFA_YIELD));
+    }
+
+    private void handlerCallsAfterItsRequesterDied(final RegisterFile call) throws Exception
+    {
+        final CountDownLatch holding = new CountDownLatch(1);
+        final CountDownLatch callDown = new CountDownLatch(1);
+        final CountDownLatch called = new CountDownLatch(1);
+        final CountDownLatch answer = new CountDownLatch(1);
+        final AtomicReference<RegisterFile> nested = new AtomicReference<>();
+        final List<AutoCloseable> closing = new ArrayList<>();
+        try
+        {
+            final Endpoint sp2 = fx.claim(SP2);
+            closing.add(0, sp2);
+            closing.add(0, sp2.serve(PartitionHostMain::echo));
+            final Endpoint sp1 = fx.claim(SP1);
+            closing.add(0, sp1);
+            final ExecutionContext sp1Ec = sp1.executionContext(0);
+            closing.add(0, sp1.serve((req, resp) ->
+            {
+                if (RegisterFile.senderOf(req.registers().w(1)) == VM3)
+                {
+                    holding.countDown();
+                    await(callDown);
+                    final RegisterFile r = new RegisterFile().copyFrom(call);
+                    sp1Ec.invoke(r, WAIT_NS);
+                    nested.set(r);
+                    called.countDown();
+                    await(answer);
+                }
+                PartitionHostMain.echo(req, resp);
+            }));
+
+            try (ChildProcess host = ChildProcess.start(DoomedPartitionProcess.class,
+                "--dir", fx.fabric().directory().toString(), "--partition", VM3 + ":request:" + SP1))
+            {
+                assertTrue(holding.await(ChildProcess.START_NS, TimeUnit.NANOSECONDS), "SP1 holds VM3's request");
+                assertEquals(VM3, ExecutionContextState.peerId(word(SP1, 0)));
+                host.process().destroyForcibly();
+                assertTrue(host.process().waitFor(30, TimeUnit.SECONDS), "killed");
+                awaitReaped(VM3);
+            }
+            // Given back for the dead requester while its handler still runs: VM1 takes it.
+            awaitState(fx.fabric(), SP1, 0, ExecutionContextState.WAITING);
+            final Future<RegisterFile> next = fx.exec().submit(() -> untilNotBusy(fx.ec(VM1, 0), request(VM1, SP1, 1)));
+            final long deadline = System.nanoTime() + WAIT_NS;
+            while (ExecutionContextState.peerId(word(SP1, 0)) != VM1)
+            {
+                assertTrue(System.nanoTime() < deadline, () -> ExecutionContextState.describe(word(SP1, 0)));
+                LockSupport.parkNanos(100_000);
+            }
+            final long vm1Installed = word(SP1, 0);
+
+            callDown.countDown();
+            assertTrue(called.await(WAIT_NS, TimeUnit.NANOSECONDS), "the handler's call returned");
+            assertError(ErrorCode.ABORTED, nested.get(), "a handler's call from a context given back");
+            assertEquals(vm1Installed, word(SP1, 0), () -> "VM1's word was overwritten: " +
+                ExecutionContextState.describe(word(SP1, 0)));
+            assertEquals(ExecutionContextState.WAITING, ExecutionContextState.state(word(SP2, 0)),
+                () -> "SP2 was called: " + ExecutionContextState.describe(word(SP2, 0)));
+
+            answer.countDown();
+            assertEchoed(SP1, VM1, 1, next.get(CAP_NS, TimeUnit.NANOSECONDS));
+            awaitState(fx.fabric(), SP1, 0, ExecutionContextState.WAITING);
+            assertEchoed(SP1, VM2, 2, untilNotBusy(fx.ec(VM2), request(VM2, SP1, 2)));
+        }
+        finally
+        {
+            callDown.countDown();
+            answer.countDown();
+            for (final AutoCloseable c : closing)
+            {
+                c.close();
+            }
+        }
+    }
+
+    private static void await(final CountDownLatch latch)
+    {
+        try
+        {
+            assertTrue(latch.await(CAP_NS, TimeUnit.NANOSECONDS));
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
         }
     }
 }
