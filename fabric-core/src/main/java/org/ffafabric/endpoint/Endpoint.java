@@ -7,6 +7,7 @@ import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.NoOpIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
+import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ExecutionContextState;
@@ -166,6 +167,11 @@ public final class Endpoint implements AutoCloseable
         if (closed)
         {
             throw new IllegalStateException("endpoint " + name + " is closed");
+        }
+        if (partitionId == EndpointId.HYPERVISOR)
+        {
+            // Nobody sends the scheduler requests, and its FFA_MSG_WAIT is NOT_SUPPORTED.
+            throw new IllegalStateException("the hypervisor endpoint " + name + " is never sent direct requests");
         }
         final List<AgentRunner> runners = new ArrayList<>();
         for (final ExecutionContext ec : contexts)

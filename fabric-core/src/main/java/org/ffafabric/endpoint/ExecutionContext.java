@@ -793,6 +793,13 @@ public final class ExecutionContext
             regs.error(ErrorCode.INVALID_PARAMETERS);
             return false;
         }
+        if (partitionId == EndpointId.HYPERVISOR)
+        {
+            // The scheduler is never sent a request nor run, so nothing could end its wait: Hafnium's
+            // primary and TF-A's normal world get NOT_SUPPORTED (FFA_FEATURES agrees).
+            regs.error(ErrorCode.NOT_SUPPORTED);
+            return false;
+        }
         if (isServing(ownWord) || invokeDepth > 1)
         {
             // A request must be answered with DIRECT_RESP before waiting again.

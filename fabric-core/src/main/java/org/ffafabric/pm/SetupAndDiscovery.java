@@ -108,7 +108,6 @@ final class SetupAndDiscovery
             case FunctionId.FFA_RXTX_UNMAP:
             case FunctionId.FFA_PARTITION_INFO_GET:
             case FunctionId.FFA_ID_GET:
-            case FunctionId.FFA_MSG_WAIT:
             case FunctionId.FFA_RUN:
             case FunctionId.FFA_MSG_SEND_DIRECT_REQ_32:
             case FunctionId.FFA_MSG_SEND_DIRECT_REQ_64:
@@ -121,6 +120,9 @@ final class SetupAndDiscovery
                 return true;
             case FunctionId.FFA_RX_ACQUIRE:
                 return caller.partitionId == EndpointId.HYPERVISOR;
+            case FunctionId.FFA_MSG_WAIT:
+                // Nothing ends the scheduler's wait: it is never sent a request nor run.
+                return caller.partitionId != EndpointId.HYPERVISOR;
             case FunctionId.FFA_YIELD:
                 // For partitions lent cycles (serving, or run by the scheduler); the scheduler never is.
                 return caller.partitionId != EndpointId.HYPERVISOR;
