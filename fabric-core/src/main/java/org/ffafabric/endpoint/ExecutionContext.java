@@ -830,16 +830,17 @@ public final class ExecutionContext
             regs.error(ErrorCode.NOT_SUPPORTED);
             return;
         }
+        if (regs.w(1) != 0 || !regs.isZero(4, 7))
+        {
+            // Malformed whatever the state: Hafnium's api_yield checks x4..x7 before the transition.
+            regs.error(ErrorCode.INVALID_PARAMETERS);
+            return;
+        }
         final long ownWord = word;
         final int model = model(ownWord);
         if (state(ownWord) != RUNNING || (model != MODEL_RUN && !isServing(ownWord)))
         {
             regs.error(ErrorCode.DENIED);
-            return;
-        }
-        if (regs.w(1) != 0 || !regs.isZero(4, 7))
-        {
-            regs.error(ErrorCode.INVALID_PARAMETERS);
             return;
         }
         final int peer = peerId(ownWord);

@@ -85,6 +85,23 @@ class SpecConformanceAuditTest
     }
 
     /**
+     * Hafnium's api_yield checks x4..x7 (MBZ, digest §4.2: "w4–w7 MBZ (HF: INVALID_PARAMETERS
+     * otherwise)") before the run-time state transition that answers DENIED: a malformed
+     * FFA_YIELD is INVALID_PARAMETERS whatever the caller's state. Before: DENIED.
+     */
+    @Test
+    void yieldChecksItsMbzRegistersBeforeItsState()
+    {
+        final ExecutionContext sp = fx.ec(SPA);
+        assertError(ErrorCode.INVALID_PARAMETERS, call(sp, regs(FunctionId.FFA_YIELD, 0, 0, 0, 1)),
+            "FFA_YIELD with w4 != 0, not serving");
+        assertError(ErrorCode.INVALID_PARAMETERS, call(sp, regs(FunctionId.FFA_YIELD, 0, 0, 0, 0, 0, 0, 1)),
+            "FFA_YIELD with w7 != 0, not serving");
+        // Well formed, it is still refused for the state.
+        assertError(ErrorCode.DENIED, call(sp, regs(FunctionId.FFA_YIELD, 0, 7, 9)), "FFA_YIELD, not serving");
+    }
+
+    /**
      * Memory sharing, indirect messaging and notifications are not built: FFA_FEATURES must not
      * claim any of their IDs, at any world or version (digest §4.1: NOT_SUPPORTED when not
      * implemented at this instance), and the calls themselves answer NOT_SUPPORTED.
