@@ -445,13 +445,13 @@ public final class ExecutionContext
             regs.error(ErrorCode.NOT_SUPPORTED);
             return;
         }
+        // Arguments before state, as Hafnium: a malformed response is INVALID_PARAMETERS, served or not.
+        int check = checkResponseArguments(regs);
         final long ownWord = word;
-        if (!mayAnswer(ownWord))
+        if (check == 0)
         {
-            regs.error(ErrorCode.DENIED);
-            return;
+            check = mayAnswer(ownWord) ? checkResponseState(regs, ownWord) : ErrorCode.DENIED;
         }
-        final int check = checkResponse(regs, ownWord);
         if (check != 0)
         {
             regs.error(check);
@@ -473,15 +473,34 @@ public final class ExecutionContext
     /** The spec's checks on a DIRECT_RESP, RESP2 (whose x2/x3 it clears) or their 32-bit form. */
     private int checkResponse(final RegisterFile regs, final long ownWord)
     {
+        final int check = checkResponseArguments(regs);
+        return check != 0 ? check : checkResponseState(regs, ownWord);
+    }
+
+    /**
+     * What a response must be whatever the state (Hafnium's api_ffa_msg_send_direct_resp_validate_args):
+     * from us, not to us, w2 MBZ unless a framework message, x8..x17 MBZ from v1.2 on.
+     */
+    private int checkResponseArguments(final RegisterFile regs)
+    {
         final boolean resp2 = regs.functionId() == FunctionId.FFA_MSG_SEND_DIRECT_RESP2;
-        final int model = model(ownWord);
         final long x2 = resp2 ? 0 : regs.x(2);
-        final int flags = (int)x2;
-        if (RegisterFile.senderOf(regs.w(1)) != partitionId || !RegisterFile.isValidDirectMessageFlags(x2) ||
+        final int ids = regs.w(1);
+        if (RegisterFile.senderOf(ids) != partitionId || RegisterFile.receiverOf(ids) == partitionId ||
+            !RegisterFile.isValidDirectMessageFlags(x2) ||
             (!resp2 && controlFile.negotiatedVersion(slot) >= FfaVersion.V1_2 && !regs.isZero(8, 17)))
         {
             return ErrorCode.INVALID_PARAMETERS;
         }
+        return 0;
+    }
+
+    /** What a response must be for the request this context serves: to its requester, of its kind. */
+    private int checkResponseState(final RegisterFile regs, final long ownWord)
+    {
+        final boolean resp2 = regs.functionId() == FunctionId.FFA_MSG_SEND_DIRECT_RESP2;
+        final int model = model(ownWord);
+        final int flags = resp2 ? 0 : regs.w(2);
         if (RegisterFile.receiverOf(regs.w(1)) != peerId(ownWord) ||
             resp2 != (model == MODEL_DIRECT_REQ2) ||
             RegisterFile.isFrameworkMessage(flags) != (model == MODEL_FRAMEWORK))

@@ -102,6 +102,31 @@ class SpecConformanceAuditTest
     }
 
     /**
+     * Hafnium's api_ffa_msg_send_direct_resp validates the arguments first (w2 MBZ for partition
+     * messages, x8..x17 MBZ from v1.2 callers, sender = caller and sender != receiver:
+     * INVALID_PARAMETERS) and only then the state (not serving, wrong destination, RESP vs RESP2:
+     * DENIED). Digest §6.2 lists these errors; §2.2 the x8..x17 rule. Before: DENIED for all.
+     */
+    @Test
+    void directResponseChecksItsArgumentsBeforeItsState()
+    {
+        final ExecutionContext sp = fx.ec(SPA);
+        final RegisterFile flags = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
+        flags.w(2, 4);
+        assertError(ErrorCode.INVALID_PARAMETERS, call(sp, flags), "w2 != 0 on a partition message, not serving");
+        final RegisterFile x8 = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
+        x8.x(8, 1);
+        assertError(ErrorCode.INVALID_PARAMETERS, call(sp, x8), "v1.2 RESP_64 with x8 != 0, not serving");
+        assertError(ErrorCode.INVALID_PARAMETERS, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, VM1)),
+            "responder field names another partition, not serving");
+        assertError(ErrorCode.INVALID_PARAMETERS, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, SPA)),
+            "response to itself, not serving");
+        // Well formed, a response from a context that serves nothing is still DENIED.
+        assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1)));
+        assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, VM1)));
+    }
+
+    /**
      * Memory sharing, indirect messaging and notifications are not built: FFA_FEATURES must not
      * claim any of their IDs, at any world or version (digest §4.1: NOT_SUPPORTED when not
      * implemented at this instance), and the calls themselves answer NOT_SUPPORTED.
