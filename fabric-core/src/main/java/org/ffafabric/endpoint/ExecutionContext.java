@@ -1398,15 +1398,17 @@ public final class ExecutionContext
     {
         if (req2)
         {
-            if (controlFile.negotiatedVersion(targetSlot) < FfaVersion.V1_2)
-            {
-                return ErrorCode.DENIED;
-            }
+            // The UUID before the receiver's version, as Hafnium: a service it does not declare is
+            // INVALID_PARAMETERS whatever its version.
             final long lo = regs.x(2);
             final long hi = regs.x(3);
             if ((lo != 0 || hi != 0) && !controlFile.hasUuid(targetSlot, lo, hi))
             {
                 return ErrorCode.INVALID_PARAMETERS;
+            }
+            if (controlFile.negotiatedVersion(targetSlot) < FfaVersion.V1_2)
+            {
+                return ErrorCode.DENIED;
             }
         }
         final int send = req2 ? PartitionProperties.DIRECT_REQ2_SEND : PartitionProperties.DIRECT_REQ_SEND;

@@ -127,6 +127,23 @@ class SpecConformanceAuditTest
     }
 
     /**
+     * REQ2's UUID names a service of the receiver: a non-Nil UUID the receiver does not declare is
+     * INVALID_PARAMETERS (digest §6.2), checked in Hafnium's api_ffa_msg_send_direct_req before
+     * ffa_direct_msg_is_direct_request_supported, whose version and property checks answer
+     * DENIED (§6.2, §8 row 10). Before: DENIED when the receiver was below v1.2.
+     */
+    @Test
+    void req2UnknownUuidIsInvalidBeforeTheReceiversVersionIsDenied()
+    {
+        final RegisterFile req = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, VM1, SP_V11);
+        req.x(2, 0x1111_2222_3333_4444L).x(3, 0x5555_6666_7777_8888L);
+        assertError(ErrorCode.INVALID_PARAMETERS, call(fx.ec(VM1), req), "REQ2, unknown UUID, v1.1 receiver");
+        // The receiver's own UUID (or Nil) still meets the version rule.
+        final RegisterFile nil = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, VM1, SP_V11);
+        assertError(ErrorCode.DENIED, call(fx.ec(VM1), nil), "REQ2 to a v1.1 receiver");
+    }
+
+    /**
      * Memory sharing, indirect messaging and notifications are not built: FFA_FEATURES must not
      * claim any of their IDs, at any world or version (digest §4.1: NOT_SUPPORTED when not
      * implemented at this instance), and the calls themselves answer NOT_SUPPORTED.
