@@ -1,5 +1,6 @@
 package org.ffafabric.demo;
 
+import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
@@ -19,7 +20,7 @@ import java.nio.file.Paths;
 import java.util.concurrent.Callable;
 
 /** The {@code ffa} tool: the product's one entry point. */
-@Command(name = "ffa", mixinStandardHelpOptions = true, version = "ffa-fabric 0.1.0",
+@Command(name = "ffa", mixinStandardHelpOptions = true, versionProvider = FfaCommand.Version.class,
     description = "FF-A Fabric: Arm FF-A partitions between processes, over shared memory and Aeron IPC.",
     // The benchmarks live in their own jar, which the ./ffa script runs directly.
     footer = {
@@ -54,10 +55,63 @@ public final class FfaCommand implements Callable<Integer>
     public static void main(final String[] args)
     {
         System.setProperty("chronicle.analytics.disable", "true");
-        System.exit(new CommandLine(new FfaCommand()).execute(args));
+        System.exit(commandLine().execute(args));
     }
 
-    @Command(name = "demo", description = "Start a partition manager and two partition processes; time direct requests.")
+    /** The tool, with partition IDs parsed as such and a user's mistake told in one line. */
+    static CommandLine commandLine()
+    {
+        return new CommandLine(new FfaCommand())
+            .registerConverter(PartitionId.class, PartitionId::parse)
+            .setExecutionExceptionHandler((ex, commandLine, parseResult) ->
+            {
+                // A missing fabric, a claimed partition, a bad manifest: the message says it; a trace would bury it.
+                commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " +
+                    (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
+                return 1;
+            });
+    }
+
+    /** A 16-bit partition ID as users write it: 0x8001, 32769. */
+    record PartitionId(int value)
+    {
+        static PartitionId parse(final String text)
+        {
+            final int id;
+            try
+            {
+                id = Integer.decode(text);
+            }
+            catch (final NumberFormatException ex)
+            {
+                throw new CommandLine.TypeConversionException("'" + text + "' is not a partition ID (e.g. 0x8001)");
+            }
+            if (id < 0 || id > 0xFFFF)
+            {
+                throw new CommandLine.TypeConversionException("'" + text + "' is not a 16-bit partition ID");
+            }
+            return new PartitionId(id);
+        }
+
+        @Override
+        public String toString()
+        {
+            return String.format("0x%04X", value);
+        }
+    }
+
+    /** The version the jar was built as. */
+    static final class Version implements CommandLine.IVersionProvider
+    {
+        public String[] getVersion()
+        {
+            final String version = FfaCommand.class.getPackage().getImplementationVersion();
+            return new String[]{"ffa-fabric " + (version != null ? version : "(built from source, no jar)")};
+        }
+    }
+
+    @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = FfaCommand.Version.class,
+        description = "Start a partition manager and two partition processes; time direct requests.")
     static final class DemoCommand implements Callable<Integer>
     {
         @Option(names = "--rounds", description = "Measured round trips per message kind (default ${DEFAULT-VALUE}).")
@@ -69,7 +123,8 @@ public final class FfaCommand implements Callable<Integer>
         }
     }
 
-    @Command(name = "pm", description = "Run a partition manager for a manifest until interrupted.")
+    @Command(name = "pm", mixinStandardHelpOptions = true, versionProvider = FfaCommand.Version.class,
+        description = "Run a partition manager for a manifest until interrupted.")
     static final class PmCommand implements Callable<Integer>
     {
         @Option(names = "--manifest", required = true, description = "The manifest (YAML).")
@@ -86,29 +141,31 @@ public final class FfaCommand implements Callable<Integer>
         }
     }
 
-    @Command(name = "host", description = "Host partitions serving direct requests with an echo handler.")
+    @Command(name = "host", mixinStandardHelpOptions = true, versionProvider = FfaCommand.Version.class,
+        description = "Host partitions serving direct requests with an echo handler.")
     static final class HostCommand implements Callable<Integer>
     {
-        @Option(names = "--dir", required = true, description = "Fabric directory.")
+        @Option(names = "--dir", description = "Fabric directory (default /dev/shm/ffa-default).")
         String dir;
 
-        @Parameters(description = "Partition IDs, e.g. 0x8001.")
-        String[] partitions;
+        @Parameters(arity = "1..*", paramLabel = "ID", description = "Partition IDs, e.g. 0x8001.")
+        PartitionId[] partitions;
 
         public Integer call()
         {
-            final java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--dir", dir));
-            for (final String p : partitions)
+            final java.util.List<String> args =
+                new java.util.ArrayList<>(java.util.List.of("--dir", fabricDirectory(dir).toString()));
+            for (final PartitionId p : partitions)
             {
                 args.add("--partition");
-                args.add(p);
+                args.add(Integer.toString(p.value()));
             }
-            PartitionHostMain.main(args.toArray(new String[0]));
-            return 0;
+            return PartitionHostMain.run(args.toArray(new String[0]));
         }
     }
 
-    @Command(name = "partitions", description = "Show a running fabric: partitions, claims, versions, RX/TX and context states.")
+    @Command(name = "partitions", mixinStandardHelpOptions = true, versionProvider = FfaCommand.Version.class,
+        description = "Show a running fabric: partitions, claims, versions, RX/TX and context states.")
     static final class PartitionsCommand implements Callable<Integer>
     {
         @Option(names = "--dir", description = "Fabric directory (default /dev/shm/ffa-default).")
@@ -125,14 +182,15 @@ public final class FfaCommand implements Callable<Integer>
         }
     }
 
-    @Command(name = "dump", description = "Annotated hex dump of a partition's RX (or TX) buffer in a running fabric.")
+    @Command(name = "dump", mixinStandardHelpOptions = true, versionProvider = FfaCommand.Version.class,
+        description = "Annotated hex dump of a partition's RX (or TX) buffer in a running fabric.")
     static final class DumpCommand implements Callable<Integer>
     {
         @Option(names = "--dir", description = "Fabric directory (default /dev/shm/ffa-default).")
         String dir;
 
         @Option(names = "--partition", required = true, description = "Partition ID, e.g. 0x0001.")
-        String partition;
+        PartitionId partition;
 
         @Option(names = "--tx", description = "Dump TX instead of RX.")
         boolean tx;
@@ -148,23 +206,24 @@ public final class FfaCommand implements Callable<Integer>
             final Path path = fabricDirectory(dir);
             try (ControlFile controlFile = ControlFile.open(FabricDirectory.controlFile(path)))
             {
-                System.out.print(FabricDump.dumpBuffer(path, controlFile, Integer.decode(partition), !tx, bytes, partitionInfo));
+                System.out.print(FabricDump.dumpBuffer(path, controlFile, partition.value(), !tx, bytes, partitionInfo));
             }
             return 0;
         }
     }
 
-    @Command(name = "send", description = "Claim a partition of a running fabric and send one direct request from it.")
+    @Command(name = "send", mixinStandardHelpOptions = true, versionProvider = FfaCommand.Version.class,
+        description = "Claim a partition of a running fabric and send one direct request from it.")
     static final class SendCommand implements Callable<Integer>
     {
         @Option(names = "--dir", description = "Fabric directory (default /dev/shm/ffa-default).")
         String dir;
 
         @Option(names = "--from", required = true, description = "Sending partition ID (must be unclaimed), e.g. 0x0001.")
-        String from;
+        PartitionId from;
 
         @Option(names = "--to", required = true, description = "Receiving partition ID, e.g. 0x8001.")
-        String to;
+        PartitionId to;
 
         @Option(names = "--req2", description = "Send FFA_MSG_SEND_DIRECT_REQ2 (payload x4..x17) instead of DIRECT_REQ_64 (x3..x7).")
         boolean req2;
@@ -182,7 +241,7 @@ public final class FfaCommand implements Callable<Integer>
         {
             final Path path = fabricDirectory(dir);
             try (FabricClient client = FabricClient.connect(new FabricClient.Context().directory(path));
-                Endpoint endpoint = client.claim(Integer.decode(from)))
+                Endpoint endpoint = client.claim(from.value()))
             {
                 final RegisterFile regs = new RegisterFile();
                 final int first = req2 ? 4 : 3;
@@ -193,7 +252,7 @@ public final class FfaCommand implements Callable<Integer>
                     return 2;
                 }
                 regs.w(0, req2 ? FunctionId.FFA_MSG_SEND_DIRECT_REQ2 : FunctionId.FFA_MSG_SEND_DIRECT_REQ_64)
-                    .w(1, RegisterFile.packIds(endpoint.partitionId(), Integer.decode(to)));
+                    .w(1, RegisterFile.packIds(endpoint.partitionId(), to.value()));
                 if (req2 && uuid != null)
                 {
                     regs.uuidPair(2, java.util.UUID.fromString(uuid));
@@ -205,6 +264,13 @@ public final class FfaCommand implements Callable<Integer>
                 System.out.println("-> " + regs);
                 endpoint.executionContext(0).invoke(regs, java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs));
                 System.out.println("<- " + regs);
+                final ControlFile controlFile = client.controlFile();
+                final int toSlot = controlFile.slotOf(to.value());
+                if (regs.isError() && regs.w(2) == ErrorCode.BUSY && toSlot >= 0 && controlFile.claimPid(toSlot) == 0)
+                {
+                    // The spec's answer for a context that is not waiting; the likely cause is worth saying.
+                    System.err.println("send: " + to + " is not claimed: no partition process serves it");
+                }
                 return regs.isError() || regs.functionId() == FunctionId.FFA_INTERRUPT ? 1 : 0;
             }
         }

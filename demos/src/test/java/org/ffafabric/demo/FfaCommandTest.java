@@ -6,11 +6,12 @@ import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.World;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import picocli.CommandLine;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -24,6 +25,8 @@ class FfaCommandTest
         final Manifest manifest = Manifest.builder()
             .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("00000000-0000-4000-8000-0000000000c1").directMessaging())
             .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("00000000-0000-4000-8000-0000000000c2")
+                .directMessaging())
+            .partition(p -> p.name("sp2").id(0x8002).world(World.SP_EL1).uuid("00000000-0000-4000-8000-0000000000c3")
                 .directMessaging())
             .build();
         try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest);
@@ -47,6 +50,15 @@ class FfaCommandTest
             assertEquals(1, refused.exit, refused.out);
             assertTrue(refused.out.contains("<- FFA_ERROR(INVALID_PARAMETERS)"), refused.out);
 
+            final Result unserved = run("send", "--dir", dir, "--from", "0x0001", "--to", "0x8002", "1");
+            assertEquals(1, unserved.exit, unserved.out);
+            assertTrue(unserved.out.contains("<- FFA_ERROR(BUSY)"), unserved.out);
+            assertTrue(unserved.err.contains("0x8002 is not claimed"), unserved.err);
+
+            final Result claimed = run("send", "--dir", dir, "--from", "0x8001", "--to", "0x0001");
+            assertEquals(1, claimed.exit, claimed.err);
+            assertOneLine("ffa send: ", claimed.err);
+
             final Result partitions = run("partitions", "--dir", dir);
             assertEquals(0, partitions.exit, partitions.out);
             assertTrue(partitions.out.contains("sp1 id=0x8001 world=sp-el1"), partitions.out);
@@ -59,31 +71,75 @@ class FfaCommandTest
         }
     }
 
-    private static Result run(final String... args)
+    @Test
+    void everyCommandAnswersHelpAndAUsersMistakeInOneLine() throws Exception
     {
-        final PrintStream original = System.out;
-        final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        for (final String command : new String[] { "demo", "pm", "host", "partitions", "dump", "send" })
+        {
+            final Result help = run(command, "--help");
+            assertEquals(0, help.exit, help.err);
+            assertTrue(help.out.startsWith("Usage: ffa " + command), help.out);
+        }
+        final Result version = run("--version");
+        assertEquals(0, version.exit, version.err);
+        assertTrue(version.out.startsWith("ffa-fabric "), version.out);
+
+        final Result noIds = run("host");
+        assertEquals(2, noIds.exit, noIds.err);
+        assertTrue(noIds.err.contains("Missing required parameter"), noIds.err);
+        final Result badId = run("dump", "--partition", "abc");
+        assertEquals(2, badId.exit, badId.err);
+        assertTrue(badId.err.contains("'abc' is not a partition ID"), badId.err);
+        final Result wideId = run("send", "--from", "0x10000", "--to", "1");
+        assertEquals(2, wideId.exit, wideId.err);
+        assertTrue(wideId.err.contains("'0x10000' is not a 16-bit partition ID"), wideId.err);
+
+        final Path nowhere = Files.createTempDirectory("ffa-nowhere");
         try
         {
-            final int exit = new CommandLine(new FfaCommand()).execute(args);
-            return new Result(exit, captured.toString(StandardCharsets.UTF_8));
+            final Result noFabric = run("partitions", "--dir", nowhere.toString());
+            assertEquals(1, noFabric.exit, noFabric.err);
+            assertOneLine("ffa partitions: ", noFabric.err);
+            final Result noManifest = run("pm", "--manifest", nowhere.resolve("absent.yaml").toString(),
+                "--dir", nowhere.resolve("fabric").toString());
+            assertEquals(1, noManifest.exit, noManifest.err);
+            assertOneLine("ffa pm: ", noManifest.err);
+            assertTrue(noManifest.err.contains("absent.yaml: no such file"), noManifest.err);
         }
         finally
         {
-            System.setOut(original);
+            Files.walk(nowhere).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 
-    private static final class Result
+    /** A user's mistake: one line with the command's name, no stack trace. */
+    private static void assertOneLine(final String prefix, final String err)
     {
-        final int exit;
-        final String out;
+        assertTrue(err.startsWith(prefix), err);
+        assertEquals(1, err.lines().count(), err);
+    }
 
-        Result(final int exit, final String out)
+    private static Result run(final String... args)
+    {
+        final PrintStream originalOut = System.out;
+        final PrintStream originalErr = System.err;
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try
         {
-            this.exit = exit;
-            this.out = out;
+            final int exit = FfaCommand.commandLine().execute(args);
+            return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         }
+        finally
+        {
+            System.setOut(originalOut);
+            System.setErr(originalErr);
+        }
+    }
+
+    private record Result(int exit, String out, String err)
+    {
     }
 }

@@ -9,6 +9,7 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -51,9 +52,13 @@ public final class ManifestParser
         {
             return parse(Files.readString(file, StandardCharsets.UTF_8));
         }
+        catch (final NoSuchFileException ex)
+        {
+            throw new ManifestException("manifest " + file + ": no such file");
+        }
         catch (final IOException ex)
         {
-            throw new ManifestException("manifest " + file + ": " + ex.getMessage());
+            throw new ManifestException("manifest " + file + ": cannot be read (" + ex + ")");
         }
     }
 
