@@ -33,8 +33,8 @@ package org.ffafabric.control;
  *   +---------------------------------------------------------------+
  *   | RX ownership word             | TX ownership word             | 192 (own cache line)
  *   +---------------------------------------------------------------+
- *   EC state table: one 64-bit state word per execution context, each padded to 64 bytes
- *   so that two contexts' transitions never share a cache line.
+ *   EC state table: one 64-bit state word per execution context, each padded to 128 bytes
+ *   so that two contexts' transitions never share a cache line, nor its prefetched neighbour.
  * </pre>
  * The ownership words live here, never inside the buffers, whose bytes are pure FF-A data.
  */

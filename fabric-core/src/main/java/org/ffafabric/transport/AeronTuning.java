@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>The driver runs one shared thread that backs off to 1 ms sleeps: it is off the hot
  *   path, and a third spinning thread on two cores destroys tail latency.</li>
  * </ul>
- * Every value can be overridden by Aeron's own system property of the same meaning.
+ * The term length, sparse files and pre-touch yield to Aeron's own system properties; the
+ * threading mode, term window and idle strategies are set here.
  */
 public final class AeronTuning
 {
