@@ -140,6 +140,11 @@ public final class ControlFile implements AutoCloseable
     /** Maps an existing control file (partition processes and tools). */
     public static ControlFile open(final Path file)
     {
+        if (!java.nio.file.Files.exists(file))
+        {
+            throw new IllegalStateException("no fabric in " + file.getParent() + " (no " + file.getFileName() +
+                "): is its partition manager running?");
+        }
         return new ControlFile(IoUtil.mapExistingFile(file.toFile(), "fabric control file"));
     }
 
@@ -166,7 +171,13 @@ public final class ControlFile implements AutoCloseable
 
     public long pmPid()
     {
-        return buffer.getLong(PM_PID_OFFSET, ORDER);
+        return buffer.getLongVolatile(PM_PID_OFFSET);
+    }
+
+    /** Zero when the partition manager closes: its clients close too. */
+    public void pmPid(final long pid)
+    {
+        buffer.putLongOrdered(PM_PID_OFFSET, pid);
     }
 
     public long pmHeartbeat()

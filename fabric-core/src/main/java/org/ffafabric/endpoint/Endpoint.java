@@ -35,8 +35,10 @@ public final class Endpoint implements AutoCloseable
     private final ExecutionContext[] contexts;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private static final long FINISH_CLOSE_POLL_NS = 1_000_000L;
+    private static final long MANAGER_CHECK_INTERVAL_NS = 1_000_000L;
 
     private volatile boolean closed;
+    private final Object closeLock = new Object();
 
     Endpoint(final FabricClient client, final int partitionId, final int slot, final Supplier<IdleStrategy> idle)
     {
@@ -238,11 +240,15 @@ public final class Endpoint implements AutoCloseable
      */
     public void close()
     {
-        if (closed)
+        synchronized (closeLock)
         {
-            return;
+            // The client's partition manager watch may close it while its owner does.
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
         final long quietDeadline = System.nanoTime() + client.connectTimeoutNs();
         while (!isQuiet() && System.nanoTime() < quietDeadline)
         {
@@ -250,8 +256,23 @@ public final class Endpoint implements AutoCloseable
         }
         final boolean quiet = releaseQuietContexts();
         final long deadline = System.nanoTime() + client.connectTimeoutNs();
-        while (quiet && client.controlFile().claimPid(slot) == pid && System.nanoTime() < deadline)
+        long nextManagerCheck = 0;
+        while (quiet && client.controlFile().claimPid(slot) == pid)
         {
+            final long now = System.nanoTime();
+            if (now >= deadline)
+            {
+                break;
+            }
+            if (now >= nextManagerCheck)
+            {
+                // A partition manager that died will never let go of the slot: nothing to wait for.
+                if (!client.isPartitionManagerAlive())
+                {
+                    break;
+                }
+                nextManagerCheck = now + MANAGER_CHECK_INTERVAL_NS;
+            }
             Thread.onSpinWait();
             Thread.yield();
         }

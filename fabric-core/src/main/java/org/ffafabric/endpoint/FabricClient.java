@@ -13,14 +13,24 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
  * A partition process's connection to a running fabric: the mapped control file and one
  * Aeron client shared by every endpoint the process claims.
+ * <p>
+ * A daemon thread checks the partition manager every 100 ms. Once it has gone (closed, or its
+ * process died), the client closes itself: every call, in progress or later, answers
+ * FFA_ERROR(ABORTED) and serving threads end. Aeron's own client would otherwise end the JVM once
+ * the media driver, which the partition manager runs, stopped answering.
  */
 public final class FabricClient implements AutoCloseable
 {
+    private static final long MANAGER_CHECK_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    // Ten missed heartbeats: with its PID gone too, the partition manager is.
+    private static final long MANAGER_HEARTBEAT_MS = 1_000;
+
     private final Context ctx;
     private final ControlFile controlFile;
     private final Aeron aeron;
@@ -29,6 +39,7 @@ public final class FabricClient implements AutoCloseable
     // Guarded by endpoints: close was called; Aeron and the control file have been closed.
     private boolean closing;
     private boolean released;
+    private final Thread managerWatch;
 
     private FabricClient(final Context ctx)
     {
@@ -54,6 +65,9 @@ public final class FabricClient implements AutoCloseable
             controlFile.close();
             throw ex;
         }
+        managerWatch = new Thread(this::watchPartitionManager, "ffa-pm-watch");
+        managerWatch.setDaemon(true);
+        managerWatch.start();
     }
 
     public static FabricClient connect(final Context ctx)
@@ -93,6 +107,48 @@ public final class FabricClient implements AutoCloseable
     public ControlFile controlFile()
     {
         return controlFile;
+    }
+
+    /**
+     * True while the fabric's partition manager runs: it has not closed, and its process is alive or
+     * its heartbeat fresh (its PID may be another PID namespace's, which this process cannot see).
+     */
+    public boolean isPartitionManagerAlive()
+    {
+        final long pid = controlFile.pmPid();
+        return pid != 0 && (System.currentTimeMillis() - controlFile.pmHeartbeat() <= MANAGER_HEARTBEAT_MS ||
+            ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+    }
+
+    private void watchPartitionManager()
+    {
+        while (!isClosing())
+        {
+            LockSupport.parkNanos(MANAGER_CHECK_INTERVAL_NS);
+            if (!isClosing() && !isPartitionManagerAlive())
+            {
+                final Runnable handler = ctx.partitionManagerGoneHandler();
+                if (handler != null)
+                {
+                    handler.run();
+                }
+                else if (controlFile.pmPid() != 0)
+                {
+                    System.err.println("ffa: the partition manager of " + ctx.directory() + " (pid " +
+                        controlFile.pmPid() + ") died: its partitions' calls answer FFA_ERROR(ABORTED) from here on");
+                }
+                close();
+                return;
+            }
+        }
+    }
+
+    private boolean isClosing()
+    {
+        synchronized (endpoints)
+        {
+            return closing;
+        }
     }
 
     Aeron aeron()
@@ -170,6 +226,7 @@ public final class FabricClient implements AutoCloseable
         private Path directory = FabricDirectory.configuredDirectory();
         private Supplier<IdleStrategy> idleStrategySupplier;
         private long connectTimeoutNs = TimeUnit.SECONDS.toNanos(10);
+        private Runnable partitionManagerGoneHandler;
 
         public Context fabricName(final String name)
         {
@@ -201,6 +258,21 @@ public final class FabricClient implements AutoCloseable
         public Supplier<IdleStrategy> idleStrategySupplier()
         {
             return idleStrategySupplier;
+        }
+
+        /**
+         * Run (on the client's watch thread) once the partition manager has gone, just before the
+         * client closes itself; by default, a partition manager that died is reported on stderr.
+         */
+        public Context partitionManagerGoneHandler(final Runnable handler)
+        {
+            this.partitionManagerGoneHandler = handler;
+            return this;
+        }
+
+        public Runnable partitionManagerGoneHandler()
+        {
+            return partitionManagerGoneHandler;
         }
 
         public Context connectTimeoutNs(final long timeoutNs)

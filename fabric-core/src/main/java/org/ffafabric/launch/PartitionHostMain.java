@@ -10,6 +10,7 @@ import org.ffafabric.endpoint.FabricClient;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A partition process hosting one or more endpoints that serve direct requests with an echo
@@ -20,6 +21,8 @@ import java.util.List;
  * </pre>
  * Prints {@code READY} once every endpoint is claimed and waiting; runs until SIGINT/SIGTERM, or
  * until its standard input closes with {@code --exit-on-stdin-eof} (so a parent's death ends it).
+ * Without that flag it also ends, with status 1, when the partition manager's process has gone:
+ * its media driver went with it, so nothing could reach these partitions any more.
  */
 public final class PartitionHostMain
 {
@@ -28,6 +31,16 @@ public final class PartitionHostMain
     }
 
     public static void main(final String[] args)
+    {
+        final int status = run(args);
+        if (status != 0)
+        {
+            System.exit(status);
+        }
+    }
+
+    /** Runs the host; returns its exit status: 0 when stopped, 1 when the partition manager went away. */
+    public static int run(final String[] args)
     {
         System.setProperty("chronicle.analytics.disable", "true");
         String dir = null;
@@ -53,6 +66,16 @@ public final class PartitionHostMain
         final List<AutoCloseable> closeables = new ArrayList<>();
         // The barrier's shutdown hook holds the JVM until close(): close it after the endpoints are released.
         final ShutdownSignalBarrier barrier = exitOnStdinEof ? null : new ShutdownSignalBarrier();
+        final AtomicBoolean pmGone = new AtomicBoolean();
+        if (barrier != null)
+        {
+            // The client closes itself when the partition manager goes: nothing is left to serve.
+            ctx.partitionManagerGoneHandler(() ->
+            {
+                pmGone.set(true);
+                barrier.signal();
+            });
+        }
         try (FabricClient client = FabricClient.connect(ctx))
         {
             for (final int id : partitions)
@@ -71,7 +94,12 @@ public final class PartitionHostMain
             {
                 barrier.await();
             }
+            if (pmGone.get())
+            {
+                System.err.println("partition host: the partition manager of " + dir + " is gone; exiting");
+            }
             CloseHelper.quietCloseAll(closeables);
+            return pmGone.get() ? 1 : 0;
         }
         finally
         {
@@ -81,6 +109,7 @@ public final class PartitionHostMain
             }
         }
     }
+
 
     /** The echo service: every payload word plus one, so a test can tell a response from its request. */
     public static void echo(final DirectMessage request, final DirectMessage response)

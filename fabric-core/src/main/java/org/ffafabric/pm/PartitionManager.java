@@ -417,6 +417,8 @@ public final class PartitionManager implements Agent, AutoCloseable
         }
         closed = true;
         CloseHelper.quietClose(runner);
+        // Clients watch for this and close themselves, before the driver they use goes.
+        controlFile.pmPid(0);
         CloseHelper.quietCloseAll(subscription, aeron, driver);
         CloseHelper.quietClose(controlFile);
         CloseHelper.quietCloseAll(memories);

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -89,8 +90,8 @@ class MultiProcessTest
         assertTrue(ready.get(60, TimeUnit.SECONDS), "child printed READY");
     }
 
-    @Test
-    void separateProcessesServeDirectRequestsAndShutDownClean() throws Exception
+    /** Writes the manifest and starts the partition manager; its directory is {@link #dir}. */
+    private Process startPartitionManager() throws Exception
     {
         manifest = Files.createTempFile("ffa-mp-", ".yaml");
         Files.writeString(manifest, String.join("\n",
@@ -108,6 +109,13 @@ class MultiProcessTest
         final Process pm = start(PartitionManagerMain.class, "--manifest", manifest.toString(), "--dir", dir.toString(),
             "--exit-on-stdin-eof");
         awaitReady(pm);
+        return pm;
+    }
+
+    @Test
+    void separateProcessesServeDirectRequestsAndShutDownClean() throws Exception
+    {
+        final Process pm = startPartitionManager();
         final Process host = start(PartitionHostMain.class, "--dir", dir.toString(), "--partition", "0x8001",
             "--partition", "0x8002", "--exit-on-stdin-eof");
         awaitReady(host);
@@ -173,6 +181,47 @@ class MultiProcessTest
         assertTrue(pm.waitFor(30, TimeUnit.SECONDS), "PM exits when stdin closes");
         assertEquals(0, pm.exitValue());
         assertFalse(Files.exists(dir), "the PM removed " + dir);
+    }
+
+    /**
+     * The partition manager's process dies: every client notices within a second or so and closes
+     * itself, so a serving wait and later calls answer ABORTED (Aeron's client would otherwise end
+     * the JVM once the driver's keepalive ran out), and a partition host exits on its own.
+     */
+    @Test
+    void clientsCloseThemselvesWhenThePartitionManagerDies() throws Exception
+    {
+        final Process pm = startPartitionManager();
+        final Process host = start(PartitionHostMain.class, "--dir", dir.toString(), "--partition", "0x8001");
+        awaitReady(host);
+        final CountDownLatch gone = new CountDownLatch(1);
+        final FabricClient client = FabricClient.connect(
+            new FabricClient.Context().directory(dir).partitionManagerGoneHandler(gone::countDown));
+        try
+        {
+            final Endpoint vm = client.claim(1);
+            final Endpoint sp2 = client.claim(0x8002);
+            final RegisterFile served = new RegisterFile();
+            final CompletableFuture<Boolean> serving = CompletableFuture.supplyAsync(() ->
+                sp2.executionContext(0).serveDirectRequest((req, resp) -> { }, served, 0));
+            final RegisterFile echoed = sendWhenNotBusy(vm.executionContext(0), FunctionId.FFA_MSG_SEND_DIRECT_REQ_64,
+                0x8001, null);
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, echoed.w(0), echoed.toString());
+
+            pm.destroyForcibly();
+            assertTrue(pm.waitFor(30, TimeUnit.SECONDS), "killed");
+            assertTrue(gone.await(30, TimeUnit.SECONDS), "the client noticed");
+            assertFalse(serving.get(30, TimeUnit.SECONDS), "the serving wait ended without a request");
+            assertError(ErrorCode.ABORTED, served, "serving wait");
+            assertTrue(vm.isClosed() && sp2.isClosed(), "the client closed its endpoints");
+            assertError(ErrorCode.ABORTED, call(vm.executionContext(0), FunctionId.FFA_ID_GET), "a call after");
+            assertTrue(host.waitFor(30, TimeUnit.SECONDS), "the host exits by itself");
+            assertEquals(1, host.exitValue(), "the host says its partition manager went");
+        }
+        finally
+        {
+            client.close();
+        }
     }
 
     /** A server between duty cycles is briefly not WAITING: retry BUSY, bounded. */
