@@ -802,6 +802,14 @@ public final class ExecutionContext
     /** FFA_MSG_WAIT's checks and its way into WAITING; false with the error in {@code regs}. */
     private boolean beginWait(final RegisterFile regs)
     {
+        if (partitionId == EndpointId.HYPERVISOR)
+        {
+            // The scheduler is never sent a request nor run, so nothing could end its wait: Hafnium's
+            // primary and TF-A's normal world get NOT_SUPPORTED (FFA_FEATURES agrees), whatever the
+            // registers, as its FFA_YIELD.
+            regs.error(ErrorCode.NOT_SUPPORTED);
+            return false;
+        }
         final long ownWord = word;
         final int version = controlFile.negotiatedVersion(slot);
         final int flags = regs.w(2);
@@ -810,13 +818,6 @@ public final class ExecutionContext
             (version >= FfaVersion.V1_2 && !regs.isZero(8, 17)))
         {
             regs.error(ErrorCode.INVALID_PARAMETERS);
-            return false;
-        }
-        if (partitionId == EndpointId.HYPERVISOR)
-        {
-            // The scheduler is never sent a request nor run, so nothing could end its wait: Hafnium's
-            // primary and TF-A's normal world get NOT_SUPPORTED (FFA_FEATURES agrees).
-            regs.error(ErrorCode.NOT_SUPPORTED);
             return false;
         }
         if (isServing(ownWord) || invokeDepth > 1)

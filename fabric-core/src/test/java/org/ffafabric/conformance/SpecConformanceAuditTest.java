@@ -85,6 +85,23 @@ class SpecConformanceAuditTest
     }
 
     /**
+     * A function not supported at this instance is NOT_SUPPORTED whatever its registers, as the
+     * hypervisor's FFA_YIELD already is: a malformed FFA_MSG_WAIT from the scheduler must not pass
+     * for a supported call with bad arguments (INVALID_PARAMETERS) while FFA_FEATURES says it is not.
+     */
+    @Test
+    void msgWaitIsNotSupportedForTheHypervisorWhateverItsRegisters()
+    {
+        final ExecutionContext hyp = fx.ec(HYP);
+        assertError(ErrorCode.NOT_SUPPORTED, call(hyp, regs(FunctionId.FFA_MSG_WAIT, 0, 0, 0, 1)),
+            "the hypervisor's FFA_MSG_WAIT with w4 != 0");
+        assertError(ErrorCode.NOT_SUPPORTED, call(hyp, regs(FunctionId.FFA_MSG_WAIT, 0, 2)),
+            "the hypervisor's FFA_MSG_WAIT with an undefined flag");
+        assertError(ErrorCode.NOT_SUPPORTED, call(hyp, regs(FunctionId.FFA_YIELD, 0, 0, 0, 1)),
+            "the hypervisor's FFA_YIELD with w4 != 0");
+    }
+
+    /**
      * Hafnium's api_yield checks x4..x7 (MBZ, digest §4.2: "w4–w7 MBZ (HF: INVALID_PARAMETERS
      * otherwise)") before the run-time state transition that answers DENIED: a malformed
      * FFA_YIELD is INVALID_PARAMETERS whatever the caller's state. Before: DENIED.
