@@ -407,7 +407,9 @@ public final class ExecutionContext
      * serving a requester, or running for the scheduler, is the partition manager's to give back
      * when that peer dies, while the handler still runs here, and another requester may take it at
      * once: such a word moves only by compare-and-set, and the call that lost it ends in ABORTED,
-     * touching nothing. Any other RUNNING word is ours alone: a plain ordered store.
+     * touching nothing. So does a WAITING word, which any requester may take (a serving period
+     * ends WAITING, and its thread may call next). Any other RUNNING word is ours alone: a plain
+     * ordered store.
      */
     private long block(final boolean yielded, final int peer, final int peerEc)
     {
@@ -415,7 +417,9 @@ public final class ExecutionContext
         {
             final long ownWord = word;
             final long update = pack(BLOCKED, model(ownWord), yielded, peer, peerEc, ownWord);
-            if (!isGivenBackOnPeerDeath(ownWord))
+            // WAITING too (a serving period left it so, and its thread calls on): any requester may take it.
+            final boolean waiting = state(ownWord) == WAITING;
+            if (!waiting && !isGivenBackOnPeerDeath(ownWord))
             {
                 transition(update);
                 return ownWord;
@@ -426,7 +430,7 @@ public final class ExecutionContext
                 return ownWord;
             }
             final long current = controlFile.ecState(stateOffset);
-            if ((int)current != (int)ownWord || !endpoint.isClaimed(peerId(ownWord), peerGeneration))
+            if ((int)current != (int)ownWord || (!waiting && !endpoint.isClaimed(peerId(ownWord), peerGeneration)))
             {
                 return GIVEN_BACK;
             }
@@ -835,10 +839,11 @@ public final class ExecutionContext
             regs.clear().w(0, FunctionId.FFA_MSG_WAIT).w(1, RegisterFile.packTargetInfo(partitionId, index));
             giveBack(regs, ownWord);
         }
-        else
+        else if (state(ownWord) != WAITING)
         {
             transition(waitingAfter(ownWord));
         }
+        // Still WAITING (a serving period ended): a requester may have taken the word since, so it is not stored.
         return true;
     }
 

@@ -322,6 +322,58 @@ class DirectRequestServingTest
         assertError(ErrorCode.ABORTED, other);
     }
 
+    /**
+     * A serving period leaves the context WAITING, a word any requester may take by compare-and-set.
+     * FFA_MSG_WAIT called next (a loop that waits by the plain call between periods) must not store
+     * WAITING over the requester's RUNNING word: a second requester could then take the context
+     * while the first one's request is still on its way.
+     */
+    @Test
+    void msgWaitAfterAServingPeriodKeepsTheWordARequesterWon() throws Exception
+    {
+        final ExecutionContext sp = fx.ec(SPA);
+        assertFalse(sp.serveDirectRequestWithin((req, resp) -> fail("nothing was sent"), new RegisterFile(), 1_000_000L));
+        final org.ffafabric.control.ControlFile controlFile = fx.controlFile();
+        final int offset = controlFile.ecStateOffset(controlFile.slotOf(SPA), 0);
+        final long waiting = controlFile.ecState(offset);
+        final long won = org.ffafabric.control.ExecutionContextState.pack(
+            org.ffafabric.control.ExecutionContextState.RUNNING, org.ffafabric.control.ExecutionContextState.MODEL_DIRECT_REQ,
+            false, VM1, 0, waiting);
+        assertTrue(controlFile.ecStateCompareAndSet(offset, waiting, won));
+
+        final Future<RegisterFile> waited = fx.bounded(sp, regs(FunctionId.FFA_MSG_WAIT), 20_000_000L);
+        Thread.sleep(50);
+        assertEquals(won, controlFile.ecState(offset), "FFA_MSG_WAIT overwrote the word a requester had won");
+        fx.endpoint(SPA).close();
+        get(waited);
+    }
+
+    /**
+     * As above for a direct request made from a context a serving period left WAITING: leaving that
+     * word for BLOCKED, and putting it back after the call, must not overwrite a requester's
+     * compare-and-set that came between.
+     */
+    @Test
+    void aCallAfterAServingPeriodKeepsTheWordARequesterWon() throws Exception
+    {
+        final ExecutionContext sp = fx.ec(SPA);
+        assertFalse(sp.serveDirectRequestWithin((req, resp) -> fail("nothing was sent"), new RegisterFile(), 1_000_000L));
+        final org.ffafabric.control.ControlFile controlFile = fx.controlFile();
+        final int offset = controlFile.ecStateOffset(controlFile.slotOf(SPA), 0);
+        final long waiting = controlFile.ecState(offset);
+        final long won = org.ffafabric.control.ExecutionContextState.pack(
+            org.ffafabric.control.ExecutionContextState.RUNNING, org.ffafabric.control.ExecutionContextState.MODEL_DIRECT_REQ,
+            false, VM1, 0, waiting);
+        assertTrue(controlFile.ecStateCompareAndSet(offset, waiting, won));
+
+        final Future<Boolean> spb = serveOne(fx.ec(SPB), (req, resp) -> resp.payload(0, 7));
+        final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB);
+        sp.invoke(r, 2_000_000_000L);
+        assertEquals(won, controlFile.ecState(offset), "a call from a WAITING context overwrote a requester's word");
+        fx.endpoint(SPB).close();
+        get(spb);
+    }
+
     @Test
     void aLateAnswerToAHandlersInterruptedCallIsKeptAndServingGoesOn() throws Exception
     {
