@@ -174,6 +174,19 @@ public final class ControlFile implements AutoCloseable
         return buffer.getLongVolatile(PM_PID_OFFSET);
     }
 
+    /**
+     * True once the partition manager has closed (its PID zeroed), or died: its PID gone and its
+     * heartbeat stopped for {@link ControlFileDescriptor#PM_HEARTBEAT_TIMEOUT_MS}. Both, because a
+     * PID from another PID namespace cannot be looked up; the heartbeat alone would take a long
+     * pause of a live manager for its death.
+     */
+    public boolean isPartitionManagerGone()
+    {
+        final long pid = pmPid();
+        return pid == 0 || (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) &&
+            System.currentTimeMillis() - pmHeartbeat() > PM_HEARTBEAT_TIMEOUT_MS);
+    }
+
     /** Zero when the partition manager closes: its clients close too. */
     public void pmPid(final long pid)
     {

@@ -36,6 +36,7 @@ public final class Endpoint implements AutoCloseable
     private final List<AutoCloseable> resources = new ArrayList<>();
     private static final long FINISH_CLOSE_POLL_NS = 1_000_000L;
     private static final long MANAGER_CHECK_INTERVAL_NS = 1_000_000L;
+    private static final long QUIET_RECHECK_NS = 1_000_000L;
 
     private volatile boolean closed;
     private final Object closeLock = new Object();
@@ -250,10 +251,11 @@ public final class Endpoint implements AutoCloseable
             closed = true;
         }
         final long quietDeadline = System.nanoTime() + client.connectTimeoutNs();
-        while (!isQuiet() && System.nanoTime() < quietDeadline)
-        {
-            Thread.yield();
-        }
+        awaitQuiet(quietDeadline);
+        // A call's in-call flag is a release store: one that entered as we looked, unaware of the
+        // close (the client's partition manager watch closes on its own schedule), shows by now.
+        LockSupport.parkNanos(QUIET_RECHECK_NS);
+        awaitQuiet(quietDeadline);
         final boolean quiet = releaseQuietContexts();
         final long deadline = System.nanoTime() + client.connectTimeoutNs();
         long nextManagerCheck = 0;
@@ -267,7 +269,7 @@ public final class Endpoint implements AutoCloseable
             if (now >= nextManagerCheck)
             {
                 // A partition manager that died will never let go of the slot: nothing to wait for.
-                if (!client.isPartitionManagerAlive())
+                if (client.controlFile().isPartitionManagerGone())
                 {
                     break;
                 }
@@ -289,6 +291,14 @@ public final class Endpoint implements AutoCloseable
             final Thread finisher = new Thread(this::finishCloseOnceQuiet, "ffa-close-" + name());
             finisher.setDaemon(true);
             finisher.start();
+        }
+    }
+
+    private void awaitQuiet(final long deadline)
+    {
+        while (!isQuiet() && System.nanoTime() < deadline)
+        {
+            Thread.yield();
         }
     }
 

@@ -28,8 +28,6 @@ import java.util.function.Supplier;
 public final class FabricClient implements AutoCloseable
 {
     private static final long MANAGER_CHECK_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
-    // Ten missed heartbeats: with its PID gone too, the partition manager is.
-    private static final long MANAGER_HEARTBEAT_MS = 1_000;
 
     private final Context ctx;
     private final ControlFile controlFile;
@@ -40,6 +38,7 @@ public final class FabricClient implements AutoCloseable
     private boolean closing;
     private boolean released;
     private final Thread managerWatch;
+    private final boolean managerVisible;
 
     private FabricClient(final Context ctx)
     {
@@ -65,6 +64,7 @@ public final class FabricClient implements AutoCloseable
             controlFile.close();
             throw ex;
         }
+        managerVisible = isAlive(controlFile.pmPid());
         managerWatch = new Thread(this::watchPartitionManager, "ffa-pm-watch");
         managerWatch.setDaemon(true);
         managerWatch.start();
@@ -78,6 +78,10 @@ public final class FabricClient implements AutoCloseable
     /** Claims a partition by ID. */
     public Endpoint claim(final int partitionId)
     {
+        if (isClosing())
+        {
+            throw new IllegalStateException("the fabric client of " + ctx.directory() + " is closed");
+        }
         final int slot = controlFile.slotOf(partitionId);
         if (slot < 0)
         {
@@ -109,23 +113,13 @@ public final class FabricClient implements AutoCloseable
         return controlFile;
     }
 
-    /**
-     * True while the fabric's partition manager runs: it has not closed, and its process is alive or
-     * its heartbeat fresh (its PID may be another PID namespace's, which this process cannot see).
-     */
-    public boolean isPartitionManagerAlive()
-    {
-        final long pid = controlFile.pmPid();
-        return pid != 0 && (System.currentTimeMillis() - controlFile.pmHeartbeat() <= MANAGER_HEARTBEAT_MS ||
-            ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
-    }
-
     private void watchPartitionManager()
     {
         while (!isClosing())
         {
             LockSupport.parkNanos(MANAGER_CHECK_INTERVAL_NS);
-            if (!isClosing() && !isPartitionManagerAlive())
+            // The control file stays mapped until this thread has ended (closeShared waits for it).
+            if (!isClosing() && isPartitionManagerGone())
             {
                 final Runnable handler = ctx.partitionManagerGoneHandler();
                 if (handler != null)
@@ -141,6 +135,21 @@ public final class FabricClient implements AutoCloseable
                 return;
             }
         }
+    }
+
+    /**
+     * Closed, or died. A manager whose process this one could see at connect is dead once that
+     * process is; else the control file's rule, which waits for its heartbeat to stop, decides.
+     */
+    private boolean isPartitionManagerGone()
+    {
+        final long pid = controlFile.pmPid();
+        return managerVisible ? pid == 0 || !isAlive(pid) : controlFile.isPartitionManagerGone();
+    }
+
+    private static boolean isAlive(final long pid)
+    {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
     private boolean isClosing()
@@ -215,6 +224,19 @@ public final class FabricClient implements AutoCloseable
 
     private void closeShared()
     {
+        if (Thread.currentThread() != managerWatch)
+        {
+            // It reads the control file: it ends (within a check) before that is unmapped.
+            LockSupport.unpark(managerWatch);
+            try
+            {
+                managerWatch.join();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
         CloseHelper.quietClose(aeron);
         controlFile.close();
     }

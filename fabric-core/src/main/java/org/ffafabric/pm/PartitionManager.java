@@ -20,6 +20,7 @@ import org.ffafabric.abi.FfaVersion;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ControlFileDescriptor;
 import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.manifest.Manifest;
@@ -34,6 +35,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The partition manager: owns the fabric directory, the control file and every endpoint's
@@ -44,7 +46,8 @@ public final class PartitionManager implements Agent, AutoCloseable
 {
     private static final long LIVENESS_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
-    private static final long STALE_HEARTBEAT_MS = 5_000;
+    // Clients check every 100 ms; a close takes them a few more.
+    private static final long CLIENTS_CLOSE_WAIT_NS = TimeUnit.SECONDS.toNanos(1);
 
     private final Context ctx;
     private final ControlFile controlFile;
@@ -158,16 +161,15 @@ public final class PartitionManager implements Agent, AutoCloseable
         }
         try (ControlFile existing = ControlFile.open(ctl))
         {
-            final long pid = existing.pmPid();
-            final boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-            return !alive && System.currentTimeMillis() - existing.pmHeartbeat() > STALE_HEARTBEAT_MS;
+            return existing.isPartitionManagerGone();
         }
         catch (final RuntimeException ex)
         {
             // Unreadable: half-written by a manager that died creating it, or one creating it now.
             try
             {
-                return System.currentTimeMillis() - Files.getLastModifiedTime(ctl).toMillis() > STALE_HEARTBEAT_MS;
+                return System.currentTimeMillis() - Files.getLastModifiedTime(ctl).toMillis() >
+                    ControlFileDescriptor.PM_HEARTBEAT_TIMEOUT_MS;
             }
             catch (final java.io.IOException gone)
             {
@@ -390,6 +392,18 @@ public final class PartitionManager implements Agent, AutoCloseable
         }
     }
 
+    private boolean anyClaimed()
+    {
+        for (int slot = 0; slot < controlFile.partitionCount(); slot++)
+        {
+            if (controlFile.claimPid(slot) != 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void resetSlot(final int slot)
     {
         if (controlFile.rxtxMapped(slot))
@@ -416,9 +430,15 @@ public final class PartitionManager implements Agent, AutoCloseable
             return;
         }
         closed = true;
-        CloseHelper.quietClose(runner);
-        // Clients watch for this and close themselves, before the driver they use goes.
+        // Clients watch for this and close themselves: wait a little for their releases, still
+        // answering traps, so that they are gone before the driver they use.
         controlFile.pmPid(0);
+        final long deadline = System.nanoTime() + CLIENTS_CLOSE_WAIT_NS;
+        while (anyClaimed() && System.nanoTime() < deadline)
+        {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        CloseHelper.quietClose(runner);
         CloseHelper.quietCloseAll(subscription, aeron, driver);
         CloseHelper.quietClose(controlFile);
         CloseHelper.quietCloseAll(memories);
