@@ -7,7 +7,6 @@ import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FfaVersion;
 import org.ffafabric.abi.FrameworkMessage;
 import org.ffafabric.abi.FunctionId;
-import org.ffafabric.abi.PartitionProperties;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.BufferOwnership;
 import org.ffafabric.control.ControlFile;
@@ -56,6 +55,7 @@ public final class ExecutionContext
     private final int index;
     private final int stateOffset;
     private final ContextTransport transport;
+    private final DirectMessagingRules rules;
     // A request whose requester got the CPU back (FFA_INTERRUPT/FFA_YIELD) before its response.
     private int outstandingTarget = -1;
     private int outstandingTargetEc;
@@ -114,6 +114,7 @@ public final class ExecutionContext
         this.index = index;
         this.stateOffset = controlFile.ecStateOffset(slot, index);
         this.transport = transport;
+        this.rules = new DirectMessagingRules(controlFile, partitionId, slot, index);
     }
 
     public int partitionId()
@@ -299,27 +300,17 @@ public final class ExecutionContext
         final long x2 = req2 ? 0 : regs.x(2);
         final int flags = (int)x2;
         final boolean framework = RegisterFile.isFrameworkMessage(flags);
-        if (req2 && controlFile.negotiatedVersion(slot) < FfaVersion.V1_2)
-        {
-            regs.error(ErrorCode.NOT_SUPPORTED);
-            return;
-        }
         final int targetSlot = controlFile.slotOf(receiver);
-        if (RegisterFile.senderOf(regs.w(1)) != partitionId || receiver == partitionId || targetSlot < 0 ||
-            receiver == EndpointId.HYPERVISOR || !RegisterFile.isValidDirectMessageFlags(x2) ||
-            (EndpointId.isSecure(partitionId) && !EndpointId.isSecure(receiver)))
-        {
-            regs.error(ErrorCode.INVALID_PARAMETERS);
-            return;
-        }
-        if (outstandingTarget >= 0)
+        int check = rules.checkRequestArguments(regs, req2, receiver, targetSlot, x2);
+        if (check == 0 && outstandingTarget >= 0)
         {
             // An interrupted request must be resumed with FFA_RUN before another starts.
-            regs.error(ErrorCode.BUSY);
-            return;
+            check = ErrorCode.BUSY;
         }
-        final int check = framework ?
-            checkFrameworkRequest(flags, targetSlot) : checkProperties(req2, targetSlot, regs);
+        if (check == 0)
+        {
+            check = framework ? rules.checkFrameworkRequest(flags, targetSlot) : rules.checkProperties(req2, targetSlot, regs);
+        }
         if (check != 0)
         {
             regs.error(check);
@@ -333,13 +324,13 @@ public final class ExecutionContext
             return;
         }
         final int targetOffset = controlFile.ecStateOffset(targetSlot, targetEc);
-        final int model = requestModel(functionId, flags);
+        final int model = DirectMessagingRules.requestModel(functionId, flags);
         long targetWord = targetOffset == lastTargetOffset ? waitingAfter(lastTargetWord) : 0;
         long update = pack(RUNNING, model, false, partitionId, index, targetWord);
         if (targetWord == 0 || !controlFile.ecStateCompareAndSet(targetOffset, targetWord, update))
         {
             // Not the peer we just talked to, or someone else got there: read, check, then CAS.
-            if (isInCallChain(targetSlot, targetEc))
+            if (rules.isInCallChain(targetSlot, targetEc))
             {
                 regs.error(ErrorCode.DENIED);
                 return;
@@ -450,11 +441,11 @@ public final class ExecutionContext
             return;
         }
         // Arguments before state, as Hafnium: a malformed response is INVALID_PARAMETERS, served or not.
-        int check = checkResponseArguments(regs);
+        int check = rules.checkResponseArguments(regs);
         final long ownWord = word;
         if (check == 0)
         {
-            check = mayAnswer(ownWord) ? checkResponseState(regs, ownWord) : ErrorCode.DENIED;
+            check = mayAnswer(ownWord) ? rules.checkResponseState(regs, ownWord, frameworkResponse) : ErrorCode.DENIED;
         }
         if (check != 0)
         {
@@ -472,54 +463,6 @@ public final class ExecutionContext
     private boolean mayAnswer(final long ownWord)
     {
         return isServing(ownWord) && invokeDepth == 1;
-    }
-
-    /** The spec's checks on a DIRECT_RESP, RESP2 (whose x2/x3 it clears) or their 32-bit form. */
-    private int checkResponse(final RegisterFile regs, final long ownWord)
-    {
-        final int check = checkResponseArguments(regs);
-        return check != 0 ? check : checkResponseState(regs, ownWord);
-    }
-
-    /**
-     * What a response must be whatever the state (Hafnium's api_ffa_msg_send_direct_resp_validate_args):
-     * from us, not to us, w2 MBZ unless a framework message, x8..x17 MBZ from v1.2 on.
-     */
-    private int checkResponseArguments(final RegisterFile regs)
-    {
-        final boolean resp2 = regs.functionId() == FunctionId.FFA_MSG_SEND_DIRECT_RESP2;
-        final long x2 = resp2 ? 0 : regs.x(2);
-        final int ids = regs.w(1);
-        if (RegisterFile.senderOf(ids) != partitionId || RegisterFile.receiverOf(ids) == partitionId ||
-            !RegisterFile.isValidDirectMessageFlags(x2) ||
-            (!resp2 && controlFile.negotiatedVersion(slot) >= FfaVersion.V1_2 && !regs.isZero(8, 17)))
-        {
-            return ErrorCode.INVALID_PARAMETERS;
-        }
-        return 0;
-    }
-
-    /** What a response must be for the request this context serves: to its requester, of its kind. */
-    private int checkResponseState(final RegisterFile regs, final long ownWord)
-    {
-        final boolean resp2 = regs.functionId() == FunctionId.FFA_MSG_SEND_DIRECT_RESP2;
-        final int model = model(ownWord);
-        final int flags = resp2 ? 0 : regs.w(2);
-        if (RegisterFile.receiverOf(regs.w(1)) != peerId(ownWord) ||
-            resp2 != (model == MODEL_DIRECT_REQ2) ||
-            RegisterFile.isFrameworkMessage(flags) != (model == MODEL_FRAMEWORK))
-        {
-            return ErrorCode.DENIED;
-        }
-        if (model == MODEL_FRAMEWORK && RegisterFile.frameworkMessageType(flags) != frameworkResponse)
-        {
-            return ErrorCode.INVALID_PARAMETERS;
-        }
-        if (resp2)
-        {
-            regs.x(2, 0).x(3, 0);
-        }
-        return 0;
     }
 
     /** FFA_ERROR while serving a request cancels it: the requester gets the error. */
@@ -652,7 +595,7 @@ public final class ExecutionContext
         word = pack(RUNNING, model, false, transport.senderId(), transport.senderEc(), word);
         assert isMirrored() : "state mirror " + describe(word) + " != " + describe(controlFile.ecState(stateOffset));
 
-        final int responseId = responseFor(functionId);
+        final int responseId = DirectMessagingRules.responseFor(functionId);
         servedRequest.fixLayout(functionId);
         servedResponse.fixLayout(responseId);
         final int responseLength = responseId == FunctionId.FFA_MSG_SEND_DIRECT_RESP2 ?
@@ -713,7 +656,7 @@ public final class ExecutionContext
                 response.zeroExtendSmc32();
             }
             final int check = FunctionId.isDirectResponse(functionId) ?
-                checkResponse(response, ownWord) : ErrorCode.INVALID_PARAMETERS;
+                rules.checkResponse(response, ownWord, frameworkResponse) : ErrorCode.INVALID_PARAMETERS;
             if (check != 0)
             {
                 handlerFailure = new IllegalStateException("direct request handler's response refused with " +
@@ -746,29 +689,12 @@ public final class ExecutionContext
      */
     private int acceptRequest(final int functionId, final int flags)
     {
-        final int model = requestModel(functionId, flags);
+        final int model = DirectMessagingRules.requestModel(functionId, flags);
         if (model == MODEL_FRAMEWORK)
         {
             frameworkResponse = FrameworkMessage.responseFor(RegisterFile.frameworkMessageType(flags));
         }
         return model;
-    }
-
-    /** The run-time model a direct request puts its receiver in: REQ2, framework or partition message. */
-    private static int requestModel(final int functionId, final int flags)
-    {
-        return functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ2 ? MODEL_DIRECT_REQ2 :
-            RegisterFile.isFrameworkMessage(flags) ? MODEL_FRAMEWORK : MODEL_DIRECT_REQ;
-    }
-
-    private static int responseFor(final int requestId)
-    {
-        switch (requestId)
-        {
-            case FunctionId.FFA_MSG_SEND_DIRECT_REQ_32: return FunctionId.FFA_MSG_SEND_DIRECT_RESP_32;
-            case FunctionId.FFA_MSG_SEND_DIRECT_REQ2: return FunctionId.FFA_MSG_SEND_DIRECT_RESP2;
-            default: return FunctionId.FFA_MSG_SEND_DIRECT_RESP_64;
-        }
     }
 
     /**
@@ -1396,73 +1322,5 @@ public final class ExecutionContext
             releaseIfLateAnswer(regs);
         }
         return taken == ContextTransport.TAKEN;
-    }
-
-    // Rules.
-
-    private int checkProperties(final boolean req2, final int targetSlot, final RegisterFile regs)
-    {
-        if (req2)
-        {
-            // The UUID before the receiver's version, as Hafnium: a service it does not declare is
-            // INVALID_PARAMETERS whatever its version.
-            final long lo = regs.x(2);
-            final long hi = regs.x(3);
-            if ((lo != 0 || hi != 0) && !controlFile.hasUuid(targetSlot, lo, hi))
-            {
-                return ErrorCode.INVALID_PARAMETERS;
-            }
-            if (controlFile.negotiatedVersion(targetSlot) < FfaVersion.V1_2)
-            {
-                return ErrorCode.DENIED;
-            }
-        }
-        final int send = req2 ? PartitionProperties.DIRECT_REQ2_SEND : PartitionProperties.DIRECT_REQ_SEND;
-        final int receive = req2 ? PartitionProperties.DIRECT_REQ2_RECV : PartitionProperties.DIRECT_REQ_RECV;
-        if ((controlFile.properties(slot) & send) == 0 || (controlFile.properties(targetSlot) & receive) == 0)
-        {
-            return ErrorCode.DENIED;
-        }
-        return 0;
-    }
-
-    /** Framework requests: VM created/destroyed, from the hypervisor, to partitions that subscribed. */
-    private int checkFrameworkRequest(final int flags, final int targetSlot)
-    {
-        final int type = RegisterFile.frameworkMessageType(flags);
-        if (partitionId != EndpointId.HYPERVISOR ||
-            (type != FrameworkMessage.VM_CREATED_REQ && type != FrameworkMessage.VM_DESTROYED_REQ))
-        {
-            return ErrorCode.INVALID_PARAMETERS;
-        }
-        final int subscription = type == FrameworkMessage.VM_CREATED_REQ ?
-            PartitionProperties.VM_CREATED_MSG : PartitionProperties.VM_DESTROYED_MSG;
-        return (controlFile.properties(targetSlot) & subscription) == 0 ? ErrorCode.DENIED : 0;
-    }
-
-    /** True when the target already waits, directly or down a chain, on this context: a cycle. */
-    private boolean isInCallChain(final int targetSlot, final int targetEc)
-    {
-        int s = targetSlot;
-        int ec = targetEc;
-        for (int hops = 0; hops < 16; hops++)
-        {
-            final long word = controlFile.ecState(controlFile.ecStateOffset(s, ec));
-            if (state(word) != BLOCKED || yielded(word))
-            {
-                return false;
-            }
-            if (peerId(word) == partitionId && peerEc(word) == index)
-            {
-                return true;
-            }
-            s = controlFile.slotOf(peerId(word));
-            ec = peerEc(word);
-            if (s < 0)
-            {
-                return false;
-            }
-        }
-        return false;
     }
 }
