@@ -269,7 +269,7 @@ public final class Endpoint implements AutoCloseable
             if (now >= nextManagerCheck)
             {
                 // A partition manager that died will never let go of the slot: nothing to wait for.
-                if (client.controlFile().isPartitionManagerGone())
+                if (client.isPartitionManagerGone())
                 {
                     break;
                 }

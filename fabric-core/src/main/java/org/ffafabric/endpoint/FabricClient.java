@@ -141,7 +141,7 @@ public final class FabricClient implements AutoCloseable
      * Closed, or died. A manager whose process this one could see at connect is dead once that
      * process is; else the control file's rule, which waits for its heartbeat to stop, decides.
      */
-    private boolean isPartitionManagerGone()
+    boolean isPartitionManagerGone()
     {
         final long pid = controlFile.pmPid();
         return managerVisible ? pid == 0 || !isAlive(pid) : controlFile.isPartitionManagerGone();

@@ -24,6 +24,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 import static org.ffafabric.conformance.Fx.*;
@@ -217,6 +218,67 @@ class MultiProcessTest
             assertError(ErrorCode.ABORTED, call(vm.executionContext(0), FunctionId.FFA_ID_GET), "a call after");
             assertTrue(host.waitFor(30, TimeUnit.SECONDS), "the host exits by itself");
             assertEquals(1, host.exitValue(), "the host says its partition manager went");
+        }
+        finally
+        {
+            client.close();
+        }
+    }
+
+    /**
+     * The partition manager dies under a ping-pong that runs flat out, so the client's close from
+     * its watch thread races calls entering and leaving millions of times a second: both sides end
+     * in ABORTED, and nothing touches what the close unmapped (that would crash this JVM).
+     */
+    @Test
+    void aPingPongWhosePartitionManagerDiesEndsInAbortedOnBothSides() throws Exception
+    {
+        final Process pm = startPartitionManager();
+        final FabricClient client = FabricClient.connect(
+            new FabricClient.Context().directory(dir).partitionManagerGoneHandler(() -> { }));
+        try
+        {
+            final Endpoint vm = client.claim(1);
+            final Endpoint sp2 = client.claim(0x8002);
+            final AutoCloseable serving = sp2.serve(PartitionHostMain::echo);
+            final AtomicLong answered = new AtomicLong();
+            final CompletableFuture<RegisterFile> pinging = CompletableFuture.supplyAsync(() ->
+            {
+                final ExecutionContext ec = vm.executionContext(0);
+                final RegisterFile r = new RegisterFile();
+                while (true)
+                {
+                    r.clear().w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).w(1, RegisterFile.packIds(1, 0x8002)).x(3, 7);
+                    ec.invoke(r);
+                    if (r.w(0) == FunctionId.FFA_MSG_SEND_DIRECT_RESP_64)
+                    {
+                        assertEquals(8L, r.x(3), r::toString);
+                        answered.incrementAndGet();
+                    }
+                    else if (!(r.isError() && r.w(2) == ErrorCode.BUSY))
+                    {
+                        return r;
+                    }
+                }
+            });
+            final long deadline = System.nanoTime() + WAIT_NS;
+            while (answered.get() < 10_000 && !pinging.isDone())
+            {
+                assertTrue(System.nanoTime() < deadline, "10,000 round trips");
+                LockSupport.parkNanos(1_000_000);
+            }
+
+            pm.destroyForcibly();
+            assertTrue(pm.waitFor(30, TimeUnit.SECONDS), "killed");
+            assertError(ErrorCode.ABORTED, pinging.get(30, TimeUnit.SECONDS), "the requester's last call");
+            final long closing = System.nanoTime() + WAIT_NS;
+            while (!(vm.isClosed() && sp2.isClosed()))
+            {
+                // The watch thread closes them one after the other.
+                assertTrue(System.nanoTime() < closing, "the client closed its endpoints");
+                LockSupport.parkNanos(1_000_000);
+            }
+            serving.close();
         }
         finally
         {
