@@ -151,6 +151,9 @@ public final class FfaCommand implements Callable<Integer>
         @Parameters(arity = "1..*", paramLabel = "ID", description = "Partition IDs, e.g. 0x8001.")
         PartitionId[] partitions;
 
+        @Option(names = "--busy-spin", description = "Spin while waiting for requests (lowest latency; needs a core per context).")
+        boolean busySpin;
+
         public Integer call()
         {
             final java.util.List<String> args =
@@ -159,6 +162,10 @@ public final class FfaCommand implements Callable<Integer>
             {
                 args.add("--partition");
                 args.add(Integer.toString(p.value()));
+            }
+            if (busySpin)
+            {
+                args.add("--busy-spin");
             }
             return PartitionHostMain.run(args.toArray(new String[0]));
         }
