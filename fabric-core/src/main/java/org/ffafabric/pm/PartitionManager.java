@@ -128,7 +128,9 @@ public final class PartitionManager implements Agent, AutoCloseable
         {
             if (!isStale(dir))
             {
-                throw new IllegalStateException("a partition manager already runs the fabric in " + dir);
+                throw new IllegalStateException("a partition manager already runs the fabric in " + dir +
+                    " (or died less than " + ControlFileDescriptor.PM_HEARTBEAT_TIMEOUT_MS / 1000 +
+                    " s ago: its heartbeat is that fresh, and its PID may be another namespace's)");
             }
             FabricDirectory.delete(dir);
         }
