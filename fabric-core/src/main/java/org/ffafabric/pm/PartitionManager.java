@@ -4,6 +4,7 @@ import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import org.agrona.CloseHelper;
@@ -87,12 +88,17 @@ public final class PartitionManager implements Agent, AutoCloseable
                 FabricDirectory.controlFile(dir), ctx.manifest(), FfaVersion.LATEST, ctx.memoryBase());
             final String aeronDir = ctx.aeronDirectoryName() != null ?
                 ctx.aeronDirectoryName() : FabricDirectory.aeronDirectory(dir).toString();
+            final Aeron.Context aeronCtx = AeronTuning.client(new Aeron.Context().aeronDirectoryName(aeronDir))
+                .useConductorAgentInvoker(true);
             if (ctx.embeddedDriver())
             {
-                startedDriver = MediaDriver.launchEmbedded(
-                    AeronTuning.driver(new MediaDriver.Context().aeronDirectoryName(aeronDir)));
+                // The driver's and our client's duty cycles run in ours: one thread that sleeps when
+                // idle, where three would each wake a thousand times a second and take a partition's core.
+                startedDriver = MediaDriver.launchEmbedded(AeronTuning.driver(
+                    new MediaDriver.Context().aeronDirectoryName(aeronDir)).threadingMode(ThreadingMode.INVOKER));
+                aeronCtx.driverAgentInvoker(startedDriver.sharedAgentInvoker());
             }
-            startedAeron = Aeron.connect(AeronTuning.client(new Aeron.Context().aeronDirectoryName(aeronDir)));
+            startedAeron = Aeron.connect(aeronCtx);
         }
         catch (final RuntimeException ex)
         {
@@ -197,6 +203,14 @@ public final class PartitionManager implements Agent, AutoCloseable
 
     public int doWork()
     {
+        if (driver != null)
+        {
+            driver.sharedAgentInvoker().invoke();
+        }
+        aeron.conductorAgentInvoker().invoke();
+        // Only traps count as work: the driver has some on every cycle while partitions talk (a
+        // publisher's limit moves), and counting it would keep this thread from ever sleeping, a
+        // third runnable thread on two cores. Once a millisecond is often enough for the driver.
         int work = subscription.poll(trapHandler, 16);
         final long now = System.nanoTime();
         if (now >= nextLivenessCheckNs)

@@ -27,6 +27,11 @@ public final class AeronTuning
 {
     /** IPC term length when {@code aeron.ipc.term.buffer.length} is not set. */
     public static final int IPC_TERM_LENGTH_DEFAULT = 4 * 1024 * 1024;
+    /**
+     * A client conductor's sleep when idle. Its work is keepalives (every 500 ms) and noticing new
+     * images, which only delays a first contact; each wake-up can take a core from a partition.
+     */
+    public static final long CLIENT_CONDUCTOR_SLEEP_MS = 10;
 
     private AeronTuning()
     {
@@ -50,6 +55,8 @@ public final class AeronTuning
             .performStorageChecks(false)
             .termBufferSparseFile(Boolean.parseBoolean(System.getProperty("aeron.term.buffer.sparse.file", "false")))
             .spiesSimulateConnection(true)
+            // Its thread woke every millisecond for tasks an IPC-only driver never has.
+            .asyncExecutorEnabled(false)
             .dirDeleteOnStart(true)
             .dirDeleteOnShutdown(true);
     }
@@ -58,7 +65,7 @@ public final class AeronTuning
     public static Aeron.Context client(final Aeron.Context ctx)
     {
         return ctx
-            .idleStrategy(new SleepingMillisIdleStrategy(1))
+            .idleStrategy(new SleepingMillisIdleStrategy(CLIENT_CONDUCTOR_SLEEP_MS))
             .preTouchMappedMemory(Boolean.parseBoolean(System.getProperty("aeron.pre.touch.mapped.memory", "true")));
     }
 
@@ -68,6 +75,7 @@ public final class AeronTuning
         return "ipcTermLength=" + ipcTermLength() +
             " preTouch=" + System.getProperty("aeron.pre.touch.mapped.memory", "true") +
             " sparse=" + System.getProperty("aeron.term.buffer.sparse.file", "false") +
-            " driver=SHARED/backoff-to-1ms clientConductor=sleeping-1ms";
+            " driver=SHARED/backoff-to-1ms (the partition manager's: in its own duty cycle)" +
+            " clientConductor=sleeping-" + CLIENT_CONDUCTOR_SLEEP_MS + "ms";
     }
 }
