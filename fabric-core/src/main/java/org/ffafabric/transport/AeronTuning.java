@@ -17,8 +17,10 @@ import java.util.concurrent.TimeUnit;
  *   few dozen messages, which is most of stock Aeron's p99 on small machines.</li>
  *   <li>Terms are large enough (4 MiB by default) that a publication rarely waits for the
  *   driver's conductor to move its limit.</li>
- *   <li>The driver runs one shared thread that backs off to 1 ms sleeps: it is off the hot
- *   path, and a third spinning thread on two cores destroys tail latency.</li>
+ *   <li>The driver runs one shared thread that backs off to 1 ms sleeps, with no async executor
+ *   thread: it is off the hot path, and a third thread waking often on two cores destroys tail
+ *   latency. The partition manager runs its embedded driver in its own duty cycle instead.</li>
+ *   <li>Client conductors sleep 10 ms when idle.</li>
  * </ul>
  * The term length, sparse files and pre-touch yield to Aeron's own system properties; the
  * threading mode, term window and idle strategies are set here.
