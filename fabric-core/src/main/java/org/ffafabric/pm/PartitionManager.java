@@ -2,6 +2,7 @@ package org.ffafabric.pm;
 
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
+import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
@@ -47,6 +48,8 @@ public final class PartitionManager implements Agent, AutoCloseable
 {
     private static final long LIVENESS_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+    // An external driver announces a new publication a moment before it links its subscribers.
+    private static final long REPLY_LINK_GRACE_NS = TimeUnit.MILLISECONDS.toNanos(100);
     // Clients check every 100 ms; a close takes them a few more.
     private static final long CLIENTS_CLOSE_WAIT_NS = TimeUnit.SECONDS.toNanos(1);
 
@@ -203,11 +206,7 @@ public final class PartitionManager implements Agent, AutoCloseable
 
     public int doWork()
     {
-        if (driver != null)
-        {
-            driver.sharedAgentInvoker().invoke();
-        }
-        aeron.conductorAgentInvoker().invoke();
+        serviceAeron();
         // Only traps count as work: the driver has some on every cycle while partitions talk (a
         // publisher's limit moves), and counting it would keep this thread from ever sleeping, a
         // third runnable thread on two cores. Once a millisecond is often enough for the driver.
@@ -284,16 +283,30 @@ public final class PartitionManager implements Agent, AutoCloseable
         final int length = FunctionId.isSmc64(regs.functionId()) ?
             TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
         regs.buffer().getBytes(0, replyBuffer, 0, RegisterFile.LENGTH);
-        final long deadline = System.nanoTime() + CONNECT_TIMEOUT_NS;
-        while (caller.reply.offer(replyBuffer, 0, length) < 0)
+        final long start = System.nanoTime();
+        long result;
+        while ((result = caller.reply.offer(replyBuffer, 0, length)) < 0)
         {
-            if (System.nanoTime() > deadline || caller.reply.isClosed())
+            final long waited = System.nanoTime() - start;
+            // The caller's inbox was linked before it trapped: not connected for longer than an
+            // external driver takes to link a new publication means it has gone.
+            if (waited > CONNECT_TIMEOUT_NS || caller.reply.isClosed() ||
+                (result == Publication.NOT_CONNECTED && waited > REPLY_LINK_GRACE_NS))
             {
                 ctx.errorHandler().onError(new IllegalStateException("reply to " + caller.partitionId + " not delivered"));
                 return;
             }
-            Thread.onSpinWait();
+            // Only this thread moves the publication's limit and links it: the driver and our
+            // client must go on while we wait, or every client's publications (and Aeron) stall.
+            serviceAeron();
         }
+    }
+
+    private int serviceAeron()
+    {
+        int work = driver != null ? driver.sharedAgentInvoker().invoke() : 0;
+        work += aeron.conductorAgentInvoker().invoke();
+        return work;
     }
 
     /** Binds a session to the context whose claim it names, after checking the claim in the control file. */

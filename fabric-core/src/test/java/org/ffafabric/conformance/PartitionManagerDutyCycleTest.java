@@ -1,0 +1,124 @@
+package org.ffafabric.conformance;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.Subscription;
+import io.aeron.exceptions.DriverTimeoutException;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.ffafabric.EmbeddedFabric;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.manifest.World;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.FabricDirectory;
+import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.manifest.Manifest;
+import org.ffafabric.transport.TrapProtocol;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static org.ffafabric.conformance.Fx.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The partition manager runs its embedded media driver in its own duty cycle: nothing it waits
+ * for inside a duty cycle may keep the driver from being serviced, or every client's publications
+ * stall and, after the driver timeout, every client's Aeron gives up on the driver.
+ */
+class PartitionManagerDutyCycleTest
+{
+    private static Manifest small()
+    {
+        return Manifest.builder()
+            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555").directMessaging())
+            .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"))
+            .build();
+    }
+
+    /**
+     * A context claims by hand, closes its inbox and traps: the reply has nowhere to go. The
+     * partition manager gives up on it without stopping its driver (another client can still
+     * add a publication) or the other partitions' traps.
+     */
+    @Test
+    void aReplyNobodyCanReadStopsNeitherTheDriverNorOtherTraps() throws Exception
+    {
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(small()))
+        {
+            final Endpoint vm = fabric.claim(1);
+            assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_ID_GET));
+
+            final ControlFile controlFile = fabric.partitionManager().controlFile();
+            final int sp = 0x8001;
+            final int slot = controlFile.slotOf(sp);
+            final long pid = ProcessHandle.current().pid();
+            assertTrue(controlFile.claim(slot, 0, pid));
+            final int generation = controlFile.claimGeneration(slot);
+            final Aeron raw = Aeron.connect(new Aeron.Context()
+                .aeronDirectoryName(FabricDirectory.aeronDirectory(fabric.directory()).toString())
+                .driverTimeoutMs(2_000)
+                .errorHandler(ex -> { }));
+            try
+            {
+                final Subscription inbox = raw.addSubscription(TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(sp, 0));
+                final ExclusivePublication toPm = raw.addExclusivePublication(
+                    TrapProtocol.publicationChannel(TrapProtocol.sessionId(sp, 0, generation)), TrapProtocol.PM_STREAM_ID);
+                final RegisterFile claim = regs(TrapProtocol.FABRIC_CLAIM, (int)pid, (int)(pid >>> 32));
+                offer(toPm, claim);
+                final RegisterFile reply = new RegisterFile();
+                final long deadline = System.nanoTime() + WAIT_NS;
+                boolean bound = false;
+                while (!bound)
+                {
+                    assertTrue(System.nanoTime() < deadline, "the claim was answered");
+                    bound = inbox.poll((buffer, offset, length, header) -> reply.copyFrom(buffer, offset, length), 1) > 0;
+                }
+                assertTrue(reply.isSuccess(), reply::toString);
+
+                inbox.close();
+                offer(toPm, regs(FunctionId.FFA_ID_GET));
+
+                // Another partition's trap, and another client's call on the driver, both answer promptly.
+                final CompletableFuture<RegisterFile> other = CompletableFuture.supplyAsync(
+                    () -> call(vm.executionContext(0), FunctionId.FFA_ID_GET));
+                try
+                {
+                    raw.addSubscription(TrapProtocol.CHANNEL, 0x0FFA_0F0F).close();
+                }
+                catch (final DriverTimeoutException ex)
+                {
+                    fail("the media driver stopped being serviced: " + ex);
+                }
+                try
+                {
+                    assertSuccess32(other.get(2, TimeUnit.SECONDS));
+                }
+                catch (final TimeoutException ex)
+                {
+                    fail("another partition's trap waited on a reply nobody can read");
+                }
+            }
+            finally
+            {
+                CloseHelper.quietClose(raw);
+                controlFile.unclaim(slot, pid);
+            }
+        }
+    }
+
+    private static void offer(final ExclusivePublication publication, final RegisterFile regs)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[RegisterFile.LENGTH]);
+        regs.buffer().getBytes(0, buffer, 0, RegisterFile.LENGTH);
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (publication.offer(buffer, 0, TrapProtocol.SHORT_MESSAGE_LENGTH) < 0)
+        {
+            assertTrue(System.nanoTime() < deadline, "offered to the partition manager");
+            Thread.onSpinWait();
+        }
+    }
+}
