@@ -3,20 +3,27 @@ package org.ffafabric.conformance;
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
 import io.aeron.Subscription;
+import io.aeron.driver.MediaDriver;
 import io.aeron.exceptions.DriverTimeoutException;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.ffafabric.EmbeddedFabric;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
-import org.ffafabric.manifest.World;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.endpoint.FabricClient;
 import org.ffafabric.manifest.Manifest;
+import org.ffafabric.manifest.World;
+import org.ffafabric.pm.PartitionManager;
+import org.ffafabric.transport.AeronTuning;
 import org.ffafabric.transport.TrapProtocol;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -106,6 +113,45 @@ class PartitionManagerDutyCycleTest
             {
                 CloseHelper.quietClose(raw);
                 controlFile.unclaim(slot, pid);
+            }
+        }
+    }
+
+    /**
+     * With an external media driver the partition manager's client still runs in its duty cycle,
+     * and waits for that driver's answers by sleeping: claims, traps and releases all work.
+     */
+    @Test
+    void anExternalDriverServesTheFabric() throws Exception
+    {
+        final String name = "external-" + UUID.randomUUID().toString().substring(0, 8);
+        final Path dir = FabricDirectory.defaultPath(name);
+        final CompletableFuture<PartitionManager> launching = CompletableFuture.supplyAsync(() ->
+            PartitionManager.launch(new PartitionManager.Context().fabricName(name).manifest(small()).embeddedDriver(false)));
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (!Files.exists(FabricDirectory.controlFile(dir)))
+        {
+            assertTrue(System.nanoTime() < deadline, "the partition manager created its fabric");
+            Thread.yield();
+        }
+        try (MediaDriver driver = MediaDriver.launch(AeronTuning.driver(new MediaDriver.Context()
+                .aeronDirectoryName(FabricDirectory.aeronDirectory(dir).toString()))
+                .dirDeleteOnShutdown(false));
+            PartitionManager pm = launching.get(20, TimeUnit.SECONDS);
+            FabricClient client = FabricClient.connect(new FabricClient.Context().directory(dir)))
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                try (Endpoint vm = client.claim(1))
+                {
+                    assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_ID_GET));
+                }
+                final int slot = pm.controlFile().slotOf(1);
+                while (pm.controlFile().claimPid(slot) != 0)
+                {
+                    assertTrue(System.nanoTime() < deadline + WAIT_NS, "the release was taken");
+                    Thread.yield();
+                }
             }
         }
     }
