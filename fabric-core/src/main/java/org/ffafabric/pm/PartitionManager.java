@@ -296,7 +296,7 @@ public final class PartitionManager implements Agent, AutoCloseable
                 ctx.errorHandler().onError(new IllegalStateException("reply to " + caller.partitionId + " not delivered"));
                 return;
             }
-            // Only this thread moves the publication's limit and links it: the driver and our
+            // With the embedded driver only this thread moves the limit and links: the driver and our
             // client must go on while we wait, or every client's publications (and Aeron) stall.
             serviceAeron();
         }
