@@ -74,10 +74,21 @@ public final class ControlFile implements AutoCloseable
         }
     }
 
-    /** Creates and fills the control file for a manifest (partition manager only). */
+    /**
+     * Creates and fills the control file for a manifest (partition manager only).
+     * {@code aeronDirectory}: the media driver's directory, null for {@code aeron/} in the fabric's.
+     */
     public static ControlFile create(
-        final Path file, final Manifest manifest, final int pmVersion, final long memoryBase)
+        final Path file, final Manifest manifest, final int pmVersion, final long memoryBase,
+        final String aeronDirectory)
     {
+        final byte[] aeronDirectoryBytes =
+            aeronDirectory == null ? new byte[0] : aeronDirectory.getBytes(StandardCharsets.UTF_8);
+        if (aeronDirectoryBytes.length > AERON_DIRECTORY_MAX_LENGTH)
+        {
+            throw new IllegalArgumentException("Aeron directory name longer than " + AERON_DIRECTORY_MAX_LENGTH +
+                " bytes: " + aeronDirectory);
+        }
         FabricDirectory.createOwnerOnlyFile(file);
         final List<PartitionManifest> partitions = manifest.partitions();
         int ecCount = 0;
@@ -109,6 +120,8 @@ public final class ControlFile implements AutoCloseable
         b.putInt(SLOT_TABLE_OFFSET_OFFSET, HEADER_LENGTH, ORDER);
         b.putInt(EC_TABLE_OFFSET_OFFSET, ecTableOffset(partitions.size()), ORDER);
         b.putInt(EC_COUNT_OFFSET, ecCount, ORDER);
+        b.putInt(AERON_DIRECTORY_LENGTH_OFFSET, aeronDirectoryBytes.length, ORDER);
+        b.putBytes(AERON_DIRECTORY_OFFSET, aeronDirectoryBytes);
         int firstEc = 0;
         for (int slot = 0; slot < partitions.size(); slot++)
         {
@@ -185,6 +198,13 @@ public final class ControlFile implements AutoCloseable
         final long pid = pmPid();
         return pid == 0 || (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) &&
             System.currentTimeMillis() - pmHeartbeat() > PM_HEARTBEAT_TIMEOUT_MS);
+    }
+
+    /** The media driver's directory, when the partition manager was given one; else null. */
+    public String aeronDirectory()
+    {
+        final int length = buffer.getInt(AERON_DIRECTORY_LENGTH_OFFSET, ORDER);
+        return length == 0 ? null : buffer.getStringWithoutLengthUtf8(AERON_DIRECTORY_OFFSET, length);
     }
 
     /** Zero when the partition manager closes: its clients close too. */

@@ -15,6 +15,8 @@ package org.ffafabric.control;
  *   |                         memory base address                   | 48
  *   | slot table offset             | EC state table offset         | 56
  *   | EC state count                | reserved                      | 64
+ *   | Aeron directory length        | Aeron directory, UTF-8 ...    | 72
+ *   |   ... up to 180 bytes; length 0: aeron/ in the fabric directory | 76
  *   +---------------------------------------------------------------+
  *   Partition slots (256 bytes each, one per manifest entry, in manifest order)
  *   +---------------------------------------------------------------+
@@ -57,7 +59,11 @@ public final class ControlFileDescriptor
     public static final int SLOT_TABLE_OFFSET_OFFSET = 56;
     public static final int EC_TABLE_OFFSET_OFFSET = 60;
     public static final int EC_COUNT_OFFSET = 64;
+    public static final int AERON_DIRECTORY_LENGTH_OFFSET = 72;
+    public static final int AERON_DIRECTORY_OFFSET = 76;
     public static final int HEADER_LENGTH = 256;
+    /** The longest Aeron directory name the header holds, in UTF-8 bytes. */
+    public static final int AERON_DIRECTORY_MAX_LENGTH = HEADER_LENGTH - AERON_DIRECTORY_OFFSET;
 
     public static final int SLOT_LENGTH = 256;
     public static final int SLOT_PARTITION_ID_OFFSET = 0;

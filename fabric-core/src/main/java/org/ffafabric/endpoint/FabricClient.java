@@ -57,7 +57,8 @@ public final class FabricClient implements AutoCloseable
         try
         {
             aeron = Aeron.connect(AeronTuning.client(new Aeron.Context()
-                .aeronDirectoryName(FabricDirectory.aeronDirectory(ctx.directory()).toString())));
+                .aeronDirectoryName(controlFile.aeronDirectory() != null ?
+                    controlFile.aeronDirectory() : FabricDirectory.aeronDirectory(ctx.directory()).toString())));
         }
         catch (final RuntimeException ex)
         {

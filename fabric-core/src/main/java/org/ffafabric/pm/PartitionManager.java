@@ -88,7 +88,8 @@ public final class PartitionManager implements Agent, AutoCloseable
                     FabricDirectory.memoryFile(dir, p.id()), p.memorySize(), ctx.memoryBase());
             }
             createdControlFile = ControlFile.create(
-                FabricDirectory.controlFile(dir), ctx.manifest(), FfaVersion.LATEST, ctx.memoryBase());
+                FabricDirectory.controlFile(dir), ctx.manifest(), FfaVersion.LATEST, ctx.memoryBase(),
+                ctx.aeronDirectoryName());
             final String aeronDir = ctx.aeronDirectoryName() != null ?
                 ctx.aeronDirectoryName() : FabricDirectory.aeronDirectory(dir).toString();
             final Aeron.Context aeronCtx = AeronTuning.client(new Aeron.Context().aeronDirectoryName(aeronDir))
@@ -551,7 +552,10 @@ public final class PartitionManager implements Agent, AutoCloseable
             return embeddedDriver;
         }
 
-        /** Aeron directory; defaults to {@code aeron/} inside the fabric directory. */
+        /**
+         * Aeron directory; defaults to {@code aeron/} inside the fabric directory. Another one (an
+         * external driver's, say) is written in the control file, where partition processes find it.
+         */
         public Context aeronDirectoryName(final String name)
         {
             this.aeronDirectoryName = name;

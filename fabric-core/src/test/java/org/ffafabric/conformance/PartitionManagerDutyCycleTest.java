@@ -156,6 +156,31 @@ class PartitionManagerDutyCycleTest
         }
     }
 
+    /**
+     * An external driver in a directory of its own, started first as one would be: the partition
+     * manager writes that directory in the control file, and partition processes connect to it.
+     */
+    @Test
+    void anExternalDriverInADirectoryOfItsOwnServesTheFabric() throws Exception
+    {
+        final String name = "external-" + UUID.randomUUID().toString().substring(0, 8);
+        final Path aeronDir = Path.of("/dev/shm", "ffa-test-aeron-" + UUID.randomUUID().toString().substring(0, 8));
+        try (MediaDriver driver = MediaDriver.launch(AeronTuning.driver(new MediaDriver.Context()
+                .aeronDirectoryName(aeronDir.toString())));
+            PartitionManager pm = PartitionManager.launch(new PartitionManager.Context().fabricName(name)
+                .manifest(small()).embeddedDriver(false).aeronDirectoryName(aeronDir.toString()));
+            FabricClient client = FabricClient.connect(new FabricClient.Context().directory(pm.directory()));
+            Endpoint vm = client.claim(1))
+        {
+            assertEquals(aeronDir.toString(), client.controlFile().aeronDirectory());
+            assertFalse(Files.exists(FabricDirectory.aeronDirectory(pm.directory())), "no driver in the fabric's");
+            final RegisterFile id = call(vm.executionContext(0), FunctionId.FFA_ID_GET);
+            assertSuccess32(id);
+            assertEquals(1, id.w(2));
+        }
+        assertFalse(Files.exists(aeronDir), "the driver removed its directory");
+    }
+
     private static void offer(final ExclusivePublication publication, final RegisterFile regs)
     {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[RegisterFile.LENGTH]);
