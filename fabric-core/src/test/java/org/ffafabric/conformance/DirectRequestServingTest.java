@@ -296,20 +296,36 @@ class DirectRequestServingTest
         assertEquals(org.ffafabric.control.ExecutionContextState.WAITING, fx.state(SPA, 0));
     }
 
+    private long spaWord()
+    {
+        final org.ffafabric.control.ControlFile controlFile = fx.controlFile();
+        return controlFile.ecState(controlFile.ecStateOffset(controlFile.slotOf(SPA), 0));
+    }
+
+    /**
+     * A serving period of {@code sp} ends with nothing sent, its context WAITING; then VM1 wins its
+     * compare-and-set on that word, its message still on its way. Returns the word VM1 installed.
+     */
+    private long requesterWinsAfterAServingPeriod(final ExecutionContext sp)
+    {
+        assertFalse(sp.serveDirectRequestWithin((req, resp) -> fail("nothing was sent"), new RegisterFile(), 1_000_000L));
+        final org.ffafabric.control.ControlFile controlFile = fx.controlFile();
+        final int offset = controlFile.ecStateOffset(controlFile.slotOf(SPA), 0);
+        final long waiting = spaWord();
+        assertEquals(org.ffafabric.control.ExecutionContextState.WAITING,
+            org.ffafabric.control.ExecutionContextState.state(waiting));
+        final long won = org.ffafabric.control.ExecutionContextState.pack(
+            org.ffafabric.control.ExecutionContextState.RUNNING, org.ffafabric.control.ExecutionContextState.MODEL_DIRECT_REQ,
+            false, VM1, 0, waiting);
+        assertTrue(controlFile.ecStateCompareAndSet(offset, waiting, won));
+        return won;
+    }
+
     @Test
     void aServingPeriodThatEndsAfterARequesterWonItsCompareAndSetWaitsForItsMessage() throws Exception
     {
         final ExecutionContext sp = fx.ec(SPA);
-        assertFalse(sp.serveDirectRequestWithin((req, resp) -> fail("nothing was sent"), new RegisterFile(), 1_000_000L));
-        final org.ffafabric.control.ControlFile controlFile = fx.controlFile();
-        final int offset = controlFile.ecStateOffset(controlFile.slotOf(SPA), 0);
-        final long waiting = controlFile.ecState(offset);
-        assertEquals(org.ffafabric.control.ExecutionContextState.WAITING,
-            org.ffafabric.control.ExecutionContextState.state(waiting));
-        // A requester has won its compare-and-set; its message is still on its way.
-        assertTrue(controlFile.ecStateCompareAndSet(offset, waiting, org.ffafabric.control.ExecutionContextState.pack(
-            org.ffafabric.control.ExecutionContextState.RUNNING, org.ffafabric.control.ExecutionContextState.MODEL_DIRECT_REQ,
-            false, VM1, 0, waiting)));
+        requesterWinsAfterAServingPeriod(sp);
 
         final RegisterFile other = new RegisterFile();
         final Future<Boolean> serving = fx.exec().submit(() ->
@@ -332,18 +348,11 @@ class DirectRequestServingTest
     void msgWaitAfterAServingPeriodKeepsTheWordARequesterWon() throws Exception
     {
         final ExecutionContext sp = fx.ec(SPA);
-        assertFalse(sp.serveDirectRequestWithin((req, resp) -> fail("nothing was sent"), new RegisterFile(), 1_000_000L));
-        final org.ffafabric.control.ControlFile controlFile = fx.controlFile();
-        final int offset = controlFile.ecStateOffset(controlFile.slotOf(SPA), 0);
-        final long waiting = controlFile.ecState(offset);
-        final long won = org.ffafabric.control.ExecutionContextState.pack(
-            org.ffafabric.control.ExecutionContextState.RUNNING, org.ffafabric.control.ExecutionContextState.MODEL_DIRECT_REQ,
-            false, VM1, 0, waiting);
-        assertTrue(controlFile.ecStateCompareAndSet(offset, waiting, won));
+        final long won = requesterWinsAfterAServingPeriod(sp);
 
         final Future<RegisterFile> waited = fx.bounded(sp, regs(FunctionId.FFA_MSG_WAIT), 20_000_000L);
         Thread.sleep(50);
-        assertEquals(won, controlFile.ecState(offset), "FFA_MSG_WAIT overwrote the word a requester had won");
+        assertEquals(won, spaWord(), "FFA_MSG_WAIT overwrote the word a requester had won");
         fx.endpoint(SPA).close();
         get(waited);
     }
@@ -357,19 +366,12 @@ class DirectRequestServingTest
     void aCallAfterAServingPeriodKeepsTheWordARequesterWon() throws Exception
     {
         final ExecutionContext sp = fx.ec(SPA);
-        assertFalse(sp.serveDirectRequestWithin((req, resp) -> fail("nothing was sent"), new RegisterFile(), 1_000_000L));
-        final org.ffafabric.control.ControlFile controlFile = fx.controlFile();
-        final int offset = controlFile.ecStateOffset(controlFile.slotOf(SPA), 0);
-        final long waiting = controlFile.ecState(offset);
-        final long won = org.ffafabric.control.ExecutionContextState.pack(
-            org.ffafabric.control.ExecutionContextState.RUNNING, org.ffafabric.control.ExecutionContextState.MODEL_DIRECT_REQ,
-            false, VM1, 0, waiting);
-        assertTrue(controlFile.ecStateCompareAndSet(offset, waiting, won));
+        final long won = requesterWinsAfterAServingPeriod(sp);
 
         final Future<Boolean> spb = serveOne(fx.ec(SPB), (req, resp) -> resp.payload(0, 7));
         final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB);
         sp.invoke(r, 2_000_000_000L);
-        assertEquals(won, controlFile.ecState(offset), "a call from a WAITING context overwrote a requester's word");
+        assertEquals(won, spaWord(), "a call from a WAITING context overwrote a requester's word");
         fx.endpoint(SPB).close();
         get(spb);
     }
