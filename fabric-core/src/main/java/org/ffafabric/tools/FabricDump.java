@@ -30,6 +30,12 @@ public final class FabricDump
     public static String describe(final ControlFile controlFile)
     {
         final StringBuilder out = new StringBuilder();
+        final long pid = controlFile.pmPid();
+        out.append("partition manager ").append(pid == 0 ? "closed" : "pid=" + pid)
+            .append(controlFile.isPartitionManagerGone() ? " gone" : "")
+            .append(" heartbeat=").append(System.currentTimeMillis() - controlFile.pmHeartbeat()).append("ms-ago")
+            .append(" aeron=").append(controlFile.aeronDirectory() != null ? controlFile.aeronDirectory() : "aeron/")
+            .append('\n');
         for (int slot = 0; slot < controlFile.partitionCount(); slot++)
         {
             out.append(controlFile.name(slot)).append(" id=").append(EndpointId.toString(controlFile.partitionId(slot)))
