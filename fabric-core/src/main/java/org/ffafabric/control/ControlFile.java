@@ -29,6 +29,8 @@ import static org.ffafabric.control.ControlFileDescriptor.*;
 public final class ControlFile implements AutoCloseable
 {
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+    // A process start time is known to a clock tick; a clock stepped back a little must not matter.
+    private static final long START_SLACK_MS = 1_000;
 
     private final MappedByteBuffer mapped;
     private final UnsafeBuffer buffer;
@@ -195,9 +197,21 @@ public final class ControlFile implements AutoCloseable
      */
     public boolean isPartitionManagerGone()
     {
-        final long pid = pmPid();
-        return pid == 0 || (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) &&
-            System.currentTimeMillis() - pmHeartbeat() > PM_HEARTBEAT_TIMEOUT_MS);
+        return pmPid() == 0 ||
+            (!isPartitionManagerProcessAlive() && System.currentTimeMillis() - pmHeartbeat() > PM_HEARTBEAT_TIMEOUT_MS);
+    }
+
+    /**
+     * True when this process sees the partition manager's process alive: its PID, and a process
+     * start no later than the control file's creation, so not a later process given the same PID.
+     */
+    public boolean isPartitionManagerProcessAlive()
+    {
+        final long createdMs = buffer.getLong(PM_START_TIME_OFFSET, ORDER);
+        return ProcessHandle.of(pmPid())
+            .filter(ProcessHandle::isAlive)
+            .map(p -> p.info().startInstant().map(start -> start.toEpochMilli() <= createdMs + START_SLACK_MS).orElse(true))
+            .orElse(false);
     }
 
     /** The media driver's directory, when the partition manager was given one; else null. */

@@ -65,7 +65,7 @@ public final class FabricClient implements AutoCloseable
             controlFile.close();
             throw ex;
         }
-        managerVisible = isAlive(controlFile.pmPid());
+        managerVisible = controlFile.isPartitionManagerProcessAlive();
         managerWatch = new Thread(this::watchPartitionManager, "ffa-pm-watch");
         managerWatch.setDaemon(true);
         managerWatch.start();
@@ -144,13 +144,8 @@ public final class FabricClient implements AutoCloseable
      */
     boolean isPartitionManagerGone()
     {
-        final long pid = controlFile.pmPid();
-        return managerVisible ? pid == 0 || !isAlive(pid) : controlFile.isPartitionManagerGone();
-    }
-
-    private static boolean isAlive(final long pid)
-    {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        return managerVisible ?
+            controlFile.pmPid() == 0 || !controlFile.isPartitionManagerProcessAlive() : controlFile.isPartitionManagerGone();
     }
 
     private boolean isClosing()

@@ -1,0 +1,57 @@
+package org.ffafabric.control;
+
+import org.ffafabric.abi.FfaVersion;
+import org.ffafabric.manifest.Manifest;
+import org.ffafabric.manifest.World;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** How a control file's reader tells whether its partition manager is still there. */
+class PartitionManagerLivenessTest
+{
+    private static final long MEMORY_BASE = 0x8000_0000L;
+
+    @TempDir
+    Path dir;
+
+    private ControlFile create()
+    {
+        final Manifest manifest = Manifest.builder()
+            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-0000-0000-0000-000000000001"))
+            .build();
+        return ControlFile.create(dir.resolve("fabric.ctl"), manifest, FfaVersion.LATEST, MEMORY_BASE, null);
+    }
+
+    @Test
+    void aLiveManagerIsThereAndOneThatClosedIsGone()
+    {
+        try (ControlFile controlFile = create())
+        {
+            // Created by this process, which is alive and started before it.
+            assertTrue(controlFile.isPartitionManagerProcessAlive());
+            assertFalse(controlFile.isPartitionManagerGone());
+            controlFile.pmPid(0);
+            assertTrue(controlFile.isPartitionManagerGone(), "a manager that closed zeroes its PID");
+        }
+    }
+
+    @Test
+    void aProcessThatStartedAfterTheFileWasMadeIsNotItsManager()
+    {
+        try (ControlFile controlFile = create())
+        {
+            // As if the manager had died and its PID gone to a later process (this one, here).
+            controlFile.buffer().putLong(ControlFileDescriptor.PM_START_TIME_OFFSET, 1_000L, ByteOrder.LITTLE_ENDIAN);
+            assertFalse(controlFile.isPartitionManagerProcessAlive());
+            assertFalse(controlFile.isPartitionManagerGone(), "its heartbeat is fresh: it may be another namespace's");
+            controlFile.pmHeartbeat(System.currentTimeMillis() - ControlFileDescriptor.PM_HEARTBEAT_TIMEOUT_MS - 1_000);
+            assertTrue(controlFile.isPartitionManagerGone(), "PID taken by a later process and heartbeat stopped");
+        }
+    }
+}
