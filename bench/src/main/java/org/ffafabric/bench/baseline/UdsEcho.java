@@ -8,14 +8,16 @@ import java.nio.channels.SocketChannel;
 import java.net.UnixDomainSocketAddress;
 
 /**
- * The answering side of {@code uds-raw}: connects to the pinger's socket, then reads each 64-byte
- * message and writes it back. Blocking: the idle strategy never runs, the kernel wakes it.
- * Argument 0: the socket's path.
+ * The answering side of {@code uds-raw} and {@code uds-spin}: connects to the pinger's socket, then
+ * reads each 64-byte message and writes it back. Blocking (the idle strategy never runs, the kernel
+ * wakes it), or with argument 1 {@code spin}, non-blocking: an empty read is no work, and the
+ * echo's idle strategy runs. Argument 0: the socket's path.
  */
 public final class UdsEcho implements EchoSide
 {
     private final ByteBuffer message = ByteBuffer.allocateDirect(Payload.LENGTH);
     private SocketChannel channel;
+    private boolean spin;
 
     public UdsEcho()
     {
@@ -25,18 +27,26 @@ public final class UdsEcho implements EchoSide
     public void setUp(final EchoContext ctx) throws Exception
     {
         channel = SocketChannel.open(UnixDomainSocketAddress.of(ctx.arg(0)));
+        spin = ctx.argCount() > 1 && "spin".equals(ctx.arg(1));
+        channel.configureBlocking(!spin);
+        message.clear();
     }
 
     @Override
     public int doWork() throws Exception
     {
-        message.clear();
         while (message.hasRemaining())
         {
-            if (channel.read(message) < 0)
+            final int read = channel.read(message);
+            if (read < 0)
             {
                 // The pinger closed its end: the run is over.
                 return -1;
+            }
+            if (read == 0 && message.position() == 0)
+            {
+                // Nothing yet (non-blocking): the loop idles. A message begun is read to its end.
+                return 0;
             }
         }
 
@@ -45,6 +55,7 @@ public final class UdsEcho implements EchoSide
         {
             channel.write(message);
         }
+        message.clear();
 
         return 1;
     }

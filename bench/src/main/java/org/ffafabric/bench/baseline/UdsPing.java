@@ -5,21 +5,34 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
+import org.ffafabric.bench.latency.PeerWait;
 
 /**
- * The requesting side of {@code uds-raw}: writes the 64-byte payload on a blocking Unix-domain
- * socket and reads the 64-byte answer, from and into direct buffers (no copy through the heap).
+ * The requesting side of {@code uds-raw} and {@code uds-spin}: writes the 64-byte payload on a
+ * Unix-domain socket and reads the 64-byte answer, from and into direct buffers (no copy through
+ * the heap). Blocking, or, given a {@link PeerWait}, non-blocking with the reads polled.
  */
 public final class UdsPing
 {
     private final SocketChannel channel;
+    private final PeerWait wait;
     private final ByteBuffer request = ByteBuffer.allocateDirect(Payload.LENGTH).order(ByteOrder.nativeOrder());
     private final ByteBuffer response = ByteBuffer.allocateDirect(Payload.LENGTH).order(ByteOrder.nativeOrder());
     private long sequence;
 
+    /** Blocking reads: the kernel wakes this thread when the answer comes. */
     public UdsPing(final SocketChannel channel)
     {
         this.channel = channel;
+        this.wait = null;
+    }
+
+    /** Non-blocking reads, polled, idling with {@code wait} between empty ones. */
+    public UdsPing(final SocketChannel channel, final PeerWait wait) throws IOException
+    {
+        channel.configureBlocking(false);
+        this.channel = channel;
+        this.wait = wait;
     }
 
     /** One round trip; returns x7 of the answer. */
@@ -36,11 +49,20 @@ public final class UdsPing
             }
 
             response.clear();
+            if (wait != null)
+            {
+                wait.reset();
+            }
             while (response.hasRemaining())
             {
-                if (channel.read(response) < 0)
+                final int read = channel.read(response);
+                if (read < 0)
                 {
                     throw new IllegalStateException("uds echo closed the socket");
+                }
+                if (read == 0 && wait != null)
+                {
+                    wait.idle();
                 }
             }
         }

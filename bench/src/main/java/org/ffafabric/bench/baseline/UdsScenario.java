@@ -12,16 +12,33 @@ import java.nio.file.Path;
 
 /**
  * {@code uds-raw}: a blocking Unix-domain socket between two processes, what a conventional
- * kernel-mediated IPC costs. The socket file lives in a fresh temp directory, removed as soon as
- * the echo has connected.
+ * kernel-mediated IPC costs; {@code uds-spin}: the same socket non-blocking, both sides polling
+ * their reads, the best a hand-rolled socket IPC does at the price of a core each. The socket file
+ * lives in a fresh temp directory, removed as soon as the echo has connected.
  */
 public final class UdsScenario implements LatencyScenario
 {
+    private final boolean spin;
     private Path directory;
     private ServerSocketChannel server;
     private SocketChannel channel;
     private EchoProcess echo;
     private UdsPing ping;
+
+    private UdsScenario(final boolean spin)
+    {
+        this.spin = spin;
+    }
+
+    public static UdsScenario blocking()
+    {
+        return new UdsScenario(false);
+    }
+
+    public static UdsScenario spinning()
+    {
+        return new UdsScenario(true);
+    }
 
     @Override
     public void setUp(final ScenarioContext ctx) throws Exception
@@ -32,14 +49,15 @@ public final class UdsScenario implements LatencyScenario
         server.bind(UnixDomainSocketAddress.of(socket));
 
         // The echo connects before it reports ready, so accept finds it in the backlog at once.
-        echo = ctx.launchEcho(UdsEcho.class, socket.toString());
+        echo = spin ? ctx.launchEcho(UdsEcho.class, socket.toString(), "spin") :
+            ctx.launchEcho(UdsEcho.class, socket.toString());
         channel = server.accept();
 
         // Connected sockets outlive their file: remove it and the listener now.
         server.close();
         ScenarioContext.deleteQuietly(directory);
 
-        ping = new UdsPing(channel);
+        ping = spin ? new UdsPing(channel, ctx.newPeerWait(echo)) : new UdsPing(channel);
     }
 
     @Override

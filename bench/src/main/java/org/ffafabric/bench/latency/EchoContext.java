@@ -27,6 +27,11 @@ public final class EchoContext
         return args;
     }
 
+    public int argCount()
+    {
+        return args.size();
+    }
+
     /** The argument at the index, failing with a readable message when it is missing. */
     public String arg(final int index)
     {
