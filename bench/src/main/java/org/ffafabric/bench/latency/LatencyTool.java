@@ -48,7 +48,10 @@ import java.util.concurrent.TimeUnit;
  * whose p50 of it is above {@value #SLOW_PHASE_FACTOR} times its lowest ran in one of a shared
  * host's slow phases, where every cross-core hop costs several times as much and ratios flatten
  * towards 1: such rounds are named on a {@code slow-rounds:} line and left out of the medians
- * (unless every round was slow).
+ * (unless every round was slow). A phase can also begin or end mid-round, after the floor's
+ * block: then a round in which a ratio's scenario or baseline ran at over that factor times its
+ * own lowest p50 is named on a {@code slow-rounds <scenario>/<baseline>:} line and left out of
+ * that ratio's medians.
  * <p>
  * With {@code --interleave} each scenario is set up once and stays up: a round is then a block of
  * each scenario in turn, after {@value #BLOCK_WARMUP} discarded round trips, so a scenario and its
@@ -213,13 +216,13 @@ public final class LatencyTool implements Callable<Integer>
         final ScenarioContext ctx = new ScenarioContext(idle);
         final Map<String, Histogram> combined = new LinkedHashMap<>();
         final Map<RatioPair, Map<Integer, double[]>> roundRatios = new LinkedHashMap<>();
-        final Map<Integer, Long> floorP50s = new LinkedHashMap<>();
+        final Map<String, Map<Integer, Long>> roundP50s = new LinkedHashMap<>();
         final List<String> failed = new ArrayList<>();
         // With --interleave: the scenarios set up so far, kept up until every round has run.
         final Map<String, LatencyScenario> live = new LinkedHashMap<>();
         try
         {
-            measureRounds(names, ctx, warmupCount, sampleCount, live, combined, roundRatios, floorP50s, failed);
+            measureRounds(names, ctx, warmupCount, sampleCount, live, combined, roundRatios, roundP50s, failed);
         }
         finally
         {
@@ -235,13 +238,29 @@ public final class LatencyTool implements Callable<Integer>
             {
                 out.println(summaryLine(entry.getKey(), entry.getValue()));
             }
+            final Map<Integer, Long> floorP50s = roundP50s.getOrDefault(ScenarioRegistry.FLOOR, Map.of());
             final Set<Integer> slow = slowRounds(floorP50s, rounds);
             if (!slow.isEmpty())
             {
                 out.println("slow-rounds: " + slow + " (" + ScenarioRegistry.FLOOR + " p50_ns " + floorP50s.values() +
                     " by round, above " + SLOW_PHASE_FACTOR + "x its lowest: left out of the ratio medians)");
             }
-            printRatios("", medianRatios(combined.keySet(), roundRatios, slow));
+            final Map<RatioPair, Set<Integer>> leftOut = new LinkedHashMap<>();
+            // As for the floor's own rule, only when the floor ran in every round to vouch for the host.
+            final boolean floorEveryRound = floorP50s.size() == rounds;
+            for (final RatioPair pair : roundRatios.keySet())
+            {
+                final Set<Integer> pairSlow = floorEveryRound ? pairSlowRounds(pair, roundP50s, rounds) : new TreeSet<>();
+                pairSlow.removeAll(slow);
+                if (!pairSlow.isEmpty())
+                {
+                    out.println("slow-rounds " + pair.scenario() + "/" + pair.baseline() + ": " + pairSlow +
+                        " (one side's p50 above " + SLOW_PHASE_FACTOR + "x its lowest: left out of this ratio's medians)");
+                }
+                pairSlow.addAll(slow);
+                leftOut.put(pair, pairSlow);
+            }
+            printRatios("", medianRatios(combined.keySet(), roundRatios, leftOut));
         }
 
         out.println("aeron-settings: " + AeronTuning.describe());
@@ -275,7 +294,7 @@ public final class LatencyTool implements Callable<Integer>
         final Map<String, LatencyScenario> live,
         final Map<String, Histogram> combined,
         final Map<RatioPair, Map<Integer, double[]>> roundRatios,
-        final Map<Integer, Long> floorP50s,
+        final Map<String, Map<Integer, Long>> roundP50s,
         final List<String> failed)
     {
         for (int round = 1; round <= rounds; round++)
@@ -328,11 +347,8 @@ public final class LatencyTool implements Callable<Integer>
             final int thisRound = round;
             ratios.forEach((pair, ratio) -> roundRatios.computeIfAbsent(pair, (k) -> new LinkedHashMap<>())
                 .put(thisRound, ratio));
-            final Histogram floor = histograms.get(ScenarioRegistry.FLOOR);
-            if (null != floor)
-            {
-                floorP50s.put(round, floor.getValueAtPercentile(50.0));
-            }
+            histograms.forEach((name, histogram) -> roundP50s.computeIfAbsent(name, (k) -> new LinkedHashMap<>())
+                .put(thisRound, histogram.getValueAtPercentile(50.0)));
         }
     }
 
@@ -557,11 +573,35 @@ public final class LatencyTool implements Callable<Integer>
         final Map<RatioPair, Map<Integer, double[]>> roundRatios,
         final Set<Integer> slow)
     {
+        final Map<RatioPair, Set<Integer>> leftOut = new LinkedHashMap<>();
+        roundRatios.keySet().forEach((pair) -> leftOut.put(pair, slow));
+        return medianRatios(ran, roundRatios, leftOut);
+    }
+
+    /**
+     * The rounds in which the pair's scenario or its baseline ran at over {@link #SLOW_PHASE_FACTOR}
+     * times its own lowest p50. The code is the same in every round, so such a round caught the
+     * host in a slow phase that the floor's own block missed (a phase can begin mid-round).
+     */
+    static Set<Integer> pairSlowRounds(final RatioPair pair, final Map<String, Map<Integer, Long>> roundP50s, final int rounds)
+    {
+        final Set<Integer> slow = new TreeSet<>(slowRounds(roundP50s.getOrDefault(pair.scenario(), Map.of()), rounds));
+        slow.addAll(slowRounds(roundP50s.getOrDefault(pair.baseline(), Map.of()), rounds));
+        return slow;
+    }
+
+    /** As above, with the rounds left out chosen for each pair. */
+    static Map<RatioPair, double[]> medianRatios(
+        final Set<String> ran,
+        final Map<RatioPair, Map<Integer, double[]>> roundRatios,
+        final Map<RatioPair, Set<Integer>> leftOut)
+    {
         final Map<RatioPair, double[]> medians = new LinkedHashMap<>();
         roundRatios.forEach((pair, byRound) ->
         {
             if (ran.contains(pair.scenario()) && ran.contains(pair.baseline()))
             {
+                final Set<Integer> slow = leftOut.getOrDefault(pair, Set.of());
                 final List<double[]> ratios = new ArrayList<>();
                 byRound.forEach((round, ratio) ->
                 {
