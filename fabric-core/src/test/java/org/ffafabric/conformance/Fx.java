@@ -6,6 +6,8 @@ import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.endpoint.ExecutionContext;
+import org.ffafabric.manifest.Manifest;
+import org.ffafabric.manifest.World;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,6 +22,15 @@ import static org.junit.jupiter.api.Assertions.*;
 final class Fx
 {
     static final long WAIT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    /** Two partitions: vm1 (0x0001, direct messaging) and sp1 (0x8001). */
+    static Manifest smallManifest()
+    {
+        return Manifest.builder()
+            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555").directMessaging())
+            .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"))
+            .build();
+    }
     static final int V1_0 = 0x10000;
     static final int V1_1 = 0x10001;
     static final int V1_2 = 0x10002;

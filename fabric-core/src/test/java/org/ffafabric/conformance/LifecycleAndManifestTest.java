@@ -43,18 +43,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class LifecycleAndManifestTest
 {
-    private static Manifest small()
-    {
-        return Manifest.builder()
-            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555").directMessaging())
-            .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"))
-            .build();
-    }
-
     @Test
     void claimTwiceIsRefusedAndClaimAfterCloseWorks()
     {
-        try (EmbeddedFabric fabric = EmbeddedFabric.launch(small()))
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(smallManifest()))
         {
             final Endpoint first = fabric.claim(1);
             final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> fabric.claim(1));
@@ -90,7 +82,7 @@ class LifecycleAndManifestTest
 
     private static void callsAfterClose(final boolean closeClient) throws Exception
     {
-        try (EmbeddedFabric fabric = EmbeddedFabric.launch(small());
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(smallManifest());
             FabricClient client = FabricClient.connect(new FabricClient.Context().directory(fabric.directory())))
         {
             final Endpoint sp = fabric.claim(0x8001);
@@ -149,7 +141,7 @@ class LifecycleAndManifestTest
 
     private static void servingThreadsEndOnClose(final boolean closeClient) throws Exception
     {
-        try (EmbeddedFabric fabric = EmbeddedFabric.launch(small());
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(smallManifest());
             FabricClient client = FabricClient.connect(new FabricClient.Context().directory(fabric.directory())))
         {
             final Endpoint vm = client.claim(1);
@@ -204,7 +196,7 @@ class LifecycleAndManifestTest
         final int frame = BitUtil.align(TrapProtocol.SHORT_MESSAGE_LENGTH + DataHeaderFlyweight.HEADER_LENGTH,
             FrameDescriptor.FRAME_ALIGNMENT);
         final int fitting = AeronTuning.ipcTermLength() / frame;
-        try (EmbeddedFabric fabric = EmbeddedFabric.launch(small());
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(smallManifest());
             FabricClient shortWait = FabricClient.connect(new FabricClient.Context()
                 .directory(fabric.directory()).connectTimeoutNs(TimeUnit.MILLISECONDS.toNanos(200))))
         {
@@ -319,7 +311,7 @@ class LifecycleAndManifestTest
     void fabricFilesAreOwnerOnlyAndCloseRemovesTheDirectory() throws Exception
     {
         final Path dir;
-        try (EmbeddedFabric fabric = EmbeddedFabric.launch(small()); Endpoint vm = fabric.claim(1))
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(smallManifest()); Endpoint vm = fabric.claim(1))
         {
             dir = fabric.directory();
             assertTrue(dir.startsWith("/dev/shm") || !Files.isDirectory(Path.of("/dev/shm")), dir.toString());

@@ -14,8 +14,6 @@ import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.FabricClient;
-import org.ffafabric.manifest.Manifest;
-import org.ffafabric.manifest.World;
 import org.ffafabric.pm.PartitionManager;
 import org.ffafabric.transport.AeronTuning;
 import org.ffafabric.transport.TrapProtocol;
@@ -38,14 +36,6 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class PartitionManagerDutyCycleTest
 {
-    private static Manifest small()
-    {
-        return Manifest.builder()
-            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555").directMessaging())
-            .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"))
-            .build();
-    }
-
     /**
      * A context claims by hand, closes its inbox and traps: the reply has nowhere to go. The
      * partition manager gives up on it without stopping its driver (another client can still
@@ -54,7 +44,7 @@ class PartitionManagerDutyCycleTest
     @Test
     void aReplyNobodyCanReadStopsNeitherTheDriverNorOtherTraps() throws Exception
     {
-        try (EmbeddedFabric fabric = EmbeddedFabric.launch(small()))
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(smallManifest()))
         {
             final Endpoint vm = fabric.claim(1);
             assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_ID_GET));
@@ -127,7 +117,7 @@ class PartitionManagerDutyCycleTest
         final String name = "external-" + UUID.randomUUID().toString().substring(0, 8);
         final Path dir = FabricDirectory.defaultPath(name);
         final CompletableFuture<PartitionManager> launching = CompletableFuture.supplyAsync(() ->
-            PartitionManager.launch(new PartitionManager.Context().fabricName(name).manifest(small()).embeddedDriver(false)));
+            PartitionManager.launch(new PartitionManager.Context().fabricName(name).manifest(smallManifest()).embeddedDriver(false)));
         final long deadline = System.nanoTime() + WAIT_NS;
         while (!Files.exists(FabricDirectory.controlFile(dir)))
         {
@@ -168,7 +158,7 @@ class PartitionManagerDutyCycleTest
         try (MediaDriver driver = MediaDriver.launch(AeronTuning.driver(new MediaDriver.Context()
                 .aeronDirectoryName(aeronDir.toString())));
             PartitionManager pm = PartitionManager.launch(new PartitionManager.Context().fabricName(name)
-                .manifest(small()).embeddedDriver(false).aeronDirectoryName(aeronDir.toString()));
+                .manifest(smallManifest()).embeddedDriver(false).aeronDirectoryName(aeronDir.toString()));
             FabricClient client = FabricClient.connect(new FabricClient.Context().directory(pm.directory()));
             Endpoint vm = client.claim(1))
         {
