@@ -350,8 +350,22 @@ class DirectRequestServingTest
         final ExecutionContext sp = fx.ec(SPA);
         final long won = requesterWinsAfterAServingPeriod(sp);
 
-        final Future<RegisterFile> waited = fx.bounded(sp, regs(FunctionId.FFA_MSG_WAIT), 20_000_000L);
-        Thread.sleep(50);
+        final AtomicReference<Thread> caller = new AtomicReference<>();
+        final Future<RegisterFile> waited = fx.exec().submit(() ->
+        {
+            caller.set(Thread.currentThread());
+            final RegisterFile r = regs(FunctionId.FFA_MSG_WAIT);
+            sp.invoke(r, 20_000_000L);
+            return r;
+        });
+        // Parked by its idle strategy: past FFA_MSG_WAIT's way into WAITING, in the wait for the request.
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (caller.get() == null || caller.get().getState() != Thread.State.TIMED_WAITING)
+        {
+            assertFalse(waited.isDone(), "FFA_MSG_WAIT returned before the request came");
+            assertTrue(System.nanoTime() < deadline, "FFA_MSG_WAIT never waited");
+            Thread.onSpinWait();
+        }
         assertEquals(won, spaWord(), "FFA_MSG_WAIT overwrote the word a requester had won");
         fx.endpoint(SPA).close();
         get(waited);

@@ -64,7 +64,7 @@ class SpecConformanceAuditTest
      * NOT_SUPPORTED (TF-A), and TF-A's FFA_FEATURES reports MSG_WAIT only to SPs (§4.1); Hafnium as
      * hypervisor answers the primary's FFA_MSG_WAIT with NOT_SUPPORTED too (plat_ffa_msg_recv:
      * "the primary VM ... must not call this function"). §4.1: FFA_FEATURES answers NOT_SUPPORTED
-     * for what is not implemented at this instance. Before: the call blocked until its bound.
+     * for a call this instance does not offer. Before: the call blocked until its bound.
      */
     @Test
     void msgWaitIsNotSupportedForTheHypervisorAndFeaturesSaysSo()
