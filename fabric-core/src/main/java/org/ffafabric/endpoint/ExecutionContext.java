@@ -408,7 +408,6 @@ public final class ExecutionContext
         {
             final long ownWord = word;
             final long update = pack(BLOCKED, model(ownWord), yielded, peer, peerEc, ownWord);
-            // WAITING too (a serving period left it so, and its thread calls on): any requester may take it.
             final boolean waiting = state(ownWord) == WAITING;
             if (!waiting && !isGivenBackOnPeerDeath(ownWord))
             {

@@ -303,11 +303,14 @@ public final class PartitionManager implements Agent, AutoCloseable
         }
     }
 
-    private int serviceAeron()
+    /** One duty cycle of the embedded driver (when there is one) and of our Aeron client. */
+    private void serviceAeron()
     {
-        int work = driver != null ? driver.sharedAgentInvoker().invoke() : 0;
-        work += aeron.conductorAgentInvoker().invoke();
-        return work;
+        if (driver != null)
+        {
+            driver.sharedAgentInvoker().invoke();
+        }
+        aeron.conductorAgentInvoker().invoke();
     }
 
     /** Binds a session to the context whose claim it names, after checking the claim in the control file. */
