@@ -419,7 +419,13 @@ public final class ExecutionContext
                 word = update;
                 return ownWord;
             }
-            final long current = controlFile.ecState(stateOffset);
+            // A serving period that just answered is WAITING before its requester has taken the answer
+            // and stored that word: we store it for the requester, whose own store then fails.
+            final long current = waiting ? releaseOnBehalf() : controlFile.ecState(stateOffset);
+            if (current == ownWord)
+            {
+                continue;
+            }
             if ((int)current != (int)ownWord || (!waiting && !endpoint.isClaimed(peerId(ownWord), peerGeneration)))
             {
                 return GIVEN_BACK;
