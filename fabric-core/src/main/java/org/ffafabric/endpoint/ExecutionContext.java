@@ -1170,15 +1170,16 @@ public final class ExecutionContext
     /**
      * Off the hot path: the real word, after releasing it on our last requester's behalf when that
      * requester has not taken our answer (its own wait was interrupted, say, or its claim ended),
-     * to the very word its release would store, so that one simply fails.
+     * to the very word its release would store, so that one simply fails. When our compare-and-set
+     * fails, the requester's release (or a new requester after it) got there between the read and
+     * the compare-and-set: the word is read again, never the stale one returned.
      */
     private long releaseOnBehalf()
     {
         final long current = controlFile.ecState(stateOffset);
-        if (state(current) != WAITING && state(word) == WAITING && waitingAfter(current) == word &&
-            controlFile.ecStateCompareAndSet(stateOffset, current, word))
+        if (state(current) != WAITING && state(word) == WAITING && waitingAfter(current) == word)
         {
-            return word;
+            return controlFile.ecStateCompareAndSet(stateOffset, current, word) ? word : controlFile.ecState(stateOffset);
         }
         return current;
     }
