@@ -18,8 +18,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.UUID;
 import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -390,65 +388,6 @@ class DirectRequestServingTest
         assertEquals(won, spaWord(), "a call from a WAITING context overwrote a requester's word");
         fx.endpoint(SPB).close();
         get(spb);
-    }
-
-    /**
-     * A thread that serves a request and then makes a call of its own: its context is WAITING once
-     * it has answered, but its requester, on another core, stores that word only when it takes the
-     * answer, most often after the call has begun. The call must go through, not end ABORTED as if
-     * a new requester had won the word. (VM1 sends its next request only once the call is done: a
-     * request that did win the word would end the call ABORTED, as it should.)
-     */
-    @Test
-    void aCallRightAfterServingARequestGoesThrough() throws Exception
-    {
-        final DirectRequestServer spbServer = new DirectRequestServer(fx.ec(SPB),
-            (req, resp) -> resp.payload(0, req.payload(0) + 1), 1_000_000L);
-        final AtomicBoolean stop = new AtomicBoolean();
-        final Future<?> spb = fx.exec().submit(() ->
-        {
-            while (!stop.get())
-            {
-                spbServer.doWork();
-            }
-        });
-        final int rounds = 200;
-        final DirectRequestHandler doubling = (req, resp) -> resp.payload(0, req.payload(0) * 2);
-        final RegisterFile other = new RegisterFile();
-        // WAITING before VM1's first request, which would otherwise find the context still RUNNING.
-        assertFalse(fx.ec(SPA).serveDirectRequestWithin(doubling, other, 1_000_000L));
-        final Semaphore callDone = new Semaphore(1);
-        final Future<?> vm1 = fx.exec().submit(() ->
-        {
-            final DirectMessage m = new DirectMessage();
-            for (int i = 0; i < rounds; i++)
-            {
-                callDone.acquire();
-                m.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).payload(0, i);
-                fx.ec(VM1).ops().sendDirect(SPA, m, WAIT_NS);
-                assertEquals(2L * i, m.payload(0));
-            }
-            return null;
-        });
-        try
-        {
-            for (int i = 0; i < rounds; i++)
-            {
-                assertTrue(fx.ec(SPA).serveDirectRequest(doubling, other, SERVE_NS), () -> "serving ended with " + other);
-                final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB);
-                r.x(3, i);
-                fx.ec(SPA).invoke(r, WAIT_NS);
-                assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, r.functionId(), "round " + i + ": " + r);
-                assertEquals(i + 1L, r.x(3));
-                callDone.release();
-            }
-            get(vm1);
-        }
-        finally
-        {
-            stop.set(true);
-            get(spb);
-        }
     }
 
     @Test

@@ -25,7 +25,7 @@ import static org.ffafabric.conformance.Fx.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Usage patterns a real partition would try: serve, then act at once; mixed serving styles; racing requesters; closes. */
-class AdversarialUsageTest
+class DirectMessagingUsageTest
 {
     static final int HYP = 0;
     static final int VM1 = 1;
@@ -113,14 +113,15 @@ class AdversarialUsageTest
     }
 
     /**
-     * As DirectRequestServingTest.aCallRightAfterServingARequestGoesThrough, with REQ2 and REQ_32.
-     * The context releases its word on its requester's behalf (the requester has taken the answer
-     * but not yet stored the WAITING word); when the requester's own store lands between that
-     * release's read and its compare-and-set, the call judged the stale RUNNING word it had read,
-     * took it for a new requester's, and ended ABORTED (about one run in ten, at any round).
+     * A thread that serves a request and then makes a direct request of its own: its context is
+     * WAITING once it has answered, but its requester, on another core, stores that word only when
+     * it takes the answer, most often after the call has begun. The call stores the word on the
+     * requester's behalf, and the requester's own store may land between that store's read and its
+     * compare-and-set; either way the call must go through, not end ABORTED as if a new requester
+     * had won the context. (The first always ended ABORTED, the second about one run in ten.)
      */
     @Test
-    void req2AndReq32RightAfterServingARequestGoThrough() throws Exception
+    void aDirectRequestRightAfterServingARequestGoesThrough() throws Exception
     {
         final AtomicBoolean stop = new AtomicBoolean();
         final Future<?> spb = agent(fx.ec(SPB), (req, resp) -> resp.payload(0, req.payload(0) + 1), stop);
@@ -129,7 +130,8 @@ class AdversarialUsageTest
             serveThenAct(1000, i ->
             {
                 final RegisterFile r;
-                if ((i & 1) == 0)
+                final int kind = i % 3;
+                if (kind == 0)
                 {
                     r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, SPA, SPB);
                     r.uuidPair(2, SPB_UUID);
@@ -137,12 +139,12 @@ class AdversarialUsageTest
                 }
                 else
                 {
-                    r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, SPA, SPB);
+                    r = ids(kind == 1 ? FunctionId.FFA_MSG_SEND_DIRECT_REQ_32 : FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB);
                     r.w(3, i);
                 }
                 fx.ec(SPA).invoke(r, WAIT_NS);
                 assertTrue(FunctionId.isDirectResponse(r.functionId()), "round " + i + ": " + r);
-                assertEquals(i + 1L, (i & 1) == 0 ? r.x(4) : r.x(3), "round " + i);
+                assertEquals(i + 1L, kind == 0 ? r.x(4) : r.x(3), "round " + i);
             });
         }
         finally
@@ -155,7 +157,7 @@ class AdversarialUsageTest
     /**
      * SPA keeps a request to SPB outstanding (SPB yielded), serves VM1's request in place, and right
      * after resumes SPB with FFA_RUN: the run must collect SPB's answer. It ended ABORTED in about one
-     * run in eight, for the same reason as above: FFA_RUN blocks the context through the same path.
+     * run in eight, for the second reason above: FFA_RUN blocks the context through the same path.
      */
     @Test
     void aRunRightAfterServingARequestGoesThrough() throws Exception
