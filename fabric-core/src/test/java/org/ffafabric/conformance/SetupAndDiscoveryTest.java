@@ -110,6 +110,25 @@ class SetupAndDiscoveryTest
         }
     }
 
+    /**
+     * ffa-reference.md section 3.3 (Hafnium column): negotiation is locked once any non-VERSION ABI
+     * "(other than FFA_INTERRUPT)" is handled. A partition's FFA_INTERRUPT is refused (DENIED) and
+     * must leave the negotiation open.
+     */
+    @Test
+    void ffaInterruptDoesNotLockTheVersion()
+    {
+        try (Endpoint vm = fx.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            assertError(ErrorCode.DENIED, call(ec, FunctionId.FFA_INTERRUPT));
+            assertVersionReturn(V1_2, call(ec, FunctionId.FFA_VERSION, V1_1));
+            assertEquals(V1_1, negotiated(1));
+            assertSuccess32(call(ec, FunctionId.FFA_ID_GET));
+            assertVersionReturn(0xFFFF_FFFF, call(ec, FunctionId.FFA_VERSION, V1_0));
+        }
+    }
+
     @Test
     void idGetReturnsOwnId()
     {
