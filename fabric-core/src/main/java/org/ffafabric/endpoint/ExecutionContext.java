@@ -230,8 +230,9 @@ public final class ExecutionContext
             functionId = FunctionId.withoutSveHint(functionId);
             regs.w(0, functionId);
         }
-        if (!versionLocked && functionId != FunctionId.FFA_VERSION)
+        if (!versionLocked && functionId != FunctionId.FFA_VERSION && functionId != FunctionId.FFA_INTERRUPT)
         {
+            // FFA_INTERRUPT is no call a partition makes (it is DENIED): it leaves the negotiation open.
             lockVersion();
         }
         if (!FunctionId.isSmc64(functionId))
@@ -283,7 +284,7 @@ public final class ExecutionContext
         }
     }
 
-    /** The version is fixed once any other ABI has been used (Hafnium's rule). */
+    /** The version is fixed once any other ABI but FFA_INTERRUPT has been used (Hafnium's rule, reference 3.3). */
     private void lockVersion()
     {
         versionLocked = true;
