@@ -183,4 +183,27 @@ class RxTxOwnershipTest
         }
     }
 
+    /**
+     * ffa-reference.md section 6.1: "RX_RELEASE with non-zero receiver ID at a virtual instance /
+     * unknown VM" is INVALID_PARAMETERS (as RX_ACQUIRE for a non-VM ID is refused, not DENIED). The
+     * hypervisor names a VM in w1: an SP's ID names no VM (Hafnium's SPMC finds no VM by it). DENIED
+     * is for a VM's buffer that is not the releaser's.
+     */
+    @Test
+    void hypervisorRxReleaseOfANonVmIsInvalidParameters()
+    {
+        try (Endpoint vm = fx.claim(1); Endpoint hyp = fx.claim(0); Endpoint sp = fx.claim(0x8001))
+        {
+            final ExecutionContext h = hyp.executionContext(0);
+            final long spBase = sp.memory().base();
+            assertSuccess32(map64(sp.executionContext(0), spBase, spBase + 4096, 1));
+            assertSuccess32(PartitionInfoTest.infoGet(sp.executionContext(0), null, 0));
+            assertError(ErrorCode.INVALID_PARAMETERS, call(h, FunctionId.FFA_RX_RELEASE, 0x8001), "an SP is no VM");
+            assertEquals(BufferOwnership.CONSUMER, cf().rxOwnership(cf().slotOf(0x8001)), "the SP keeps its RX");
+            final long base = vm.memory().base();
+            assertSuccess32(map64(vm.executionContext(0), base, base + 4096, 1));
+            assertError(ErrorCode.DENIED, call(h, FunctionId.FFA_RX_RELEASE, 1), "mapped, not acquired");
+        }
+    }
+
 }
