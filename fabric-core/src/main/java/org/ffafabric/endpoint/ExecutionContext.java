@@ -10,6 +10,7 @@ import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.BufferOwnership;
 import org.ffafabric.control.ControlFile;
+import org.ffafabric.manifest.World;
 import org.ffafabric.transport.TrapProtocol;
 
 import java.lang.invoke.MethodHandles;
@@ -1240,8 +1241,9 @@ public final class ExecutionContext
             return;
         }
         final int rxSlot = vmId != 0 ? controlFile.slotOf(vmId) : slot;
-        if (rxSlot < 0)
+        if (rxSlot < 0 || (vmId != 0 && controlFile.world(rxSlot) != World.VM))
         {
+            // The hypervisor names a VM: any other ID is an unknown VM (reference 6.1, Hafnium).
             regs.error(ErrorCode.INVALID_PARAMETERS);
             return;
         }
