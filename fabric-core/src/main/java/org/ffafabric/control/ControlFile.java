@@ -269,24 +269,57 @@ public final class ControlFile implements AutoCloseable
         return buffer.getInt(slotOffset(slot) + SLOT_MANIFEST_VERSION_OFFSET, ORDER);
     }
 
+    /** The version the partition negotiated with FFA_VERSION (its manifest's until then). */
     public int negotiatedVersion(final int slot)
     {
-        return buffer.getIntVolatile(slotOffset(slot) + SLOT_NEGOTIATED_VERSION_OFFSET);
+        return buffer.getIntVolatile(slotOffset(slot) + SLOT_NEGOTIATED_VERSION_OFFSET) & ~VERSION_LOCKED_BIT;
     }
 
-    public void negotiatedVersion(final int slot, final int version)
-    {
-        buffer.putIntOrdered(slotOffset(slot) + SLOT_NEGOTIATED_VERSION_OFFSET, version);
-    }
-
+    /** True once a call other than FFA_VERSION has fixed the version. */
     public boolean versionLocked(final int slot)
     {
-        return buffer.getIntVolatile(slotOffset(slot) + SLOT_VERSION_LOCKED_OFFSET) != 0;
+        return buffer.getIntVolatile(slotOffset(slot) + SLOT_NEGOTIATED_VERSION_OFFSET) < 0;
     }
 
-    public void versionLocked(final int slot, final boolean locked)
+    /**
+     * FFA_VERSION's record of {@code version}, by compare-and-set on the word that also holds the
+     * lock: false when the version is locked, even by a call that locked it a moment ago.
+     */
+    public boolean negotiateVersion(final int slot, final int version)
     {
-        buffer.putIntOrdered(slotOffset(slot) + SLOT_VERSION_LOCKED_OFFSET, locked ? 1 : 0);
+        final int offset = slotOffset(slot) + SLOT_NEGOTIATED_VERSION_OFFSET;
+        while (true)
+        {
+            final int current = buffer.getIntVolatile(offset);
+            if (current < 0)
+            {
+                return false;
+            }
+            if (buffer.compareAndSetInt(offset, current, version))
+            {
+                return true;
+            }
+        }
+    }
+
+    /** Locks the version (a call other than FFA_VERSION was made) and returns the version locked. */
+    public int lockVersion(final int slot)
+    {
+        final int offset = slotOffset(slot) + SLOT_NEGOTIATED_VERSION_OFFSET;
+        while (true)
+        {
+            final int current = buffer.getIntVolatile(offset);
+            if (current < 0 || buffer.compareAndSetInt(offset, current, current | VERSION_LOCKED_BIT))
+            {
+                return current & ~VERSION_LOCKED_BIT;
+            }
+        }
+    }
+
+    /** A new claim starts from {@code version}, open to negotiation. */
+    public void resetVersion(final int slot, final int version)
+    {
+        buffer.putIntOrdered(slotOffset(slot) + SLOT_NEGOTIATED_VERSION_OFFSET, version);
     }
 
     public int claimGeneration(final int slot)

@@ -22,8 +22,8 @@ package org.ffafabric.control;
  *   +---------------------------------------------------------------+
  *   | partition ID                  | execution-context count       |  0
  *   | properties (v1.2 form)        | world (ordinal)               |  8
- *   | manifest FF-A version         | negotiated FF-A version       | 16
- *   | version locked                | claim generation              | 24
+ *   | manifest FF-A version         | negotiated FF-A version (*)   | 16
+ *   | reserved                      | claim generation              | 24
  *   |                         claim pid (0 = unclaimed)             | 32
  *   |                         memory size in bytes                  | 40
  *   | UUID count                    | first EC state index          | 48
@@ -35,6 +35,7 @@ package org.ffafabric.control;
  *   +---------------------------------------------------------------+
  *   | RX ownership word             | TX ownership word             | 192 (own cache line)
  *   +---------------------------------------------------------------+
+ *   (*) bit 31 set once the version is locked.
  *   EC state table: one 64-bit state word per execution context, each padded to 128 bytes
  *   so that two contexts' transitions never share a cache line, nor its prefetched neighbour.
  * </pre>
@@ -71,8 +72,13 @@ public final class ControlFileDescriptor
     public static final int SLOT_PROPERTIES_OFFSET = 8;
     public static final int SLOT_WORLD_OFFSET = 12;
     public static final int SLOT_MANIFEST_VERSION_OFFSET = 16;
+    /**
+     * The negotiated version, with {@link #VERSION_LOCKED_BIT} set once another call has locked it:
+     * one word, so that FFA_VERSION and a partition's first other call agree on which came first.
+     */
     public static final int SLOT_NEGOTIATED_VERSION_OFFSET = 20;
-    public static final int SLOT_VERSION_LOCKED_OFFSET = 24;
+    /** Bit 31, which no version has (FFA_VERSION refuses it as MBZ). */
+    public static final int VERSION_LOCKED_BIT = 0x8000_0000;
     public static final int SLOT_CLAIM_GENERATION_OFFSET = 28;
     public static final int SLOT_CLAIM_PID_OFFSET = 32;
     public static final int SLOT_MEMORY_SIZE_OFFSET = 40;

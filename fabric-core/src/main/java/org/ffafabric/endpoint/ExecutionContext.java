@@ -289,7 +289,7 @@ public final class ExecutionContext
     private void lockVersion()
     {
         versionLocked = true;
-        controlFile.versionLocked(slot, true);
+        controlFile.lockVersion(slot);
     }
 
     // Direct messaging: the hot path.

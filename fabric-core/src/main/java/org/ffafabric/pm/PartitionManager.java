@@ -443,8 +443,7 @@ public final class PartitionManager implements Agent, AutoCloseable
         {
             controlFile.rxtxUnmap(slot);
         }
-        controlFile.versionLocked(slot, false);
-        controlFile.negotiatedVersion(slot, controlFile.manifestVersion(slot));
+        controlFile.resetVersion(slot, controlFile.manifestVersion(slot));
     }
 
     public void onClose()

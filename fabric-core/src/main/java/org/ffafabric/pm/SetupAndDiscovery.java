@@ -48,12 +48,12 @@ final class SetupAndDiscovery
             return;
         }
         final int negotiated = FfaVersion.minor(requested) > FfaVersion.minor(ours) ? ours : requested;
-        if (controlFile.versionLocked(caller.slot))
+        if (!controlFile.negotiateVersion(caller.slot, negotiated))
         {
+            // Locked, perhaps by another context's call a moment ago: the same version is still fine.
             regs.w(0, negotiated == controlFile.negotiatedVersion(caller.slot) ? ours : FfaVersion.NOT_SUPPORTED);
             return;
         }
-        controlFile.negotiatedVersion(caller.slot, negotiated);
         regs.w(0, ours);
     }
 
