@@ -1,0 +1,143 @@
+package org.ffafabric.conformance;
+
+import org.agrona.concurrent.IdleStrategy;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.endpoint.FabricClient;
+import org.ffafabric.manifest.Manifest;
+import org.ffafabric.manifest.World;
+import org.ffafabric.pm.PartitionManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.ffafabric.conformance.Fx.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A partition process killed (SIGKILL) whose partition another process claims before the
+ * partition manager's next liveness check: the claim takes the slot over from the dead PID
+ * ({@code Endpoint.claim}), so the manager never sees the dead PID and must not be needed to
+ * reset what the dead claim had set up. The manager is held in its idle strategy while the
+ * process dies and the new claim takes the slot, so the order does not depend on timing.
+ */
+class ReclaimFromAKilledProcessTest
+{
+    static final int VM1 = 1;
+    static final int SP3 = 0x8003;
+
+    /** The manager's idle strategy: a back-off, but it holds the manager while the gate is shut. */
+    static final class GatedIdle implements IdleStrategy
+    {
+        volatile boolean shut;
+        volatile boolean held;
+
+        @Override
+        public void idle(final int workCount)
+        {
+            while (shut)
+            {
+                held = true;
+                LockSupport.parkNanos(1_000_000);
+            }
+            held = false;
+            if (workCount == 0)
+            {
+                LockSupport.parkNanos(100_000);
+            }
+        }
+
+        @Override
+        public void idle()
+        {
+            idle(0);
+        }
+
+        @Override
+        public void reset()
+        {
+        }
+    }
+
+    private final GatedIdle gate = new GatedIdle();
+    private PartitionManager pm;
+    private FabricClient client;
+    private final ExecutorService exec = Executors.newCachedThreadPool();
+
+    @BeforeEach
+    void launch()
+    {
+        pm = PartitionManager.launch(new PartitionManager.Context()
+            .fabricName("embedded-" + UUID.randomUUID().toString().substring(0, 8))
+            .idleStrategy(gate)
+            .manifest(Manifest.builder()
+                .partition(p -> p.name("vm1").id(VM1).world(World.VM).uuid("d0000000-0000-0000-0000-000000000001")
+                    .directMessaging())
+                .partition(p -> p.name("sp3").id(SP3).world(World.SP_EL1).uuid("d0000000-0000-0000-0000-000000008003")
+                    .directMessaging().memorySize(4 * 4096))
+                .build()));
+        client = FabricClient.connect(new FabricClient.Context().directory(pm.directory()));
+    }
+
+    @AfterEach
+    void close() throws Exception
+    {
+        gate.shut = false;
+        exec.shutdown();
+        assertTrue(exec.awaitTermination(30, TimeUnit.SECONDS));
+        client.close();
+        pm.close();
+    }
+
+    @Test
+    @Timeout(120)
+    void aPartitionClaimedFromAKilledProcessBeforeItIsReapedStartsWithNoRxTxAndItsManifestVersion() throws Exception
+    {
+        final ControlFile cf = pm.controlFile();
+        final int slot = cf.slotOf(SP3);
+        try (ChildProcess host = ChildProcess.start(DoomedPartitionProcess.class,
+            "--dir", pm.directory().toString(), "--partition", SP3 + ":echo:setup"))
+        {
+            host.awaitLine("READY", ChildProcess.START_NS);
+            assertTrue(cf.rxtxMapped(slot));
+            assertEquals(V1_1, cf.negotiatedVersion(slot));
+
+            gate.shut = true;
+            final long deadline = System.nanoTime() + WAIT_NS;
+            while (!gate.held)
+            {
+                assertTrue(System.nanoTime() < deadline, "the manager idles");
+                LockSupport.parkNanos(1_000_000);
+            }
+            host.process().destroyForcibly();
+            assertTrue(host.process().waitFor(30, TimeUnit.SECONDS), "killed");
+            final Future<Endpoint> claiming = exec.submit(() -> client.claim(SP3));
+            final long me = ProcessHandle.current().pid();
+            while (cf.claimPid(slot) != me)
+            {
+                assertTrue(System.nanoTime() < deadline, "the new claim takes the slot over from the dead PID");
+                LockSupport.parkNanos(1_000_000);
+            }
+            gate.shut = false;
+            try (Endpoint sp = get(claiming))
+            {
+                // A new claim, a new negotiation: the dead claim's version and RX/TX pair are not its.
+                assertEquals(V1_2, cf.negotiatedVersion(slot), "the manifest's version");
+                assertFalse(cf.versionLocked(slot), "the version is not locked");
+                final RegisterFile map = regs(FunctionId.FFA_RXTX_MAP_64);
+                map.x(1, sp.memory().base()).x(2, sp.memory().base() + 4096).w(3, 1);
+                assertSuccess32(call(sp.executionContext(0), map));
+            }
+        }
+    }
+}
