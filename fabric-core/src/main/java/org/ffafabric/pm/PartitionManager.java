@@ -328,6 +328,10 @@ public final class PartitionManager implements Agent, AutoCloseable
             return;
         }
         final Caller stale = callers.remove(sessionId);
+        if (stale == null)
+        {
+            reapEarlierClaim(slot, TrapProtocol.generationOf(sessionId));
+        }
         // Each claim generation gets its own reply session: the driver refuses a publication whose
         // session ID clashes with a closed one that still lingers on the stream, and a reused IPC
         // publication can replay old replies to the new claim's inbox.
@@ -355,6 +359,32 @@ public final class PartitionManager implements Agent, AutoCloseable
         {
             resetSlot(caller.slot);
             controlFile.unclaim(caller.slot, controlFile.claimPid(caller.slot));
+        }
+    }
+
+    /**
+     * A claim taken over from a dead process before the liveness check saw it die
+     * ({@code Endpoint}'s claim does that) leaves no dead PID for {@link #reapDeadClaims} to find:
+     * the first bind of the new generation reaps the earlier one's sessions and state instead.
+     */
+    private void reapEarlierClaim(final int slot, final int generation)
+    {
+        boolean earlier = false;
+        final Int2ObjectHashMap<Caller>.ValueIterator it = callers.values().iterator();
+        while (it.hasNext())
+        {
+            final Caller c = it.next();
+            if (c.slot == slot && TrapProtocol.generationOf(c.sessionId) != generation)
+            {
+                c.reply.close();
+                it.remove();
+                earlier = true;
+            }
+        }
+        if (earlier)
+        {
+            resetSlot(slot);
+            releaseContextsServing(controlFile.partitionId(slot));
         }
     }
 
