@@ -1,0 +1,52 @@
+package org.ffafabric.conformance;
+
+import org.ffafabric.pm.PartitionManager;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A partition manager pointed at a directory that exists but holds no fabric (`./ffa pm --dir`
+ * with a mistyped or reused path): the directory is the user's, not a stale fabric, so the
+ * manager refuses it and deletes nothing. Launching there used to remove every file in it at
+ * once, and the directory itself at close.
+ */
+class NotAFabricDirectoryTest
+{
+    @Test
+    @Timeout(60)
+    void aPartitionManagerRefusesAnExistingDirectoryThatIsNotAFabricAndDeletesNothingInIt(@TempDir final Path parent)
+        throws Exception
+    {
+        final Path dir = Files.createDirectory(parent.resolve("my-work"));
+        final Path file = Files.writeString(dir.resolve("notes.txt"), "keep me", StandardCharsets.UTF_8);
+        PartitionManager launched = null;
+        try
+        {
+            launched = PartitionManager.launch(new PartitionManager.Context().directory(dir).manifest(Fx.smallManifest()));
+        }
+        catch (final IllegalStateException refused)
+        {
+            assertTrue(refused.getMessage().contains(dir.toString()), refused.getMessage());
+        }
+        try
+        {
+            assertTrue(Files.exists(file), "the user's file is still there");
+            assertEquals("keep me", Files.readString(file, StandardCharsets.UTF_8));
+            assertNull(launched, "a directory that is not a fabric is refused");
+        }
+        finally
+        {
+            if (launched != null)
+            {
+                launched.close();
+            }
+        }
+    }
+}
