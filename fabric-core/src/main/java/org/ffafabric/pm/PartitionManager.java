@@ -136,6 +136,12 @@ public final class PartitionManager implements Agent, AutoCloseable
     {
         if (Files.exists(dir))
         {
+            if (!holdsOnlyFabricFiles(dir))
+            {
+                // The user's directory, not a fabric: launching would delete what is in it.
+                throw new IllegalStateException(dir + " is not a fabric directory: it holds files a fabric " +
+                    "does not make (give a new or empty directory)");
+            }
             if (!isStale(dir))
             {
                 throw new IllegalStateException("a partition manager already runs the fabric in " + dir +
@@ -157,6 +163,28 @@ public final class PartitionManager implements Agent, AutoCloseable
             {
                 // Sweeping is best effort; our own directory was handled above.
             }
+        }
+    }
+
+    /**
+     * A directory, and nothing in it but what a partition manager makes (the control file, memory
+     * files, the Aeron directory): a fabric, or what one that died while creating it left.
+     */
+    private static boolean holdsOnlyFabricFiles(final Path dir)
+    {
+        if (!Files.isDirectory(dir))
+        {
+            return false;
+        }
+        try (java.util.stream.Stream<Path> entries = Files.list(dir))
+        {
+            return entries.map(p -> p.getFileName().toString()).allMatch(name ->
+                name.equals(ControlFileDescriptor.FILE_NAME) || name.equals(FabricDirectory.AERON_DIR) ||
+                name.matches("mem-[0-9a-f]{4}\\.dat"));
+        }
+        catch (final java.io.IOException ex)
+        {
+            return false;
         }
     }
 
