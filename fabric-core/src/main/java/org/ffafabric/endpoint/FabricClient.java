@@ -51,7 +51,8 @@ public final class FabricClient implements AutoCloseable
             {
                 throw new IllegalStateException("no fabric in " + ctx.directory());
             }
-            Thread.yield();
+            // Up to the connect timeout (10 s by default): a spin would hold a core the manager may need.
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
         controlFile = ControlFile.open(ctl);
         try
