@@ -1,0 +1,68 @@
+package org.ffafabric.conformance;
+
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.endpoint.FabricClient;
+import org.ffafabric.manifest.Manifest;
+import org.ffafabric.manifest.World;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.ffafabric.conformance.Fx.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A handler that closes its own endpoint (a "shut down" request, say) answers its request and the
+ * endpoint closes. The close waited for every thread inside a call to leave, the handler's own
+ * thread included, so it waited for itself until the client's connect timeout ran out (10 s by
+ * default, spinning on Thread.yield all along), and the requester waited that long for its answer.
+ * The connect timeout here is 30 s and the request's bound 15 s, so the request, answered at once
+ * once close does not wait for its caller, ends in FFA_INTERRUPT while it does.
+ */
+class CloseFromItsOwnHandlerTest
+{
+    static final int VM1 = 1;
+    static final int SP1 = 0x8001;
+
+    @Test
+    @Timeout(120)
+    void aHandlerThatClosesItsOwnEndpointIsAnsweredWithoutWaitingForItself() throws Exception
+    {
+        try (FabricFixture fx = FabricFixture.launch(Manifest.builder()
+            .partition(p -> p.name("vm1").id(VM1).world(World.VM).uuid("d0000000-0000-0000-0000-000000000001")
+                .directMessaging())
+            .partition(p -> p.name("sp1").id(SP1).world(World.SP_EL1).uuid("d0000000-0000-0000-0000-000000008001")
+                .directMessaging())
+            .build(), VM1);
+            FabricClient client = FabricClient.connect(new FabricClient.Context()
+                .directory(fx.fabric().directory()).connectTimeoutNs(TimeUnit.SECONDS.toNanos(30))))
+        {
+            final Endpoint sp = client.claim(SP1);
+            final CountDownLatch closed = new CountDownLatch(1);
+            final AutoCloseable serving = sp.serve((request, response) ->
+            {
+                response.payload(0, request.payload(0) + 1);
+                sp.close();
+                closed.countDown();
+            });
+            try
+            {
+                final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SP1).x(3, 41);
+                fx.ec(VM1).invoke(r, TimeUnit.SECONDS.toNanos(15));
+                assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, r.w(0), r::toString);
+                assertEquals(42, r.x(3), r::toString);
+            }
+            finally
+            {
+                // Either way the handler's close returns (by its 30 s bound at the latest) before the fabric goes.
+                assertTrue(closed.await(60, TimeUnit.SECONDS), "the handler's close returned");
+                serving.close();
+            }
+            assertTrue(sp.isClosed());
+        }
+    }
+}
