@@ -153,6 +153,12 @@ final class ContextTransport
         return toPartitionManager.isConnected();
     }
 
+    /** True once our inbox has the image of claim {@code generation} of a peer context's publication to it. */
+    boolean hasImageFrom(final int partitionId, final int ec, final int generation)
+    {
+        return inbox.imageBySessionId(TrapProtocol.sessionId(partitionId, ec, generation)) != null;
+    }
+
     /** The partition ID of the last message's sender. */
     int senderId()
     {

@@ -235,7 +235,9 @@ public final class Endpoint implements AutoCloseable
      * {@code invoke} to notice and leave, and for the partition manager to let go of the slot. A
      * context whose thread is still inside after that wait (a handler that runs on) is released
      * once that thread leaves its call, by a daemon thread the close starts, which then unmaps the
-     * endpoint. A call made after close answers FFA_ERROR(ABORTED); {@link #serve} threads may run
+     * endpoint. A handler may close its own endpoint: the close then returns at once, and the rest
+     * follows once the handler has returned and its answer is out. A call made after close answers
+     * FFA_ERROR(ABORTED); {@link #serve} threads may run
      * on while it closes, but an {@code invoke} started on another thread while the close runs is
      * not allowed.
      */
@@ -250,12 +252,17 @@ public final class Endpoint implements AutoCloseable
             }
             closed = true;
         }
-        final long quietDeadline = System.nanoTime() + client.connectTimeoutNs();
-        awaitQuiet(quietDeadline);
-        // A call's in-call flag is a release store: one that entered as we looked, unaware of the
-        // close (the client's partition manager watch closes on its own schedule), shows by now.
-        LockSupport.parkNanos(QUIET_RECHECK_NS);
-        awaitQuiet(quietDeadline);
+        if (!isClosedFromAHandler())
+        {
+            final long quietDeadline = System.nanoTime() + client.connectTimeoutNs();
+            awaitQuiet(quietDeadline);
+            // A call's in-call flag is a release store: one that entered as we looked, unaware of the
+            // close (the client's partition manager watch closes on its own schedule), shows by now.
+            LockSupport.parkNanos(QUIET_RECHECK_NS);
+            awaitQuiet(quietDeadline);
+        }
+        // Closed from a handler, this thread is inside a call until its answer is out: not quiet,
+        // so the close finishes on its own thread once the handler has returned and answered.
         final boolean quiet = releaseQuietContexts();
         final long deadline = System.nanoTime() + client.connectTimeoutNs();
         long nextManagerCheck = 0;
@@ -292,6 +299,19 @@ public final class Endpoint implements AutoCloseable
             finisher.setDaemon(true);
             finisher.start();
         }
+    }
+
+    /** True when the closing thread is one of this endpoint's serving threads: its handler closes. */
+    private boolean isClosedFromAHandler()
+    {
+        for (final ExecutionContext ec : contexts)
+        {
+            if (ec != null && ec.isServedByCurrentThread())
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void awaitQuiet(final long deadline)

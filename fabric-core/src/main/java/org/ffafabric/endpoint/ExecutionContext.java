@@ -11,6 +11,7 @@ import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.BufferOwnership;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.manifest.World;
+import org.ffafabric.transport.AeronTuning;
 import org.ffafabric.transport.TrapProtocol;
 
 import java.lang.invoke.MethodHandles;
@@ -35,6 +36,8 @@ public final class ExecutionContext
     private static final int QUICK_CHECK_STRIDE = 64;
     private static final long SLOW_POLL_NS = 1_000;
     private static final long PEER_CHECK_NS = 1_000_000;
+    // Five cycles of a client conductor, which looks for new images between its sleeps.
+    private static final long NEW_IMAGE_GRACE_NS = 5 * AeronTuning.CLIENT_CONDUCTOR_SLEEP_MS * 1_000_000L;
     private static final VarHandle INVOKING;
 
     static
@@ -92,6 +95,8 @@ public final class ExecutionContext
     // requester is answered.
     private final ContextTransport.InPlaceReceiver servingReceiver = this::serveInPlace;
     private DirectRequestHandler servingHandler;
+    // Written and compared only by the serving thread itself: a handler's own close must not wait for it.
+    private Thread servingThread;
     private DirectMessage servedRequest;
     private DirectMessage servedResponse;
     private RegisterFile detachedRequest;
@@ -214,6 +219,12 @@ public final class ExecutionContext
         {
             INVOKING.setRelease(this, false);
         }
+    }
+
+    /** True when the calling thread serves requests on this context: a handler runs on it. */
+    boolean isServedByCurrentThread()
+    {
+        return servingThread == Thread.currentThread();
     }
 
     /** True while a thread is inside {@link #invoke}: the endpoint waits for it before unmapping. */
@@ -571,6 +582,7 @@ public final class ExecutionContext
                 detachedResponse = new RegisterFile();
             }
             servingHandler = handler;
+            servingThread = Thread.currentThread();
             final boolean served = awaitMessage(regs, timeoutNs, true, interruptOnTimeout);
             final Throwable failure = handlerFailure;
             if (failure != null)
@@ -583,6 +595,7 @@ public final class ExecutionContext
         finally
         {
             servingHandler = null;
+            servingThread = null;
             exit();
         }
     }
@@ -991,7 +1004,7 @@ public final class ExecutionContext
                 {
                     // Gone, or claimed again by a process that owes us nothing. An answer committed
                     // before the target went away is visible by now: take it.
-                    return takeFrom(regs, target, targetEc, (int)targetGeneration) ? ANSWERED : ANSWER_ABORTED;
+                    return takeLastAnswer(regs, target, targetEc, targetGeneration) ? ANSWERED : ANSWER_ABORTED;
                 }
                 if (nowNs >= deadline)
                 {
@@ -1000,6 +1013,34 @@ public final class ExecutionContext
             }
         }
         return ANSWERED;
+    }
+
+    /**
+     * The last look for an answer from a target that has gone. Its answer, if it sent one, was
+     * committed before it went; but the first message on a new publication reaches our inbox only
+     * once our client's conductor has added its image, which it does on its own schedule (a target
+     * that answers its first request and closes at once): with no image from the target yet, the
+     * look goes on for a while.
+     */
+    private boolean takeLastAnswer(final RegisterFile regs, final int target, final int targetEc, final long targetGeneration)
+    {
+        if (takeFrom(regs, target, targetEc, (int)targetGeneration))
+        {
+            return true;
+        }
+        if (transport.hasImageFrom(target, targetEc, (int)targetGeneration))
+        {
+            return false;
+        }
+        final long deadline = System.nanoTime() + NEW_IMAGE_GRACE_NS;
+        while (System.nanoTime() < deadline)
+        {
+            if (takeFrom(regs, target, targetEc, (int)targetGeneration))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The claim generation of a slot: each claim of it has its own. */
