@@ -1,7 +1,10 @@
 package org.ffafabric.endpoint;
 
 import io.aeron.Aeron;
+import io.aeron.exceptions.ConductorServiceTimeoutException;
+import io.aeron.exceptions.DriverTimeoutException;
 import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.ffafabric.control.ControlFile;
@@ -20,14 +23,20 @@ import java.util.function.Supplier;
  * A partition process's connection to a running fabric: the mapped control file and one
  * Aeron client shared by every endpoint the process claims.
  * <p>
- * A daemon thread checks the partition manager every 100 ms. Once it has gone (closed, or its
- * process died), the client closes itself: every call, in progress or later, answers
- * FFA_ERROR(ABORTED) and serving threads end. Aeron's own client would otherwise end the JVM once
- * the media driver, which the partition manager runs, stopped answering.
+ * A daemon thread runs the Aeron client's conductor (every 10 ms) and checks the partition manager
+ * every 100 ms. Once the manager has gone (closed, or its process died), the client closes itself:
+ * every call, in progress or later, answers FFA_ERROR(ABORTED) and serving threads end. The
+ * conductor runs on that thread, not on one of Aeron's, because Aeron's own thread, once the media
+ * driver (which the manager runs) stopped answering, would end the JVM, or else unmap the logs that
+ * a handler still running reads its request from and writes its answer to.
  */
 public final class FabricClient implements AutoCloseable
 {
     private static final long MANAGER_CHECK_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long CONDUCTOR_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(AeronTuning.CLIENT_CONDUCTOR_SLEEP_MS);
+    // A manager whose process this one cannot see (another PID namespace) is alive when its heartbeat
+    // (every 100 ms) moves within this long.
+    private static final long HEARTBEAT_PROBE_NS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final Context ctx;
     private final ControlFile controlFile;
@@ -38,6 +47,8 @@ public final class FabricClient implements AutoCloseable
     private boolean closing;
     private boolean released;
     private final Thread managerWatch;
+    // Set by Aeron's error handler: its driver stopped answering.
+    private volatile boolean driverGone;
     private final boolean managerVisible;
 
     private FabricClient(final Context ctx)
@@ -57,9 +68,12 @@ public final class FabricClient implements AutoCloseable
         controlFile = ControlFile.open(ctl);
         try
         {
+            requireRunningPartitionManager();
             aeron = Aeron.connect(AeronTuning.client(new Aeron.Context()
                 .aeronDirectoryName(controlFile.aeronDirectory() != null ?
-                    controlFile.aeronDirectory() : FabricDirectory.aeronDirectory(ctx.directory()).toString())));
+                    controlFile.aeronDirectory() : FabricDirectory.aeronDirectory(ctx.directory()).toString()))
+                .useConductorAgentInvoker(true)
+                .errorHandler(this::onAeronError));
         }
         catch (final RuntimeException ex)
         {
@@ -70,6 +84,46 @@ public final class FabricClient implements AutoCloseable
         managerWatch = new Thread(this::watchPartitionManager, "ffa-pm-watch");
         managerWatch.setDaemon(true);
         managerWatch.start();
+    }
+
+    /**
+     * Refuses a fabric whose partition manager has stopped but whose directory is still there (a
+     * manager killed a moment ago): Aeron's client would wait out its driver timeout, ten seconds,
+     * and then fail with Aeron's own message.
+     */
+    private void requireRunningPartitionManager()
+    {
+        if (controlFile.pmPid() != 0 && controlFile.isPartitionManagerProcessAlive())
+        {
+            return;
+        }
+        final long heartbeat = controlFile.pmHeartbeat();
+        final long deadline = System.nanoTime() + HEARTBEAT_PROBE_NS;
+        while (System.nanoTime() < deadline)
+        {
+            if (controlFile.pmPid() != 0 && controlFile.pmHeartbeat() != heartbeat)
+            {
+                return;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        final long pid = controlFile.pmPid();
+        throw new IllegalStateException("the partition manager of " + ctx.directory() + " is not running" +
+            (pid != 0 ? " (pid " + pid + " has stopped)" : " (it has closed)"));
+    }
+
+    /**
+     * Aeron's errors, without its default's exit of the JVM on a driver timeout: the driver went
+     * with the partition manager, and the watch closes this client for that.
+     */
+    private void onAeronError(final Throwable ex)
+    {
+        if (ex instanceof DriverTimeoutException || ex instanceof ConductorServiceTimeoutException)
+        {
+            driverGone = true;
+            return;
+        }
+        ex.printStackTrace();
     }
 
     public static FabricClient connect(final Context ctx)
@@ -117,11 +171,25 @@ public final class FabricClient implements AutoCloseable
 
     private void watchPartitionManager()
     {
+        final AgentInvoker conductor = aeron.conductorAgentInvoker();
+        long nextManagerCheckNs = System.nanoTime() + MANAGER_CHECK_INTERVAL_NS;
         while (!isClosing())
         {
-            LockSupport.parkNanos(MANAGER_CHECK_INTERVAL_NS);
+            LockSupport.parkNanos(CONDUCTOR_INTERVAL_NS);
+            if (isClosing())
+            {
+                return;
+            }
+            // Keepalives, new images; a driver timeout reaches onAeronError.
+            conductor.invoke();
+            final long now = System.nanoTime();
+            if (now < nextManagerCheckNs && !driverGone)
+            {
+                continue;
+            }
+            nextManagerCheckNs = now + MANAGER_CHECK_INTERVAL_NS;
             // The control file stays mapped until this thread has ended (closeShared waits for it).
-            if (!isClosing() && isPartitionManagerGone())
+            if (isPartitionManagerGone())
             {
                 final Runnable handler = ctx.partitionManagerGoneHandler();
                 if (handler != null)
@@ -145,8 +213,8 @@ public final class FabricClient implements AutoCloseable
      */
     boolean isPartitionManagerGone()
     {
-        return managerVisible ?
-            controlFile.pmPid() == 0 || !controlFile.isPartitionManagerProcessAlive() : controlFile.isPartitionManagerGone();
+        return driverGone || (managerVisible ?
+            controlFile.pmPid() == 0 || !controlFile.isPartitionManagerProcessAlive() : controlFile.isPartitionManagerGone());
     }
 
     private boolean isClosing()
