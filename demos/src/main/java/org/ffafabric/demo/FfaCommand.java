@@ -72,6 +72,23 @@ public final class FfaCommand implements Callable<Integer>
             });
     }
 
+    /** A 64-bit register value as users write it: 41, -1, 0x2a, 0xFFFFFFFFFFFFFFFF. */
+    static long registerWord(final String text)
+    {
+        try
+        {
+            if (text.startsWith("0x") || text.startsWith("0X"))
+            {
+                return Long.parseUnsignedLong(text.substring(2), 16);
+            }
+            return text.startsWith("-") ? Long.parseLong(text) : Long.parseUnsignedLong(text);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("'" + text + "' is not a 64-bit register value (e.g. 41 or 0x2a)");
+        }
+    }
+
     /** A 16-bit partition ID as users write it: 0x8001, 32769. */
     record PartitionId(int value)
     {
@@ -246,6 +263,12 @@ public final class FfaCommand implements Callable<Integer>
 
         public Integer call()
         {
+            final long[] words = new long[payload.length];
+            for (int i = 0; i < payload.length; i++)
+            {
+                // Before claiming: a typo is told without touching the fabric.
+                words[i] = registerWord(payload[i]);
+            }
             final Path path = fabricDirectory(dir);
             try (FabricClient client = FabricClient.connect(new FabricClient.Context().directory(path));
                 Endpoint endpoint = client.claim(from.value()))
@@ -266,7 +289,7 @@ public final class FfaCommand implements Callable<Integer>
                 }
                 for (int i = 0; i < payload.length; i++)
                 {
-                    regs.x(first + i, Long.decode(payload[i]));
+                    regs.x(first + i, words[i]);
                 }
                 System.out.println("-> " + regs);
                 endpoint.executionContext(0).invoke(regs, java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs));

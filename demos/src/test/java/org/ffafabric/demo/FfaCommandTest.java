@@ -94,9 +94,19 @@ class FfaCommandTest
         assertEquals(2, wideId.exit, wideId.err);
         assertTrue(wideId.err.contains("'0x10000' is not a 16-bit partition ID"), wideId.err);
 
+        final Result badWord = run("send", "--from", "1", "--to", "0x8001", "zz");
+        assertEquals(1, badWord.exit, badWord.err);
+        assertOneLine("ffa send: ", badWord.err);
+        assertTrue(badWord.err.contains("'zz' is not a 64-bit register value"), badWord.err);
+
         final Path nowhere = Files.createTempDirectory("ffa-nowhere");
         try
         {
+            final Path broken = Files.writeString(nowhere.resolve("broken.yaml"), "partitions:\n  - {name: vm1, id: 1\n");
+            final Result badYaml = run("pm", "--manifest", broken.toString(), "--dir", nowhere.resolve("fabric").toString());
+            assertEquals(1, badYaml.exit, badYaml.err);
+            assertOneLine("ffa pm: ", badYaml.err);
+            assertTrue(badYaml.err.contains("not valid YAML") && badYaml.err.contains("line 3"), badYaml.err);
             final Result noFabric = run("partitions", "--dir", nowhere.toString());
             assertEquals(1, noFabric.exit, noFabric.err);
             assertOneLine("ffa partitions: ", noFabric.err);

@@ -4,6 +4,8 @@ import org.ffafabric.abi.FfaVersion;
 import org.ffafabric.abi.PartitionProperties;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 
 import java.io.IOException;
@@ -62,6 +64,19 @@ public final class ManifestParser
         }
     }
 
+    /** The parser's problem in one line: its multi-line message quotes the text with a caret under it. */
+    private static String describe(final YamlEngineException ex)
+    {
+        if (ex instanceof MarkedYamlEngineException marked && marked.getProblemMark().isPresent())
+        {
+            final Mark mark = marked.getProblemMark().get();
+            return marked.getProblem() + " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+        }
+        final String message = String.valueOf(ex.getMessage());
+        final int end = message.indexOf('\n');
+        return end < 0 ? message : message.substring(0, end);
+    }
+
     public static Manifest parse(final String yaml)
     {
         final Object root;
@@ -71,7 +86,7 @@ public final class ManifestParser
         }
         catch (final YamlEngineException ex)
         {
-            throw new ManifestException("manifest: not valid YAML: " + ex.getMessage());
+            throw new ManifestException("manifest: not valid YAML: " + describe(ex));
         }
         if (!(root instanceof Map))
         {
