@@ -1,0 +1,75 @@
+package org.ffafabric.app;
+
+import org.ffafabric.EmbeddedFabric;
+import org.ffafabric.FfaException;
+import org.ffafabric.abi.ErrorCode;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.endpoint.DirectMessage;
+import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.endpoint.FfaOps;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.ffafabric.app.KeyValueAppTest.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Traps a user of the typed API falls into, each pinned by the behaviour it should have. */
+@Timeout(120)
+class TypedApiTrapsTest
+{
+    static final long DEADLINE_NS = TimeUnit.SECONDS.toNanos(30);
+
+    /**
+     * sendDirect's javadoc says a timed-out request stays pending and is resumed with run(); but
+     * run() left the response in FfaOps' private register file, so the answer to the resumed
+     * request could not be read through the typed API at all.
+     */
+    @Test
+    void aRequestThatTimedOutIsResumedWithRunAndItsResponseLandsInTheMessage() throws Exception
+    {
+        final CountDownLatch gate = new CountDownLatch(1);
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest());
+             Endpoint client = fabric.claim(VM);
+             Endpoint kv = fabric.claim(KV);
+             AutoCloseable serving = kv.serve((req, resp) ->
+             {
+                 try
+                 {
+                     assertTrue(gate.await(30, TimeUnit.SECONDS));
+                 }
+                 catch (final InterruptedException ex)
+                 {
+                     throw new IllegalStateException(ex);
+                 }
+                 resp.payload(0, req.payload(0) + 1);
+             }))
+        {
+            final FfaOps ops = client.executionContext(0).ops();
+            final DirectMessage m = new DirectMessage().reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ2).payload(0, 10);
+            final FfaException timedOut = assertThrows(FfaException.class,
+                () -> ops.sendDirect2(KV, STORE, m, TimeUnit.MILLISECONDS.toNanos(20)));
+            assertEquals(ErrorCode.INTERRUPTED, timedOut.errorCode());
+            // One outstanding request per context.
+            final FfaException busy = assertThrows(FfaException.class,
+                () -> ops.sendDirect(KV, new DirectMessage().reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64)));
+            assertEquals(ErrorCode.BUSY, busy.errorCode());
+            gate.countDown();
+            int returned = ops.run(KV, 0);
+            while (returned == FunctionId.FFA_INTERRUPT)
+            {
+                returned = ops.run(KV, 0);
+            }
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, returned);
+            // The response is nowhere the caller can read it: not in the message it sent.
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, m.functionId());
+            assertEquals(11, m.payload(0));
+            // The context may send again.
+            m.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).payload(0, 1);
+            ops.sendDirect(KV, m);
+            assertEquals(2, m.payload(0));
+        }
+    }
+}
