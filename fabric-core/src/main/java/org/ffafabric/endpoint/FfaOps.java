@@ -135,7 +135,8 @@ public final class FfaOps
      * FFA_MSG_SEND_DIRECT_REQ_64 to {@code target} with {@code message}'s payload; the
      * response's registers replace the message's. Loops on FFA_YIELD/FFA_INTERRUPT with
      * FFA_RUN like Linux's driver, unless {@code timeoutNs} (0 = none) runs out, which
-     * throws INTERRUPTED with the request still pending (resume with {@link #run}).
+     * throws INTERRUPTED with the request still pending: resume it with
+     * {@link #run(int, int, DirectMessage, long)}, which puts the response in the message.
      */
     public DirectMessage sendDirect(final int target, final DirectMessage message, final long timeoutNs)
     {
@@ -191,16 +192,34 @@ public final class FfaOps
     /**
      * FFA_RUN of {@code target}'s context {@code vcpu}; returns how the target gave the CPU back. Giving
      * cycles to a waiting context is the scheduler's (the hypervisor endpoint); others resume their own.
+     * The registers the target gave back are not kept: to resume a direct request and read its
+     * response, use {@link #run(int, int, DirectMessage, long)}.
      */
     public int run(final int target, final int vcpu)
     {
-        regs.clear().w(0, FunctionId.FFA_RUN).w(1, RegisterFile.packTargetInfo(target, vcpu));
-        ec.invoke(regs);
-        if (regs.isError())
+        return run(target, vcpu, regs, 0);
+    }
+
+    /**
+     * FFA_RUN of {@code target}'s context {@code vcpu} with the registers it gives back landing in
+     * {@code message}: the response to a request of ours that timed out or yielded (DIRECT_RESP or
+     * RESP2), or FFA_YIELD / FFA_INTERRUPT (run again), or FFA_MSG_WAIT. Returns that function ID;
+     * FFA_ERROR throws. {@code timeoutNs} (0 = none) bounds the wait, which then returns FFA_INTERRUPT.
+     */
+    public int run(final int target, final int vcpu, final DirectMessage message, final long timeoutNs)
+    {
+        return run(target, vcpu, message.registers(), timeoutNs);
+    }
+
+    private int run(final int target, final int vcpu, final RegisterFile r, final long timeoutNs)
+    {
+        r.clear().w(0, FunctionId.FFA_RUN).w(1, RegisterFile.packTargetInfo(target, vcpu));
+        ec.invoke(r, timeoutNs);
+        if (r.isError())
         {
-            throw new FfaException(regs.errorCode(), "FFA_RUN");
+            throw new FfaException(r.errorCode(), "FFA_RUN");
         }
-        return regs.functionId();
+        return r.functionId();
     }
 
     /** FFA_YIELD: gives the cycles back to whoever lent them; returns when resumed with FFA_RUN. */

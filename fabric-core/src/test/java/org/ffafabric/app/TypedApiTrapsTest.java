@@ -57,13 +57,12 @@ class TypedApiTrapsTest
                 () -> ops.sendDirect(KV, new DirectMessage().reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64)));
             assertEquals(ErrorCode.BUSY, busy.errorCode());
             gate.countDown();
-            int returned = ops.run(KV, 0);
+            int returned = ops.run(KV, 0, m, DEADLINE_NS);
             while (returned == FunctionId.FFA_INTERRUPT)
             {
-                returned = ops.run(KV, 0);
+                returned = ops.run(KV, 0, m, DEADLINE_NS);
             }
             assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, returned);
-            // The response is nowhere the caller can read it: not in the message it sent.
             assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, m.functionId());
             assertEquals(11, m.payload(0));
             // The context may send again.
