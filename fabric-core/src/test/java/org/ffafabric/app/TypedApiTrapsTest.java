@@ -71,4 +71,45 @@ class TypedApiTrapsTest
             assertEquals(2, m.payload(0));
         }
     }
+
+    /**
+     * A second Endpoint.serve while the first still runs was accepted: its threads, one more per
+     * context, found the context inside the first one's call and threw on every duty cycle, spinning
+     * a core each and printing a stack trace per cycle, while the first handler went on answering.
+     */
+    @Test
+    void aSecondServeWhileTheFirstRunsIsRefusedAndAServeAfterItsCloseIsNot() throws Exception
+    {
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest());
+             Endpoint client = fabric.claim(VM);
+             Endpoint kv = fabric.claim(KV))
+        {
+            final FfaOps ops = client.executionContext(0).ops();
+            final DirectMessage m = new DirectMessage();
+            try (AutoCloseable first = kv.serve((req, resp) -> resp.payload(0, 1)))
+            {
+                AutoCloseable second = null;
+                try
+                {
+                    second = kv.serve((req, resp) -> resp.payload(0, 2));
+                }
+                catch (final IllegalStateException expected)
+                {
+                    assertTrue(expected.getMessage().contains("serv"), expected.getMessage());
+                }
+                if (second != null)
+                {
+                    second.close();
+                    fail("a second serve while the first runs was accepted");
+                }
+                ops.sendDirect(KV, m.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64));
+                assertEquals(1, m.payload(0));
+            }
+            try (AutoCloseable again = kv.serve((req, resp) -> resp.payload(0, 3)))
+            {
+                ops.sendDirect(KV, m.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64));
+                assertEquals(3, m.payload(0));
+            }
+        }
+    }
 }
