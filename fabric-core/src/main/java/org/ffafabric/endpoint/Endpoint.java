@@ -17,6 +17,7 @@ import org.ffafabric.transport.TrapProtocol;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
@@ -40,6 +41,8 @@ public final class Endpoint implements AutoCloseable
 
     private volatile boolean closed;
     private final Object closeLock = new Object();
+    // A serve() runs: a second would put another thread on every context, each used by one at a time.
+    private final AtomicBoolean serving = new AtomicBoolean();
 
     Endpoint(final FabricClient client, final int partitionId, final int slot, final Supplier<IdleStrategy> idle)
     {
@@ -163,7 +166,8 @@ public final class Endpoint implements AutoCloseable
      * Serves direct requests on every execution context, one thread each, with {@code handler}
      * (one instance shared by all contexts: it must be thread-safe if it keeps state). Returns
      * once every context waits in FFA_MSG_WAIT, so a request sent next is not answered BUSY.
-     * Closing the result stops the threads; so does closing the endpoint.
+     * Closing the result stops the threads; so does closing the endpoint. One serve at a time: a
+     * second while the first runs throws {@link IllegalStateException}.
      */
     public AutoCloseable serve(final DirectRequestHandler handler)
     {
@@ -175,6 +179,10 @@ public final class Endpoint implements AutoCloseable
         {
             // Nobody sends the scheduler requests, and its FFA_MSG_WAIT is NOT_SUPPORTED.
             throw new IllegalStateException("the hypervisor endpoint " + name + " is never sent direct requests");
+        }
+        if (!serving.compareAndSet(false, true))
+        {
+            throw new IllegalStateException("endpoint " + name + " is already serving: close that serve first");
         }
         final List<AgentRunner> runners = new ArrayList<>();
         for (final ExecutionContext ec : contexts)
@@ -196,7 +204,21 @@ public final class Endpoint implements AutoCloseable
                 Thread.yield();
             }
         }
-        return () -> CloseHelper.closeAll(runners);
+        final AtomicBoolean stopped = new AtomicBoolean();
+        return () ->
+        {
+            try
+            {
+                CloseHelper.closeAll(runners);
+            }
+            finally
+            {
+                if (stopped.compareAndSet(false, true))
+                {
+                    serving.set(false);
+                }
+            }
+        };
     }
 
     private static void onServingError(final Throwable ex)
