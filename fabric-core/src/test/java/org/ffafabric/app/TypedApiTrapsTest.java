@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.ffafabric.app.KeyValueAppTest.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -110,6 +111,54 @@ class TypedApiTrapsTest
                 ops.sendDirect(KV, m.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64));
                 assertEquals(3, m.payload(0));
             }
+        }
+    }
+
+    /**
+     * A DirectMessage's payload word i is x(3 + i) while w0 is a REQ/RESP and x(4 + i) while it is a
+     * REQ2/RESP2, so the layout is the one of the last reset or response. sendDirect2 of a message
+     * laid out for REQ (a fresh one, or one holding a RESP_64) overwrote payload 0 with the UUID and
+     * sent every other word one place down; sendDirect of one holding a RESP2 sent every word one
+     * place up. Either must be refused, not sent shifted.
+     */
+    @Test
+    void aMessageLaidOutForTheOtherKindOfRequestIsRefusedNotSentShifted() throws Exception
+    {
+        final AtomicInteger served = new AtomicInteger();
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest());
+             Endpoint client = fabric.claim(VM);
+             Endpoint kv = fabric.claim(KV);
+             AutoCloseable serving = kv.serve((req, resp) ->
+             {
+                 served.incrementAndGet();
+                 resp.payload(0, req.payload(0));
+             }))
+        {
+            final FfaOps ops = client.executionContext(0).ops();
+            assertThrows(IllegalArgumentException.class,
+                () -> ops.sendDirect2(KV, STORE, new DirectMessage().payload(0, 3), 0));
+
+            final DirectMessage m = new DirectMessage().reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).payload(0, 1);
+            ops.sendDirect(KV, m);
+            assertEquals(1, served.get());
+            // Holds RESP_64: the same layout as REQ_64, so it may go again as it is.
+            m.payload(0, 5);
+            ops.sendDirect(KV, m);
+            assertEquals(5, m.payload(0));
+            assertEquals(2, served.get());
+            m.payload(0, 7);
+            assertThrows(IllegalArgumentException.class, () -> ops.sendDirect2(KV, STORE, m, 0));
+
+            m.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ2).payload(0, 8);
+            ops.sendDirect2(KV, STORE, m, 0);
+            assertEquals(8, m.payload(0));
+            assertEquals(3, served.get());
+            // Holds RESP2: may go again as REQ2, not as REQ_64.
+            m.payload(0, 9);
+            ops.sendDirect2(KV, null, m, 0);
+            assertEquals(9, m.payload(0));
+            assertThrows(IllegalArgumentException.class, () -> ops.sendDirect(KV, m));
+            assertEquals(4, served.get());
         }
     }
 }
