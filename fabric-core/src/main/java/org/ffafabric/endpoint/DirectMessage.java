@@ -7,6 +7,11 @@ import org.ffafabric.abi.RegisterFile;
  * A direct message as the typed API sees it: a view of a register file. Payload word
  * {@code i} is w/x(3 + i) for DIRECT_REQ/RESP (five words) and x(4 + i) for REQ2/RESP2
  * (fourteen words). Reused across calls: nothing is allocated per message.
+ * <p>
+ * The layout is read from w0 as it is when a payload word is read or written: a fresh message
+ * (w0 = 0) and one holding a RESP are laid out for REQ, one holding a RESP2 for REQ2. So call
+ * {@link #reset} with the request's function ID before setting its payload; {@link FfaOps#sendDirect}
+ * and {@link FfaOps#sendDirect2} refuse a message laid out for the other kind.
  */
 public final class DirectMessage
 {

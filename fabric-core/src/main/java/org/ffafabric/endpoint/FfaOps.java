@@ -133,13 +133,20 @@ public final class FfaOps
 
     /**
      * FFA_MSG_SEND_DIRECT_REQ_64 to {@code target} with {@code message}'s payload; the
-     * response's registers replace the message's. Loops on FFA_YIELD/FFA_INTERRUPT with
+     * response's registers replace the message's. The message must be laid out for REQ (reset to
+     * a REQ, holding a RESP, or fresh): one laid out for REQ2 has its payload from x4, one word off,
+     * and is refused with {@link IllegalArgumentException}. Loops on FFA_YIELD/FFA_INTERRUPT with
      * FFA_RUN like Linux's driver, unless {@code timeoutNs} (0 = none) runs out, which
      * throws INTERRUPTED with the request still pending: resume it with
      * {@link #run(int, int, DirectMessage, long)}, which puts the response in the message.
      */
     public DirectMessage sendDirect(final int target, final DirectMessage message, final long timeoutNs)
     {
+        if (message.isReq2())
+        {
+            throw new IllegalArgumentException("sendDirect of a message laid out for REQ2/RESP2 (payload from x4): " +
+                "reset(FFA_MSG_SEND_DIRECT_REQ_64) before setting its payload");
+        }
         final RegisterFile r = message.registers();
         r.w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).w(1, RegisterFile.packIds(ec.partitionId(), target)).x(2, 0);
         return complete(message, timeoutNs, "FFA_MSG_SEND_DIRECT_REQ_64");
@@ -150,9 +157,19 @@ public final class FfaOps
         return sendDirect(target, message, 0);
     }
 
-    /** FFA_MSG_SEND_DIRECT_REQ2 to {@code target}'s service {@code uuid} (null: its default). */
+    /**
+     * FFA_MSG_SEND_DIRECT_REQ2 to {@code target}'s service {@code uuid} (null: its default), as
+     * {@link #sendDirect} otherwise. The message must be laid out for REQ2 (reset to REQ2, or holding
+     * a RESP2): one laid out for REQ has its payload from x3, which REQ2 uses for the UUID, and is
+     * refused with {@link IllegalArgumentException}.
+     */
     public DirectMessage sendDirect2(final int target, final UUID uuid, final DirectMessage message, final long timeoutNs)
     {
+        if (!message.isReq2())
+        {
+            throw new IllegalArgumentException("sendDirect2 of a message laid out for REQ/RESP (payload from x3, " +
+                "where REQ2 puts the UUID): reset(FFA_MSG_SEND_DIRECT_REQ2) before setting its payload");
+        }
         final RegisterFile r = message.registers();
         r.w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ2).w(1, RegisterFile.packIds(ec.partitionId(), target));
         if (uuid != null)
