@@ -161,4 +161,25 @@ class TypedApiTrapsTest
             assertEquals(4, served.get());
         }
     }
+
+    /**
+     * FfaOps turns FFA_ERROR into FfaException, but features() returned false for any error: after
+     * the endpoint closed, FEATURES(FFA_VERSION) answered "not implemented" where every other typed
+     * call throws ABORTED. Only NOT_SUPPORTED means "not implemented" (digest 4.1).
+     */
+    @Test
+    void featuresOfAClosedEndpointThrowsAbortedRatherThanAnsweringNotImplemented()
+    {
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest()))
+        {
+            final Endpoint client = fabric.claim(VM);
+            final FfaOps ops = client.executionContext(0).ops();
+            assertTrue(ops.features(FunctionId.FFA_VERSION));
+            // A v1.3 ID is not implemented: false, not an exception.
+            assertFalse(ops.features(FunctionId.FFA_MSG_WAIT_64));
+            client.close();
+            final FfaException closed = assertThrows(FfaException.class, () -> ops.features(FunctionId.FFA_VERSION));
+            assertEquals(ErrorCode.ABORTED, closed.errorCode());
+        }
+    }
 }
