@@ -59,11 +59,18 @@ public final class FfaOps
         return regs.w(2) & 0xFFFF;
     }
 
-    /** FFA_FEATURES: true when the function or feature is implemented for this caller. */
+    /**
+     * FFA_FEATURES: true when the function or feature is implemented for this caller, false when
+     * the answer is NOT_SUPPORTED; any other error (ABORTED once the endpoint has closed) throws.
+     */
     public boolean features(final int functionOrFeatureId)
     {
         regs.clear().w(0, FunctionId.FFA_FEATURES).w(1, functionOrFeatureId);
         ec.invoke(regs);
+        if (regs.isError() && regs.errorCode() != org.ffafabric.abi.ErrorCode.NOT_SUPPORTED)
+        {
+            throw new FfaException(regs.errorCode(), "FFA_FEATURES");
+        }
         return regs.isSuccess();
     }
 
