@@ -182,4 +182,25 @@ class TypedApiTrapsTest
             assertEquals(ErrorCode.ABORTED, closed.errorCode());
         }
     }
+
+    /**
+     * A REQ/RESP carries five payload words (w/x3..7) and a REQ2/RESP2 fourteen (x4..x17), but
+     * DirectMessage.payload took any index: payload(5, v) of a REQ_64 wrote x8, which a REQ_64 does
+     * not carry, so the word was silently dropped; payload(14) of a REQ2 failed with "Index 18 out of
+     * bounds for length 18", a register index the caller never used.
+     */
+    @Test
+    void aPayloadWordBeyondTheMessageKindIsRefusedNamingThePayloadWord()
+    {
+        final DirectMessage req = new DirectMessage().reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64);
+        req.payload(4, 1);
+        final IndexOutOfBoundsException five = assertThrows(IndexOutOfBoundsException.class, () -> req.payload(5, 6));
+        assertTrue(five.getMessage().contains("payload word 5"), five.getMessage());
+        assertThrows(IndexOutOfBoundsException.class, () -> req.payload(5));
+        assertThrows(IndexOutOfBoundsException.class, () -> req.payload(-1));
+        final DirectMessage req2 = new DirectMessage().reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ2);
+        req2.payload(13, 1);
+        final IndexOutOfBoundsException fourteen = assertThrows(IndexOutOfBoundsException.class, () -> req2.payload(14, 1));
+        assertTrue(fourteen.getMessage().contains("payload word 14"), fourteen.getMessage());
+    }
 }
