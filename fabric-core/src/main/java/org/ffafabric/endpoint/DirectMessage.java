@@ -61,16 +61,28 @@ public final class DirectMessage
         return RegisterFile.receiverOf(regs.w(1));
     }
 
-    /** Payload word {@code i}. */
+    /** Payload word {@code i}: 0..4 for REQ/RESP, 0..13 for REQ2/RESP2, else {@link IndexOutOfBoundsException}. */
     public long payload(final int i)
     {
-        return regs.x(firstPayloadRegister() + i);
+        return regs.x(payloadRegister(i));
     }
 
+    /** Sets payload word {@code i}: 0..4 for REQ/RESP, 0..13 for REQ2/RESP2, else {@link IndexOutOfBoundsException}. */
     public DirectMessage payload(final int i, final long value)
     {
-        regs.x(firstPayloadRegister() + i, value);
+        regs.x(payloadRegister(i), value);
         return this;
+    }
+
+    private int payloadRegister(final int i)
+    {
+        final int first = firstPayloadRegister();
+        if (i < 0 || i >= (first == 4 ? PAYLOAD2_WORDS : PAYLOAD_WORDS))
+        {
+            throw new IndexOutOfBoundsException("payload word " + i + " of a " + (first == 4 ? "REQ2/RESP2 (" +
+                PAYLOAD2_WORDS : "REQ/RESP (" + PAYLOAD_WORDS) + " words)");
+        }
+        return first + i;
     }
 
     public int payloadWords()
