@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Serves direct requests on one execution context as an Agrona {@link Agent}: each duty cycle is
- * one {@link ExecutionContext#serveDirectRequest}, so every request is answered in place, inside
+ * one {@link ExecutionContext#serveDirectRequestWithin}, so every request is answered in place, inside
  * the context's receive. A duty cycle ends when a wait runs past {@code dutyCycleTimeoutNs}, so
  * the runner can stop it; the context stays WAITING across that, so no request is ever answered
  * BUSY because the agent looked up. FFA_RUN from a scheduler is given back by the next wait. Once

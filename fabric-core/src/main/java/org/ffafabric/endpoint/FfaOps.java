@@ -126,7 +126,10 @@ public final class FfaOps
         return result;
     }
 
-    /** FFA_PARTITION_INFO_GET with the count-only flag: touches no buffer. */
+    /**
+     * FFA_PARTITION_INFO_GET with the count-only flag: touches no buffer. The flag exists from v1.1:
+     * an endpoint at v1.0 gets INVALID_PARAMETERS, and counts with {@link #partitionInfo} instead.
+     */
     public int partitionCount(final UUID uuid)
     {
         regs.clear().w(0, FunctionId.FFA_PARTITION_INFO_GET).w(5, 1);
@@ -255,7 +258,9 @@ public final class FfaOps
 
     /**
      * FFA_MSG_WAIT: waits for the next message; its registers land in {@code message}.
-     * With a timeout the wait can end in FFA_INTERRUPT instead.
+     * With a timeout the wait can end in FFA_INTERRUPT instead. A direct request it returns is
+     * answered with DIRECT_RESP through {@link ExecutionContext#invoke}, which FfaOps does not wrap
+     * ({@link Endpoint#serve} answers in place instead).
      */
     public DirectMessage msgWait(final DirectMessage message, final long timeoutNs)
     {
