@@ -109,6 +109,16 @@ class LatencyToolEdgeCasesTest
         assertEquals(1, err.toString(StandardCharsets.UTF_8).lines().count(), err.toString(StandardCharsets.UTF_8));
     }
 
+    @Test
+    void versionPrintsTheVersion()
+    {
+        // --help lists -V, --version ("Print version information and exit"): it printed nothing.
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertEquals(0, LatencyTool.run(new ScenarioRegistry(), new String[]{ "--version" }, print(out),
+            print(new ByteArrayOutputStream())));
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("ffa-fabric "), out.toString(StandardCharsets.UTF_8));
+    }
+
     private static PrintStream print(final ByteArrayOutputStream bytes)
     {
         return new PrintStream(bytes, true, StandardCharsets.UTF_8);
