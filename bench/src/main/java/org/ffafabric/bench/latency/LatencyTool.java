@@ -62,6 +62,7 @@ import java.util.concurrent.TimeUnit;
 @Command(
     name = "latency-tool",
     mixinStandardHelpOptions = true,
+    versionProvider = LatencyTool.Version.class,
     description = "Round-trip latency of the fabric and its baselines, one scenario after another.")
 public final class LatencyTool implements Callable<Integer>
 {
@@ -674,6 +675,16 @@ public final class LatencyTool implements Callable<Integer>
         public IdleMode convert(final String value)
         {
             return IdleMode.parse(value);
+        }
+    }
+
+    /** The version the jar was built as, as {@code ./ffa --version} prints it. */
+    static final class Version implements CommandLine.IVersionProvider
+    {
+        public String[] getVersion()
+        {
+            final String version = LatencyTool.class.getPackage().getImplementationVersion();
+            return new String[]{ "ffa-fabric " + (null != version ? version : "(built from source, no jar)") };
         }
     }
 
