@@ -122,6 +122,21 @@ class FfaCommandTest
         }
     }
 
+    @Test
+    @Timeout(30)
+    void demoRefusesRoundsBelowOne()
+    {
+        // It ran, and reported p50=0.00us ... (0 samples) and "demo: done" with status 0, as if measured.
+        for (final String rounds : new String[] { "0", "-3" })
+        {
+            final Result demo = run("demo", "--rounds", rounds);
+            assertEquals(2, demo.exit, demo.out + demo.err);
+            assertFalse(demo.out.contains("demo: done"), demo.out);
+            assertOneLine("ffa demo: ", demo.err);
+            assertTrue(demo.err.contains("--rounds must be at least 1"), demo.err);
+        }
+    }
+
     /** A user's mistake: one line with the command's name, no stack trace. */
     private static void assertOneLine(final String prefix, final String err)
     {
