@@ -136,6 +136,12 @@ public final class FfaCommand implements Callable<Integer>
 
         public Integer call() throws Exception
         {
+            if (rounds < 1)
+            {
+                // Percentiles of no round trips would print as 0.00us, as if measured.
+                System.err.println("ffa demo: --rounds must be at least 1");
+                return CommandLine.ExitCode.USAGE;
+            }
             return Demo.run(rounds);
         }
     }
