@@ -119,6 +119,18 @@ class LatencyToolEdgeCasesTest
         assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("ffa-fabric "), out.toString(StandardCharsets.UTF_8));
     }
 
+    @Test
+    void anUnknownIdleModeNamesTheKnownOnes()
+    {
+        // It said "No enum constant org.ffafabric.bench.latency.IdleMode.FOO": a class name, not the choices.
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(2, LatencyTool.run(new ScenarioRegistry(), new String[]{ "--idle", "foo", "--results",
+            results.toString() }, print(new ByteArrayOutputStream()), print(err)));
+        final String first = err.toString(StandardCharsets.UTF_8).lines().findFirst().orElse("");
+        assertFalse(first.contains("No enum constant"), first);
+        assertTrue(first.contains("'foo'") && first.contains("busy, backoff or spin-park"), first);
+    }
+
     private static PrintStream print(final ByteArrayOutputStream bytes)
     {
         return new PrintStream(bytes, true, StandardCharsets.UTF_8);
