@@ -674,7 +674,15 @@ public final class LatencyTool implements Callable<Integer>
     {
         public IdleMode convert(final String value)
         {
-            return IdleMode.parse(value);
+            try
+            {
+                return IdleMode.parse(value);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new CommandLine.TypeConversionException(
+                    "'" + value + "' is not an idle mode: busy, backoff or spin-park");
+            }
         }
     }
 
