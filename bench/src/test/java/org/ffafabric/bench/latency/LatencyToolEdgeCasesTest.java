@@ -131,6 +131,69 @@ class LatencyToolEdgeCasesTest
         assertTrue(first.contains("'foo'") && first.contains("busy, backoff or spin-park"), first);
     }
 
+    @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void aScenarioThatFailedHasNoSlowRoundsLine()
+    {
+        // ffa-broken fails in round 3, so it has no ratio line; its baseline ran slow in round 2. The
+        // report named "slow-rounds ffa-broken/aeron-ipc-raw: [2]" all the same, for a ratio it never gives.
+        final String broken = ScenarioRegistry.FABRIC_PREFIX + "broken";
+        final java.util.concurrent.atomic.AtomicInteger baselines = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger brokens = new java.util.concurrent.atomic.AtomicInteger();
+        final ScenarioRegistry registry = new ScenarioRegistry()
+            .register(ScenarioRegistry.FLOOR, () -> new Spin(2_000, false))
+            .register(ScenarioRegistry.RATIO_BASELINE, () -> new Spin(baselines.incrementAndGet() == 2 ? 20_000 : 2_000, false))
+            .register(broken, () -> new Spin(2_000, brokens.incrementAndGet() == 3));
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+        assertEquals(1, LatencyTool.run(registry, new String[]{ "--rounds", "3", "--samples", "200", "--warmup", "50",
+            "--results", results.toString() }, print(out), print(err)), err.toString(StandardCharsets.UTF_8));
+
+        final List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        final List<String> added = lines.stream().filter((line) -> !line.startsWith("round=")).toList();
+        assertTrue(added.stream().noneMatch((line) -> line.contains(broken)), String.join("\n", lines));
+    }
+
+    /** Spins for a set time per round trip; fails its set-up when told to. */
+    static final class Spin implements LatencyScenario
+    {
+        private final long spinNs;
+        private final boolean failSetUp;
+
+        Spin(final long spinNs, final boolean failSetUp)
+        {
+            this.spinNs = spinNs;
+            this.failSetUp = failSetUp;
+        }
+
+        @Override
+        public void setUp(final ScenarioContext ctx)
+        {
+            if (failSetUp)
+            {
+                throw new IllegalStateException("cannot set up");
+            }
+        }
+
+        @Override
+        public long roundTrip()
+        {
+            final long end = System.nanoTime() + spinNs;
+            long spins = 0;
+            while (System.nanoTime() < end)
+            {
+                spins++;
+            }
+            return spins;
+        }
+
+        @Override
+        public void close()
+        {
+        }
+    }
+
     private static PrintStream print(final ByteArrayOutputStream bytes)
     {
         return new PrintStream(bytes, true, StandardCharsets.UTF_8);
