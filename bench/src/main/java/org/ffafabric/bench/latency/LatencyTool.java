@@ -251,6 +251,11 @@ public final class LatencyTool implements Callable<Integer>
             final boolean floorEveryRound = floorP50s.size() == rounds;
             for (final RatioPair pair : roundRatios.keySet())
             {
+                if (!combined.containsKey(pair.scenario()) || !combined.containsKey(pair.baseline()))
+                {
+                    // A side failed: the pair has no median ratio, so no rounds to leave out of it.
+                    continue;
+                }
                 final Set<Integer> pairSlow = floorEveryRound ? pairSlowRounds(pair, roundP50s, rounds) : new TreeSet<>();
                 pairSlow.removeAll(slow);
                 if (!pairSlow.isEmpty())
