@@ -1,0 +1,82 @@
+package org.ffafabric.bench.latency;
+
+import org.ffafabric.launch.ChildJvm;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The latency tool stopped by SIGTERM (or Ctrl-C) in the middle of a scenario. Never checks a timing value. */
+class LatencyToolSignalTest
+{
+    @TempDir
+    Path results;
+
+    @Test
+    @Timeout(120)
+    void sigtermMidScenarioLeavesNothingInDevShm() throws Exception
+    {
+        // A SIGTERM'd run left its media driver's directory (~70 MB of pre-touched IPC terms) in /dev/shm
+        // until a later run was given --sweep-stale.
+        final Process tool = new ProcessBuilder(ChildJvm.command(LatencyTool.class, List.of(
+            "--scenario", ScenarioRegistry.RATIO_BASELINE, "--samples", "2000000000", "--warmup", "0",
+            "--results", results.toString())))
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+        final long pid = tool.pid();
+        try
+        {
+            // Until the scenario is up: its driver's directory is there and its echo runs.
+            while (entriesOf(pid).isEmpty() || tool.children().findAny().isEmpty())
+            {
+                assertTrue(tool.isAlive(), "the tool exited before its scenario was up");
+                Thread.sleep(100);
+            }
+            final List<ProcessHandle> echoes = tool.descendants().toList();
+
+            tool.destroy();
+            assertTrue(tool.waitFor(60, TimeUnit.SECONDS), "the tool did not end on SIGTERM");
+            for (final ProcessHandle echo : echoes)
+            {
+                echo.onExit().get(30, TimeUnit.SECONDS);
+            }
+
+            assertEquals(Set.of(), entriesOf(pid), "left in /dev/shm or the temp directory");
+        }
+        finally
+        {
+            tool.destroyForcibly().waitFor();
+            tool.descendants().forEach(ProcessHandle::destroyForcibly);
+            entriesOf(pid).forEach((entry) -> ScenarioContext.deleteQuietly(Path.of(entry)));
+            assertFalse(tool.isAlive());
+        }
+    }
+
+    /** The bench's entries in /dev/shm and the temp directory named for the process. */
+    private static Set<String> entriesOf(final long pid) throws IOException
+    {
+        final Set<String> entries = new TreeSet<>();
+        for (final Path directory : List.of(ScenarioContext.shmDirectory(), Path.of(System.getProperty("java.io.tmpdir"))))
+        {
+            try (Stream<Path> list = Files.list(directory))
+            {
+                list.filter((path) -> ScenarioContext.ownerPid(path.getFileName().toString()) == pid)
+                    .forEach((path) -> entries.add(path.toString()));
+            }
+        }
+        return entries;
+    }
+}
