@@ -155,6 +155,9 @@ public final class LatencyTool implements Callable<Integer>
             System.exit(relaunchWithFlags(args));
         }
 
+        // A signal ends the run without closing its scenarios: their files in /dev/shm (a media driver's
+        // directory is tens of MB) go with this process all the same. The echo processes end on their own.
+        Runtime.getRuntime().addShutdownHook(new Thread(ScenarioContext::deleteOwnEntries, "latency-tool-cleanup"));
         System.exit(run(ScenarioRegistry.standard(), args, System.out, System.err));
     }
 

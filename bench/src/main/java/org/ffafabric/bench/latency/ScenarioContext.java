@@ -120,6 +120,28 @@ public final class ScenarioContext
         return deleted;
     }
 
+    /**
+     * Deletes every entry of this process in {@link #shmDirectory()} and the temp directory, quietly:
+     * for a shutdown hook, as a signal (SIGTERM, Ctrl-C) ends a run without closing its scenarios.
+     * Unlinking a file its users still have mapped is safe: they keep the memory until they unmap it.
+     */
+    public static void deleteOwnEntries()
+    {
+        final long pid = ProcessHandle.current().pid();
+        for (final Path directory : List.of(shmDirectory(), Path.of(System.getProperty("java.io.tmpdir"))))
+        {
+            try (java.util.stream.Stream<Path> entries = Files.list(directory))
+            {
+                entries.filter((entry) -> ownerPid(entry.getFileName().toString()) == pid)
+                    .forEach(ScenarioContext::deleteQuietly);
+            }
+            catch (final IOException | RuntimeException ignore)
+            {
+                // Best effort: a later run lists what is left, and --sweep-stale deletes it.
+            }
+        }
+    }
+
     /** The pid in a name made by {@link #uniqueName(String)}, or -1. */
     static long ownerPid(final String name)
     {
