@@ -65,6 +65,49 @@ class LatencyToolSignalTest
         }
     }
 
+    @Test
+    @Timeout(120)
+    void sigtermToAToolThatRelaunchedItselfEndsTheRelaunchedOne() throws Exception
+    {
+        // Started without the JVM flags, the tool runs itself again with them and waits. A SIGTERM to the
+        // process the user started ended only that one: the relaunched tool and its echo went on spinning.
+        final List<String> command = new java.util.ArrayList<>(List.of(ChildJvm.javaBinary(),
+            "-cp", System.getProperty("java.class.path"), LatencyTool.class.getName(),
+            "--scenario", ScenarioRegistry.RATIO_BASELINE, "--samples", "2000000000", "--warmup", "0",
+            "--results", results.toString()));
+        final Process tool = new ProcessBuilder(command)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+        List<ProcessHandle> descendants = List.of();
+        try
+        {
+            // Until the relaunched tool's scenario is up: its echo is the started process's grandchild.
+            while ((descendants = tool.descendants().toList()).size() < 2)
+            {
+                assertTrue(tool.isAlive(), "the tool exited before its scenario was up");
+                Thread.sleep(100);
+            }
+
+            tool.destroy();
+            assertTrue(tool.waitFor(60, TimeUnit.SECONDS), "the tool did not end on SIGTERM");
+            for (final ProcessHandle descendant : descendants)
+            {
+                descendant.onExit().get(60, TimeUnit.SECONDS);
+            }
+        }
+        finally
+        {
+            tool.destroyForcibly().waitFor();
+            for (final ProcessHandle descendant : descendants)
+            {
+                descendant.destroyForcibly();
+                descendant.onExit().get(30, TimeUnit.SECONDS);
+                entriesOf(descendant.pid()).forEach((entry) -> ScenarioContext.deleteQuietly(Path.of(entry)));
+            }
+        }
+    }
+
     /** The bench's entries in /dev/shm and the temp directory named for the process. */
     private static Set<String> entriesOf(final long pid) throws IOException
     {
