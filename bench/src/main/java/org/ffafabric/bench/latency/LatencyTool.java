@@ -674,7 +674,22 @@ public final class LatencyTool implements Callable<Integer>
         final List<String> command = new ArrayList<>(ChildJvm.command(LatencyTool.class, mainArgs));
         command.add(1, "-D" + RELAUNCHED_PROP_NAME + "=true");
         System.err.println("latency-tool: JVM flags missing, running again with: " + JvmFlags.commandLine());
-        return new ProcessBuilder(command).inheritIO().start().waitFor();
+        final Process relaunched = new ProcessBuilder(command).inheritIO().start();
+        // A signal to this process is meant for the run: pass it on (the relaunched tool then cleans up
+        // after itself and its echoes end), and wait for it so that its report is not cut off.
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            relaunched.destroy();
+            try
+            {
+                relaunched.waitFor(30, TimeUnit.SECONDS);
+            }
+            catch (final InterruptedException ignore)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }, "latency-tool-relaunched-stop"));
+        return relaunched.waitFor();
     }
 
     /** Parses {@code --idle} values with {@link IdleMode#parse}. */
