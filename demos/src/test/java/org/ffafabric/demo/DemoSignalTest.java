@@ -1,0 +1,53 @@
+package org.ffafabric.demo;
+
+import org.ffafabric.launch.ChildJvm;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** ./ffa demo stopped by SIGTERM (or Ctrl-C) mid-run. Never checks a timing value. */
+class DemoSignalTest
+{
+    @Test
+    @Timeout(120)
+    void sigtermMidRunLeavesNoFabricDirectory() throws Exception
+    {
+        // It left /dev/shm/ffa-demo-<pid> (~120 MB: memory files and the media driver's terms) until some
+        // later partition manager happened to sweep it.
+        final Process demo = new ProcessBuilder(ChildJvm.command(FfaCommand.class, List.of("demo", "--rounds", "2000000000")))
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+        final Path dir = Path.of("/dev/shm", "ffa-demo-" + demo.pid());
+        List<ProcessHandle> partitions = List.of();
+        try
+        {
+            // Until both partition processes run.
+            while ((partitions = demo.children().toList()).size() < 2 || !Files.exists(dir))
+            {
+                assertTrue(demo.isAlive(), "the demo exited before its partitions ran");
+                Thread.sleep(100);
+            }
+
+            demo.destroy();
+            assertTrue(demo.waitFor(60, TimeUnit.SECONDS), "the demo did not end on SIGTERM");
+            assertFalse(Files.exists(dir), dir + " left behind");
+            for (final ProcessHandle partition : partitions)
+            {
+                partition.onExit().get(60, TimeUnit.SECONDS);
+            }
+        }
+        finally
+        {
+            demo.destroyForcibly().waitFor();
+            partitions.forEach(ProcessHandle::destroyForcibly);
+            org.agrona.IoUtil.delete(dir.toFile(), true);
+        }
+    }
+}
