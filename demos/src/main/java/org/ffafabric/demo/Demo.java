@@ -1,5 +1,6 @@
 package org.ffafabric.demo;
 
+import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.launch.ChildJvm;
 import org.ffafabric.launch.PartitionHostMain;
 import org.ffafabric.manifest.Manifest;
@@ -38,30 +39,53 @@ public final class Demo
             System.out.println("partition manager: fabric " + pm.directory() + ", " +
                 manifest.partitions().size() + " partitions: " + manifest.partitions());
             final String dir = pm.directory().toString();
-            final Process server = start(PartitionHostMain.class, List.of("--dir", dir, "--partition", "0x8001", "--busy-spin", "--exit-on-stdin-eof"));
+            // A signal (Ctrl-C, SIGTERM) ends the demo without closing the partition manager: its directory
+            // goes with this process all the same. The partition processes end on their own.
+            final Thread cleanup = new Thread(() -> FabricDirectory.delete(pm.directory()), "demo-cleanup");
+            Runtime.getRuntime().addShutdownHook(cleanup);
             try
             {
-                awaitReady(server, "echo-sp");
-                final Process client = start(DemoClientMain.class, List.of("--dir", dir, "--rounds", Integer.toString(rounds)));
-                client.getOutputStream().close();
-                pipe(client.getInputStream(), "");
-                final int exit = client.waitFor();
-                if (exit == 0)
-                {
-                    // Numbers alone say little on a shared machine: the baselines run beside them there.
-                    System.out.println("demo: against raw Aeron IPC, shared-memory spin and Unix-socket baselines " +
-                        "measured in the same run: ./ffa bench");
-                }
-                System.out.println(exit == 0 ? "demo: done" : "demo: client exited with " + exit);
-                return exit;
+                return runPartitions(dir, rounds);
             }
             finally
             {
-                server.getOutputStream().close();
-                if (!server.waitFor(10, TimeUnit.SECONDS))
+                try
                 {
-                    server.destroyForcibly().waitFor();
+                    Runtime.getRuntime().removeShutdownHook(cleanup);
                 }
+                catch (final IllegalStateException shuttingDown)
+                {
+                    // The hook is running or has run.
+                }
+            }
+        }
+    }
+
+    private static int runPartitions(final String dir, final int rounds) throws IOException, InterruptedException
+    {
+        final Process server = start(PartitionHostMain.class, List.of("--dir", dir, "--partition", "0x8001", "--busy-spin", "--exit-on-stdin-eof"));
+        try
+        {
+            awaitReady(server, "echo-sp");
+            final Process client = start(DemoClientMain.class, List.of("--dir", dir, "--rounds", Integer.toString(rounds)));
+            client.getOutputStream().close();
+            pipe(client.getInputStream(), "");
+            final int exit = client.waitFor();
+            if (exit == 0)
+            {
+                // Numbers alone say little on a shared machine: the baselines run beside them there.
+                System.out.println("demo: against raw Aeron IPC, shared-memory spin and Unix-socket baselines " +
+                    "measured in the same run: ./ffa bench");
+            }
+            System.out.println(exit == 0 ? "demo: done" : "demo: client exited with " + exit);
+            return exit;
+        }
+        finally
+        {
+            server.getOutputStream().close();
+            if (!server.waitFor(10, TimeUnit.SECONDS))
+            {
+                server.destroyForcibly().waitFor();
             }
         }
     }
