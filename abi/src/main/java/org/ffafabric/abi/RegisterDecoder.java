@@ -56,7 +56,8 @@ public final class RegisterDecoder
                 final int id = r.w(1);
                 out.append(" id=").append(FeatureId.isFeatureId(id) ? FeatureId.name(id) : FunctionId.describe(id));
                 out.append(" properties=0x").append(Integer.toHexString(r.w(2)));
-                return regs(1, 2);
+                // A feature ID with bits [30:8] set names no feature: show w1 raw as well.
+                return FeatureId.isFeatureId(id) && !FeatureId.isValidFeatureId(id) ? regs(2) : regs(1, 2);
             }
 
             case FunctionId.FFA_RXTX_MAP_32:
@@ -68,11 +69,11 @@ public final class RegisterDecoder
                 {
                     out.append(" w3-mbz=0x").append(Integer.toHexString(r.w(3) & ~0x3F));
                 }
-                return regs(1, 2, 3);
+                return upperHalfClear(r, functionId, 3) ? regs(1, 2, 3) : regs(1, 2);
 
             case FunctionId.FFA_RXTX_UNMAP:
                 EndpointId.appendTo(RegisterFile.senderOf(r.w(1)), out.append(" id="));
-                return regs(1);
+                return (r.w(1) & 0xFFFF) == 0 ? regs(1) : 0;
 
             case FunctionId.FFA_PARTITION_INFO_GET:
                 out.append(" uuid=").append(FfaUuid.fromWords(r.uuidWordsLo(1), r.uuidWordsHi(1)));
@@ -87,7 +88,7 @@ public final class RegisterDecoder
                 out.append(" uuid=").append(r.uuidFromPair(1))
                     .append(" start=").append(PartitionInfoRegs.startIndex(r.x(3)))
                     .append(" tag=").append(PartitionInfoRegs.requestTag(r.x(3)));
-                return regs(1, 2, 3);
+                return PartitionInfoRegs.isValidRequest(r.x(3)) ? regs(1, 2, 3) : regs(1, 2);
 
             case FunctionId.FFA_MSG_SEND_DIRECT_REQ_32:
             case FunctionId.FFA_MSG_SEND_DIRECT_RESP_32:
@@ -110,7 +111,8 @@ public final class RegisterDecoder
                     out.append(flags == 0 ? "0" : "0x" + Integer.toHexString(flags));
                 }
                 payload(out, r, functionId, 3, 7);
-                return regs(1, 2, 3, 4, 5, 6, 7);
+                // SMC64: the flags are all of x2, so a set bit in [63:32] shows raw.
+                return regs(1, 3, 4, 5, 6, 7) | (upperHalfClear(r, functionId, 2) ? regs(2) : 0);
             }
 
             case FunctionId.FFA_MSG_SEND_DIRECT_REQ2:
@@ -151,7 +153,7 @@ public final class RegisterDecoder
             case FunctionId.FFA_MSG_SEND2:
                 EndpointId.appendTo(RegisterFile.senderOf(r.w(1)), out.append(" sender="));
                 out.append(" flags=0x").append(Integer.toHexString(r.w(2)));
-                return regs(1, 2);
+                return (r.w(1) & 0xFFFF) == 0 ? regs(1, 2) : regs(2);
 
             case FunctionId.FFA_MEM_DONATE_32:
             case FunctionId.FFA_MEM_DONATE_64:
@@ -185,7 +187,7 @@ public final class RegisterDecoder
                 {
                     EndpointId.appendTo(RegisterFile.senderOf(r.w(4)), out.append(" sender="));
                 }
-                return regs(1, 2, 3, 4);
+                return (r.w(4) & 0xFFFF) == 0 ? regs(1, 2, 3, 4) : regs(1, 2, 3);
 
             case FunctionId.FFA_MEM_RECLAIM:
                 handle(out, r, 1);
@@ -214,7 +216,7 @@ public final class RegisterDecoder
             case FunctionId.FFA_NOTIFICATION_BITMAP_CREATE:
                 EndpointId.appendTo(r.w(1) & 0xFFFF, out.append(" vm="));
                 out.append(" vcpus=").append(r.w(2) & 0xFFFF_FFFFL);
-                return regs(1, 2);
+                return (r.w(1) >>> 16) == 0 ? regs(1, 2) : regs(2);
 
             case FunctionId.FFA_NOTIFICATION_BITMAP_DESTROY:
             case FunctionId.FFA_RX_RELEASE:
@@ -239,6 +241,12 @@ public final class RegisterDecoder
             set |= 1 << n;
         }
         return set;
+    }
+
+    /** True when an SMC64 call's x{n} has nothing in [63:32]; always for SMC32, whose upper halves are not sent. */
+    private static boolean upperHalfClear(final RegisterFile r, final int functionId, final int n)
+    {
+        return !FunctionId.isSmc64(functionId) || (r.x(n) >>> 32) == 0;
     }
 
     private static long address(final RegisterFile r, final int functionId, final int n)
