@@ -1109,10 +1109,19 @@ public final class ExecutionContext
             if (deadline == 0)
             {
                 deadline = timeoutNs > 0 ? nowNs + timeoutNs : Long.MAX_VALUE;
+                // The first check comes right after an answer, where the requester's release is on its way.
+                nextPeerCheckNs = nowNs + PEER_CHECK_NS;
             }
             if (nowNs >= nextPeerCheckNs)
             {
                 nextPeerCheckNs = nowNs + PEER_CHECK_NS;
+                if (state(word) == WAITING)
+                {
+                    // Our answer is still not taken a while later (its requester's wait was interrupted
+                    // by its bound, and it has not called since): we are WAITING from the answer on,
+                    // as the spec has it, so store the word its release would and let others in.
+                    releaseOnBehalf();
+                }
                 if (lastPeerId >= 0 && (state(word) == WAITING || yielded(word)) &&
                     !endpoint.isClaimed(lastPeerId, peerGeneration))
                 {
