@@ -79,6 +79,49 @@ class MixedProcessChainTest
         };
     }
 
+    /**
+     * VM1 and VM2 send tagged requests to SP1 until {@code stop}: each answer must be its own tag + 2;
+     * ABORTED and BUSY are allowed (the chain is being closed and claimed again), anything else is wrong.
+     */
+    private List<Future<?>> requesters(final AtomicBoolean stop, final AtomicLong answered, final Queue<String> wrong)
+    {
+        final List<Future<?>> loops = new ArrayList<>();
+        for (final int vm : new int[] { VM1, VM2 })
+        {
+            final ExecutionContext ec = fx.ec(vm);
+            loops.add(fx.exec().submit(() ->
+            {
+                final RegisterFile r = new RegisterFile();
+                for (long n = 0; !stop.get(); n++)
+                {
+                    final long tag = ((long)vm << 40) | n;
+                    r.copyFrom(ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, vm, SP1).x(3, tag));
+                    ec.invoke(r, TimeUnit.SECONDS.toNanos(20));
+                    if (r.w(0) == FunctionId.FFA_MSG_SEND_DIRECT_RESP_64)
+                    {
+                        answered.incrementAndGet();
+                        if (r.x(3) != tag + 2)
+                        {
+                            wrong.add(vm + ": request " + Long.toHexString(tag) + " answered " + r);
+                        }
+                    }
+                    else if (r.w(0) != FunctionId.FFA_ERROR ||
+                        r.w(2) != ErrorCode.ABORTED && r.w(2) != ErrorCode.BUSY)
+                    {
+                        wrong.add(vm + ": request " + Long.toHexString(tag) + " answered " + r);
+                        return null;
+                    }
+                    else
+                    {
+                        LockSupport.parkNanos(100_000);
+                    }
+                }
+                return null;
+            }));
+        }
+        return loops;
+    }
+
     private ChildProcess startSp2() throws Exception
     {
         final ChildProcess child = ChildProcess.start(DoomedPartitionProcess.class,
@@ -100,39 +143,7 @@ class MixedProcessChainTest
         final List<Future<?>> loops = new ArrayList<>();
         try
         {
-            for (final int vm : new int[] { VM1, VM2 })
-            {
-                final ExecutionContext ec = fx.ec(vm);
-                loops.add(fx.exec().submit(() ->
-                {
-                    final RegisterFile r = new RegisterFile();
-                    for (long n = 0; !stop.get(); n++)
-                    {
-                        final long tag = ((long)vm << 40) | n;
-                        r.copyFrom(ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, vm, SP1).x(3, tag));
-                        ec.invoke(r, TimeUnit.SECONDS.toNanos(20));
-                        if (r.w(0) == FunctionId.FFA_MSG_SEND_DIRECT_RESP_64)
-                        {
-                            answered.incrementAndGet();
-                            if (r.x(3) != tag + 2)
-                            {
-                                wrong.add(vm + ": request " + Long.toHexString(tag) + " answered " + r);
-                            }
-                        }
-                        else if (r.w(0) != FunctionId.FFA_ERROR ||
-                            r.w(2) != ErrorCode.ABORTED && r.w(2) != ErrorCode.BUSY)
-                        {
-                            wrong.add(vm + ": request " + Long.toHexString(tag) + " answered " + r);
-                            return null;
-                        }
-                        else
-                        {
-                            LockSupport.parkNanos(100_000);
-                        }
-                    }
-                    return null;
-                }));
-            }
+            loops.addAll(requesters(stop, answered, wrong));
             for (int cycle = 0; cycle < 3 && wrong.isEmpty(); cycle++)
             {
                 awaitMoreAnswers(answered, wrong, "before cycle " + cycle);
@@ -183,39 +194,7 @@ class MixedProcessChainTest
         final List<Future<?>> loops = new ArrayList<>();
         try
         {
-            for (final int vm : new int[] { VM1, VM2 })
-            {
-                final ExecutionContext ec = fx.ec(vm);
-                loops.add(fx.exec().submit(() ->
-                {
-                    final RegisterFile r = new RegisterFile();
-                    for (long n = 0; !stop.get(); n++)
-                    {
-                        final long tag = ((long)vm << 40) | n;
-                        r.copyFrom(ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, vm, SP1).x(3, tag));
-                        ec.invoke(r, TimeUnit.SECONDS.toNanos(20));
-                        if (r.w(0) == FunctionId.FFA_MSG_SEND_DIRECT_RESP_64)
-                        {
-                            answered.incrementAndGet();
-                            if (r.x(3) != tag + 2)
-                            {
-                                wrong.add(vm + ": request " + Long.toHexString(tag) + " answered " + r);
-                            }
-                        }
-                        else if (r.w(0) != FunctionId.FFA_ERROR ||
-                            r.w(2) != ErrorCode.ABORTED && r.w(2) != ErrorCode.BUSY)
-                        {
-                            wrong.add(vm + ": request " + Long.toHexString(tag) + " answered " + r);
-                            return null;
-                        }
-                        else
-                        {
-                            LockSupport.parkNanos(100_000);
-                        }
-                    }
-                    return null;
-                }));
-            }
+            loops.addAll(requesters(stop, answered, wrong));
             for (int cycle = 0; cycle < 40 && wrong.isEmpty(); cycle++)
             {
                 awaitMoreAnswers(answered, wrong, "before cycle " + cycle);
