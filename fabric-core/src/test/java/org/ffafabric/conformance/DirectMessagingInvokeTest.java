@@ -292,6 +292,27 @@ class DirectMessagingInvokeTest
     }
 
     @Test
+    void aResponseMustHaveTheWidthOfItsRequest() throws Exception
+    {
+        final ExecutionContext sp = fx.ec(SPA);
+        // REQ_32 is answered by RESP_32 only (reference 4.3: the same width family as the request).
+        Future<RegisterFile> sent = fx.deliver(sp, fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPA));
+        assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1)));
+        assertEquals(ExecutionContextState.RUNNING, fx.state(SPA, 0));
+        assertFalse(sent.isDone(), "a refused response leaves the requester waiting");
+        fx.respond(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, VM1));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, get(sent).w(0));
+
+        // And REQ_64 by RESP_64 only.
+        fx.awaitState(SPA, 0, ExecutionContextState.RUNNING);
+        sent = fx.deliver(sp, fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
+        assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, VM1)));
+        assertFalse(sent.isDone());
+        fx.respond(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
+    }
+
+    @Test
     void resp2FromAV11EndpointIsNotSupported() throws Exception
     {
         // RESP2 exists from v1.2: a v1.1 endpoint gets NOT_SUPPORTED, as FFA_FEATURES tells it, serving or not.

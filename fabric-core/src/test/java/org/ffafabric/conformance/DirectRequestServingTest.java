@@ -239,6 +239,16 @@ class DirectRequestServingTest
     }
 
     @Test
+    void aHandlerAnsweringWithTheOtherWidthAbortsTheRequest() throws Exception
+    {
+        final Future<Boolean> served = serveOne(fx.ec(SPA), (req, resp) ->
+            resp.registers().w(0, FunctionId.FFA_MSG_SEND_DIRECT_RESP_64));
+        assertError(ErrorCode.ABORTED, call(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPA)));
+        final Exception ex = assertThrows(Exception.class, () -> get(served));
+        assertTrue(ex.getCause().getMessage().contains("DENIED"), ex.getCause().getMessage());
+    }
+
+    @Test
     void aHandlerCannotAnswerOrWaitByCalling() throws Exception
     {
         final AtomicReference<RegisterFile> resp = new AtomicReference<>();
