@@ -121,10 +121,10 @@ final class DirectMessagingRules
     }
 
     /** The spec's checks on a DIRECT_RESP, RESP2 (whose x2/x3 it clears) or their 32-bit form. */
-    int checkResponse(final RegisterFile regs, final long ownWord, final int frameworkResponse)
+    int checkResponse(final RegisterFile regs, final long ownWord, final int requestId, final int frameworkResponse)
     {
         final int check = checkResponseArguments(regs);
-        return check != 0 ? check : checkResponseState(regs, ownWord, frameworkResponse);
+        return check != 0 ? check : checkResponseState(regs, ownWord, requestId, frameworkResponse);
     }
 
     /**
@@ -146,16 +146,19 @@ final class DirectMessagingRules
     }
 
     /**
-     * What a response must be for the request this context serves ({@code ownWord}): to its
-     * requester, of its kind, a framework request answered with {@code frameworkResponse}.
+     * What a response must be for the request this context serves ({@code ownWord}, whose
+     * function ID was {@code requestId}): to its requester, of its kind and width (REQ_32 takes
+     * RESP_32, REQ_64 RESP_64, REQ2 RESP2), a framework request answered with {@code frameworkResponse}.
      */
-    int checkResponseState(final RegisterFile regs, final long ownWord, final int frameworkResponse)
+    int checkResponseState(final RegisterFile regs, final long ownWord, final int requestId, final int frameworkResponse)
     {
-        final boolean resp2 = regs.functionId() == FunctionId.FFA_MSG_SEND_DIRECT_RESP2;
+        final int responseId = regs.functionId();
+        final boolean resp2 = responseId == FunctionId.FFA_MSG_SEND_DIRECT_RESP2;
         final int model = model(ownWord);
         final int flags = resp2 ? 0 : regs.w(2);
         if (RegisterFile.receiverOf(regs.w(1)) != peerId(ownWord) ||
             resp2 != (model == MODEL_DIRECT_REQ2) ||
+            FunctionId.isSmc64(responseId) != FunctionId.isSmc64(requestId) ||
             RegisterFile.isFrameworkMessage(flags) != (model == MODEL_FRAMEWORK))
         {
             return ErrorCode.DENIED;

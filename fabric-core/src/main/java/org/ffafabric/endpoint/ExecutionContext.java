@@ -105,6 +105,8 @@ public final class ExecutionContext
     private boolean requesterGone;
     // The framework response type that alone may answer the framework request being served.
     private int frameworkResponse;
+    // The function ID of the request being served: its response must be of the same width.
+    private int servedRequestId;
     // The partition and claim generation of the context whose cycles we run, or last ran (the
     // requester we serve, or the scheduler that ran us): what we send it is addressed to that
     // claim, and if the claim ends without releasing us, we release ourselves.
@@ -463,7 +465,7 @@ public final class ExecutionContext
         final long ownWord = word;
         if (check == 0)
         {
-            check = mayAnswer(ownWord) ? rules.checkResponseState(regs, ownWord, frameworkResponse) : ErrorCode.DENIED;
+            check = mayAnswer(ownWord) ? rules.checkResponseState(regs, ownWord, servedRequestId, frameworkResponse) : ErrorCode.DENIED;
         }
         if (check != 0)
         {
@@ -676,7 +678,7 @@ public final class ExecutionContext
                 response.zeroExtendSmc32();
             }
             final int check = FunctionId.isDirectResponse(functionId) ?
-                rules.checkResponse(response, ownWord, frameworkResponse) : ErrorCode.INVALID_PARAMETERS;
+                rules.checkResponse(response, ownWord, servedRequestId, frameworkResponse) : ErrorCode.INVALID_PARAMETERS;
             if (check != 0)
             {
                 handlerFailure = new IllegalStateException("direct request handler's response refused with " +
@@ -710,6 +712,7 @@ public final class ExecutionContext
     private int acceptRequest(final int functionId, final int flags)
     {
         final int model = DirectMessagingRules.requestModel(functionId, flags);
+        servedRequestId = functionId;
         if (model == MODEL_FRAMEWORK)
         {
             frameworkResponse = FrameworkMessage.responseFor(RegisterFile.frameworkMessageType(flags));
