@@ -189,6 +189,51 @@ class CpuCyclesTest
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
     }
 
+    /**
+     * spb has one execution context, so it runs on the CPU of whoever lent it cycles (Hafnium picks
+     * an MP target's vCPU by the current physical CPU): spa/1 -> spb -> spa reaches spa/1, which
+     * waits on spb, so the request would close a cycle (reference 6.2): DENIED, though spa/0 waits.
+     */
+    @Test
+    void requestBackDownTheCallChainFromAOneContextPartitionIsDenied() throws Exception
+    {
+        final ExecutionContext spa0 = fx.ec(SPA, 0);
+        final Future<RegisterFile> waiting0 = fx.msgWait(spa0);
+        final ExecutionContext b = fx.ec(SPB);
+        final Future<RegisterFile> sent = fx.deliver(b, fx.ec(SPA, 1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB));
+        assertError(ErrorCode.DENIED, call(b, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPB, SPA)));
+        assertFalse(waiting0.isDone(), "nothing reached spa/0");
+        fx.respond(b, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, SPA));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
+        // spa/0 still waits, for vm1/0.
+        final Future<RegisterFile> fromVm = fx.async(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, get(waiting0).w(0));
+        fx.respond(spa0, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(fromVm).w(0));
+    }
+
+    /** vm1/1 -> spb -> spa: spb runs on vm1/1's CPU, so its request reaches spa/1, not spa/0. */
+    @Test
+    void aOneContextPartitionsRequestReachesTheContextOfItsLendersCpu() throws Exception
+    {
+        final ExecutionContext spa1 = fx.ec(SPA, 1);
+        final Future<RegisterFile> waiting1 = fx.msgWait(spa1);
+        final ExecutionContext b = fx.ec(SPB);
+        final Future<RegisterFile> sent = fx.deliver(b, fx.ec(VM1, 1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPB));
+        final RegisterFile down = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPB, SPA);
+        down.x(3, 21);
+        final Future<RegisterFile> downSent = fx.async(b, down);
+        final RegisterFile in = get(waiting1);
+        assertEquals(21L, in.x(3), in.toString());
+        assertEquals(RegisterFile.packIds(SPB, SPA), in.w(1));
+        final RegisterFile up = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, SPB);
+        up.x(3, 22);
+        fx.respond(spa1, up);
+        assertEquals(22L, get(downSent).x(3));
+        fx.respond(b, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, VM1));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
+    }
+
     @Test
     void requesterEcNReachesReceiverEcN() throws Exception
     {
