@@ -69,9 +69,12 @@ final class ContextTransport
     private final FragmentHandler onMessage = this::onMessage;
     private final ControlledFragmentHandler onMessageInPlace = this::onMessageInPlace;
 
-    // The message the inbox handler delivered, and who sent it.
+    // The CPU this context runs on, stamped on what it sends.
+    private int cpu;
+    // The message the inbox handler delivered, who sent it, and the CPU it ran on.
     private RegisterFile destination;
     private int receivedSessionId;
+    private int receivedCpu;
     private boolean received;
     // The in-place receive: who handles the message, and where its frame ends in its image.
     private InPlaceReceiver inPlaceReceiver;
@@ -159,6 +162,18 @@ final class ContextTransport
         return inbox.imageBySessionId(TrapProtocol.sessionId(partitionId, ec, generation)) != null;
     }
 
+    /** The CPU this context runs on from now: what it sends says so, for a one-context receiver to inherit. */
+    void cpu(final int cpu)
+    {
+        this.cpu = cpu;
+    }
+
+    /** The CPU the last message's sender ran on. */
+    int senderCpu()
+    {
+        return receivedCpu;
+    }
+
     /** The partition ID of the last message's sender. */
     int senderId()
     {
@@ -185,7 +200,8 @@ final class ContextTransport
     {
         final int session = header.sessionId();
         return TrapProtocol.isPartitionManager(session) ?
-            TrapProtocol.generationOf(session) == generation : header.reservedValue() == addressedToUs;
+            TrapProtocol.generationOf(session) == generation :
+            TrapProtocol.addressOf(header.reservedValue()) == addressedToUs;
     }
 
     /**
@@ -256,6 +272,7 @@ final class ContextTransport
         }
         destination.copyFrom(buffer, offset, length);
         receivedSessionId = header.sessionId();
+        receivedCpu = TrapProtocol.cpuOf(header.reservedValue());
         received = true;
     }
 
@@ -325,6 +342,7 @@ final class ContextTransport
             return ControlledFragmentHandler.Action.ABORT;
         }
         receivedSessionId = header.sessionId();
+        receivedCpu = TrapProtocol.cpuOf(header.reservedValue());
         inPlaceImage = image;
         inPlacePositionAfter = positionAfter;
         detached = false;
@@ -446,7 +464,7 @@ final class ContextTransport
             }
             Thread.onSpinWait();
         }
-        bufferClaim.reservedValue(peerId == NO_PEER ? 0 : TrapProtocol.addressedTo(peerGeneration));
+        bufferClaim.reservedValue(peerId == NO_PEER ? 0 : TrapProtocol.addressedTo(peerGeneration, cpu));
         return true;
     }
 

@@ -112,6 +112,11 @@ public final class ExecutionContext
     // claim, and if the claim ends without releasing us, we release ourselves.
     private int lastPeerId = -1;
     private int peerGeneration;
+    // The CPU we run on, which picks the context of an MP partition we send to: an MP partition's
+    // context N is pinned to CPU N; a one-context partition runs on the CPU of whoever lent it its
+    // cycles (Hafnium migrates a UP vCPU to the caller's CPU).
+    private final boolean migrates;
+    private int cpu;
 
     ExecutionContext(final Endpoint endpoint, final int index, final ContextTransport transport)
     {
@@ -123,6 +128,9 @@ public final class ExecutionContext
         this.stateOffset = controlFile.ecStateOffset(slot, index);
         this.transport = transport;
         this.rules = new DirectMessagingRules(controlFile, partitionId, slot, index);
+        this.migrates = controlFile.executionContextCount(slot) == 1;
+        this.cpu = index;
+        transport.cpu(index);
     }
 
     public int partitionId()
@@ -332,7 +340,7 @@ public final class ExecutionContext
             return;
         }
         final int targetEcCount = controlFile.executionContextCount(targetSlot);
-        final int targetEc = targetEcCount == 1 ? 0 : index;
+        final int targetEc = targetEcCount == 1 ? 0 : cpu;
         if (targetEc >= targetEcCount)
         {
             regs.error(ErrorCode.INVALID_PARAMETERS);
@@ -1200,6 +1208,11 @@ public final class ExecutionContext
     {
         lastPeerId = transport.senderId();
         peerGeneration = transport.senderGeneration();
+        if (migrates)
+        {
+            cpu = transport.senderCpu();
+            transport.cpu(cpu);
+        }
     }
 
     /**

@@ -15,7 +15,11 @@ package org.ffafabric.transport;
  * A message between contexts also says which claim of its receiver it is for, in the frame
  * header's reserved value ({@link #addressedTo}): an inbox stream outlives a claim, and a new
  * subscription to it is handed what the old claim left unread. The partition manager's replies
- * say it with their session ID ({@link #replySessionId}).
+ * say it with their session ID ({@link #replySessionId}). The reserved value also carries the
+ * CPU the sender runs on ({@link #cpuOf}), which a one-context receiver inherits with the cycles.
+ * <pre>
+ *   reserved value  [23:16] sender's CPU   [8] set   [7:0] receiver's claim generation
+ * </pre>
  */
 public final class TrapProtocol
 {
@@ -24,6 +28,8 @@ public final class TrapProtocol
     public static final int PM_SESSION_ID = 0x8000_FFFF;
     // Marks a reserved value as set: an unset one is 0.
     private static final long ADDRESSED = 0x100L;
+    private static final long ADDRESS_MASK = 0x1FFL;
+    private static final int CPU_SHIFT = 16;
 
     public static final int SHORT_MESSAGE_LENGTH = 8 * Long.BYTES;
     public static final int LONG_MESSAGE_LENGTH = 18 * Long.BYTES;
@@ -61,6 +67,24 @@ public final class TrapProtocol
     public static long addressedTo(final int generation)
     {
         return ADDRESSED | (generation & 0xFF);
+    }
+
+    /** As {@link #addressedTo(int)}, from a sender running on CPU {@code cpu}. */
+    public static long addressedTo(final int generation, final int cpu)
+    {
+        return addressedTo(generation) | ((long)(cpu & 0xFF) << CPU_SHIFT);
+    }
+
+    /** The receiver's claim a reserved value addresses, as {@link #addressedTo(int)} gives it. */
+    public static long addressOf(final long reservedValue)
+    {
+        return reservedValue & ADDRESS_MASK;
+    }
+
+    /** The CPU of the sender of a message between contexts, from its reserved value. */
+    public static int cpuOf(final long reservedValue)
+    {
+        return (int)(reservedValue >>> CPU_SHIFT) & 0xFF;
     }
 
     /** True for the session of one of the partition manager's replies. */
