@@ -163,6 +163,40 @@ class TypedApiTrapsTest
     }
 
     /**
+     * sendDirect always sent REQ_64, so a partition could not make the 32-bit call through the typed
+     * API (Linux's driver has a 32-bit mode for the same reason). A message reset to REQ_32, or
+     * holding the RESP_32 that answered one, goes as REQ_32: w registers, answered by RESP_32.
+     */
+    @Test
+    void aMessageResetToReq32GoesAsReq32() throws Exception
+    {
+        final AtomicInteger requestId = new AtomicInteger();
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest());
+             Endpoint client = fabric.claim(VM);
+             Endpoint kv = fabric.claim(KV);
+             AutoCloseable serving = kv.serve((req, resp) ->
+             {
+                 requestId.set(req.functionId());
+                 resp.payload(0, req.payload(0) + 1);
+             }))
+        {
+            final FfaOps ops = client.executionContext(0).ops();
+            final DirectMessage m = new DirectMessage().reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32)
+                .payload(0, 0x1_0000_0005L);
+            ops.sendDirect(KV, m);
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, requestId.get());
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, m.functionId());
+            assertEquals(6, m.payload(0), "w3 only: the upper half was never sent");
+            // Holding RESP_32, it goes as REQ_32 again; reset to REQ_64 (or fresh) it goes as REQ_64.
+            ops.sendDirect(KV, m.payload(0, 1));
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, requestId.get());
+            assertEquals(2, m.payload(0));
+            ops.sendDirect(KV, new DirectMessage().payload(0, 0x1_0000_0000L));
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, requestId.get());
+        }
+    }
+
+    /**
      * FfaOps turns FFA_ERROR into FfaException, but features() returned false for any error: after
      * the endpoint closed, FEATURES(FFA_VERSION) answered "not implemented" where every other typed
      * call throws ABORTED. Only NOT_SUPPORTED means "not implemented" (digest 4.1).
