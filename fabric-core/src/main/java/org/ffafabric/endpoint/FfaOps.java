@@ -142,10 +142,11 @@ public final class FfaOps
     }
 
     /**
-     * FFA_MSG_SEND_DIRECT_REQ_64 to {@code target} with {@code message}'s payload; the
-     * response's registers replace the message's. The message must be laid out for REQ (reset to
-     * a REQ, holding a RESP, or fresh): one laid out for REQ2 has its payload from x4, one word off,
-     * and is refused with {@link IllegalArgumentException}. Loops on FFA_YIELD/FFA_INTERRUPT with
+     * FFA_MSG_SEND_DIRECT_REQ_64 to {@code target} with {@code message}'s payload, or REQ_32 when
+     * the message is reset to REQ_32 or holds the RESP_32 that answered one (payload words are then
+     * w registers); the response's registers replace the message's. The message must be laid out
+     * for REQ (reset to a REQ, holding a RESP, or fresh): one laid out for REQ2 has its payload from
+     * x4, one word off, and is refused with {@link IllegalArgumentException}. Loops on FFA_YIELD/FFA_INTERRUPT with
      * FFA_RUN like Linux's driver, unless {@code timeoutNs} (0 = none) runs out, which
      * throws INTERRUPTED with the request still pending: resume it with
      * {@link #run(int, int, DirectMessage, long)}, which puts the response in the message.
@@ -158,8 +159,11 @@ public final class FfaOps
                 "reset(FFA_MSG_SEND_DIRECT_REQ_64) before setting its payload");
         }
         final RegisterFile r = message.registers();
-        r.w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).w(1, RegisterFile.packIds(ec.partitionId(), target)).x(2, 0);
-        return complete(message, timeoutNs, "FFA_MSG_SEND_DIRECT_REQ_64");
+        final int held = r.functionId();
+        final boolean smc32 = held == FunctionId.FFA_MSG_SEND_DIRECT_REQ_32 || held == FunctionId.FFA_MSG_SEND_DIRECT_RESP_32;
+        r.w(0, smc32 ? FunctionId.FFA_MSG_SEND_DIRECT_REQ_32 : FunctionId.FFA_MSG_SEND_DIRECT_REQ_64)
+            .w(1, RegisterFile.packIds(ec.partitionId(), target)).x(2, 0);
+        return complete(message, timeoutNs, smc32 ? "FFA_MSG_SEND_DIRECT_REQ_32" : "FFA_MSG_SEND_DIRECT_REQ_64");
     }
 
     public DirectMessage sendDirect(final int target, final DirectMessage message)
