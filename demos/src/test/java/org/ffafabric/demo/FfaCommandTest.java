@@ -1,6 +1,7 @@
 package org.ffafabric.demo;
 
 import org.ffafabric.EmbeddedFabric;
+import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.World;
@@ -12,12 +13,37 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The live tools against a running fabric: send a request, show the partitions, dump RX. */
 class FfaCommandTest
 {
+    /** ffa.fabric.dir names the fabric directory for the live tools as for `ffa pm`, PartitionManager and FabricClient. */
+    @Test
+    void theLiveToolsFollowTheConfiguredFabricDirectory()
+    {
+        final String before = System.getProperty(FabricDirectory.DIRECTORY_PROP_NAME);
+        System.setProperty(FabricDirectory.DIRECTORY_PROP_NAME, "/dev/shm/ffa-configured-elsewhere");
+        try
+        {
+            assertEquals(Paths.get("/dev/shm/ffa-configured-elsewhere"), FfaCommand.fabricDirectory(null));
+            assertEquals(Paths.get("/tmp/given"), FfaCommand.fabricDirectory("/tmp/given"), "--dir wins");
+        }
+        finally
+        {
+            if (before == null)
+            {
+                System.clearProperty(FabricDirectory.DIRECTORY_PROP_NAME);
+            }
+            else
+            {
+                System.setProperty(FabricDirectory.DIRECTORY_PROP_NAME, before);
+            }
+        }
+    }
+
     @Test
     @Timeout(60)
     void sendShowsRequestAndResponseRegistersAndPartitionsShowsTheServer() throws Exception
