@@ -46,10 +46,11 @@ public final class FfaCommand implements Callable<Integer>
         return 0;
     }
 
-    /** The fabric a live tool looks at: --dir, else the configured or default fabric name's directory. */
+    /** The fabric a live tool looks at: --dir, else ffa.fabric.dir, else the configured or default fabric name's directory. */
     static Path fabricDirectory(final String dir)
     {
-        return FabricDirectory.resolve(dir != null ? Paths.get(dir) : null, FabricDirectory.configuredName());
+        return FabricDirectory.resolve(
+            dir != null ? Paths.get(dir) : FabricDirectory.configuredDirectory(), FabricDirectory.configuredName());
     }
 
     public static void main(final String[] args)
