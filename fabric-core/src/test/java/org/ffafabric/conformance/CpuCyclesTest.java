@@ -105,6 +105,35 @@ class CpuCyclesTest
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
     }
 
+    /**
+     * Digest 6.3, secure interrupt row: FFA_YIELD is allowed there, and Hafnium's SPMC makes it a no-op
+     * (ffa_cpu_cycles_yield_prepare: no scheduler owns the cycles, the context runs on) returning
+     * FFA_SUCCESS. A timed FFA_MSG_WAIT that returned FFA_INTERRUPT left the context in that model.
+     */
+    @Test
+    void yieldAfterATimedWaitWasInterruptedIsANoOp() throws Exception
+    {
+        final ExecutionContext sp = fx.ec(SPA);
+        final RegisterFile w = regs(FunctionId.FFA_MSG_WAIT);
+        sp.invoke(w, 20_000_000L);
+        assertEquals(FunctionId.FFA_INTERRUPT, w.w(0), w.toString());
+        final long before = fx.controlFile().ecState(fx.controlFile().ecStateOffset(fx.controlFile().slotOf(SPA), 0));
+
+        final RegisterFile y = call(sp, regs(FunctionId.FFA_YIELD, 0, 0x10, 0));
+        assertSuccess32(y);
+        assertTrue(y.isZero(1, 17), y.toString());
+        final long after = fx.controlFile().ecState(fx.controlFile().ecStateOffset(fx.controlFile().slotOf(SPA), 0));
+        assertEquals(ExecutionContextState.describe(before), ExecutionContextState.describe(after), "a no-op");
+        assertEquals(before, after, "not even the sequence moves");
+        // Malformed is still malformed there.
+        assertError(ErrorCode.INVALID_PARAMETERS, call(sp, regs(FunctionId.FFA_YIELD, 0, 0, 0, 1)));
+
+        // It runs on: it waits and serves the next request.
+        final Future<RegisterFile> sent = fx.deliver(sp, fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
+        fx.respond(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
+    }
+
     @Test
     void boundedRequestReturnsInterruptAndRunCollectsTheResponse() throws Exception
     {
