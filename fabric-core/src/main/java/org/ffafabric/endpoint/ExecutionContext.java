@@ -820,6 +820,13 @@ public final class ExecutionContext
         }
         final long ownWord = word;
         final int model = model(ownWord);
+        if (state(ownWord) == RUNNING && model == MODEL_INTERRUPT)
+        {
+            // Nobody lent these cycles, so there is no one to give them to: the context runs on, as
+            // Hafnium's SPMC does in the secure interrupt model (the timeout is only a hint).
+            regs.success();
+            return;
+        }
         if (state(ownWord) != RUNNING || (model != MODEL_RUN && !isServing(ownWord)))
         {
             regs.error(ErrorCode.DENIED);
