@@ -102,4 +102,91 @@ class SchedulerHuntTest
         final RegisterFile late = call(vm, regs(FunctionId.FFA_RUN, r.w(1)));
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, late.w(0), late.toString());
     }
+
+    /**
+     * A call whose bound ran out leaves its answer to come: only FFA_RUN of that target collects it
+     * (digest 6.2, completion; 2.2: FFA_INTERRUPT means "resume with FFA_RUN"). As a direct request
+     * is BUSY meanwhile, so is the scheduler's FFA_RUN of another context: otherwise that context's
+     * FFA_YIELD or its own bound takes the one record of what is outstanding, and the first
+     * target's answer is never collected (a later FFA_RUN of it runs it anew).
+     */
+    @Test
+    void theSchedulerRunsNoOtherContextWhileAnInterruptedRequestIsOutstanding() throws Exception
+    {
+        interruptedThenRunAnother(ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, HYP, SPA));
+    }
+
+    @Test
+    void theSchedulerRunsNoOtherContextWhileAnInterruptedFrameworkRequestIsOutstanding() throws Exception
+    {
+        final RegisterFile vmCreated = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, HYP, SPA);
+        vmCreated.w(2, RegisterFile.frameworkMessageFlags(FrameworkMessage.VM_CREATED_REQ));
+        vmCreated.w(3, -1).w(4, -1).w(5, VM1);
+        interruptedThenRunAnother(vmCreated);
+    }
+
+    @Test
+    void theSchedulerRunsNoOtherContextWhileAnInterruptedRunIsOutstanding() throws Exception
+    {
+        interruptedThenRunAnother(regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0)));
+    }
+
+    private void interruptedThenRunAnother(final RegisterFile first) throws Exception
+    {
+        final ExecutionContext hyp = fx.ec(HYP);
+        final ExecutionContext spa = fx.ec(SPA);
+        final ExecutionContext spb = fx.ec(SPB);
+        final Future<RegisterFile> aWaiting = fx.msgWait(spa);
+        final int firstCall = first.w(0);
+        hyp.invoke(first, 20_000_000L);
+        assertEquals(FunctionId.FFA_INTERRUPT, first.w(0), first.toString());
+        final RegisterFile aGot = get(aWaiting);
+        assertEquals(firstCall, aGot.w(0), aGot.toString());
+
+        final Future<RegisterFile> bWaiting = fx.msgWait(spb, LONG_NS);
+        final RegisterFile other = regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPB, 0));
+        hyp.invoke(other, 50_000_000L);
+        if (other.w(0) != FunctionId.FFA_ERROR)
+        {
+            // spb was run (and the bound took the CPU back): let it give its cycles back before failing.
+            final String mixedUp = "FFA_RUN of spb while spa's answer is still to come returned " + other +
+                ", spb got " + get(bWaiting);
+            fx.msgWait(spb, 300_000_000L);
+            final int answered = answer(spa, aGot);
+            final RegisterFile late = regs(FunctionId.FFA_RUN, first.w(1));
+            hyp.invoke(late, 1_000_000_000L);
+            fail(mixedUp + "; spa answered " + FunctionId.name(answered) + ", and FFA_RUN of spa then returned " + late);
+        }
+        assertError(ErrorCode.BUSY, other);
+        assertFalse(bWaiting.isDone());
+        assertEquals(ExecutionContextState.WAITING, fx.state(SPB, 0));
+
+        // spa answers; the scheduler collects it with FFA_RUN and may then run spb.
+        final int answered = answer(spa, aGot);
+        final RegisterFile late = call(hyp, regs(FunctionId.FFA_RUN, first.w(1)));
+        assertEquals(answered, late.w(0), late.toString());
+        final Future<RegisterFile> runB = fx.async(hyp, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPB, 0)));
+        assertEquals(FunctionId.FFA_RUN, get(bWaiting).w(0));
+        fx.msgWait(spb, 300_000_000L);
+        assertEquals(FunctionId.FFA_MSG_WAIT, get(runB).w(0));
+    }
+
+    /** Answers what spa received, as its model requires; returns what its giver will see. */
+    private int answer(final ExecutionContext spa, final RegisterFile received)
+    {
+        switch (received.w(0))
+        {
+            case FunctionId.FFA_RUN:
+                fx.msgWait(spa, 300_000_000L);
+                return FunctionId.FFA_MSG_WAIT;
+            case FunctionId.FFA_MSG_SEND_DIRECT_REQ_32:
+                final RegisterFile ack = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, HYP);
+                ack.w(2, RegisterFile.frameworkMessageFlags(FrameworkMessage.VM_CREATED_RESP));
+                fx.respond(spa, ack);
+                return FunctionId.FFA_MSG_SEND_DIRECT_RESP_32;
+            default:
+                fx.respond(spa, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, HYP));
+                return FunctionId.FFA_MSG_SEND_DIRECT_RESP_64;
+        }
+    }
 }
