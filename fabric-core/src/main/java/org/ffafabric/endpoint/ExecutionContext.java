@@ -922,6 +922,13 @@ public final class ExecutionContext
                 ErrorCode.DENIED : ErrorCode.BUSY);
             return;
         }
+        if (outstandingTarget >= 0 && outstandingInterrupted)
+        {
+            // Our interrupted request's answer is still to come, and only FFA_RUN of its target collects
+            // it: resume that first, as a direct request must (this run's yield or bound would take its record).
+            regs.error(ErrorCode.BUSY);
+            return;
+        }
         // Blocked first: a target's word, once moved, cannot be put back without an ABA.
         final long before = block(false, target, targetEc);
         if (before == GIVEN_BACK)
