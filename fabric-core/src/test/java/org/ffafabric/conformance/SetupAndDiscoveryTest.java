@@ -129,6 +129,26 @@ class SetupAndDiscoveryTest
         }
     }
 
+    /**
+     * A function ID that is no FF-A call (an SMCCC query, a stray word) is answered NOT_SUPPORTED
+     * and is not an FF-A ABI handled, so it leaves the negotiation open: Hafnium marks the version
+     * negotiated only for calls its FF-A handler takes.
+     */
+    @Test
+    void aCallThatIsNoFfaFunctionDoesNotLockTheVersion()
+    {
+        try (Endpoint vm = fx.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            assertError(ErrorCode.NOT_SUPPORTED, call(ec, 0x8000_0000));
+            assertError(ErrorCode.NOT_SUPPORTED, call(ec, 0x1234_5678));
+            assertVersionReturn(V1_2, call(ec, FunctionId.FFA_VERSION, V1_1));
+            assertEquals(V1_1, negotiated(1));
+            assertSuccess32(call(ec, FunctionId.FFA_ID_GET));
+            assertVersionReturn(0xFFFF_FFFF, call(ec, FunctionId.FFA_VERSION, V1_0));
+        }
+    }
+
     @Test
     void idGetReturnsOwnId()
     {
