@@ -252,9 +252,11 @@ public final class ExecutionContext
             functionId = FunctionId.withoutSveHint(functionId);
             regs.w(0, functionId);
         }
-        if (!versionLocked && functionId != FunctionId.FFA_VERSION && functionId != FunctionId.FFA_INTERRUPT)
+        if (!versionLocked && functionId != FunctionId.FFA_VERSION && functionId != FunctionId.FFA_INTERRUPT &&
+            FunctionId.introducedIn(functionId) != 0)
         {
-            // FFA_INTERRUPT is no call a partition makes (it is DENIED): it leaves the negotiation open.
+            // FFA_INTERRUPT is no call a partition makes (it is DENIED), and an ID that is no FF-A
+            // function is no FF-A ABI handled: both leave the negotiation open.
             lockVersion();
         }
         if (!FunctionId.isSmc64(functionId))
