@@ -1,0 +1,135 @@
+package org.ffafabric.conformance;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.control.FabricDirectory;
+import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.manifest.Manifest;
+import org.ffafabric.manifest.World;
+import org.ffafabric.transport.TrapProtocol;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.ffafabric.conformance.Fx.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The media driver refuses a log the fabric asks for: on a full /dev/shm it has no room for it
+ * (its storage check), and at scale it may have no counter left. Tests here cannot fill a file
+ * system, so another Aeron client stands in: it takes the very session ID the fabric will ask for
+ * on that stream, and the driver refuses the fabric's publication as it would for want of room.
+ * The caller must get a clear answer, at once, and nothing may be left half-made.
+ */
+class NoRoomForALogTest
+{
+    static final int VM1 = 1;
+    static final int SP1 = 0x8001;
+
+    private FabricFixture fx;
+    private Aeron intruder;
+
+    @BeforeEach
+    void launch()
+    {
+        fx = FabricFixture.launch(Manifest.builder()
+            .partition(p -> p.name("vm1").id(VM1).world(World.VM).uuid("e0000000-0000-0000-0000-000000000001")
+                .directMessaging().executionContexts(2))
+            .partition(p -> p.name("sp1").id(SP1).world(World.SP_EL1).uuid("e0000000-0000-0000-0000-000000008001")
+                .directMessaging().executionContexts(2))
+            .build());
+        intruder = Aeron.connect(new Aeron.Context()
+            .aeronDirectoryName(FabricDirectory.aeronDirectory(fx.fabric().directory()).toString()));
+    }
+
+    @AfterEach
+    void close() throws Exception
+    {
+        try
+        {
+            intruder.close();
+        }
+        finally
+        {
+            fx.close();
+        }
+    }
+
+    /** The generation the next claim of a partition will have, as its session IDs carry it. */
+    private int nextGeneration(final int id)
+    {
+        final ControlFile cf = fx.controlFile();
+        return (cf.claimGeneration(cf.slotOf(id)) + 1) & 0xFF;
+    }
+
+    @Test
+    @Timeout(60)
+    void aClaimWhoseReplyLogIsRefusedFailsSayingSoAndLeavesNothingBound()
+    {
+        // The partition manager's reply log to the second context of the next claim of sp1.
+        try (ExclusivePublication refused = intruder.addExclusivePublication(
+            TrapProtocol.publicationChannel(TrapProtocol.replySessionId(nextGeneration(SP1))),
+            TrapProtocol.inboxStreamId(SP1, 1)))
+        {
+            final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> fx.claim(SP1));
+            assertTrue(ex.getMessage().contains("NO_MEMORY") && ex.getMessage().contains("execution context 1"),
+                ex::getMessage);
+            assertTrue(ex.getMessage().contains(FabricDirectory.aeronDirectory(fx.fabric().directory()).toString()),
+                ex::getMessage);
+        }
+        assertReleased(SP1);
+        assertClaimableAgain(SP1);
+    }
+
+    @Test
+    @Timeout(60)
+    void aClaimWhoseOwnLogIsRefusedReleasesTheContextsItHadBound()
+    {
+        // The second context's own log to the partition manager, in the next claim of sp1.
+        try (ExclusivePublication refused = intruder.addExclusivePublication(
+            TrapProtocol.publicationChannel(TrapProtocol.sessionId(SP1, 1, nextGeneration(SP1))),
+            TrapProtocol.PM_STREAM_ID))
+        {
+            final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> fx.claim(SP1));
+            assertTrue(ex.getMessage().contains("execution context 1"), ex::getMessage);
+            assertTrue(ex.getMessage().contains(FabricDirectory.aeronDirectory(fx.fabric().directory()).toString()),
+                ex::getMessage);
+        }
+        assertReleased(SP1);
+        assertClaimableAgain(SP1);
+    }
+
+    /** Unclaimed, and the partition manager let go of every context the failed claim had bound. */
+    private void assertReleased(final int id)
+    {
+        final ControlFile cf = fx.controlFile();
+        assertEquals(0, cf.claimPid(cf.slotOf(id)), "the failed claim is let go");
+        for (int ec = 0; ec < 2; ec++)
+        {
+            assertNotEquals(ExecutionContextState.RUNNING, state(id, ec),
+                "context " + ec + " of a failed claim is left bound, RUNNING for nobody");
+        }
+    }
+
+    private void assertClaimableAgain(final int id)
+    {
+        try (Endpoint sp = fx.claim(id))
+        {
+            for (int ec = 0; ec < sp.executionContextCount(); ec++)
+            {
+                final RegisterFile r = call(sp.executionContext(ec), FunctionId.FFA_ID_GET);
+                assertEquals(id, r.w(2), () -> "ID_GET after a failed claim: " + r);
+            }
+        }
+    }
+
+    private int state(final int id, final int ec)
+    {
+        return fx.state(id, ec);
+    }
+}
