@@ -344,6 +344,35 @@ public final class ControlFile implements AutoCloseable
         return false;
     }
 
+    /**
+     * The partition manager could not bind context {@code ec} of claim {@code generation}:
+     * {@code errorCode} is the FF-A error (NO_MEMORY when its reply log was refused).
+     */
+    public void refuseClaim(final int slot, final int generation, final int ec, final int errorCode)
+    {
+        buffer.putLongOrdered(slotOffset(slot) + SLOT_CLAIM_REFUSAL_OFFSET,
+            ((long)generation << 32) | ((ec & 0xFF) << 8) | (-errorCode & 0xFF));
+    }
+
+    /** The refusal of claim {@code generation}, as {@link #refuseClaim} stored it; 0 when none. */
+    public long claimRefusal(final int slot, final int generation)
+    {
+        final long refusal = buffer.getLongVolatile(slotOffset(slot) + SLOT_CLAIM_REFUSAL_OFFSET);
+        return refusal != 0 && (int)(refusal >>> 32) == generation ? refusal : 0;
+    }
+
+    /** The context a refusal names. */
+    public static int refusedEc(final long refusal)
+    {
+        return (int)(refusal >>> 8) & 0xFF;
+    }
+
+    /** The FF-A error code a refusal carries. */
+    public static int refusalErrorCode(final long refusal)
+    {
+        return -(int)(refusal & 0xFF);
+    }
+
     public boolean unclaim(final int slot, final long pid)
     {
         return buffer.compareAndSetLong(slotOffset(slot) + SLOT_CLAIM_PID_OFFSET, pid, 0);

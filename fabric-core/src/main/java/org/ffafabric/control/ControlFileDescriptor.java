@@ -32,10 +32,13 @@ package org.ffafabric.control;
  *   |                         TX buffer address                     | 152
  *   |                         RX buffer address                     | 160
  *   | RX/TX page count              | RX/TX mapped                  | 168
+ *   |                         claim refusal (0 = none) (**)         | 176
  *   +---------------------------------------------------------------+
  *   | RX ownership word             | TX ownership word             | 192 (own cache line)
  *   +---------------------------------------------------------------+
  *   (*) bit 31 set once the version is locked.
+ *   (**) [63:32] claim generation, [15:8] EC index, [7:0] FF-A error code, negated: the partition
+ *   manager could not bind that context of that claim (NO_MEMORY: its reply log was refused).
  *   EC state table: one 64-bit state word per execution context, each padded to 128 bytes
  *   so that two contexts' transitions never share a cache line, nor its prefetched neighbour.
  * </pre>
@@ -92,6 +95,11 @@ public final class ControlFileDescriptor
     public static final int SLOT_RX_ADDRESS_OFFSET = 160;
     public static final int SLOT_RXTX_PAGE_COUNT_OFFSET = 168;
     public static final int SLOT_RXTX_MAPPED_OFFSET = 172;
+    /**
+     * Where the partition manager says it refused to bind a context of a claim: the claimer waits
+     * for an answer on a log the manager could not make, so it looks here too.
+     */
+    public static final int SLOT_CLAIM_REFUSAL_OFFSET = 176;
     public static final int SLOT_RX_OWNERSHIP_OFFSET = 192;
     public static final int SLOT_TX_OWNERSHIP_OFFSET = 196;
 

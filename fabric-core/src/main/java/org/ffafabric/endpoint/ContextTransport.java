@@ -9,6 +9,7 @@ import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.FrameDescriptor;
 import io.aeron.logbuffer.Header;
+import io.aeron.logbuffer.LogBufferDescriptor;
 import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.LangUtil;
@@ -52,6 +53,7 @@ final class ContextTransport
     private static final long CONNECT_TIMEOUT_NS = 10_000_000_000L;
     private static final long PEER_CHECK_INTERVAL_NS = 1_000_000L;
     private static final int NO_PEER = -1;
+    private static final int PAGE_SIZE = 4096;
 
     private final Endpoint endpoint;
     private final int sessionId;
@@ -149,6 +151,12 @@ final class ContextTransport
     boolean sendToPartitionManager(final RegisterFile regs)
     {
         return send(toPartitionManager, regs, NO_PEER, 0);
+    }
+
+    /** The length of a log as the driver makes ours: three terms and its metadata page. */
+    long logLength()
+    {
+        return LogBufferDescriptor.computeLogLength(toPartitionManager.termBufferLength(), PAGE_SIZE);
     }
 
     boolean isPartitionManagerConnected()

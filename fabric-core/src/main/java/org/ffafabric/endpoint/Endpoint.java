@@ -2,12 +2,14 @@ package org.ffafabric.endpoint;
 
 import io.aeron.ExclusivePublication;
 import io.aeron.Subscription;
+import io.aeron.exceptions.RegistrationException;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.NoOpIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.ffafabric.abi.EndpointId;
+import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ExecutionContextState;
@@ -15,6 +17,9 @@ import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.memory.EndpointMemory;
 import org.ffafabric.transport.TrapProtocol;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -55,38 +60,93 @@ public final class Endpoint implements AutoCloseable
         this.name = controlFile.name(slot);
         claim(controlFile);
         EndpointMemory mapped = null;
+        final int generation = controlFile.claimGeneration(slot);
+        contexts = new ExecutionContext[controlFile.executionContextCount(slot)];
+        int claimsSent = 0;
+        int bound = 0;
         try
         {
             mapped = EndpointMemory.open(
                 FabricDirectory.memoryFile(client.directory(), partitionId), controlFile.memoryBase());
-            final int generation = controlFile.claimGeneration(slot);
-            contexts = new ExecutionContext[controlFile.executionContextCount(slot)];
             for (int ec = 0; ec < contexts.length; ec++)
             {
                 final int sessionId = TrapProtocol.sessionId(partitionId, ec, generation);
-                final Subscription inbox = client.aeron().addSubscription(
-                    TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(partitionId, ec));
-                resources.add(inbox);
-                final ExclusivePublication toPm = addPublication(sessionId, TrapProtocol.PM_STREAM_ID);
+                final Subscription inbox;
+                final ExclusivePublication toPm;
+                try
+                {
+                    inbox = client.aeron().addSubscription(TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(partitionId, ec));
+                    resources.add(inbox);
+                    toPm = addPublication(sessionId, TrapProtocol.PM_STREAM_ID);
+                }
+                catch (final RegistrationException ex)
+                {
+                    throw new IllegalStateException("cannot claim " + name + ": the media driver of " +
+                        client.aeronDirectory() + " refused execution context " + ec + "'s log to the partition " +
+                        "manager (" + ex.getMessage() + ")", ex);
+                }
                 contexts[ec] = new ExecutionContext(
                     this, ec, new ContextTransport(this, sessionId, inbox, toPm, idle.get()));
                 final RegisterFile regs = new RegisterFile();
                 regs.w(0, TrapProtocol.FABRIC_CLAIM).w(1, (int)pid).w(2, (int)(pid >>> 32));
-                if (!contexts[ec].bind(regs, client.connectTimeoutNs()))
+                claimsSent++;
+                final int refusal = contexts[ec].bind(regs, client.connectTimeoutNs(), generation);
+                if (refusal == ErrorCode.NO_MEMORY)
                 {
-                    throw new IllegalStateException("partition manager did not accept the claim of " +
-                        controlFile.name(slot) + " execution context " + ec);
+                    throw new IllegalStateException("cannot claim " + name + ": the partition manager could not make " +
+                        "execution context " + ec + "'s reply log (NO_MEMORY): a log takes " +
+                        contexts[ec].logLength() + " bytes, and " + client.aeronDirectory() + " has " +
+                        usableSpace(client.aeronDirectory()) + " usable");
                 }
+                if (refusal != 0)
+                {
+                    throw new IllegalStateException("partition manager did not accept the claim of " + name +
+                        " execution context " + ec + " (" + ErrorCode.name(refusal) + ")");
+                }
+                bound++;
             }
         }
-        catch (final RuntimeException ex)
+        catch (final RuntimeException | Error ex)
         {
-            closeResources();
+            abandonClaim(claimsSent, bound);
             CloseHelper.quietClose(mapped);
-            controlFile.unclaim(slot, pid);
             throw ex;
         }
         memory = mapped;
+    }
+
+    /**
+     * A claim that failed part way: the contexts the partition manager was asked to bind are
+     * released, as a close releases them, and once it has let go of the slot (when it had bound
+     * any) the logs are closed and the slot is let go, so nothing stays bound to a claim that is over.
+     */
+    private void abandonClaim(final int claimsSent, final int bound)
+    {
+        final ControlFile controlFile = client.controlFile();
+        for (int ec = 0; ec < claimsSent; ec++)
+        {
+            contexts[ec].release();
+        }
+        final long deadline = System.nanoTime() + client.connectTimeoutNs();
+        while (bound > 0 && controlFile.claimPid(slot) == pid && System.nanoTime() < deadline &&
+            !client.isPartitionManagerGone())
+        {
+            LockSupport.parkNanos(MANAGER_CHECK_INTERVAL_NS);
+        }
+        closeResources();
+        controlFile.unclaim(slot, pid);
+    }
+
+    private static String usableSpace(final Path directory)
+    {
+        try
+        {
+            return Files.getFileStore(directory).getUsableSpace() + " bytes";
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return "an unknown number of bytes";
+        }
     }
 
     /** Claims the manifest entry: refused while a live process holds it, taken over from a dead one. */

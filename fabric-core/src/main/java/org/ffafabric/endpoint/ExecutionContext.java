@@ -1370,25 +1370,47 @@ public final class ExecutionContext
         }
     }
 
-    /** Used by the endpoint while claiming: sends FABRIC_CLAIM and waits for the PM's answer. */
-    boolean bind(final RegisterFile regs, final long timeoutNs)
+    /**
+     * Used by the endpoint while claiming claim {@code generation}: sends FABRIC_CLAIM and waits for
+     * the PM's answer. 0 once bound; else an FF-A error code: the PM's refusal (NO_MEMORY when it
+     * could not make our reply log, which it says in the control file, having no log to say it on),
+     * or ABORTED when no answer came in time.
+     */
+    int bind(final RegisterFile regs, final long timeoutNs, final int generation)
     {
         final long deadline = System.nanoTime() + timeoutNs;
         if (!transport.sendToPartitionManager(regs))
         {
-            return false;
+            return ErrorCode.ABORTED;
         }
+        int polls = 0;
         while (!takeFrom(regs, TrapProtocol.partitionIdOf(TrapProtocol.PM_SESSION_ID),
             TrapProtocol.ecOf(TrapProtocol.PM_SESSION_ID), ContextTransport.ANY_CLAIM))
         {
+            if (++polls < QUICK_CHECK_STRIDE)
+            {
+                continue;
+            }
+            polls = 0;
+            final long refusal = controlFile.claimRefusal(slot, generation);
+            if (refusal != 0 && ControlFile.refusedEc(refusal) == index)
+            {
+                return ControlFile.refusalErrorCode(refusal);
+            }
             if (System.nanoTime() > deadline)
             {
-                return false;
+                return ErrorCode.ABORTED;
             }
         }
         // The partition manager set this context RUNNING when it accepted the claim.
         word = controlFile.ecState(stateOffset);
-        return regs.isSuccess();
+        return regs.isSuccess() ? 0 : regs.w(2);
+    }
+
+    /** The length of one of this context's logs, as the driver makes them: three terms and a page. */
+    long logLength()
+    {
+        return transport.logLength();
     }
 
     void release()

@@ -70,8 +70,7 @@ public final class FabricClient implements AutoCloseable
         {
             requireRunningPartitionManager();
             aeron = Aeron.connect(AeronTuning.client(new Aeron.Context()
-                .aeronDirectoryName(controlFile.aeronDirectory() != null ?
-                    controlFile.aeronDirectory() : FabricDirectory.aeronDirectory(ctx.directory()).toString()))
+                .aeronDirectoryName(aeronDirectory().toString()))
                 .useConductorAgentInvoker(true)
                 .errorHandler(this::onAeronError));
         }
@@ -233,6 +232,13 @@ public final class FabricClient implements AutoCloseable
     Path directory()
     {
         return ctx.directory();
+    }
+
+    /** The media driver's directory: the control file names it, else aeron/ in the fabric's. */
+    Path aeronDirectory()
+    {
+        return controlFile.aeronDirectory() != null ?
+            Path.of(controlFile.aeronDirectory()) : FabricDirectory.aeronDirectory(ctx.directory());
     }
 
     long connectTimeoutNs()

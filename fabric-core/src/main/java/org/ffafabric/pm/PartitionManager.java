@@ -6,6 +6,7 @@ import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.aeron.exceptions.RegistrationException;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import org.agrona.CloseHelper;
@@ -363,9 +364,22 @@ public final class PartitionManager implements Agent, AutoCloseable
         // Each claim generation gets its own reply session: the driver refuses a publication whose
         // session ID clashes with a closed one that still lingers on the stream, and a reused IPC
         // publication can replay old replies to the new claim's inbox.
-        final ExclusivePublication reply = stale != null ? stale.reply : aeron.addExclusivePublication(
-            TrapProtocol.publicationChannel(TrapProtocol.replySessionId(TrapProtocol.generationOf(sessionId))),
-            TrapProtocol.inboxStreamId(partitionId, ec));
+        final ExclusivePublication reply;
+        try
+        {
+            reply = stale != null ? stale.reply : aeron.addExclusivePublication(
+                TrapProtocol.publicationChannel(TrapProtocol.replySessionId(TrapProtocol.generationOf(sessionId))),
+                TrapProtocol.inboxStreamId(partitionId, ec));
+        }
+        catch (final RegistrationException ex)
+        {
+            // No room for the log in the driver's file system (or no counter left): with no log
+            // there is no reply, so the claimer learns it from the control file, and nothing is bound.
+            controlFile.refuseClaim(slot, controlFile.claimGeneration(slot), ec, ErrorCode.NO_MEMORY);
+            ctx.errorHandler().onError(new IllegalStateException("refused the claim of " + controlFile.name(slot) +
+                " execution context " + ec + ": no reply log", ex));
+            return;
+        }
         final Caller caller = new Caller(sessionId, slot, partitionId, ec, reply);
         callers.put(sessionId, caller);
         final int stateOffset = controlFile.ecStateOffset(slot, ec);

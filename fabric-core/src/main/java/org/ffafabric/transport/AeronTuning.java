@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
  *   thread: it is off the hot path, and a third thread waking often on two cores destroys tail
  *   latency. The partition manager runs its embedded driver in its own duty cycle instead.</li>
  *   <li>Client conductors sleep 10 ms when idle.</li>
+ *   <li>The driver checks for room before it makes a log, and refuses one that does not fit: its
+ *   pages are touched as it is made, and on a full file system that touch would fault.</li>
  * </ul>
  * The term length, sparse files and pre-touch yield to Aeron's own system properties; the
  * threading mode, term window and idle strategies are set here.
@@ -57,7 +59,9 @@ public final class AeronTuning
                 1, 1, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1)))
             .ipcTermBufferLength(ipcTermLength())
             .ipcPublicationTermWindowLength(ipcTermLength())
-            .performStorageChecks(false)
+            // A log is pre-touched through its mapping: where it does not fit, the touch faults (SIGBUS) in
+            // the driver's duty cycle, the partition manager's. Checked, it is refused to its client instead.
+            .performStorageChecks(true)
             .termBufferSparseFile(Boolean.parseBoolean(System.getProperty("aeron.term.buffer.sparse.file", "false")))
             .spiesSimulateConnection(true)
             // Its thread woke every millisecond for tasks an IPC-only driver never has.
