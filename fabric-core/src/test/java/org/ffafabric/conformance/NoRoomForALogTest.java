@@ -28,7 +28,9 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class NoRoomForALogTest
 {
+    static final int HYP = 0;
     static final int VM1 = 1;
+    static final int VM2 = 2;
     static final int SP1 = 0x8001;
 
     private FabricFixture fx;
@@ -38,6 +40,9 @@ class NoRoomForALogTest
     void launch()
     {
         fx = FabricFixture.launch(Manifest.builder()
+            .partition(p -> p.name("hyp").id(HYP).world(World.HYPERVISOR).uuid("e0000000-0000-0000-0000-000000000000"))
+            .partition(p -> p.name("vm2").id(VM2).world(World.VM).uuid("e0000000-0000-0000-0000-000000000002")
+                .directMessaging())
             .partition(p -> p.name("vm1").id(VM1).world(World.VM).uuid("e0000000-0000-0000-0000-000000000001")
                 .directMessaging().executionContexts(2))
             .partition(p -> p.name("sp1").id(SP1).world(World.SP_EL1).uuid("e0000000-0000-0000-0000-000000008001")
@@ -102,6 +107,65 @@ class NoRoomForALogTest
         }
         assertReleased(SP1);
         assertClaimableAgain(SP1);
+    }
+
+    @Test
+    @Timeout(60)
+    void aRequestToAPeerWhoseLogIsRefusedAnswersNoMemoryAndMovesNothing() throws Exception
+    {
+        try (Endpoint vm1 = fx.claim(VM1);
+             Endpoint vm2 = fx.claim(VM2);
+             Endpoint sp = fx.claim(SP1);
+             AutoCloseable serving = sp.serve((req, resp) -> resp.payload(0, req.payload(0) + 1)))
+        {
+            // vm1/0's log to sp1/0's inbox, the one its first request there adds.
+            try (ExclusivePublication refused = intruder.addExclusivePublication(
+                TrapProtocol.publicationChannel(TrapProtocol.sessionId(VM1, 0, generation(VM1))),
+                TrapProtocol.inboxStreamId(SP1, 0)))
+            {
+                final RegisterFile r = call(vm1.executionContext(0),
+                    ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SP1).x(3, 41));
+                assertError(org.ffafabric.abi.ErrorCode.NO_MEMORY, r);
+                assertEquals(ExecutionContextState.WAITING, state(SP1, 0), "the receiver is not taken");
+                assertEquals(ExecutionContextState.RUNNING, state(VM1, 0), "the requester runs on");
+            }
+            // The receiver serves others, and the requester sends elsewhere.
+            final RegisterFile other = call(vm2.executionContext(0),
+                ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM2, SP1).x(3, 1));
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, other.w(0), other::toString);
+            assertEquals(2, other.x(3));
+            final RegisterFile again = call(vm1.executionContext(1),
+                ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SP1).x(3, 7));
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, again.w(0), again::toString);
+            assertEquals(8, again.x(3));
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void aSchedulersRunOfAContextWhoseLogIsRefusedAnswersNoMemoryAndMovesNothing() throws Exception
+    {
+        try (Endpoint hyp = fx.claim(HYP);
+             Endpoint sp = fx.claim(SP1);
+             AutoCloseable serving = sp.serve((req, resp) -> resp.payload(0, req.payload(0) + 1)))
+        {
+            try (ExclusivePublication refused = intruder.addExclusivePublication(
+                TrapProtocol.publicationChannel(TrapProtocol.sessionId(HYP, 0, generation(HYP))),
+                TrapProtocol.inboxStreamId(SP1, 0)))
+            {
+                final RegisterFile r = call(hyp.executionContext(0),
+                    regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SP1, 0)));
+                assertError(org.ffafabric.abi.ErrorCode.NO_MEMORY, r);
+                assertEquals(ExecutionContextState.WAITING, state(SP1, 0), "the target is not taken");
+                assertEquals(ExecutionContextState.RUNNING, state(HYP, 0), "the scheduler runs on");
+            }
+        }
+    }
+
+    private int generation(final int id)
+    {
+        final ControlFile cf = fx.controlFile();
+        return cf.claimGeneration(cf.slotOf(id)) & 0xFF;
     }
 
     /** Unclaimed, and the partition manager let go of every context the failed claim had bound. */
