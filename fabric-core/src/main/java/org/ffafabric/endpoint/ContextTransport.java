@@ -4,6 +4,7 @@ import io.aeron.ExclusivePublication;
 import io.aeron.Image;
 import io.aeron.Publication;
 import io.aeron.Subscription;
+import io.aeron.exceptions.RegistrationException;
 import io.aeron.logbuffer.BufferClaim;
 import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.FragmentHandler;
@@ -16,6 +17,7 @@ import org.agrona.LangUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.IdleStrategy;
+import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.transport.TrapProtocol;
@@ -492,6 +494,29 @@ final class ContextTransport
                 return false;
             default:
                 return !regs.isZero(8, 17);
+        }
+    }
+
+    /**
+     * Adds our log to a peer context's inbox unless we have one: 0 when we do, NO_MEMORY when the
+     * driver refuses it (no room in its file system for the log, or no counter left). Called before
+     * a request or a scheduler's FFA_RUN moves any word, so that a refusal moves none.
+     */
+    int open(final int partitionId, final int ec)
+    {
+        final int streamId = TrapProtocol.inboxStreamId(partitionId, ec);
+        if (streamId == lastPeerStreamId || peers.containsKey(streamId))
+        {
+            return 0;
+        }
+        try
+        {
+            peer(partitionId, ec);
+            return 0;
+        }
+        catch (final RegistrationException ex)
+        {
+            return ErrorCode.NO_MEMORY;
         }
     }
 

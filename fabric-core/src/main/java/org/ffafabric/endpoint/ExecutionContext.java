@@ -360,6 +360,13 @@ public final class ExecutionContext
                 regs.error(ErrorCode.DENIED);
                 return;
             }
+            // A first request to this peer adds our log to its inbox, which the driver may refuse.
+            final int refused = transport.open(receiver, targetEc);
+            if (refused != 0)
+            {
+                regs.error(refused);
+                return;
+            }
             targetWord = controlFile.ecState(targetOffset);
             if (state(targetWord) != WAITING)
             {
@@ -929,6 +936,13 @@ public final class ExecutionContext
             // Our interrupted request's answer is still to come, and only FFA_RUN of its target collects
             // it: resume that first, as a direct request must (this run's yield or bound would take its record).
             regs.error(ErrorCode.BUSY);
+            return;
+        }
+        // A scheduler's first FFA_RUN of this context adds our log to its inbox, which the driver may refuse.
+        final int refused = transport.open(target, targetEc);
+        if (refused != 0)
+        {
+            regs.error(refused);
             return;
         }
         // Blocked first: a target's word, once moved, cannot be put back without an ABA.
