@@ -7,7 +7,9 @@ import org.ffafabric.control.FabricDirectory;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
 /**
@@ -21,6 +23,7 @@ public final class EndpointMemory implements AutoCloseable
 {
     public static final int PAGE_SIZE = 4096;
     public static final long PAGE_MASK = PAGE_SIZE - 1;
+    private static final int RESERVE_CHUNK = 1024 * 1024;
 
     private final MappedByteBuffer mapped;
     private final UnsafeBuffer buffer;
@@ -35,17 +38,28 @@ public final class EndpointMemory implements AutoCloseable
         this.size = mapped.capacity();
     }
 
-    /** Creates the owner-only, sparse backing file and maps it. */
+    /**
+     * Creates the owner-only backing file, every page of it written (zero), and maps it. The memory
+     * is reserved here, as firmware carves a partition's memory out at boot: a sparse file put off
+     * the allocation to the first write of each page, and where the file system had no room left
+     * then, that write through the mapping faulted (SIGBUS) in whoever made it.
+     */
     public static EndpointMemory create(final Path file, final long size, final long base)
     {
         FabricDirectory.createOwnerOnlyFile(file);
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw"))
         {
-            raf.setLength(size);
+            final FileChannel channel = raf.getChannel();
+            final ByteBuffer zeros = ByteBuffer.allocateDirect((int)Math.min(size, RESERVE_CHUNK));
+            for (long position = 0; position < size; )
+            {
+                zeros.clear().limit((int)Math.min(zeros.capacity(), size - position));
+                position += channel.write(zeros, position);
+            }
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException(ex);
+            throw new UncheckedIOException("cannot reserve " + size + " bytes of memory in " + file, ex);
         }
         return open(file, base);
     }

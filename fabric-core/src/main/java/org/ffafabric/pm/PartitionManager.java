@@ -7,8 +7,10 @@ import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.aeron.exceptions.RegistrationException;
+import io.aeron.logbuffer.LogBufferDescriptor;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
+import org.agrona.BitUtil;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
@@ -33,6 +35,9 @@ import org.ffafabric.memory.EndpointMemory;
 import org.ffafabric.transport.AeronTuning;
 import org.ffafabric.transport.TrapProtocol;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -74,6 +79,13 @@ public final class PartitionManager implements Agent, AutoCloseable
         this.ctx = ctx;
         final Path dir = ctx.directory();
         prepareDirectory(dir);
+        final String aeronDir = ctx.aeronDirectoryName() != null ?
+            ctx.aeronDirectoryName() : FabricDirectory.aeronDirectory(dir).toString();
+        // The driver's and our client's duty cycles run in ours: one thread that sleeps when idle,
+        // where three would each wake a thousand times a second and take a partition's core.
+        final MediaDriver.Context driverCtx = ctx.embeddedDriver() ? AeronTuning.driver(
+            new MediaDriver.Context().aeronDirectoryName(aeronDir)).threadingMode(ThreadingMode.INVOKER) : null;
+        requireRoom(dir, ctx.manifest(), driverCtx);
         FabricDirectory.createOwnerOnlyDirectory(dir);
         final List<PartitionManifest> partitions = ctx.manifest().partitions();
         memories = new EndpointMemory[partitions.size()];
@@ -91,22 +103,18 @@ public final class PartitionManager implements Agent, AutoCloseable
             createdControlFile = ControlFile.create(
                 FabricDirectory.controlFile(dir), ctx.manifest(), FfaVersion.LATEST, ctx.memoryBase(),
                 ctx.aeronDirectoryName());
-            final String aeronDir = ctx.aeronDirectoryName() != null ?
-                ctx.aeronDirectoryName() : FabricDirectory.aeronDirectory(dir).toString();
             final Aeron.Context aeronCtx = AeronTuning.client(new Aeron.Context().aeronDirectoryName(aeronDir))
                 .useConductorAgentInvoker(true);
-            if (ctx.embeddedDriver())
+            if (driverCtx != null)
             {
-                // The driver's and our client's duty cycles run in ours: one thread that sleeps when
-                // idle, where three would each wake a thousand times a second and take a partition's core.
-                startedDriver = MediaDriver.launchEmbedded(AeronTuning.driver(
-                    new MediaDriver.Context().aeronDirectoryName(aeronDir)).threadingMode(ThreadingMode.INVOKER));
+                startedDriver = MediaDriver.launchEmbedded(driverCtx);
                 aeronCtx.driverAgentInvoker(startedDriver.sharedAgentInvoker());
             }
             startedAeron = Aeron.connect(aeronCtx);
         }
-        catch (final RuntimeException ex)
+        catch (final RuntimeException | Error ex)
         {
+            // An Error too: a file made through its mapping faults (SIGBUS) where its room ran out.
             CloseHelper.quietCloseAll(startedAeron, startedDriver, createdControlFile);
             CloseHelper.quietCloseAll(memories);
             FabricDirectory.delete(dir);
@@ -164,6 +172,77 @@ public final class PartitionManager implements Agent, AutoCloseable
             {
                 // Sweeping is best effort; our own directory was handled above.
             }
+        }
+    }
+
+    /**
+     * Refuses a launch its file system has no room for, before anything is made. The memory files,
+     * the control file and the driver's cnc.dat are written in full as they are made, the last two
+     * through their mappings, where a page without room faults (SIGBUS) rather than fails.
+     */
+    private static void requireRoom(final Path dir, final Manifest manifest, final MediaDriver.Context driverCtx)
+    {
+        long memory = 0;
+        int ecCount = 0;
+        for (final PartitionManifest p : manifest.partitions())
+        {
+            memory += p.memorySize();
+            ecCount += p.executionContextCount();
+        }
+        final long control = BitUtil.align(
+            (long)ControlFileDescriptor.fileLength(manifest.partitions().size(), ecCount), EndpointMemory.PAGE_SIZE);
+        final long driver = driverCtx != null ? AeronTuning.cncFileLength(driverCtx) : 0;
+        final FileStore store = fileStore(dir);
+        final boolean driverHere = driverCtx != null && store.equals(fileStore(Paths.get(driverCtx.aeronDirectoryName())));
+        final long needed = memory + control + (driverHere ? driver : 0);
+        final long usable = usableSpace(store, dir);
+        if (needed > usable)
+        {
+            throw new IllegalStateException("no room for the fabric in " + dir + ": it needs " + needed + " bytes (" +
+                memory + " for its partitions' memory, " + control + " for the control file" +
+                (driverHere ? ", " + driver + " for the media driver's cnc.dat" : "") + ") and " + usable +
+                " are usable; each execution context claimed then takes two logs of " +
+                LogBufferDescriptor.computeLogLength(AeronTuning.ipcTermLength(), EndpointMemory.PAGE_SIZE) + " bytes");
+        }
+        if (driverCtx != null && !driverHere)
+        {
+            final Path driverDir = Paths.get(driverCtx.aeronDirectoryName());
+            final long driverUsable = usableSpace(fileStore(driverDir), driverDir);
+            if (driver > driverUsable)
+            {
+                throw new IllegalStateException("no room for the media driver in " + driverDir + ": its cnc.dat takes " +
+                    driver + " bytes and " + driverUsable + " are usable");
+            }
+        }
+    }
+
+    /** The file system a path is, or will be, on: that of its nearest existing ancestor. */
+    private static FileStore fileStore(final Path path)
+    {
+        Path existing = path.toAbsolutePath();
+        while (!Files.exists(existing) && existing.getParent() != null)
+        {
+            existing = existing.getParent();
+        }
+        try
+        {
+            return Files.getFileStore(existing);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    private static long usableSpace(final FileStore store, final Path path)
+    {
+        try
+        {
+            return store.getUsableSpace();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot tell the room left for " + path, ex);
         }
     }
 

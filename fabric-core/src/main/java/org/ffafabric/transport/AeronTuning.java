@@ -1,8 +1,11 @@
 package org.ffafabric.transport;
 
 import io.aeron.Aeron;
+import io.aeron.CncFileDescriptor;
+import io.aeron.driver.Configuration;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import org.agrona.BitUtil;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 
@@ -68,6 +71,18 @@ public final class AeronTuning
             .asyncExecutorEnabled(false)
             .dirDeleteOnStart(true)
             .dirDeleteOnShutdown(true);
+    }
+
+    /**
+     * The length of the control-and-command file ({@code cnc.dat}) a driver with these settings
+     * makes, every byte of it written as it is made: 46 MiB with Aeron's defaults, most of it the
+     * counters' values (8 MiB) and their metadata (32 MiB). Aeron makes it without a storage check.
+     */
+    public static long cncFileLength(final MediaDriver.Context ctx)
+    {
+        return BitUtil.align(CncFileDescriptor.META_DATA_LENGTH + (long)ctx.conductorBufferLength() +
+            ctx.toClientsBufferLength() + Configuration.countersMetadataBufferLength(ctx.counterValuesBufferLength()) +
+            ctx.counterValuesBufferLength() + ctx.errorBufferLength(), ctx.filePageSize());
     }
 
     /** Applies the fabric's client settings: pre-touched logs and a conductor that sleeps when idle. */
