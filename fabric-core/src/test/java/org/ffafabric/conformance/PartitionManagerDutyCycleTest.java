@@ -5,6 +5,7 @@ import io.aeron.ExclusivePublication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.exceptions.DriverTimeoutException;
+import io.aeron.exceptions.RegistrationException;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.ffafabric.EmbeddedFabric;
@@ -21,8 +22,10 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -103,6 +106,34 @@ class PartitionManagerDutyCycleTest
             {
                 CloseHelper.quietClose(raw);
                 controlFile.unclaim(slot, pid);
+            }
+        }
+    }
+
+    /**
+     * The embedded driver's errors (a log it has no room or no counter for, a bad request from a
+     * client) reached only the error log inside cnc.dat, so a claim refused for want of a counter
+     * waited out its timeout with nothing said. They go to the partition manager's error handler.
+     */
+    @Test
+    void theEmbeddedDriversErrorsReachThePartitionManagersErrorHandler() throws Exception
+    {
+        final List<Throwable> errors = new CopyOnWriteArrayList<>();
+        final Path dir = FabricDirectory.defaultPath("driver-errors-" + UUID.randomUUID().toString().substring(0, 8));
+        try (PartitionManager pm = PartitionManager.launch(new PartitionManager.Context()
+                .directory(dir).manifest(smallManifest()).errorHandler(errors::add));
+            Aeron raw = Aeron.connect(new Aeron.Context()
+                .aeronDirectoryName(FabricDirectory.aeronDirectory(dir).toString())
+                .errorHandler(ex -> { })))
+        {
+            // A term length that is no power of two: the driver refuses the publication.
+            assertThrows(RegistrationException.class,
+                () -> raw.addPublication(TrapProtocol.CHANNEL + "?term-length=65537", 0x0FFA_0F0E));
+            final long deadline = System.nanoTime() + WAIT_NS;
+            while (errors.stream().noneMatch(ex -> String.valueOf(ex.getMessage()).contains("65537")))
+            {
+                assertTrue(System.nanoTime() < deadline, () -> "the driver's error reached the handler: " + errors);
+                Thread.sleep(1);
             }
         }
     }
