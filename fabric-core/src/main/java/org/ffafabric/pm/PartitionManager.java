@@ -83,8 +83,10 @@ public final class PartitionManager implements Agent, AutoCloseable
             ctx.aeronDirectoryName() : FabricDirectory.aeronDirectory(dir).toString();
         // The driver's and our client's duty cycles run in ours: one thread that sleeps when idle,
         // where three would each wake a thousand times a second and take a partition's core.
+        // Its errors (a log with no room or no counter left) go to our handler too, not only to cnc.dat.
         final MediaDriver.Context driverCtx = ctx.embeddedDriver() ? AeronTuning.driver(
-            new MediaDriver.Context().aeronDirectoryName(aeronDir)).threadingMode(ThreadingMode.INVOKER) : null;
+            new MediaDriver.Context().aeronDirectoryName(aeronDir)).threadingMode(ThreadingMode.INVOKER)
+            .errorHandler(ctx.errorHandler()) : null;
         requireRoom(dir, ctx.manifest(), driverCtx);
         FabricDirectory.createOwnerOnlyDirectory(dir);
         final List<PartitionManifest> partitions = ctx.manifest().partitions();
