@@ -115,6 +115,12 @@ public final class Endpoint implements AutoCloseable
         memory = mapped;
     }
 
+    /** While claiming: the reply the partition manager sends each context arrives on a log our conductor must notice. */
+    void hurryConductor()
+    {
+        client.hurryConductor();
+    }
+
     /**
      * A claim that failed part way: the contexts the partition manager was asked to bind are
      * released, as a close releases them, and once it has let go of the slot (when it had bound

@@ -36,6 +36,7 @@ public final class ExecutionContext
     private static final int QUICK_CHECK_STRIDE = 64;
     private static final long SLOW_POLL_NS = 1_000;
     private static final long PEER_CHECK_NS = 1_000_000;
+    private static final long BIND_HURRY_INTERVAL_NS = 1_000_000;
     // Five cycles of a client conductor, which looks for new images between its sleeps.
     private static final long NEW_IMAGE_GRACE_NS = 5 * AeronTuning.CLIENT_CONDUCTOR_SLEEP_MS * 1_000_000L;
     private static final VarHandle INVOKING;
@@ -1398,9 +1399,18 @@ public final class ExecutionContext
             return ErrorCode.ABORTED;
         }
         int polls = 0;
+        long nextHurryNs = 0;
         while (!takeFrom(regs, TrapProtocol.partitionIdOf(TrapProtocol.PM_SESSION_ID),
             TrapProtocol.ecOf(TrapProtocol.PM_SESSION_ID), ContextTransport.ANY_CLAIM))
         {
+            // Every poll: the endpoint's idle strategy may park between polls.
+            final long nowNs = System.nanoTime();
+            if (nowNs >= nextHurryNs)
+            {
+                // The reply comes on a new log: have the conductor look for it every millisecond, not every ten.
+                endpoint.hurryConductor();
+                nextHurryNs = nowNs + BIND_HURRY_INTERVAL_NS;
+            }
             if (++polls < QUICK_CHECK_STRIDE)
             {
                 continue;

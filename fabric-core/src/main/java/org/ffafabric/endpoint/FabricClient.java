@@ -168,6 +168,15 @@ public final class FabricClient implements AutoCloseable
         return controlFile;
     }
 
+    /**
+     * Has the watch thread run the client's conductor now rather than at its next 10 ms turn: a
+     * claim waits for the conductor to notice each reply log, and would wait a turn per context.
+     */
+    void hurryConductor()
+    {
+        LockSupport.unpark(managerWatch);
+    }
+
     private void watchPartitionManager()
     {
         final AgentInvoker conductor = aeron.conductorAgentInvoker();
