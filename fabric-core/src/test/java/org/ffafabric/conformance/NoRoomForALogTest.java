@@ -2,12 +2,15 @@ package org.ffafabric.conformance;
 
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
+import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.control.FabricDirectory;
+import org.ffafabric.endpoint.DirectRequestHandler;
 import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.World;
 import org.ffafabric.transport.TrapProtocol;
@@ -15,6 +18,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.ffafabric.conformance.Fx.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -24,7 +32,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * (its storage check), and at scale it may have no counter left. Tests here cannot fill a file
  * system, so another Aeron client stands in: it takes the very session ID the fabric will ask for
  * on that stream, and the driver refuses the fabric's publication as it would for want of room.
- * The caller must get a clear answer, at once, and nothing may be left half-made.
+ * The caller must get a clear answer, at once, and nothing may be left half-made. A responder's
+ * first answer to a requester adds a log too: when that one is refused, the requester's call ends
+ * in ABORTED, the responder goes on WAITING for the next request, and nothing throws.
  */
 class NoRoomForALogTest
 {
@@ -158,6 +168,198 @@ class NoRoomForALogTest
                 assertError(org.ffafabric.abi.ErrorCode.NO_MEMORY, r);
                 assertEquals(ExecutionContextState.WAITING, state(SP1, 0), "the target is not taken");
                 assertEquals(ExecutionContextState.RUNNING, state(HYP, 0), "the scheduler runs on");
+            }
+        }
+    }
+
+    /** Takes the session ID that context {@code ec} of {@code id} has now, on {@code peer}/{@code peerEc}'s inbox. */
+    private ExclusivePublication refuseLog(final int id, final int ec, final int peer, final int peerEc)
+    {
+        return intruder.addExclusivePublication(
+            TrapProtocol.publicationChannel(TrapProtocol.sessionId(id, ec, generation(id))),
+            TrapProtocol.inboxStreamId(peer, peerEc));
+    }
+
+    private Future<Boolean> serveOnce(final ExecutionContext target, final DirectRequestHandler handler)
+    {
+        final Future<Boolean> serving = fx.exec().submit(() -> target.serveDirectRequest(handler, new RegisterFile(), WAIT_NS));
+        fx.awaitState(target.partitionId(), target.index(), ExecutionContextState.WAITING);
+        return serving;
+    }
+
+    private static void assertAnswered(final long expected, final RegisterFile r)
+    {
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, r.w(0), r::toString);
+        assertEquals(expected, r.x(3), r::toString);
+    }
+
+    @Test
+    @Timeout(90)
+    void anAnswerServedInPlaceWhoseLogBackIsRefusedEndsTheRequestAbortedAndTheTargetServesOn() throws Exception
+    {
+        try (Endpoint vm1 = fx.claim(VM1);
+             Endpoint vm2 = fx.claim(VM2);
+             Endpoint sp = fx.claim(SP1))
+        {
+            final ExecutionContext target = sp.executionContext(0);
+            final AtomicInteger handled = new AtomicInteger();
+            final DirectRequestHandler handler = (req, resp) ->
+            {
+                handled.incrementAndGet();
+                resp.payload(0, req.payload(0) + 1);
+            };
+            // sp1/0's log to vm1/0's inbox, the one its first answer there adds.
+            try (ExclusivePublication refused = refuseLog(SP1, 0, VM1, 0))
+            {
+                final Future<Boolean> serving = serveOnce(target, handler);
+                final RegisterFile r = call(vm1.executionContext(0),
+                    ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SP1).x(3, 41));
+                assertError(ErrorCode.ABORTED, r, "an answer that cannot be delivered");
+                assertTrue(get(serving), "the serve returns, having served the request, and throws nothing");
+                assertEquals(1, handled.get(), "the handler ran");
+                assertEquals(ExecutionContextState.WAITING, state(SP1, 0), "the target waits for the next request");
+                assertEquals(ExecutionContextState.RUNNING, state(VM1, 0), "the requester runs on");
+
+                // Another requester is served meanwhile.
+                final Future<Boolean> next = serveOnce(target, handler);
+                assertAnswered(2, call(vm2.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM2, SP1).x(3, 1)));
+                assertTrue(get(next));
+            }
+            // And the same requester, once the log can be made.
+            RegisterFile again;
+            do
+            {
+                final Future<Boolean> next = serveOnce(target, handler);
+                again = call(vm1.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SP1).x(3, 7));
+                assertTrue(get(next));
+                assertEquals(ExecutionContextState.WAITING, state(SP1, 0));
+            }
+            while (again.w(0) == FunctionId.FFA_ERROR && again.w(2) == ErrorCode.ABORTED);
+            assertAnswered(8, again);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, FunctionId.FFA_ERROR})
+    @Timeout(90)
+    void anAnswerByInvokeWhoseLogBackIsRefusedEndsTheRequestAbortedAndTheAnswerWaitsForTheNextRequest(final int answer)
+        throws Exception
+    {
+        try (Endpoint vm1 = fx.claim(VM1);
+             Endpoint vm2 = fx.claim(VM2);
+             Endpoint sp = fx.claim(SP1))
+        {
+            final ExecutionContext target = sp.executionContext(0);
+            try (ExclusivePublication refused = refuseLog(SP1, 0, VM1, 0))
+            {
+                final Future<RegisterFile> sent = fx.deliver(target, vm1.executionContext(0),
+                    ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SP1).x(3, 41));
+                final RegisterFile response = answer == FunctionId.FFA_ERROR ?
+                    regs(FunctionId.FFA_ERROR, 0, ErrorCode.INVALID_PARAMETERS) :
+                    ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SP1, VM1).x(3, 42);
+                final Future<RegisterFile> answered = fx.async(target, response);
+                assertError(ErrorCode.ABORTED, get(sent), "an answer that cannot be delivered");
+                assertEquals(ExecutionContextState.WAITING, state(SP1, 0), "the target waits for the next request");
+                assertEquals(ExecutionContextState.RUNNING, state(VM1, 0), "the requester runs on");
+
+                // The answer's call returns the next request, as DIRECT_RESP does.
+                final Future<RegisterFile> other = fx.async(vm2.executionContext(0),
+                    ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM2, SP1).x(3, 1));
+                final RegisterFile next = get(answered);
+                assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, next.w(0), next::toString);
+                assertEquals(RegisterFile.packIds(VM2, SP1), next.w(1), next::toString);
+                assertEquals(1, next.x(3));
+                fx.respond(target, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SP1, VM2).x(3, 2));
+                assertAnswered(2, get(other));
+            }
+        }
+    }
+
+    @Test
+    @Timeout(90)
+    void anInterruptedRequestWhoseAnswerCannotBeDeliveredEndsAbortedWhenResumed() throws Exception
+    {
+        try (Endpoint vm1 = fx.claim(VM1);
+             Endpoint sp = fx.claim(SP1))
+        {
+            final ExecutionContext requester = vm1.executionContext(0);
+            final ExecutionContext target = sp.executionContext(0);
+            try (ExclusivePublication refused = refuseLog(SP1, 0, VM1, 0))
+            {
+                final Future<RegisterFile> waiting = fx.msgWait(target);
+                final Future<RegisterFile> sent = fx.bounded(requester,
+                    ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SP1).x(3, 41), 100_000_000L);
+                assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, get(waiting).w(0));
+                final RegisterFile interrupted = get(sent);
+                assertEquals(FunctionId.FFA_INTERRUPT, interrupted.w(0), interrupted::toString);
+
+                // Answered after the requester's call returned: the answer is lost.
+                fx.async(target, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SP1, VM1).x(3, 42));
+                fx.awaitState(SP1, 0, ExecutionContextState.WAITING);
+                final RegisterFile resumed = call(requester, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SP1, 0)));
+                assertError(ErrorCode.ABORTED, resumed, "resuming a request whose answer was lost");
+                assertEquals(ExecutionContextState.RUNNING, state(VM1, 0), "the requester runs on");
+            }
+        }
+    }
+
+    @Test
+    @Timeout(90)
+    void aHandlersYieldWhoseLogBackIsRefusedEndsTheRequestAbortedAndTheYieldToo() throws Exception
+    {
+        try (Endpoint vm1 = fx.claim(VM1);
+             Endpoint vm2 = fx.claim(VM2);
+             Endpoint sp = fx.claim(SP1))
+        {
+            final ExecutionContext target = sp.executionContext(0);
+            final RegisterFile yielded = new RegisterFile();
+            try (ExclusivePublication refused = refuseLog(SP1, 0, VM1, 0))
+            {
+                final Future<Boolean> serving = serveOnce(target, (req, resp) ->
+                {
+                    target.invoke(yielded.clear().w(0, FunctionId.FFA_YIELD));
+                    resp.payload(0, req.payload(0) + 1);
+                });
+                final RegisterFile r = call(vm1.executionContext(0),
+                    ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SP1).x(3, 41));
+                assertError(ErrorCode.ABORTED, r, "a yield that cannot be delivered");
+                assertTrue(get(serving), "the serve returns and throws nothing");
+                assertError(ErrorCode.ABORTED, yielded, "the handler's FFA_YIELD");
+                assertEquals(ExecutionContextState.WAITING, state(SP1, 0), "the target waits for the next request");
+            }
+            final Future<Boolean> next = serveOnce(target, (req, resp) -> resp.payload(0, req.payload(0) + 1));
+            assertAnswered(2, call(vm2.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM2, SP1).x(3, 1)));
+            assertTrue(get(next));
+        }
+    }
+
+    @Test
+    @Timeout(90)
+    void aWaitThatCannotGiveTheSchedulerItsCyclesBackEndsItsRunAborted() throws Exception
+    {
+        try (Endpoint hyp = fx.claim(HYP);
+             Endpoint vm2 = fx.claim(VM2);
+             Endpoint sp = fx.claim(SP1))
+        {
+            final ExecutionContext target = sp.executionContext(0);
+            try (ExclusivePublication refused = refuseLog(SP1, 0, HYP, 0))
+            {
+                final Future<RegisterFile> waiting = fx.msgWait(target);
+                final Future<RegisterFile> ran = fx.async(hyp.executionContext(0),
+                    regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SP1, 0)));
+                assertEquals(FunctionId.FFA_RUN, get(waiting).w(0));
+                // Its next FFA_MSG_WAIT gives the cycles back, on a log that cannot be made.
+                final Future<RegisterFile> waitsAgain = fx.async(target, regs(FunctionId.FFA_MSG_WAIT));
+                assertError(ErrorCode.ABORTED, get(ran), "cycles that cannot be given back");
+                assertEquals(ExecutionContextState.WAITING, state(SP1, 0), "the target waits for the next request");
+                assertEquals(ExecutionContextState.RUNNING, state(HYP, 0), "the scheduler runs on");
+
+                final Future<RegisterFile> other = fx.async(vm2.executionContext(0),
+                    ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM2, SP1).x(3, 1));
+                final RegisterFile next = get(waitsAgain);
+                assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, next.w(0), next::toString);
+                fx.respond(target, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SP1, VM2).x(3, 2));
+                assertAnswered(2, get(other));
             }
         }
     }
