@@ -527,6 +527,21 @@ public final class ControlFile implements AutoCloseable
         buffer.putLongOrdered(stateOffset, update);
     }
 
+    /** What a target last said, in the context at {@code stateOffset}, of an answer it could not send it. */
+    public long lostAnswer(final int stateOffset)
+    {
+        return buffer.getLongVolatile(stateOffset + EC_LOST_ANSWER_OFFSET);
+    }
+
+    /**
+     * Release store, by a target into its requester's record ({@link ExecutionContextState#lostAnswer}):
+     * it has one request outstanding at a time, so no other target writes it meanwhile.
+     */
+    public void lostAnswer(final int stateOffset, final long lostAnswer)
+    {
+        buffer.putLongOrdered(stateOffset + EC_LOST_ANSWER_OFFSET, lostAnswer);
+    }
+
     /** Unmaps the file; the buffer is emptied first, so a stale access throws rather than faults. */
     public void close()
     {

@@ -41,6 +41,14 @@ package org.ffafabric.control;
  *   manager could not bind that context of that claim (NO_MEMORY: its reply log was refused).
  *   EC state table: one 64-bit state word per execution context, each padded to 128 bytes
  *   so that two contexts' transitions never share a cache line, nor its prefetched neighbour.
+ *   +---------------------------------------------------------------+
+ *   |                         state word                            |  0
+ *   |                         lost answer (0 = none) (***)          |  8
+ *   +---------------------------------------------------------------+
+ *   (***) written by a target, in its requester's record, when the driver refused the log its
+ *   answer needed: [63:32] the sequence of the word the requester installed in the target,
+ *   [31:16] the target's partition ID, [15:8] its EC index, [7:0] 1
+ *   ({@link ExecutionContextState#lostAnswer}).
  * </pre>
  * The ownership words live here, never inside the buffers, whose bytes are pure FF-A data.
  */
@@ -104,6 +112,12 @@ public final class ControlFileDescriptor
     public static final int SLOT_TX_OWNERSHIP_OFFSET = 196;
 
     public static final int EC_STATE_LENGTH = 128;
+    /**
+     * From a context's state word, where its targets say they could not answer it: the requester
+     * waits for an answer on a log the driver refused, so it looks here too, as a claimer looks at
+     * {@link #SLOT_CLAIM_REFUSAL_OFFSET}.
+     */
+    public static final int EC_LOST_ANSWER_OFFSET = 8;
 
     public static final String FILE_NAME = "fabric.ctl";
 

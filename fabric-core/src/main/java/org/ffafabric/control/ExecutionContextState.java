@@ -66,6 +66,19 @@ public final class ExecutionContextState
         return pack(WAITING, MODEL_NONE, false, 0, 0, running);
     }
 
+    /**
+     * What a target context stores in its requester's lost-answer word when the answer to the
+     * exchange whose word the requester installed ({@code installed}) cannot be sent: the driver
+     * refused the log to the requester's inbox. The target's sequence names the exchange (each of
+     * the target's transitions moves it), and the target's ID and index name the target, so a
+     * requester compares it with one value of its own and never mistakes another exchange's.
+     */
+    public static long lostAnswer(final int targetId, final int targetEc, final long installed)
+    {
+        return (sequence(installed) << SEQUENCE_SHIFT) | ((long)(targetId & 0xFFFF) << PEER_ID_SHIFT) |
+            ((long)(targetEc & 0xFF) << PEER_EC_SHIFT) | 1;
+    }
+
     public static int state(final long word)
     {
         return (int)(word & STATE_MASK);

@@ -108,28 +108,41 @@ final class ContextTransport
     }
 
     /**
-     * Sends to claim {@code peerGeneration} of another partition's execution context; false when
-     * it is gone or never connected.
+     * Sends to claim {@code peerGeneration} of another partition's execution context: 0 once sent;
+     * ABORTED when that claim is gone or never connected; NO_MEMORY when this is our first message
+     * to that context and the driver refused the log it needs (no room for it, or its session ID taken).
      */
-    boolean sendTo(final int partitionId, final int ec, final int peerGeneration, final RegisterFile regs)
+    int sendTo(final int partitionId, final int ec, final int peerGeneration, final RegisterFile regs)
     {
-        return send(peer(partitionId, ec), regs, partitionId, peerGeneration);
+        final ExclusivePublication publication = peer(partitionId, ec);
+        if (publication == null)
+        {
+            return ErrorCode.NO_MEMORY;
+        }
+        return send(publication, regs, partitionId, peerGeneration) ? 0 : ErrorCode.ABORTED;
     }
 
     /**
      * Claims room for a message of {@code length} bytes in a peer context's inbox and wraps
      * {@code view} over it, so the message is written in place; {@link #commitClaim} publishes
-     * it, {@link #abortClaim} gives the room up. Null when the peer is gone or never connected.
+     * it, {@link #abortClaim} gives the room up. 0 once claimed; else, with {@code view} untouched,
+     * ABORTED or NO_MEMORY as {@link #sendTo} answers.
      */
-    RegisterFile claimTo(
+    int claimTo(
         final int partitionId, final int ec, final int peerGeneration, final int length, final RegisterFile view)
     {
-        if (!claim(peer(partitionId, ec), length, partitionId, peerGeneration))
+        final ExclusivePublication publication = peer(partitionId, ec);
+        if (publication == null)
         {
-            return null;
+            return ErrorCode.NO_MEMORY;
+        }
+        if (!claim(publication, length, partitionId, peerGeneration))
+        {
+            return ErrorCode.ABORTED;
         }
         claimPending = true;
-        return view.wrap(bufferClaim.buffer(), bufferClaim.offset(), length);
+        view.wrap(bufferClaim.buffer(), bufferClaim.offset(), length);
+        return 0;
     }
 
     boolean hasPendingClaim()
@@ -509,18 +522,13 @@ final class ContextTransport
         {
             return 0;
         }
-        try
-        {
-            peer(partitionId, ec);
-            return 0;
-        }
-        catch (final RegistrationException ex)
-        {
-            return ErrorCode.NO_MEMORY;
-        }
+        return peer(partitionId, ec) != null ? 0 : ErrorCode.NO_MEMORY;
     }
 
-    /** The publication to a peer context's inbox, added the first time we talk to it. */
+    /**
+     * The publication to a peer context's inbox, added the first time we talk to it; null when the
+     * driver refuses it (nothing is kept, so the next message to that context asks again).
+     */
     private ExclusivePublication peer(final int partitionId, final int ec)
     {
         final int streamId = TrapProtocol.inboxStreamId(partitionId, ec);
@@ -531,7 +539,14 @@ final class ContextTransport
         ExclusivePublication publication = peers.get(streamId);
         if (publication == null)
         {
-            publication = endpoint.addPublication(sessionId, streamId);
+            try
+            {
+                publication = endpoint.addPublication(sessionId, streamId);
+            }
+            catch (final RegistrationException ex)
+            {
+                return null;
+            }
             peers.put(streamId, publication);
         }
         lastPeerStreamId = streamId;

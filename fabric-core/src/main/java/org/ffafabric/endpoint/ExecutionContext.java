@@ -393,12 +393,13 @@ public final class ExecutionContext
             regs.error(ErrorCode.ABORTED);
             return;
         }
-        if (!transport.sendTo(receiver, targetEc, (int)lastTargetGeneration, regs))
+        final int unsent = transport.sendTo(receiver, targetEc, (int)lastTargetGeneration, regs);
+        if (unsent != 0)
         {
             // The receiver never connected: give it back its WAITING state, report it gone.
             release(targetOffset, update);
             restoreRunning(before);
-            regs.error(ErrorCode.ABORTED);
+            regs.error(unsent);
             return;
         }
         awaitCompletion(regs, receiver, targetEc, targetOffset, update, before, lastTargetGeneration, timeoutNs);
@@ -469,6 +470,12 @@ public final class ExecutionContext
         }
     }
 
+    /**
+     * DIRECT_RESP: sends the response and waits for the next message, which the call returns. A
+     * response the driver gives no log to its requester for (our first message there, and no room
+     * for the log) is lost, and the call still waits for the next message: the requester's call ends
+     * in ABORTED, and we are WAITING ({@link #loseAnswer}). FFA_ERROR and FFA_MSG_WAIT give back the same way.
+     */
     private void directResponse(final RegisterFile regs, final long timeoutNs)
     {
         if (regs.functionId() == FunctionId.FFA_MSG_SEND_DIRECT_RESP2 &&
@@ -520,12 +527,51 @@ public final class ExecutionContext
 
     /**
      * Hands the cycles back to their owner. The owner stores our WAITING word when it takes the
-     * message ({@link #release}), so we only note what it will be.
+     * message ({@link #release}), so we only note what it will be; unless the message cannot be
+     * sent for want of a log to the owner ({@link #loseAnswer}).
      */
     private void giveBack(final RegisterFile regs, final long ownWord)
     {
         word = waitingAfter(ownWord);
-        transport.sendTo(peerId(ownWord), peerEc(ownWord), peerGeneration, regs);
+        if (transport.sendTo(peerId(ownWord), peerEc(ownWord), peerGeneration, regs) == ErrorCode.NO_MEMORY)
+        {
+            loseAnswer(ownWord, ownWord);
+        }
+    }
+
+    /**
+     * The driver refused the log our answer (or FFA_YIELD, or the FFA_MSG_WAIT that gives a scheduler
+     * its cycles back) needed: it was our first message to that context, and there is no room for
+     * the log or its session ID is taken. The message is lost, so the exchange ends here rather than
+     * leave its owner waiting for it: our word goes from {@code current} (the word the owner installed,
+     * or our BLOCKED word after a yield) to its WAITING successor by compare-and-set, the store the
+     * owner's release would have made, and then the owner's lost-answer word names the exchange (our
+     * sequence in {@code installed}, the word the owner installed), which its wait reads at its checks
+     * and ends in ABORTED. In that order, so an owner that reads it finds us WAITING. A word the
+     * partition manager gives back when its owner dies is that exchange's only while the owner's claim
+     * holds (as in {@link #block}): once it has ended nothing is stored, since the word may be a new
+     * claim's by now, and a dead owner reads nothing.
+     */
+    private void loseAnswer(final long installed, final long current)
+    {
+        final int owner = peerId(current);
+        final int ownerEc = peerEc(current);
+        // The table's word, not the mirror: the mirror may have missed sequence steps (see isMirrored).
+        final long table = controlFile.ecState(stateOffset);
+        if ((int)table != (int)current ||
+            (isGivenBackOnPeerDeath(current) && !endpoint.isClaimed(owner, peerGeneration)))
+        {
+            return;
+        }
+        final long waiting = waitingAfter(table);
+        if (!controlFile.ecStateCompareAndSet(stateOffset, table, waiting))
+        {
+            return;
+        }
+        word = waiting;
+        final int ownerSlot = controlFile.slotOf(owner);
+        controlFile.lostAnswer(controlFile.ecStateOffset(ownerSlot, ownerEc),
+            lostAnswer(partitionId, index, installed == current ? table : installed));
     }
 
     // Serving direct requests in place.
@@ -545,6 +591,11 @@ public final class ExecutionContext
      * A handler that throws, or returns a response the spec's checks refuse, cancels the request
      * with FFA_ERROR(ABORTED), so the requester is never left blocked; the failure is then
      * rethrown here. The request and response views are valid only during the handler's call.
+     * <p>
+     * An answer that cannot be delivered, because the media driver refuses the log to a requester
+     * answered for the first time (no room for it), is lost: the handler still runs, the requester's
+     * call ends in FFA_ERROR(ABORTED), the context is WAITING again, and this returns true without
+     * throwing. Nothing here could make the log; the requester, told, may ask again.
      *
      * @return true when a request was served; false when something else ended the wait, which is
      *         then in {@code regs} as FFA_MSG_WAIT returns it: FFA_RUN, FFA_INTERRUPT when
@@ -641,14 +692,16 @@ public final class ExecutionContext
         final int responseLength = responseId == FunctionId.FFA_MSG_SEND_DIRECT_RESP2 ?
             TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
         rememberSender();
-        RegisterFile response = transport.claimTo(
-            peerId(word), peerEc(word), peerGeneration, responseLength, servedResponse.registers());
-        requesterGone = response == null;
-        if (requesterGone)
+        final RegisterFile response = servedResponse.registers();
+        final int unclaimed = transport.claimTo(peerId(word), peerEc(word), peerGeneration, responseLength, response);
+        requesterGone = unclaimed == ErrorCode.ABORTED;
+        if (unclaimed != 0)
         {
-            // Its inbox stayed unreachable for the connect timeout: the handler still runs, the
-            // answer goes nowhere, and the context waits again.
-            response = servedResponse.registers().wrap(detachedResponse.buffer(), 0);
+            // The handler still runs, on a response of our own. Gone: its inbox stayed unreachable for
+            // the connect timeout, the answer goes nowhere, and the context waits again. Or the driver
+            // refused our first log to the requester: answer() asks for it again, and if it is refused
+            // again the answer is lost and the requester's call ends in ABORTED (loseAnswer).
+            response.wrap(detachedResponse.buffer(), 0);
         }
         final int ids = request.w(1);
         response.clear()
@@ -846,14 +899,22 @@ public final class ExecutionContext
         final int peerEc = peerEc(ownWord);
         final int timeoutLo = regs.w(2);
         final int timeoutHi = regs.w(3);
-        if (block(true, peer, peerEc) == GIVEN_BACK)
+        final long before = block(true, peer, peerEc);
+        if (before == GIVEN_BACK)
         {
             regs.error(ErrorCode.ABORTED);
             return;
         }
         regs.clear().w(0, FunctionId.FFA_YIELD).w(1, RegisterFile.packTargetInfo(partitionId, index))
             .w(2, timeoutLo).w(3, timeoutHi);
-        transport.sendTo(peer, peerEc, peerGeneration, regs);
+        if (transport.sendTo(peer, peerEc, peerGeneration, regs) == ErrorCode.NO_MEMORY)
+        {
+            // No log to the owner of our cycles: the yield cannot reach it, so the exchange ends, as for an
+            // answer lost, and the yield returns ABORTED like one made after the word was given back.
+            loseAnswer(before, word);
+            regs.error(ErrorCode.ABORTED);
+            return;
+        }
         // Only the owner's FFA_RUN moves a yielded context, so the next message is that resume;
         // the wait can also end in ABORTED when the endpoint closes.
         awaitMessage(regs, 0, false, true);
@@ -974,13 +1035,15 @@ public final class ExecutionContext
     /**
      * Waits, BLOCKED, for the context we gave our cycles to: its response or error ends the
      * request; its FFA_YIELD, FFA_MSG_WAIT or our own timeout (FFA_INTERRUPT) gives the CPU back.
-     * {@code targetGeneration} is the target's claim generation when the exchange began.
+     * {@code targetGeneration} is the target's claim generation when the exchange began. The request
+     * ends in ABORTED when the target goes, or says (in our lost-answer word) that the driver refused
+     * the log its message back to us needed ({@link #loseAnswer}).
      */
     private void awaitCompletion(
         final RegisterFile regs, final int target, final int targetEc, final int targetOffset, final long installed,
         final long ownWord, final long targetGeneration, final long timeoutNs)
     {
-        final int waited = waitForAnswer(regs, target, targetEc, targetOffset, targetGeneration, timeoutNs);
+        final int waited = waitForAnswer(regs, target, targetEc, targetOffset, installed, targetGeneration, timeoutNs);
         if (waited == ANSWER_ABORTED)
         {
             regs.error(ErrorCode.ABORTED);
@@ -1024,7 +1087,7 @@ public final class ExecutionContext
      * into it as calls.
      */
     private int waitForAnswer(
-        final RegisterFile regs, final int target, final int targetEc, final int targetOffset,
+        final RegisterFile regs, final int target, final int targetEc, final int targetOffset, final long installed,
         final long targetGeneration, final long timeoutNs)
     {
         final long deadline = timeoutNs > 0 ? System.nanoTime() + timeoutNs : Long.MAX_VALUE;
@@ -1047,6 +1110,12 @@ public final class ExecutionContext
                     // Gone, or claimed again by a process that owes us nothing. An answer committed
                     // before the target went away is visible by now: take it.
                     return takeLastAnswer(regs, target, targetEc, targetGeneration) ? ANSWERED : ANSWER_ABORTED;
+                }
+                if (controlFile.lostAnswer(stateOffset) == lostAnswer(target, targetEc, installed))
+                {
+                    // The target could not make its log to us: its one message of this exchange was never
+                    // sent, and it is WAITING again (loseAnswer). Nothing is left to take.
+                    return ANSWER_ABORTED;
                 }
                 if (nowNs >= deadline)
                 {
