@@ -24,6 +24,9 @@ import org.ffafabric.transport.AeronTuning;
 import org.ffafabric.transport.TrapProtocol;
 import org.agrona.concurrent.AgentTerminationException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -394,5 +397,63 @@ class LifecycleAndManifestTest
             "  - {name: n, id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001, ffa-version: \"1.3\"}");
         refused("'n'", "'world'", "  - {name: n, id: 1, world: el3, uuid: 11111111-0000-0000-0000-000000000001}");
         refused("'n'", "'uuid'", "  - {name: n, id: 1, world: vm, uuid: not-a-uuid}");
+    }
+
+    private static final String U1 = "11111111-0000-0000-0000-000000000001";
+
+    private static Arguments refusal(final String entry, final String field, final String yamlEntry)
+    {
+        return Arguments.of(entry, field, "  - {" + yamlEntry + "}");
+    }
+
+    /** Values of the wrong YAML type, or written loosely, that were read by their text as something else. */
+    static Stream<Arguments> wronglyTypedValues()
+    {
+        final String vm = "world: vm, uuid: " + U1;
+        return Stream.of(
+            refusal("'n'", "'id'", "name: n, id: '1', " + vm),
+            refusal("'n'", "'id'", "name: n, id: \"0x8001\", world: sp-el1, uuid: " + U1),
+            refusal("'n'", "'id'", "name: n, id: '#1', " + vm),
+            refusal("'n'", "'execution-contexts'", "name: n, id: 1, execution-contexts: '2', " + vm),
+            refusal("partitions[0]", "'name'", "name: [a], id: 1, " + vm),
+            refusal("partitions[0]", "'name'", "name: {a: b}, id: 1, " + vm),
+            refusal("partitions[0]", "'name'", "name: true, id: 1, " + vm),
+            refusal("partitions[0]", "'name'", "name: 12, id: 1, " + vm),
+            refusal("partitions[0]", "'name'", "name: !!binary YQ==, id: 1, " + vm),
+            // A float: 1.10 is the number 1.1.
+            refusal("'n'", "'ffa-version'", "name: n, id: 1, ffa-version: 1.10, " + vm),
+            refusal("'n'", "'ffa-version'", "name: n, id: 1, ffa-version: '1.02', " + vm),
+            refusal("'n'", "'ffa-version'", "name: n, id: 1, ffa-version: '01.2', " + vm),
+            // A key with no value is not the key left out.
+            refusal("'n'", "'notifications'", "name: n, id: 1, notifications: , " + vm),
+            refusal("'n'", "'aarch64'", "name: n, id: 1, aarch64: null, " + vm),
+            refusal("'n'", "'messaging'", "name: n, id: 1, messaging: null, " + vm),
+            refusal("'n'", "'memory'", "name: n, id: 1, memory: 4096.0, " + vm));
+    }
+
+    @ParameterizedTest
+    @MethodSource("wronglyTypedValues")
+    void yamlValuesMustHaveTheirFieldsType(final String entry, final String field, final String line)
+    {
+        refused(entry, field, line);
+    }
+
+    @Test
+    void yamlIntegersAreYaml12Integers()
+    {
+        // YAML 1.2's core schema: 010 is decimal, 0o10 octal, 0x10 hex (it was read as Java's octal 010 = 8).
+        final Manifest m = ManifestParser.parse(String.join("\n",
+            "partitions:",
+            "  - {name: a, id: 010, world: vm, uuid: 11111111-0000-0000-0000-000000000001}",
+            "  - {name: b, id: 0o10, world: vm, uuid: 11111111-0000-0000-0000-000000000002, memory: 0x2000}",
+            "  - {name: c, id: 0x8001, world: sp-el1, uuid: 11111111-0000-0000-0000-000000000003, ffa-version: 1.1}",
+            "  - {name: '12', id: 12, world: vm, uuid: 11111111-0000-0000-0000-000000000004, ffa-version: v1.0}",
+            ""));
+        assertEquals(10, m.partition("a").id());
+        assertEquals(8, m.partition("b").id());
+        assertEquals(0x2000, m.partition("b").memorySize());
+        assertEquals(V1_1, m.partition(0x8001).ffaVersion());
+        assertEquals(12, m.partition("12").id());
+        assertEquals(V1_0, m.partition("12").ffaVersion());
     }
 }
