@@ -2,25 +2,35 @@ package org.ffafabric.manifest;
 
 import org.ffafabric.abi.FfaVersion;
 import org.ffafabric.abi.PartitionProperties;
-import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
+import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
- * Reads a manifest from YAML (SnakeYAML Engine, YAML 1.2):
+ * Reads a manifest from YAML (SnakeYAML Engine, YAML 1.2 core schema):
  * <pre>
  * partitions:
  *   - name: crypto-sp
@@ -36,13 +46,25 @@ import java.util.UUID;
  *     vm-destroyed-messages: false
  *     aarch64: true
  * </pre>
- * Unknown keys are refused so a typo never silently changes a partition.
+ * Unknown keys are refused so a typo never silently changes a partition. Each value must be of its
+ * field's YAML type: an ID is a YAML integer ({@code 0x8001}, not the string {@code "0x8001"}), a
+ * name a string ({@code "12"}, not {@code 12}), a flag a boolean; a key given with no value is refused,
+ * not taken as left out. The document is composed to nodes, not loaded to objects, so that a value's
+ * own text is read ({@code ffa-version: 1.10} is not the number 1.1).
  */
 public final class ManifestParser
 {
     private static final Set<String> KEYS = Set.of(
         "name", "id", "world", "uuid", "execution-contexts", "ffa-version", "memory", "messaging",
         "notifications", "vm-created-messages", "vm-destroyed-messages", "aarch64");
+
+    // YAML 1.2 core schema integers; a tag may be explicit (!!int), so the text is matched again here.
+    private static final Pattern DECIMAL = Pattern.compile("[-+]?[0-9]+");
+    private static final Pattern OCTAL = Pattern.compile("0o[0-7]+");
+    private static final Pattern HEX = Pattern.compile("0x[0-9a-fA-F]+");
+    /** "1.2" or "v1.2": no leading zeros, so that one version has one spelling. */
+    private static final Pattern VERSION = Pattern.compile("[vV]?(0|[1-9][0-9]{0,4})\\.(0|[1-9][0-9]{0,4})");
+    private static final Pattern SIZE = Pattern.compile("([0-9]{1,19})([KMG]?)", Pattern.CASE_INSENSITIVE);
 
     private ManifestParser()
     {
@@ -69,91 +91,133 @@ public final class ManifestParser
     {
         if (ex instanceof MarkedYamlEngineException marked && marked.getProblemMark().isPresent())
         {
-            final Mark mark = marked.getProblemMark().get();
-            return marked.getProblem() + " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+            return marked.getProblem() + at(marked.getProblemMark().get());
         }
         final String message = String.valueOf(ex.getMessage());
         final int end = message.indexOf('\n');
         return end < 0 ? message : message.substring(0, end);
     }
 
+    private static String at(final Mark mark)
+    {
+        return " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+    }
+
+    private static String at(final Node node)
+    {
+        return node.getStartMark().map(ManifestParser::at).orElse("");
+    }
+
+    private static LoadSettings settings()
+    {
+        // The limits against alias bombs and huge inputs, stated rather than left to the defaults.
+        return LoadSettings.builder()
+            .setSchema(new CoreSchema())
+            .setAllowRecursiveKeys(false)
+            .setMaxAliasesForCollections(50)
+            .setCodePointLimit(3 * 1024 * 1024)
+            .build();
+    }
+
     public static Manifest parse(final String yaml)
     {
-        final Object root;
+        final Node root;
         try
         {
-            root = new Load(LoadSettings.builder().setAllowDuplicateKeys(false).build()).loadFromString(yaml);
+            root = new Compose(settings()).composeString(yaml).orElse(null);
         }
         catch (final YamlEngineException ex)
         {
             throw new ManifestException("manifest: not valid YAML: " + describe(ex));
         }
-        if (!(root instanceof Map))
+        if (!(root instanceof MappingNode))
         {
             throw new ManifestException("manifest: expected a mapping with a 'partitions' list");
         }
-        final Object list = ((Map<?, ?>)root).get("partitions");
-        if (!(list instanceof List))
+        final Node list = fields("manifest", (MappingNode)root, null).get("partitions");
+        if (!(list instanceof SequenceNode))
         {
             throw new ManifestException("manifest: field 'partitions' must be a list");
         }
         final Manifest.Builder manifest = Manifest.builder();
         int index = 0;
-        for (final Object item : (List<?>)list)
+        for (final Node item : ((SequenceNode)list).getValue())
         {
-            if (!(item instanceof Map))
+            if (!(item instanceof MappingNode))
             {
                 throw new ManifestException("manifest: partitions[" + index + "] must be a mapping");
             }
-            manifest.partition(entry((Map<?, ?>)item, index));
+            manifest.partition(entry((MappingNode)item, index));
             index++;
         }
         return manifest.build();
     }
 
-    private static PartitionManifest entry(final Map<?, ?> map, final int index)
+    /**
+     * A mapping's fields by key, in order. Keys must be strings, each given once, and one of
+     * {@code known} (any, when null).
+     */
+    private static Map<String, Node> fields(final String label, final MappingNode mapping, final Set<String> known)
     {
-        final Object nameValue = map.get("name");
-        final String label = "partition '" + (nameValue != null ? nameValue : "partitions[" + index + "]") + "'";
-        for (final Object key : map.keySet())
+        final Map<String, Node> fields = new LinkedHashMap<>();
+        for (final NodeTuple tuple : mapping.getValue())
         {
-            if (!KEYS.contains(String.valueOf(key)))
+            final Node keyNode = tuple.getKeyNode();
+            final String key = isString(keyNode) ? ((ScalarNode)keyNode).getValue() : null;
+            if (key == null || (known != null && !known.contains(key)))
             {
-                throw new ManifestException(label + ": unknown field '" + key + "'");
+                throw new ManifestException(label + ": unknown field " + (key != null ? "'" + key + "'" : text(keyNode)));
+            }
+            if (fields.putIfAbsent(key, tuple.getValueNode()) != null)
+            {
+                throw new ManifestException(label + ": field '" + key + "' is given twice" + at(keyNode));
             }
         }
+        return fields;
+    }
+
+    private static PartitionManifest entry(final MappingNode mapping, final int index)
+    {
+        final Node nameNode = findName(mapping);
+        final String label = isString(nameNode) ?
+            "partition '" + ((ScalarNode)nameNode).getValue() + "'" : "partitions[" + index + "]";
+        final Map<String, Node> map = fields(label, mapping, KEYS);
         final PartitionManifest.Builder b = PartitionManifest.builder();
-        if (nameValue == null)
+        if (nameNode == null)
         {
             // The builder cannot know the entry's position; name it here.
             throw new ManifestException(label + ": field 'name' is missing");
         }
-        b.name(String.valueOf(nameValue));
+        b.name(string(label, "name", nameNode));
         if (map.containsKey("id"))
         {
             b.id(integer(label, "id", map.get("id")));
         }
         if (map.containsKey("world"))
         {
-            final World world = World.fromManifestName(String.valueOf(map.get("world")));
+            final Node node = map.get("world");
+            final World world = isString(node) ? World.fromManifestName(((ScalarNode)node).getValue()) : null;
             if (world == null)
             {
-                throw new ManifestException(label + ": field 'world' must be vm, sp-el1, sp-el0 or hypervisor, was '" +
-                    map.get("world") + "'");
+                throw new ManifestException(label + ": field 'world' must be vm, sp-el1, sp-el0 or hypervisor, was " +
+                    text(node));
             }
             b.world(world);
         }
-        final Object uuid = map.get("uuid");
-        if (uuid instanceof List)
+        if (map.containsKey("uuid"))
         {
-            for (final Object u : (List<?>)uuid)
+            final Node uuid = map.get("uuid");
+            if (uuid instanceof SequenceNode)
             {
-                b.uuid(uuid(label, u));
+                for (final Node u : ((SequenceNode)uuid).getValue())
+                {
+                    b.uuid(uuid(label, u));
+                }
             }
-        }
-        else if (uuid != null)
-        {
-            b.uuid(uuid(label, uuid));
+            else
+            {
+                b.uuid(uuid(label, uuid));
+            }
         }
         if (map.containsKey("execution-contexts"))
         {
@@ -161,29 +225,23 @@ public final class ManifestParser
         }
         if (map.containsKey("ffa-version"))
         {
-            final int version = FfaVersion.parse(String.valueOf(map.get("ffa-version")));
-            if (version == FfaVersion.NOT_SUPPORTED)
-            {
-                throw new ManifestException(label + ": field 'ffa-version' must look like \"1.2\", was '" +
-                    map.get("ffa-version") + "'");
-            }
-            b.ffaVersion(version);
+            b.ffaVersion(version(label, map.get("ffa-version")));
         }
         if (map.containsKey("memory"))
         {
             b.memorySize(size(label, map.get("memory")));
         }
         int properties = 0;
-        final Object messaging = map.get("messaging");
-        if (messaging != null)
+        if (map.containsKey("messaging"))
         {
-            if (!(messaging instanceof List))
+            final Node messaging = value(label, "messaging", map.get("messaging"));
+            if (!(messaging instanceof SequenceNode))
             {
                 throw new ManifestException(label + ": field 'messaging' must be a list");
             }
-            for (final Object method : (List<?>)messaging)
+            for (final Node method : ((SequenceNode)messaging).getValue())
             {
-                properties |= messagingMethod(label, String.valueOf(method));
+                properties |= messagingMethod(label, method);
             }
         }
         properties |= flag(label, map, "notifications", PartitionProperties.NOTIFICATION_RECV, false);
@@ -194,9 +252,70 @@ public final class ManifestParser
         return b.build();
     }
 
-    private static int messagingMethod(final String label, final String method)
+    private static Node findName(final MappingNode mapping)
     {
-        switch (method)
+        for (final NodeTuple tuple : mapping.getValue())
+        {
+            if (isString(tuple.getKeyNode()) && "name".equals(((ScalarNode)tuple.getKeyNode()).getValue()))
+            {
+                return tuple.getValueNode();
+            }
+        }
+        return null;
+    }
+
+    /** A plain or quoted string; "${X}" is one too (environment variables are not expanded). */
+    private static boolean isString(final Node node)
+    {
+        return node instanceof ScalarNode && (Tag.STR.equals(node.getTag()) || Tag.ENV_TAG.equals(node.getTag()));
+    }
+
+    private static boolean isNull(final Node node)
+    {
+        return node instanceof ScalarNode && Tag.NULL.equals(node.getTag());
+    }
+
+    /** A value as the message quotes it: its text and, unless a string, its type. */
+    private static String text(final Node node)
+    {
+        if (node instanceof SequenceNode)
+        {
+            return "a list";
+        }
+        if (node instanceof MappingNode)
+        {
+            return "a mapping";
+        }
+        final ScalarNode scalar = (ScalarNode)node;
+        final Tag tag = scalar.getTag();
+        final String type = Tag.STR.equals(tag) || Tag.ENV_TAG.equals(tag) ? "the string " :
+            Tag.INT.equals(tag) ? "the integer " : Tag.FLOAT.equals(tag) ? "the float " :
+            Tag.BOOL.equals(tag) ? "the boolean " : tag.getValue().replace(Tag.PREFIX, "!!") + " ";
+        return Tag.NULL.equals(tag) ? "null" : type + "'" + scalar.getValue() + "'";
+    }
+
+    /** The node of a field given with a value: "key:" alone is refused, not taken as the key left out. */
+    private static Node value(final String label, final String field, final Node node)
+    {
+        if (isNull(node))
+        {
+            throw new ManifestException(label + ": field '" + field + "' has no value");
+        }
+        return node;
+    }
+
+    private static String string(final String label, final String field, final Node node)
+    {
+        if (!isString(value(label, field, node)))
+        {
+            throw new ManifestException(label + ": field '" + field + "' must be a string, was " + text(node));
+        }
+        return ((ScalarNode)node).getValue();
+    }
+
+    private static int messagingMethod(final String label, final Node node)
+    {
+        switch (isString(node) ? ((ScalarNode)node).getValue() : "")
         {
             case "direct-req-recv": return PartitionProperties.DIRECT_REQ_RECV;
             case "direct-req-send": return PartitionProperties.DIRECT_REQ_SEND;
@@ -204,84 +323,118 @@ public final class ManifestParser
             case "direct-req2-send": return PartitionProperties.DIRECT_REQ2_SEND;
             case "indirect": return PartitionProperties.INDIRECT_MSG;
             default:
-                throw new ManifestException(label + ": field 'messaging' has unknown method '" + method +
-                    "' (direct-req-recv, direct-req-send, direct-req2-recv, direct-req2-send, indirect)");
+                throw new ManifestException(label + ": field 'messaging' has unknown method " + text(node) +
+                    " (direct-req-recv, direct-req-send, direct-req2-recv, direct-req2-send, indirect)");
         }
     }
 
     private static int flag(
-        final String label, final Map<?, ?> map, final String key, final int bit, final boolean defaultValue)
+        final String label, final Map<String, Node> map, final String key, final int bit, final boolean defaultValue)
     {
-        final Object value = map.get(key);
-        if (value == null)
+        if (!map.containsKey(key))
         {
             return defaultValue ? bit : 0;
         }
-        if (!(value instanceof Boolean))
+        final Node node = value(label, key, map.get(key));
+        if (!(node instanceof ScalarNode) || !Tag.BOOL.equals(node.getTag()))
         {
-            throw new ManifestException(label + ": field '" + key + "' must be true or false");
+            throw new ManifestException(label + ": field '" + key + "' must be true or false, was " + text(node));
         }
-        return (Boolean)value ? bit : 0;
+        return "true".equalsIgnoreCase(((ScalarNode)node).getValue()) ? bit : 0;
     }
 
-    private static UUID uuid(final String label, final Object value)
+    private static UUID uuid(final String label, final Node node)
     {
+        final String text = isString(value(label, "uuid", node)) ? ((ScalarNode)node).getValue() : null;
         try
         {
-            return UUID.fromString(String.valueOf(value));
+            if (text != null)
+            {
+                return UUID.fromString(text);
+            }
         }
         catch (final IllegalArgumentException ex)
         {
-            throw new ManifestException(label + ": field 'uuid' is not a UUID: '" + value + "'");
+            // Fall through to the message below.
         }
+        throw new ManifestException(label + ": field 'uuid' is not a UUID: " + text(node));
     }
 
-    private static int integer(final String label, final String field, final Object value)
+    /** A YAML integer's value, or null when the text is not one (an explicit !!int tag on other text). */
+    private static BigInteger integerValue(final ScalarNode node)
     {
-        if (value instanceof Integer || value instanceof Long)
+        final String text = node.getValue();
+        if (DECIMAL.matcher(text).matches())
         {
-            final long v = ((Number)value).longValue();
-            if (v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE)
-            {
-                return (int)v;
-            }
+            return new BigInteger(text);
         }
-        if (value instanceof String)
+        if (OCTAL.matcher(text).matches())
         {
-            try
-            {
-                return Integer.decode((String)value);
-            }
-            catch (final NumberFormatException ignore)
-            {
-                // Fall through to the message below.
-            }
+            return new BigInteger(text.substring(2), 8);
         }
-        throw new ManifestException(label + ": field '" + field + "' must be an integer, was '" + value + "'");
+        if (HEX.matcher(text).matches())
+        {
+            return new BigInteger(text.substring(2), 16);
+        }
+        return null;
     }
 
-    private static long size(final String label, final Object value)
+    private static int integer(final String label, final String field, final Node node)
     {
-        if (value instanceof Integer || value instanceof Long)
+        final BigInteger value = value(label, field, node) instanceof ScalarNode && Tag.INT.equals(node.getTag()) ?
+            integerValue((ScalarNode)node) : null;
+        if (value == null)
         {
-            return ((Number)value).longValue();
+            throw new ManifestException(label + ": field '" + field + "' must be an integer, was " + text(node));
         }
-        final String text = String.valueOf(value).trim().toUpperCase(Locale.ROOT);
-        long multiplier = 1;
-        String digits = text;
-        if (text.endsWith("K") || text.endsWith("M") || text.endsWith("G"))
+        if (value.bitLength() > 31)
         {
-            multiplier = text.endsWith("K") ? 1024 : text.endsWith("M") ? 1024 * 1024 : 1024 * 1024 * 1024;
-            digits = text.substring(0, text.length() - 1);
+            throw new ManifestException(label + ": field '" + field + "' " + value + " is out of range");
         }
-        try
+        return value.intValue();
+    }
+
+    private static int version(final String label, final Node node)
+    {
+        // A float node too: "ffa-version: 1.2" unquoted reads as its text, so 1.10 is 1.10, not 1.1.
+        final String text = value(label, "ffa-version", node) instanceof ScalarNode &&
+            (isString(node) || Tag.FLOAT.equals(node.getTag())) ? ((ScalarNode)node).getValue() : null;
+        if (text == null || !VERSION.matcher(text).matches())
         {
-            return Math.multiplyExact(Long.parseLong(digits), multiplier);
+            throw new ManifestException(label + ": field 'ffa-version' must look like \"1.2\", was " + text(node));
         }
-        catch (final NumberFormatException | ArithmeticException ex)
+        return FfaVersion.parse(text);
+    }
+
+    private static long size(final String label, final Node node)
+    {
+        if (value(label, "memory", node) instanceof ScalarNode && Tag.INT.equals(node.getTag()))
         {
-            throw new ManifestException(label + ": field 'memory' must be a size such as 4096, 64K or 4M, was '" +
-                value + "'");
+            final BigInteger value = integerValue((ScalarNode)node);
+            if (value != null && value.bitLength() <= 63)
+            {
+                return value.longValue();
+            }
         }
+        else if (isString(node))
+        {
+            final var matcher = SIZE.matcher(((ScalarNode)node).getValue().trim());
+            if (matcher.matches())
+            {
+                final String suffix = matcher.group(2).toUpperCase(Locale.ROOT);
+                final long multiplier = suffix.isEmpty() ? 1 : suffix.equals("K") ? 1024 :
+                    suffix.equals("M") ? 1024 * 1024 : 1024 * 1024 * 1024;
+                try
+                {
+                    return Math.multiplyExact(Long.parseLong(matcher.group(1)), multiplier);
+                }
+                catch (final NumberFormatException | ArithmeticException ex)
+                {
+                    // Fall through to the message below.
+                }
+            }
+        }
+        throw new ManifestException(label + ": field 'memory' must be a size such as 4096, 64K or 4M, was " +
+            text(node));
     }
 }
