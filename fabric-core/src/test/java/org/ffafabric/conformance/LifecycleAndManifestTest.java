@@ -456,4 +456,23 @@ class LifecycleAndManifestTest
         assertEquals(12, m.partition("12").id());
         assertEquals(V1_0, m.partition("12").ffaVersion());
     }
+
+    /** UUIDs in the 8-4-4-4-12 hex form only: Java's UUID.fromString also takes "1-1-1-1-1". */
+    @Test
+    void malformedUuidsAreRefusedByTheParserAndTheBuilder()
+    {
+        for (final String uuid : new String[] { "1-1-1-1-1", "6d3c6f43-0-0-0-000000000001", "+6d3c6f4-0000-0000-0000-000000000001" })
+        {
+            refused("'n'", "'uuid'", "  - {name: n, id: 1, world: vm, uuid: '" + uuid + "'}");
+            refused("'n'", "'uuid'", "  - {name: n, id: 1, world: vm, uuid: [" + U1 + ", '" + uuid + "']}");
+            final ManifestException ex = assertThrows(ManifestException.class,
+                () -> PartitionManifest.builder().name("n").id(1).world(World.VM).uuid(uuid).build(), uuid);
+            assertTrue(ex.getMessage().contains("'n'") && ex.getMessage().contains("'uuid'"), ex.getMessage());
+        }
+        final ManifestException nul = assertThrows(ManifestException.class,
+            () -> PartitionManifest.builder().name("n").id(1).world(World.VM).uuid((UUID)null).build());
+        assertTrue(nul.getMessage().contains("'n'") && nul.getMessage().contains("'uuid'"), nul.getMessage());
+        assertEquals(UUID.fromString("6d3c6f43-0000-0000-0000-00000000000a"), PartitionManifest.builder()
+            .name("n").id(1).world(World.VM).uuid("6D3C6F43-0000-0000-0000-00000000000A").build().uuid(), "any case");
+    }
 }
