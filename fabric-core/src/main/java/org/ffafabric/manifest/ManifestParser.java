@@ -345,19 +345,13 @@ public final class ManifestParser
 
     private static UUID uuid(final String label, final Node node)
     {
-        final String text = isString(value(label, "uuid", node)) ? ((ScalarNode)node).getValue() : null;
-        try
+        final UUID uuid = isString(value(label, "uuid", node)) ?
+            PartitionManifest.parseUuid(((ScalarNode)node).getValue()) : null;
+        if (uuid == null)
         {
-            if (text != null)
-            {
-                return UUID.fromString(text);
-            }
+            throw new ManifestException(label + ": field 'uuid' is not a UUID: " + text(node));
         }
-        catch (final IllegalArgumentException ex)
-        {
-            // Fall through to the message below.
-        }
-        throw new ManifestException(label + ": field 'uuid' is not a UUID: " + text(node));
+        return uuid;
     }
 
     /** A YAML integer's value, or null when the text is not one (an explicit !!int tag on other text). */

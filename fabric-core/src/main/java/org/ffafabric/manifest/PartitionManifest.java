@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * One partition's manifest entry, like an SP manifest or a device-tree node: who it is, what
@@ -21,6 +22,10 @@ public final class PartitionManifest
     public static final int MAX_NAME_LENGTH = 31;
     /** One mapping per memory file; 2 GiB is the JVM's limit for one mapped buffer. */
     public static final long MAX_MEMORY_SIZE = (1L << 31) - PAGE_SIZE;
+
+    /** 8-4-4-4-12 hex digits, either case: UUID.fromString alone also takes "1-1-1-1-1". */
+    private static final Pattern UUID_TEXT =
+        Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
     private final String name;
     private final List<UUID> uuids;
@@ -46,6 +51,12 @@ public final class PartitionManifest
     public static Builder builder()
     {
         return new Builder();
+    }
+
+    /** The UUID a text spells in the 8-4-4-4-12 hex form, or null for any other text. */
+    public static UUID parseUuid(final String text)
+    {
+        return text != null && UUID_TEXT.matcher(text).matches() ? UUID.fromString(text) : null;
     }
 
     public String name()
@@ -111,6 +122,8 @@ public final class PartitionManifest
     {
         private String name;
         private final List<UUID> uuids = new ArrayList<>();
+        /** The first UUID given that is not one, reported by build() where the entry is named. */
+        private String badUuid;
         private int id = -1;
         private World world;
         private int executionContextCount = 1;
@@ -126,13 +139,26 @@ public final class PartitionManifest
 
         public Builder uuid(final UUID uuid)
         {
-            uuids.add(uuid);
+            if (uuid != null)
+            {
+                uuids.add(uuid);
+            }
+            else if (badUuid == null)
+            {
+                badUuid = "null";
+            }
             return this;
         }
 
+        /** A UUID in the 8-4-4-4-12 hex form; anything else makes {@link #build()} refuse the entry. */
         public Builder uuid(final String uuid)
         {
-            return uuid(UUID.fromString(uuid));
+            final UUID parsed = parseUuid(uuid);
+            if (parsed == null && badUuid == null)
+            {
+                badUuid = "'" + uuid + "'";
+            }
+            return parsed != null ? uuid(parsed) : this;
         }
 
         public Builder id(final int id)
@@ -212,6 +238,10 @@ public final class PartitionManifest
                     (world == World.VM ? " (VMs use 0x0001..0x7FFE; 0 is the hypervisor)" :
                     world == World.HYPERVISOR ? " (the hypervisor role is ID 0)" :
                     " (secure partitions use 0x8001..0xFFBF)"));
+            }
+            if (badUuid != null)
+            {
+                throw new ManifestException(entry + ": field 'uuid' is not a UUID: " + badUuid);
             }
             if (uuids.isEmpty())
             {
