@@ -475,4 +475,16 @@ class LifecycleAndManifestTest
         assertEquals(UUID.fromString("6d3c6f43-0000-0000-0000-00000000000a"), PartitionManifest.builder()
             .name("n").id(1).world(World.VM).uuid("6D3C6F43-0000-0000-0000-00000000000A").build().uuid(), "any case");
     }
+
+    /** What a manifest says and the fabric would ignore: a top-level key beside 'partitions', a method listed twice. */
+    @Test
+    void yamlRefusesWhatItWouldIgnore()
+    {
+        refused("manifest", "'extra'", VM_A, "extra: 1");
+        final ManifestException typo = assertThrows(ManifestException.class,
+            () -> ManifestParser.parse("partition:\n" + VM_A + "\n"));
+        assertTrue(typo.getMessage().contains("unknown field 'partition'"), typo.getMessage());
+        refused("'n'", "'messaging'",
+            "  - {name: n, id: 1, world: vm, uuid: " + U1 + ", messaging: [indirect, direct-req-send, indirect]}");
+    }
 }
