@@ -54,6 +54,7 @@ import java.util.regex.Pattern;
  */
 public final class ManifestParser
 {
+    private static final Set<String> TOP_KEYS = Set.of("partitions");
     private static final Set<String> KEYS = Set.of(
         "name", "id", "world", "uuid", "execution-contexts", "ffa-version", "memory", "messaging",
         "notifications", "vm-created-messages", "vm-destroyed-messages", "aarch64");
@@ -134,7 +135,7 @@ public final class ManifestParser
         {
             throw new ManifestException("manifest: expected a mapping with a 'partitions' list");
         }
-        final Node list = fields("manifest", (MappingNode)root, null).get("partitions");
+        final Node list = fields("manifest", (MappingNode)root, TOP_KEYS).get("partitions");
         if (!(list instanceof SequenceNode))
         {
             throw new ManifestException("manifest: field 'partitions' must be a list");
@@ -153,10 +154,7 @@ public final class ManifestParser
         return manifest.build();
     }
 
-    /**
-     * A mapping's fields by key, in order. Keys must be strings, each given once, and one of
-     * {@code known} (any, when null).
-     */
+    /** A mapping's fields by key, in order. Keys must be strings, each given once, and one of {@code known}. */
     private static Map<String, Node> fields(final String label, final MappingNode mapping, final Set<String> known)
     {
         final Map<String, Node> fields = new LinkedHashMap<>();
@@ -164,7 +162,7 @@ public final class ManifestParser
         {
             final Node keyNode = tuple.getKeyNode();
             final String key = isString(keyNode) ? ((ScalarNode)keyNode).getValue() : null;
-            if (key == null || (known != null && !known.contains(key)))
+            if (key == null || !known.contains(key))
             {
                 throw new ManifestException(label + ": unknown field " + (key != null ? "'" + key + "'" : text(keyNode)));
             }
@@ -241,7 +239,12 @@ public final class ManifestParser
             }
             for (final Node method : ((SequenceNode)messaging).getValue())
             {
-                properties |= messagingMethod(label, method);
+                final int bit = messagingMethod(label, method);
+                if ((properties & bit) != 0)
+                {
+                    throw new ManifestException(label + ": field 'messaging' lists " + text(method) + " twice");
+                }
+                properties |= bit;
             }
         }
         properties |= flag(label, map, "notifications", PartitionProperties.NOTIFICATION_RECV, false);
