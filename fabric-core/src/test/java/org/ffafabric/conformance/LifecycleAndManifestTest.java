@@ -6,6 +6,7 @@ import org.agrona.BitUtil;
 import org.ffafabric.EmbeddedFabric;
 import org.ffafabric.FfaException;
 import org.ffafabric.abi.ErrorCode;
+import org.ffafabric.abi.FfaVersion;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.PartitionProperties;
 import org.ffafabric.abi.RegisterFile;
@@ -486,5 +487,56 @@ class LifecycleAndManifestTest
         assertTrue(typo.getMessage().contains("unknown field 'partition'"), typo.getMessage());
         refused("'n'", "'messaging'",
             "  - {name: n, id: 1, world: vm, uuid: " + U1 + ", messaging: [indirect, direct-req-send, indirect]}");
+    }
+
+    /**
+     * Properties the entry's own FF-A version does not have: REQ2 before v1.2 (Hafnium refuses such a
+     * manifest as not compatible), and the v1.1 bits (notifications, VM created/destroyed messages) at
+     * v1.0 (reference §5.1). Refused alike from YAML and from the builder, naming the YAML field.
+     */
+    static Stream<Arguments> propertiesTheVersionDoesNotHave()
+    {
+        return Stream.of(
+            Arguments.of("1.1", "messaging: [direct-req-recv, direct-req2-recv]",
+                PartitionProperties.DIRECT_REQ_RECV | PartitionProperties.DIRECT_REQ2_RECV, "'messaging'"),
+            Arguments.of("1.0", "messaging: [direct-req2-send]", PartitionProperties.DIRECT_REQ2_SEND, "'messaging'"),
+            Arguments.of("1.0", "notifications: true", PartitionProperties.NOTIFICATION_RECV, "'notifications'"),
+            Arguments.of("1.0", "messaging: [direct-req-recv], vm-created-messages: true",
+                PartitionProperties.DIRECT_REQ_RECV | PartitionProperties.VM_CREATED_MSG, "'vm-created-messages'"),
+            Arguments.of("1.0", "messaging: [direct-req-recv], vm-destroyed-messages: true",
+                PartitionProperties.DIRECT_REQ_RECV | PartitionProperties.VM_DESTROYED_MSG, "'vm-destroyed-messages'"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("propertiesTheVersionDoesNotHave")
+    void propertiesMustExistInTheEntrysVersion(final String version, final String yaml, final int bits, final String field)
+    {
+        refused("'s'", field,
+            "  - {name: s, id: 0x8001, world: sp-el1, uuid: " + U1 + ", ffa-version: '" + version + "', " + yaml + "}");
+        final ManifestException ex = assertThrows(ManifestException.class, () -> PartitionManifest.builder()
+            .name("s").id(0x8001).world(World.SP_EL1).uuid(U1).ffaVersion(FfaVersion.parse(version))
+            .properties(PartitionProperties.AARCH64 | bits).build());
+        assertTrue(ex.getMessage().contains("'s'") && ex.getMessage().contains(field), ex.getMessage());
+    }
+
+    @Test
+    void theBuildersDirectMessagingIsWhatTheVersionHas()
+    {
+        final int req2 = PartitionProperties.DIRECT_REQ2_RECV | PartitionProperties.DIRECT_REQ2_SEND;
+        final int req = PartitionProperties.DIRECT_REQ_RECV | PartitionProperties.DIRECT_REQ_SEND;
+        for (final int version : new int[] { V1_0, V1_1 })
+        {
+            final PartitionManifest p = PartitionManifest.builder().name("s").id(0x8001).world(World.SP_EL1).uuid(U1)
+                .directMessaging().ffaVersion(version).build();
+            assertEquals(req | PartitionProperties.AARCH64, p.properties(), FfaVersion.toString(version));
+        }
+        assertEquals(req | req2 | PartitionProperties.AARCH64, PartitionManifest.builder().name("s").id(0x8001)
+            .world(World.SP_EL1).uuid(U1).directMessaging().build().properties());
+        // Said outright, it is refused as in YAML.
+        assertThrows(ManifestException.class, () -> PartitionManifest.builder().name("s").id(0x8001)
+            .world(World.SP_EL1).uuid(U1).directMessaging().property(req2, true).ffaVersion(V1_1).build());
+        // v1.0 partitions still say whether they run in AArch64 state (bit 8), as the default does.
+        assertEquals(PartitionProperties.AARCH64, ManifestParser.parse("partitions:\n  - {name: s, id: 0x8001, " +
+            "world: sp-el1, uuid: " + U1 + ", ffa-version: '1.0'}\n").partition("s").properties());
     }
 }
