@@ -36,14 +36,14 @@ public final class PartitionManifest
     private final long memorySize;
     private final int ffaVersion;
 
-    private PartitionManifest(final Builder builder)
+    private PartitionManifest(final Builder builder, final int properties)
     {
         name = builder.name;
         uuids = Collections.unmodifiableList(new ArrayList<>(builder.uuids));
         id = builder.id;
         world = builder.world;
         executionContextCount = builder.executionContextCount;
-        properties = builder.properties;
+        this.properties = properties;
         memorySize = builder.memorySize;
         ffaVersion = builder.ffaVersion;
     }
@@ -128,6 +128,8 @@ public final class PartitionManifest
         private World world;
         private int executionContextCount = 1;
         private int properties = PartitionProperties.AARCH64;
+        /** Bits {@link #directMessaging()} set and nothing stated since: build() keeps those the entry may have. */
+        private int implied;
         private long memorySize = 1024 * 1024;
         private int ffaVersion = FfaVersion.LATEST;
 
@@ -183,20 +185,24 @@ public final class PartitionManifest
         public Builder properties(final int properties)
         {
             this.properties = properties;
+            implied = 0;
             return this;
         }
 
         public Builder property(final int property, final boolean set)
         {
             properties = set ? properties | property : properties & ~property;
+            implied &= ~property;
             return this;
         }
 
-        /** Receives and sends DIRECT_REQ and DIRECT_REQ2. */
+        /** Receives and sends DIRECT_REQ, and DIRECT_REQ2 when the entry's FF-A version has it (v1.2). */
         public Builder directMessaging()
         {
-            return property(PartitionProperties.DIRECT_REQ_RECV | PartitionProperties.DIRECT_REQ_SEND |
-                PartitionProperties.DIRECT_REQ2_RECV | PartitionProperties.DIRECT_REQ2_SEND, true);
+            final int req2 = PartitionProperties.DIRECT_REQ2_RECV | PartitionProperties.DIRECT_REQ2_SEND;
+            property(PartitionProperties.DIRECT_REQ_RECV | PartitionProperties.DIRECT_REQ_SEND | req2, true);
+            implied |= req2;
+            return this;
         }
 
         public Builder memorySize(final long bytes)
@@ -277,12 +283,46 @@ public final class PartitionManifest
                 throw new ManifestException(entry + ": field 'properties' sets reserved bits: 0x" +
                     Integer.toHexString(properties));
             }
+            final int effective = ffaVersion >= FfaVersion.V1_2 ? properties :
+                properties & ~(implied & (PartitionProperties.DIRECT_REQ2_RECV | PartitionProperties.DIRECT_REQ2_SEND));
+            checkPropertiesExistIn(entry, effective);
             if (memorySize < PAGE_SIZE || memorySize > MAX_MEMORY_SIZE || memorySize % PAGE_SIZE != 0)
             {
                 throw new ManifestException(entry + ": field 'memory' must be a multiple of 4 KiB between 4 KiB and " +
                     (MAX_MEMORY_SIZE / 1024) + " KiB, was " + memorySize);
             }
-            return new PartitionManifest(this);
+            return new PartitionManifest(this, effective);
+        }
+
+        /**
+         * Properties the entry's own version has. REQ2 needs v1.2, as Hafnium's manifest check
+         * (messaging method "not compatible"); the v1.1 bits need v1.1 (reference §5.1). AArch64 state
+         * (bit 8, reported from v1.1) is a fact about the partition at any version, and the default.
+         */
+        private void checkPropertiesExistIn(final String entry, final int properties)
+        {
+            final String version = " needs FF-A v1.2 or later; the entry implements " + FfaVersion.toString(ffaVersion);
+            if (ffaVersion < FfaVersion.V1_2 &&
+                (properties & (PartitionProperties.DIRECT_REQ2_RECV | PartitionProperties.DIRECT_REQ2_SEND)) != 0)
+            {
+                throw new ManifestException(entry + ": field 'messaging': direct-req2" + version);
+            }
+            if (ffaVersion < FfaVersion.V1_1)
+            {
+                final String v11 = " needs FF-A v1.1 or later; the entry implements " + FfaVersion.toString(ffaVersion);
+                if ((properties & PartitionProperties.NOTIFICATION_RECV) != 0)
+                {
+                    throw new ManifestException(entry + ": field 'notifications'" + v11);
+                }
+                if ((properties & PartitionProperties.VM_CREATED_MSG) != 0)
+                {
+                    throw new ManifestException(entry + ": field 'vm-created-messages'" + v11);
+                }
+                if ((properties & PartitionProperties.VM_DESTROYED_MSG) != 0)
+                {
+                    throw new ManifestException(entry + ": field 'vm-destroyed-messages'" + v11);
+                }
+            }
         }
     }
 }

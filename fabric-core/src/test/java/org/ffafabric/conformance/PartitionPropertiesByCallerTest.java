@@ -50,7 +50,7 @@ class PartitionPropertiesByCallerTest
             // Subscribes too, but cannot receive direct requests, so nobody is told it subscribes.
             .partition(p -> p.name("spb").id(SPB).world(World.SP_EL1).uuid("bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee")
                 .property(PartitionProperties.DIRECT_REQ_SEND | VM_MSGS, true))
-            // Declares REQ2 in its manifest but implements v1.1, where REQ2 does not exist.
+            // Implements v1.1, where REQ2 does not exist (directMessaging() gives it DIRECT_REQ only).
             .partition(p -> p.name("sp-v11").id(SP_V11).world(World.SP_EL1).uuid("cccccccc-bbbb-cccc-dddd-eeeeeeeeeeee")
                 .directMessaging().ffaVersion(V1_1))
             .build());
