@@ -539,4 +539,44 @@ class LifecycleAndManifestTest
         assertEquals(PartitionProperties.AARCH64, ManifestParser.parse("partitions:\n  - {name: s, id: 0x8001, " +
             "world: sp-el1, uuid: " + U1 + ", ffa-version: '1.0'}\n").partition("s").properties());
     }
+
+    /**
+     * Properties and counts the entry's world cannot have. The hypervisor role (ID 0) is never sent a
+     * direct request (the fabric answers INVALID_PARAMETERS), and it sends the VM created/destroyed
+     * messages rather than receiving them. An S-EL0 partition has one execution context (Hafnium).
+     */
+    static Stream<Arguments> whatTheWorldCannotHave()
+    {
+        return Stream.of(
+            Arguments.of(World.HYPERVISOR, 0, "messaging: [direct-req-recv]", PartitionProperties.DIRECT_REQ_RECV, 1,
+                "'messaging'"),
+            Arguments.of(World.HYPERVISOR, 0, "messaging: [direct-req-send, direct-req2-recv]",
+                PartitionProperties.DIRECT_REQ_SEND | PartitionProperties.DIRECT_REQ2_RECV, 1, "'messaging'"),
+            Arguments.of(World.HYPERVISOR, 0, "vm-created-messages: true", PartitionProperties.VM_CREATED_MSG, 1,
+                "'vm-created-messages'"),
+            Arguments.of(World.HYPERVISOR, 0, "vm-destroyed-messages: true", PartitionProperties.VM_DESTROYED_MSG, 1,
+                "'vm-destroyed-messages'"),
+            Arguments.of(World.SP_EL0, 0x8001, "execution-contexts: 2", 0, 2, "'execution-contexts'"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("whatTheWorldCannotHave")
+    void propertiesAndCountsMustSuitTheWorld(
+        final World world, final int id, final String yaml, final int bits, final int ecs, final String field)
+    {
+        refused("'p'", field, "  - {name: p, id: " + id + ", world: " + world.manifestName() + ", uuid: " + U1 + ", " +
+            yaml + "}");
+        final ManifestException ex = assertThrows(ManifestException.class, () -> PartitionManifest.builder()
+            .name("p").id(id).world(world).uuid(U1).executionContexts(ecs)
+            .properties(PartitionProperties.AARCH64 | bits).build());
+        assertTrue(ex.getMessage().contains("'p'") && ex.getMessage().contains(field), ex.getMessage());
+    }
+
+    @Test
+    void theBuildersDirectMessagingIsWhatTheWorldHas()
+    {
+        assertEquals(PartitionProperties.DIRECT_REQ_SEND | PartitionProperties.DIRECT_REQ2_SEND |
+            PartitionProperties.AARCH64, PartitionManifest.builder().name("h").id(0).world(World.HYPERVISOR)
+            .uuid(U1).directMessaging().build().properties());
+    }
 }
