@@ -196,12 +196,16 @@ public final class PartitionManifest
             return this;
         }
 
-        /** Receives and sends DIRECT_REQ, and DIRECT_REQ2 when the entry's FF-A version has it (v1.2). */
+        /**
+         * Receives and sends DIRECT_REQ, and DIRECT_REQ2 when the entry's FF-A version has it (v1.2);
+         * the hypervisor role only sends.
+         */
         public Builder directMessaging()
         {
-            final int req2 = PartitionProperties.DIRECT_REQ2_RECV | PartitionProperties.DIRECT_REQ2_SEND;
-            property(PartitionProperties.DIRECT_REQ_RECV | PartitionProperties.DIRECT_REQ_SEND | req2, true);
-            implied |= req2;
+            final int all = PartitionProperties.DIRECT_REQ_RECV | PartitionProperties.DIRECT_REQ_SEND |
+                PartitionProperties.DIRECT_REQ2_RECV | PartitionProperties.DIRECT_REQ2_SEND;
+            property(all, true);
+            implied |= all & ~PartitionProperties.DIRECT_REQ_SEND;
             return this;
         }
 
@@ -283,15 +287,49 @@ public final class PartitionManifest
                 throw new ManifestException(entry + ": field 'properties' sets reserved bits: 0x" +
                     Integer.toHexString(properties));
             }
-            final int effective = ffaVersion >= FfaVersion.V1_2 ? properties :
-                properties & ~(implied & (PartitionProperties.DIRECT_REQ2_RECV | PartitionProperties.DIRECT_REQ2_SEND));
+            final int receive = PartitionProperties.DIRECT_REQ_RECV | PartitionProperties.DIRECT_REQ2_RECV;
+            final int req2 = PartitionProperties.DIRECT_REQ2_RECV | PartitionProperties.DIRECT_REQ2_SEND;
+            final int effective = properties & ~(implied & ((ffaVersion < FfaVersion.V1_2 ? req2 : 0) |
+                (world == World.HYPERVISOR ? receive : 0)));
             checkPropertiesExistIn(entry, effective);
+            checkPropertiesSuitTheWorld(entry, effective);
             if (memorySize < PAGE_SIZE || memorySize > MAX_MEMORY_SIZE || memorySize % PAGE_SIZE != 0)
             {
                 throw new ManifestException(entry + ": field 'memory' must be a multiple of 4 KiB between 4 KiB and " +
                     (MAX_MEMORY_SIZE / 1024) + " KiB, was " + memorySize);
             }
             return new PartitionManifest(this, effective);
+        }
+
+        /**
+         * What the entry's world can have. Nothing sends the hypervisor role (ID 0) a direct request: the
+         * fabric answers INVALID_PARAMETERS, as no FF-A instance accepts one for the NS physical
+         * instance. It is the sender of the VM created/destroyed messages, so it does not subscribe to
+         * them. An S-EL0 partition is uniprocessor: one execution context (Hafnium refuses more).
+         */
+        private void checkPropertiesSuitTheWorld(final String entry, final int properties)
+        {
+            if (world == World.HYPERVISOR)
+            {
+                if ((properties & (PartitionProperties.DIRECT_REQ_RECV | PartitionProperties.DIRECT_REQ2_RECV)) != 0)
+                {
+                    throw new ManifestException(entry + ": field 'messaging': the hypervisor role does not receive " +
+                        "direct requests (direct-req-recv, direct-req2-recv)");
+                }
+                if ((properties & PartitionProperties.VM_CREATED_MSG) != 0)
+                {
+                    throw new ManifestException(entry + ": field 'vm-created-messages': the hypervisor role sends them");
+                }
+                if ((properties & PartitionProperties.VM_DESTROYED_MSG) != 0)
+                {
+                    throw new ManifestException(entry + ": field 'vm-destroyed-messages': the hypervisor role sends them");
+                }
+            }
+            if (world == World.SP_EL0 && executionContextCount != 1)
+            {
+                throw new ManifestException(entry + ": field 'execution-contexts' must be 1 for an S-EL0 partition, was " +
+                    executionContextCount);
+            }
         }
 
         /**
