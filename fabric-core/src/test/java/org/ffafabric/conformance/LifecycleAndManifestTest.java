@@ -579,4 +579,22 @@ class LifecycleAndManifestTest
             PartitionProperties.AARCH64, PartitionManifest.builder().name("h").id(0).world(World.HYPERVISOR)
             .uuid(U1).directMessaging().build().properties());
     }
+
+    /**
+     * The builder takes a whole properties word; YAML cannot say a partition ID type other than PE
+     * endpoint (bits [5:4]), and the fabric hosts only PE endpoints, whose descriptor field 2 is the
+     * execution-context count (for a dependent peripheral it would be a proxy's ID). So neither may.
+     */
+    @Test
+    void theBuilderRefusesAnIdTypeYamlCannotSay()
+    {
+        for (final int type : new int[] { PartitionProperties.ID_TYPE_SEPID_INDEPENDENT,
+            PartitionProperties.ID_TYPE_SEPID_DEPENDENT, PartitionProperties.ID_TYPE_AUX })
+        {
+            final ManifestException ex = assertThrows(ManifestException.class, () -> PartitionManifest.builder()
+                .name("p").id(0x8001).world(World.SP_EL1).uuid(U1)
+                .properties(PartitionProperties.idType(PartitionProperties.AARCH64, type)).build(), "type " + type);
+            assertTrue(ex.getMessage().contains("'p'") && ex.getMessage().contains("'properties'"), ex.getMessage());
+        }
+    }
 }
