@@ -287,6 +287,12 @@ public final class PartitionManifest
                 throw new ManifestException(entry + ": field 'properties' sets reserved bits: 0x" +
                     Integer.toHexString(properties));
             }
+            if (PartitionProperties.idType(properties) != PartitionProperties.ID_TYPE_PE_ENDPOINT)
+            {
+                // The fabric hosts PE endpoints only, and a manifest file cannot say another ID type.
+                throw new ManifestException(entry + ": field 'properties' sets a partition ID type other than " +
+                    "PE endpoint (bits [5:4]): 0x" + Integer.toHexString(properties));
+            }
             final int receive = PartitionProperties.DIRECT_REQ_RECV | PartitionProperties.DIRECT_REQ2_RECV;
             final int req2 = PartitionProperties.DIRECT_REQ2_RECV | PartitionProperties.DIRECT_REQ2_SEND;
             final int effective = properties & ~(implied & ((ffaVersion < FfaVersion.V1_2 ? req2 : 0) |
