@@ -597,4 +597,20 @@ class LifecycleAndManifestTest
             assertTrue(ex.getMessage().contains("'p'") && ex.getMessage().contains("'properties'"), ex.getMessage());
         }
     }
+
+    /** An ID outside 16 bits is out of range, as given: -1 is not "missing", 0x10001 is not 0x0001. */
+    @Test
+    void anIdOutside16BitsIsReportedAsGiven()
+    {
+        for (final String[] idAndText : new String[][] { { "-1", "-1" }, { "0x10001", "0x10001" } })
+        {
+            final String yaml = "partitions:\n  - {name: n, id: " + idAndText[0] + ", world: vm, uuid: " + U1 + "}\n";
+            final ManifestException ex = assertThrows(ManifestException.class, () -> ManifestParser.parse(yaml));
+            assertTrue(ex.getMessage().contains("'id' " + idAndText[1] + " is out of range"), ex.getMessage());
+            final int id = Integer.decode(idAndText[0]);
+            final ManifestException built = assertThrows(ManifestException.class,
+                () -> PartitionManifest.builder().name("n").id(id).world(World.VM).uuid(U1).build());
+            assertTrue(built.getMessage().contains("'id' " + idAndText[1] + " is out of range"), built.getMessage());
+        }
+    }
 }
