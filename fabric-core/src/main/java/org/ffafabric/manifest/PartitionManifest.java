@@ -124,7 +124,8 @@ public final class PartitionManifest
         private final List<UUID> uuids = new ArrayList<>();
         /** The first UUID given that is not one, reported by build() where the entry is named. */
         private String badUuid;
-        private int id = -1;
+        private int id;
+        private boolean idGiven;
         private World world;
         private int executionContextCount = 1;
         private int properties = PartitionProperties.AARCH64;
@@ -166,6 +167,7 @@ public final class PartitionManifest
         public Builder id(final int id)
         {
             this.id = id;
+            idGiven = true;
             return this;
         }
 
@@ -237,13 +239,16 @@ public final class PartitionManifest
             {
                 throw new ManifestException(entry + ": field 'world' is missing (vm, sp-el1, sp-el0, hypervisor)");
             }
-            if (id < 0)
+            if (!idGiven)
             {
                 throw new ManifestException(entry + ": field 'id' is missing");
             }
             if (!world.accepts(id))
             {
-                throw new ManifestException(entry + ": field 'id' " + EndpointId.toString(id) +
+                // As given: a value outside 16 bits is not shown as the ID its low bits would make.
+                throw new ManifestException(entry + ": field 'id' " +
+                    (id < 0 ? Integer.toString(id) : id > EndpointId.MASK ? "0x" + Integer.toHexString(id) :
+                    EndpointId.toString(id)) +
                     " is out of range for world " + world.manifestName() +
                     (world == World.VM ? " (VMs use 0x0001..0x7FFE; 0 is the hypervisor)" :
                     world == World.HYPERVISOR ? " (the hypervisor role is ID 0)" :
