@@ -133,6 +133,13 @@ class FfaCommandTest
             assertEquals(1, badYaml.exit, badYaml.err);
             assertOneLine("ffa pm: ", badYaml.err);
             assertTrue(badYaml.err.contains("not valid YAML") && badYaml.err.contains("line 3"), badYaml.err);
+            // A refusal quoting a name with a line break in it is still one line.
+            final Path oddName = Files.writeString(nowhere.resolve("odd.yaml"),
+                "partitions:\n  - {name: \"vm\\n1\", id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001}\n");
+            final Result badName = run("pm", "--manifest", oddName.toString(), "--dir", nowhere.resolve("fabric").toString());
+            assertEquals(1, badName.exit, badName.err);
+            assertOneLine("ffa pm: ", badName.err);
+            assertTrue(badName.err.contains("field 'name'"), badName.err);
             final Result noFabric = run("partitions", "--dir", nowhere.toString());
             assertEquals(1, noFabric.exit, noFabric.err);
             assertOneLine("ffa partitions: ", noFabric.err);

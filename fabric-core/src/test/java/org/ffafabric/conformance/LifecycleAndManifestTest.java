@@ -613,4 +613,35 @@ class LifecycleAndManifestTest
             assertTrue(built.getMessage().contains("'id' " + idAndText[1] + " is out of range"), built.getMessage());
         }
     }
+
+    /** A refusal is one line of bounded length, whatever the text it quotes (the CLI prints it as it is). */
+    @Test
+    void refusalsAreOneShortLineWhateverTheyQuote()
+    {
+        final String longText = "x".repeat(5000);
+        final String[] entries = {
+            "name: \"a\\nb\", id: 1, world: vm, uuid: " + U1,
+            "name: \"a\\rb\\u0007\", id: 1, world: vm, uuid: " + U1,
+            "name: " + longText + ", id: 1, world: vm, uuid: " + U1,
+            "name: n, id: 1, world: \"vm\\nsp\", uuid: " + U1,
+            "name: n, id: 1, world: " + longText + ", uuid: " + U1,
+            "name: n, id: 1, world: vm, uuid: \"" + U1 + "\\n\"",
+            "name: n, id: 1, world: vm, uuid: " + U1 + ", \"odd\\nkey\": 1",
+            "name: n, id: 1, world: vm, uuid: " + U1 + ", messaging: [\"indirect\\n\"]",
+            "name: n, id: 1, world: vm, uuid: " + U1 + ", memory: \"4K\\n4K\"",
+            "name: n, id: 1, world: vm, uuid: " + U1 + ", ffa-version: " + longText,
+        };
+        for (final String entry : entries)
+        {
+            final String yaml = "partitions:\n  - {" + entry + "}\n";
+            final ManifestException ex = assertThrows(ManifestException.class, () -> ManifestParser.parse(yaml), entry);
+            final String message = ex.getMessage();
+            assertTrue(message.chars().noneMatch(c -> c < 0x20 || c == 0x7F), message);
+            assertTrue(message.length() < 300, message);
+        }
+        final ManifestException built = assertThrows(ManifestException.class,
+            () -> PartitionManifest.builder().name("a\nb" + longText).id(1).world(World.VM).uuid(U1).build());
+        assertTrue(built.getMessage().chars().noneMatch(c -> c < 0x20) && built.getMessage().length() < 300,
+            built.getMessage());
+    }
 }
