@@ -9,4 +9,42 @@ public final class ManifestException extends RuntimeException
     {
         super(message);
     }
+
+    /** The most of a quoted name or value a message shows. */
+    static final int QUOTE_LIMIT = 40;
+
+    /**
+     * Text from a manifest as a message quotes it, between single quotes: control characters escaped
+     * (a message is one line) and at most {@link #QUOTE_LIMIT} characters shown.
+     */
+    static String quote(final String text)
+    {
+        final StringBuilder out = new StringBuilder(Math.min(text.length(), QUOTE_LIMIT) + 8).append('\'');
+        final int end = Math.min(text.length(), QUOTE_LIMIT);
+        for (int i = 0; i < end; i++)
+        {
+            final char c = text.charAt(i);
+            switch (c)
+            {
+                case '\n': out.append("\\n"); break;
+                case '\r': out.append("\\r"); break;
+                case '\t': out.append("\\t"); break;
+                default:
+                    if (c < 0x20 || (c >= 0x7F && c < 0xA0) || c == '\u2028' || c == '\u2029')
+                    {
+                        out.append(String.format("\\u%04x", (int)c));
+                    }
+                    else
+                    {
+                        out.append(c);
+                    }
+            }
+        }
+        out.append('\'');
+        if (text.length() > end)
+        {
+            out.append("... (").append(text.length()).append(" characters)");
+        }
+        return out.toString();
+    }
 }

@@ -164,11 +164,12 @@ public final class ManifestParser
             final String key = isString(keyNode) ? ((ScalarNode)keyNode).getValue() : null;
             if (key == null || !known.contains(key))
             {
-                throw new ManifestException(label + ": unknown field " + (key != null ? "'" + key + "'" : text(keyNode)));
+                throw new ManifestException(label + ": unknown field " + (key != null ? ManifestException.quote(key) : text(keyNode)));
             }
             if (fields.putIfAbsent(key, tuple.getValueNode()) != null)
             {
-                throw new ManifestException(label + ": field '" + key + "' is given twice" + at(keyNode));
+                throw new ManifestException(label + ": field " + ManifestException.quote(key) + " is given twice" +
+                    at(keyNode));
             }
         }
         return fields;
@@ -178,7 +179,7 @@ public final class ManifestParser
     {
         final Node nameNode = findName(mapping);
         final String label = isString(nameNode) ?
-            "partition '" + ((ScalarNode)nameNode).getValue() + "'" : "partitions[" + index + "]";
+            "partition " + ManifestException.quote(((ScalarNode)nameNode).getValue()) : "partitions[" + index + "]";
         final Map<String, Node> map = fields(label, mapping, KEYS);
         final PartitionManifest.Builder b = PartitionManifest.builder();
         if (nameNode == null)
@@ -293,8 +294,8 @@ public final class ManifestParser
         final Tag tag = scalar.getTag();
         final String type = Tag.STR.equals(tag) || Tag.ENV_TAG.equals(tag) ? "the string " :
             Tag.INT.equals(tag) ? "the integer " : Tag.FLOAT.equals(tag) ? "the float " :
-            Tag.BOOL.equals(tag) ? "the boolean " : tag.getValue().replace(Tag.PREFIX, "!!") + " ";
-        return Tag.NULL.equals(tag) ? "null" : type + "'" + scalar.getValue() + "'";
+            Tag.BOOL.equals(tag) ? "the boolean " : "tagged " + ManifestException.quote(tag.getValue().replace(Tag.PREFIX, "!!")) + " ";
+        return Tag.NULL.equals(tag) ? "null" : type + ManifestException.quote(scalar.getValue());
     }
 
     /** The node of a field given with a value: "key:" alone is refused, not taken as the key left out. */
@@ -361,6 +362,11 @@ public final class ManifestParser
     private static BigInteger integerValue(final ScalarNode node)
     {
         final String text = node.getValue();
+        if (text.length() > 64)
+        {
+            // Out of any range asked for; BigInteger would take its time over millions of digits.
+            return BigInteger.ONE.shiftLeft(64);
+        }
         if (DECIMAL.matcher(text).matches())
         {
             return new BigInteger(text);
@@ -386,7 +392,8 @@ public final class ManifestParser
         }
         if (value.bitLength() > 31)
         {
-            throw new ManifestException(label + ": field '" + field + "' " + value + " is out of range");
+            throw new ManifestException(label + ": field '" + field + "' " + ManifestException.quote(((ScalarNode)node).getValue()) +
+                " is out of range");
         }
         return value.intValue();
     }

@@ -159,7 +159,7 @@ public final class PartitionManifest
             final UUID parsed = parseUuid(uuid);
             if (parsed == null && badUuid == null)
             {
-                badUuid = "'" + uuid + "'";
+                badUuid = uuid == null ? "null" : ManifestException.quote(uuid);
             }
             return parsed != null ? uuid(parsed) : this;
         }
@@ -225,7 +225,7 @@ public final class PartitionManifest
 
         public PartitionManifest build()
         {
-            final String entry = "partition '" + (name == null ? "?" : name) + "'";
+            final String entry = "partition " + (name == null ? "'?'" : ManifestException.quote(name));
             if (name == null || name.isEmpty())
             {
                 throw new ManifestException(entry + ": field 'name' is missing");
