@@ -644,4 +644,40 @@ class LifecycleAndManifestTest
         assertTrue(built.getMessage().chars().noneMatch(c -> c < 0x20) && built.getMessage().length() < 300,
             built.getMessage());
     }
+
+    /** Every refusal of a manifest file says where: the value at fault, or the entry when a field is missing. */
+    @Test
+    void yamlRefusalsSayTheLineAndColumn()
+    {
+        final String a = String.join("\n",
+            "partitions:",
+            "  - name: a",
+            "    id: 1",
+            "    world: vm",
+            "    uuid: " + U1);
+        final String[][] cases = {
+            // { what follows entry a, where the refusal must point }
+            { "  - name: b\n    id: 1\n    world: vm\n    uuid: 11111111-0000-0000-0000-000000000002", "line 7, column 9" },
+            { "  - name: b\n    id: 2\n    world: vm\n    uuid: " + U1, "line 9, column 11" },
+            { "  - name: a\n    id: 2\n    world: vm\n    uuid: 11111111-0000-0000-0000-000000000002", "line 6, column 11" },
+            { "  - name: b\n    id: 2\n    world: vm", "line 6, column 5" },
+            { "  - name: b\n    id: 2\n    world: vm\n    uuid: " + U1.replace('1', '2') +
+                "\n    execution-contexts: 0", "line 10, column 25" },
+            { "  - name: b\n    id: '2'\n    world: vm", "line 7, column 9" },
+            { "  - name: b\n    id: 2\n    wrld: vm", "line 8, column 5" },
+            { "  - name: b\n    id: 0x8002\n    world: vm\n    uuid: 11111111-0000-0000-0000-000000000002",
+                "line 7, column 9" },
+            { "  - name: b\n    id: 0\n    world: hypervisor\n    uuid: 11111111-0000-0000-0000-000000000002" +
+                "\n    messaging: [direct-req-recv]", "line 10, column 16" },
+        };
+        for (final String[] c : cases)
+        {
+            final String yaml = a + "\n" + c[0] + "\n";
+            final ManifestException ex = assertThrows(ManifestException.class, () -> ManifestParser.parse(yaml), yaml);
+            assertTrue(ex.getMessage().endsWith(" at " + c[1]), () -> c[1] + ": " + ex.getMessage() + "\n" + yaml);
+        }
+        final ManifestException none = assertThrows(ManifestException.class,
+            () -> ManifestParser.parse("# none\npartitions: []\n"));
+        assertTrue(none.getMessage().endsWith(" at line 2, column 13"), none.getMessage());
+    }
 }
