@@ -83,27 +83,29 @@ public final class Manifest
         {
             if (partitions.isEmpty())
             {
-                throw new ManifestException("manifest: no partitions");
+                throw new ManifestException("manifest: no partitions", "partitions", -1);
             }
             if (partitions.size() > MAX_PARTITIONS)
             {
-                throw new ManifestException("manifest: more than " + MAX_PARTITIONS + " partitions");
+                throw new ManifestException("manifest: more than " + MAX_PARTITIONS + " partitions", "partitions", -1);
             }
+            int index = -1;
             final Map<Integer, String> ids = new HashMap<>();
             final Map<String, String> names = new HashMap<>();
             final Map<UUID, String> uuids = new HashMap<>();
             for (final PartitionManifest p : partitions)
             {
+                index++;
                 final String entry = "partition '" + p.name() + "'";
                 final String idClash = ids.putIfAbsent(p.id(), p.name());
                 if (idClash != null)
                 {
                     throw new ManifestException(entry + ": field 'id' " + EndpointId.toString(p.id()) +
-                        " is already used by partition '" + idClash + "'");
+                        " is already used by partition '" + idClash + "'", "id", index);
                 }
                 if (names.putIfAbsent(p.name(), p.name()) != null)
                 {
-                    throw new ManifestException(entry + ": field 'name' is used by another partition");
+                    throw new ManifestException(entry + ": field 'name' is used by another partition", "name", index);
                 }
                 for (final UUID uuid : p.uuids())
                 {
@@ -111,7 +113,7 @@ public final class Manifest
                     if (uuidClash != null)
                     {
                         throw new ManifestException(entry + ": field 'uuid' " + uuid +
-                            " is already used by partition '" + uuidClash + "'");
+                            " is already used by partition '" + uuidClash + "'", "uuid", index);
                     }
                 }
             }

@@ -5,9 +5,39 @@ public final class ManifestException extends RuntimeException
 {
     private static final long serialVersionUID = 1L;
 
+    /** The field at fault, as the manifest file names it, or null. */
+    private final String field;
+    /** The entry at fault, by position, or -1 when the message names it or it is the manifest's. */
+    private final int partition;
+
     public ManifestException(final String message)
     {
+        this(message, null, -1);
+    }
+
+    ManifestException(final String message, final String field, final int partition)
+    {
         super(message);
+        this.field = field;
+        this.partition = partition;
+    }
+
+    /** The field at fault ("id", "uuid", ...), or null. */
+    public String field()
+    {
+        return field;
+    }
+
+    /** The position of the entry at fault in the manifest, or -1. */
+    public int partition()
+    {
+        return partition;
+    }
+
+    /** This refusal with where it is in the file appended. */
+    ManifestException at(final String location)
+    {
+        return new ManifestException(getMessage() + location, field, partition);
     }
 
     /** The most of a quoted name or value a message shows. */

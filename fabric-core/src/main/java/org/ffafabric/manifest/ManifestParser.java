@@ -131,27 +131,61 @@ public final class ManifestParser
         {
             throw new ManifestException("manifest: not valid YAML: " + describe(ex));
         }
+        if (root == null)
+        {
+            throw new ManifestException("manifest: expected a mapping with a 'partitions' list, found nothing");
+        }
         if (!(root instanceof MappingNode))
         {
-            throw new ManifestException("manifest: expected a mapping with a 'partitions' list");
+            throw refuse(root, "manifest: expected a mapping with a 'partitions' list");
         }
         final Node list = fields("manifest", (MappingNode)root, TOP_KEYS).get("partitions");
+        if (list == null)
+        {
+            throw refuse(root, "manifest: field 'partitions' is missing");
+        }
         if (!(list instanceof SequenceNode))
         {
-            throw new ManifestException("manifest: field 'partitions' must be a list");
+            throw refuse(list, "manifest: field 'partitions' must be a list");
         }
+        final List<Node> entries = ((SequenceNode)list).getValue();
         final Manifest.Builder manifest = Manifest.builder();
-        int index = 0;
-        for (final Node item : ((SequenceNode)list).getValue())
+        for (int index = 0; index < entries.size(); index++)
         {
-            if (!(item instanceof MappingNode))
+            if (!(entries.get(index) instanceof MappingNode))
             {
-                throw new ManifestException("manifest: partitions[" + index + "] must be a mapping");
+                throw refuse(entries.get(index), "manifest: partitions[" + index + "] must be a mapping");
             }
-            manifest.partition(entry((MappingNode)item, index));
-            index++;
+            manifest.partition(entry((MappingNode)entries.get(index), index));
         }
-        return manifest.build();
+        try
+        {
+            return manifest.build();
+        }
+        catch (final ManifestException ex)
+        {
+            // Entries against each other: the entry the refusal names, at its field.
+            throw ex.at(at(ex.partition() >= 0 ? fieldOf((MappingNode)entries.get(ex.partition()), ex.field()) : list));
+        }
+    }
+
+    /** A refusal of what {@code node} says, with where it is. */
+    private static ManifestException refuse(final Node node, final String message)
+    {
+        return new ManifestException(message + at(node));
+    }
+
+    /** The value of an entry's field, or the entry itself when the field is left out. */
+    private static Node fieldOf(final MappingNode mapping, final String field)
+    {
+        for (final NodeTuple tuple : mapping.getValue())
+        {
+            if (isString(tuple.getKeyNode()) && ((ScalarNode)tuple.getKeyNode()).getValue().equals(field))
+            {
+                return tuple.getValueNode();
+            }
+        }
+        return mapping;
     }
 
     /** A mapping's fields by key, in order. Keys must be strings, each given once, and one of {@code known}. */
@@ -164,12 +198,12 @@ public final class ManifestParser
             final String key = isString(keyNode) ? ((ScalarNode)keyNode).getValue() : null;
             if (key == null || !known.contains(key))
             {
-                throw new ManifestException(label + ": unknown field " + (key != null ? ManifestException.quote(key) : text(keyNode)));
+                throw refuse(keyNode, label + ": unknown field " +
+                    (key != null ? ManifestException.quote(key) : text(keyNode)));
             }
             if (fields.putIfAbsent(key, tuple.getValueNode()) != null)
             {
-                throw new ManifestException(label + ": field " + ManifestException.quote(key) + " is given twice" +
-                    at(keyNode));
+                throw refuse(keyNode, label + ": field " + ManifestException.quote(key) + " is given twice");
             }
         }
         return fields;
@@ -185,7 +219,7 @@ public final class ManifestParser
         if (nameNode == null)
         {
             // The builder cannot know the entry's position; name it here.
-            throw new ManifestException(label + ": field 'name' is missing");
+            throw refuse(mapping, label + ": field 'name' is missing");
         }
         b.name(string(label, "name", nameNode));
         if (map.containsKey("id"))
@@ -198,7 +232,7 @@ public final class ManifestParser
             final World world = isString(node) ? World.fromManifestName(((ScalarNode)node).getValue()) : null;
             if (world == null)
             {
-                throw new ManifestException(label + ": field 'world' must be vm, sp-el1, sp-el0 or hypervisor, was " +
+                throw refuse(node, label + ": field 'world' must be vm, sp-el1, sp-el0 or hypervisor, was " +
                     text(node));
             }
             b.world(world);
@@ -236,14 +270,14 @@ public final class ManifestParser
             final Node messaging = value(label, "messaging", map.get("messaging"));
             if (!(messaging instanceof SequenceNode))
             {
-                throw new ManifestException(label + ": field 'messaging' must be a list");
+                throw refuse(messaging, label + ": field 'messaging' must be a list");
             }
             for (final Node method : ((SequenceNode)messaging).getValue())
             {
                 final int bit = messagingMethod(label, method);
                 if ((properties & bit) != 0)
                 {
-                    throw new ManifestException(label + ": field 'messaging' lists " + text(method) + " twice");
+                    throw refuse(method, label + ": field 'messaging' lists " + text(method) + " twice");
                 }
                 properties |= bit;
             }
@@ -253,7 +287,14 @@ public final class ManifestParser
         properties |= flag(label, map, "vm-destroyed-messages", PartitionProperties.VM_DESTROYED_MSG, false);
         properties |= flag(label, map, "aarch64", PartitionProperties.AARCH64, true);
         b.properties(properties);
-        return b.build();
+        try
+        {
+            return b.build();
+        }
+        catch (final ManifestException ex)
+        {
+            throw ex.at(at(fieldOf(mapping, ex.field())));
+        }
     }
 
     private static Node findName(final MappingNode mapping)
@@ -303,7 +344,7 @@ public final class ManifestParser
     {
         if (isNull(node))
         {
-            throw new ManifestException(label + ": field '" + field + "' has no value");
+            throw refuse(node, label + ": field '" + field + "' has no value");
         }
         return node;
     }
@@ -312,7 +353,7 @@ public final class ManifestParser
     {
         if (!isString(value(label, field, node)))
         {
-            throw new ManifestException(label + ": field '" + field + "' must be a string, was " + text(node));
+            throw refuse(node, label + ": field '" + field + "' must be a string, was " + text(node));
         }
         return ((ScalarNode)node).getValue();
     }
@@ -327,7 +368,7 @@ public final class ManifestParser
             case "direct-req2-send": return PartitionProperties.DIRECT_REQ2_SEND;
             case "indirect": return PartitionProperties.INDIRECT_MSG;
             default:
-                throw new ManifestException(label + ": field 'messaging' has unknown method " + text(node) +
+                throw refuse(node, label + ": field 'messaging' has unknown method " + text(node) +
                     " (direct-req-recv, direct-req-send, direct-req2-recv, direct-req2-send, indirect)");
         }
     }
@@ -342,7 +383,7 @@ public final class ManifestParser
         final Node node = value(label, key, map.get(key));
         if (!(node instanceof ScalarNode) || !Tag.BOOL.equals(node.getTag()))
         {
-            throw new ManifestException(label + ": field '" + key + "' must be true or false, was " + text(node));
+            throw refuse(node, label + ": field '" + key + "' must be true or false, was " + text(node));
         }
         return "true".equalsIgnoreCase(((ScalarNode)node).getValue()) ? bit : 0;
     }
@@ -353,7 +394,7 @@ public final class ManifestParser
             PartitionManifest.parseUuid(((ScalarNode)node).getValue()) : null;
         if (uuid == null)
         {
-            throw new ManifestException(label + ": field 'uuid' is not a UUID: " + text(node));
+            throw refuse(node, label + ": field 'uuid' is not a UUID: " + text(node));
         }
         return uuid;
     }
@@ -388,11 +429,11 @@ public final class ManifestParser
             integerValue((ScalarNode)node) : null;
         if (value == null)
         {
-            throw new ManifestException(label + ": field '" + field + "' must be an integer, was " + text(node));
+            throw refuse(node, label + ": field '" + field + "' must be an integer, was " + text(node));
         }
         if (value.bitLength() > 31)
         {
-            throw new ManifestException(label + ": field '" + field + "' " + ManifestException.quote(((ScalarNode)node).getValue()) +
+            throw refuse(node, label + ": field '" + field + "' " + ManifestException.quote(((ScalarNode)node).getValue()) +
                 " is out of range");
         }
         return value.intValue();
@@ -405,7 +446,7 @@ public final class ManifestParser
             (isString(node) || Tag.FLOAT.equals(node.getTag())) ? ((ScalarNode)node).getValue() : null;
         if (text == null || !VERSION.matcher(text).matches())
         {
-            throw new ManifestException(label + ": field 'ffa-version' must look like \"1.2\", was " + text(node));
+            throw refuse(node, label + ": field 'ffa-version' must look like \"1.2\", was " + text(node));
         }
         return FfaVersion.parse(text);
     }
@@ -438,7 +479,6 @@ public final class ManifestParser
                 }
             }
         }
-        throw new ManifestException(label + ": field 'memory' must be a size such as 4096, 64K or 4M, was " +
-            text(node));
+        throw refuse(node, label + ": field 'memory' must be a size such as 4096, 64K or 4M, was " + text(node));
     }
 }
