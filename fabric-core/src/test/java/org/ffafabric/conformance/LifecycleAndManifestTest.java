@@ -680,4 +680,35 @@ class LifecycleAndManifestTest
             () -> ManifestParser.parse("# none\npartitions: []\n"));
         assertTrue(none.getMessage().endsWith(" at line 2, column 13"), none.getMessage());
     }
+
+    /** A file no manifest could be is refused as such, not read whole: 3 GiB threw OutOfMemoryError. */
+    @Test
+    void aManifestFileTooLargeOrNotUtf8IsRefusedInOneLine() throws Exception
+    {
+        final Path dir = Files.createTempDirectory("ffa-manifest-");
+        try
+        {
+            final Path huge = dir.resolve("huge.yaml");
+            try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(huge.toFile(), "rw"))
+            {
+                file.setLength(3L << 30);   // sparse: no room taken
+            }
+            final ManifestException tooLarge = assertThrows(ManifestException.class, () -> ManifestParser.parse(huge));
+            assertTrue(tooLarge.getMessage().contains("huge.yaml") && tooLarge.getMessage().contains("larger than"),
+                tooLarge.getMessage());
+            final Path latin1 = Files.write(dir.resolve("latin1.yaml"), "partitions:\n  - {name: caf\u00e9}\n"
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            final ManifestException notUtf8 = assertThrows(ManifestException.class, () -> ManifestParser.parse(latin1));
+            assertTrue(notUtf8.getMessage().contains("latin1.yaml") && notUtf8.getMessage().contains("UTF-8"),
+                notUtf8.getMessage());
+        }
+        finally
+        {
+            try (Stream<Path> files = Files.list(dir))
+            {
+                files.forEach(f -> f.toFile().delete());
+            }
+            Files.delete(dir);
+        }
+    }
 }
