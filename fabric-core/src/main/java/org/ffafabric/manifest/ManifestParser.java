@@ -16,7 +16,11 @@ import org.snakeyaml.engine.v2.nodes.Tag;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -67,15 +71,20 @@ public final class ManifestParser
     private static final Pattern VERSION = Pattern.compile("[vV]?(0|[1-9][0-9]{0,4})\\.(0|[1-9][0-9]{0,4})");
     private static final Pattern SIZE = Pattern.compile("([0-9]{1,19})([KMG]?)", Pattern.CASE_INSENSITIVE);
 
+    /** The largest manifest read, in bytes (and code points): 256 entries take some 100 KiB. */
+    public static final int MAX_BYTES = 3 * 1024 * 1024;
+
     private ManifestParser()
     {
     }
 
     public static Manifest parse(final Path file)
     {
-        try
+        final byte[] bytes;
+        try (InputStream in = Files.newInputStream(file))
         {
-            return parse(Files.readString(file, StandardCharsets.UTF_8));
+            // At most the limit and one byte more: a huge file, /dev/zero or a pipe is not read whole.
+            bytes = in.readNBytes(MAX_BYTES + 1);
         }
         catch (final NoSuchFileException ex)
         {
@@ -85,6 +94,22 @@ public final class ManifestParser
         {
             throw new ManifestException("manifest " + file + ": cannot be read (" + ex + ")");
         }
+        if (bytes.length > MAX_BYTES)
+        {
+            throw new ManifestException("manifest " + file + ": larger than " + MAX_BYTES / 1024 + " KiB");
+        }
+        final String yaml;
+        try
+        {
+            yaml = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+                .decode(ByteBuffer.wrap(bytes)).toString();
+        }
+        catch (final CharacterCodingException ex)
+        {
+            throw new ManifestException("manifest " + file + ": not UTF-8 text");
+        }
+        return parse(yaml);
     }
 
     /** The parser's problem in one line: its multi-line message quotes the text with a caret under it. */
@@ -116,7 +141,7 @@ public final class ManifestParser
             .setSchema(new CoreSchema())
             .setAllowRecursiveKeys(false)
             .setMaxAliasesForCollections(50)
-            .setCodePointLimit(3 * 1024 * 1024)
+            .setCodePointLimit(MAX_BYTES)
             .build();
     }
 
