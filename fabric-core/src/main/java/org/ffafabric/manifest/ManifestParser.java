@@ -360,7 +360,8 @@ public final class ManifestParser
         final Tag tag = scalar.getTag();
         final String type = Tag.STR.equals(tag) || Tag.ENV_TAG.equals(tag) ? "the string " :
             Tag.INT.equals(tag) ? "the integer " : Tag.FLOAT.equals(tag) ? "the float " :
-            Tag.BOOL.equals(tag) ? "the boolean " : "tagged " + ManifestException.quote(tag.getValue().replace(Tag.PREFIX, "!!")) + " ";
+            Tag.BOOL.equals(tag) ? "the boolean " :
+            "tagged " + ManifestException.quote(tag.getValue().replace(Tag.PREFIX, "!!")) + " ";
         return Tag.NULL.equals(tag) ? "null" : type + ManifestException.quote(scalar.getValue());
     }
 
@@ -458,8 +459,8 @@ public final class ManifestParser
         }
         if (value.bitLength() > 31)
         {
-            throw refuse(node, label + ": field '" + field + "' " + ManifestException.quote(((ScalarNode)node).getValue()) +
-                " is out of range");
+            throw refuse(node, label + ": field '" + field + "' " +
+                ManifestException.quote(((ScalarNode)node).getValue()) + " is out of range");
         }
         return value.intValue();
     }

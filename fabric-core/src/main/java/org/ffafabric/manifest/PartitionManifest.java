@@ -228,75 +228,75 @@ public final class PartitionManifest
             final String entry = "partition " + (name == null ? "'?'" : ManifestException.quote(name));
             if (name == null || name.isEmpty())
             {
-                throw new ManifestException(entry + ": field 'name' is missing", "name", -1);
+                throw refuse(entry, "name", " is missing");
             }
             if (name.length() > MAX_NAME_LENGTH || !name.chars().allMatch(c -> c > 0x20 && c < 0x7F))
             {
-                throw new ManifestException(entry + ": field 'name' must be 1.." + MAX_NAME_LENGTH +
-                    " printable ASCII characters without spaces", "name", -1);
+                throw refuse(entry, "name", " must be 1.." + MAX_NAME_LENGTH +
+                    " printable ASCII characters without spaces");
             }
             if (world == null)
             {
-                throw new ManifestException(entry + ": field 'world' is missing (vm, sp-el1, sp-el0, hypervisor)", "world", -1);
+                throw refuse(entry, "world", " is missing (vm, sp-el1, sp-el0, hypervisor)");
             }
             if (!idGiven)
             {
-                throw new ManifestException(entry + ": field 'id' is missing", "id", -1);
+                throw refuse(entry, "id", " is missing");
             }
             if (!world.accepts(id))
             {
                 // As given: a value outside 16 bits is not shown as the ID its low bits would make.
-                throw new ManifestException(entry + ": field 'id' " +
+                throw refuse(entry, "id", " " +
                     (id < 0 ? Integer.toString(id) : id > EndpointId.MASK ? "0x" + Integer.toHexString(id) :
                     EndpointId.toString(id)) +
                     " is out of range for world " + world.manifestName() +
                     (world == World.VM ? " (VMs use 0x0001..0x7FFE; 0 is the hypervisor)" :
                     world == World.HYPERVISOR ? " (the hypervisor role is ID 0)" :
-                    " (secure partitions use 0x8001..0xFFBF)"), "id", -1);
+                    " (secure partitions use 0x8001..0xFFBF)"));
             }
             if (badUuid != null)
             {
-                throw new ManifestException(entry + ": field 'uuid' is not a UUID: " + badUuid, "uuid", -1);
+                throw refuse(entry, "uuid", " is not a UUID: " + badUuid);
             }
             if (uuids.isEmpty())
             {
-                throw new ManifestException(entry + ": field 'uuid' is missing", "uuid", -1);
+                throw refuse(entry, "uuid", " is missing");
             }
             if (uuids.size() > MAX_UUIDS)
             {
-                throw new ManifestException(entry + ": field 'uuid' lists more than " + MAX_UUIDS + " UUIDs", "uuid", -1);
+                throw refuse(entry, "uuid", " lists more than " + MAX_UUIDS + " UUIDs");
             }
             for (final UUID uuid : uuids)
             {
                 if (uuid.getMostSignificantBits() == 0 && uuid.getLeastSignificantBits() == 0)
                 {
-                    throw new ManifestException(entry + ": field 'uuid' must not be the Nil UUID", "uuid", -1);
+                    throw refuse(entry, "uuid", " must not be the Nil UUID");
                 }
             }
             if (uuids.stream().distinct().count() != uuids.size())
             {
-                throw new ManifestException(entry + ": field 'uuid' lists a UUID twice", "uuid", -1);
+                throw refuse(entry, "uuid", " lists a UUID twice");
             }
             if (executionContextCount < 1 || executionContextCount > MAX_EXECUTION_CONTEXTS)
             {
-                throw new ManifestException(entry + ": field 'execution-contexts' must be 1.." +
-                    MAX_EXECUTION_CONTEXTS + ", was " + executionContextCount, "execution-contexts", -1);
+                throw refuse(entry, "execution-contexts", " must be 1.." +
+                    MAX_EXECUTION_CONTEXTS + ", was " + executionContextCount);
             }
             if (!FfaVersion.isImplemented(ffaVersion))
             {
-                throw new ManifestException(entry + ": field 'ffa-version' must be 1.0, 1.1 or 1.2, was " +
-                    FfaVersion.toString(ffaVersion), "ffa-version", -1);
+                throw refuse(entry, "ffa-version", " must be 1.0, 1.1 or 1.2, was " +
+                    FfaVersion.toString(ffaVersion));
             }
             if ((properties & ~PartitionProperties.validMask(FfaVersion.V1_2)) != 0)
             {
-                throw new ManifestException(entry + ": field 'properties' sets reserved bits: 0x" +
-                    Integer.toHexString(properties), "properties", -1);
+                throw refuse(entry, "properties", " sets reserved bits: 0x" +
+                    Integer.toHexString(properties));
             }
             if (PartitionProperties.idType(properties) != PartitionProperties.ID_TYPE_PE_ENDPOINT)
             {
                 // The fabric hosts PE endpoints only, and a manifest file cannot say another ID type.
-                throw new ManifestException(entry + ": field 'properties' sets a partition ID type other than " +
-                    "PE endpoint (bits [5:4]): 0x" + Integer.toHexString(properties), "properties", -1);
+                throw refuse(entry, "properties", " sets a partition ID type other than " +
+                    "PE endpoint (bits [5:4]): 0x" + Integer.toHexString(properties));
             }
             final int receive = PartitionProperties.DIRECT_REQ_RECV | PartitionProperties.DIRECT_REQ2_RECV;
             final int req2 = PartitionProperties.DIRECT_REQ2_RECV | PartitionProperties.DIRECT_REQ2_SEND;
@@ -306,10 +306,16 @@ public final class PartitionManifest
             checkPropertiesSuitTheWorld(entry, effective);
             if (memorySize < PAGE_SIZE || memorySize > MAX_MEMORY_SIZE || memorySize % PAGE_SIZE != 0)
             {
-                throw new ManifestException(entry + ": field 'memory' must be a multiple of 4 KiB between 4 KiB and " +
-                    (MAX_MEMORY_SIZE / 1024) + " KiB, was " + memorySize, "memory", -1);
+                throw refuse(entry, "memory", " must be a multiple of 4 KiB between 4 KiB and " +
+                    (MAX_MEMORY_SIZE / 1024) + " KiB, was " + memorySize);
             }
             return new PartitionManifest(this, effective);
+        }
+
+        /** A refusal of the entry's {@code field}: "partition 'p': field 'f'" and then {@code detail}. */
+        private static ManifestException refuse(final String entry, final String field, final String detail)
+        {
+            return new ManifestException(entry + ": field '" + field + "'" + detail, field, -1);
         }
 
         /**
@@ -324,22 +330,22 @@ public final class PartitionManifest
             {
                 if ((properties & (PartitionProperties.DIRECT_REQ_RECV | PartitionProperties.DIRECT_REQ2_RECV)) != 0)
                 {
-                    throw new ManifestException(entry + ": field 'messaging': the hypervisor role does not receive " +
-                        "direct requests (direct-req-recv, direct-req2-recv)", "messaging", -1);
+                    throw refuse(entry, "messaging", ": the hypervisor role does not receive " +
+                        "direct requests (direct-req-recv, direct-req2-recv)");
                 }
                 if ((properties & PartitionProperties.VM_CREATED_MSG) != 0)
                 {
-                    throw new ManifestException(entry + ": field 'vm-created-messages': the hypervisor role sends them", "vm-created-messages", -1);
+                    throw refuse(entry, "vm-created-messages", ": the hypervisor role sends them");
                 }
                 if ((properties & PartitionProperties.VM_DESTROYED_MSG) != 0)
                 {
-                    throw new ManifestException(entry + ": field 'vm-destroyed-messages': the hypervisor role sends them", "vm-destroyed-messages", -1);
+                    throw refuse(entry, "vm-destroyed-messages", ": the hypervisor role sends them");
                 }
             }
             if (world == World.SP_EL0 && executionContextCount != 1)
             {
-                throw new ManifestException(entry + ": field 'execution-contexts' must be 1 for an S-EL0 partition, was " +
-                    executionContextCount, "execution-contexts", -1);
+                throw refuse(entry, "execution-contexts", " must be 1 for an S-EL0 partition, was " +
+                    executionContextCount);
             }
         }
 
@@ -354,22 +360,22 @@ public final class PartitionManifest
             if (ffaVersion < FfaVersion.V1_2 &&
                 (properties & (PartitionProperties.DIRECT_REQ2_RECV | PartitionProperties.DIRECT_REQ2_SEND)) != 0)
             {
-                throw new ManifestException(entry + ": field 'messaging': direct-req2" + version, "messaging", -1);
+                throw refuse(entry, "messaging", ": direct-req2" + version);
             }
             if (ffaVersion < FfaVersion.V1_1)
             {
                 final String v11 = " needs FF-A v1.1 or later; the entry implements " + FfaVersion.toString(ffaVersion);
                 if ((properties & PartitionProperties.NOTIFICATION_RECV) != 0)
                 {
-                    throw new ManifestException(entry + ": field 'notifications'" + v11, "notifications", -1);
+                    throw refuse(entry, "notifications", v11);
                 }
                 if ((properties & PartitionProperties.VM_CREATED_MSG) != 0)
                 {
-                    throw new ManifestException(entry + ": field 'vm-created-messages'" + v11, "vm-created-messages", -1);
+                    throw refuse(entry, "vm-created-messages", v11);
                 }
                 if ((properties & PartitionProperties.VM_DESTROYED_MSG) != 0)
                 {
-                    throw new ManifestException(entry + ": field 'vm-destroyed-messages'" + v11, "vm-destroyed-messages", -1);
+                    throw refuse(entry, "vm-destroyed-messages", v11);
                 }
             }
         }
