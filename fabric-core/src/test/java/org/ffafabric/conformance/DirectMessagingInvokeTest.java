@@ -31,6 +31,7 @@ class DirectMessagingInvokeTest
     static final int SP_NORECV = 0x8003;
     static final int SP_V11 = 0x8004;
     static final int SP_NOSUB = 0x8005;
+    static final int SP_SUB_NORECV = 0x8006;
 
     private FabricFixture fx;
 
@@ -55,6 +56,10 @@ class DirectMessagingInvokeTest
                 .directMessaging().ffaVersion(V1_1))
             .partition(p -> p.name("sp-nosub").id(SP_NOSUB).world(World.SP_EL1).uuid("eeeeeeee-bbbb-cccc-dddd-eeeeeeeeeeee")
                 .directMessaging())
+            // Subscribes to VM created messages but receives no direct requests: nobody is told it subscribes.
+            .partition(p -> p.name("sp-sub-norecv").id(SP_SUB_NORECV).world(World.SP_EL1)
+                .uuid("ffffffff-bbbb-cccc-dddd-eeeeeeeeeeee")
+                .property(PartitionProperties.DIRECT_REQ_SEND | PartitionProperties.VM_CREATED_MSG, true))
             .build(), 0, VM1, VM2, SPA, SPB);
     }
 
@@ -396,6 +401,17 @@ class DirectMessagingInvokeTest
             final RegisterFile timedOut = get(w2);
             assertEquals(FunctionId.FFA_INTERRUPT, timedOut.w(0), timedOut.toString());
             assertEquals(RegisterFile.packTargetInfo(SP_NOSUB, 0), timedOut.w(1));
+        }
+        try (Endpoint noRecv = fx.claim(SP_SUB_NORECV))
+        {
+            // A framework message is a direct request: one that cannot receive them is not sent one,
+            // subscribed or not (partition info reports the subscription only beside bit 0, reference 5.1).
+            final Future<RegisterFile> w3 = fx.msgWait(noRecv.executionContext(0), 500_000_000L);
+            final RegisterFile toNoRecv = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, 0, SP_SUB_NORECV);
+            toNoRecv.w(2, 0x8000_0004);
+            assertError(ErrorCode.DENIED, call(fx.ec(0), toNoRecv));
+            final RegisterFile timedOut = get(w3);
+            assertEquals(FunctionId.FFA_INTERRUPT, timedOut.w(0), timedOut.toString());
         }
         final RegisterFile created = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, 0, SPA);
         created.w(2, 0x8000_0004).w(3, 0xFFFF_FFFF).w(4, 0xFFFF_FFFF).w(5, 7);
