@@ -80,7 +80,11 @@ final class DirectMessagingRules
         return 0;
     }
 
-    /** Framework requests: VM created/destroyed, from the hypervisor, to partitions that subscribed. */
+    /**
+     * Framework requests: VM created/destroyed, from the hypervisor, to partitions that subscribed
+     * and receive direct requests (a framework message is one; partition info reports the
+     * subscription only beside that bit).
+     */
     int checkFrameworkRequest(final int flags, final int targetSlot)
     {
         final int type = RegisterFile.frameworkMessageType(flags);
@@ -91,7 +95,8 @@ final class DirectMessagingRules
         }
         final int subscription = type == FrameworkMessage.VM_CREATED_REQ ?
             PartitionProperties.VM_CREATED_MSG : PartitionProperties.VM_DESTROYED_MSG;
-        return (controlFile.properties(targetSlot) & subscription) == 0 ? ErrorCode.DENIED : 0;
+        final int required = subscription | PartitionProperties.DIRECT_REQ_RECV;
+        return (controlFile.properties(targetSlot) & required) != required ? ErrorCode.DENIED : 0;
     }
 
     /** True when the target already waits, directly or down a chain, on this context: a cycle. */
