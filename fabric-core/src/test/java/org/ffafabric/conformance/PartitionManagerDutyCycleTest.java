@@ -133,7 +133,7 @@ class PartitionManagerDutyCycleTest
             while (errors.stream().noneMatch(ex -> String.valueOf(ex.getMessage()).contains("65537")))
             {
                 assertTrue(System.nanoTime() < deadline, () -> "the driver's error reached the handler: " + errors);
-                Thread.sleep(1);
+                Thread.yield();
             }
         }
     }
