@@ -239,6 +239,71 @@ class NoRoomForALogTest
         }
     }
 
+    /**
+     * A requester's lost-answer note names the exchange by the target's 32-bit sequence. Once taken
+     * it must not linger: the target's sequence comes round again (two steps per round trip, so
+     * after 2^31 round trips, minutes of traffic), and a note left in place would then end a later
+     * request to that target in ABORTED while its answer is on its way, to be taken as the answer
+     * to the request after. Here the target's word is set 2^32 - 2 steps on (its sequence two back),
+     * as that much traffic would leave it.
+     */
+    @Test
+    @Timeout(90)
+    void aLostAnswersNoteDoesNotAbortALaterRequestWhenTheTargetsSequenceComesRound() throws Exception
+    {
+        try (Endpoint vm1 = fx.claim(VM1);
+             Endpoint sp = fx.claim(SP1))
+        {
+            final ExecutionContext target = sp.executionContext(0);
+            final DirectRequestHandler handler = (req, resp) -> resp.payload(0, req.payload(0) + 1);
+            try (ExclusivePublication refused = refuseLog(SP1, 0, VM1, 0))
+            {
+                final Future<Boolean> serving = serveOnce(target, handler);
+                assertError(ErrorCode.ABORTED, call(vm1.executionContext(0),
+                    ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SP1).x(3, 41)), "an answer that cannot be delivered");
+                assertTrue(get(serving));
+            }
+            RegisterFile again;
+            do
+            {
+                final Future<Boolean> next = serveOnce(target, handler);
+                again = call(vm1.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SP1).x(3, 7));
+                assertTrue(get(next));
+            }
+            while (again.w(0) == FunctionId.FFA_ERROR && again.w(2) == ErrorCode.ABORTED);
+            assertAnswered(8, again);
+
+            final ControlFile cf = fx.controlFile();
+            final long note = cf.lostAnswer(cf.ecStateOffset(cf.slotOf(VM1), 0));
+            if (note != 0)
+            {
+                // The next word the requester installs gets the sequence the note names.
+                final int targetOffset = cf.ecStateOffset(cf.slotOf(SP1), 0);
+                final long current = cf.ecState(targetOffset);
+                assertEquals(ExecutionContextState.WAITING, ExecutionContextState.state(current));
+                final long rewound = ExecutionContextState.pack(ExecutionContextState.WAITING,
+                    ExecutionContextState.MODEL_NONE, false, 0, 0, ((note >>> 32) - 2 & 0xFFFF_FFFFL) << 32);
+                assertTrue(cf.ecStateCompareAndSet(targetOffset, current, rewound));
+            }
+            // A handler that takes a while, so that the requester's wait makes its checks.
+            final Future<Boolean> slow = serveOnce(target, (req, resp) ->
+            {
+                try
+                {
+                    Thread.sleep(50);
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+                resp.payload(0, req.payload(0) + 1);
+            });
+            final RegisterFile r = call(vm1.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SP1).x(3, 100));
+            assertTrue(get(slow));
+            assertAnswered(101, r);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, FunctionId.FFA_ERROR})
     @Timeout(90)
