@@ -1114,7 +1114,11 @@ public final class ExecutionContext
                 if (controlFile.lostAnswer(stateOffset) == lostAnswer(target, targetEc, installed))
                 {
                     // The target could not make its log to us: its one message of this exchange was never
-                    // sent, and it is WAITING again (loseAnswer). Nothing is left to take.
+                    // sent, and it is WAITING again (loseAnswer). Nothing is left to take. The note is
+                    // taken: left, it would name a later exchange once the target's 32-bit sequence comes
+                    // round (2^31 round trips), and end that one while its answer is on its way. Only the
+                    // target of our one outstanding exchange writes it, and it has.
+                    controlFile.lostAnswer(stateOffset, 0);
                     return ANSWER_ABORTED;
                 }
                 if (nowNs >= deadline)
