@@ -263,28 +263,30 @@ class NoRoomForALogTest
                     ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SP1).x(3, 41)), "an answer that cannot be delivered");
                 assertTrue(get(serving));
             }
+            final ControlFile cf = fx.controlFile();
+            final int targetOffset = cf.ecStateOffset(cf.slotOf(SP1), 0);
+            long lostSequence = lostSequence(cf, targetOffset);
             RegisterFile again;
             do
             {
                 final Future<Boolean> next = serveOnce(target, handler);
                 again = call(vm1.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SP1).x(3, 7));
                 assertTrue(get(next));
+                if (again.w(0) == FunctionId.FFA_ERROR && again.w(2) == ErrorCode.ABORTED)
+                {
+                    // Lost too, while the driver still refused the log: this is the note's exchange now.
+                    lostSequence = lostSequence(cf, targetOffset);
+                }
             }
             while (again.w(0) == FunctionId.FFA_ERROR && again.w(2) == ErrorCode.ABORTED);
             assertAnswered(8, again);
 
-            final ControlFile cf = fx.controlFile();
-            final long note = cf.lostAnswer(cf.ecStateOffset(cf.slotOf(VM1), 0));
-            if (note != 0)
-            {
-                // The next word the requester installs gets the sequence the note names.
-                final int targetOffset = cf.ecStateOffset(cf.slotOf(SP1), 0);
-                final long current = cf.ecState(targetOffset);
-                assertEquals(ExecutionContextState.WAITING, ExecutionContextState.state(current));
-                final long rewound = ExecutionContextState.pack(ExecutionContextState.WAITING,
-                    ExecutionContextState.MODEL_NONE, false, 0, 0, ((note >>> 32) - 2 & 0xFFFF_FFFFL) << 32);
-                assertTrue(cf.ecStateCompareAndSet(targetOffset, current, rewound));
-            }
+            // The sequence comes round: the next word the requester installs has the lost exchange's.
+            final long current = cf.ecState(targetOffset);
+            assertEquals(ExecutionContextState.WAITING, ExecutionContextState.state(current));
+            final long rewound = ExecutionContextState.pack(ExecutionContextState.WAITING,
+                ExecutionContextState.MODEL_NONE, false, 0, 0, (lostSequence - 2 & 0xFFFF_FFFFL) << 32);
+            assertTrue(cf.ecStateCompareAndSet(targetOffset, current, rewound));
             // A handler that takes a while, so that the requester's wait makes its checks.
             final Future<Boolean> slow = serveOnce(target, (req, resp) ->
             {
@@ -302,6 +304,17 @@ class NoRoomForALogTest
             assertTrue(get(slow));
             assertAnswered(101, r);
         }
+    }
+
+    /**
+     * The sequence a lost exchange's note names: its target is WAITING with the word the requester's
+     * release would have stored, one past the sequence the requester installed.
+     */
+    private static long lostSequence(final ControlFile cf, final int targetOffset)
+    {
+        final long afterLost = cf.ecState(targetOffset);
+        assertEquals(ExecutionContextState.WAITING, ExecutionContextState.state(afterLost));
+        return ExecutionContextState.sequence(afterLost) - 1 & 0xFFFF_FFFFL;
     }
 
     @ParameterizedTest
