@@ -5,6 +5,7 @@ import org.agrona.IoUtil;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -60,6 +61,37 @@ public final class FabricDirectory
     public static Path resolve(final Path directory, final String fabricName)
     {
         return directory != null ? directory : defaultPath(fabricName);
+    }
+
+    /** The file system a path is, or will be, on: that of its nearest existing ancestor. */
+    public static FileStore fileStore(final Path path)
+    {
+        Path existing = path.toAbsolutePath();
+        while (!Files.exists(existing) && existing.getParent() != null)
+        {
+            existing = existing.getParent();
+        }
+        try
+        {
+            return Files.getFileStore(existing);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /** The bytes left for {@code path} on {@code store}, its file system. */
+    public static long usableSpace(final FileStore store, final Path path)
+    {
+        try
+        {
+            return store.getUsableSpace();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot tell the room left for " + path, ex);
+        }
     }
 
     public static Path controlFile(final Path directory)

@@ -10,7 +10,6 @@ import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.FrameDescriptor;
 import io.aeron.logbuffer.Header;
-import io.aeron.logbuffer.LogBufferDescriptor;
 import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.LangUtil;
@@ -20,6 +19,7 @@ import org.agrona.concurrent.IdleStrategy;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.transport.AeronTuning;
 import org.ffafabric.transport.TrapProtocol;
 
 
@@ -55,7 +55,6 @@ final class ContextTransport
     private static final long CONNECT_TIMEOUT_NS = 10_000_000_000L;
     private static final long PEER_CHECK_INTERVAL_NS = 1_000_000L;
     private static final int NO_PEER = -1;
-    private static final int PAGE_SIZE = 4096;
 
     private final Endpoint endpoint;
     private final int sessionId;
@@ -171,7 +170,7 @@ final class ContextTransport
     /** The length of a log as the driver makes ours: three terms and its metadata page. */
     long logLength()
     {
-        return LogBufferDescriptor.computeLogLength(toPartitionManager.termBufferLength(), PAGE_SIZE);
+        return AeronTuning.logLength(toPartitionManager.termBufferLength());
     }
 
     boolean isPartitionManagerConnected()
@@ -517,11 +516,6 @@ final class ContextTransport
      */
     int open(final int partitionId, final int ec)
     {
-        final int streamId = TrapProtocol.inboxStreamId(partitionId, ec);
-        if (streamId == lastPeerStreamId || peers.containsKey(streamId))
-        {
-            return 0;
-        }
         return peer(partitionId, ec) != null ? 0 : ErrorCode.NO_MEMORY;
     }
 

@@ -17,8 +17,6 @@ import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.memory.EndpointMemory;
 import org.ffafabric.transport.TrapProtocol;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -147,9 +145,9 @@ public final class Endpoint implements AutoCloseable
     {
         try
         {
-            return Files.getFileStore(directory).getUsableSpace() + " bytes";
+            return FabricDirectory.usableSpace(FabricDirectory.fileStore(directory), directory) + " bytes";
         }
-        catch (final IOException | RuntimeException ex)
+        catch (final RuntimeException ex)
         {
             return "an unknown number of bytes";
         }

@@ -7,7 +7,6 @@ import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.aeron.exceptions.RegistrationException;
-import io.aeron.logbuffer.LogBufferDescriptor;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import org.agrona.BitUtil;
@@ -36,7 +35,6 @@ import org.ffafabric.transport.AeronTuning;
 import org.ffafabric.transport.TrapProtocol;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -194,57 +192,28 @@ public final class PartitionManager implements Agent, AutoCloseable
         final long control = BitUtil.align(
             (long)ControlFileDescriptor.fileLength(manifest.partitions().size(), ecCount), EndpointMemory.PAGE_SIZE);
         final long driver = driverCtx != null ? AeronTuning.cncFileLength(driverCtx) : 0;
-        final FileStore store = fileStore(dir);
-        final boolean driverHere = driverCtx != null && store.equals(fileStore(Paths.get(driverCtx.aeronDirectoryName())));
+        final FileStore store = FabricDirectory.fileStore(dir);
+        final boolean driverHere = driverCtx != null &&
+            store.equals(FabricDirectory.fileStore(Paths.get(driverCtx.aeronDirectoryName())));
         final long needed = memory + control + (driverHere ? driver : 0);
-        final long usable = usableSpace(store, dir);
+        final long usable = FabricDirectory.usableSpace(store, dir);
         if (needed > usable)
         {
             throw new IllegalStateException("no room for the fabric in " + dir + ": it needs " + needed + " bytes (" +
                 memory + " for its partitions' memory, " + control + " for the control file" +
                 (driverHere ? ", " + driver + " for the media driver's cnc.dat" : "") + ") and " + usable +
                 " are usable; each execution context claimed then takes two logs of " +
-                LogBufferDescriptor.computeLogLength(AeronTuning.ipcTermLength(), EndpointMemory.PAGE_SIZE) + " bytes");
+                AeronTuning.logLength(AeronTuning.ipcTermLength()) + " bytes");
         }
         if (driverCtx != null && !driverHere)
         {
             final Path driverDir = Paths.get(driverCtx.aeronDirectoryName());
-            final long driverUsable = usableSpace(fileStore(driverDir), driverDir);
+            final long driverUsable = FabricDirectory.usableSpace(FabricDirectory.fileStore(driverDir), driverDir);
             if (driver > driverUsable)
             {
                 throw new IllegalStateException("no room for the media driver in " + driverDir + ": its cnc.dat takes " +
                     driver + " bytes and " + driverUsable + " are usable");
             }
-        }
-    }
-
-    /** The file system a path is, or will be, on: that of its nearest existing ancestor. */
-    private static FileStore fileStore(final Path path)
-    {
-        Path existing = path.toAbsolutePath();
-        while (!Files.exists(existing) && existing.getParent() != null)
-        {
-            existing = existing.getParent();
-        }
-        try
-        {
-            return Files.getFileStore(existing);
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
-    }
-
-    private static long usableSpace(final FileStore store, final Path path)
-    {
-        try
-        {
-            return store.getUsableSpace();
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot tell the room left for " + path, ex);
         }
     }
 

@@ -5,6 +5,7 @@ import io.aeron.CncFileDescriptor;
 import io.aeron.driver.Configuration;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.aeron.logbuffer.LogBufferDescriptor;
 import org.agrona.BitUtil;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
@@ -42,6 +43,9 @@ public final class AeronTuning
      * images, which only delays a first contact; each wake-up can take a core from a partition.
      */
     public static final long CLIENT_CONDUCTOR_SLEEP_MS = 10;
+
+    // The page size the driver aligns a log's metadata to (Aeron's default file page size).
+    private static final int LOG_PAGE_SIZE = 4096;
 
     private AeronTuning()
     {
@@ -83,6 +87,12 @@ public final class AeronTuning
         return BitUtil.align(CncFileDescriptor.META_DATA_LENGTH + (long)ctx.conductorBufferLength() +
             ctx.toClientsBufferLength() + Configuration.countersMetadataBufferLength(ctx.counterValuesBufferLength()) +
             ctx.counterValuesBufferLength() + ctx.errorBufferLength(), ctx.filePageSize());
+    }
+
+    /** The length of a log with IPC terms of {@code termLength}, as the driver makes it: three terms and a metadata page. */
+    public static long logLength(final int termLength)
+    {
+        return LogBufferDescriptor.computeLogLength(termLength, LOG_PAGE_SIZE);
     }
 
     /** Applies the fabric's client settings: pre-touched logs and a conductor that sleeps when idle. */
