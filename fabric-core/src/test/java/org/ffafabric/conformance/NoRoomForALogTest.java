@@ -381,6 +381,41 @@ class NoRoomForALogTest
         }
     }
 
+    /**
+     * The target loses its answer (its note is written) and then goes away before the requester
+     * resumes: the wait ends on the target being gone, and the note, which names that exchange by
+     * the target's sequence, must go with it, or it lingers until a later exchange matches it.
+     */
+    @Test
+    @Timeout(90)
+    void aLostAnswersNoteIsTakenWhenItsTargetHasGoneByTheResume() throws Exception
+    {
+        try (Endpoint vm1 = fx.claim(VM1))
+        {
+            final ExecutionContext requester = vm1.executionContext(0);
+            try (Endpoint sp = fx.claim(SP1);
+                 ExclusivePublication refused = refuseLog(SP1, 0, VM1, 0))
+            {
+                final ExecutionContext target = sp.executionContext(0);
+                final Future<RegisterFile> waiting = fx.msgWait(target);
+                final Future<RegisterFile> sent = fx.bounded(requester,
+                    ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SP1).x(3, 41), 100_000_000L);
+                assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, get(waiting).w(0));
+                assertEquals(FunctionId.FFA_INTERRUPT, get(sent).w(0));
+                fx.async(target, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SP1, VM1).x(3, 42));
+                fx.awaitState(SP1, 0, ExecutionContextState.WAITING);
+            }
+            final ControlFile cf = fx.controlFile();
+            final int requesterOffset = cf.ecStateOffset(cf.slotOf(VM1), 0);
+            assertNotEquals(0, cf.lostAnswer(requesterOffset), "the target noted its lost answer");
+            fx.awaitState(SP1, 0, ExecutionContextState.OFF);
+
+            final RegisterFile resumed = call(requester, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SP1, 0)));
+            assertError(ErrorCode.ABORTED, resumed, "resuming a request whose target has gone");
+            assertEquals(0, cf.lostAnswer(requesterOffset), "the ended exchange's note is taken");
+        }
+    }
+
     @Test
     @Timeout(90)
     void aHandlersYieldWhoseLogBackIsRefusedEndsTheRequestAbortedAndTheYieldToo() throws Exception
