@@ -416,6 +416,35 @@ class NoRoomForALogTest
         }
     }
 
+    /** A requester that closes with a lost answer's note unread leaves nothing for its next claim. */
+    @Test
+    @Timeout(90)
+    void aLostAnswersNoteUnreadWhenItsRequesterClosesIsNotInheritedByTheNextClaim() throws Exception
+    {
+        final ControlFile cf = fx.controlFile();
+        final int requesterOffset = cf.ecStateOffset(cf.slotOf(VM1), 0);
+        try (Endpoint sp = fx.claim(SP1))
+        {
+            try (Endpoint vm1 = fx.claim(VM1);
+                 ExclusivePublication refused = refuseLog(SP1, 0, VM1, 0))
+            {
+                final ExecutionContext target = sp.executionContext(0);
+                final Future<RegisterFile> waiting = fx.msgWait(target);
+                final Future<RegisterFile> sent = fx.bounded(vm1.executionContext(0),
+                    ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SP1).x(3, 41), 100_000_000L);
+                assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, get(waiting).w(0));
+                assertEquals(FunctionId.FFA_INTERRUPT, get(sent).w(0));
+                fx.async(target, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SP1, VM1).x(3, 42));
+                fx.awaitState(SP1, 0, ExecutionContextState.WAITING);
+                assertNotEquals(0, cf.lostAnswer(requesterOffset), "the target noted its lost answer");
+            }
+            try (Endpoint vm1 = fx.claim(VM1))
+            {
+                assertEquals(0, cf.lostAnswer(requesterOffset), "the new claim's record holds no note");
+            }
+        }
+    }
+
     @Test
     @Timeout(90)
     void aHandlersYieldWhoseLogBackIsRefusedEndsTheRequestAbortedAndTheYieldToo() throws Exception
