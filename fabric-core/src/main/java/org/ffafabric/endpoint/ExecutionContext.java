@@ -1108,17 +1108,15 @@ public final class ExecutionContext
                     endpoint.isClosed())
                 {
                     // Gone, or claimed again by a process that owes us nothing. An answer committed
-                    // before the target went away is visible by now: take it.
+                    // before the target went away is visible by now: take it. A note it left on the way
+                    // names this exchange, which ends here, so it goes too.
+                    takeLostAnswerNote(target, targetEc, installed);
                     return takeLastAnswer(regs, target, targetEc, targetGeneration) ? ANSWERED : ANSWER_ABORTED;
                 }
-                if (controlFile.lostAnswer(stateOffset) == lostAnswer(target, targetEc, installed))
+                if (takeLostAnswerNote(target, targetEc, installed))
                 {
                     // The target could not make its log to us: its one message of this exchange was never
-                    // sent, and it is WAITING again (loseAnswer). Nothing is left to take. The note is
-                    // taken: left, it would name a later exchange once the target's 32-bit sequence comes
-                    // round (2^31 round trips), and end that one while its answer is on its way. Only the
-                    // target of our one outstanding exchange writes it, and it has.
-                    controlFile.lostAnswer(stateOffset, 0);
+                    // sent, and it is WAITING again (loseAnswer). Nothing is left to take.
                     return ANSWER_ABORTED;
                 }
                 if (nowNs >= deadline)
@@ -1128,6 +1126,22 @@ public final class ExecutionContext
             }
         }
         return ANSWERED;
+    }
+
+    /**
+     * True, and the note taken, when the target's lost-answer note names this exchange. Taken, since
+     * left it would name a later exchange once the target's 32-bit sequence comes round (2^31 round
+     * trips), and end that one while its answer is on its way. Only the target of our one
+     * outstanding exchange writes it.
+     */
+    private boolean takeLostAnswerNote(final int target, final int targetEc, final long installed)
+    {
+        if (controlFile.lostAnswer(stateOffset) != lostAnswer(target, targetEc, installed))
+        {
+            return false;
+        }
+        controlFile.lostAnswer(stateOffset, 0);
+        return true;
     }
 
     /**

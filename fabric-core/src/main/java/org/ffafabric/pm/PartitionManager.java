@@ -433,6 +433,8 @@ public final class PartitionManager implements Agent, AutoCloseable
         final Caller caller = new Caller(sessionId, slot, partitionId, ec, reply);
         callers.put(sessionId, caller);
         final int stateOffset = controlFile.ecStateOffset(slot, ec);
+        // A new claim owes nothing: a note of an answer lost to an earlier claim names none of its exchanges.
+        controlFile.lostAnswer(stateOffset, 0);
         controlFile.ecStateOrdered(stateOffset, ExecutionContextState.pack(
             ExecutionContextState.RUNNING, ExecutionContextState.MODEL_NONE, false, 0, 0,
             controlFile.ecState(stateOffset)));
