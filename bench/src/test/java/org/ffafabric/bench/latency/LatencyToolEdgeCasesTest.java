@@ -120,6 +120,16 @@ class LatencyToolEdgeCasesTest
     }
 
     @Test
+    void helpNamesTheCommandAsTyped()
+    {
+        // ./ffa bench --help began "Usage: latency-tool [-hV] ...", a command there is not.
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertEquals(0, LatencyTool.run(new ScenarioRegistry(), new String[]{ "--help" }, print(out),
+            print(new ByteArrayOutputStream())));
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("Usage: ffa bench "), out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void anUnknownIdleModeNamesTheKnownOnes()
     {
         // It said "No enum constant org.ffafabric.bench.latency.IdleMode.FOO": a class name, not the choices.
