@@ -60,7 +60,7 @@ import java.util.concurrent.TimeUnit;
  * and sleep through the other scenarios' blocks, which busy-spinning ones would steal cores from.
  */
 @Command(
-    name = "latency-tool",
+    name = "ffa bench",
     mixinStandardHelpOptions = true,
     versionProvider = LatencyTool.Version.class,
     description = "Round-trip latency of the fabric and its baselines, one scenario after another.")
