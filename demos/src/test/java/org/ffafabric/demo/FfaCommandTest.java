@@ -156,6 +156,30 @@ class FfaCommandTest
     }
 
     @Test
+    @Timeout(60)
+    void sendAndHostSayAtOnceThatNoFabricIsThere() throws Exception
+    {
+        // partitions and dump said "no fabric in DIR (no fabric.ctl): is its partition manager running?" at
+        // once; send and host waited ten seconds in silence, then said only "no fabric in DIR".
+        final Path nowhere = Files.createTempDirectory("ffa-nowhere");
+        try
+        {
+            final Result send = run("send", "--dir", nowhere.toString(), "--from", "0x0001", "--to", "0x8001", "1");
+            assertEquals(1, send.exit, send.err);
+            assertOneLine("ffa send: ", send.err);
+            assertTrue(send.err.contains("is its partition manager running?"), send.err);
+            final Result host = run("host", "--dir", nowhere.toString(), "0x8001");
+            assertEquals(1, host.exit, host.err);
+            assertOneLine("ffa host: ", host.err);
+            assertTrue(host.err.contains("is its partition manager running?"), host.err);
+        }
+        finally
+        {
+            Files.delete(nowhere);
+        }
+    }
+
+    @Test
     @Timeout(30)
     void demoRefusesRoundsBelowOne()
     {
