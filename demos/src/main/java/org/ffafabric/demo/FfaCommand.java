@@ -53,6 +53,17 @@ public final class FfaCommand implements Callable<Integer>
             dir != null ? Paths.get(dir) : FabricDirectory.configuredDirectory(), FabricDirectory.configuredName());
     }
 
+    /**
+     * The fabric directory, refused at once when it has no control file: a client would wait for
+     * one for its connect timeout (10 s), for a partition manager that is still starting.
+     */
+    static Path runningFabric(final String dir)
+    {
+        final Path path = fabricDirectory(dir);
+        ControlFile.requireExists(FabricDirectory.controlFile(path));
+        return path;
+    }
+
     public static void main(final String[] args)
     {
         System.setProperty("chronicle.analytics.disable", "true");
@@ -181,7 +192,7 @@ public final class FfaCommand implements Callable<Integer>
         public Integer call()
         {
             final java.util.List<String> args =
-                new java.util.ArrayList<>(java.util.List.of("--dir", fabricDirectory(dir).toString()));
+                new java.util.ArrayList<>(java.util.List.of("--dir", runningFabric(dir).toString()));
             for (final PartitionId p : partitions)
             {
                 args.add("--partition");
@@ -276,7 +287,7 @@ public final class FfaCommand implements Callable<Integer>
                 // Before claiming: a typo is told without touching the fabric.
                 words[i] = registerWord(payload[i]);
             }
-            final Path path = fabricDirectory(dir);
+            final Path path = runningFabric(dir);
             try (FabricClient client = FabricClient.connect(new FabricClient.Context().directory(path));
                 Endpoint endpoint = client.claim(from.value()))
             {

@@ -155,12 +155,18 @@ public final class ControlFile implements AutoCloseable
     /** Maps an existing control file (partition processes and tools). */
     public static ControlFile open(final Path file)
     {
+        requireExists(file);
+        return new ControlFile(IoUtil.mapExistingFile(file.toFile(), "fabric control file"));
+    }
+
+    /** Refuses a missing control file at once, saying what to check: for a tool that would wait for one. */
+    public static void requireExists(final Path file)
+    {
         if (!java.nio.file.Files.exists(file))
         {
             throw new IllegalStateException("no fabric in " + file.getParent() + " (no " + file.getFileName() +
                 "): is its partition manager running?");
         }
-        return new ControlFile(IoUtil.mapExistingFile(file.toFile(), "fabric control file"));
     }
 
     public UnsafeBuffer buffer()
