@@ -180,6 +180,31 @@ class FfaCommandTest
     }
 
     @Test
+    @Timeout(60)
+    void pmGivenADirectoryWhoseParentIsMissingSaysSoInOneLine() throws Exception
+    {
+        // It said "ffa pm: java.nio.file.NoSuchFileException: /tmp/.../absent/fabric".
+        final Path nowhere = Files.createTempDirectory("ffa-nowhere");
+        try
+        {
+            final Path manifest = Files.writeString(nowhere.resolve("m.yaml"),
+                "partitions:\n  - {name: vm1, id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001, memory: 64K}\n");
+            final Path fabric = nowhere.resolve("absent").resolve("fabric");
+            final Result pm = run("pm", "--manifest", manifest.toString(), "--dir", fabric.toString());
+            assertEquals(1, pm.exit, pm.err);
+            assertOneLine("ffa pm: ", pm.err);
+            assertFalse(pm.err.contains("Exception"), pm.err);
+            assertTrue(pm.err.contains(fabric.toString()) && pm.err.contains(fabric.getParent() + " does not exist"),
+                pm.err);
+            assertFalse(Files.exists(fabric.getParent()));
+        }
+        finally
+        {
+            Files.walk(nowhere).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Test
     @Timeout(30)
     void demoRefusesRoundsBelowOne()
     {
