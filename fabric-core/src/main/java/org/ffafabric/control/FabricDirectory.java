@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -119,9 +120,15 @@ public final class FabricDirectory
         {
             throw new IllegalStateException("fabric directory already exists: " + directory, ex);
         }
+        catch (final NoSuchFileException ex)
+        {
+            // Not made for it: the fabric removes its own directory only, and would leave the parents behind.
+            throw new IllegalStateException("cannot make the fabric directory " + directory + ": " +
+                directory.toAbsolutePath().getParent() + " does not exist", ex);
+        }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException(ex);
+            throw new UncheckedIOException("cannot make the fabric directory " + directory + " (" + ex + ")", ex);
         }
     }
 
