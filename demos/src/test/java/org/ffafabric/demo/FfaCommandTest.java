@@ -205,6 +205,47 @@ class FfaCommandTest
     }
 
     @Test
+    @Timeout(60)
+    void sendRefusesOptionsThatCannotMakeARequestBeforeLookingForTheFabric() throws Exception
+    {
+        final Path nowhere = Files.createTempDirectory("ffa-nowhere");
+        try
+        {
+            final String dir = nowhere.toString();
+            // It looked for the fabric first, and said "at most 5 payload words" without the command's name.
+            final Result words = run("send", "--dir", dir, "--from", "1", "--to", "0x8001", "1", "2", "3", "4", "5", "6");
+            assertEquals(2, words.exit, words.err);
+            assertOneLine("ffa send: ", words.err);
+            assertTrue(words.err.contains("at most 5 payload words"), words.err);
+            final Result words2 = run("send", "--dir", dir, "--req2", "--from", "1", "--to", "0x8001",
+                "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15");
+            assertEquals(2, words2.exit, words2.err);
+            assertTrue(words2.err.contains("at most 14 payload words"), words2.err);
+            // It sent a DIRECT_REQ_64, which has no UUID, without a word about the --uuid given.
+            final Result uuidWithoutReq2 = run("send", "--dir", dir, "--from", "1", "--to", "0x8001",
+                "--uuid", "5e7e1a57-0000-4000-8000-0000000ec400", "1");
+            assertEquals(2, uuidWithoutReq2.exit, uuidWithoutReq2.err);
+            assertOneLine("ffa send: ", uuidWithoutReq2.err);
+            assertTrue(uuidWithoutReq2.err.contains("--uuid needs --req2"), uuidWithoutReq2.err);
+            // It claimed, then said "Invalid UUID string: bad" with status 1.
+            final Result badUuid = run("send", "--dir", dir, "--req2", "--from", "1", "--to", "0x8001", "--uuid", "bad");
+            assertEquals(2, badUuid.exit, badUuid.err);
+            assertTrue(badUuid.err.contains("--uuid") && badUuid.err.contains("'bad'"), badUuid.err);
+            // A negative timeout waited forever, as 0 does.
+            final Result negative = run("send", "--dir", dir, "--from", "1", "--to", "0x8001", "--timeout-ms", "-5");
+            assertEquals(2, negative.exit, negative.err);
+            assertOneLine("ffa send: ", negative.err);
+            assertTrue(negative.err.contains("--timeout-ms"), negative.err);
+            final Result help = run("send", "--help");
+            assertTrue(help.out.replaceAll("\\s+", " ").contains("0 waits forever"), help.out);
+        }
+        finally
+        {
+            Files.delete(nowhere);
+        }
+    }
+
+    @Test
     @Timeout(30)
     void demoRefusesRoundsBelowOne()
     {
