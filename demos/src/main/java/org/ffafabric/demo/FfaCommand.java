@@ -75,6 +75,7 @@ public final class FfaCommand implements Callable<Integer>
     {
         return new CommandLine(new FfaCommand())
             .registerConverter(PartitionId.class, PartitionId::parse)
+            .registerConverter(java.util.UUID.class, FfaCommand::uuid)
             .setExecutionExceptionHandler((ex, commandLine, parseResult) ->
             {
                 // A missing fabric, a claimed partition, a bad manifest: the message says it; a trace would bury it.
@@ -99,6 +100,16 @@ public final class FfaCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("'" + text + "' is not a 64-bit register value (e.g. 41 or 0x2a)");
         }
+    }
+
+    /** A UUID as a manifest writes it: 8-4-4-4-12 hex digits. */
+    static java.util.UUID uuid(final String text)
+    {
+        if (!text.matches("\\p{XDigit}{8}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{12}"))
+        {
+            throw new CommandLine.TypeConversionException("'" + text + "' is not a UUID (8-4-4-4-12 hex digits)");
+        }
+        return java.util.UUID.fromString(text);
     }
 
     /** A 16-bit partition ID as users write it: 0x8001, 32769. */
@@ -271,9 +282,9 @@ public final class FfaCommand implements Callable<Integer>
         boolean req2;
 
         @Option(names = "--uuid", description = "Service UUID for REQ2 (default: the receiver's default service).")
-        String uuid;
+        java.util.UUID uuid;
 
-        @Option(names = "--timeout-ms", description = "Give up waiting after this long (default ${DEFAULT-VALUE}).")
+        @Option(names = "--timeout-ms", description = "Give up waiting after this long (default ${DEFAULT-VALUE}; 0 waits forever).")
         long timeoutMs = 5_000;
 
         @Parameters(description = "Payload words (decimal or 0x hex).")
@@ -281,10 +292,20 @@ public final class FfaCommand implements Callable<Integer>
 
         public Integer call()
         {
+            final int first = req2 ? 4 : 3;
+            final int last = req2 ? 17 : 7;
+            // Before claiming: a request that cannot be made is told without touching the fabric.
+            final String refusal = payload.length > last - first + 1 ? "at most " + (last - first + 1) + " payload words" :
+                uuid != null && !req2 ? "--uuid needs --req2: only DIRECT_REQ2 names a service" :
+                timeoutMs < 0 ? "--timeout-ms must be at least 0 (0 waits forever)" : null;
+            if (refusal != null)
+            {
+                System.err.println("ffa send: " + refusal);
+                return CommandLine.ExitCode.USAGE;
+            }
             final long[] words = new long[payload.length];
             for (int i = 0; i < payload.length; i++)
             {
-                // Before claiming: a typo is told without touching the fabric.
                 words[i] = registerWord(payload[i]);
             }
             final Path path = runningFabric(dir);
@@ -292,18 +313,11 @@ public final class FfaCommand implements Callable<Integer>
                 Endpoint endpoint = client.claim(from.value()))
             {
                 final RegisterFile regs = new RegisterFile();
-                final int first = req2 ? 4 : 3;
-                final int last = req2 ? 17 : 7;
-                if (payload.length > last - first + 1)
-                {
-                    System.err.println("at most " + (last - first + 1) + " payload words");
-                    return 2;
-                }
                 regs.w(0, req2 ? FunctionId.FFA_MSG_SEND_DIRECT_REQ2 : FunctionId.FFA_MSG_SEND_DIRECT_REQ_64)
                     .w(1, RegisterFile.packIds(endpoint.partitionId(), to.value()));
                 if (req2 && uuid != null)
                 {
-                    regs.uuidPair(2, java.util.UUID.fromString(uuid));
+                    regs.uuidPair(2, uuid);
                 }
                 for (int i = 0; i < payload.length; i++)
                 {
