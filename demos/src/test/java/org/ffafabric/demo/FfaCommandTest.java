@@ -246,6 +246,20 @@ class FfaCommandTest
     }
 
     @Test
+    void dumpRefusesNegativeCounts()
+    {
+        // --bytes -1 printed "client-vm RX at 0x40001000 (-1 of 4096 bytes ...)" and no bytes, with status 0.
+        for (final String[] args : new String[][] {
+            { "dump", "--partition", "1", "--bytes", "-1" }, { "dump", "--partition", "1", "--partition-info", "-1" } })
+        {
+            final Result dump = run(args);
+            assertEquals(2, dump.exit, dump.err);
+            assertOneLine("ffa dump: ", dump.err);
+            assertTrue(dump.err.contains(args[3]), dump.err);
+        }
+    }
+
+    @Test
     @Timeout(30)
     void demoRefusesRoundsBelowOne()
     {
