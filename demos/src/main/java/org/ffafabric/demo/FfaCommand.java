@@ -256,6 +256,11 @@ public final class FfaCommand implements Callable<Integer>
 
         public Integer call()
         {
+            if (bytes < 0 || partitionInfo < 0)
+            {
+                System.err.println("ffa dump: " + (bytes < 0 ? "--bytes" : "--partition-info") + " must be at least 0");
+                return CommandLine.ExitCode.USAGE;
+            }
             final Path path = fabricDirectory(dir);
             try (ControlFile controlFile = ControlFile.open(FabricDirectory.controlFile(path)))
             {
