@@ -260,6 +260,16 @@ class FfaCommandTest
     }
 
     @Test
+    void noCommandIsAUsageError()
+    {
+        // It printed the usage on standard output and exited 0, as if it had done something.
+        final Result none = run();
+        assertEquals(2, none.exit, none.err);
+        assertEquals("", none.out);
+        assertTrue(none.err.contains("Usage: ffa"), none.err);
+    }
+
+    @Test
     @Timeout(30)
     void demoRefusesRoundsBelowOne()
     {
