@@ -40,10 +40,13 @@ import java.util.concurrent.Callable;
     })
 public final class FfaCommand implements Callable<Integer>
 {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     public Integer call()
     {
-        CommandLine.usage(this, System.out);
-        return 0;
+        // Nothing asked, nothing done: a usage error, so that a script with an empty command fails.
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand");
     }
 
     /** The fabric a live tool looks at: --dir, else ffa.fabric.dir, else the configured or default fabric name's directory. */
