@@ -260,6 +260,26 @@ class FfaCommandTest
     }
 
     @Test
+    void anEmptyControlFileIsToldAsNoFabricControlFile() throws Exception
+    {
+        // It said "ffa partitions: Range [0, 0 + 8) out of bounds for length 0", as a partition manager's
+        // control file is for a moment while it makes it.
+        final Path nowhere = Files.createTempDirectory("ffa-nowhere");
+        try
+        {
+            Files.createFile(nowhere.resolve("fabric.ctl"));
+            final Result partitions = run("partitions", "--dir", nowhere.toString());
+            assertEquals(1, partitions.exit, partitions.err);
+            assertOneLine("ffa partitions: ", partitions.err);
+            assertTrue(partitions.err.contains("not a fabric control file"), partitions.err);
+        }
+        finally
+        {
+            Files.walk(nowhere).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Test
     void noCommandIsAUsageError()
     {
         // It printed the usage on standard output and exited 0, as if it had done something.
