@@ -47,6 +47,11 @@ public final class ControlFile implements AutoCloseable
     {
         this.mapped = mapped;
         this.buffer = new UnsafeBuffer(mapped);
+        if (buffer.capacity() < HEADER_LENGTH)
+        {
+            IoUtil.unmap(mapped);
+            throw new IllegalStateException("not a fabric control file (" + buffer.capacity() + " bytes, shorter than its header)");
+        }
         if (buffer.getLongVolatile(MAGIC_OFFSET) != MAGIC)
         {
             IoUtil.unmap(mapped);
