@@ -1,0 +1,89 @@
+package org.ffafabric.control;
+
+import org.ffafabric.abi.FfaVersion;
+import org.ffafabric.manifest.Manifest;
+import org.ffafabric.manifest.World;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A control file is complete from the moment its name exists: a tool or client that maps it as
+ * soon as it appears (as FabricClient does, waiting for a starting manager) must never find it
+ * empty or half-written.
+ */
+class ControlFileCreationTest
+{
+    private static final int CREATIONS = 300;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(60)
+    void aControlFileThatExistsIsComplete() throws Exception
+    {
+        final Manifest manifest = Manifest.builder()
+            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-0000-0000-0000-000000000001"))
+            .build();
+        final Path file = dir.resolve("fabric.ctl");
+        final AtomicBoolean done = new AtomicBoolean();
+        final AtomicInteger opened = new AtomicInteger();
+        final Queue<String> failures = new ConcurrentLinkedQueue<>();
+        final Thread watcher = new Thread(() ->
+        {
+            while (!done.get())
+            {
+                if (!Files.exists(file))
+                {
+                    continue;
+                }
+                try (ControlFile seen = ControlFile.open(file))
+                {
+                    opened.incrementAndGet();
+                    if (seen.partitionCount() != 1)
+                    {
+                        failures.add("partition count " + seen.partitionCount());
+                    }
+                }
+                catch (final RuntimeException ex)
+                {
+                    // Gone between the look and the open is fine: deleted by the loop below.
+                    if (Files.exists(file) || !(ex.getCause() instanceof java.io.IOException))
+                    {
+                        failures.add(String.valueOf(ex.getMessage()));
+                    }
+                }
+            }
+        }, "control-file-watcher");
+        watcher.start();
+        try
+        {
+            for (int i = 0; i < CREATIONS && failures.isEmpty(); i++)
+            {
+                try (ControlFile created = ControlFile.create(file, manifest, FfaVersion.LATEST, 0x8000_0000L, null))
+                {
+                    assertEquals(1, created.partitionCount());
+                }
+                Files.delete(file);
+            }
+        }
+        finally
+        {
+            done.set(true);
+            watcher.join();
+        }
+        assertTrue(failures.isEmpty(), () -> "a reader found the control file incomplete " + failures.size() + " times, first: " + failures.peek());
+        assertTrue(opened.get() > 0, "the watcher saw at least one control file");
+    }
+}
