@@ -13,6 +13,7 @@ import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
@@ -96,7 +97,10 @@ public final class ControlFile implements AutoCloseable
             throw new IllegalArgumentException("Aeron directory name longer than " + AERON_DIRECTORY_MAX_LENGTH +
                 " bytes: " + aeronDirectory);
         }
-        FabricDirectory.createOwnerOnlyFile(file);
+        // Made under another name and moved into place once complete, so that a reader that maps
+        // the file as soon as its name appears (a client waiting for a starting manager) never finds it half-made.
+        final Path making = file.resolveSibling(file.getFileName() + ".making");
+        FabricDirectory.createOwnerOnlyFile(making);
         final List<PartitionManifest> partitions = manifest.partitions();
         int ecCount = 0;
         for (final PartitionManifest p : partitions)
@@ -105,7 +109,7 @@ public final class ControlFile implements AutoCloseable
         }
         final int length = fileLength(partitions.size(), ecCount);
         final MappedByteBuffer mapped;
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        try (FileChannel channel = FileChannel.open(making, StandardOpenOption.READ, StandardOpenOption.WRITE))
         {
             channel.truncate(length);
             channel.write(java.nio.ByteBuffer.allocate(1), length - 1);
@@ -113,6 +117,7 @@ public final class ControlFile implements AutoCloseable
         }
         catch (final IOException ex)
         {
+            deleteQuietly(making);
             throw new UncheckedIOException(ex);
         }
         final UnsafeBuffer b = new UnsafeBuffer(mapped);
@@ -154,24 +159,67 @@ public final class ControlFile implements AutoCloseable
         // Magic last, with a release store: a reader that sees it sees a complete file.
         b.putLongOrdered(MAGIC_OFFSET, MAGIC);
         mapped.force();
+        try
+        {
+            // A link, not a move: it fails, rather than replaces, when the name is already taken.
+            Files.createLink(file, making);
+        }
+        catch (final IOException ex)
+        {
+            IoUtil.unmap(mapped);
+            throw new UncheckedIOException("cannot put the control file in place: " + file, ex);
+        }
+        finally
+        {
+            deleteQuietly(making);
+        }
         return new ControlFile(mapped);
+    }
+
+    private static void deleteQuietly(final Path file)
+    {
+        try
+        {
+            Files.deleteIfExists(file);
+        }
+        catch (final IOException ignore)
+        {
+            // The fabric directory is removed with everything in it when the launch fails.
+        }
     }
 
     /** Maps an existing control file (partition processes and tools). */
     public static ControlFile open(final Path file)
     {
         requireExists(file);
-        return new ControlFile(IoUtil.mapExistingFile(file.toFile(), "fabric control file"));
+        try
+        {
+            return new ControlFile(FabricDirectory.mapExisting(file));
+        }
+        catch (final java.nio.file.NoSuchFileException ex)
+        {
+            // Removed since the look: its manager has just closed.
+            throw noFabric(file);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot map the fabric control file " + file, ex);
+        }
     }
 
     /** Refuses a missing control file at once, saying what to check: for a tool that would wait for one. */
     public static void requireExists(final Path file)
     {
-        if (!java.nio.file.Files.exists(file))
+        if (!Files.exists(file))
         {
-            throw new IllegalStateException("no fabric in " + file.getParent() + " (no " + file.getFileName() +
-                "): is its partition manager running?");
+            throw noFabric(file);
         }
+    }
+
+    private static IllegalStateException noFabric(final Path file)
+    {
+        return new IllegalStateException("no fabric in " + file.getParent() + " (no " + file.getFileName() +
+            "): is its partition manager running?");
     }
 
     public UnsafeBuffer buffer()

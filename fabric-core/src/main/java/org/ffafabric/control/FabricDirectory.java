@@ -4,12 +4,15 @@ import org.agrona.IoUtil;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
@@ -129,6 +132,19 @@ public final class FabricDirectory
         catch (final IOException ex)
         {
             throw new UncheckedIOException("cannot make the fabric directory " + directory + " (" + ex + ")", ex);
+        }
+    }
+
+    /**
+     * Maps the whole of an existing file, read-write; NoSuchFileException when it is not there. Never
+     * creates it, as a RandomAccessFile would: a reader that comes as the fabric is removed must not
+     * leave an empty file behind in the directory.
+     */
+    public static MappedByteBuffer mapExisting(final Path file) throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            return channel.map(FileChannel.MapMode.READ_WRITE, 0, channel.size());
         }
     }
 

@@ -66,7 +66,14 @@ public final class EndpointMemory implements AutoCloseable
 
     public static EndpointMemory open(final Path file, final long base)
     {
-        return new EndpointMemory(IoUtil.mapExistingFile(file.toFile(), "endpoint memory"), base);
+        try
+        {
+            return new EndpointMemory(FabricDirectory.mapExisting(file), base);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot map the endpoint memory " + file, ex);
+        }
     }
 
     public UnsafeBuffer buffer()
