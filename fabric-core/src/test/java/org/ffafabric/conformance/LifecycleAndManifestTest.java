@@ -701,6 +701,15 @@ class LifecycleAndManifestTest
             final ManifestException notUtf8 = assertThrows(ManifestException.class, () -> ManifestParser.parse(latin1));
             assertTrue(notUtf8.getMessage().contains("latin1.yaml") && notUtf8.getMessage().contains("UTF-8"),
                 notUtf8.getMessage());
+            // A refusal of what the file says names the file too, as a compiler names its source.
+            final Path duplicate = Files.writeString(dir.resolve("duplicate.yaml"), String.join("\n",
+                "partitions:",
+                "  - {name: a, id: 1, uuid: 00000000-0000-0000-0000-000000000001, world: vm}",
+                "  - {name: b, id: 1, uuid: 00000000-0000-0000-0000-000000000002, world: vm}", ""));
+            final ManifestException refused = assertThrows(ManifestException.class, () -> ManifestParser.parse(duplicate));
+            assertTrue(refused.getMessage().startsWith("manifest " + duplicate + ": partition 'b'"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("line 3"), refused.getMessage());
+            assertEquals("id", refused.field());
         }
         finally
         {
