@@ -37,7 +37,13 @@ public final class ManifestException extends RuntimeException
     /** This refusal with where it is in the file appended. */
     ManifestException at(final String location)
     {
-        return new ManifestException(getMessage() + location, field, partition);
+        return reworded(getMessage() + location);
+    }
+
+    /** This refusal, of the same entry and field, told in other words. */
+    ManifestException reworded(final String message)
+    {
+        return new ManifestException(message, field, partition);
     }
 
     /** The most of a quoted name or value a message shows. */

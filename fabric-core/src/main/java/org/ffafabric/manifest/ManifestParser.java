@@ -109,7 +109,17 @@ public final class ManifestParser
         {
             throw new ManifestException("manifest " + file + ": not UTF-8 text");
         }
-        return parse(yaml);
+        try
+        {
+            return parse(yaml);
+        }
+        catch (final ManifestException ex)
+        {
+            // Named as a compiler names its source: the file, then where in it.
+            final String message = ex.getMessage();
+            throw ex.reworded("manifest " + file + ": " +
+                (message.startsWith("manifest: ") ? message.substring("manifest: ".length()) : message));
+        }
     }
 
     /** The parser's problem in one line: its multi-line message quotes the text with a caret under it. */
