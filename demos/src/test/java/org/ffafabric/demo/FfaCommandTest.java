@@ -121,7 +121,7 @@ class FfaCommandTest
         assertTrue(wideId.err.contains("'0x10000' is not a 16-bit partition ID"), wideId.err);
 
         final Result badWord = run("send", "--from", "1", "--to", "0x8001", "zz");
-        assertEquals(1, badWord.exit, badWord.err);
+        assertEquals(2, badWord.exit, badWord.err);
         assertOneLine("ffa send: ", badWord.err);
         assertTrue(badWord.err.contains("'zz' is not a 64-bit register value"), badWord.err);
 
