@@ -303,18 +303,25 @@ public final class FfaCommand implements Callable<Integer>
             final int first = req2 ? 4 : 3;
             final int last = req2 ? 17 : 7;
             // Before claiming: a request that cannot be made is told without touching the fabric.
-            final String refusal = payload.length > last - first + 1 ? "at most " + (last - first + 1) + " payload words" :
+            String refusal = payload.length > last - first + 1 ? "at most " + (last - first + 1) + " payload words" :
                 uuid != null && !req2 ? "--uuid needs --req2: only DIRECT_REQ2 names a service" :
                 timeoutMs < 0 ? "--timeout-ms must be at least 0 (0 waits forever)" : null;
+            final long[] words = new long[payload.length];
+            for (int i = 0; i < payload.length && refusal == null; i++)
+            {
+                try
+                {
+                    words[i] = registerWord(payload[i]);
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    refusal = ex.getMessage();
+                }
+            }
             if (refusal != null)
             {
                 System.err.println("ffa send: " + refusal);
                 return CommandLine.ExitCode.USAGE;
-            }
-            final long[] words = new long[payload.length];
-            for (int i = 0; i < payload.length; i++)
-            {
-                words[i] = registerWord(payload[i]);
             }
             final Path path = runningFabric(dir);
             try (FabricClient client = FabricClient.connect(new FabricClient.Context().directory(path));
