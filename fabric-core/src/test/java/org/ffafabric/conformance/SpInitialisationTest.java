@@ -1,0 +1,198 @@
+package org.ffafabric.conformance;
+
+import org.ffafabric.abi.ErrorCode;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.endpoint.ExecutionContext;
+import org.ffafabric.manifest.Manifest;
+import org.ffafabric.manifest.World;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.Future;
+
+import static org.ffafabric.conformance.Fx.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Digest 6.3, the "SP init" row: a secure partition's context runs its initialisation from its claim
+ * until FFA_MSG_WAIT, and in that run-time model FFA_RUN, FFA_YIELD and DIRECT_RESP are DENIED (Hafnium's
+ * ffa_cpu_cycles_check_rtm_sp_init). The normal world has no such model.
+ */
+class SpInitialisationTest
+{
+    static final int HYP = 0;
+    static final int VM1 = 1;
+    static final int SPA = 0x8001;
+    static final int SPB = 0x8002;
+    static final int SPC = 0x8003;
+
+    private FabricFixture fx;
+
+    @BeforeEach
+    void launch()
+    {
+        fx = FabricFixture.launch(Manifest.builder()
+            .partition(p -> p.name("hyp").id(HYP).world(World.HYPERVISOR).uuid("00000000-0000-0000-0000-0000000000a0"))
+            .partition(p -> p.name("vm1").id(VM1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555")
+                .directMessaging())
+            .partition(p -> p.name("spa").id(SPA).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")
+                .directMessaging())
+            .partition(p -> p.name("spb").id(SPB).world(World.SP_EL1).uuid("bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee")
+                .directMessaging())
+            .partition(p -> p.name("spc").id(SPC).world(World.SP_EL1).uuid("cccccccc-bbbb-cccc-dddd-eeeeeeeeeeee")
+                .directMessaging())
+            .build(), HYP, VM1, SPA, SPB, SPC);
+    }
+
+    @AfterEach
+    void close() throws Exception
+    {
+        fx.close();
+    }
+
+    @Test
+    void aClaimedSecureContextRunsItsInitialisation()
+    {
+        assertEquals("RUNNING(init", describe(SPA).substring(0, 12), describe(SPA));
+        assertEquals("RUNNING(none", describe(VM1).substring(0, 12), "a VM has no initialisation: " + describe(VM1));
+        assertEquals("RUNNING(none", describe(HYP).substring(0, 12), describe(HYP));
+    }
+
+    /** Hafnium's rule 6: FFA_RUN from SP init is DENIED whatever its target, once the arguments are good. */
+    @Test
+    void runFromInitIsDenied() throws Exception
+    {
+        final ExecutionContext a = fx.ec(SPA);
+        final int spb = RegisterFile.packTargetInfo(SPB, 0);
+        assertError(ErrorCode.INVALID_PARAMETERS, call(a, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(0x8009, 0))));
+        assertError(ErrorCode.DENIED, call(a, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(VM1, 0))));
+        assertError(ErrorCode.DENIED, call(a, regs(FunctionId.FFA_RUN, spb)), "spb runs its own init");
+        assertEquals(ExecutionContextState.RUNNING, fx.state(SPB, 0));
+        final Future<RegisterFile> bWaits = fx.msgWait(fx.ec(SPB));
+        assertError(ErrorCode.DENIED, call(a, regs(FunctionId.FFA_RUN, spb)), "spb waits");
+
+        // FFA_MSG_WAIT ends init; run by the scheduler, spa finds a running spb BUSY, as any SP does.
+        final Future<RegisterFile> aWaits = fx.msgWait(a);
+        final Future<RegisterFile> run = fx.async(fx.ec(HYP), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0)));
+        assertEquals(FunctionId.FFA_RUN, get(aWaits).w(0));
+        final Future<RegisterFile> sent = fx.async(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPB));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, get(bWaits).w(0));
+        assertError(ErrorCode.BUSY, call(a, regs(FunctionId.FFA_RUN, spb)), "spb serves vm1");
+        fx.respond(fx.ec(SPB), ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, VM1));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
+        fx.msgWait(a, FabricFixture.RESPOND_NS);
+        assertEquals(FunctionId.FFA_MSG_WAIT, get(run).w(0));
+    }
+
+    /** A context that yielded to a request from spa's init is not resumed from init; after init, it is. */
+    @Test
+    void runFromInitDoesNotResumeAContextThatYieldedToIt() throws Exception
+    {
+        final ExecutionContext a = fx.ec(SPA);
+        final ExecutionContext b = fx.ec(SPB);
+        final Future<RegisterFile> sent = fx.deliver(b, a, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB));
+        final Future<RegisterFile> yielded = fx.async(b, regs(FunctionId.FFA_YIELD));
+        final RegisterFile y = get(sent);
+        assertEquals(FunctionId.FFA_YIELD, y.w(0), y.toString());
+        assertError(ErrorCode.DENIED, call(a, regs(FunctionId.FFA_RUN, y.w(1))));
+        assertEquals(ExecutionContextState.BLOCKED, fx.state(SPB, 0));
+        assertFalse(yielded.isDone(), "spb was not resumed");
+
+        final Future<RegisterFile> aWaits = fx.msgWait(a);
+        final Future<RegisterFile> run = fx.async(fx.ec(HYP), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0)));
+        assertEquals(FunctionId.FFA_RUN, get(aWaits).w(0));
+        final Future<RegisterFile> resumed = fx.async(a, regs(FunctionId.FFA_RUN, y.w(1)));
+        assertSuccess32(get(yielded));
+        final RegisterFile out = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, SPA);
+        out.x(3, 5);
+        fx.respond(b, out);
+        final RegisterFile done = get(resumed);
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, done.w(0), done.toString());
+        assertEquals(5L, done.x(3));
+        fx.msgWait(a, FabricFixture.RESPOND_NS);
+        assertEquals(FunctionId.FFA_MSG_WAIT, get(run).w(0));
+    }
+
+    /**
+     * A bound on spa's own request is the fabric's interrupt, which Hafnium never delivers to an SP in its
+     * init: the FFA_RUN that collects the answer is the rest of that request, not a run of another SP.
+     */
+    @Test
+    void runFromInitCollectsTheAnswerToARequestItsBoundInterrupted() throws Exception
+    {
+        final ExecutionContext a = fx.ec(SPA);
+        final ExecutionContext b = fx.ec(SPB);
+        final Future<RegisterFile> bWaits = fx.msgWait(b);
+        final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB);
+        a.invoke(r, 20_000_000L);
+        assertEquals(FunctionId.FFA_INTERRUPT, r.w(0), r.toString());
+        get(bWaits);
+        final RegisterFile out = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, SPA);
+        out.x(3, 9);
+        fx.respond(b, out);
+        final RegisterFile done = call(a, regs(FunctionId.FFA_RUN, r.w(1)));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, done.w(0), done.toString());
+        assertEquals(9L, done.x(3));
+        assertEquals("RUNNING(init", describe(SPA).substring(0, 12), "still initialising");
+    }
+
+    /** Hafnium's rules 4 and 5; and a request to an SP that is not initialising is allowed (rule 1). */
+    @Test
+    void yieldAndDirectResponseFromInitAreDeniedAndMsgWaitEndsIt() throws Exception
+    {
+        final ExecutionContext a = fx.ec(SPA);
+        assertError(ErrorCode.DENIED, call(a, regs(FunctionId.FFA_YIELD)));
+        assertError(ErrorCode.DENIED, call(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, VM1)));
+        assertError(ErrorCode.DENIED, call(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1)));
+        assertError(ErrorCode.DENIED, call(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, VM1)));
+        assertEquals(ExecutionContextState.RUNNING, fx.state(SPA, 0));
+
+        final RegisterFile request = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB);
+        final Future<RegisterFile> sent = fx.deliver(fx.ec(SPB), a, request);
+        assertEquals(ExecutionContextState.BLOCKED, fx.state(SPA, 0));
+        fx.respond(fx.ec(SPB), ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, SPA));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
+        assertEquals(ExecutionContextState.RUNNING, fx.state(SPA, 0));
+
+        fx.msgWait(a, FabricFixture.RESPOND_NS);
+        assertEquals(ExecutionContextState.WAITING, fx.state(SPA, 0));
+    }
+
+    /** A VM and the scheduler have no init model: none of the SP-init rules touches them. */
+    @Test
+    void theNormalWorldHasNoInitialisation() throws Exception
+    {
+        final ExecutionContext vm = fx.ec(VM1);
+        final ExecutionContext hyp = fx.ec(HYP);
+        // The scheduler finds an SP in its init BUSY, as any running context.
+        assertError(ErrorCode.BUSY, call(hyp, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPB, 0))));
+        // A VM fresh from its claim resumes a context that yielded to it.
+        final ExecutionContext a = fx.ec(SPA);
+        final Future<RegisterFile> sent = fx.deliver(a, vm, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
+        final Future<RegisterFile> yielded = fx.async(a, regs(FunctionId.FFA_YIELD));
+        final RegisterFile y = get(sent);
+        assertEquals(FunctionId.FFA_YIELD, y.w(0), y.toString());
+        final Future<RegisterFile> resumed = fx.async(vm, regs(FunctionId.FFA_RUN, y.w(1)));
+        assertSuccess32(get(yielded));
+        fx.respond(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(resumed).w(0));
+        // FFA_ERROR outside a request is DENIED, and ends nothing.
+        assertError(ErrorCode.DENIED, call(vm, regs(FunctionId.FFA_ERROR, 0, ErrorCode.ABORTED)));
+        assertError(ErrorCode.DENIED, call(hyp, regs(FunctionId.FFA_ERROR, 0, ErrorCode.ABORTED)));
+        assertEquals(ExecutionContextState.RUNNING, fx.state(VM1, 0));
+        assertEquals(ExecutionContextState.RUNNING, fx.state(HYP, 0));
+        final Future<RegisterFile> again = fx.deliver(fx.ec(SPC), vm, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPC));
+        fx.respond(fx.ec(SPC), ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPC, VM1));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(again).w(0));
+    }
+
+    private String describe(final int id)
+    {
+        final ControlFile cf = fx.controlFile();
+        return ExecutionContextState.describe(cf.ecState(cf.ecStateOffset(cf.slotOf(id), 0)));
+    }
+}
