@@ -35,6 +35,8 @@ public final class ExecutionContextState
     public static final int MODEL_DIRECT_REQ2 = 3;
     public static final int MODEL_FRAMEWORK = 4;
     public static final int MODEL_INTERRUPT = 5;
+    // A secure partition's first run after its claim, until FFA_MSG_WAIT: the spec's SP initialisation.
+    public static final int MODEL_INIT = 6;
 
     private static final int STATE_MASK = 0xF;
     private static final int MODEL_SHIFT = 4;
@@ -150,6 +152,7 @@ public final class ExecutionContextState
             case MODEL_DIRECT_REQ2: return "direct-req2";
             case MODEL_FRAMEWORK: return "framework";
             case MODEL_INTERRUPT: return "interrupt";
+            case MODEL_INIT: return "init";
             default: return "unknown";
         }
     }

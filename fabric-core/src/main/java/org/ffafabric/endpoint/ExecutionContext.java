@@ -974,6 +974,13 @@ public final class ExecutionContext
                 outstandingTargetGeneration, timeoutNs);
             return;
         }
+        if (model(word) == MODEL_INIT)
+        {
+            // SP initialisation runs no one (Hafnium's SP-init rule 6), not even a context that yielded to
+            // it. Collecting the answer its bound interrupted, above, is the rest of its own request.
+            regs.error(ErrorCode.DENIED);
+            return;
+        }
         // Only the scheduler (the normal world's physical instance, ID 0) gives cycles to a context
         // that did not yield them to the caller, as only Hafnium's primary VM may; a VM resumes its own.
         final boolean scheduler = partitionId == EndpointId.HYPERVISOR;

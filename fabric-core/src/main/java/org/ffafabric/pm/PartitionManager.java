@@ -19,6 +19,7 @@ import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FfaVersion;
 import org.ffafabric.abi.FunctionId;
@@ -435,9 +436,11 @@ public final class PartitionManager implements Agent, AutoCloseable
         final int stateOffset = controlFile.ecStateOffset(slot, ec);
         // A new claim owes nothing: a note of an answer lost to an earlier claim names none of its exchanges.
         controlFile.lostAnswer(stateOffset, 0);
+        // A secure partition's context starts in its initialisation; the normal world has no such model.
+        final int model = EndpointId.isSecure(partitionId) ?
+            ExecutionContextState.MODEL_INIT : ExecutionContextState.MODEL_NONE;
         controlFile.ecStateOrdered(stateOffset, ExecutionContextState.pack(
-            ExecutionContextState.RUNNING, ExecutionContextState.MODEL_NONE, false, 0, 0,
-            controlFile.ecState(stateOffset)));
+            ExecutionContextState.RUNNING, model, false, 0, 0, controlFile.ecState(stateOffset)));
         regs.success();
         reply(caller, regs);
     }
