@@ -5,6 +5,7 @@ import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.World;
@@ -160,6 +161,80 @@ class SpInitialisationTest
 
         fx.msgWait(a, FabricFixture.RESPOND_NS);
         assertEquals(ExecutionContextState.WAITING, fx.state(SPA, 0));
+    }
+
+    /**
+     * Hafnium's rule 3 and ffa_cpu_cycles_error_32: FFA_ERROR(ABORTED) from SP init (v1.2 and before) reports
+     * a failed init, and Hafnium aborts the partition: its boot_fail tests find FFA_RUN of it and direct
+     * requests to it ABORTED. The context never runs again, so its own calls that would run it answer
+     * ABORTED too, until the claim ends; a new claim initialises afresh.
+     */
+    @Test
+    void errorAbortedFromInitAbortsTheContext() throws Exception
+    {
+        final ExecutionContext a = fx.ec(SPA);
+        final ExecutionContext c = fx.ec(SPC);
+        // A request from init first, so that spa knows spc's next word.
+        final Future<RegisterFile> cWaits = fx.msgWait(c);
+        final Future<RegisterFile> sent = fx.async(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPC));
+        get(cWaits);
+        final Future<RegisterFile> cNext = fx.bounded(c, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPC, SPA), WAIT_NS);
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
+
+        assertError(ErrorCode.ABORTED, call(a, regs(FunctionId.FFA_ERROR, 0, ErrorCode.ABORTED)));
+        assertEquals(ExecutionContextState.ABORTED, fx.state(SPA, 0));
+        assertError(ErrorCode.ABORTED, call(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA)));
+        assertError(ErrorCode.ABORTED, call(fx.ec(SPB), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPB, SPA)));
+        assertError(ErrorCode.ABORTED, call(fx.ec(HYP), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0))));
+
+        assertError(ErrorCode.ABORTED, call(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPC)));
+        assertError(ErrorCode.ABORTED, call(a, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPC, 0))));
+        assertError(ErrorCode.ABORTED, call(a, regs(FunctionId.FFA_MSG_WAIT)));
+        assertError(ErrorCode.DENIED, call(a, regs(FunctionId.FFA_YIELD)));
+        assertEquals(ExecutionContextState.ABORTED, fx.state(SPA, 0));
+        // Nothing reached spc: the next request it gets is vm1's.
+        final RegisterFile fromVm = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPC);
+        fromVm.x(3, 3);
+        final Future<RegisterFile> vmSent = fx.async(fx.ec(VM1), fromVm);
+        final RegisterFile in = get(cNext);
+        assertEquals(RegisterFile.packIds(VM1, SPC), in.w(1), in.toString());
+        assertEquals(3L, in.x(3));
+        fx.respond(c, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPC, VM1));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(vmSent).w(0));
+
+        final Endpoint again = fx.reclaim(SPA);
+        assertEquals("RUNNING(init", describe(SPA).substring(0, 12), describe(SPA));
+        final Future<RegisterFile> served = fx.deliver(
+            again.executionContext(0), fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
+        fx.respond(again.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(served).w(0));
+    }
+
+    /** Hafnium's ffa_cpu_cycles_error_32 takes ABORTED alone as a failed init: any other code is NOT_SUPPORTED. */
+    @Test
+    void errorWithAnotherCodeFromInitIsNotSupported() throws Exception
+    {
+        final ExecutionContext a = fx.ec(SPA);
+        assertError(ErrorCode.NOT_SUPPORTED, call(a, regs(FunctionId.FFA_ERROR, 0, ErrorCode.DENIED)));
+        assertError(ErrorCode.NOT_SUPPORTED, call(a, regs(FunctionId.FFA_ERROR, 0, ErrorCode.BUSY)));
+        assertEquals("RUNNING(init", describe(SPA).substring(0, 12), "init goes on: " + describe(SPA));
+        final Future<RegisterFile> sent = fx.deliver(a, fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
+        fx.respond(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
+    }
+
+    /** Only init ends that way: run by the scheduler once init is over, FFA_ERROR outside a request is DENIED. */
+    @Test
+    void errorAfterInitIsDeniedOutsideARequest() throws Exception
+    {
+        final ExecutionContext a = fx.ec(SPA);
+        final Future<RegisterFile> aWaits = fx.msgWait(a);
+        final Future<RegisterFile> run = fx.async(fx.ec(HYP), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0)));
+        assertEquals(FunctionId.FFA_RUN, get(aWaits).w(0));
+        assertError(ErrorCode.DENIED, call(a, regs(FunctionId.FFA_ERROR, 0, ErrorCode.ABORTED)));
+        assertEquals(ExecutionContextState.RUNNING, fx.state(SPA, 0));
+        fx.msgWait(a, FabricFixture.RESPOND_NS);
+        assertEquals(FunctionId.FFA_MSG_WAIT, get(run).w(0));
     }
 
     /** A VM and the scheduler have no init model: none of the SP-init rules touches them. */
