@@ -356,6 +356,12 @@ public final class ExecutionContext
         if (targetWord == 0 || !controlFile.ecStateCompareAndSet(targetOffset, targetWord, update))
         {
             // Not the peer we just talked to, or someone else got there: read, check, then CAS.
+            if (state(word) == ABORTED)
+            {
+                // Its init failed (failInit, which dropped the prediction that would skip this).
+                regs.error(ErrorCode.ABORTED);
+                return;
+            }
             if (rules.isInCallChain(targetSlot, targetEc))
             {
                 regs.error(ErrorCode.DENIED);
@@ -510,10 +516,15 @@ public final class ExecutionContext
         return isServing(ownWord) && invokeDepth == 1;
     }
 
-    /** FFA_ERROR while serving a request cancels it: the requester gets the error. */
+    /** FFA_ERROR while serving a request cancels it: the requester gets the error. From SP init, it reports failure. */
     private void errorResponse(final RegisterFile regs, final long timeoutNs)
     {
         final long ownWord = word;
+        if (model(ownWord) == MODEL_INIT)
+        {
+            failInit(regs);
+            return;
+        }
         if (!mayAnswer(ownWord))
         {
             regs.error(ErrorCode.DENIED);
@@ -523,6 +534,28 @@ public final class ExecutionContext
         regs.error(code);
         giveBack(regs, ownWord);
         awaitMessage(regs, timeoutNs, false, true);
+    }
+
+    /**
+     * FFA_ERROR from SP init: a failed init (digest 6.3; a v1.3 SP would call FFA_ABORT, and the fabric
+     * stops at v1.2). Hafnium takes ABORTED alone, NOT_SUPPORTED for any other code, and aborts the
+     * partition: FFA_RUN of it and requests to it answer ABORTED, and it never runs again. Nobody lent
+     * init its cycles, so nobody is told; the word goes to ABORTED, which requesters and FFA_RUN answer
+     * so, and the call and the context's later calls that would run it (FFA_MSG_WAIT, FFA_RUN, requests)
+     * return ABORTED until the claim ends. Predictions are dropped, so a request meets that check on the
+     * path that reads its target's word, never on the hot path.
+     */
+    private void failInit(final RegisterFile regs)
+    {
+        if (regs.w(2) != ErrorCode.ABORTED)
+        {
+            regs.error(ErrorCode.NOT_SUPPORTED);
+            return;
+        }
+        transition(pack(ABORTED, MODEL_NONE, false, 0, 0, word));
+        lastTargetOffset = -1;
+        outstandingTarget = -1;
+        regs.error(ErrorCode.ABORTED);
     }
 
     /**
@@ -850,6 +883,12 @@ public final class ExecutionContext
             regs.error(ErrorCode.DENIED);
             return false;
         }
+        if (state(ownWord) == ABORTED)
+        {
+            // Its init failed (failInit): it never waits again.
+            regs.error(ErrorCode.ABORTED);
+            return false;
+        }
         if (version >= FfaVersion.V1_1 && (flags & 1) == 0 && controlFile.rxtxMapped(slot))
         {
             controlFile.rxOwnershipCompareAndSet(slot, BufferOwnership.CONSUMER, BufferOwnership.PRODUCER);
@@ -937,6 +976,12 @@ public final class ExecutionContext
         if (controlFile.negotiatedVersion(slot) >= FfaVersion.V1_2 && !regs.isZero(8, 17))
         {
             regs.error(ErrorCode.INVALID_PARAMETERS);
+            return;
+        }
+        if (state(word) == ABORTED)
+        {
+            // Its init failed (failInit).
+            regs.error(ErrorCode.ABORTED);
             return;
         }
         if (EndpointId.isSecure(partitionId) && !EndpointId.isSecure(target))
