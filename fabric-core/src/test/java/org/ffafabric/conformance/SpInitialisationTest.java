@@ -237,6 +237,37 @@ class SpInitialisationTest
         assertEquals(FunctionId.FFA_MSG_WAIT, get(run).w(0));
     }
 
+    /**
+     * Hafnium's rule 1: a request from SP init to an SP that is itself initialising is DENIED. Hafnium finds
+     * a running target BUSY before it checks the run-time model (api_ffa_msg_send_direct_req), so the
+     * answer is DENIED only while the target waits, BLOCKED, on a request from its own init; a requester
+     * not in init, or in the normal world, finds it BUSY then.
+     */
+    @Test
+    void aRequestFromInitToAnSpBlockedInItsOwnInitIsDenied() throws Exception
+    {
+        final ExecutionContext a = fx.ec(SPA);
+        final ExecutionContext b = fx.ec(SPB);
+        assertError(ErrorCode.BUSY, call(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB)), "spb runs its init");
+        final Future<RegisterFile> bSent = fx.deliver(fx.ec(SPC), b, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPB, SPC));
+        assertEquals("BLOCKED(init", describe(SPB).substring(0, 12), describe(SPB));
+        assertError(ErrorCode.DENIED, call(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB)));
+        assertError(ErrorCode.DENIED, call(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, SPA, SPB)));
+        assertError(ErrorCode.DENIED, call(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, SPA, SPB)));
+        assertError(ErrorCode.BUSY, call(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPB)));
+
+        final Future<RegisterFile> aWaits = fx.msgWait(a);
+        final Future<RegisterFile> run = fx.async(fx.ec(HYP), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0)));
+        assertEquals(FunctionId.FFA_RUN, get(aWaits).w(0));
+        assertError(ErrorCode.BUSY, call(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB)), "from the FFA_RUN model");
+        fx.msgWait(a, FabricFixture.RESPOND_NS);
+        assertEquals(FunctionId.FFA_MSG_WAIT, get(run).w(0));
+
+        fx.respond(fx.ec(SPC), ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPC, SPB));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(bSent).w(0));
+        assertEquals("RUNNING(init", describe(SPB).substring(0, 12), describe(SPB));
+    }
+
     /** A VM and the scheduler have no init model: none of the SP-init rules touches them. */
     @Test
     void theNormalWorldHasNoInitialisation() throws Exception
