@@ -377,7 +377,11 @@ public final class ExecutionContext
             targetWord = controlFile.ecState(targetOffset);
             if (state(targetWord) != WAITING)
             {
-                regs.error(state(targetWord) == ABORTED ? ErrorCode.ABORTED : ErrorCode.BUSY);
+                // Hafnium finds a running target BUSY before it checks the run-time model, so SP init finds
+                // an SP that is itself initialising DENIED (digest 6.3) only while that one is BLOCKED.
+                regs.error(state(targetWord) == ABORTED ? ErrorCode.ABORTED :
+                    state(targetWord) == BLOCKED && model(targetWord) == MODEL_INIT && model(word) == MODEL_INIT ?
+                    ErrorCode.DENIED : ErrorCode.BUSY);
                 return;
             }
             // Read before the compare-and-set: a claim after this read moves the word, so the CAS fails.
