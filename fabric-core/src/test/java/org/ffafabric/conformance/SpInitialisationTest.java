@@ -210,6 +210,26 @@ class SpInitialisationTest
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(served).w(0));
     }
 
+    /**
+     * A context whose init failed never waits for a request: serving it is refused at once, naming
+     * why, rather than returning as if it served (and its agent spinning on ABORTED until close).
+     */
+    @Test
+    void servingAContextWhoseInitFailedIsRefused()
+    {
+        assertError(ErrorCode.ABORTED, call(fx.ec(SPA), regs(FunctionId.FFA_ERROR, 0, ErrorCode.ABORTED)));
+        final Endpoint spa = fx.endpoint(SPA);
+        final IllegalStateException refused = assertThrows(IllegalStateException.class,
+            () -> spa.serve((req, resp) -> resp.payload(0, req.payload(0))));
+        assertTrue(refused.getMessage().contains("ABORTED"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("execution context 0"), refused.getMessage());
+        assertEquals(ExecutionContextState.ABORTED, fx.state(SPA, 0));
+        // The refused serve left nothing serving: a later one is refused the same way, not as "already serving".
+        final IllegalStateException again = assertThrows(IllegalStateException.class,
+            () -> spa.serve((req, resp) -> resp.payload(0, req.payload(0))));
+        assertTrue(again.getMessage().contains("ABORTED"), again.getMessage());
+    }
+
     /** Hafnium's ffa_cpu_cycles_error_32 takes ABORTED alone as a failed init: any other code is NOT_SUPPORTED. */
     @Test
     void errorWithAnotherCodeFromInitIsNotSupported() throws Exception
