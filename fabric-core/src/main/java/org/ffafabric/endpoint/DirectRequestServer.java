@@ -2,6 +2,7 @@ package org.ffafabric.endpoint;
 
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentTerminationException;
+import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.RegisterFile;
 
 import java.util.concurrent.TimeUnit;
@@ -24,6 +25,9 @@ public final class DirectRequestServer implements Agent
     // What ended a wait that served nothing: FFA_RUN, FFA_ERROR, or nothing (cleared) at the duty cycle's end.
     private final RegisterFile other = new RegisterFile();
     private long served;
+    // Set once: the plain field spares the duty cycle a volatile store after the first.
+    private boolean waitedSeen;
+    private volatile boolean waited;
 
     public DirectRequestServer(final ExecutionContext ec, final DirectRequestHandler handler)
     {
@@ -48,17 +52,46 @@ public final class DirectRequestServer implements Agent
         return served;
     }
 
+    /** True once a duty cycle has waited for requests: the context takes them from then on. */
+    public boolean hasWaited()
+    {
+        return waited;
+    }
+
     public int doWork()
     {
         if (ec.serveDirectRequestWithin(handler, other, dutyCycleTimeoutNs))
         {
             served++;
+            markWaited();
             return 1;
         }
         if (ec.endpoint().isClosed())
         {
             throw new AgentTerminationException("endpoint " + ec.endpoint().name() + " closed");
         }
+        if (other.isError() && other.errorCode() == ErrorCode.ABORTED)
+        {
+            // Open, yet refused the wait with ABORTED: its initialisation failed, and it never waits again.
+            throw new AgentTerminationException(abortedMessage(ec));
+        }
+        markWaited();
         return 0;
+    }
+
+    /** What serving a context whose initialisation failed is told. */
+    static String abortedMessage(final ExecutionContext ec)
+    {
+        return "execution context " + ec.index() + " of " + ec.endpoint().name() +
+            " is ABORTED (its initialisation failed with FFA_ERROR): it serves no requests";
+    }
+
+    private void markWaited()
+    {
+        if (!waitedSeen)
+        {
+            waitedSeen = true;
+            waited = true;
+        }
     }
 }

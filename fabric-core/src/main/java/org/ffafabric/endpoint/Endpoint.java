@@ -231,7 +231,9 @@ public final class Endpoint implements AutoCloseable
      * (one instance shared by all contexts: it must be thread-safe if it keeps state). Returns
      * once every context waits in FFA_MSG_WAIT, so a request sent next is not answered BUSY.
      * Closing the result stops the threads; so does closing the endpoint. One serve at a time: a
-     * second while the first runs throws {@link IllegalStateException}.
+     * second while the first runs throws {@link IllegalStateException}; so does a context that
+     * cannot wait (its initialisation failed, ABORTED) or does not within the client's connect
+     * timeout, and then no thread is left serving.
      */
     public AutoCloseable serve(final DirectRequestHandler handler)
     {
@@ -249,23 +251,43 @@ public final class Endpoint implements AutoCloseable
             throw new IllegalStateException("endpoint " + name + " is already serving: close that serve first");
         }
         final List<AgentRunner> runners = new ArrayList<>();
+        final List<DirectRequestServer> servers = new ArrayList<>();
         for (final ExecutionContext ec : contexts)
         {
             // The context idles inside invoke with its own strategy, so the runner never needs to.
-            final AgentRunner runner = new AgentRunner(
-                NoOpIdleStrategy.INSTANCE, Endpoint::onServingError, null, new DirectRequestServer(ec, handler));
+            final DirectRequestServer server = new DirectRequestServer(ec, handler);
+            final AgentRunner runner = new AgentRunner(NoOpIdleStrategy.INSTANCE, Endpoint::onServingError, null, server);
             AgentRunner.startOnThread(runner);
             runners.add(runner);
+            servers.add(server);
         }
         final ControlFile controlFile = client.controlFile();
         final long deadline = System.nanoTime() + client.connectTimeoutNs();
         for (int ec = 0; ec < contexts.length; ec++)
         {
             final int stateOffset = controlFile.ecStateOffset(slot, ec);
-            while (ExecutionContextState.state(controlFile.ecState(stateOffset)) != ExecutionContextState.WAITING &&
-                System.nanoTime() < deadline)
+            String refusal = null;
+            while (!servers.get(ec).hasWaited())
             {
+                final int state = ExecutionContextState.state(controlFile.ecState(stateOffset));
+                if (state == ExecutionContextState.WAITING)
+                {
+                    break;
+                }
+                refusal = state == ExecutionContextState.ABORTED ? DirectRequestServer.abortedMessage(contexts[ec]) :
+                    System.nanoTime() >= deadline ? "execution context " + ec + " of " + name +
+                    " did not start waiting for requests within " + client.connectTimeoutNs() / 1_000_000 + " ms" : null;
+                if (refusal != null)
+                {
+                    break;
+                }
                 Thread.yield();
+            }
+            if (refusal != null)
+            {
+                CloseHelper.closeAll(runners);
+                serving.set(false);
+                throw new IllegalStateException(refusal);
             }
         }
         final AtomicBoolean stopped = new AtomicBoolean();
