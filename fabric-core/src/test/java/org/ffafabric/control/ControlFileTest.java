@@ -15,27 +15,51 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A control file is complete from the moment its name exists: a tool or client that maps it as
- * soon as it appears (as FabricClient does, waiting for a starting manager) must never find it
- * empty or half-written.
+ * Making and opening a control file. It is complete from the moment its name exists: a tool or
+ * client that maps it as soon as it appears (as FabricClient does, waiting for a starting manager)
+ * must never find it empty or half-written; and one it cannot read is refused, saying why.
  */
-class ControlFileCreationTest
+class ControlFileTest
 {
     private static final int CREATIONS = 300;
 
     @TempDir
     Path dir;
 
+    /** Another build's layout: refused with both versions named (the message once read the unmapped file, and crashed). */
+    @Test
+    void aControlFileOfAnotherLayoutIsRefusedNamingBoth() throws Exception
+    {
+        final Path file = dir.resolve("fabric.ctl");
+        ControlFile.create(file, manifest(), FfaVersion.LATEST, 0x8000_0000L, null).close();
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+            java.nio.file.StandardOpenOption.WRITE))
+        {
+            final java.nio.ByteBuffer version = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putInt(0, ControlFileDescriptor.LAYOUT_VERSION + 1);
+            channel.write(version, ControlFileDescriptor.LAYOUT_VERSION_OFFSET);
+        }
+        final IllegalStateException refused = assertThrows(IllegalStateException.class, () -> ControlFile.open(file));
+        assertEquals("control file layout " + (ControlFileDescriptor.LAYOUT_VERSION + 1) + " is not " +
+            ControlFileDescriptor.LAYOUT_VERSION, refused.getMessage());
+    }
+
+    private static Manifest manifest()
+    {
+        return Manifest.builder()
+            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-0000-0000-0000-000000000001"))
+            .build();
+    }
+
     @Test
     @Timeout(60)
     void aControlFileThatExistsIsComplete() throws Exception
     {
-        final Manifest manifest = Manifest.builder()
-            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-0000-0000-0000-000000000001"))
-            .build();
+        final Manifest manifest = manifest();
         final Path file = dir.resolve("fabric.ctl");
         final AtomicBoolean done = new AtomicBoolean();
         final AtomicInteger opened = new AtomicInteger();
