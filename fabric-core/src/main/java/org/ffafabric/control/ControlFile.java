@@ -58,11 +58,12 @@ public final class ControlFile implements AutoCloseable
             IoUtil.unmap(mapped);
             throw new IllegalStateException("not a fabric control file (bad magic)");
         }
-        if (buffer.getInt(LAYOUT_VERSION_OFFSET, ORDER) != LAYOUT_VERSION)
+        final int layoutVersion = buffer.getInt(LAYOUT_VERSION_OFFSET, ORDER);
+        if (layoutVersion != LAYOUT_VERSION)
         {
+            // Read before the unmap: a read after it faults the JVM.
             IoUtil.unmap(mapped);
-            throw new IllegalStateException("control file layout " + buffer.getInt(LAYOUT_VERSION_OFFSET, ORDER) +
-                " is not " + LAYOUT_VERSION);
+            throw new IllegalStateException("control file layout " + layoutVersion + " is not " + LAYOUT_VERSION);
         }
         partitionCount = buffer.getInt(PARTITION_COUNT_OFFSET, ORDER);
         partitionIds = new int[partitionCount];
