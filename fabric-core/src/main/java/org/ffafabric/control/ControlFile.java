@@ -406,12 +406,13 @@ public final class ControlFile implements AutoCloseable
 
     /**
      * The partition manager could not bind context {@code ec} of claim {@code generation}:
-     * {@code errorCode} is the FF-A error (NO_MEMORY when its reply log was refused).
+     * {@code errorCode} is the FF-A error (NO_MEMORY when its reply log was refused), {@code cause}
+     * why ({@link ControlFileDescriptor#REFUSED_NO_ROOM} or {@link ControlFileDescriptor#REFUSED_NO_COUNTER}).
      */
-    public void refuseClaim(final int slot, final int generation, final int ec, final int errorCode)
+    public void refuseClaim(final int slot, final int generation, final int ec, final int errorCode, final int cause)
     {
         buffer.putLongOrdered(slotOffset(slot) + SLOT_CLAIM_REFUSAL_OFFSET,
-            ((long)generation << 32) | ((ec & 0xFF) << 8) | (-errorCode & 0xFF));
+            ((long)generation << 32) | ((cause & 0xFF) << 16) | ((ec & 0xFF) << 8) | (-errorCode & 0xFF));
     }
 
     /** The refusal of claim {@code generation}, as {@link #refuseClaim} stored it; 0 when none. */
@@ -431,6 +432,69 @@ public final class ControlFile implements AutoCloseable
     public static int refusalErrorCode(final long refusal)
     {
         return -(int)(refusal & 0xFF);
+    }
+
+    /** Why the log was refused: {@link ControlFileDescriptor#REFUSED_NO_ROOM} or {@link ControlFileDescriptor#REFUSED_NO_COUNTER}. */
+    public static int refusalCause(final long refusal)
+    {
+        return (int)(refusal >>> 16) & 0xFF;
+    }
+
+    // The peer log budget: logs between contexts, against the counters the media driver has for them.
+
+    /** Set by the partition manager once its media driver is up, before any claim is bound. */
+    public void peerLogBudget(final int budget)
+    {
+        buffer.putIntOrdered(PEER_LOG_BUDGET_OFFSET, budget);
+    }
+
+    public int peerLogBudget()
+    {
+        return buffer.getIntVolatile(PEER_LOG_BUDGET_OFFSET);
+    }
+
+    /** The logs between contexts the fabric's claims hold now. */
+    public int peerLogs()
+    {
+        return buffer.getIntVolatile(PEER_LOGS_OFFSET);
+    }
+
+    /** The logs between contexts a claim of the slot holds now. */
+    public int peerLogs(final int slot)
+    {
+        return buffer.getIntVolatile(slotOffset(slot) + SLOT_PEER_LOGS_OFFSET);
+    }
+
+    /** Takes one log of the budget for a context of the slot's claim: false when none is left. */
+    public boolean takePeerLog(final int slot)
+    {
+        final int budget = peerLogBudget();
+        int held;
+        do
+        {
+            held = buffer.getIntVolatile(PEER_LOGS_OFFSET);
+            if (held >= budget)
+            {
+                return false;
+            }
+        }
+        while (!buffer.compareAndSetInt(PEER_LOGS_OFFSET, held, held + 1));
+        buffer.getAndAddInt(slotOffset(slot) + SLOT_PEER_LOGS_OFFSET, 1);
+        return true;
+    }
+
+    /** Gives back a log taken by {@link #takePeerLog} and never made. */
+    public void givePeerLog(final int slot)
+    {
+        buffer.getAndAddInt(slotOffset(slot) + SLOT_PEER_LOGS_OFFSET, -1);
+        buffer.getAndAddInt(PEER_LOGS_OFFSET, -1);
+    }
+
+    /** A claim has ended (released, reaped, or taken over): its logs are closed, and go back to the budget. */
+    public void givePeerLogsBack(final int slot)
+    {
+        final int held = buffer.getAndSetInt(slotOffset(slot) + SLOT_PEER_LOGS_OFFSET, 0);
+        buffer.getAndAddInt(PEER_LOGS_OFFSET, -held);
     }
 
     public boolean unclaim(final int slot, final long pid)

@@ -8,13 +8,13 @@ package org.ffafabric.control;
  *   +---------------------------------------------------------------+
  *   |                         magic "FFAFABR1"                      |  0
  *   | layout version                | partition count               |  8
- *   | PM FF-A version               | reserved                      | 16
+ *   | PM FF-A version               | peer logs held                | 16
  *   |                         PM pid                                | 24
  *   |                         PM start time (epoch ms)              | 32
  *   |                         PM heartbeat (epoch ms)               | 40
  *   |                         memory base address                   | 48
  *   | slot table offset             | EC state table offset         | 56
- *   | EC state count                | reserved                      | 64
+ *   | EC state count                | peer log budget               | 64
  *   | Aeron directory length        | Aeron directory, UTF-8 ...    | 72
  *   |   ... up to 180 bytes; length 0: aeron/ in the fabric directory | 76
  *   +---------------------------------------------------------------+
@@ -23,7 +23,7 @@ package org.ffafabric.control;
  *   | partition ID                  | execution-context count       |  0
  *   | properties (v1.2 form)        | world (ordinal)               |  8
  *   | manifest FF-A version         | negotiated FF-A version (*)   | 16
- *   | reserved                      | claim generation              | 24
+ *   | peer logs held by the claim   | claim generation              | 24
  *   |                         claim pid (0 = unclaimed)             | 32
  *   |                         memory size in bytes                  | 40
  *   | UUID count                    | first EC state index          | 48
@@ -37,8 +37,9 @@ package org.ffafabric.control;
  *   | RX ownership word             | TX ownership word             | 192 (own cache line)
  *   +---------------------------------------------------------------+
  *   (*) bit 31 set once the version is locked.
- *   (**) [63:32] claim generation, [15:8] EC index, [7:0] FF-A error code, negated: the partition
- *   manager could not bind that context of that claim (NO_MEMORY: its reply log was refused).
+ *   (**) [63:32] claim generation, [23:16] cause, [15:8] EC index, [7:0] FF-A error code, negated: the
+ *   partition manager could not bind that context of that claim (NO_MEMORY: its reply log was refused,
+ *   for want of room (cause 0) or of a counter (cause 1)).
  *   EC state table: one 64-bit state word per execution context, each padded to 128 bytes
  *   so that two contexts' transitions never share a cache line, nor its prefetched neighbour.
  *   +---------------------------------------------------------------+
@@ -62,6 +63,12 @@ public final class ControlFileDescriptor
     public static final int LAYOUT_VERSION_OFFSET = 8;
     public static final int PARTITION_COUNT_OFFSET = 12;
     public static final int PM_FFA_VERSION_OFFSET = 16;
+    /**
+     * The logs the fabric's contexts hold to one another (a context's first message to another
+     * adds one), against {@link #PEER_LOG_BUDGET_OFFSET}: a log past the budget is refused, so that
+     * the media driver's counters always hold every context's claim.
+     */
+    public static final int PEER_LOGS_OFFSET = 20;
     public static final int PM_PID_OFFSET = 24;
     public static final int PM_START_TIME_OFFSET = 32;
     public static final int PM_HEARTBEAT_OFFSET = 40;
@@ -71,6 +78,8 @@ public final class ControlFileDescriptor
     public static final int SLOT_TABLE_OFFSET_OFFSET = 56;
     public static final int EC_TABLE_OFFSET_OFFSET = 60;
     public static final int EC_COUNT_OFFSET = 64;
+    /** The most logs between contexts the media driver has counters for, beside every context's claim. */
+    public static final int PEER_LOG_BUDGET_OFFSET = 68;
     public static final int AERON_DIRECTORY_LENGTH_OFFSET = 72;
     public static final int AERON_DIRECTORY_OFFSET = 76;
     public static final int HEADER_LENGTH = 256;
@@ -90,6 +99,8 @@ public final class ControlFileDescriptor
     public static final int SLOT_NEGOTIATED_VERSION_OFFSET = 20;
     /** Bit 31, which no version has (FFA_VERSION refuses it as MBZ). */
     public static final int VERSION_LOCKED_BIT = 0x8000_0000;
+    /** The claim's part of {@link #PEER_LOGS_OFFSET}, given back by the partition manager when the claim ends. */
+    public static final int SLOT_PEER_LOGS_OFFSET = 24;
     public static final int SLOT_CLAIM_GENERATION_OFFSET = 28;
     public static final int SLOT_CLAIM_PID_OFFSET = 32;
     public static final int SLOT_MEMORY_SIZE_OFFSET = 40;
@@ -108,6 +119,10 @@ public final class ControlFileDescriptor
      * for an answer on a log the manager could not make, so it looks here too.
      */
     public static final int SLOT_CLAIM_REFUSAL_OFFSET = 176;
+    /** A refusal's cause: the driver had no room for the log in its file system. */
+    public static final int REFUSED_NO_ROOM = 0;
+    /** A refusal's cause: the driver had no counter left for the log. */
+    public static final int REFUSED_NO_COUNTER = 1;
     public static final int SLOT_RX_OWNERSHIP_OFFSET = 192;
     public static final int SLOT_TX_OWNERSHIP_OFFSET = 196;
 

@@ -4,7 +4,6 @@ import io.aeron.ExclusivePublication;
 import io.aeron.Image;
 import io.aeron.Publication;
 import io.aeron.Subscription;
-import io.aeron.exceptions.RegistrationException;
 import io.aeron.logbuffer.BufferClaim;
 import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.FragmentHandler;
@@ -511,8 +510,9 @@ final class ContextTransport
 
     /**
      * Adds our log to a peer context's inbox unless we have one: 0 when we do, NO_MEMORY when the
-     * driver refuses it (no room in its file system for the log, or no counter left). Called before
-     * a request or a scheduler's FFA_RUN moves any word, so that a refusal moves none.
+     * driver refuses it (no room in its file system for the log, or no counter left) or the fabric's
+     * peer log budget has none left. Called before a request or a scheduler's FFA_RUN moves any
+     * word, so that a refusal moves none.
      */
     int open(final int partitionId, final int ec)
     {
@@ -521,7 +521,8 @@ final class ContextTransport
 
     /**
      * The publication to a peer context's inbox, added the first time we talk to it; null when the
-     * driver refuses it (nothing is kept, so the next message to that context asks again).
+     * fabric's peer log budget has none left or the driver refuses it (nothing is kept, so the next
+     * message to that context asks again).
      */
     private ExclusivePublication peer(final int partitionId, final int ec)
     {
@@ -533,11 +534,8 @@ final class ContextTransport
         ExclusivePublication publication = peers.get(streamId);
         if (publication == null)
         {
-            try
-            {
-                publication = endpoint.addPublication(sessionId, streamId);
-            }
-            catch (final RegistrationException ex)
+            publication = endpoint.addPeerPublication(sessionId, streamId);
+            if (publication == null)
             {
                 return null;
             }

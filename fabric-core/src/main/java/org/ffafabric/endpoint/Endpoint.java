@@ -12,9 +12,11 @@ import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ControlFileDescriptor;
 import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.memory.EndpointMemory;
+import org.ffafabric.transport.DriverCounters;
 import org.ffafabric.transport.TrapProtocol;
 
 import java.nio.file.Path;
@@ -79,9 +81,19 @@ public final class Endpoint implements AutoCloseable
                 }
                 catch (final RegistrationException ex)
                 {
+                    if (DriverCounters.isShortage(ex) || DriverCounters.noneFree(client.aeron().countersReader()))
+                    {
+                        throw noCounterFor(ec, "log to the partition manager", ex);
+                    }
                     throw new IllegalStateException("cannot claim " + name + ": the media driver of " +
                         client.aeronDirectory() + " refused execution context " + ec + "'s log to the partition " +
                         "manager (" + ex.getMessage() + ")", ex);
+                }
+                if (!toPm.isConnected() && DriverCounters.noneFree(client.aeron().countersReader()))
+                {
+                    // Made, but the driver had no counter left for the manager's subscriber position, and
+                    // will never link it: the claim would wait for the manager in vain.
+                    throw noCounterFor(ec, "log to the partition manager", null);
                 }
                 contexts[ec] = new ExecutionContext(
                     this, ec, new ContextTransport(this, sessionId, inbox, toPm, idle.get()));
@@ -89,6 +101,11 @@ public final class Endpoint implements AutoCloseable
                 regs.w(0, TrapProtocol.FABRIC_CLAIM).w(1, (int)pid).w(2, (int)(pid >>> 32));
                 claimsSent++;
                 final int refusal = contexts[ec].bind(regs, client.connectTimeoutNs(), generation);
+                if (refusal == ErrorCode.NO_MEMORY && ControlFile.refusalCause(controlFile.claimRefusal(slot, generation)) ==
+                    ControlFileDescriptor.REFUSED_NO_COUNTER)
+                {
+                    throw noCounterFor(ec, "reply log", null);
+                }
                 if (refusal == ErrorCode.NO_MEMORY)
                 {
                     throw new IllegalStateException("cannot claim " + name + ": the partition manager could not make " +
@@ -141,6 +158,28 @@ public final class Endpoint implements AutoCloseable
         controlFile.unclaim(slot, pid);
     }
 
+    /**
+     * A claim the media driver has no counter for: says how many it holds, and how many this
+     * fabric's claims need (its logs between contexts take what is left, within the budget).
+     */
+    private IllegalStateException noCounterFor(final int ec, final String log, final Throwable cause)
+    {
+        final ControlFile controlFile = client.controlFile();
+        int contexts = 0;
+        int largest = 0;
+        for (int s = 0; s < controlFile.partitionCount(); s++)
+        {
+            contexts += controlFile.executionContextCount(s);
+            largest = Math.max(largest, controlFile.executionContextCount(s));
+        }
+        final long needed = DriverCounters.forFabric(controlFile.partitionCount(), contexts, largest, 0);
+        return new IllegalStateException("cannot claim " + name + ": the media driver of " + client.aeronDirectory() +
+            " has no counter left for execution context " + ec + "'s " + log + " (it holds " +
+            (client.aeron().countersReader().maxCounterId() + 1) + ", each log takes " + DriverCounters.PER_LOG +
+            ", and this fabric's claims alone need " + needed + ": a counters buffer of " +
+            DriverCounters.valuesBufferLength(needed) + " bytes or more, aeron.counters.buffer.length)", cause);
+    }
+
     private static String usableSpace(final Path directory)
     {
         try
@@ -172,6 +211,42 @@ public final class Endpoint implements AutoCloseable
                 return;
             }
         }
+    }
+
+    /**
+     * A log to another context's inbox, within the fabric's peer log budget: null when the budget
+     * has none left or the driver refuses it (no room, no counter, or its session ID still taken).
+     * The budget keeps the driver's counters for claims; a log the driver made but had no counter
+     * to link to its subscriber would leave its sender waiting out the connect timeout.
+     */
+    ExclusivePublication addPeerPublication(final int sessionId, final int streamId)
+    {
+        final ControlFile controlFile = client.controlFile();
+        if (!controlFile.takePeerLog(slot))
+        {
+            return null;
+        }
+        final ExclusivePublication publication;
+        try
+        {
+            publication = addPublication(sessionId, streamId);
+        }
+        catch (final RegistrationException ex)
+        {
+            controlFile.givePeerLog(slot);
+            return null;
+        }
+        if (!publication.isConnected() && DriverCounters.noneFree(client.aeron().countersReader()))
+        {
+            synchronized (resources)
+            {
+                resources.remove(publication);
+            }
+            publication.close();
+            controlFile.givePeerLog(slot);
+            return null;
+        }
+        return publication;
     }
 
     ExclusivePublication addPublication(final int sessionId, final int streamId)

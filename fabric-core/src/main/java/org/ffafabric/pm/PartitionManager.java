@@ -4,6 +4,7 @@ import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
 import io.aeron.Publication;
 import io.aeron.Subscription;
+import io.aeron.driver.Configuration;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.aeron.exceptions.RegistrationException;
@@ -33,6 +34,7 @@ import org.ffafabric.manifest.ManifestParser;
 import org.ffafabric.manifest.PartitionManifest;
 import org.ffafabric.memory.EndpointMemory;
 import org.ffafabric.transport.AeronTuning;
+import org.ffafabric.transport.DriverCounters;
 import org.ffafabric.transport.TrapProtocol;
 
 import java.io.IOException;
@@ -83,9 +85,9 @@ public final class PartitionManager implements Agent, AutoCloseable
         // The driver's and our client's duty cycles run in ours: one thread that sleeps when idle,
         // where three would each wake a thousand times a second and take a partition's core.
         // Its errors (a log with no room or no counter left) go to our handler too, not only to cnc.dat.
-        final MediaDriver.Context driverCtx = ctx.embeddedDriver() ? AeronTuning.driver(
+        final MediaDriver.Context driverCtx = ctx.embeddedDriver() ? withCountersFor(ctx, AeronTuning.driver(
             new MediaDriver.Context().aeronDirectoryName(aeronDir)).threadingMode(ThreadingMode.INVOKER)
-            .errorHandler(ctx.errorHandler()) : null;
+            .errorHandler(ctx.errorHandler())) : null;
         requireRoom(dir, ctx.manifest(), driverCtx);
         FabricDirectory.createOwnerOnlyDirectory(dir);
         final List<PartitionManifest> partitions = ctx.manifest().partitions();
@@ -125,6 +127,8 @@ public final class PartitionManager implements Agent, AutoCloseable
         driver = startedDriver;
         aeron = startedAeron;
         subscription = aeron.addSubscription(TrapProtocol.CHANNEL, TrapProtocol.PM_STREAM_ID);
+        // Before any claim can be bound: our duty cycle, which binds them, has not started.
+        controlFile.peerLogBudget(peerLogBudget(ctx.manifest(), DriverCounters.free(aeron.countersReader())));
         setupAndDiscovery = new SetupAndDiscovery(controlFile, memories);
         runner = new AgentRunner(ctx.idleStrategy(), ctx.errorHandler(), null, this);
     }
@@ -174,6 +178,80 @@ public final class PartitionManager implements Agent, AutoCloseable
                 // Sweeping is best effort; our own directory was handled above.
             }
         }
+    }
+
+    /**
+     * Sizes the embedded driver's counters for the manifest ({@link DriverCounters#forFabric}): every
+     * context's claim logs, and {@link Context#peerLogsPerContext} logs between contexts for each
+     * context, or as many as all of them sending to every context of every other partition, where
+     * that is fewer. Aeron's own setting, when given, is a floor.
+     */
+    private static MediaDriver.Context withCountersFor(final Context ctx, final MediaDriver.Context driverCtx)
+    {
+        final Manifest manifest = ctx.manifest();
+        final long peerLogs = Math.min((long)ctx.peerLogsPerContext() * contexts(manifest), allPeerLogs(manifest));
+        final long counters = DriverCounters.forFabric(
+            manifest.partitions().size(), contexts(manifest), largestPartition(manifest), peerLogs);
+        final int length;
+        try
+        {
+            length = DriverCounters.valuesBufferLength(counters);
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw new IllegalStateException("the media driver cannot hold the counters of " + contexts(manifest) +
+                " execution contexts with " + ctx.peerLogsPerContext() + " peer logs each (" + ex.getMessage() +
+                "): ask for fewer peer logs per context", ex);
+        }
+        final boolean configured = System.getProperty(Configuration.COUNTERS_VALUES_BUFFER_LENGTH_PROP_NAME) != null;
+        return driverCtx.counterValuesBufferLength(
+            configured ? Math.max(length, driverCtx.counterValuesBufferLength()) : length);
+    }
+
+    /**
+     * The logs between contexts the driver's counters hold beside every context's claim logs, from
+     * the counters it has free now: no more than all contexts sending to every context of every
+     * other partition. Past it a context's first message to another is refused, FFA_ERROR(NO_MEMORY),
+     * and claims always find their counters.
+     */
+    private static int peerLogBudget(final Manifest manifest, final long freeCounters)
+    {
+        // A heartbeat for each client yet to come: a process per partition at most, and a tool.
+        final long spare = freeCounters - manifest.partitions().size() - 1 -
+            DriverCounters.reservedForClaims(contexts(manifest), largestPartition(manifest));
+        return (int)Math.max(0, Math.min(Math.min(spare / DriverCounters.PER_LOG, allPeerLogs(manifest)), Integer.MAX_VALUE));
+    }
+
+    private static int contexts(final Manifest manifest)
+    {
+        int contexts = 0;
+        for (final PartitionManifest p : manifest.partitions())
+        {
+            contexts += p.executionContextCount();
+        }
+        return contexts;
+    }
+
+    private static int largestPartition(final Manifest manifest)
+    {
+        int largest = 0;
+        for (final PartitionManifest p : manifest.partitions())
+        {
+            largest = Math.max(largest, p.executionContextCount());
+        }
+        return largest;
+    }
+
+    /** Every context with a log to every context of every other partition. */
+    private static long allPeerLogs(final Manifest manifest)
+    {
+        final long contexts = contexts(manifest);
+        long logs = 0;
+        for (final PartitionManifest p : manifest.partitions())
+        {
+            logs += p.executionContextCount() * (contexts - p.executionContextCount());
+        }
+        return logs;
     }
 
     /**
@@ -424,11 +502,17 @@ public final class PartitionManager implements Agent, AutoCloseable
         }
         catch (final RegistrationException ex)
         {
-            // No room for the log in the driver's file system (or no counter left): with no log
-            // there is no reply, so the claimer learns it from the control file, and nothing is bound.
-            controlFile.refuseClaim(slot, controlFile.claimGeneration(slot), ec, ErrorCode.NO_MEMORY);
-            ctx.errorHandler().onError(new IllegalStateException("refused the claim of " + controlFile.name(slot) +
-                " execution context " + ec + ": no reply log", ex));
+            // No room for the log in the driver's file system, or no counter left: with no log there
+            // is no reply, so the claimer learns it from the control file, and nothing is bound.
+            refuseClaim(slot, ec, DriverCounters.isShortage(ex) || DriverCounters.noneFree(aeron.countersReader()), ex);
+            return;
+        }
+        if (stale == null && !reply.isConnected() && DriverCounters.noneFree(aeron.countersReader()))
+        {
+            // Made, but the driver had no counter left for its subscriber's position, and will never
+            // link it to the claimer's inbox: the reply would wait for it in vain.
+            reply.close();
+            refuseClaim(slot, ec, true, null);
             return;
         }
         final Caller caller = new Caller(sessionId, slot, partitionId, ec, reply);
@@ -443,6 +527,15 @@ public final class PartitionManager implements Agent, AutoCloseable
             ExecutionContextState.RUNNING, model, false, 0, 0, controlFile.ecState(stateOffset)));
         regs.success();
         reply(caller, regs);
+    }
+
+    private void refuseClaim(final int slot, final int ec, final boolean noCounter, final Throwable cause)
+    {
+        controlFile.refuseClaim(slot, controlFile.claimGeneration(slot), ec, ErrorCode.NO_MEMORY,
+            noCounter ? ControlFileDescriptor.REFUSED_NO_COUNTER : ControlFileDescriptor.REFUSED_NO_ROOM);
+        ctx.errorHandler().onError(new IllegalStateException("refused the claim of " + controlFile.name(slot) +
+            " execution context " + ec + ": " + (noCounter ? "the media driver has no counter left for its reply log " +
+            "(it holds " + (aeron.countersReader().maxCounterId() + 1) + ")" : "no reply log"), cause));
     }
 
     private void release(final Caller caller)
@@ -564,8 +657,10 @@ public final class PartitionManager implements Agent, AutoCloseable
         return false;
     }
 
+    /** A claim has ended: the slot's RX/TX mapping and version go back, and its peer logs to the budget. */
     private void resetSlot(final int slot)
     {
+        controlFile.givePeerLogsBack(slot);
         if (controlFile.rxtxMapped(slot))
         {
             controlFile.rxtxUnmap(slot);
@@ -614,6 +709,8 @@ public final class PartitionManager implements Agent, AutoCloseable
         public static final String MEMORY_BASE_PROP_NAME = "ffa.memory.base";
         public static final long MEMORY_BASE_DEFAULT = 0x4000_0000L;
         public static final String EMBEDDED_DRIVER_PROP_NAME = "ffa.embedded.driver";
+        public static final String PEER_LOGS_PER_CONTEXT_PROP_NAME = "ffa.peer.logs.per.context";
+        public static final int PEER_LOGS_PER_CONTEXT_DEFAULT = 4;
 
         private String fabricName = FabricDirectory.configuredName();
         private Path directory = FabricDirectory.configuredDirectory();
@@ -624,6 +721,7 @@ public final class PartitionManager implements Agent, AutoCloseable
         private IdleStrategy idleStrategy;
         private ErrorHandler errorHandler;
         private boolean deleteDirectoryOnClose = true;
+        private int peerLogsPerContext = Integer.getInteger(PEER_LOGS_PER_CONTEXT_PROP_NAME, PEER_LOGS_PER_CONTEXT_DEFAULT);
 
         public Context fabricName(final String name)
         {
@@ -729,8 +827,31 @@ public final class PartitionManager implements Agent, AutoCloseable
             return deleteDirectoryOnClose;
         }
 
+        /**
+         * The logs between contexts the embedded driver's counters are sized for, on average per context
+         * (4 by default, {@code -Dffa.peer.logs.per.context}): a context's first message to another adds
+         * one, which its claim holds until it ends. The budget is the fabric's, so that a scheduler or a
+         * server many contexts call may hold more than its share; it is what the driver has free at
+         * launch beside every context's claim (an external driver's too). Past it a first message
+         * answers FFA_ERROR(NO_MEMORY).
+         */
+        public Context peerLogsPerContext(final int peerLogs)
+        {
+            this.peerLogsPerContext = peerLogs;
+            return this;
+        }
+
+        public int peerLogsPerContext()
+        {
+            return peerLogsPerContext;
+        }
+
         public Context conclude()
         {
+            if (peerLogsPerContext < 0)
+            {
+                throw new IllegalStateException("peer logs per context must not be negative: " + peerLogsPerContext);
+            }
             if (manifest == null)
             {
                 final String file = System.getProperty(MANIFEST_PROP_NAME);

@@ -35,6 +35,8 @@ public final class FabricDump
             .append(controlFile.isPartitionManagerGone() ? " gone" : "")
             .append(" heartbeat=").append(System.currentTimeMillis() - controlFile.pmHeartbeat()).append("ms-ago")
             .append(" aeron=").append(controlFile.aeronDirectory() != null ? controlFile.aeronDirectory() : "aeron/")
+            // A first message between contexts past the budget answers NO_MEMORY: this says why.
+            .append(" peer-logs=").append(controlFile.peerLogs()).append('/').append(controlFile.peerLogBudget())
             .append('\n');
         for (int slot = 0; slot < controlFile.partitionCount(); slot++)
         {

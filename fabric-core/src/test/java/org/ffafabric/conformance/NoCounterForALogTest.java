@@ -7,7 +7,9 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.exceptions.RegistrationException;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.EmbeddedFabric;
 import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.endpoint.DirectRequestHandler;
 import org.ffafabric.endpoint.Endpoint;
@@ -17,6 +19,7 @@ import org.ffafabric.manifest.PartitionManifest;
 import org.ffafabric.manifest.World;
 import org.ffafabric.pm.PartitionManager;
 import org.ffafabric.transport.AeronTuning;
+import org.ffafabric.transport.DriverCounters;
 import org.agrona.concurrent.status.CountersReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -73,14 +76,18 @@ class NoCounterForALogTest
                 .aeronDirectoryName(aeronDir.toString()))
                 .counterValuesBufferLength(Configuration.COUNTERS_VALUES_BUFFER_LENGTH_MIN)
                 .counterFreeToReuseTimeoutNs(0));
+            // Closed last: its counters' removal would flood every client still connected with notices.
+            Aeron filler = Aeron.connect(new Aeron.Context().aeronDirectoryName(aeronDir.toString()));
+            // Most are taken before the fabric's clients connect: each client reads the driver's notice of
+            // every counter added while it is connected, one per duty cycle, before its next answer.
+            AutoCloseable most = closing(takeAllBut(filler, 256));
             PartitionManager pm = PartitionManager.launch(new PartitionManager.Context().fabricName(name)
                 .manifest(manifest).embeddedDriver(false).aeronDirectoryName(aeronDir.toString())
                 .errorHandler(ex -> { }));
             FabricClient client = FabricClient.connect(new FabricClient.Context().directory(pm.directory()));
             Endpoint vm = client.claim(VM);
             Endpoint sp2 = client.claim(SP2);
-            AutoCloseable serving = sp2.serve(plusOne());
-            Aeron filler = Aeron.connect(new Aeron.Context().aeronDirectoryName(aeronDir.toString())))
+            AutoCloseable serving = sp2.serve(plusOne()))
         {
             // vm's logs to sp2 and back are made before the counters run out.
             assertAnswered(42, call(vm.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM, SP2).x(3, 41)));
@@ -99,8 +106,11 @@ class NoCounterForALogTest
             // The fabric goes on: the manager answers, and sp2 serves, on the logs they had.
             assertEquals(VM, call(vm.executionContext(0), FunctionId.FFA_ID_GET).w(2));
             assertAnswered(8, call(vm.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM, SP2).x(3, 7)));
-            // And once the counters are given back, sp is claimed.
-            taken.forEach(Counter::close);
+            // And once some counters are given back, sp is claimed.
+            for (int i = 0; i < 64; i++)
+            {
+                taken.remove(taken.size() - 1).close();
+            }
             try (Endpoint sp = client.claim(SP))
             {
                 for (int ec = 0; ec < sp.executionContextCount(); ec++)
@@ -122,15 +132,8 @@ class NoCounterForALogTest
     void theEmbeddedDriverOfTheLargestManifestHasCountersForEveryContextsLogs() throws Exception
     {
         final int contexts = Manifest.MAX_PARTITIONS * PartitionManifest.MAX_EXECUTION_CONTEXTS;
-        final Manifest.Builder manifest = Manifest.builder();
-        for (int i = 0; i < Manifest.MAX_PARTITIONS; i++)
-        {
-            final int id = 0x8001 + i;
-            manifest.partition(p -> p.name("sp" + id).id(id).world(World.SP_EL1).uuid(new UUID(0xf3000000L, id))
-                .directMessaging().executionContexts(PartitionManifest.MAX_EXECUTION_CONTEXTS).memorySize(4096));
-        }
         try (PartitionManager pm = PartitionManager.launch(new PartitionManager.Context()
-                .fabricName("counters-" + UUID.randomUUID().toString().substring(0, 8)).manifest(manifest.build()));
+                .fabricName("counters-" + UUID.randomUUID().toString().substring(0, 8)).manifest(largestManifest()));
             Aeron aeron = Aeron.connect(new Aeron.Context()
                 .aeronDirectoryName(FabricDirectory.aeronDirectory(pm.directory()).toString())))
         {
@@ -139,6 +142,122 @@ class NoCounterForALogTest
             assertTrue(free >= 3L * 3 * contexts,
                 "free counters " + free + " of " + (counters.maxCounterId() + 1) + " for " + contexts + " contexts");
         }
+    }
+
+    private static AutoCloseable closing(final List<Counter> counters)
+    {
+        return () -> counters.forEach(Counter::close);
+    }
+
+    /**
+     * Logs between contexts come out of a budget: what the driver's counters hold, when the manager
+     * starts, beside a heartbeat for each client to come and every context's claim logs (the largest
+     * partition's twice). Past it, a context's first request to another answers FFA_ERROR(NO_MEMORY) at
+     * once and moves nothing, and a claim still finds its counters; a claim that ends gives its back.
+     */
+    @Test
+    @Timeout(120)
+    void logsBetweenContextsPastTheBudgetAreRefusedAndClaimsStillFindTheirCounters() throws Exception
+    {
+        final String name = "counters-" + UUID.randomUUID().toString().substring(0, 8);
+        final Path aeronDir = Path.of("/dev/shm", "ffa-test-aeron-" + UUID.randomUUID().toString().substring(0, 8));
+        final int ecs = 4;
+        final Manifest manifest = Manifest.builder()
+            .partition(p -> p.name("vm").id(VM).world(World.VM).uuid("e1000000-0000-0000-0000-000000000001")
+                .directMessaging().executionContexts(ecs))
+            .partition(p -> p.name("sp").id(SP).world(World.SP_EL1).uuid("e1000000-0000-0000-0000-000000008001")
+                .directMessaging().executionContexts(ecs))
+            .partition(p -> p.name("sp2").id(SP2).world(World.SP_EL1).uuid("e1000000-0000-0000-0000-000000008002")
+                .directMessaging())
+            .build();
+        final long keptForClaims = 3 + 1 + DriverCounters.reservedForClaims(2 * ecs + 1, ecs);
+        final int budget = 2;
+        try (MediaDriver driver = MediaDriver.launch(AeronTuning.driver(new MediaDriver.Context()
+                .aeronDirectoryName(aeronDir.toString()))
+                .counterValuesBufferLength(Configuration.COUNTERS_VALUES_BUFFER_LENGTH_MIN)
+                .counterFreeToReuseTimeoutNs(0));
+            Aeron filler = Aeron.connect(new Aeron.Context().aeronDirectoryName(aeronDir.toString()));
+            // One more for the manager's own client.
+            AutoCloseable most = closing(takeAllBut(filler, (int)(1 + keptForClaims + budget * DriverCounters.PER_LOG)));
+            PartitionManager pm = PartitionManager.launch(new PartitionManager.Context().fabricName(name)
+                .manifest(manifest).embeddedDriver(false).aeronDirectoryName(aeronDir.toString()));
+            FabricClient client = FabricClient.connect(new FabricClient.Context().directory(pm.directory())))
+        {
+            final ControlFile cf = client.controlFile();
+            assertEquals(budget, cf.peerLogBudget());
+            try (Endpoint vm = client.claim(VM);
+                 Endpoint sp = client.claim(SP);
+                 AutoCloseable serving = sp.serve(plusOne()))
+            {
+                // vm/0's request to sp/0 and the answer back: the budget's two logs.
+                assertAnswered(42, call(vm.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM, SP).x(3, 41)));
+                assertEquals(budget, cf.peerLogs());
+                final RegisterFile refused = call(vm.executionContext(1),
+                    ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM, SP).x(3, 1));
+                assertError(org.ffafabric.abi.ErrorCode.NO_MEMORY, refused, "a log past the budget");
+                assertEquals(ExecutionContextState.WAITING, state(cf, SP, 1), "the receiver is not taken");
+                assertEquals(ExecutionContextState.RUNNING, state(cf, VM, 1), "the requester runs on");
+
+                // The counters the budget kept: a claim finds them, and the logs made go on.
+                try (Endpoint sp2 = client.claim(SP2))
+                {
+                    assertEquals(SP2, call(sp2.executionContext(0), FunctionId.FFA_ID_GET).w(2));
+                }
+                assertAnswered(8, call(vm.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM, SP).x(3, 7)));
+            }
+            assertEquals(0, cf.peerLogs(), "the claims that ended gave their logs back");
+            assertEquals(0, cf.peerLogs(cf.slotOf(VM)));
+            assertEquals(0, cf.peerLogs(cf.slotOf(SP)));
+        }
+        assertFalse(Files.exists(aeronDir), "the driver removed its directory");
+    }
+
+    /**
+     * A small fabric's driver keeps Aeron's fewest counters (a 1 MiB buffer and 4 MiB of their
+     * metadata, where Aeron's default is 8 and 32), /dev/shm that every fabric launched writes in full.
+     */
+    @Test
+    @Timeout(60)
+    void theEmbeddedDriverOfASmallFabricHasAeronsFewestCounters() throws Exception
+    {
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(smallManifest());
+            Aeron aeron = Aeron.connect(new Aeron.Context()
+                .aeronDirectoryName(FabricDirectory.aeronDirectory(fabric.directory()).toString())))
+        {
+            assertEquals(DriverCounters.capacity(Configuration.COUNTERS_VALUES_BUFFER_LENGTH_MIN),
+                aeron.countersReader().maxCounterId() + 1);
+            // Each of its two contexts may send to the other: the budget holds every log they can make.
+            assertEquals(2, fabric.partitionManager().controlFile().peerLogBudget());
+        }
+    }
+
+    private static int state(final ControlFile cf, final int id, final int ec)
+    {
+        return ExecutionContextState.state(cf.ecState(cf.ecStateOffset(cf.slotOf(id), ec)));
+    }
+
+    /** More logs between contexts than any driver holds counters for: refused at launch, nothing made. */
+    @Test
+    @Timeout(60)
+    void aFabricWhosePeerLogsNoDriverHoldsIsRefusedAtLaunch()
+    {
+        final Path dir = FabricDirectory.defaultPath("counters-" + UUID.randomUUID().toString().substring(0, 8));
+        final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> PartitionManager.launch(
+            new PartitionManager.Context().directory(dir).manifest(largestManifest()).peerLogsPerContext(1000)));
+        assertTrue(ex.getMessage().contains("1000 peer logs each"), ex::getMessage);
+        assertFalse(Files.exists(dir), "nothing is made");
+    }
+
+    private static Manifest largestManifest()
+    {
+        final Manifest.Builder manifest = Manifest.builder();
+        for (int i = 0; i < Manifest.MAX_PARTITIONS; i++)
+        {
+            final int id = 0x8001 + i;
+            manifest.partition(p -> p.name("sp" + id).id(id).world(World.SP_EL1).uuid(new UUID(0xf3000000L, id))
+                .directMessaging().executionContexts(PartitionManifest.MAX_EXECUTION_CONTEXTS).memorySize(4096));
+        }
+        return manifest.build();
     }
 
     /** Takes every counter the driver has but {@code left}, as another user of the driver would. */

@@ -36,7 +36,7 @@ class FabricDumpTest
             final String description = FabricDump.describe(controlFile);
             assertTrue(description.startsWith("partition manager pid=" + ProcessHandle.current().pid() + " heartbeat="),
                 description);
-            assertTrue(description.contains(" aeron=aeron/\n"), description);
+            assertTrue(description.contains(" aeron=aeron/ peer-logs=0/"), description);
             assertTrue(description.contains("vm1 id=0x0001 world=vm version=" + FfaVersion.toString(FfaVersion.V1_2)), description);
             assertTrue(description.contains("rx-owner=consumer"), description);
             assertTrue(description.contains("uuid aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"), description);
