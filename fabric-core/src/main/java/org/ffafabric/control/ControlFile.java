@@ -100,7 +100,7 @@ public final class ControlFile implements AutoCloseable
         }
         // Made under another name and moved into place once complete, so that a reader that maps
         // the file as soon as its name appears (a client waiting for a starting manager) never finds it half-made.
-        final Path making = file.resolveSibling(file.getFileName() + ".making");
+        final Path making = file.resolveSibling(file.getFileName() + MAKING_SUFFIX);
         FabricDirectory.createOwnerOnlyFile(making);
         final List<PartitionManifest> partitions = manifest.partitions();
         int ecCount = 0;

@@ -135,6 +135,8 @@ public final class ControlFileDescriptor
     public static final int EC_LOST_ANSWER_OFFSET = 8;
 
     public static final String FILE_NAME = "fabric.ctl";
+    /** Added to a control file's name while it is made, until it is linked under its own name complete. */
+    public static final String MAKING_SUFFIX = ".making";
 
     private ControlFileDescriptor()
     {
