@@ -310,6 +310,7 @@ public final class PartitionManager implements Agent, AutoCloseable
         {
             return entries.map(p -> p.getFileName().toString()).allMatch(name ->
                 name.equals(ControlFileDescriptor.FILE_NAME) || name.equals(FabricDirectory.AERON_DIR) ||
+                name.equals(ControlFileDescriptor.FILE_NAME + ControlFileDescriptor.MAKING_SUFFIX) ||
                 name.matches("mem-[0-9a-f]{4}\\.dat"));
         }
         catch (final java.io.IOException ex)
