@@ -57,7 +57,8 @@ public final class ControlFileDescriptor
 {
     /** "FFAFABR1" read as a little-endian u64. */
     public static final long MAGIC = 0x3152424146414646L;
-    public static final int LAYOUT_VERSION = 1;
+    /** 2: the peer log budget and count, and a claim refusal's cause, in words that were reserved. */
+    public static final int LAYOUT_VERSION = 2;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int LAYOUT_VERSION_OFFSET = 8;
