@@ -308,11 +308,13 @@ class DirectMessagingInvokeTest
         assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1)));
         assertEquals(ExecutionContextState.RUNNING, fx.state(SPA, 0));
         assertFalse(sent.isDone(), "a refused response leaves the requester waiting");
-        fx.respond(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, VM1));
+        final Future<RegisterFile> answered = fx.respond(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, VM1));
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, get(sent).w(0));
+        // The response's own wait for the next message must be over before spa is used again: its state
+        // word leaves WAITING before that call has returned.
+        assertEquals(FunctionId.FFA_INTERRUPT, get(answered).w(0));
 
         // And REQ_64 by RESP_64 only.
-        fx.awaitState(SPA, 0, ExecutionContextState.RUNNING);
         sent = fx.deliver(sp, fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
         assertError(ErrorCode.DENIED, call(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, VM1)));
         assertFalse(sent.isDone());
