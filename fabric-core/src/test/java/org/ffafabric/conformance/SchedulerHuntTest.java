@@ -64,10 +64,12 @@ class SchedulerHuntTest
     {
         final ExecutionContext sp = fx.ec(SPA);
         final ExecutionContext vm = fx.ec(VM1);
-        fx.msgWait(sp);
+        final Future<RegisterFile> waiting = fx.msgWait(sp);
         final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA);
         vm.invoke(r, 20_000_000L);
         assertEquals(FunctionId.FFA_INTERRUPT, r.w(0), r.toString());
+        // The target's FFA_MSG_WAIT has returned the request (not merely been taken by it) before it answers.
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, get(waiting).w(0));
         // The target answers, and waits (unbounded for the test's purposes) for its next request.
         final Future<RegisterFile> answered = fx.bounded(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1), LONG_NS);
         // Another requester: BUSY only until the target is WAITING again. The deadline guards a hang.
