@@ -307,6 +307,23 @@ class NoRoomForALogTest
     }
 
     /**
+     * The note a target that lost its answer writes into its requester's record, once it is there. The
+     * target writes it just after its own word has gone WAITING, so a WAITING target says nothing yet
+     * of the note: the wait is for the note itself (bounded, against a hang).
+     */
+    private long awaitLostAnswerNote(final int requesterOffset)
+    {
+        final ControlFile cf = fx.controlFile();
+        final long deadline = System.nanoTime() + WAIT_NS;
+        long note;
+        while ((note = cf.lostAnswer(requesterOffset)) == 0 && System.nanoTime() < deadline)
+        {
+            Thread.yield();
+        }
+        return note;
+    }
+
+    /**
      * The sequence a lost exchange's note names: its target is WAITING with the word the requester's
      * release would have stored, one past the sequence the requester installed.
      */
@@ -390,6 +407,8 @@ class NoRoomForALogTest
     @Timeout(90)
     void aLostAnswersNoteIsTakenWhenItsTargetHasGoneByTheResume() throws Exception
     {
+        final ControlFile cf = fx.controlFile();
+        final int requesterOffset = cf.ecStateOffset(cf.slotOf(VM1), 0);
         try (Endpoint vm1 = fx.claim(VM1))
         {
             final ExecutionContext requester = vm1.executionContext(0);
@@ -402,12 +421,15 @@ class NoRoomForALogTest
                     ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SP1).x(3, 41), 100_000_000L);
                 assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, get(waiting).w(0));
                 assertEquals(FunctionId.FFA_INTERRUPT, get(sent).w(0));
-                fx.async(target, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SP1, VM1).x(3, 42));
+                final Future<RegisterFile> answered =
+                    fx.async(target, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SP1, VM1).x(3, 42));
                 fx.awaitState(SP1, 0, ExecutionContextState.WAITING);
+                assertNotEquals(0, awaitLostAnswerNote(requesterOffset), "the target noted its lost answer");
+                // The answer's call waits on for the next request: the close ends it.
+                sp.close();
+                assertError(ErrorCode.ABORTED, get(answered), "the answer's wait for the next request, closed");
             }
-            final ControlFile cf = fx.controlFile();
-            final int requesterOffset = cf.ecStateOffset(cf.slotOf(VM1), 0);
-            assertNotEquals(0, cf.lostAnswer(requesterOffset), "the target noted its lost answer");
+            assertNotEquals(0, cf.lostAnswer(requesterOffset), "the note is still there");
             fx.awaitState(SP1, 0, ExecutionContextState.OFF);
 
             final RegisterFile resumed = call(requester, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SP1, 0)));
@@ -436,7 +458,7 @@ class NoRoomForALogTest
                 assertEquals(FunctionId.FFA_INTERRUPT, get(sent).w(0));
                 fx.async(target, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SP1, VM1).x(3, 42));
                 fx.awaitState(SP1, 0, ExecutionContextState.WAITING);
-                assertNotEquals(0, cf.lostAnswer(requesterOffset), "the target noted its lost answer");
+                assertNotEquals(0, awaitLostAnswerNote(requesterOffset), "the target noted its lost answer");
             }
             try (Endpoint vm1 = fx.claim(VM1))
             {
