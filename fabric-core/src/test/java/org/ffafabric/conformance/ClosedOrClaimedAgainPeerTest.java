@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,12 +41,14 @@ class ClosedOrClaimedAgainPeerTest
     static final int VM2 = 2;
     static final int SP1 = 0x8001;
     static final int SP2 = 0x8002;
-    // A payload word that makes the echo take a while, so that a tight bound interrupts the request.
+    // A payload word whose handler answers only once its requester's tight bound has interrupted the request.
     static final long SLOW = 0x5105;
     static final long CAP_NS = TimeUnit.SECONDS.toNanos(3);
 
     private FabricFixture fx;
     private final AtomicInteger served = new AtomicInteger();
+    // A permit for each SLOW request whose requester has seen FFA_INTERRUPT: its handler waits for one.
+    private final Semaphore interrupted = new Semaphore(0);
 
     @BeforeEach
     void launch()
@@ -73,13 +76,34 @@ class ClosedOrClaimedAgainPeerTest
         return ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, from, to).x(3, tag).x(4, slow);
     }
 
-    private static void echo(final DirectMessage request, final DirectMessage response)
+    private void echo(final DirectMessage request, final DirectMessage response)
     {
         if (request.payload(1) == SLOW)
         {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(30));
+            awaitInterrupted();
         }
         response.payload(0, request.payload(0));
+    }
+
+    /**
+     * Holds a SLOW request's handler until its requester has been interrupted. A handler that merely took
+     * a while let a requester that was off the CPU for that long find the answer already there when it
+     * first looked, and take it, bound or not (bounded here against a hang).
+     */
+    private void awaitInterrupted()
+    {
+        try
+        {
+            if (!interrupted.tryAcquire(WAIT_NS, TimeUnit.NANOSECONDS))
+            {
+                throw new IllegalStateException("the requester of a SLOW request was never interrupted");
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
     }
 
     /**
@@ -116,6 +140,10 @@ class ClosedOrClaimedAgainPeerTest
             final RegisterFile first = request(VM1, SP1, 1, SLOW);
             vm1.executionContext(0).invoke(first, timeoutNs);
             assertEquals(returned, first.w(0), first::toString);
+            if (returned == FunctionId.FFA_INTERRUPT)
+            {
+                interrupted.release();
+            }
             beforeClose.run();
         }
     }
@@ -144,7 +172,7 @@ class ClosedOrClaimedAgainPeerTest
     @Timeout(60)
     void aRequesterClaimedAgainGetsItsOwnAnswersNotTheOldClaimsLateOne() throws Exception
     {
-        try (Endpoint sp = fx.claim(SP1); AutoCloseable serving = sp.serve(ClosedOrClaimedAgainPeerTest::echo))
+        try (Endpoint sp = fx.claim(SP1); AutoCloseable serving = sp.serve(this::echo))
         {
             for (int rep = 0; rep < 3; rep++)
             {
@@ -153,6 +181,7 @@ class ClosedOrClaimedAgainPeerTest
                     final RegisterFile first = request(VM1, SP1, 1000 + rep, SLOW);
                     vm.executionContext(0).invoke(first, 2_000_000L);
                     assertEquals(FunctionId.FFA_INTERRUPT, first.w(0), first::toString);
+                    interrupted.release();
                     // The late answer lands in the inbox; this claim closes without collecting it.
                     fx.awaitState(SP1, 0, ExecutionContextState.WAITING);
                 }
@@ -179,7 +208,7 @@ class ClosedOrClaimedAgainPeerTest
             try (Endpoint sp1 = fx.claim(SP1))
             {
                 // WAITING, and nobody polls: the request stays unread in SP1's inbox.
-                assertEquals(0, new DirectRequestServer(sp1.executionContext(0), ClosedOrClaimedAgainPeerTest::echo,
+                assertEquals(0, new DirectRequestServer(sp1.executionContext(0), this::echo,
                     1_000_000L).doWork());
                 final RegisterFile first = request(SP2, SP1, 0x1111, 0);
                 requester.invoke(first, 2_000_000L);
@@ -189,7 +218,7 @@ class ClosedOrClaimedAgainPeerTest
             requester.invoke(run, WAIT_NS);
             assertError(ErrorCode.ABORTED, run);
 
-            try (Endpoint again = fx.claim(SP1); AutoCloseable serving = sp2.serve(ClosedOrClaimedAgainPeerTest::echo))
+            try (Endpoint again = fx.claim(SP1); AutoCloseable serving = sp2.serve(this::echo))
             {
                 final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SP1, SP2).x(3, 0x2222);
                 again.executionContext(0).invoke(r, WAIT_NS);
@@ -205,7 +234,7 @@ class ClosedOrClaimedAgainPeerTest
         try (Endpoint sp = fx.claim(SP1))
         {
             final DirectRequestServer server = new DirectRequestServer(sp.executionContext(0),
-                ClosedOrClaimedAgainPeerTest::echo, 1_000_000L);
+                this::echo, 1_000_000L);
             assertEquals(0, server.doWork());
             try (Endpoint vm1 = fx.claim(VM1))
             {
@@ -240,7 +269,7 @@ class ClosedOrClaimedAgainPeerTest
     void aRequesterThatClosedAfterItsInterruptDoesNotHoldAnUnboundedServe() throws Exception
     {
         final Endpoint sp = fx.claim(SP1);
-        final Future<?> serving = serveUnbounded(sp, ClosedOrClaimedAgainPeerTest::echo);
+        final Future<?> serving = serveUnbounded(sp, this::echo);
         try
         {
             // The answer lands in VM1's inbox; VM1 closes without taking it, so cannot release SP1.
@@ -290,7 +319,7 @@ class ClosedOrClaimedAgainPeerTest
     private void handlerCallsDownTheChainAfterItsRequesterClosed(final boolean afterTheHandler) throws Exception
     {
         final Queue<RegisterFile> nested = new ConcurrentLinkedQueue<>();
-        try (Endpoint sp2 = fx.claim(SP2); AutoCloseable servingSp2 = sp2.serve(ClosedOrClaimedAgainPeerTest::echo))
+        try (Endpoint sp2 = fx.claim(SP2); AutoCloseable servingSp2 = sp2.serve(this::echo))
         {
             final Endpoint sp = fx.claim(SP1);
             final ExecutionContext sp1 = sp.executionContext(0);
@@ -298,6 +327,8 @@ class ClosedOrClaimedAgainPeerTest
             {
                 if (request.payload(1) == SLOW)
                 {
+                    awaitInterrupted();
+                    // Still running a while after that, most often past its requester's close.
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
                     final RegisterFile down = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SP1, SP2).x(3, 9);
                     sp1.invoke(down, WAIT_NS);
@@ -371,7 +402,7 @@ class ClosedOrClaimedAgainPeerTest
         try (Endpoint vm1 = fx.claim(VM1))
         {
             Endpoint sp = fx.claim(SP1);
-            AutoCloseable serving = sp.serve(ClosedOrClaimedAgainPeerTest::echo);
+            AutoCloseable serving = sp.serve(this::echo);
             final List<Future<?>> loops = new ArrayList<>();
             for (final ExecutionContext ec : new ExecutionContext[] { vm1.executionContext(0), fx.ec(VM2) })
             {
@@ -409,7 +440,7 @@ class ClosedOrClaimedAgainPeerTest
                 serving.close();
                 sp.close();
                 sp = fx.claim(SP1);
-                serving = sp.serve(ClosedOrClaimedAgainPeerTest::echo);
+                serving = sp.serve(this::echo);
             }
             stop.set(true);
             for (final Future<?> loop : loops)
