@@ -138,10 +138,16 @@ final class FabricFixture implements AutoCloseable
         return msgWait(ec, WAIT_NS);
     }
 
+    /**
+     * As {@link #msgWait(ExecutionContext)}, the wait bounded by {@code timeoutNs}. A short bound may run
+     * out before this thread has looked at the state word: a wait that has returned, other than with
+     * FFA_ERROR, was WAITING (it ends in FFA_INTERRUPT only from WAITING), so that is as good. A caller
+     * that needs the context still WAITING afterwards must not give it a bound that can run out first.
+     */
     Future<RegisterFile> msgWait(final ExecutionContext ec, final long timeoutNs)
     {
         final Future<RegisterFile> f = bounded(ec, regs(FunctionId.FFA_MSG_WAIT), timeoutNs);
-        awaitState(ec.partitionId(), ec.index(), ExecutionContextState.WAITING);
+        Fx.awaitStateOrDone(fabric, ec.partitionId(), ec.index(), ExecutionContextState.WAITING, f);
         return f;
     }
 

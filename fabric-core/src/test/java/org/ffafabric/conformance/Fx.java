@@ -108,6 +108,44 @@ final class Fx
         }
     }
 
+    /**
+     * As {@link #awaitState}, for a state that {@code call}, running on another thread, puts the context in
+     * on its way and may leave again by itself (a bounded wait that runs out): its return also ends the
+     * wait, unless it returned FFA_ERROR, a call refused before it ever reached that state.
+     */
+    static void awaitStateOrDone(
+        final EmbeddedFabric fabric, final int id, final int ec, final int state, final Future<RegisterFile> call)
+    {
+        final ControlFile cf = fabric.partitionManager().controlFile();
+        final int offset = cf.ecStateOffset(cf.slotOf(id), ec);
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (ExecutionContextState.state(cf.ecState(offset)) != state)
+        {
+            if (call.isDone())
+            {
+                final RegisterFile r;
+                try
+                {
+                    r = call.get();
+                }
+                catch (final Exception ex)
+                {
+                    throw new AssertionError("the call failed before partition 0x" + Integer.toHexString(id) + "/" + ec +
+                        " was seen " + ExecutionContextState.stateName(state), ex);
+                }
+                assertNotEquals(FunctionId.FFA_ERROR, r.w(0), () -> "partition 0x" + Integer.toHexString(id) + "/" + ec +
+                    " never reached " + ExecutionContextState.stateName(state) + ": its call returned " + r);
+                return;
+            }
+            if (System.nanoTime() > deadline)
+            {
+                fail("partition 0x" + Integer.toHexString(id) + "/" + ec + " never reached " +
+                    ExecutionContextState.stateName(state) + ": " + ExecutionContextState.describe(cf.ecState(offset)));
+            }
+            LockSupport.parkNanos(100_000);
+        }
+    }
+
     static int state(final EmbeddedFabric fabric, final int id, final int ec)
     {
         final ControlFile cf = fabric.partitionManager().controlFile();
