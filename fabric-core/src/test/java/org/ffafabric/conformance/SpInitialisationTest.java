@@ -159,8 +159,11 @@ class SpInitialisationTest
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
         assertEquals(ExecutionContextState.RUNNING, fx.state(SPA, 0));
 
-        fx.msgWait(a, FabricFixture.RESPOND_NS);
+        // Unbounded for the test's purposes, so that nothing but the close below moves spa on from WAITING.
+        final Future<RegisterFile> waits = fx.msgWait(a);
         assertEquals(ExecutionContextState.WAITING, fx.state(SPA, 0));
+        fx.endpoint(SPA).close();
+        assertError(ErrorCode.ABORTED, get(waits), "the wait ends as its endpoint closes");
     }
 
     /**
