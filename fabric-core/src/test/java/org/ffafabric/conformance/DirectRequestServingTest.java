@@ -1,5 +1,7 @@
 package org.ffafabric.conformance;
 
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SleepingIdleStrategy;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.UUID;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -334,14 +337,28 @@ class DirectRequestServingTest
     @Test
     void aServingPeriodThatEndsAfterARequesterWonItsCompareAndSetWaitsForItsMessage() throws Exception
     {
+        // The serving thread's idles say when it was last inside its wait, on its own clock.
+        fx.close();
+        fx = FabricFixture.launch(manifest(), NotingIdle::new, HYP, VM1, SPA, SPB, SPV11);
         final ExecutionContext sp = fx.ec(SPA);
         requesterWinsAfterAServingPeriod(sp);
 
         final RegisterFile other = new RegisterFile();
+        final long[] began = new long[1];
         final Future<Boolean> serving = fx.exec().submit(() ->
-            sp.serveDirectRequestWithin((req, resp) -> fail("no message came"), other, 1_000_000L));
-        // Fifty periods: a serve that gave up on the message would have returned by now.
-        Thread.sleep(50);
+        {
+            NotingIdle.watch(Thread.currentThread());
+            began[0] = System.nanoTime();
+            return sp.serveDirectRequestWithin((req, resp) -> fail("no message came"), other, 1_000_000L);
+        });
+        // Until the serve has been in its wait fifty periods after it began (a serve that gave up on the
+        // message returned after one), however late its thread got to run: bounded, against a hang.
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (!serving.isDone() && !NotingIdle.idledSince(began, 50_000_000L))
+        {
+            assertTrue(System.nanoTime() < deadline, "the serve never waited fifty periods");
+            Thread.yield();
+        }
         assertFalse(serving.isDone(), "the period's end abandoned a request whose sender won its compare-and-set");
         fx.endpoint(SPA).close();
         assertFalse(get(serving));
@@ -379,6 +396,56 @@ class DirectRequestServingTest
         assertEquals(won, spaWord(), "FFA_MSG_WAIT overwrote the word a requester had won");
         fx.endpoint(SPA).close();
         get(waited);
+    }
+
+    /**
+     * The endpoints' default back-off, noting the time of the last idle of one watched thread: it idles
+     * only inside a wait that has found nothing yet, so the time says when that wait was still going on.
+     */
+    static final class NotingIdle implements IdleStrategy
+    {
+        private static volatile Thread watched;
+        private static volatile long lastIdleNs;
+        private final IdleStrategy backoff = new BackoffIdleStrategy(
+            100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
+
+        static void watch(final Thread thread)
+        {
+            lastIdleNs = 0;
+            watched = thread;
+        }
+
+        /** True once the watched thread has idled {@code ns} or more after {@code began[0]}, as it set it. */
+        static boolean idledSince(final long[] began, final long ns)
+        {
+            final long last = lastIdleNs;
+            return last != 0 && last - began[0] >= ns;
+        }
+
+        private void note()
+        {
+            if (Thread.currentThread() == watched)
+            {
+                lastIdleNs = System.nanoTime();
+            }
+        }
+
+        public void idle(final int workCount)
+        {
+            note();
+            backoff.idle(workCount);
+        }
+
+        public void idle()
+        {
+            note();
+            backoff.idle();
+        }
+
+        public void reset()
+        {
+            backoff.reset();
+        }
     }
 
     /**
