@@ -35,6 +35,28 @@ public final class Manifest
         return partitions;
     }
 
+    /** The execution contexts of every partition together. */
+    public int executionContextCount()
+    {
+        int count = 0;
+        for (final PartitionManifest partition : partitions)
+        {
+            count += partition.executionContextCount();
+        }
+        return count;
+    }
+
+    /** The most execution contexts any one partition has. */
+    public int largestExecutionContextCount()
+    {
+        int largest = 0;
+        for (final PartitionManifest partition : partitions)
+        {
+            largest = Math.max(largest, partition.executionContextCount());
+        }
+        return largest;
+    }
+
     /** The entry with this ID, or null. */
     public PartitionManifest partition(final int id)
     {

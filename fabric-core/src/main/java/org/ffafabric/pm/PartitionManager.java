@@ -189,9 +189,9 @@ public final class PartitionManager implements Agent, AutoCloseable
     private static MediaDriver.Context withCountersFor(final Context ctx, final MediaDriver.Context driverCtx)
     {
         final Manifest manifest = ctx.manifest();
-        final long peerLogs = Math.min((long)ctx.peerLogsPerContext() * contexts(manifest), allPeerLogs(manifest));
+        final long peerLogs = Math.min((long)ctx.peerLogsPerContext() * manifest.executionContextCount(), allPeerLogs(manifest));
         final long counters = DriverCounters.forFabric(
-            manifest.partitions().size(), contexts(manifest), largestPartition(manifest), peerLogs);
+            manifest.partitions().size(), manifest.executionContextCount(), manifest.largestExecutionContextCount(), peerLogs);
         final int length;
         try
         {
@@ -199,7 +199,7 @@ public final class PartitionManager implements Agent, AutoCloseable
         }
         catch (final IllegalStateException ex)
         {
-            throw new IllegalStateException("the media driver cannot hold the counters of " + contexts(manifest) +
+            throw new IllegalStateException("the media driver cannot hold the counters of " + manifest.executionContextCount() +
                 " execution contexts with " + ctx.peerLogsPerContext() + " peer logs each (" + ex.getMessage() +
                 "): ask for fewer peer logs per context", ex);
         }
@@ -218,34 +218,14 @@ public final class PartitionManager implements Agent, AutoCloseable
     {
         // A heartbeat for each client yet to come: a process per partition at most, and a tool.
         final long spare = freeCounters - manifest.partitions().size() - 1 -
-            DriverCounters.reservedForClaims(contexts(manifest), largestPartition(manifest));
+            DriverCounters.reservedForClaims(manifest.executionContextCount(), manifest.largestExecutionContextCount());
         return (int)Math.max(0, Math.min(Math.min(spare / DriverCounters.PER_LOG, allPeerLogs(manifest)), Integer.MAX_VALUE));
-    }
-
-    private static int contexts(final Manifest manifest)
-    {
-        int contexts = 0;
-        for (final PartitionManifest p : manifest.partitions())
-        {
-            contexts += p.executionContextCount();
-        }
-        return contexts;
-    }
-
-    private static int largestPartition(final Manifest manifest)
-    {
-        int largest = 0;
-        for (final PartitionManifest p : manifest.partitions())
-        {
-            largest = Math.max(largest, p.executionContextCount());
-        }
-        return largest;
     }
 
     /** Every context with a log to every context of every other partition. */
     private static long allPeerLogs(final Manifest manifest)
     {
-        final long contexts = contexts(manifest);
+        final long contexts = manifest.executionContextCount();
         long logs = 0;
         for (final PartitionManifest p : manifest.partitions())
         {
@@ -262,14 +242,12 @@ public final class PartitionManager implements Agent, AutoCloseable
     private static void requireRoom(final Path dir, final Manifest manifest, final MediaDriver.Context driverCtx)
     {
         long memory = 0;
-        int ecCount = 0;
         for (final PartitionManifest p : manifest.partitions())
         {
             memory += p.memorySize();
-            ecCount += p.executionContextCount();
         }
-        final long control = BitUtil.align(
-            (long)ControlFileDescriptor.fileLength(manifest.partitions().size(), ecCount), EndpointMemory.PAGE_SIZE);
+        final long control = BitUtil.align((long)ControlFileDescriptor.fileLength(
+            manifest.partitions().size(), manifest.executionContextCount()), EndpointMemory.PAGE_SIZE);
         final long driver = driverCtx != null ? AeronTuning.cncFileLength(driverCtx) : 0;
         final FileStore store = FabricDirectory.fileStore(dir);
         final boolean driverHere = driverCtx != null &&
