@@ -48,22 +48,12 @@ public final class ControlFile implements AutoCloseable
     {
         this.mapped = mapped;
         this.buffer = new UnsafeBuffer(mapped);
-        if (buffer.capacity() < HEADER_LENGTH)
+        final String refusal = refusal(buffer);
+        if (refusal != null)
         {
+            // The message is made before the unmap: a read after it faults the JVM.
             IoUtil.unmap(mapped);
-            throw new IllegalStateException("not a fabric control file (" + buffer.capacity() + " bytes, shorter than its header)");
-        }
-        if (buffer.getLongVolatile(MAGIC_OFFSET) != MAGIC)
-        {
-            IoUtil.unmap(mapped);
-            throw new IllegalStateException("not a fabric control file (bad magic)");
-        }
-        final int layoutVersion = buffer.getInt(LAYOUT_VERSION_OFFSET, ORDER);
-        if (layoutVersion != LAYOUT_VERSION)
-        {
-            // Read before the unmap: a read after it faults the JVM.
-            IoUtil.unmap(mapped);
-            throw new IllegalStateException("control file layout " + layoutVersion + " is not " + LAYOUT_VERSION);
+            throw new IllegalStateException(refusal);
         }
         partitionCount = buffer.getInt(PARTITION_COUNT_OFFSET, ORDER);
         partitionIds = new int[partitionCount];
@@ -98,16 +88,12 @@ public final class ControlFile implements AutoCloseable
             throw new IllegalArgumentException("Aeron directory name longer than " + AERON_DIRECTORY_MAX_LENGTH +
                 " bytes: " + aeronDirectory);
         }
-        // Made under another name and moved into place once complete, so that a reader that maps
+        // Made under another name and linked into place once complete, so that a reader that maps
         // the file as soon as its name appears (a client waiting for a starting manager) never finds it half-made.
         final Path making = file.resolveSibling(file.getFileName() + MAKING_SUFFIX);
         FabricDirectory.createOwnerOnlyFile(making);
         final List<PartitionManifest> partitions = manifest.partitions();
-        int ecCount = 0;
-        for (final PartitionManifest p : partitions)
-        {
-            ecCount += p.executionContextCount();
-        }
+        final int ecCount = manifest.executionContextCount();
         final int length = fileLength(partitions.size(), ecCount);
         final MappedByteBuffer mapped;
         try (FileChannel channel = FileChannel.open(making, StandardOpenOption.READ, StandardOpenOption.WRITE))
@@ -187,6 +173,21 @@ public final class ControlFile implements AutoCloseable
         {
             // The fabric directory is removed with everything in it when the launch fails.
         }
+    }
+
+    /** Why the mapped bytes are no control file this build reads, or null when they are one. */
+    private static String refusal(final UnsafeBuffer buffer)
+    {
+        if (buffer.capacity() < HEADER_LENGTH)
+        {
+            return "not a fabric control file (" + buffer.capacity() + " bytes, shorter than its header)";
+        }
+        if (buffer.getLongVolatile(MAGIC_OFFSET) != MAGIC)
+        {
+            return "not a fabric control file (bad magic)";
+        }
+        final int layoutVersion = buffer.getInt(LAYOUT_VERSION_OFFSET, ORDER);
+        return layoutVersion != LAYOUT_VERSION ? "control file layout " + layoutVersion + " is not " + LAYOUT_VERSION : null;
     }
 
     /** Maps an existing control file (partition processes and tools). */
