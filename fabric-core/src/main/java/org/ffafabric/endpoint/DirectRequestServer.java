@@ -25,8 +25,6 @@ public final class DirectRequestServer implements Agent
     // What ended a wait that served nothing: FFA_RUN, FFA_ERROR, or nothing (cleared) at the duty cycle's end.
     private final RegisterFile other = new RegisterFile();
     private long served;
-    // Set once: the plain field spares the duty cycle a volatile store after the first.
-    private boolean waitedSeen;
     private volatile boolean waited;
 
     public DirectRequestServer(final ExecutionContext ec, final DirectRequestHandler handler)
@@ -88,9 +86,9 @@ public final class DirectRequestServer implements Agent
 
     private void markWaited()
     {
-        if (!waitedSeen)
+        // Stored once: after that the duty cycle only reads it, a plain load.
+        if (!waited)
         {
-            waitedSeen = true;
             waited = true;
         }
     }
