@@ -108,11 +108,12 @@ public final class FfaCommand implements Callable<Integer>
     /** A UUID as a manifest writes it: 8-4-4-4-12 hex digits. */
     static java.util.UUID uuid(final String text)
     {
-        if (!text.matches("\\p{XDigit}{8}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{12}"))
+        final java.util.UUID uuid = org.ffafabric.manifest.PartitionManifest.parseUuid(text);
+        if (uuid == null)
         {
             throw new CommandLine.TypeConversionException("'" + text + "' is not a UUID (8-4-4-4-12 hex digits)");
         }
-        return java.util.UUID.fromString(text);
+        return uuid;
     }
 
     /** A 16-bit partition ID as users write it: 0x8001, 32769. */
