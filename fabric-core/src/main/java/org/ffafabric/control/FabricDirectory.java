@@ -19,6 +19,7 @@ import java.nio.file.attribute.PosixFilePermissions;
  * The fabric directory: owner-only (0700) and holding owner-only (0600) files.
  * <pre>
  *   /dev/shm/ffa-&lt;name&gt;/
+ *     fabric.lock         the partition manager's lock ({@link FabricLock}): held while it makes or runs the fabric
  *     fabric.ctl          control file (partition table, ownership and state words)
  *     mem-&lt;id&gt;.dat       each endpoint's memory: its own address space of 4K pages
  *     aeron/              the embedded media driver's directory

@@ -29,6 +29,7 @@ import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ControlFileDescriptor;
 import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.control.FabricDirectory;
+import org.ffafabric.control.FabricLock;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.ManifestParser;
 import org.ffafabric.manifest.PartitionManifest;
@@ -61,6 +62,7 @@ public final class PartitionManager implements Agent, AutoCloseable
     private static final long CLIENTS_CLOSE_WAIT_NS = TimeUnit.SECONDS.toNanos(1);
 
     private final Context ctx;
+    private final FabricLock lock;
     private final ControlFile controlFile;
     private final EndpointMemory[] memories;
     private final MediaDriver driver;
@@ -90,6 +92,12 @@ public final class PartitionManager implements Agent, AutoCloseable
             .errorHandler(ctx.errorHandler())) : null;
         requireRoom(dir, ctx.manifest(), driverCtx);
         FabricDirectory.createOwnerOnlyDirectory(dir);
+        // Before the first file: from here until the directory is gone, nobody takes it for a dead manager's.
+        lock = FabricLock.create(dir);
+        if (lock == null)
+        {
+            throw new IllegalStateException("another partition manager is launching in " + dir);
+        }
         final List<PartitionManifest> partitions = ctx.manifest().partitions();
         memories = new EndpointMemory[partitions.size()];
         MediaDriver startedDriver = null;
@@ -120,7 +128,7 @@ public final class PartitionManager implements Agent, AutoCloseable
             // An Error too: a file made through its mapping faults (SIGBUS) where its room ran out.
             CloseHelper.quietCloseAll(startedAeron, startedDriver, createdControlFile);
             CloseHelper.quietCloseAll(memories);
-            FabricDirectory.delete(dir);
+            lock.deleteDirectory();
             throw ex;
         }
         controlFile = createdControlFile;
@@ -144,7 +152,8 @@ public final class PartitionManager implements Agent, AutoCloseable
 
     /**
      * A fabric directory left by a partition manager that died is removed, here and among its
-     * siblings (crashed runs leave them); a live one is refused.
+     * siblings (crashed runs leave them); one a live manager runs, or is still making, is refused
+     * here and left alone beside.
      */
     private static void prepareDirectory(final Path dir)
     {
@@ -156,27 +165,78 @@ public final class PartitionManager implements Agent, AutoCloseable
                 throw new IllegalStateException(dir + " is not a fabric directory: it holds files a fabric " +
                     "does not make (give a new or empty directory)");
             }
-            if (!isStale(dir))
+            if (!(isEmpty(dir) ? deleteEmpty(dir) : removeIfDead(dir)))
             {
                 throw new IllegalStateException("a partition manager already runs the fabric in " + dir +
-                    " (or died less than " + ControlFileDescriptor.PM_HEARTBEAT_TIMEOUT_MS / 1000 +
-                    " s ago: its heartbeat is that fresh, and its PID may be another namespace's)");
+                    " or is launching it (or one from a build without " + FabricLock.FILE_NAME + " died less than " +
+                    ControlFileDescriptor.PM_HEARTBEAT_TIMEOUT_MS / 1000 + " s ago)");
             }
-            FabricDirectory.delete(dir);
         }
         final Path parent = dir.toAbsolutePath().getParent();
         if (parent != null)
         {
             try (java.util.stream.Stream<Path> siblings = Files.list(parent))
             {
+                // An empty one holds nothing to free, and may be the user's, made for a launch to come.
                 siblings.filter(p -> p.getFileName().toString().startsWith(FabricDirectory.PREFIX) &&
-                    Files.exists(FabricDirectory.controlFile(p)) && isStale(p))
-                    .forEach(FabricDirectory::delete);
+                    !p.equals(dir.toAbsolutePath()) && holdsOnlyFabricFiles(p) && !isEmpty(p))
+                    .forEach(PartitionManager::removeIfDead);
             }
             catch (final java.io.IOException | RuntimeException ignore)
             {
                 // Sweeping is best effort; our own directory was handled above.
             }
+        }
+    }
+
+    /**
+     * Removes a fabric directory whose manager has died, and says whether it did. Its lock says so;
+     * without one (a build from before the lock, or a launch between making the directory and its
+     * lock) its control file does, or, with none yet, nothing in it having changed for as long as a
+     * heartbeat takes to go stale. Removed under its lock, so no other launch acts on it meanwhile.
+     */
+    private static boolean removeIfDead(final Path dir)
+    {
+        FabricLock dead = FabricLock.tryTake(dir);
+        if (dead == null)
+        {
+            if (Files.exists(FabricLock.file(dir)) || !isDeadWithoutLock(dir))
+            {
+                return false;
+            }
+            dead = FabricLock.create(dir);
+            if (dead == null)
+            {
+                return false;
+            }
+        }
+        dead.deleteDirectory();
+        return true;
+    }
+
+    /** An empty directory (the user's, made for this launch) is made again, owner-only; false when it fills meanwhile. */
+    private static boolean deleteEmpty(final Path dir)
+    {
+        try
+        {
+            Files.deleteIfExists(dir);
+            return true;
+        }
+        catch (final java.io.IOException ex)
+        {
+            return false;
+        }
+    }
+
+    private static boolean isEmpty(final Path dir)
+    {
+        try (java.util.stream.Stream<Path> entries = Files.list(dir))
+        {
+            return entries.findAny().isEmpty();
+        }
+        catch (final java.io.IOException ex)
+        {
+            return false;
         }
     }
 
@@ -289,6 +349,7 @@ public final class PartitionManager implements Agent, AutoCloseable
             return entries.map(p -> p.getFileName().toString()).allMatch(name ->
                 name.equals(ControlFileDescriptor.FILE_NAME) || name.equals(FabricDirectory.AERON_DIR) ||
                 name.equals(ControlFileDescriptor.FILE_NAME + ControlFileDescriptor.MAKING_SUFFIX) ||
+                name.equals(FabricLock.FILE_NAME) || name.matches(FabricLock.MAKING_PATTERN) ||
                 name.matches("mem-[0-9a-f]{4}\\.dat"));
         }
         catch (final java.io.IOException ex)
@@ -298,32 +359,37 @@ public final class PartitionManager implements Agent, AutoCloseable
     }
 
     /**
-     * Stale when its partition manager's process is gone and its heartbeat has stopped: the
-     * heartbeat guards against a live manager whose PID this process cannot see.
+     * A directory with no lock: dead when its control file says its manager has gone (its process
+     * gone and its heartbeat stopped), else, unreadable or not there yet, when nothing in it has
+     * changed for {@link ControlFileDescriptor#PM_HEARTBEAT_TIMEOUT_MS}: a launch writes its memory
+     * files and control file in turn.
      */
-    private static boolean isStale(final Path dir)
+    private static boolean isDeadWithoutLock(final Path dir)
     {
         final Path ctl = FabricDirectory.controlFile(dir);
-        if (!Files.exists(ctl))
+        if (Files.exists(ctl))
         {
-            return true;
-        }
-        try (ControlFile existing = ControlFile.open(ctl))
-        {
-            return existing.isPartitionManagerGone();
-        }
-        catch (final RuntimeException ex)
-        {
-            // Unreadable: half-written by a manager that died creating it, or one creating it now.
-            try
+            try (ControlFile existing = ControlFile.open(ctl))
             {
-                return System.currentTimeMillis() - Files.getLastModifiedTime(ctl).toMillis() >
-                    ControlFileDescriptor.PM_HEARTBEAT_TIMEOUT_MS;
+                return existing.isPartitionManagerGone();
             }
-            catch (final java.io.IOException gone)
+            catch (final RuntimeException ex)
             {
-                return false;
+                // Half-written by a manager that died creating it, or one creating it now.
             }
+        }
+        try (java.util.stream.Stream<Path> entries = Files.list(dir))
+        {
+            long newest = Files.getLastModifiedTime(dir).toMillis();
+            for (final Path p : (Iterable<Path>)entries::iterator)
+            {
+                newest = Math.max(newest, Files.getLastModifiedTime(p).toMillis());
+            }
+            return System.currentTimeMillis() - newest > ControlFileDescriptor.PM_HEARTBEAT_TIMEOUT_MS;
+        }
+        catch (final java.io.IOException | java.io.UncheckedIOException ex)
+        {
+            return false;
         }
     }
 
@@ -677,7 +743,11 @@ public final class PartitionManager implements Agent, AutoCloseable
         CloseHelper.quietCloseAll(memories);
         if (ctx.deleteDirectoryOnClose())
         {
-            FabricDirectory.delete(ctx.directory());
+            lock.deleteDirectory();
+        }
+        else
+        {
+            lock.close();
         }
     }
 

@@ -68,17 +68,7 @@ class CrashedLaunchTest
      */
     private ChildProcess stoppedMidLaunch(final Path dir) throws Exception
     {
-        if (manifest == null)
-        {
-            manifest = Files.createTempFile("ffa-crashed-launch-", ".yaml");
-            Files.writeString(manifest, String.join("\n",
-                "partitions:",
-                "  - {name: vm1, id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001, memory: " + BIG_MEMORY + ",",
-                "     messaging: [direct-req-send]}",
-                "  - {name: sp1, id: 0x8001, world: sp-el1, uuid: aaaaaaaa-0000-0000-0000-000000000001,",
-                "     messaging: [direct-req-recv]}",
-                ""));
-        }
+        writeManifest();
         for (int attempt = 0; attempt < 3; attempt++)
         {
             final ChildProcess pm = ChildProcess.start(PartitionManagerMain.class,
@@ -102,6 +92,21 @@ class CrashedLaunchTest
             IoUtil.delete(dir.toFile(), true);
         }
         return fail("the manager was never stopped between its first memory file and its control file");
+    }
+
+    private void writeManifest() throws Exception
+    {
+        if (manifest == null)
+        {
+            manifest = Files.createTempFile("ffa-crashed-launch-", ".yaml");
+            Files.writeString(manifest, String.join("\n",
+                "partitions:",
+                "  - {name: vm1, id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001, memory: " + BIG_MEMORY + ",",
+                "     messaging: [direct-req-send]}",
+                "  - {name: sp1, id: 0x8001, world: sp-el1, uuid: aaaaaaaa-0000-0000-0000-000000000001,",
+                "     messaging: [direct-req-recv]}",
+                ""));
+        }
     }
 
     private static void signal(final ChildProcess child, final String signal) throws Exception
@@ -205,6 +210,34 @@ class CrashedLaunchTest
         }
 
         resumeAndUse(pm, making);
+    }
+
+    /**
+     * A launch beside a live manager of this JVM must not open that manager's lock: closing any
+     * channel to the file would drop the lock this JVM holds, and a launch in another process would
+     * then take the live fabric for a dead one's.
+     */
+    @Test
+    @Timeout(180)
+    void aLaunchBesideALiveManagerOfThisJvmLeavesItsLockHeld() throws Exception
+    {
+        final Path live = newDirectory("live");
+        try (PartitionManager pm = launch(live))
+        {
+            launch(newDirectory("beside")).close();
+
+            writeManifest();
+            final ChildProcess other = ChildProcess.start(PartitionManagerMain.class,
+                "--manifest", manifest.toString(), "--dir", live.toString(), "--exit-on-stdin-eof");
+            children.add(other);
+            assertTrue(other.process().waitFor(60, TimeUnit.SECONDS), "the launch in another process ends");
+            assertNotEquals(0, other.process().exitValue(), "refused: the fabric runs");
+            try (FabricClient client = FabricClient.connect(new FabricClient.Context().directory(live));
+                Endpoint vm = client.claim(1))
+            {
+                assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_ID_GET));
+            }
+        }
     }
 
     /**

@@ -50,12 +50,16 @@ class NotAFabricDirectoryTest
         }
     }
 
-    /** A manager that died while making its control file leaves it under its making name: still a fabric's, taken over. */
+    /**
+     * A manager that died while making its control file leaves it under its making name, beside its
+     * lock, which nobody holds: still a fabric's, taken over.
+     */
     @Test
     @Timeout(60)
     void aDirectoryLeftByAManagerThatDiedMakingItsControlFileIsTakenOver(@TempDir final Path parent) throws Exception
     {
         final Path dir = Files.createDirectory(parent.resolve("ffa-died-making"));
+        Files.writeString(org.ffafabric.control.FabricLock.file(dir), "1\n", StandardCharsets.US_ASCII);
         Files.write(dir.resolve(org.ffafabric.control.ControlFileDescriptor.FILE_NAME + org.ffafabric.control.ControlFileDescriptor.MAKING_SUFFIX), new byte[16]);
         try (PartitionManager pm = PartitionManager.launch(
             new PartitionManager.Context().directory(dir).manifest(Fx.smallManifest())))

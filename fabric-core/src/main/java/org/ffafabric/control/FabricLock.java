@@ -1,0 +1,225 @@
+package org.ffafabric.control;
+
+import org.agrona.IoUtil;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+/**
+ * The owner of a fabric directory: {@code fabric.lock}, the first file a partition manager makes in
+ * its new directory, locked from before its first memory file until the directory is gone. The
+ * kernel drops the lock when its process dies, however it dies, so a directory whose lock is free
+ * was left by a dead manager, and one whose lock is held is being made or run: at once, and across
+ * PID namespaces, where a PID says nothing and a heartbeat starts only with the control file.
+ * <p>
+ * The file is locked before it has its name (made as {@code fabric.lock.<hex>}, then linked), so it is
+ * never found under it unlocked while its manager lives. The lock is a POSIX one, held by the
+ * process: closing any channel to the file in this JVM would drop it, so a lock this JVM holds is
+ * known here by its file's key and its file is never opened again.
+ */
+public final class FabricLock implements AutoCloseable
+{
+    public static final String FILE_NAME = "fabric.lock";
+    /** A lock file not yet linked under its name: {@code fabric.lock.} and hex digits. */
+    public static final String MAKING_PATTERN = "fabric\\.lock\\.[0-9a-f]+";
+
+    // File keys of the locks this JVM holds; guards every open, lock and release here.
+    private static final Set<Object> HELD = new HashSet<>();
+
+    private final Path directory;
+    private final FileChannel channel;
+    private final Object fileKey;
+
+    private FabricLock(final Path directory, final FileChannel channel, final Object fileKey)
+    {
+        this.directory = directory;
+        this.channel = channel;
+        this.fileKey = fileKey;
+    }
+
+    public static Path file(final Path directory)
+    {
+        return directory.resolve(FILE_NAME);
+    }
+
+    /**
+     * Makes and locks the lock of a directory, holding this process's PID for a reader; null when
+     * the directory has one already (another launch got there first) or has gone.
+     */
+    public static FabricLock create(final Path directory)
+    {
+        final Path making = directory.resolve(FILE_NAME + "." + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1));
+        synchronized (HELD)
+        {
+            final FileChannel channel;
+            try
+            {
+                channel = FileChannel.open(making, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            }
+            catch (final NoSuchFileException ex)
+            {
+                return null;
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException("cannot make the fabric lock in " + directory, ex);
+            }
+            try
+            {
+                // A new file nobody else has opened: the lock is free.
+                channel.lock();
+                channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)));
+                Files.createLink(file(directory), making);
+                final Object key = fileKey(file(directory));
+                HELD.add(key);
+                return new FabricLock(directory, channel, key);
+            }
+            catch (final FileAlreadyExistsException | NoSuchFileException ex)
+            {
+                closeQuietly(channel);
+                return null;
+            }
+            catch (final IOException ex)
+            {
+                closeQuietly(channel);
+                throw new UncheckedIOException("cannot make the fabric lock in " + directory, ex);
+            }
+            finally
+            {
+                deleteQuietly(making);
+            }
+        }
+    }
+
+    /**
+     * Takes the lock of a directory whose manager has died; null when its lock is held (by a live
+     * manager, or by this JVM), or the directory has no lock.
+     */
+    public static FabricLock tryTake(final Path directory)
+    {
+        final Path file = file(directory);
+        synchronized (HELD)
+        {
+            try
+            {
+                final Object key = fileKey(file);
+                if (HELD.contains(key))
+                {
+                    return null;
+                }
+                final FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                boolean taken = false;
+                try
+                {
+                    // Still the file looked at: one removed and made again since is another manager's.
+                    taken = channel.tryLock() != null && key.equals(fileKey(file));
+                }
+                finally
+                {
+                    if (!taken)
+                    {
+                        closeQuietly(channel);
+                    }
+                }
+                if (!taken)
+                {
+                    return null;
+                }
+                HELD.add(key);
+                return new FabricLock(directory, channel, key);
+            }
+            catch (final IOException ex)
+            {
+                // Gone since the look, or not ours to open: not a directory to remove.
+                return null;
+            }
+        }
+    }
+
+    private static Object fileKey(final Path file) throws IOException
+    {
+        return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+    }
+
+    public Path directory()
+    {
+        return directory;
+    }
+
+    /**
+     * Removes the directory, the lock's file last, and then lets the lock go: until the last moment
+     * nobody else can take the directory for a dead one and remove what a new launch puts there.
+     */
+    public void deleteDirectory()
+    {
+        try (Stream<Path> entries = Files.list(directory))
+        {
+            entries.filter(p -> !p.getFileName().toString().equals(FILE_NAME))
+                .forEach(p -> IoUtil.delete(p.toFile(), true));
+        }
+        catch (final IOException ignore)
+        {
+            // Gone already.
+        }
+        deleteQuietly(file(directory));
+        deleteQuietly(directory);
+        close();
+    }
+
+    /** Lets the lock go, leaving the directory: the next launch takes it for a dead manager's. */
+    public void close()
+    {
+        synchronized (HELD)
+        {
+            if (channel.isOpen())
+            {
+                HELD.remove(fileKey);
+                closeQuietly(channel);
+            }
+        }
+    }
+
+    private static void closeQuietly(final FileChannel channel)
+    {
+        try
+        {
+            channel.close();
+        }
+        catch (final IOException ignore)
+        {
+            // The lock goes with the descriptor either way.
+        }
+    }
+
+    private static void deleteQuietly(final Path path)
+    {
+        try
+        {
+            Files.deleteIfExists(path);
+        }
+        catch (final DirectoryNotEmptyException ignore)
+        {
+            // A launch that found no lock here has made a file since: the directory is its now.
+        }
+        catch (final IOException ignore)
+        {
+            // Left for the next launch's sweep.
+        }
+    }
+}
