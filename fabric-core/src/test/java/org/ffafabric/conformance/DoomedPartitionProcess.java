@@ -15,13 +15,16 @@ import java.util.concurrent.locks.LockSupport;
  * A child JVM of {@link PartitionProcessDeathTest}, there to be killed: claims single-context
  * partitions and serves each in its own way, then prints {@code READY} and runs until killed.
  * <pre>
- *   DoomedPartitionProcess --dir D --partition ID:hold|yield|echo[:setup] --partition ID:request:TARGET ...
+ *   DoomedPartitionProcess --dir D --partition ID:hold|yield|echo[:setup] --partition ID:request:TARGET
+ *                          --partition ID:rx --partition 0:acquire:VM ...
  * </pre>
  * {@code hold} keeps every request inside its handler (printing {@code HOLDING id}), {@code yield}
  * gives the CPU back with FFA_YIELD before it would answer, {@code echo} answers each payload word
  * plus one; {@code setup} first negotiates FF-A v1.1 and maps an RX/TX pair, state the partition
- * manager must reset when it reaps the claim. {@code request} serves nothing: it sends one
- * DIRECT_REQ_64 to TARGET, which the parent holds until the process is killed.
+ * manager must reset when it reaps the claim. The rest serve nothing: {@code request} sends one
+ * DIRECT_REQ_64 to TARGET, which the parent holds until the process is killed; {@code rx} maps an
+ * RX/TX pair and keeps RX, filled by PARTITION_INFO_GET (a wait would release it); {@code acquire},
+ * for the hypervisor endpoint, takes VM's RX with FFA_RX_ACQUIRE and keeps it.
  */
 final class DoomedPartitionProcess
 {
@@ -49,6 +52,18 @@ final class DoomedPartitionProcess
             final String[] spec = args[++i].split(":");
             final Endpoint endpoint = client.claim(Integer.decode(spec[0]));
             final ExecutionContext ec = endpoint.executionContext(0);
+            if ("acquire".equals(spec[1]))
+            {
+                invoke(ec, new RegisterFile().w(0, FunctionId.FFA_RX_ACQUIRE).w(1, Integer.decode(spec[2])));
+                continue;
+            }
+            if ("rx".equals(spec[1]))
+            {
+                final long base = endpoint.memory().base();
+                invoke(ec, new RegisterFile().w(0, FunctionId.FFA_RXTX_MAP_64).x(1, base).x(2, base + 4096).w(3, 1));
+                invoke(ec, new RegisterFile().w(0, FunctionId.FFA_PARTITION_INFO_GET));
+                continue;
+            }
             if ("request".equals(spec[1]))
             {
                 final RegisterFile request = new RegisterFile().w(0, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64)

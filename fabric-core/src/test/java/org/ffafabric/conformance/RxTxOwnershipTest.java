@@ -12,6 +12,10 @@ import org.ffafabric.manifest.World;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.ffafabric.conformance.Fx.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -180,6 +184,53 @@ class RxTxOwnershipTest
             assertError(ErrorCode.DENIED, call(h, FunctionId.FFA_RX_RELEASE, 1));
             assertSuccess32(PartitionInfoTest.infoGet(ec, null, 0));
             assertError(ErrorCode.DENIED, call(h, FunctionId.FFA_RX_ACQUIRE, 1), "the VM holds it now");
+        }
+    }
+
+    /**
+     * A process killed while it holds RX: its own (filled by PARTITION_INFO_GET), and a VM's that its
+     * hypervisor endpoint took with FFA_RX_ACQUIRE. The partition manager's reap gives both back to
+     * the producer: the VM's next PARTITION_INFO_GET is answered, not BUSY for good with nobody left
+     * to release it, and the partition claimed again maps RX and reads it.
+     */
+    @Test
+    @Timeout(120)
+    void rxHeldByAKilledProcessGoesBackToTheProducer() throws Exception
+    {
+        try (Endpoint vm = fx.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            final long base = vm.memory().base();
+            assertSuccess32(map64(ec, base, base + 4096, 1));
+            try (ChildProcess host = ChildProcess.start(DoomedPartitionProcess.class,
+                "--dir", fx.fabric().directory().toString(), "--partition", "0x8001:rx", "--partition", "0:acquire:1"))
+            {
+                host.awaitLine("READY", ChildProcess.START_NS);
+                assertEquals(BufferOwnership.HYPERVISOR, cf().rxOwnership(cf().slotOf(1)), "the hypervisor holds vm1's RX");
+                assertEquals(BufferOwnership.CONSUMER, cf().rxOwnership(cf().slotOf(0x8001)), "sp1 holds its own");
+                assertError(ErrorCode.BUSY, PartitionInfoTest.infoGet(ec, null, 0));
+
+                host.process().destroyForcibly();
+                assertTrue(host.process().waitFor(30, TimeUnit.SECONDS), "killed");
+                final long deadline = System.nanoTime() + WAIT_NS;
+                for (final int id : new int[] { 0, 0x8001 })
+                {
+                    while (cf().claimPid(cf().slotOf(id)) != 0)
+                    {
+                        assertTrue(System.nanoTime() < deadline, "the claim of " + id + " was never reaped");
+                        LockSupport.parkNanos(1_000_000);
+                    }
+                }
+            }
+            assertEquals(BufferOwnership.PRODUCER, cf().rxOwnership(cf().slotOf(1)), "vm1's RX is the producer's again");
+            assertSuccess32(PartitionInfoTest.infoGet(ec, null, 0));
+            assertSuccess32(call(ec, FunctionId.FFA_RX_RELEASE));
+            try (Endpoint sp = fx.claim(0x8001))
+            {
+                final long spBase = sp.memory().base();
+                assertSuccess32(map64(sp.executionContext(0), spBase, spBase + 4096, 1));
+                assertSuccess32(PartitionInfoTest.infoGet(sp.executionContext(0), null, 0));
+            }
         }
     }
 
