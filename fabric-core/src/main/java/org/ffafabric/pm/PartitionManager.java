@@ -25,6 +25,7 @@ import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FfaVersion;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.control.BufferOwnership;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ControlFileDescriptor;
 import org.ffafabric.control.ExecutionContextState;
@@ -702,7 +703,10 @@ public final class PartitionManager implements Agent, AutoCloseable
         return false;
     }
 
-    /** A claim has ended: the slot's RX/TX mapping and version go back, and its peer logs to the budget. */
+    /**
+     * A claim has ended: the slot's RX/TX mapping and version go back, and its peer logs to the budget;
+     * a hypervisor's, the VMs' RX buffers it acquired, which nobody else may release.
+     */
     private void resetSlot(final int slot)
     {
         controlFile.givePeerLogsBack(slot);
@@ -711,6 +715,14 @@ public final class PartitionManager implements Agent, AutoCloseable
             controlFile.rxtxUnmap(slot);
         }
         controlFile.resetVersion(slot, controlFile.manifestVersion(slot));
+        if (controlFile.partitionId(slot) == EndpointId.HYPERVISOR)
+        {
+            for (int vm = 0; vm < controlFile.partitionCount(); vm++)
+            {
+                // A VM's unmap takes RX back from anyone, so only from the hypervisor, by compare-and-set.
+                controlFile.rxOwnershipCompareAndSet(vm, BufferOwnership.HYPERVISOR, BufferOwnership.PRODUCER);
+            }
+        }
     }
 
     public void onClose()
