@@ -1,0 +1,210 @@
+package org.ffafabric.conformance;
+
+import org.agrona.IoUtil;
+import org.ffafabric.abi.ErrorCode;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.endpoint.ExecutionContext;
+import org.ffafabric.endpoint.FabricClient;
+import org.ffafabric.launch.PartitionHostMain;
+import org.ffafabric.launch.PartitionManagerMain;
+import org.ffafabric.manifest.ManifestParser;
+import org.ffafabric.pm.PartitionManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.ffafabric.conformance.Fx.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A partition manager in a child JVM, refused a second manager while it lives, and killed (SIGKILL)
+ * while partitions are claimed, in this JVM and in a partition host of their own: their calls and
+ * waits end in ABORTED, the host exits, and the next manager takes the directory over at once and
+ * runs the fabric again.
+ */
+class PartitionManagerDeathTest
+{
+    static final int VM1 = 1;
+    static final int SP1 = 0x8001;
+    static final int SP2 = 0x8002;
+
+    private final ExecutorService exec = Executors.newCachedThreadPool();
+    private Path manifest;
+    private Path dir;
+
+    @BeforeEach
+    void writeManifest() throws Exception
+    {
+        manifest = Files.createTempFile("ffa-pm-death-", ".yaml");
+        Files.writeString(manifest, String.join("\n",
+            "partitions:",
+            "  - {name: vm1, id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001, messaging: [direct-req-send]}",
+            "  - {name: sp1, id: 0x8001, world: sp-el1, uuid: aaaaaaaa-0000-0000-0000-000000000001, messaging: [direct-req-recv]}",
+            "  - {name: sp2, id: 0x8002, world: sp-el1, uuid: aaaaaaaa-0000-0000-0000-000000000002, messaging: [direct-req-recv]}",
+            ""));
+        dir = Path.of("/dev/shm", "ffa-pm-death-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception
+    {
+        exec.shutdownNow();
+        assertTrue(exec.awaitTermination(30, TimeUnit.SECONDS), "every call returned");
+        Files.deleteIfExists(manifest);
+        if (Files.exists(dir))
+        {
+            IoUtil.delete(dir.toFile(), true);
+            fail("the fabric directory was left behind: " + dir);
+        }
+    }
+
+    private ChildProcess startPartitionManager() throws Exception
+    {
+        final ChildProcess pm = ChildProcess.start(PartitionManagerMain.class,
+            "--manifest", manifest.toString(), "--dir", dir.toString(), "--exit-on-stdin-eof");
+        pm.awaitLine("READY", ChildProcess.START_NS);
+        return pm;
+    }
+
+    private PartitionManager launchHere()
+    {
+        return PartitionManager.launch(new PartitionManager.Context().directory(dir).manifest(ManifestParser.parse(manifest)));
+    }
+
+    /** A DIRECT_REQ_64 from vm1, sent again while its target answers BUSY (a server between duty cycles). */
+    private static RegisterFile request(final ExecutionContext ec, final int target, final long payload)
+    {
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (true)
+        {
+            final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, target).x(3, payload);
+            ec.invoke(r, WAIT_NS);
+            if (!(r.isError() && r.w(2) == ErrorCode.BUSY))
+            {
+                return r;
+            }
+            assertTrue(System.nanoTime() < deadline, "BUSY for 10 s");
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    private static void assertEchoed(final long payload, final RegisterFile r)
+    {
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, r.w(0), r::toString);
+        assertEquals(payload + 1, r.x(3), r::toString);
+    }
+
+    @Test
+    @Timeout(120)
+    void aSecondManagerInALiveFabricsDirectoryIsRefusedAndTheFabricRunsOn() throws Exception
+    {
+        try (ChildProcess pm = startPartitionManager())
+        {
+            final IllegalStateException refused = assertThrows(IllegalStateException.class, () -> launchHere().close());
+            assertTrue(refused.getMessage().contains(dir.toString()), refused.getMessage());
+
+            try (FabricClient client = FabricClient.connect(new FabricClient.Context().directory(dir));
+                Endpoint vm = client.claim(VM1);
+                Endpoint sp = client.claim(SP1);
+                AutoCloseable serving = sp.serve(PartitionHostMain::echo))
+            {
+                assertEchoed(41, request(vm.executionContext(0), SP1, 41));
+            }
+            assertEquals(0, pm.finish(), "the first manager closes cleanly");
+        }
+        assertFalse(Files.exists(dir), "its close removed " + dir);
+    }
+
+    @Test
+    @Timeout(180)
+    void aManagerKilledWhilePartitionsAreClaimedEndsTheirCallsInAbortedAndTheNextTakesItsDirectoryAtOnce() throws Exception
+    {
+        final ChildProcess pm = startPartitionManager();
+        try (pm;
+            ChildProcess host = ChildProcess.start(PartitionHostMain.class, "--dir", dir.toString(), "--partition", "0x8001"))
+        {
+            host.awaitLine("READY", ChildProcess.START_NS);
+            final CountDownLatch gone = new CountDownLatch(1);
+            final FabricClient old = FabricClient.connect(
+                new FabricClient.Context().directory(dir).partitionManagerGoneHandler(gone::countDown));
+            try
+            {
+                final Endpoint vm = old.claim(VM1);
+                final Endpoint sp2 = old.claim(SP2);
+                final ExecutionContext ec = vm.executionContext(0);
+                assertEchoed(1, request(ec, SP1, 1));
+                final RegisterFile served = new RegisterFile();
+                final Future<Boolean> serving = exec.submit(() ->
+                    sp2.executionContext(0).serveDirectRequest((req, resp) -> fail("no request was sent"), served, 0));
+                awaitWaiting(old, SP2);
+
+                // A trap in flight: the manager is stopped, so its answer never comes.
+                signal(pm, "STOP");
+                final Future<RegisterFile> trapped = exec.submit(() -> call(ec, FunctionId.FFA_ID_GET));
+                pm.process().destroyForcibly();
+                assertTrue(pm.process().waitFor(30, TimeUnit.SECONDS), "killed");
+
+                // Taken over at once: its lock went with it, and its heartbeat need not go stale first.
+                try (PartitionManager next = launchHere())
+                {
+                    assertTrue(gone.await(30, TimeUnit.SECONDS), "the old client noticed");
+                    assertError(ErrorCode.ABORTED, trapped.get(30, TimeUnit.SECONDS), "a trap in flight");
+                    assertFalse(serving.get(30, TimeUnit.SECONDS), "the serving wait ended without a request");
+                    assertError(ErrorCode.ABORTED, served, "a serving wait");
+                    assertError(ErrorCode.ABORTED, call(ec, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64,
+                        RegisterFile.packIds(VM1, SP1)), "a request after");
+                    assertTrue(host.process().waitFor(30, TimeUnit.SECONDS), "the partition host exits by itself");
+                    assertEquals(1, host.process().exitValue(), "saying its partition manager went");
+
+                    // The new fabric owes the old claims nothing: every partition is claimed and served anew.
+                    try (FabricClient client = FabricClient.connect(new FabricClient.Context().directory(dir));
+                        Endpoint vmAgain = client.claim(VM1);
+                        Endpoint sp1Again = client.claim(SP1);
+                        AutoCloseable echo = sp1Again.serve(PartitionHostMain::echo))
+                    {
+                        assertEchoed(2, request(vmAgain.executionContext(0), SP1, 2));
+                    }
+                }
+            }
+            finally
+            {
+                old.close();
+            }
+        }
+        assertFalse(Files.exists(dir), "the next manager's close removed " + dir);
+    }
+
+    private static void awaitWaiting(final FabricClient client, final int id)
+    {
+        final var cf = client.controlFile();
+        final int offset = cf.ecStateOffset(cf.slotOf(id), 0);
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (org.ffafabric.control.ExecutionContextState.state(cf.ecState(offset)) !=
+            org.ffafabric.control.ExecutionContextState.WAITING)
+        {
+            assertTrue(System.nanoTime() < deadline, "waiting for requests");
+            LockSupport.parkNanos(100_000);
+        }
+    }
+
+    private static void signal(final ChildProcess child, final String signal) throws Exception
+    {
+        final Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(child.process().pid()))
+            .inheritIO().start();
+        assertTrue(kill.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, kill.exitValue(), "kill -" + signal);
+    }
+}
