@@ -40,6 +40,8 @@ class PartitionManagerDeathTest
     static final int VM1 = 1;
     static final int SP1 = 0x8001;
     static final int SP2 = 0x8002;
+    /** Sixteen contexts, each bound in turn: a claim of it is long enough to be killed under. */
+    static final int VM2 = 2;
 
     private final ExecutorService exec = Executors.newCachedThreadPool();
     private Path manifest;
@@ -54,6 +56,7 @@ class PartitionManagerDeathTest
             "  - {name: vm1, id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001, messaging: [direct-req-send]}",
             "  - {name: sp1, id: 0x8001, world: sp-el1, uuid: aaaaaaaa-0000-0000-0000-000000000001, messaging: [direct-req-recv]}",
             "  - {name: sp2, id: 0x8002, world: sp-el1, uuid: aaaaaaaa-0000-0000-0000-000000000002, messaging: [direct-req-recv]}",
+            "  - {name: vm2, id: 2, world: vm, uuid: 11111111-0000-0000-0000-000000000002, execution-contexts: 16}",
             ""));
         dir = Path.of("/dev/shm", "ffa-pm-death-" + UUID.randomUUID().toString().substring(0, 8));
     }
@@ -185,6 +188,48 @@ class PartitionManagerDeathTest
             }
         }
         assertFalse(Files.exists(dir), "the next manager's close removed " + dir);
+    }
+
+    /**
+     * The manager dies while a claim binds its contexts one by one: the client closes itself, and
+     * the claim fails saying the manager has gone. It read the control file the close had unmapped
+     * (IndexOutOfBoundsException here; with Agrona's bounds checks off, a fault that ends the JVM),
+     * or surfaced Aeron's driver timeout.
+     */
+    @Test
+    @Timeout(180)
+    void aClaimInProgressWhenItsManagerIsKilledFailsSayingTheManagerHasGone() throws Exception
+    {
+        try (ChildProcess pm = startPartitionManager())
+        {
+            final FabricClient client = FabricClient.connect(
+                new FabricClient.Context().directory(dir).partitionManagerGoneHandler(() -> { }));
+            try
+            {
+                final Future<Endpoint> claiming = exec.submit(() -> client.claim(VM2));
+                final var cf = client.controlFile();
+                final int slot = cf.slotOf(VM2);
+                final long deadline = System.nanoTime() + ChildProcess.START_NS;
+                while (cf.claimPid(slot) != ProcessHandle.current().pid() && !claiming.isDone())
+                {
+                    assertTrue(System.nanoTime() < deadline, "the claim began");
+                    Thread.onSpinWait();
+                }
+                pm.process().destroyForcibly();
+                assertTrue(pm.process().waitFor(30, TimeUnit.SECONDS), "killed");
+
+                final java.util.concurrent.ExecutionException failed =
+                    assertThrows(java.util.concurrent.ExecutionException.class, () -> claiming.get(60, TimeUnit.SECONDS));
+                final Throwable cause = failed.getCause();
+                assertInstanceOf(IllegalStateException.class, cause, () -> "the claim failed with " + cause);
+                assertTrue(cause.getMessage().contains("partition manager of " + dir + " has gone"), cause.getMessage());
+            }
+            finally
+            {
+                client.close();
+            }
+        }
+        IoUtil.delete(dir.toFile(), true);
     }
 
     private static void awaitWaiting(final FabricClient client, final int id)
