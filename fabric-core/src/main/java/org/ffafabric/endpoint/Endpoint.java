@@ -130,6 +130,12 @@ public final class Endpoint implements AutoCloseable
         memory = mapped;
     }
 
+    /** While claiming: its client has closed (the partition manager has gone, say), so no reply is worth waiting for. */
+    boolean isClientClosing()
+    {
+        return client.isClosing();
+    }
+
     /** While claiming: the reply the partition manager sends each context arrives on a log our conductor must notice. */
     void hurryConductor()
     {

@@ -1564,7 +1564,7 @@ public final class ExecutionContext
             {
                 return ControlFile.refusalErrorCode(refusal);
             }
-            if (System.nanoTime() > deadline)
+            if (System.nanoTime() > deadline || endpoint.isClientClosing())
             {
                 return ErrorCode.ABORTED;
             }

@@ -43,9 +43,11 @@ public final class FabricClient implements AutoCloseable
     private final Aeron aeron;
     // Endpoints open, or closed with a context still inside a call (they leave once it does).
     private final List<Endpoint> endpoints = new ArrayList<>();
-    // Guarded by endpoints: close was called; Aeron and the control file have been closed.
+    // Guarded by endpoints: close was called; Aeron and the control file have been closed; claims under
+    // way, which use both as an open endpoint does (the watch closes the client under them when the manager dies).
     private boolean closing;
     private boolean released;
+    private int claiming;
     private final Thread managerWatch;
     // Set by Aeron's error handler: its driver stopped answering.
     private volatile boolean driverGone;
@@ -133,34 +135,100 @@ public final class FabricClient implements AutoCloseable
     /** Claims a partition by ID. */
     public Endpoint claim(final int partitionId)
     {
-        if (isClosing())
-        {
-            throw new IllegalStateException("the fabric client of " + ctx.directory() + " is closed");
-        }
-        final int slot = controlFile.slotOf(partitionId);
-        if (slot < 0)
-        {
-            throw new IllegalArgumentException("the fabric has no partition " + String.format("0x%04X", partitionId));
-        }
-        final Endpoint endpoint = new Endpoint(this, partitionId, slot, ctx.idleStrategySupplier());
-        synchronized (endpoints)
-        {
-            endpoints.add(endpoint);
-        }
-        return endpoint;
+        return claim(partitionId, null);
     }
 
     /** Claims a partition by its manifest name. */
     public Endpoint claim(final String name)
     {
+        return claim(0, name);
+    }
+
+    private Endpoint claim(final int id, final String name)
+    {
+        synchronized (endpoints)
+        {
+            if (closing)
+            {
+                throw new IllegalStateException("the fabric client of " + ctx.directory() + " is closed");
+            }
+            claiming++;
+        }
+        final String partition = name != null ? "'" + name + "'" : String.format("0x%04X", id);
+        final Endpoint endpoint;
+        try
+        {
+            final int partitionId = name != null ? partitionIdOf(name) : id;
+            final int slot = controlFile.slotOf(partitionId);
+            if (slot < 0)
+            {
+                throw new IllegalArgumentException("the fabric has no partition " + partition);
+            }
+            endpoint = new Endpoint(this, partitionId, slot, ctx.idleStrategySupplier());
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            // Aeron's driver timeout, a bind never answered: say why, while the control file is still ours to read.
+            final boolean gone = !(ex instanceof IllegalArgumentException) && isPartitionManagerGone();
+            claimEnded(null);
+            if (gone)
+            {
+                throw managerGone(partition, ex);
+            }
+            throw ex;
+        }
+        if (!claimEnded(endpoint))
+        {
+            final RuntimeException closed = isPartitionManagerGone() ? managerGone(partition, null) :
+                new IllegalStateException("the fabric client of " + ctx.directory() + " closed while claiming " + partition);
+            endpoint.close();
+            throw closed;
+        }
+        return endpoint;
+    }
+
+    private int partitionIdOf(final String name)
+    {
         for (int slot = 0; slot < controlFile.partitionCount(); slot++)
         {
             if (controlFile.name(slot).equals(name))
             {
-                return claim(controlFile.partitionId(slot));
+                return controlFile.partitionId(slot);
             }
         }
         throw new IllegalArgumentException("the fabric has no partition named '" + name + "'");
+    }
+
+    private IllegalStateException managerGone(final String partition, final Throwable cause)
+    {
+        return new IllegalStateException("cannot claim " + partition + ": the partition manager of " +
+            ctx.directory() + " has gone", cause);
+    }
+
+    /**
+     * A claim has ended, its endpoint (null when it failed) now open like any other; false when the
+     * client closed meanwhile. The last of them after the close closes what they all shared.
+     */
+    private boolean claimEnded(final Endpoint endpoint)
+    {
+        final boolean open;
+        final boolean last;
+        synchronized (endpoints)
+        {
+            claiming--;
+            if (endpoint != null)
+            {
+                endpoints.add(endpoint);
+            }
+            open = !closing;
+            last = closing && !released && endpoints.isEmpty() && claiming == 0;
+            released |= last;
+        }
+        if (last)
+        {
+            closeShared();
+        }
+        return open;
     }
 
     public ControlFile controlFile()
@@ -225,7 +293,8 @@ public final class FabricClient implements AutoCloseable
             controlFile.pmPid() == 0 || !controlFile.isPartitionManagerProcessAlive() : controlFile.isPartitionManagerGone());
     }
 
-    private boolean isClosing()
+    /** Closed, by its owner or by the watch once the partition manager has gone: a claim under way stops waiting. */
+    boolean isClosing()
     {
         synchronized (endpoints)
         {
@@ -266,7 +335,7 @@ public final class FabricClient implements AutoCloseable
         synchronized (endpoints)
         {
             endpoints.remove(endpoint);
-            last = closing && !released && endpoints.isEmpty();
+            last = closing && !released && endpoints.isEmpty() && claiming == 0;
             released |= last;
         }
         if (last)
@@ -293,7 +362,7 @@ public final class FabricClient implements AutoCloseable
         synchronized (endpoints)
         {
             closing = true;
-            last = !released && endpoints.isEmpty();
+            last = !released && endpoints.isEmpty() && claiming == 0;
             released |= last;
         }
         if (last)
