@@ -37,6 +37,8 @@ class PartitionProcessDeathTest
     static final int VM1 = 1;
     static final int VM2 = 2;
     static final int VM3 = 3;
+    /** Sixteen contexts, bound one by one: a claim of it is long enough to be killed under. */
+    static final int VM4 = 4;
     static final int SP1 = 0x8001;
     static final int SP2 = 0x8002;
     static final int SP3 = 0x8003;
@@ -57,6 +59,8 @@ class PartitionProcessDeathTest
             .directMessaging());
         b.partition(p -> p.name("vm3").id(VM3).world(World.VM).uuid("d0000000-0000-0000-0000-000000000003")
             .directMessaging());
+        b.partition(p -> p.name("vm4").id(VM4).world(World.VM).uuid("d0000000-0000-0000-0000-000000000004")
+            .directMessaging().executionContexts(16));
         for (final int sp : SPS)
         {
             b.partition(p -> p.name("sp" + (sp & 0xF)).id(sp).world(World.SP_EL1)
@@ -368,6 +372,51 @@ class PartitionProcessDeathTest
             {
                 c.close();
             }
+        }
+    }
+
+    /**
+     * A partition process killed part way through claiming a partition, some of its contexts bound:
+     * the partition is claimed again here at once, taken over from the dead PID or after the reap,
+     * whichever comes first, and whole: every context answers and serves, and its close lets it go.
+     */
+    @Test
+    @Timeout(120)
+    void aPartitionWhoseClaimantIsKilledMidClaimIsClaimedAgainWhole() throws Exception
+    {
+        final ControlFile cf = fx.controlFile();
+        final int slot = cf.slotOf(VM4);
+        try (ChildProcess host = ChildProcess.start(DoomedPartitionProcess.class,
+            "--dir", fx.fabric().directory().toString(), "--partition", VM4 + ":echo"))
+        {
+            final long deadline = System.nanoTime() + ChildProcess.START_NS;
+            while (cf.claimPid(slot) != host.process().pid())
+            {
+                assertTrue(System.nanoTime() < deadline, "the child began its claim");
+                LockSupport.parkNanos(100_000);
+            }
+            host.process().destroyForcibly();
+            assertTrue(host.process().waitFor(30, TimeUnit.SECONDS), "killed");
+        }
+
+        for (int round = 0; round < 2; round++)
+        {
+            try (Endpoint vm4 = fx.claim(VM4))
+            {
+                for (int ec = 0; ec < vm4.executionContextCount(); ec++)
+                {
+                    final RegisterFile id = call(vm4.executionContext(ec), FunctionId.FFA_ID_GET);
+                    assertSuccess32(id);
+                    assertEquals(VM4, id.w(2));
+                }
+                try (AutoCloseable serving = vm4.serve(PartitionHostMain::echo))
+                {
+                    // A multi-context receiver serves each requester on the context of its CPU: vm1/0 and vm1/1.
+                    assertEchoed(VM4, VM1, 10 + round, untilNotBusy(fx.ec(VM1, 0), request(VM1, VM4, 10 + round)));
+                    assertEchoed(VM4, VM1, 20 + round, untilNotBusy(fx.ec(VM1, 1), request(VM1, VM4, 20 + round)));
+                }
+            }
+            awaitReaped(VM4);
         }
     }
 
