@@ -31,15 +31,16 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * A partition manager in a child JVM, refused a second manager while it lives, and killed (SIGKILL)
- * while partitions are claimed, in this JVM and in a partition host of their own: their calls and
- * waits end in ABORTED, the host exits, and the next manager takes the directory over at once and
- * runs the fabric again.
+ * while partitions are claimed, in this JVM and in partition processes of their own: their calls and
+ * waits end in ABORTED, a partition host exits, and the next manager takes the directory over at once
+ * and runs the fabric again. A claim under way when it dies fails saying so.
  */
 class PartitionManagerDeathTest
 {
     static final int VM1 = 1;
     static final int SP1 = 0x8001;
     static final int SP2 = 0x8002;
+    static final int SP3 = 0x8003;
     /** Sixteen contexts, each bound in turn: a claim of it is long enough to be killed under. */
     static final int VM2 = 2;
 
@@ -56,7 +57,9 @@ class PartitionManagerDeathTest
             "  - {name: vm1, id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001, messaging: [direct-req-send]}",
             "  - {name: sp1, id: 0x8001, world: sp-el1, uuid: aaaaaaaa-0000-0000-0000-000000000001, messaging: [direct-req-recv]}",
             "  - {name: sp2, id: 0x8002, world: sp-el1, uuid: aaaaaaaa-0000-0000-0000-000000000002, messaging: [direct-req-recv]}",
-            "  - {name: vm2, id: 2, world: vm, uuid: 11111111-0000-0000-0000-000000000002, execution-contexts: 16}",
+            "  - {name: sp3, id: 0x8003, world: sp-el1, uuid: aaaaaaaa-0000-0000-0000-000000000003, messaging: [direct-req-recv]}",
+            "  - {name: vm2, id: 2, world: vm, uuid: 11111111-0000-0000-0000-000000000002, execution-contexts: 16,",
+            "     messaging: [direct-req-send]}",
             ""));
         dir = Path.of("/dev/shm", "ffa-pm-death-" + UUID.randomUUID().toString().substring(0, 8));
     }
@@ -90,11 +93,17 @@ class PartitionManagerDeathTest
     /** A DIRECT_REQ_64 from vm1, sent again while its target answers BUSY (a server between duty cycles). */
     private static RegisterFile request(final ExecutionContext ec, final int target, final long payload)
     {
+        return request(ec, VM1, target, payload, WAIT_NS);
+    }
+
+    private static RegisterFile request(
+        final ExecutionContext ec, final int sender, final int target, final long payload, final long boundNs)
+    {
         final long deadline = System.nanoTime() + WAIT_NS;
         while (true)
         {
-            final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, target).x(3, payload);
-            ec.invoke(r, WAIT_NS);
+            final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, sender, target).x(3, payload);
+            ec.invoke(r, boundNs);
             if (!(r.isError() && r.w(2) == ErrorCode.BUSY))
             {
                 return r;
@@ -137,9 +146,11 @@ class PartitionManagerDeathTest
     {
         final ChildProcess pm = startPartitionManager();
         try (pm;
-            ChildProcess host = ChildProcess.start(PartitionHostMain.class, "--dir", dir.toString(), "--partition", "0x8001"))
+            ChildProcess host = ChildProcess.start(PartitionHostMain.class, "--dir", dir.toString(), "--partition", "0x8001");
+            ChildProcess holder = ChildProcess.start(DoomedPartitionProcess.class, "--dir", dir.toString(), "--partition", SP3 + ":hold"))
         {
             host.awaitLine("READY", ChildProcess.START_NS);
+            holder.awaitLine("READY", ChildProcess.START_NS);
             final CountDownLatch gone = new CountDownLatch(1);
             final FabricClient old = FabricClient.connect(
                 new FabricClient.Context().directory(dir).partitionManagerGoneHandler(gone::countDown));
@@ -153,6 +164,10 @@ class PartitionManagerDeathTest
                 final Future<Boolean> serving = exec.submit(() ->
                     sp2.executionContext(0).serveDirectRequest((req, resp) -> fail("no request was sent"), served, 0));
                 awaitWaiting(old, SP2);
+                // A request in flight: its target's handler holds it, and it waits with no bound.
+                final Endpoint vm2 = old.claim(VM2);
+                final Future<RegisterFile> held = exec.submit(() -> request(vm2.executionContext(0), VM2, SP3, 3, 0));
+                holder.awaitLine("HOLDING " + SP3, ChildProcess.START_NS);
 
                 // A trap in flight: the manager is stopped, so its answer never comes.
                 signal(pm, "STOP");
@@ -165,6 +180,7 @@ class PartitionManagerDeathTest
                 {
                     assertTrue(gone.await(30, TimeUnit.SECONDS), "the old client noticed");
                     assertError(ErrorCode.ABORTED, trapped.get(30, TimeUnit.SECONDS), "a trap in flight");
+                    assertError(ErrorCode.ABORTED, held.get(30, TimeUnit.SECONDS), "a request held by its target");
                     assertFalse(serving.get(30, TimeUnit.SECONDS), "the serving wait ended without a request");
                     assertError(ErrorCode.ABORTED, served, "a serving wait");
                     assertError(ErrorCode.ABORTED, call(ec, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64,
