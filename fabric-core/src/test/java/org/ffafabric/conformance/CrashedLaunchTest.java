@@ -213,6 +213,41 @@ class CrashedLaunchTest
     }
 
     /**
+     * A manager closing waits (a second at most) for its partitions to let go, its PID already zeroed.
+     * A launch in its directory meanwhile is refused: were it taken for a dead manager's, the close,
+     * finishing, would remove what that launch had made.
+     */
+    @Test
+    @Timeout(180)
+    void aLaunchWhileTheLastManagerOfItsDirectoryClosesIsRefused() throws Exception
+    {
+        final Path dir = newDirectory("closing");
+        final PartitionManager closing = launch(dir);
+        final ChildProcess holder = ChildProcess.start(DoomedPartitionProcess.class,
+            "--dir", dir.toString(), "--partition", "0x8001:echo");
+        children.add(holder);
+        holder.awaitLine("READY", ChildProcess.START_NS);
+        // Stopped, it never lets go: the close waits out its second.
+        signal(holder, "STOP");
+        try (org.ffafabric.control.ControlFile watch = org.ffafabric.control.ControlFile.open(FabricDirectory.controlFile(dir)))
+        {
+            final Thread closer = new Thread(closing::close, "closing-manager");
+            closer.start();
+            final long deadline = System.nanoTime() + WAIT_NS;
+            while (watch.pmPid() != 0)
+            {
+                assertTrue(System.nanoTime() < deadline, "the close began");
+                Thread.onSpinWait();
+            }
+            assertThrows(IllegalStateException.class, () -> launch(dir).close(), "a launch while it closes");
+            closer.join(TimeUnit.SECONDS.toMillis(60));
+            assertFalse(closer.isAlive(), "the close ended");
+        }
+        assertFalse(Files.exists(dir), "the close removed its own directory");
+        launch(dir).close();
+    }
+
+    /**
      * A launch beside a live manager of this JVM must not open that manager's lock: closing any
      * channel to the file would drop the lock this JVM holds, and a launch in another process would
      * then take the live fabric for a dead one's.
