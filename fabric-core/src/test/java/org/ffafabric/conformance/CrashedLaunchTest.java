@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 
 import static org.ffafabric.conformance.Fx.*;
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A partition manager killed (SIGKILL) or stopped (SIGSTOP) part way through its launch, after it has
@@ -33,6 +34,7 @@ class CrashedLaunchTest
 {
     /** Big enough that writing it in full keeps the manager between its first file and its control file a while. */
     private static final String BIG_MEMORY = "512M";
+    private static final long BIG_MEMORY_BYTES = 512L << 20;
 
     private final List<Path> dirs = new ArrayList<>();
     private final List<ChildProcess> children = new ArrayList<>();
@@ -68,6 +70,8 @@ class CrashedLaunchTest
      */
     private ChildProcess stoppedMidLaunch(final Path dir) throws Exception
     {
+        assumeTrue(FabricDirectory.usableSpace(FabricDirectory.fileStore(dir), dir) > 2 * BIG_MEMORY_BYTES,
+            "room in " + dir.getParent() + " for a manager with " + BIG_MEMORY + " of memory");
         writeManifest();
         for (int attempt = 0; attempt < 3; attempt++)
         {
