@@ -27,8 +27,8 @@ import java.util.stream.Stream;
  * was left by a dead manager, and one whose lock is held is being made or run: at once, and across
  * PID namespaces, where a PID says nothing and a heartbeat starts only with the control file.
  * <p>
- * The file is locked before it has its name (made as {@code fabric.lock.<hex>}, then linked), so it is
- * never found under it unlocked while its manager lives. The lock is a POSIX one, held by the
+ * The file is locked before it has its name (made as {@code fabric.lock.<hex>}, then linked), so that
+ * name never shows it unlocked while its manager lives. The lock is a POSIX one, held by the
  * process: closing any channel to the file in this JVM would drop it, so a lock this JVM holds is
  * known here by its file's key and its file is never opened again.
  */
