@@ -597,6 +597,17 @@ public final class ControlFile implements AutoCloseable
         buffer.putIntOrdered(s + SLOT_RX_OWNERSHIP_OFFSET, BufferOwnership.PRODUCER);
     }
 
+    /** The entry point FFA_SECONDARY_EP_REGISTER recorded for the claim: 0 when none has been. */
+    public long secondaryEntryPoint(final int slot)
+    {
+        return buffer.getLongVolatile(slotOffset(slot) + SLOT_SECONDARY_EP_OFFSET);
+    }
+
+    public void secondaryEntryPoint(final int slot, final long entryPoint)
+    {
+        buffer.putLongOrdered(slotOffset(slot) + SLOT_SECONDARY_EP_OFFSET, entryPoint);
+    }
+
     /** Acquire load of the RX ownership word. */
     public int rxOwnership(final int slot)
     {

@@ -33,6 +33,7 @@ package org.ffafabric.control;
  *   |                         RX buffer address                     | 160
  *   | RX/TX page count              | RX/TX mapped                  | 168
  *   |                         claim refusal (0 = none) (**)         | 176
+ *   |                         secondary entry point (0 = none)      | 184
  *   +---------------------------------------------------------------+
  *   | RX ownership word             | TX ownership word             | 192 (own cache line)
  *   +---------------------------------------------------------------+
@@ -57,8 +58,11 @@ public final class ControlFileDescriptor
 {
     /** "FFAFABR1" read as a little-endian u64. */
     public static final long MAGIC = 0x3152424146414646L;
-    /** 2: the peer log budget and count, and a claim refusal's cause, in words that were reserved. */
-    public static final int LAYOUT_VERSION = 2;
+    /**
+     * 2: the peer log budget and count, and a claim refusal's cause, in words that were reserved.
+     * 3: the secondary entry point, in a word that was reserved.
+     */
+    public static final int LAYOUT_VERSION = 3;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int LAYOUT_VERSION_OFFSET = 8;
@@ -124,6 +128,8 @@ public final class ControlFileDescriptor
     public static final int REFUSED_NO_ROOM = 0;
     /** A refusal's cause: the driver had no counter left for the log. */
     public static final int REFUSED_NO_COUNTER = 1;
+    /** Where FFA_SECONDARY_EP_REGISTER put the partition's other contexts' cold-boot entry point. */
+    public static final int SLOT_SECONDARY_EP_OFFSET = 184;
     public static final int SLOT_RX_OWNERSHIP_OFFSET = 192;
     public static final int SLOT_TX_OWNERSHIP_OFFSET = 196;
 

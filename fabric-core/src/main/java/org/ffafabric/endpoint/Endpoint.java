@@ -286,6 +286,15 @@ public final class Endpoint implements AutoCloseable
         return client.controlFile();
     }
 
+    /**
+     * Where this partition's other execution contexts cold-boot, as its SP initialisation registered
+     * it with FFA_SECONDARY_EP_REGISTER_64 (an address in {@link #memory()}); 0 when none has been.
+     */
+    public long secondaryEntryPoint()
+    {
+        return controlFile().secondaryEntryPoint(slot);
+    }
+
     /** This partition's memory: where its RX/TX buffers and shared regions live. */
     public EndpointMemory memory()
     {

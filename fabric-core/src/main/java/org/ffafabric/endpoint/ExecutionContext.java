@@ -292,6 +292,9 @@ public final class ExecutionContext
             case FunctionId.FFA_RX_RELEASE:
                 rxRelease(regs);
                 break;
+            case FunctionId.FFA_SECONDARY_EP_REGISTER_64:
+                secondaryEpRegister(regs);
+                break;
             case FunctionId.FFA_INTERRUPT:
             case FunctionId.FFA_SUCCESS_32:
             case FunctionId.FFA_SUCCESS_64:
@@ -908,6 +911,37 @@ public final class ExecutionContext
         }
         // Still WAITING (a serving period ended): a requester may have taken the word since, so it is not stored.
         return true;
+    }
+
+    /**
+     * FFA_SECONDARY_EP_REGISTER_64: where the partition's other contexts cold-boot, x1. As Hafnium's
+     * SPMC: for secure partitions of more than one context at v1.1 or later (NOT_SUPPORTED otherwise,
+     * and for the SMC32 form, which neither Hafnium nor TF-A implements), during SP initialisation
+     * (DENIED otherwise); a later call replaces the address. The address must lie in the partition's
+     * memory, as TF-A's SPMD requires of its image (INVALID_PARAMETERS). The claim keeps it for its
+     * hosts to read ({@link Endpoint#secondaryEntryPoint()}) until it ends.
+     */
+    private void secondaryEpRegister(final RegisterFile regs)
+    {
+        if (!EndpointId.isSecure(partitionId) || controlFile.executionContextCount(slot) == 1 ||
+            controlFile.negotiatedVersion(slot) < FfaVersion.V1_1)
+        {
+            regs.error(ErrorCode.NOT_SUPPORTED);
+            return;
+        }
+        if (model(word) != MODEL_INIT)
+        {
+            regs.error(ErrorCode.DENIED);
+            return;
+        }
+        final long entryPoint = regs.x(1);
+        if (!endpoint.memory().contains(entryPoint, 1))
+        {
+            regs.error(ErrorCode.INVALID_PARAMETERS);
+            return;
+        }
+        controlFile.secondaryEntryPoint(slot, entryPoint);
+        regs.success();
     }
 
     private void yieldCycles(final RegisterFile regs)

@@ -704,12 +704,14 @@ public final class PartitionManager implements Agent, AutoCloseable
     }
 
     /**
-     * A claim has ended: the slot's RX/TX mapping and version go back, and its peer logs to the budget;
-     * a hypervisor's, the VMs' RX buffers it acquired, which nobody else may release.
+     * A claim has ended: the slot's RX/TX mapping, version and secondary entry point go back, and
+     * its peer logs to the budget; a hypervisor's, the VMs' RX buffers it acquired, which nobody
+     * else may release.
      */
     private void resetSlot(final int slot)
     {
         controlFile.givePeerLogsBack(slot);
+        controlFile.secondaryEntryPoint(slot, 0);
         if (controlFile.rxtxMapped(slot))
         {
             controlFile.rxtxUnmap(slot);

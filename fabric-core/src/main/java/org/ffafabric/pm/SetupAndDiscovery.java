@@ -87,7 +87,7 @@ final class SetupAndDiscovery
         }
     }
 
-    static boolean isImplemented(final Caller caller, final int functionId, final int version)
+    private boolean isImplemented(final Caller caller, final int functionId, final int version)
     {
         final int introduced = FunctionId.introducedIn(functionId);
         if (introduced == 0 || introduced > version)
@@ -120,6 +120,9 @@ final class SetupAndDiscovery
                 return true;
             case FunctionId.FFA_RX_ACQUIRE:
                 return caller.partitionId == EndpointId.HYPERVISOR;
+            case FunctionId.FFA_SECONDARY_EP_REGISTER_64:
+                // Hafnium reports it to secure partitions of more than one context only.
+                return EndpointId.isSecure(caller.partitionId) && controlFile.executionContextCount(caller.slot) > 1;
             case FunctionId.FFA_MSG_WAIT:
                 // Nothing ends the scheduler's wait: it is never sent a request nor run.
                 return caller.partitionId != EndpointId.HYPERVISOR;

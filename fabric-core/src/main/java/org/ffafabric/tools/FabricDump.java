@@ -60,6 +60,10 @@ public final class FabricDump
             {
                 out.append("  rx/tx not mapped\n");
             }
+            if (controlFile.secondaryEntryPoint(slot) != 0)
+            {
+                out.append(String.format("  secondary-ep=0x%x%n", controlFile.secondaryEntryPoint(slot)));
+            }
             for (int ec = 0; ec < controlFile.executionContextCount(slot); ec++)
             {
                 out.append("  ec").append(ec).append(' ')
