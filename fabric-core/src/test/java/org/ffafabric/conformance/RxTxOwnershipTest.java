@@ -188,6 +188,35 @@ class RxTxOwnershipTest
     }
 
     /**
+     * A VM's RX acquired by the hypervisor is the hypervisor claim's to release. When that claim ends
+     * its holding ends too, as a claim's own RX/TX mapping does: RX goes back to the producer, so the
+     * VM is not answered BUSY for good and the next hypervisor claim can acquire it.
+     */
+    @Test
+    void rxAcquiredByAHypervisorWhoseClaimEndsGoesBackToTheProducer()
+    {
+        try (Endpoint vm = fx.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            final long base = vm.memory().base();
+            assertSuccess32(map64(ec, base, base + 4096, 1));
+            try (Endpoint hyp = fx.claim(0))
+            {
+                assertSuccess32(call(hyp.executionContext(0), FunctionId.FFA_RX_ACQUIRE, 1));
+                assertEquals(BufferOwnership.HYPERVISOR, cf().rxOwnership(cf().slotOf(1)));
+            }
+            assertEquals(BufferOwnership.PRODUCER, cf().rxOwnership(cf().slotOf(1)), "the holder's claim has ended");
+            assertSuccess32(PartitionInfoTest.infoGet(ec, null, 0));
+            assertSuccess32(call(ec, FunctionId.FFA_RX_RELEASE));
+            try (Endpoint hyp = fx.claim(0))
+            {
+                assertSuccess32(call(hyp.executionContext(0), FunctionId.FFA_RX_ACQUIRE, 1));
+                assertSuccess32(call(hyp.executionContext(0), FunctionId.FFA_RX_RELEASE, 1));
+            }
+        }
+    }
+
+    /**
      * A process killed while it holds RX: its own (filled by PARTITION_INFO_GET), and a VM's that its
      * hypervisor endpoint took with FFA_RX_ACQUIRE. The partition manager's reap gives both back to
      * the producer: the VM's next PARTITION_INFO_GET is answered, not BUSY for good with nobody left
