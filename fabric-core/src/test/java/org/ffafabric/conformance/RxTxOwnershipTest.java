@@ -187,6 +187,42 @@ class RxTxOwnershipTest
         }
     }
 
+    /** FFA_MSG_WAIT with a bound short enough to run out: it returns FFA_INTERRUPT. */
+    private static RegisterFile boundedMsgWait(final ExecutionContext ec, final int flags)
+    {
+        final RegisterFile r = regs(FunctionId.FFA_MSG_WAIT, 0, flags);
+        ec.invoke(r, 1_000_000L);
+        return r;
+    }
+
+    /**
+     * ffa-reference.md 6.1 and 4.2: FFA_MSG_WAIT gives RX back to the producer from v1.1 on, unless
+     * a v1.2 caller sets w2 bit 0 (retain RX); a v1.0 wait leaves it, and a refused wait changes nothing.
+     */
+    @Test
+    void msgWaitReleasesRxFromV11UnlessTheV12RetainFlagIsSet()
+    {
+        final int[][] cases = { { V1_2, 0, BufferOwnership.PRODUCER }, { V1_2, 1, BufferOwnership.CONSUMER },
+            { V1_1, 0, BufferOwnership.PRODUCER }, { V1_0, 0, BufferOwnership.CONSUMER } };
+        for (final int[] c : cases)
+        {
+            final String why = "version 0x" + Integer.toHexString(c[0]) + " flags " + c[1];
+            try (Endpoint vm = fx.claim(1))
+            {
+                final ExecutionContext ec = vm.executionContext(0);
+                assertEquals(V1_2, call(ec, FunctionId.FFA_VERSION, c[0]).w(0));
+                final long base = vm.memory().base();
+                assertSuccess32(map64(ec, base, base + 4096, 1));
+                assertSuccess32(PartitionInfoTest.infoGet(ec, null, 0));
+                assertError(ErrorCode.INVALID_PARAMETERS, call(ec, FunctionId.FFA_MSG_WAIT, 1, c[1]), why);
+                assertEquals(BufferOwnership.CONSUMER, cf().rxOwnership(cf().slotOf(1)), why + ": a refused wait");
+                final RegisterFile woke = boundedMsgWait(ec, c[1]);
+                assertEquals(FunctionId.FFA_INTERRUPT, woke.w(0), () -> why + ": " + woke);
+                assertEquals(c[2], cf().rxOwnership(cf().slotOf(1)), why);
+            }
+        }
+    }
+
     /**
      * A VM's RX acquired by the hypervisor is the hypervisor claim's to release. When that claim ends
      * its holding ends too, as a claim's own RX/TX mapping does: RX goes back to the producer, so the
