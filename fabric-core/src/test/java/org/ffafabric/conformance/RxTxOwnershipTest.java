@@ -187,6 +187,39 @@ class RxTxOwnershipTest
         }
     }
 
+    /**
+     * The hypervisor names only VMs (ffa-reference.md 4.1, 6.1): RX_ACQUIRE of a secure ID is NOT_SUPPORTED,
+     * of an ID that is no VM INVALID_PARAMETERS; RXTX_UNMAP of an SP's pair is INVALID_PARAMETERS; RX_RELEASE
+     * w1 [31:16] is MBZ. Each refusal leaves the buffers as they were.
+     */
+    @Test
+    void theHypervisorNamesOnlyVmsAndRefusalsChangeNothing()
+    {
+        try (Endpoint vm = fx.claim(1); Endpoint hyp = fx.claim(0); Endpoint sp = fx.claim(0x8001))
+        {
+            final ExecutionContext h = hyp.executionContext(0);
+            final long spBase = sp.memory().base();
+            assertSuccess32(map64(sp.executionContext(0), spBase, spBase + 4096, 1));
+            assertError(ErrorCode.NOT_SUPPORTED, call(h, FunctionId.FFA_RX_ACQUIRE, 0x8001));
+            assertError(ErrorCode.INVALID_PARAMETERS, call(h, FunctionId.FFA_RXTX_UNMAP, 0x8001 << 16));
+            assertTrue(cf().rxtxMapped(cf().slotOf(0x8001)), "the SP keeps its pair");
+            assertEquals(BufferOwnership.PRODUCER, cf().rxOwnership(cf().slotOf(0x8001)));
+
+            final long hypBase = hyp.memory().base();
+            assertSuccess32(map64(h, hypBase, hypBase + 4096, 1));
+            assertError(ErrorCode.INVALID_PARAMETERS, call(h, FunctionId.FFA_RX_ACQUIRE, 0), "ID 0 is no VM");
+            assertError(ErrorCode.INVALID_PARAMETERS, call(h, FunctionId.FFA_RX_ACQUIRE, 0x1234), "no such VM");
+            assertEquals(BufferOwnership.PRODUCER, cf().rxOwnership(cf().slotOf(0)));
+
+            final long base = vm.memory().base();
+            assertSuccess32(map64(vm.executionContext(0), base, base + 4096, 1));
+            assertSuccess32(call(h, FunctionId.FFA_RX_ACQUIRE, 1));
+            assertError(ErrorCode.INVALID_PARAMETERS, call(h, FunctionId.FFA_RX_RELEASE, (5 << 16) | 1));
+            assertEquals(BufferOwnership.HYPERVISOR, cf().rxOwnership(cf().slotOf(1)));
+            assertSuccess32(call(h, FunctionId.FFA_RX_RELEASE, 1));
+        }
+    }
+
     /** FFA_MSG_WAIT with a bound short enough to run out: it returns FFA_INTERRUPT. */
     private static RegisterFile boundedMsgWait(final ExecutionContext ec, final int flags)
     {
