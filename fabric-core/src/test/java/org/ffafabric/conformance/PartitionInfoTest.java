@@ -246,6 +246,21 @@ class PartitionInfoTest
         }
     }
 
+    /** The count-only flag is v1.1's (ffa-reference.md 3.4): at v1.0 w5 is MBZ, and RX is left alone. */
+    @Test
+    void countOnlyIsInvalidForAV10Caller()
+    {
+        try (Endpoint vm = fx.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            assertEquals(V1_2, call(ec, FunctionId.FFA_VERSION, V1_0).w(0));
+            mapRxTx(vm, 1);
+            assertError(ErrorCode.INVALID_PARAMETERS, infoGet(ec, null, 1));
+            assertEquals(BufferOwnership.PRODUCER, rxOwnership(1));
+            assertSuccess32(infoGet(ec, null, 0));
+        }
+    }
+
     @Test
     void reservedFlagBitsAreInvalid()
     {
@@ -336,9 +351,12 @@ class PartitionInfoTest
             assertError(ErrorCode.INVALID_PARAMETERS, infoRegs(ec, null, 7));
             assertError(ErrorCode.RETRY, infoRegs(ec, null, 1L << 16));
             assertError(ErrorCode.INVALID_PARAMETERS, infoRegs(ec, UUID.fromString("deadbeef-0000-0000-0000-000000000001"), 0));
-            r = infoRegs(ec, SP3, 0);
-            assertEquals(0L | (0L << 16) | (24L << 48), r.x(2));
-            assertEquals(0x8003L, r.x(3) & 0xFFFF);
+            final RegisterFile one = infoRegs(ec, SP3, 0);
+            assertEquals(0L | (0L << 16) | (24L << 48), one.x(2));
+            assertEquals(0x8003L, one.x(3) & 0xFFFF);
+            assertTrue(one.isZero(4, 17), () -> "the UUID is MBZ when the query named one: " + one);
+            // x3 [63:32] is MBZ (ffa-reference.md 4.1: only the start index and the tag are defined).
+            assertError(ErrorCode.INVALID_PARAMETERS, infoRegs(ec, null, 1L << 32));
         }
         try (Endpoint vm = fx.claim(2))
         {
