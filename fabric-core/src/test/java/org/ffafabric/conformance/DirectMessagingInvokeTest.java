@@ -387,6 +387,25 @@ class DirectMessagingInvokeTest
         fx.awaitState(VM1, 0, ExecutionContextState.RUNNING);
     }
 
+    /**
+     * The hypervisor sends only the VM created/destroyed framework messages (ffa-reference.md 4.3): PSCI
+     * and warm-boot requests are the SPMD's, FFA_VERSION forwarding goes to the SPMC, an ack is no request,
+     * and type 3 is undefined. Each is INVALID_PARAMETERS, to a subscribed SP too, and reaches nobody.
+     */
+    @Test
+    void theHypervisorSendsNoOtherFrameworkRequest() throws Exception
+    {
+        final Future<RegisterFile> waiting = fx.msgWait(fx.ec(SPA), 500_000_000L);
+        for (final int type : new int[] { 0, 1, 2, 3, 5, 8, 9 })
+        {
+            final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, 0, SPA);
+            r.w(2, RegisterFile.frameworkMessageFlags(type));
+            assertError(ErrorCode.INVALID_PARAMETERS, call(fx.ec(0), r), "framework message type " + type);
+        }
+        final RegisterFile timedOut = get(waiting);
+        assertEquals(FunctionId.FFA_INTERRUPT, timedOut.w(0), () -> "nothing reached spa: " + timedOut);
+    }
+
     @Test
     void vmCreatedFrameworkMessage() throws Exception
     {
