@@ -283,6 +283,30 @@ class CpuCyclesTest
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
     }
 
+    /**
+     * A multi-context receiver serves on the requester's CPU, so a requester on a CPU it has no context
+     * for is refused (Hafnium's api_ffa_get_vm_vcpu: INVALID_PARAMETERS), and nothing moves.
+     */
+    @Test
+    void aRequesterOnACpuBeyondTheReceiversContextsIsInvalidParameters() throws Exception
+    {
+        fx.close();
+        fx = FabricFixture.launch(Manifest.builder()
+            .partition(p -> p.name("vm3").id(VM1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555")
+                .directMessaging().executionContexts(3))
+            .partition(p -> p.name("spa").id(SPA).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")
+                .directMessaging().executionContexts(2))
+            .build(), VM1, SPA);
+        final Future<RegisterFile> waiting0 = fx.msgWait(fx.ec(SPA, 0), 500_000_000L);
+        final Future<RegisterFile> waiting1 = fx.msgWait(fx.ec(SPA, 1), 500_000_000L);
+        awaitStateOrDone(fx.fabric(), SPA, 0, ExecutionContextState.WAITING, waiting0);
+        awaitStateOrDone(fx.fabric(), SPA, 1, ExecutionContextState.WAITING, waiting1);
+        assertError(ErrorCode.INVALID_PARAMETERS, call(fx.ec(VM1, 2), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA)));
+        assertEquals(ExecutionContextState.RUNNING, fx.state(VM1, 2));
+        assertEquals(FunctionId.FFA_INTERRUPT, get(waiting0).w(0), "nothing reached spa/0");
+        assertEquals(FunctionId.FFA_INTERRUPT, get(waiting1).w(0), "nothing reached spa/1");
+    }
+
     @Test
     void msgWaitTimeoutAndReturnsInvokedAsCalls() throws Exception
     {
