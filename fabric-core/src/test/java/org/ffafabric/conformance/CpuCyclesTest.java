@@ -174,6 +174,24 @@ class CpuCyclesTest
         assertEquals(RegisterFile.packTargetInfo(SPA, 0), back.w(1));
     }
 
+    /**
+     * ffa-reference.md 6.4: FFA_RUN of a multi-context partition's context other than the caller's CPU is
+     * INVALID_PARAMETERS (Hafnium and TF-A), before any state rule, and moves nothing: context N runs on CPU N.
+     */
+    @Test
+    void runOfAnotherCpusContextOfAMultiContextPartitionIsInvalidParameters() throws Exception
+    {
+        final Future<RegisterFile> waiting = fx.msgWait(fx.ec(SPA, 1), 500_000_000L);
+        final RegisterFile run = regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 1));
+        fx.ec(HYP).invoke(run, 2_000_000_000L);
+        assertError(ErrorCode.INVALID_PARAMETERS, run, "the scheduler on CPU 0 runs spa/1");
+        assertError(ErrorCode.INVALID_PARAMETERS,
+            call(fx.ec(VM1, 1), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0))), "vm1/1 runs spa/0");
+        assertEquals(ExecutionContextState.RUNNING, fx.state(HYP, 0));
+        final RegisterFile timedOut = get(waiting);
+        assertEquals(FunctionId.FFA_INTERRUPT, timedOut.w(0), () -> "nothing ran spa/1: " + timedOut);
+    }
+
     @Test
     void runRefusals() throws Exception
     {
