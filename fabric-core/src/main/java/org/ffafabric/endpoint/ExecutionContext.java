@@ -1006,8 +1006,10 @@ public final class ExecutionContext
         final int target = RegisterFile.senderOf(regs.w(1));
         final int targetEc = RegisterFile.receiverOf(regs.w(1));
         final int targetSlot = controlFile.slotOf(target);
-        if (targetSlot < 0 || target == partitionId || targetEc >= controlFile.executionContextCount(targetSlot))
+        if (targetSlot < 0 || target == partitionId || targetEc >= controlFile.executionContextCount(targetSlot) ||
+            (controlFile.executionContextCount(targetSlot) > 1 && targetEc != cpu))
         {
+            // Context N of a multi-context partition runs on CPU N only, as its requests are served there.
             regs.error(ErrorCode.INVALID_PARAMETERS);
             return;
         }
