@@ -192,6 +192,39 @@ class CpuCyclesTest
         assertEquals(FunctionId.FFA_INTERRUPT, timedOut.w(0), () -> "nothing ran spa/1: " + timedOut);
     }
 
+    /**
+     * A one-context partition runs on whichever CPU lent it cycles, so it may have moved since its request
+     * was interrupted: the FFA_RUN that collects that request resumes the context it went to, from any CPU.
+     */
+    @Test
+    void aOneContextPartitionThatMovedCpusStillCollectsItsInterruptedRequest() throws Exception
+    {
+        final ExecutionContext b = fx.ec(SPB);
+        final ExecutionContext spa1 = fx.ec(SPA, 1);
+        final Future<RegisterFile> first = fx.deliver(b, fx.ec(VM1, 1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPB));
+        final Future<RegisterFile> spaWaiting = fx.msgWait(spa1);
+        final RegisterFile down = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPB, SPA);
+        b.invoke(down, 20_000_000L);
+        assertEquals(FunctionId.FFA_INTERRUPT, down.w(0), down.toString());
+        assertEquals(RegisterFile.packTargetInfo(SPA, 1), down.w(1), "vm1/1 lent spb CPU 1");
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, get(spaWaiting).w(0));
+
+        // spb answers vm1/1 and takes vm1/0's request: it runs on CPU 0 now.
+        final Future<RegisterFile> next = fx.bounded(b, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, VM1), WAIT_NS);
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(first).w(0));
+        final Future<RegisterFile> second = fx.async(fx.ec(VM1, 0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPB));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, get(next).w(0));
+
+        final RegisterFile up = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, SPB);
+        up.x(3, 5);
+        fx.respond(spa1, up);
+        final RegisterFile collected = call(b, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 1)));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, collected.w(0), collected.toString());
+        assertEquals(5L, collected.x(3));
+        fx.respond(b, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, VM1));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(second).w(0));
+    }
+
     @Test
     void runRefusals() throws Exception
     {
