@@ -1006,10 +1006,16 @@ public final class ExecutionContext
         final int target = RegisterFile.senderOf(regs.w(1));
         final int targetEc = RegisterFile.receiverOf(regs.w(1));
         final int targetSlot = controlFile.slotOf(target);
-        if (targetSlot < 0 || target == partitionId || targetEc >= controlFile.executionContextCount(targetSlot) ||
-            (controlFile.executionContextCount(targetSlot) > 1 && targetEc != cpu))
+        if (targetSlot < 0 || target == partitionId || targetEc >= controlFile.executionContextCount(targetSlot))
+        {
+            regs.error(ErrorCode.INVALID_PARAMETERS);
+            return;
+        }
+        final boolean ours = outstandingTarget == target && outstandingTargetEc == targetEc;
+        if (controlFile.executionContextCount(targetSlot) > 1 && targetEc != cpu && !ours)
         {
             // Context N of a multi-context partition runs on CPU N only, as its requests are served there.
+            // Our own request's context is resumed from any CPU: a one-context caller moves with its lender.
             regs.error(ErrorCode.INVALID_PARAMETERS);
             return;
         }
@@ -1033,7 +1039,6 @@ public final class ExecutionContext
         final long targetWord = controlFile.ecState(targetOffset);
         final long targetGeneration = generationOf(targetSlot);
         final boolean owner = peerId(targetWord) == partitionId && peerEc(targetWord) == index;
-        final boolean ours = outstandingTarget == target && outstandingTargetEc == targetEc;
         if (ours && !outstandingInterrupted && (!(state(targetWord) == BLOCKED && yielded(targetWord) && owner) ||
             generationOf(targetSlot) != outstandingTargetGeneration))
         {
