@@ -225,6 +225,27 @@ class CpuCyclesTest
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(second).w(0));
     }
 
+    /**
+     * ffa-reference.md 6.4: only the scheduler may run an OFF context (Hafnium: "non-primary caller runs an
+     * OFF vCPU", DENIED; its SPMC also denies an SP running an SP that is neither preempted nor blocked).
+     * Here nobody can, as no process serves it: the scheduler is told BUSY, everyone else DENIED.
+     */
+    @Test
+    void runOfAnOffContextIsDeniedToAllButTheScheduler() throws Exception
+    {
+        fx.endpoint(SPB).close();
+        assertEquals(ExecutionContextState.OFF, fx.state(SPB, 0));
+        // Past SP initialisation, which runs no one whatever the target.
+        final RegisterFile wait = regs(FunctionId.FFA_MSG_WAIT);
+        fx.ec(SPA).invoke(wait, 1_000_000L);
+        assertEquals(FunctionId.FFA_INTERRUPT, wait.w(0), wait.toString());
+        final int spb = RegisterFile.packTargetInfo(SPB, 0);
+        assertError(ErrorCode.DENIED, call(fx.ec(SPA), regs(FunctionId.FFA_RUN, spb)), "an SP");
+        assertError(ErrorCode.DENIED, call(fx.ec(VM1), regs(FunctionId.FFA_RUN, spb)), "a VM");
+        assertError(ErrorCode.BUSY, call(fx.ec(HYP), regs(FunctionId.FFA_RUN, spb)), "the scheduler");
+        assertEquals(ExecutionContextState.OFF, fx.state(SPB, 0));
+    }
+
     @Test
     void runRefusals() throws Exception
     {
