@@ -1085,8 +1085,10 @@ public final class ExecutionContext
         }
         else
         {
-            regs.error(state(targetWord) == ABORTED ? ErrorCode.ABORTED :
-                state(targetWord) == WAITING || (!scheduler && !EndpointId.isSecure(partitionId)) ?
+            // Only the scheduler may run an OFF context (digest 6.4), and here not even it: no process serves it.
+            final int targetState = state(targetWord);
+            regs.error(targetState == ABORTED ? ErrorCode.ABORTED :
+                targetState == WAITING || (!scheduler && (targetState == OFF || !EndpointId.isSecure(partitionId))) ?
                 ErrorCode.DENIED : ErrorCode.BUSY);
             return;
         }
