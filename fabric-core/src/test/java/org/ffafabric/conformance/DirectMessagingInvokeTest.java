@@ -139,7 +139,7 @@ class DirectMessagingInvokeTest
         assertTrue(back.isZero(2, 6));
         // The responder is WAITING again: a second request is what its DIRECT_RESP returns.
         fx.awaitState(SPA, 0, ExecutionContextState.WAITING);
-        final RegisterFile second = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM2 == 2 ? 0 : 0, SPA);
+        final RegisterFile second = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, 0, SPA);
         second.x(3, 42);
         final Future<RegisterFile> sent2 = fx.async(fx.ec(0), second);
         final RegisterFile in2 = get(next);
@@ -148,6 +148,29 @@ class DirectMessagingInvokeTest
         assertEquals(42L, in2.x(3));
         fx.respond(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, 0));
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent2).w(0));
+    }
+
+    /** FF-A lets a VM ask another VM; Hafnium's hypervisor would let only its primary VM send (ARCHITECTURE.md). */
+    @Test
+    void aVmAsksAnotherVm() throws Exception
+    {
+        final ExecutionContext vm2 = fx.ec(VM2);
+        // vm2 does not have the send property: it may not ask vm1.
+        assertError(ErrorCode.DENIED, call(vm2, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM2, VM1)));
+        final Future<RegisterFile> waiting = fx.msgWait(vm2);
+        final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, VM2);
+        r.x(3, 7);
+        final Future<RegisterFile> sent = fx.async(fx.ec(VM1), r);
+        final RegisterFile in = get(waiting);
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, in.w(0));
+        assertEquals(RegisterFile.packIds(VM1, VM2), in.w(1));
+        assertEquals(7L, in.x(3));
+        final RegisterFile out = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, VM2, VM1);
+        out.x(3, 8);
+        fx.respond(vm2, out);
+        final RegisterFile back = get(sent);
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, back.w(0), back::toString);
+        assertEquals(8L, back.x(3));
     }
 
     @Test
