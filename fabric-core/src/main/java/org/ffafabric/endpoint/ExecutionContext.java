@@ -1011,14 +1011,14 @@ public final class ExecutionContext
             regs.error(ErrorCode.INVALID_PARAMETERS);
             return;
         }
-        final boolean ours = outstandingTarget == target && outstandingTargetEc == targetEc;
-        if (controlFile.executionContextCount(targetSlot) > 1 && targetEc != cpu && !ours)
+        if (!migrates && controlFile.executionContextCount(targetSlot) > 1 && targetEc != cpu)
         {
             // Context N of a multi-context partition runs on CPU N only, as its requests are served there.
-            // Our own request's context is resumed from any CPU: a one-context caller moves with its lender.
+            // As Hafnium, only a multi-context caller is held to it: a one-context one is on no fixed CPU.
             regs.error(ErrorCode.INVALID_PARAMETERS);
             return;
         }
+        final boolean ours = outstandingTarget == target && outstandingTargetEc == targetEc;
         if (controlFile.negotiatedVersion(slot) >= FfaVersion.V1_2 && !regs.isZero(8, 17))
         {
             regs.error(ErrorCode.INVALID_PARAMETERS);
