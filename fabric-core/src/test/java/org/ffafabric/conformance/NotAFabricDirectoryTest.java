@@ -67,4 +67,28 @@ class NotAFabricDirectoryTest
             assertTrue(Files.exists(org.ffafabric.control.FabricDirectory.controlFile(dir)));
         }
     }
+    /**
+     * A launch sweeps dead fabrics from its siblings, but an ffa-* directory with neither a lock nor
+     * a control file is nothing a partition manager marked as its own: here the user's Aeron
+     * directory, idle for a minute. The sweep used to take it for a manager's that died.
+     */
+    @Test
+    @Timeout(60)
+    void aSiblingWithNeitherLockNorControlFileIsLeftAlone(@TempDir final Path parent) throws Exception
+    {
+        final Path users = Files.createDirectories(parent.resolve("ffa-users-own").resolve("aeron"));
+        final Path file = Files.writeString(users.resolve("cnc.dat"), "keep me", StandardCharsets.UTF_8);
+        final java.nio.file.attribute.FileTime idle = java.nio.file.attribute.FileTime.fromMillis(
+            System.currentTimeMillis() - 60_000);
+        for (final Path p : new Path[]{file, users, users.getParent()})
+        {
+            Files.setLastModifiedTime(p, idle);
+        }
+        try (PartitionManager pm = PartitionManager.launch(
+            new PartitionManager.Context().directory(parent.resolve("ffa-beside")).manifest(Fx.smallManifest())))
+        {
+            assertTrue(Files.exists(file), "the user's directory beside the launch is still there");
+        }
+        assertEquals("keep me", Files.readString(file, StandardCharsets.UTF_8));
+    }
 }
