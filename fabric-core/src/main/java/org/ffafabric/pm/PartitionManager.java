@@ -180,7 +180,7 @@ public final class PartitionManager implements Agent, AutoCloseable
             {
                 // An empty one holds nothing to free, and may be the user's, made for a launch to come.
                 siblings.filter(p -> p.getFileName().toString().startsWith(FabricDirectory.PREFIX) &&
-                    !p.equals(dir.toAbsolutePath()) && holdsOnlyFabricFiles(p) && !isEmpty(p))
+                    !p.equals(dir.toAbsolutePath()) && holdsOnlyFabricFiles(p) && !isEmpty(p) && isLeftByALaunch(p))
                     .forEach(PartitionManager::removeIfDead);
             }
             catch (final java.io.IOException | RuntimeException ignore)
@@ -352,6 +352,28 @@ public final class PartitionManager implements Agent, AutoCloseable
                 name.equals(ControlFileDescriptor.FILE_NAME + ControlFileDescriptor.MAKING_SUFFIX) ||
                 name.equals(FabricLock.FILE_NAME) || name.matches(FabricLock.MAKING_PATTERN) ||
                 name.matches("mem-[0-9a-f]{4}\\.dat"));
+        }
+        catch (final java.io.IOException ex)
+        {
+            return false;
+        }
+    }
+
+    /**
+     * A sibling a launch could have left: one with its lock or control file (made or being made), or
+     * memory files alone (a build before the lock dying before its control file). A launch starts
+     * the driver after its control file, so aeron/ with neither is not a fabric's: the user's own
+     * Aeron directory, whose driver writes only through its mapping and so looks idle.
+     */
+    private static boolean isLeftByALaunch(final Path dir)
+    {
+        try (java.util.stream.Stream<Path> entries = Files.list(dir))
+        {
+            final List<String> names = entries.map(p -> p.getFileName().toString()).toList();
+            return !names.contains(FabricDirectory.AERON_DIR) || names.stream().anyMatch(name ->
+                name.equals(FabricLock.FILE_NAME) || name.matches(FabricLock.MAKING_PATTERN) ||
+                name.equals(ControlFileDescriptor.FILE_NAME) ||
+                name.equals(ControlFileDescriptor.FILE_NAME + ControlFileDescriptor.MAKING_SUFFIX));
         }
         catch (final java.io.IOException ex)
         {

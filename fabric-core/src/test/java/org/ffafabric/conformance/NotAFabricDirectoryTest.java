@@ -74,7 +74,7 @@ class NotAFabricDirectoryTest
      */
     @Test
     @Timeout(60)
-    void aSiblingWithNeitherLockNorControlFileIsLeftAlone(@TempDir final Path parent) throws Exception
+    void anAeronDirectoryBesideWithNeitherLockNorControlFileIsLeftAlone(@TempDir final Path parent) throws Exception
     {
         final Path users = Files.createDirectories(parent.resolve("ffa-users-own").resolve("aeron"));
         final Path file = Files.writeString(users.resolve("cnc.dat"), "keep me", StandardCharsets.UTF_8);
