@@ -91,4 +91,24 @@ class NotAFabricDirectoryTest
         }
         assertEquals("keep me", Files.readString(file, StandardCharsets.UTF_8));
     }
+    /**
+     * A dead fabric beside a launch whose aeron/ is a symbolic link (anyone may make an ffa-* directory
+     * in /dev/shm): removing the fabric removes the link, never what it points at.
+     */
+    @Test
+    @Timeout(60)
+    void removingADeadFabricDoesNotFollowASymbolicLinkInIt(@TempDir final Path parent) throws Exception
+    {
+        final Path elsewhere = Files.createDirectory(parent.resolve("elsewhere"));
+        final Path file = Files.writeString(elsewhere.resolve("notes.txt"), "keep me", StandardCharsets.UTF_8);
+        final Path dead = Files.createDirectory(parent.resolve("ffa-dead"));
+        Files.writeString(org.ffafabric.control.FabricLock.file(dead), "1\n", StandardCharsets.US_ASCII);
+        Files.createSymbolicLink(dead.resolve(org.ffafabric.control.FabricDirectory.AERON_DIR), elsewhere);
+        try (PartitionManager pm = PartitionManager.launch(
+            new PartitionManager.Context().directory(parent.resolve("ffa-beside")).manifest(Fx.smallManifest())))
+        {
+            assertFalse(Files.exists(dead), "the dead fabric is removed");
+        }
+        assertEquals("keep me", Files.readString(file, StandardCharsets.UTF_8));
+    }
 }
