@@ -1,7 +1,5 @@
 package org.ffafabric.control;
 
-import org.agrona.IoUtil;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -9,9 +7,11 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -171,7 +171,7 @@ public final class FabricLock implements AutoCloseable
         try (Stream<Path> entries = Files.list(directory))
         {
             entries.filter(p -> !p.getFileName().toString().equals(FILE_NAME))
-                .forEach(p -> IoUtil.delete(p.toFile(), true));
+                .forEach(FabricLock::deleteTree);
         }
         catch (final IOException ignore)
         {
@@ -204,6 +204,40 @@ public final class FabricLock implements AutoCloseable
         catch (final IOException ignore)
         {
             // The lock goes with the descriptor either way.
+        }
+    }
+
+    /**
+     * Removes a file or a tree, never through a symbolic link: the link goes, not what it names (an
+     * ffa-* directory beside a launch may be anyone's, with a link to the launching user's files).
+     */
+    private static void deleteTree(final Path path)
+    {
+        try
+        {
+            Files.walkFileTree(path, new SimpleFileVisitor<>()
+            {
+                public FileVisitResult visitFile(final Path file, final BasicFileAttributes attrs)
+                {
+                    deleteQuietly(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                public FileVisitResult visitFileFailed(final Path file, final IOException ex)
+                {
+                    return FileVisitResult.CONTINUE;
+                }
+
+                public FileVisitResult postVisitDirectory(final Path dir, final IOException ex)
+                {
+                    deleteQuietly(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        }
+        catch (final IOException ignore)
+        {
+            // Left for the next launch's sweep.
         }
     }
 
