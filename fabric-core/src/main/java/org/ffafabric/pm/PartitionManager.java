@@ -104,6 +104,7 @@ public final class PartitionManager implements Agent, AutoCloseable
         MediaDriver startedDriver = null;
         Aeron startedAeron = null;
         ControlFile createdControlFile = null;
+        Subscription startedSubscription = null;
         try
         {
             for (int slot = 0; slot < partitions.size(); slot++)
@@ -123,10 +124,15 @@ public final class PartitionManager implements Agent, AutoCloseable
                 aeronCtx.driverAgentInvoker(startedDriver.sharedAgentInvoker());
             }
             startedAeron = Aeron.connect(aeronCtx);
+            startedSubscription = startedAeron.addSubscription(TrapProtocol.CHANNEL, TrapProtocol.PM_STREAM_ID);
+            // Before any claim can be bound: our duty cycle, which binds them, has not started.
+            createdControlFile.peerLogBudget(
+                peerLogBudget(ctx.manifest(), DriverCounters.free(startedAeron.countersReader())));
         }
         catch (final RuntimeException | Error ex)
         {
-            // An Error too: a file made through its mapping faults (SIGBUS) where its room ran out.
+            // An Error too: a file made through its mapping faults (SIGBUS) where its room ran out. The
+            // lock goes with the directory, or every later launch there in this JVM would be refused.
             CloseHelper.quietCloseAll(startedAeron, startedDriver, createdControlFile);
             CloseHelper.quietCloseAll(memories);
             lock.deleteDirectory();
@@ -135,9 +141,7 @@ public final class PartitionManager implements Agent, AutoCloseable
         controlFile = createdControlFile;
         driver = startedDriver;
         aeron = startedAeron;
-        subscription = aeron.addSubscription(TrapProtocol.CHANNEL, TrapProtocol.PM_STREAM_ID);
-        // Before any claim can be bound: our duty cycle, which binds them, has not started.
-        controlFile.peerLogBudget(peerLogBudget(ctx.manifest(), DriverCounters.free(aeron.countersReader())));
+        subscription = startedSubscription;
         setupAndDiscovery = new SetupAndDiscovery(controlFile, memories);
         runner = new AgentRunner(ctx.idleStrategy(), ctx.errorHandler(), null, this);
     }
