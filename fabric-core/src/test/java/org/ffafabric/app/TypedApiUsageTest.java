@@ -1,0 +1,94 @@
+package org.ffafabric.app;
+
+import org.ffafabric.EmbeddedFabric;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.endpoint.DirectMessage;
+import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.endpoint.ExecutionContext;
+import org.ffafabric.endpoint.FfaOps;
+import org.ffafabric.manifest.Manifest;
+import org.ffafabric.manifest.World;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** An application developer's uses of the typed API that found defects, each pinned here. */
+@Timeout(120)
+class TypedApiUsageTest
+{
+    static final int VM = 0x0001;
+    static final int MP = 0x8001;
+    static final int LEAF = 0x8002;
+    static final long BOUND_NS = TimeUnit.SECONDS.toNanos(30);
+
+    static Manifest manifest()
+    {
+        return Manifest.builder()
+            .partition(p -> p.name("client").id(VM).world(World.VM).uuid("c0ffee00-0000-4000-8000-0000000000aa")
+                .executionContexts(2).directMessaging())
+            .partition(p -> p.name("mp").id(MP).world(World.SP_EL1).uuid("c0ffee00-0000-4000-8000-000000000001")
+                .executionContexts(2).directMessaging())
+            .partition(p -> p.name("leaf").id(LEAF).world(World.SP_EL1).uuid("c0ffee00-0000-4000-8000-0000000000bb")
+                .executionContexts(2).directMessaging())
+            .build();
+    }
+
+    /**
+     * serve() shares one handler between a partition's contexts, and the README says it may make
+     * FF-A calls of its own, but the handler was not told which context it runs on: on a
+     * multi-context partition the natural guess, executionContext(0), put context 1's thread on
+     * context 0 while context 0's thread served it (a clashing Aeron session, NO_MEMORY, ABORTED).
+     */
+    @Test
+    void aHandlerSharedByTwoContextsMakesItsNestedCallOnItsOwnContext() throws Exception
+    {
+        final ExecutorService exec = Executors.newFixedThreadPool(2);
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest());
+             Endpoint client = fabric.claim(VM);
+             Endpoint mp = fabric.claim(MP);
+             Endpoint leaf = fabric.claim(LEAF);
+             AutoCloseable leafServing = leaf.serve((req, resp) -> resp.payload(0, req.payload(0) + 1000));
+             AutoCloseable mpServing = mp.serve((req, resp) ->
+             {
+                 final ExecutionContext own = mp.currentContext();
+                 final DirectMessage down = new DirectMessage().reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64)
+                     .payload(0, req.payload(0));
+                 own.ops().sendDirect(LEAF, down, BOUND_NS);
+                 resp.payload(0, down.payload(0)).payload(1, own.index());
+             }))
+        {
+            assertNull(mp.currentContext(), "no handler runs on the test's thread");
+            final Future<?>[] requesters = new Future<?>[2];
+            for (int c = 0; c < 2; c++)
+            {
+                final int ec = c;
+                requesters[c] = exec.submit(() ->
+                {
+                    final FfaOps ops = client.executionContext(ec).ops();
+                    final DirectMessage m = new DirectMessage();
+                    for (int i = 0; i < 100; i++)
+                    {
+                        m.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).payload(0, i);
+                        ops.sendDirect(MP, m, BOUND_NS);
+                        assertEquals(i + 1000, m.payload(0));
+                        // A multi-context partition's context N serves CPU N.
+                        assertEquals(ec, m.payload(1));
+                    }
+                    return null;
+                });
+            }
+            requesters[0].get(60, TimeUnit.SECONDS);
+            requesters[1].get(60, TimeUnit.SECONDS);
+        }
+        finally
+        {
+            exec.shutdownNow();
+        }
+    }
+}
