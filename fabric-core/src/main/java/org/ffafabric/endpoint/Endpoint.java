@@ -317,8 +317,26 @@ public final class Endpoint implements AutoCloseable
     }
 
     /**
+     * The execution context serving on the calling thread (a handler's, inside {@link #serve}), or
+     * null. A handler shared by several contexts makes its own FF-A calls on this one: any other
+     * is another thread's, and a context is used by one thread at a time.
+     */
+    public ExecutionContext currentContext()
+    {
+        for (final ExecutionContext ec : contexts)
+        {
+            if (ec.isServedByCurrentThread())
+            {
+                return ec;
+            }
+        }
+        return null;
+    }
+
+    /**
      * Serves direct requests on every execution context, one thread each, with {@code handler}
-     * (one instance shared by all contexts: it must be thread-safe if it keeps state). Returns
+     * (one instance shared by all contexts: it must be thread-safe if it keeps state, and makes its
+     * own FF-A calls on {@link #currentContext()}). Returns
      * once every context waits in FFA_MSG_WAIT, so a request sent next is not answered BUSY.
      * Closing the result stops the threads; so does closing the endpoint. One serve at a time: a
      * second while the first runs throws {@link IllegalStateException}; so does a context that
