@@ -91,4 +91,49 @@ class TypedApiUsageTest
             exec.shutdownNow();
         }
     }
+
+    /**
+     * A timed-out sendDirect throws INTERRUPTED with the request still pending, and only
+     * run(target, vcpu, message, timeout) of the right context collects it: any other vcpu is
+     * INVALID_PARAMETERS and a new request BUSY. The exception said only "INTERRUPTED (-5)", not
+     * that the request is pending nor which context to run.
+     */
+    @Test
+    void aTimedOutRequestSaysWhichContextToRunToCollectIt() throws Exception
+    {
+        final java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest());
+             Endpoint client = fabric.claim(VM);
+             Endpoint mp = fabric.claim(MP);
+             AutoCloseable serving = mp.serve((req, resp) ->
+             {
+                 try
+                 {
+                     assertTrue(gate.await(30, TimeUnit.SECONDS));
+                 }
+                 catch (final InterruptedException ex)
+                 {
+                     throw new IllegalStateException(ex);
+                 }
+                 resp.payload(0, req.payload(0) + 1);
+             }))
+        {
+            final FfaOps ops = client.executionContext(1).ops();
+            final DirectMessage m = new DirectMessage().reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).payload(0, 41);
+            final org.ffafabric.FfaException timedOut = assertThrows(org.ffafabric.FfaException.class,
+                () -> ops.sendDirect(MP, m, TimeUnit.MILLISECONDS.toNanos(20)));
+            assertEquals(org.ffafabric.abi.ErrorCode.INTERRUPTED, timedOut.errorCode());
+            assertTrue(timedOut.getMessage().contains("INTERRUPTED"), timedOut.getMessage());
+            assertTrue(timedOut.getMessage().contains("run(0x8001, 1,"), timedOut.getMessage());
+            gate.countDown();
+            int returned;
+            do
+            {
+                returned = ops.run(MP, 1, m, BOUND_NS);
+            }
+            while (returned == FunctionId.FFA_INTERRUPT);
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, returned);
+            assertEquals(42, m.payload(0));
+        }
+    }
 }
