@@ -18,6 +18,13 @@ public final class FfaException extends RuntimeException
         this.errorCode = errorCode;
     }
 
+    /** As {@link #FfaException(int, String)}, with what the caller should know next. */
+    public FfaException(final int errorCode, final String call, final String detail)
+    {
+        super(call + " failed: " + ErrorCode.name(errorCode) + " (" + errorCode + "): " + detail);
+        this.errorCode = errorCode;
+    }
+
     /** The spec's signed error code, e.g. {@link ErrorCode#BUSY}. */
     public int errorCode()
     {

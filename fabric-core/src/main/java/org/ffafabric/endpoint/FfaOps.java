@@ -2,6 +2,7 @@ package org.ffafabric.endpoint;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.ffafabric.FfaException;
+import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.FfaUuid;
 import org.ffafabric.abi.FfaVersion;
 import org.ffafabric.abi.FunctionId;
@@ -149,7 +150,9 @@ public final class FfaOps
      * x4, one word off, and is refused with {@link IllegalArgumentException}. Loops on FFA_YIELD/FFA_INTERRUPT with
      * FFA_RUN like Linux's driver, unless {@code timeoutNs} (0 = none) runs out, which
      * throws INTERRUPTED with the request still pending: resume it with
-     * {@link #run(int, int, DirectMessage, long)}, which puts the response in the message.
+     * {@link #run(int, int, DirectMessage, long)} of the context the message's w1 and the exception
+     * name (a multi-context target's context N serves the caller's CPU N), which puts the response
+     * in the message. Until then another request from this context is BUSY.
      */
     public DirectMessage sendDirect(final int target, final DirectMessage message, final long timeoutNs)
     {
@@ -205,11 +208,16 @@ public final class FfaOps
         while (r.functionId() == FunctionId.FFA_YIELD || r.functionId() == FunctionId.FFA_INTERRUPT)
         {
             final long remaining = deadline - System.nanoTime();
+            final int targetInfo = r.w(1);
             if (timeoutNs > 0 && remaining <= 0)
             {
-                throw new FfaException(org.ffafabric.abi.ErrorCode.INTERRUPTED, call);
+                // Only FFA_RUN of that one context collects it: any other is INVALID_PARAMETERS, a new request BUSY.
+                final String target = EndpointId.toString(RegisterFile.senderOf(targetInfo));
+                final int vcpu = RegisterFile.receiverOf(targetInfo);
+                throw new FfaException(org.ffafabric.abi.ErrorCode.INTERRUPTED, call, "the request to " + target +
+                    " context " + vcpu + " is still pending: collect its response with run(" + target + ", " + vcpu +
+                    ", message, timeoutNs)");
             }
-            final int targetInfo = r.w(1);
             r.clear().w(0, FunctionId.FFA_RUN).w(1, targetInfo);
             ec.invoke(r, timeoutNs > 0 ? remaining : 0);
         }
