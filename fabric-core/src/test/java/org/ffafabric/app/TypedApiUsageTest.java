@@ -136,4 +136,29 @@ class TypedApiUsageTest
             assertEquals(42, m.payload(0));
         }
     }
+
+    /**
+     * Linux's driver maps its RX/TX buffers at init, so its partition_info_get just works; here
+     * the caller maps them, and partitionInfo before that failed "BUSY (-4)" (the spec's answer,
+     * as Hafnium's) with nothing saying the buffers were missing, nor its javadoc.
+     */
+    @Test
+    void partitionInfoBeforeTheBuffersAreMappedSaysToMapThem()
+    {
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest());
+             Endpoint client = fabric.claim(VM))
+        {
+            final FfaOps ops = client.executionContext(0).ops();
+            final org.ffafabric.FfaException unmapped = assertThrows(org.ffafabric.FfaException.class,
+                () -> ops.partitionInfo(null));
+            assertEquals(org.ffafabric.abi.ErrorCode.BUSY, unmapped.errorCode());
+            assertTrue(unmapped.getMessage().contains("rxtxMap"), unmapped.getMessage());
+            // The count needs no buffer.
+            assertEquals(3, ops.partitionCount(null));
+            final long base = client.memory().base();
+            ops.rxtxMap(base, base + 4096, 1);
+            assertEquals(3, ops.partitionInfo(null).size());
+            assertEquals(LEAF, ops.partitionInfo(java.util.UUID.fromString("c0ffee00-0000-4000-8000-0000000000bb")).get(0).id());
+        }
+    }
 }
