@@ -96,7 +96,8 @@ public final class FfaOps
 
     /**
      * FFA_PARTITION_INFO_GET, decoded from RX and released again (Linux's partition_info_get).
-     * A null or Nil UUID lists every partition this caller may see.
+     * A null or Nil UUID lists every partition this caller may see. The descriptors come in RX:
+     * map the buffers with {@link #rxtxMap} first (Linux's driver does at init), else BUSY.
      */
     public List<PartitionInfo> partitionInfo(final UUID uuid)
     {
@@ -105,10 +106,18 @@ public final class FfaOps
         {
             regs.uuidWords(1, uuid);
         }
-        invokeChecked("FFA_PARTITION_INFO_GET");
-        final int count = regs.w(2);
+        ec.invoke(regs);
         final ControlFile controlFile = ec.endpoint().controlFile();
         final int slot = ec.endpoint().slot();
+        if (regs.isError())
+        {
+            // BUSY is also the spec's answer to a caller with no RX buffer, which Linux's driver never is.
+            throw regs.errorCode() == org.ffafabric.abi.ErrorCode.BUSY && !controlFile.rxtxMapped(slot) ?
+                new FfaException(regs.errorCode(), "FFA_PARTITION_INFO_GET",
+                "no RX/TX buffers are mapped: rxtxMap them first (partitionCount needs none)") :
+                new FfaException(regs.errorCode(), "FFA_PARTITION_INFO_GET");
+        }
+        final int count = regs.w(2);
         final int version = controlFile.negotiatedVersion(slot);
         final int size = regs.w(3) != 0 ? regs.w(3) : PartitionInfoDescriptor.length(version);
         final EndpointMemory memory = ec.endpoint().memory();
