@@ -161,7 +161,9 @@ public final class FfaOps
      * throws INTERRUPTED with the request still pending: resume it with
      * {@link #run(int, int, DirectMessage, long)} of the context the message's w1 and the exception
      * name (a multi-context target's context N serves the caller's CPU N), which puts the response
-     * in the message. Until then another request from this context is BUSY.
+     * in the message. Until then another request from this context is BUSY. The registers are the
+     * SMC's: on FFA_ERROR the message holds FFA_ERROR and the request is gone (Linux leaves its data
+     * as it was), so a retry after BUSY resets it and sets its payload again.
      */
     public DirectMessage sendDirect(final int target, final DirectMessage message, final long timeoutNs)
     {
