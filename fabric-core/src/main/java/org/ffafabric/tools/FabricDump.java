@@ -14,6 +14,8 @@ import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.memory.EndpointMemory;
 
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Reads a running fabric from outside, as AeronStat reads Aeron's control file: partitions,
@@ -22,6 +24,8 @@ import java.nio.file.Path;
  */
 public final class FabricDump
 {
+    private static final long HEARTBEAT_PROBE_NS = TimeUnit.MILLISECONDS.toNanos(500);
+
     private FabricDump()
     {
     }
@@ -32,7 +36,7 @@ public final class FabricDump
         final StringBuilder out = new StringBuilder();
         final long pid = controlFile.pmPid();
         out.append("partition manager ").append(pid == 0 ? "closed" : "pid=" + pid)
-            .append(controlFile.isPartitionManagerGone() ? " gone" : "")
+            .append(isGone(controlFile) ? " gone" : "")
             .append(" heartbeat=").append(System.currentTimeMillis() - controlFile.pmHeartbeat()).append("ms-ago")
             .append(" aeron=").append(controlFile.aeronDirectory() != null ? controlFile.aeronDirectory() : "aeron/")
             // A first message between contexts past the budget answers NO_MEMORY: this says why.
@@ -72,6 +76,34 @@ public final class FabricDump
             }
         }
         return out.toString();
+    }
+
+    /**
+     * Closed, or died: the control file's rule waits 5 s for a stopped heartbeat, so a manager killed
+     * a moment ago is told by its process, seen gone, and its heartbeat not moving (as FabricClient).
+     */
+    private static boolean isGone(final ControlFile controlFile)
+    {
+        if (controlFile.isPartitionManagerGone())
+        {
+            return true;
+        }
+        if (controlFile.isPartitionManagerProcessAlive())
+        {
+            return false;
+        }
+        // Not seen: dead, or in another PID namespace, where its heartbeat (every 100 ms) still moves.
+        final long heartbeat = controlFile.pmHeartbeat();
+        final long deadline = System.nanoTime() + HEARTBEAT_PROBE_NS;
+        while (System.nanoTime() < deadline)
+        {
+            if (controlFile.pmHeartbeat() != heartbeat || controlFile.pmPid() == 0)
+            {
+                return controlFile.pmPid() == 0;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        return true;
     }
 
     /**
