@@ -132,8 +132,18 @@ public final class FabricDirectory
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException("cannot make the fabric directory " + directory + " (" + ex + ")", ex);
+            throw cannotMake(directory, ex);
         }
+    }
+
+    /** One line for a user: the directory and the system's reason, without the exception's class and path again. */
+    public static IllegalStateException cannotMake(final Path directory, final IOException ex)
+    {
+        final String reason = ex instanceof java.nio.file.AccessDeniedException ? "permission denied" :
+            ex instanceof java.nio.file.FileSystemException && ((java.nio.file.FileSystemException)ex).getReason() != null ?
+            ((java.nio.file.FileSystemException)ex).getReason() : ex.toString();
+        return new IllegalStateException("cannot make the fabric directory " + directory + ": " + reason +
+            " in " + directory.toAbsolutePath().getParent(), ex);
     }
 
     /**

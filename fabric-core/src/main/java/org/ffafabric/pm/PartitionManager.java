@@ -227,9 +227,14 @@ public final class PartitionManager implements Agent, AutoCloseable
             Files.deleteIfExists(dir);
             return true;
         }
-        catch (final java.io.IOException ex)
+        catch (final java.nio.file.DirectoryNotEmptyException ex)
         {
             return false;
+        }
+        catch (final java.io.IOException ex)
+        {
+            // Not a fabric being made: its parent will not let it go (read-only, or a mount point).
+            throw FabricDirectory.cannotMake(dir, ex);
         }
     }
 
