@@ -80,6 +80,8 @@ class FfaCommandTest
             assertEquals(1, unserved.exit, unserved.out);
             assertTrue(unserved.out.contains("<- FFA_ERROR(BUSY)"), unserved.out);
             assertTrue(unserved.err.contains("0x8002 is not claimed"), unserved.err);
+            // It said "send: 0x8002 is not claimed", unlike every other line of the command.
+            assertOneLine("ffa send: ", unserved.err);
 
             final Result claimed = run("send", "--dir", dir, "--from", "0x8001", "--to", "0x0001");
             assertEquals(1, claimed.exit, claimed.err);
