@@ -347,7 +347,7 @@ public final class FfaCommand implements Callable<Integer>
                 if (regs.isError() && regs.w(2) == ErrorCode.BUSY && toSlot >= 0 && controlFile.claimPid(toSlot) == 0)
                 {
                     // The spec's answer for a context that is not waiting; the likely cause is worth saying.
-                    System.err.println("send: " + to + " is not claimed: no partition process serves it");
+                    System.err.println("ffa send: " + to + " is not claimed: no partition process serves it");
                 }
                 return regs.isError() || regs.functionId() == FunctionId.FFA_INTERRUPT ? 1 : 0;
             }
