@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.ffafabric.control.ControlFileDescriptor.*;
 
@@ -260,6 +262,38 @@ public final class ControlFile implements AutoCloseable
     {
         return pmPid() == 0 ||
             (!isPartitionManagerProcessAlive() && System.currentTimeMillis() - pmHeartbeat() > PM_HEARTBEAT_TIMEOUT_MS);
+    }
+
+    /**
+     * Running now, not merely within {@link #isPartitionManagerGone}'s 5 s: its process seen alive,
+     * or, where this process cannot see it (another PID namespace), its heartbeat moving within
+     * {@link ControlFileDescriptor#PM_HEARTBEAT_PROBE_MS}, which this may wait for.
+     */
+    public boolean isPartitionManagerRunning()
+    {
+        if (pmPid() == 0)
+        {
+            return false;
+        }
+        if (isPartitionManagerProcessAlive())
+        {
+            return true;
+        }
+        final long heartbeat = pmHeartbeat();
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PM_HEARTBEAT_PROBE_MS);
+        while (System.nanoTime() < deadline)
+        {
+            if (pmPid() == 0)
+            {
+                return false;
+            }
+            if (pmHeartbeat() != heartbeat)
+            {
+                return true;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        return false;
     }
 
     /**

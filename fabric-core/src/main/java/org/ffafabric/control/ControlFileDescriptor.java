@@ -79,6 +79,8 @@ public final class ControlFileDescriptor
     public static final int PM_HEARTBEAT_OFFSET = 40;
     /** A partition manager whose PID is gone and whose heartbeat (every 100 ms) is this old has died. */
     public static final long PM_HEARTBEAT_TIMEOUT_MS = 5_000;
+    /** A manager this process cannot see (another PID namespace) is alive when its heartbeat moves within this long. */
+    public static final long PM_HEARTBEAT_PROBE_MS = 500;
     public static final int MEMORY_BASE_OFFSET = 48;
     public static final int SLOT_TABLE_OFFSET_OFFSET = 56;
     public static final int EC_TABLE_OFFSET_OFFSET = 60;

@@ -34,9 +34,6 @@ public final class FabricClient implements AutoCloseable
 {
     private static final long MANAGER_CHECK_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long CONDUCTOR_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(AeronTuning.CLIENT_CONDUCTOR_SLEEP_MS);
-    // A manager whose process this one cannot see (another PID namespace) is alive when its heartbeat
-    // (every 100 ms) moves within this long.
-    private static final long HEARTBEAT_PROBE_NS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final Context ctx;
     private final ControlFile controlFile;
@@ -94,19 +91,9 @@ public final class FabricClient implements AutoCloseable
      */
     private void requireRunningPartitionManager()
     {
-        if (controlFile.pmPid() != 0 && controlFile.isPartitionManagerProcessAlive())
+        if (controlFile.isPartitionManagerRunning())
         {
             return;
-        }
-        final long heartbeat = controlFile.pmHeartbeat();
-        final long deadline = System.nanoTime() + HEARTBEAT_PROBE_NS;
-        while (System.nanoTime() < deadline)
-        {
-            if (controlFile.pmPid() != 0 && controlFile.pmHeartbeat() != heartbeat)
-            {
-                return;
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
         final long pid = controlFile.pmPid();
         throw new IllegalStateException("the partition manager of " + ctx.directory() + " is not running" +
