@@ -1,0 +1,128 @@
+package org.ffafabric.demo;
+
+import org.ffafabric.control.FabricDirectory;
+import org.ffafabric.launch.ChildJvm;
+import org.ffafabric.launch.PartitionManagerMain;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The `ffa` tool on a fabric whose partition manager was killed a moment ago: its directory is still
+ * there, and its heartbeat is not yet 5 s stale.
+ */
+class DeadPartitionManagerTest
+{
+    private final List<Process> processes = new ArrayList<>();
+    private Path dir;
+
+    @AfterEach
+    void cleanUp() throws Exception
+    {
+        for (final Process p : processes)
+        {
+            p.destroyForcibly();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+        if (dir != null)
+        {
+            FabricDirectory.delete(dir);
+        }
+    }
+
+    /** Starts a partition manager in a new directory, waits until it is up, and kills it. */
+    private Process killedPartitionManager(final Path manifest, final String name) throws Exception
+    {
+        dir = Path.of("/dev/shm", "ffa-" + name + "-" + UUID.randomUUID().toString().substring(0, 8));
+        final Process pm = new ProcessBuilder(ChildJvm.command(PartitionManagerMain.class,
+            List.of("--manifest", manifest.toString(), "--dir", dir.toString(), "--exit-on-stdin-eof")))
+            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        processes.add(pm);
+        final BufferedReader out = new BufferedReader(new InputStreamReader(pm.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null && !line.startsWith("READY"))
+        {
+            // Skip to READY.
+        }
+        assertNotNull(line, "the partition manager started");
+        pm.destroyForcibly();
+        assertTrue(pm.waitFor(30, TimeUnit.SECONDS), "killed");
+        return pm;
+    }
+
+    /**
+     * `ffa send`: the client connected to the dead manager's Aeron directory and claimed; the claim's
+     * first Aeron call waited out the driver's keepalive, ten seconds, and the user was told "FATAL -
+     * MediaDriver (...) keepalive: age=10005ms > timeout=10000ms" (after the client's own "the partition
+     * manager ... died" line), or the JVM was ended by Aeron's default error handler, if its conductor
+     * thread got there first. It should be one line saying the partition manager is not running, and exit 1.
+     */
+    @Test
+    @Timeout(120)
+    void sendToAFabricWhosePartitionManagerWasKilledSaysSoInOneLine(@TempDir final Path tmp) throws Exception
+    {
+        final Path manifest = Files.writeString(tmp.resolve("m.yaml"), String.join("\n",
+            "partitions:",
+            "  - {name: vm1, id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001,",
+            "     messaging: [direct-req-send]}",
+            "  - {name: sp1, id: 0x8001, world: sp-el1, uuid: 11111111-0000-0000-0000-000000008001,",
+            "     messaging: [direct-req-recv]}",
+            ""));
+        killedPartitionManager(manifest, "deadpm");
+
+        final Process send = new ProcessBuilder(ChildJvm.command(FfaCommand.class,
+            List.of("send", "--dir", dir.toString(), "--from", "0x0001", "--to", "0x8001", "1")))
+            .redirectErrorStream(false).start();
+        processes.add(send);
+        send.getOutputStream().close();
+        assertTrue(send.waitFor(60, TimeUnit.SECONDS), "send ends");
+        final String err = new String(send.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, send.exitValue(), err);
+        assertEquals(1, err.lines().count(), err);
+        assertTrue(err.startsWith("ffa send: ") && err.contains("partition manager"), err);
+    }
+
+    /**
+     * `ffa partitions` printed "partition manager pid=N heartbeat=320ms-ago ..." as for a live one (for
+     * 5 s, until the heartbeat went stale), while `ffa send` and `ffa host` said at once that it is not running.
+     */
+    @Test
+    @Timeout(120)
+    void partitionsSaysAKilledPartitionManagerIsGone(@TempDir final Path tmp) throws Exception
+    {
+        final Path manifest = Files.writeString(tmp.resolve("m.yaml"),
+            "partitions:\n  - {name: vm1, id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001, memory: 64K}\n");
+        final Process pm = killedPartitionManager(manifest, "killedpm");
+
+        final PrintStream originalOut = System.out;
+        final ByteArrayOutputStream shown = new ByteArrayOutputStream();
+        final int exit;
+        System.setOut(new PrintStream(shown, true, StandardCharsets.UTF_8));
+        try
+        {
+            exit = FfaCommand.commandLine().execute("partitions", "--dir", dir.toString());
+        }
+        finally
+        {
+            System.setOut(originalOut);
+        }
+        final String first = shown.toString(StandardCharsets.UTF_8).lines().findFirst().orElse("");
+        assertEquals(0, exit, first);
+        assertTrue(first.startsWith("partition manager pid=" + pm.pid() + " gone "), first);
+    }
+}
