@@ -76,13 +76,14 @@ class SpInitialisationTest
         final Future<RegisterFile> bWaits = fx.msgWait(fx.ec(SPB));
         assertError(ErrorCode.DENIED, call(a, regs(FunctionId.FFA_RUN, spb)), "spb waits");
 
-        // FFA_MSG_WAIT ends init; run by the scheduler, spa finds a running spb BUSY, as any SP does.
+        // FFA_MSG_WAIT ends init. Run by the scheduler, spa may resume only a PREEMPTED or BLOCKED SP
+        // (Hafnium's ffa_cpu_cycles_run_checks): a running spb is DENIED, as a waiting one was.
         final Future<RegisterFile> aWaits = fx.msgWait(a);
         final Future<RegisterFile> run = fx.async(fx.ec(HYP), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0)));
         assertEquals(FunctionId.FFA_RUN, get(aWaits).w(0));
         final Future<RegisterFile> sent = fx.async(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPB));
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, get(bWaits).w(0));
-        assertError(ErrorCode.BUSY, call(a, regs(FunctionId.FFA_RUN, spb)), "spb serves vm1");
+        assertError(ErrorCode.DENIED, call(a, regs(FunctionId.FFA_RUN, spb)), "spb serves vm1");
         fx.respond(fx.ec(SPB), ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, VM1));
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
         fx.msgWait(a, FabricFixture.RESPOND_NS);
