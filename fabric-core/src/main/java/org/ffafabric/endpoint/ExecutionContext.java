@@ -1086,10 +1086,11 @@ public final class ExecutionContext
         else
         {
             // Only the scheduler may run an OFF context (digest 6.4), and here not even it: no process serves it.
+            // An SP resumes only a PREEMPTED or BLOCKED SP (Hafnium's run checks); one BLOCKED for another is BUSY.
             final int targetState = state(targetWord);
             regs.error(targetState == ABORTED ? ErrorCode.ABORTED :
-                targetState == WAITING || (!scheduler && (targetState == OFF || !EndpointId.isSecure(partitionId))) ?
-                ErrorCode.DENIED : ErrorCode.BUSY);
+                targetState == WAITING || (!scheduler && (!EndpointId.isSecure(partitionId) ||
+                targetState != BLOCKED && targetState != PREEMPTED)) ? ErrorCode.DENIED : ErrorCode.BUSY);
             return;
         }
         if (outstandingTarget >= 0 && outstandingInterrupted)

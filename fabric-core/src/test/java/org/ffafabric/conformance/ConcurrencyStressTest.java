@@ -864,7 +864,8 @@ class ConcurrencyStressTest
          * FFA_RUN of the target by a requester that is not its owner. A VM is not the scheduler: it may
          * only resume its own request, so it is DENIED whatever the target does. The scheduler finds a
          * context that serves (or has yielded to) someone else BUSY; when it waits, it runs and gives the
-         * cycles straight back with FFA_MSG_WAIT. An SP finds it BUSY, or DENIED when it waits.
+         * cycles straight back with FFA_MSG_WAIT. An SP finds it BUSY when it has yielded to someone else,
+         * else DENIED: an SP resumes only a BLOCKED or PREEMPTED one.
          */
         private void runAsStranger(final Outcome o)
         {

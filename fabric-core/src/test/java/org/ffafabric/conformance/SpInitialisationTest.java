@@ -120,6 +120,36 @@ class SpInitialisationTest
     }
 
     /**
+     * Past its init, an SP resumes only a BLOCKED (or PREEMPTED) SP. Hafnium would let it resume one that
+     * yielded to a VM; here only the one it yielded to may, and the SP is told BUSY.
+     */
+    @Test
+    void aRunningSpFindsAContextThatYieldedToSomeoneElseBusy() throws Exception
+    {
+        final ExecutionContext a = fx.ec(SPA);
+        final ExecutionContext b = fx.ec(SPB);
+        final ExecutionContext vm = fx.ec(VM1);
+        final Future<RegisterFile> sent = fx.deliver(b, vm, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPB));
+        final Future<RegisterFile> yielded = fx.async(b, regs(FunctionId.FFA_YIELD));
+        final RegisterFile y = get(sent);
+        assertEquals(FunctionId.FFA_YIELD, y.w(0), y.toString());
+
+        final Future<RegisterFile> aWaits = fx.msgWait(a);
+        final Future<RegisterFile> run = fx.async(fx.ec(HYP), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0)));
+        assertEquals(FunctionId.FFA_RUN, get(aWaits).w(0));
+        assertError(ErrorCode.BUSY, call(a, regs(FunctionId.FFA_RUN, y.w(1))), "spb yielded to vm1");
+        assertEquals(ExecutionContextState.BLOCKED, fx.state(SPB, 0));
+        assertFalse(yielded.isDone(), "spb was not resumed");
+
+        final Future<RegisterFile> resumed = fx.async(vm, regs(FunctionId.FFA_RUN, y.w(1)));
+        assertSuccess32(get(yielded));
+        fx.respond(b, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, VM1));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(resumed).w(0));
+        fx.msgWait(a, FabricFixture.RESPOND_NS);
+        assertEquals(FunctionId.FFA_MSG_WAIT, get(run).w(0));
+    }
+
+    /**
      * A bound on spa's own request is the fabric's interrupt, which Hafnium never delivers to an SP in its
      * init: the FFA_RUN that collects the answer is the rest of that request, not a run of another SP.
      */
