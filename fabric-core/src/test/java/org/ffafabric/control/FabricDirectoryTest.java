@@ -1,0 +1,84 @@
+package org.ffafabric.control;
+
+import org.ffafabric.endpoint.FabricClient;
+import org.ffafabric.pm.PartitionManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Which directory a Context ends up with: what the code sets beats what the system properties
+ * say, and a directory beats a name. A fabric named in code (EmbeddedFabric's unique names) must
+ * not land in the one directory {@code -Dffa.fabric.dir} gives.
+ */
+class FabricDirectoryTest
+{
+    private static final Path CONFIGURED = Paths.get("/nonexistent/ffa-configured");
+    private String savedDirectory;
+    private String savedName;
+
+    @BeforeEach
+    void configure()
+    {
+        savedDirectory = System.getProperty(FabricDirectory.DIRECTORY_PROP_NAME);
+        savedName = System.getProperty(FabricDirectory.FABRIC_NAME_PROP_NAME);
+        System.setProperty(FabricDirectory.DIRECTORY_PROP_NAME, CONFIGURED.toString());
+        System.setProperty(FabricDirectory.FABRIC_NAME_PROP_NAME, "configured-name");
+    }
+
+    @AfterEach
+    void restore()
+    {
+        restore(FabricDirectory.DIRECTORY_PROP_NAME, savedDirectory);
+        restore(FabricDirectory.FABRIC_NAME_PROP_NAME, savedName);
+    }
+
+    @Test
+    void aNameSetInCodeBeatsTheConfiguredDirectory()
+    {
+        assertEquals(FabricDirectory.defaultPath("mine"), new FabricClient.Context().fabricName("mine").conclude().directory());
+        assertEquals(FabricDirectory.defaultPath("mine"), FabricDirectory.resolve(null, "mine"));
+    }
+
+    @Test
+    void aDirectorySetInCodeBeatsEverything()
+    {
+        final Path mine = Paths.get("/nonexistent/ffa-mine");
+        assertEquals(mine, new FabricClient.Context().fabricName("other").directory(mine).conclude().directory());
+        assertEquals(mine, new FabricClient.Context().directory(mine).fabricName("other").conclude().directory());
+    }
+
+    @Test
+    void withNothingSetTheConfiguredDirectoryBeatsTheConfiguredName()
+    {
+        assertEquals(CONFIGURED, new FabricClient.Context().conclude().directory());
+        System.clearProperty(FabricDirectory.DIRECTORY_PROP_NAME);
+        assertEquals(FabricDirectory.defaultPath("configured-name"), new FabricClient.Context().conclude().directory());
+    }
+
+    @Test
+    void thePartitionManagersContextResolvesAlike()
+    {
+        // Its conclude needs a manifest; the directory it resolves is the same rule's.
+        final PartitionManager.Context ctx = new PartitionManager.Context().fabricName("mine");
+        assertEquals(FabricDirectory.defaultPath("mine"), FabricDirectory.resolve(ctx.directory(), "mine"));
+        assertEquals(null, ctx.directory(), "nothing set in code: resolved at conclude");
+    }
+
+    private static void restore(final String name, final String value)
+    {
+        if (value == null)
+        {
+            System.clearProperty(name);
+        }
+        else
+        {
+            System.setProperty(name, value);
+        }
+    }
+}
