@@ -52,8 +52,7 @@ public final class FfaCommand implements Callable<Integer>
     /** The fabric a live tool looks at: --dir, else ffa.fabric.dir, else the configured or default fabric name's directory. */
     static Path fabricDirectory(final String dir)
     {
-        return FabricDirectory.resolve(
-            dir != null ? Paths.get(dir) : FabricDirectory.configuredDirectory(), FabricDirectory.configuredName());
+        return FabricDirectory.resolve(dir != null ? Paths.get(dir) : null, null);
     }
 
     /**

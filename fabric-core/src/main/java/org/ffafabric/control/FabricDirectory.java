@@ -62,10 +62,23 @@ public final class FabricDirectory
         return dir != null ? Paths.get(dir) : null;
     }
 
-    /** The directory a Context ends up with: the one given, else the default for the name. */
+    /**
+     * The directory a Context ends up with: the one set in code, else the default for the name set in
+     * code, else {@link #configuredDirectory}, else the default for {@link #configuredName}. What code
+     * sets beats what the properties say, so a fabric named in code never lands in the configured one.
+     */
     public static Path resolve(final Path directory, final String fabricName)
     {
-        return directory != null ? directory : defaultPath(fabricName);
+        if (directory != null)
+        {
+            return directory;
+        }
+        if (fabricName != null)
+        {
+            return defaultPath(fabricName);
+        }
+        final Path configured = configuredDirectory();
+        return configured != null ? configured : defaultPath(configuredName());
     }
 
     /** The file system a path is, or will be, on: that of its nearest existing ancestor. */

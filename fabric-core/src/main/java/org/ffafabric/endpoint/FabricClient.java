@@ -380,8 +380,9 @@ public final class FabricClient implements AutoCloseable
     /** Configuration: which fabric, how execution contexts wait. */
     public static final class Context
     {
-        private String fabricName = FabricDirectory.configuredName();
-        private Path directory = FabricDirectory.configuredDirectory();
+        // Null until set in code: the system properties' then, at conclude (FabricDirectory.resolve).
+        private String fabricName;
+        private Path directory;
         private Supplier<IdleStrategy> idleStrategySupplier;
         private long connectTimeoutNs = TimeUnit.SECONDS.toNanos(10);
         private Runnable partitionManagerGoneHandler;

@@ -806,8 +806,9 @@ public final class PartitionManager implements Agent, AutoCloseable
         public static final String PEER_LOGS_PER_CONTEXT_PROP_NAME = "ffa.peer.logs.per.context";
         public static final int PEER_LOGS_PER_CONTEXT_DEFAULT = 4;
 
-        private String fabricName = FabricDirectory.configuredName();
-        private Path directory = FabricDirectory.configuredDirectory();
+        // Null until set in code: the system properties' then, at conclude (FabricDirectory.resolve).
+        private String fabricName;
+        private Path directory;
         private Manifest manifest;
         private long memoryBase = Long.decode(System.getProperty(MEMORY_BASE_PROP_NAME, "0x40000000"));
         private boolean embeddedDriver = Boolean.parseBoolean(System.getProperty(EMBEDDED_DRIVER_PROP_NAME, "true"));
@@ -825,7 +826,7 @@ public final class PartitionManager implements Agent, AutoCloseable
 
         public String fabricName()
         {
-            return fabricName;
+            return fabricName != null ? fabricName : FabricDirectory.configuredName();
         }
 
         public Context directory(final Path directory)
