@@ -3,6 +3,7 @@ package org.ffafabric.conformance;
 import org.agrona.IoUtil;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.control.FabricDirectory;
+import org.ffafabric.control.FabricLock;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.FabricClient;
 import org.ffafabric.launch.PartitionManagerMain;
@@ -10,6 +11,7 @@ import org.ffafabric.pm.PartitionManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +19,10 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 import static org.ffafabric.conformance.Fx.*;
@@ -38,11 +43,23 @@ class CrashedLaunchTest
 
     private final List<Path> dirs = new ArrayList<>();
     private final List<ChildProcess> children = new ArrayList<>();
-    private Path manifest;
+    private final List<Path> manifests = new ArrayList<>();
+    private final List<FutureTask<PartitionManager>> launches = new ArrayList<>();
 
     @AfterEach
     void cleanUp() throws Exception
     {
+        for (final FutureTask<PartitionManager> launching : launches)
+        {
+            try
+            {
+                launching.get(60, TimeUnit.SECONDS).close();
+            }
+            catch (final ExecutionException ignore)
+            {
+                // Refused: nothing to close.
+            }
+        }
         for (final ChildProcess child : children)
         {
             child.close();
@@ -51,7 +68,7 @@ class CrashedLaunchTest
         {
             IoUtil.delete(dir.toFile(), true);
         }
-        if (manifest != null)
+        for (final Path manifest : manifests)
         {
             Files.deleteIfExists(manifest);
         }
@@ -72,7 +89,7 @@ class CrashedLaunchTest
     {
         assumeTrue(FabricDirectory.usableSpace(FabricDirectory.fileStore(dir), dir) > 2 * BIG_MEMORY_BYTES,
             "room in " + dir.getParent() + " for a manager with " + BIG_MEMORY + " of memory");
-        writeManifest();
+        final Path manifest = writeManifest(BIG_MEMORY);
         for (int attempt = 0; attempt < 3; attempt++)
         {
             final ChildProcess pm = ChildProcess.start(PartitionManagerMain.class,
@@ -98,19 +115,77 @@ class CrashedLaunchTest
         return fail("the manager was never stopped between its first memory file and its control file");
     }
 
-    private void writeManifest() throws Exception
+    private Path writeManifest(final String memory) throws Exception
     {
-        if (manifest == null)
+        final Path manifest = Files.createTempFile("ffa-crashed-launch-", ".yaml");
+        manifests.add(manifest);
+        Files.writeString(manifest, String.join("\n",
+            "partitions:",
+            "  - {name: vm1, id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001, memory: " + memory + ",",
+            "     messaging: [direct-req-send]}",
+            "  - {name: sp1, id: 0x8001, world: sp-el1, uuid: aaaaaaaa-0000-0000-0000-000000000001,",
+            "     messaging: [direct-req-recv]}",
+            ""));
+        return manifest;
+    }
+
+    /** A fabric whose manager, in a child JVM, launched it in full and was then killed (SIGKILL): its lock is free. */
+    private void leftByAKilledManager(final Path dir) throws Exception
+    {
+        final ChildProcess pm = ChildProcess.start(PartitionManagerMain.class,
+            "--manifest", writeManifest("64K").toString(), "--dir", dir.toString(), "--exit-on-stdin-eof");
+        children.add(pm);
+        pm.awaitLine("READY", ChildProcess.START_NS);
+        kill(pm);
+        assertTrue(Files.exists(FabricLock.file(dir)), "the killed manager left its fabric");
+    }
+
+    /** A launch in {@code dir} on a thread of its own; {@link #cleanUp()} closes what it launched. */
+    private Thread launchOnAThread(final Path dir, final FutureTask<PartitionManager> launching)
+    {
+        launches.add(launching);
+        final Thread launcher = new Thread(launching, "launch-in-" + dir.getFileName());
+        launcher.start();
+        return launcher;
+    }
+
+    /**
+     * Until the launch waits in {@link PartitionManager}'s prepareDirectory (parked there), true, or
+     * has ended, false.
+     */
+    private static boolean awaitWaitingOrEnded(final Thread launcher, final FutureTask<PartitionManager> launching)
+    {
+        final long deadline = System.nanoTime() + ChildProcess.START_NS;
+        while (!launching.isDone())
         {
-            manifest = Files.createTempFile("ffa-crashed-launch-", ".yaml");
-            Files.writeString(manifest, String.join("\n",
-                "partitions:",
-                "  - {name: vm1, id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001, memory: " + BIG_MEMORY + ",",
-                "     messaging: [direct-req-send]}",
-                "  - {name: sp1, id: 0x8001, world: sp-el1, uuid: aaaaaaaa-0000-0000-0000-000000000001,",
-                "     messaging: [direct-req-recv]}",
-                ""));
+            if (launcher.getState() == Thread.State.TIMED_WAITING && Stream.of(launcher.getStackTrace()).anyMatch(f ->
+                f.getClassName().equals(PartitionManager.class.getName()) && f.getMethodName().equals("prepareDirectory")))
+            {
+                return true;
+            }
+            assertTrue(System.nanoTime() < deadline, "the launch reached its directory");
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
+        return false;
+    }
+
+    /**
+     * The launch, once the sweep it waited on has removed the dead fabric, runs its own there: a
+     * partition is claimed and answers.
+     */
+    private static void assertWaitedAndRuns(
+        final boolean waited, final FutureTask<PartitionManager> launching, final Path dir) throws Exception
+    {
+        final PartitionManager pm = assertDoesNotThrow(() -> launching.get(60, TimeUnit.SECONDS),
+            "the launch runs its fabric once the sweep has removed the dead one");
+        try (pm;
+            FabricClient client = FabricClient.connect(new FabricClient.Context().directory(dir));
+            Endpoint vm = client.claim(1))
+        {
+            assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_ID_GET));
+        }
+        assertTrue(waited, "the launch waited for the sweep holding the lock, and took nothing meanwhile");
+        assertFalse(Files.exists(dir), "its close removed " + dir);
     }
 
     private static void signal(final ChildProcess child, final String signal) throws Exception
@@ -265,9 +340,8 @@ class CrashedLaunchTest
         {
             launch(newDirectory("beside")).close();
 
-            writeManifest();
             final ChildProcess other = ChildProcess.start(PartitionManagerMain.class,
-                "--manifest", manifest.toString(), "--dir", live.toString(), "--exit-on-stdin-eof");
+                "--manifest", writeManifest(BIG_MEMORY).toString(), "--dir", live.toString(), "--exit-on-stdin-eof");
             children.add(other);
             assertTrue(other.process().waitFor(60, TimeUnit.SECONDS), "the launch in another process ends");
             assertNotEquals(0, other.process().exitValue(), "refused: the fabric runs");
@@ -277,6 +351,57 @@ class CrashedLaunchTest
                 assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_ID_GET));
             }
         }
+    }
+
+    /**
+     * A launch in a dead fabric's directory while a launch beside it, in this JVM, has taken its lock
+     * to remove it: no manager runs that fabric, so the launch waits for it to go, rather than being
+     * refused as though one did, and then runs its own fabric there. In a parent of its own, where no
+     * launch of a test run beside sweeps it first.
+     */
+    @Test
+    @Timeout(180)
+    void aLaunchInADeadFabricThatASweepInThisJvmIsRemovingWaitsForItAndRunsItsOwn(@TempDir final Path parent) throws Exception
+    {
+        final Path dead = parent.resolve("ffa-swept");
+        leftByAKilledManager(dead);
+        final FabricLock sweep = FabricLock.tryTake(dead);
+        assertNotNull(sweep, "the killed manager's lock is free to take");
+        final FutureTask<PartitionManager> launching = new FutureTask<>(() -> launch(dead));
+        final boolean waited;
+        try
+        {
+            waited = awaitWaitingOrEnded(launchOnAThread(dead, launching), launching);
+        }
+        finally
+        {
+            sweep.deleteDirectory();
+        }
+        assertWaitedAndRuns(waited, launching, dead);
+    }
+
+    /** The same with the sweep in another process: the launch reads the lock's maker from its file. */
+    @Test
+    @Timeout(180)
+    void aLaunchInADeadFabricThatASweepInAnotherProcessIsRemovingWaitsForItAndRunsItsOwn(@TempDir final Path parent)
+        throws Exception
+    {
+        final Path dead = parent.resolve("ffa-swept");
+        leftByAKilledManager(dead);
+        final ChildProcess sweep = ChildProcess.start(SweepingProcess.class, "--dir", dead.toString());
+        children.add(sweep);
+        sweep.awaitLine("TAKEN", ChildProcess.START_NS);
+        final FutureTask<PartitionManager> launching = new FutureTask<>(() -> launch(dead));
+        final boolean waited;
+        try
+        {
+            waited = awaitWaitingOrEnded(launchOnAThread(dead, launching), launching);
+        }
+        finally
+        {
+            assertEquals(0, sweep.finish(), "the sweep removed the dead fabric");
+        }
+        assertWaitedAndRuns(waited, launching, dead);
     }
 
     /**
