@@ -15,7 +15,8 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.HashSet;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
@@ -24,13 +25,18 @@ import java.util.stream.Stream;
  * The owner of a fabric directory: {@code fabric.lock}, the first file a partition manager makes in
  * its new directory, locked from before its first memory file until the directory is gone. The
  * kernel drops the lock when its process dies, however it dies, so a directory whose lock is free
- * was left by a dead manager, and one whose lock is held is being made or run: at once, and across
- * PID namespaces, where a PID says nothing and a heartbeat starts only with the control file.
+ * was left by a dead manager, and one whose lock is held is being made, run or removed: at once,
+ * and across PID namespaces, where a PID says nothing and a heartbeat starts only with the control
+ * file.
  * <p>
  * The file is locked before it has its name (made as {@code fabric.lock.<hex>}, then linked), so that
  * name never shows it unlocked while its manager lives. The lock is a POSIX one, held by the
  * process: closing any channel to the file in this JVM would drop it, so a lock this JVM holds is
  * known here by its file's key and its file is never opened again.
+ * <p>
+ * A held lock is not always its manager's: a launch removing a dead manager's directory, its own or
+ * one beside, holds it meanwhile. The file keeps the PID of the process that made it, which a take
+ * leaves as it was, to tell the two apart ({@link #isMakerRunning}).
  */
 public final class FabricLock implements AutoCloseable
 {
@@ -38,8 +44,11 @@ public final class FabricLock implements AutoCloseable
     /** A lock file not yet linked under its name: {@code fabric.lock.} and hex digits. */
     public static final String MAKING_PATTERN = "fabric\\.lock\\.[0-9a-f]+";
 
-    // File keys of the locks this JVM holds; guards every open, lock and release here.
-    private static final Set<Object> HELD = new HashSet<>();
+    // Started no later than this after the lock was made: the clocks behind the two are not exact.
+    private static final long START_SLACK_MS = 1_000;
+
+    // File keys of the locks this JVM holds, to the PID in each; guards every open, lock and release here.
+    private static final Map<Object, Long> HELD = new HashMap<>();
 
     private final Path directory;
     private final FileChannel channel;
@@ -87,7 +96,7 @@ public final class FabricLock implements AutoCloseable
                 channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)));
                 Files.createLink(file(directory), making);
                 final Object key = fileKey(file(directory));
-                HELD.add(key);
+                HELD.put(key, ProcessHandle.current().pid());
                 return new FabricLock(directory, channel, key);
             }
             catch (final FileAlreadyExistsException | NoSuchFileException ex)
@@ -119,7 +128,7 @@ public final class FabricLock implements AutoCloseable
             try
             {
                 final Object key = fileKey(file);
-                if (HELD.contains(key))
+                if (HELD.containsKey(key))
                 {
                     return null;
                 }
@@ -141,7 +150,7 @@ public final class FabricLock implements AutoCloseable
                 {
                     return null;
                 }
-                HELD.add(key);
+                HELD.put(key, pid(channel));
                 return new FabricLock(directory, channel, key);
             }
             catch (final IOException ex)
@@ -149,6 +158,65 @@ public final class FabricLock implements AutoCloseable
                 // Gone since the look, or not ours to open: not a directory to remove.
                 return null;
             }
+        }
+    }
+
+    /**
+     * True when the process that made a directory's lock runs: its PID is alive, and started no
+     * later than the lock was made, so not a later process given the same PID. False when there is
+     * no lock, or no PID in it to tell by. A lock held by a process that is not its maker is held by a
+     * launch removing the directory for a dead manager's.
+     * <p>
+     * A PID from another PID namespace says nothing here: it may name a process that is not there,
+     * or another one. A lock this JVM holds is answered from memory: its file is never opened.
+     */
+    public static boolean isMakerRunning(final Path directory)
+    {
+        final Path file = file(directory);
+        final long pid;
+        final long madeMs;
+        synchronized (HELD)
+        {
+            try
+            {
+                madeMs = Files.getLastModifiedTime(file).toMillis();
+                final Long held = HELD.get(fileKey(file));
+                if (held != null)
+                {
+                    pid = held;
+                }
+                else
+                {
+                    // Not this JVM's: closing the channel drops no lock of ours.
+                    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+                    {
+                        pid = pid(channel);
+                    }
+                }
+            }
+            catch (final IOException ex)
+            {
+                return false;
+            }
+        }
+        return pid > 0 && ProcessHandle.of(pid)
+            .filter(ProcessHandle::isAlive)
+            .map(p -> p.info().startInstant().map(start -> start.toEpochMilli() <= madeMs + START_SLACK_MS).orElse(true))
+            .orElse(false);
+    }
+
+    /** The PID a lock's maker wrote in it, 0 when it holds none. */
+    private static long pid(final FileChannel channel)
+    {
+        try
+        {
+            final ByteBuffer buffer = ByteBuffer.allocate(24);
+            channel.read(buffer, 0);
+            return Long.parseLong(new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII).trim());
+        }
+        catch (final IOException | NumberFormatException ex)
+        {
+            return 0;
         }
     }
 

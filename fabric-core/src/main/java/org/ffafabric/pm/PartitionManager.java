@@ -61,6 +61,9 @@ public final class PartitionManager implements Agent, AutoCloseable
     private static final long REPLY_LINK_GRACE_NS = TimeUnit.MILLISECONDS.toNanos(100);
     // Clients check every 100 ms; a close takes them a few more.
     private static final long CLIENTS_CLOSE_WAIT_NS = TimeUnit.SECONDS.toNanos(1);
+    // A launch removing a dead manager's directory holds its lock a moment: long enough under any load.
+    private static final long REMOVAL_WAIT_NS = TimeUnit.SECONDS.toNanos(5);
+    private static final long REMOVAL_POLL_NS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final Context ctx;
     private final FabricLock lock;
@@ -158,23 +161,39 @@ public final class PartitionManager implements Agent, AutoCloseable
     /**
      * A fabric directory left by a partition manager that died is removed, here and among its
      * siblings (crashed runs leave them); one a live manager runs, or is still making, is refused
-     * here and left alone beside.
+     * here and left alone beside. Here, one whose lock is held by a process that did not make it is
+     * waited for a while: another launch removing it for a dead manager's, its own or one beside.
      */
     private static void prepareDirectory(final Path dir)
     {
-        if (Files.exists(dir))
+        final long deadline = System.nanoTime() + REMOVAL_WAIT_NS;
+        while (Files.exists(dir))
         {
             if (!holdsOnlyFabricFiles(dir))
             {
-                // The user's directory, not a fabric: launching would delete what is in it.
-                throw new IllegalStateException(dir + " is not a fabric directory: it holds files a fabric " +
-                    "does not make (give a new or empty directory)");
+                if (Files.exists(dir))
+                {
+                    // The user's directory, not a fabric: launching would delete what is in it.
+                    throw new IllegalStateException(dir + " is not a fabric directory: it holds files a fabric " +
+                        "does not make (give a new or empty directory)");
+                }
+                // Gone as we looked: removed by another launch.
             }
-            if (!(isEmpty(dir) ? deleteEmpty(dir) : removeIfDead(dir)))
+            else if (isEmpty(dir) ? deleteEmpty(dir) : removeIfDead(dir))
             {
+                break;
+            }
+            else if (FabricLock.isMakerRunning(dir) || System.nanoTime() - deadline >= 0)
+            {
+                // Its manager's, or still not ours after the wait: what holds it is taken at its word.
                 throw new IllegalStateException("a partition manager already runs the fabric in " + dir +
                     " or is launching it (or one from a build without " + FabricLock.FILE_NAME + " died less than " +
                     ControlFileDescriptor.PM_HEARTBEAT_TIMEOUT_MS / 1000 + " s ago)");
+            }
+            else
+            {
+                // Held by a launch removing it, about to go or let go; or no lock yet to tell by.
+                LockSupport.parkNanos(REMOVAL_POLL_NS);
             }
         }
         final Path parent = dir.toAbsolutePath().getParent();

@@ -405,6 +405,52 @@ class CrashedLaunchTest
     }
 
     /**
+     * A launch waiting on a dead fabric's lock, held by another that lets it go without removing the
+     * fabric (it failed, or gave up): the directory is a dead manager's still, and the launch takes it.
+     */
+    @Test
+    @Timeout(180)
+    void aLaunchWaitingOnADeadFabricsLockTakesTheFabricOverWhenTheLockIsLetGo(@TempDir final Path parent) throws Exception
+    {
+        final Path dead = parent.resolve("ffa-let-go");
+        leftByAKilledManager(dead);
+        final FabricLock held = FabricLock.tryTake(dead);
+        assertNotNull(held, "the killed manager's lock is free to take");
+        final FutureTask<PartitionManager> launching = new FutureTask<>(() -> launch(dead));
+        final boolean waited;
+        try
+        {
+            waited = awaitWaitingOrEnded(launchOnAThread(dead, launching), launching);
+        }
+        finally
+        {
+            held.close();
+        }
+        assertWaitedAndRuns(waited, launching, dead);
+    }
+
+    /**
+     * A lock held all along by a process that did not make it (a sweep that never ends, or a manager
+     * in another PID namespace, whose PID names nothing here) is waited on a while, then refused as a
+     * running fabric's: nothing is taken or deleted while it is held.
+     */
+    @Test
+    @Timeout(180)
+    void aDeadFabricWhoseLockStaysHeldIsRefusedInTheEndAndKeptWhole(@TempDir final Path parent) throws Exception
+    {
+        final Path dead = parent.resolve("ffa-held");
+        leftByAKilledManager(dead);
+        final List<String> before = entries(dead);
+        try (FabricLock held = FabricLock.tryTake(dead))
+        {
+            assertNotNull(held, "the killed manager's lock is free to take");
+            final IllegalStateException refused = assertThrows(IllegalStateException.class, () -> launch(dead).close());
+            assertTrue(refused.getMessage().contains(dead.toString()), refused.getMessage());
+            assertEquals(before, entries(dead), "the fabric is untouched");
+        }
+    }
+
+    /**
      * A build from before the fabric lock left no lock to tell by: its memory files with no control
      * file are a dead launch's once nothing in the directory has changed for a while, and until then
      * may be a launch still writing them.
