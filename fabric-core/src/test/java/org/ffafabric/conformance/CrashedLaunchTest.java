@@ -185,7 +185,7 @@ class CrashedLaunchTest
             assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_ID_GET));
         }
         assertTrue(waited, "the launch waited for the sweep holding the lock, and took nothing meanwhile");
-        assertFalse(Files.exists(dir), "its close removed " + dir);
+        assertEquals(List.of(), entries(dir.getParent()), "its close removed " + dir + ", and nothing of the dead one is left");
     }
 
     private static void signal(final ChildProcess child, final String signal) throws Exception
@@ -448,6 +448,32 @@ class CrashedLaunchTest
             assertTrue(refused.getMessage().contains(dead.toString()), refused.getMessage());
             assertEquals(before, entries(dead), "the fabric is untouched");
         }
+    }
+
+    /**
+     * A fabric being removed is first renamed out of sight, to a tomb beside it that no launch takes
+     * for a fabric: one left by a remover that died part way, its lock free, is removed by the next
+     * launch beside it; one whose lock is held is being removed, and is left to its remover.
+     */
+    @Test
+    @Timeout(180)
+    void aTombLeftByARemoverThatDiedIsRemovedByTheNextLaunchBesideIt(@TempDir final Path parent) throws Exception
+    {
+        final Path dead = parent.resolve("ffa-entombed");
+        leftByAKilledManager(dead);
+        final Path tomb = Files.move(dead, parent.resolve(".ffa-tomb-5ca1ab1e"));
+        final List<String> before = entries(tomb);
+
+        try (FabricLock removing = FabricLock.tryTake(tomb))
+        {
+            assertNotNull(removing, "the killed manager's lock is free to take");
+            launch(parent.resolve("ffa-beside-1")).close();
+            assertEquals(before, entries(tomb), "a tomb being removed is left to its remover");
+        }
+
+        launch(parent.resolve("ffa-beside-2")).close();
+        assertFalse(Files.exists(tomb), "a tomb whose remover died is removed by a launch beside it");
+        assertEquals(List.of(), entries(parent));
     }
 
     /**
