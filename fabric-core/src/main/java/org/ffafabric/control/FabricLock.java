@@ -9,9 +9,11 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -43,6 +45,11 @@ public final class FabricLock implements AutoCloseable
     public static final String FILE_NAME = "fabric.lock";
     /** A lock file not yet linked under its name: {@code fabric.lock.} and hex digits. */
     public static final String MAKING_PATTERN = "fabric\\.lock\\.[0-9a-f]+";
+    /**
+     * A directory being removed, renamed beside its old name ({@code .ffa-tomb-} and hex digits): out
+     * of sight of a launch, a sweep of {@code ffa-*} and a tool, and its old name free.
+     */
+    public static final String TOMB_PREFIX = "." + FabricDirectory.PREFIX + "tomb-";
 
     // Started no later than this after the lock was made: the clocks behind the two are not exact.
     private static final long START_SLACK_MS = 1_000;
@@ -233,10 +240,13 @@ public final class FabricLock implements AutoCloseable
     /**
      * Removes the directory, the lock's file last, and then lets the lock go: until the last moment
      * nobody else can take the directory for a dead one and remove what a new launch puts there.
+     * It is first renamed to a tomb beside it, so its name is free at once (a launch waiting on it
+     * goes on), nobody sees it half removed, and a launch making it again meanwhile is never touched.
      */
     public void deleteDirectory()
     {
-        try (Stream<Path> entries = Files.list(directory))
+        final Path doomed = entombed();
+        try (Stream<Path> entries = Files.list(doomed))
         {
             entries.filter(p -> !p.getFileName().toString().equals(FILE_NAME))
                 .forEach(FabricLock::deleteTree);
@@ -245,9 +255,55 @@ public final class FabricLock implements AutoCloseable
         {
             // Gone already.
         }
-        deleteQuietly(file(directory));
-        deleteQuietly(directory);
+        deleteQuietly(file(doomed));
+        deleteQuietly(doomed);
         close();
+    }
+
+    /**
+     * The directory renamed to a tomb beside it, its lock going with the file; or as it is, to be
+     * removed in place, when it cannot be: a tomb already, a link (renamed, the link would go and
+     * what it names would stay), no parent, or a rename refused (a mount point, a read-only parent).
+     */
+    private Path entombed()
+    {
+        final Path parent = directory.toAbsolutePath().getParent();
+        if (parent == null || isTomb(directory) || !Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS))
+        {
+            return directory;
+        }
+        final Path tomb = parent.resolve(TOMB_PREFIX + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1));
+        try
+        {
+            return Files.move(directory, tomb, StandardCopyOption.ATOMIC_MOVE);
+        }
+        catch (final IOException | UnsupportedOperationException ex)
+        {
+            return directory;
+        }
+    }
+
+    public static boolean isTomb(final Path directory)
+    {
+        final Path name = directory.getFileName();
+        return name != null && name.toString().startsWith(TOMB_PREFIX);
+    }
+
+    /**
+     * Removes a tomb its remover left part way by dying: its lock free, or its lock's file gone, the
+     * last thing removed before the directory. One whose lock is held is being removed: left alone.
+     */
+    public static void removeTomb(final Path tomb)
+    {
+        final FabricLock lock = tryTake(tomb);
+        if (lock != null)
+        {
+            lock.deleteDirectory();
+        }
+        else if (!Files.exists(file(tomb)))
+        {
+            deleteTree(tomb);
+        }
     }
 
     /** Lets the lock go, leaving the directory: the next launch takes it for a dead manager's. */

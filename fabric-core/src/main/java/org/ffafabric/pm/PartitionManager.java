@@ -160,7 +160,8 @@ public final class PartitionManager implements Agent, AutoCloseable
 
     /**
      * A fabric directory left by a partition manager that died is removed, here and among its
-     * siblings (crashed runs leave them); one a live manager runs, or is still making, is refused
+     * siblings (crashed runs leave them), with any tomb beside whose remover died ({@link
+     * FabricLock#removeTomb}); one a live manager runs, or is still making, is refused
      * here and left alone beside. Here, one whose lock is held by a process that did not make it is
      * waited for a while: another launch removing it for a dead manager's, its own or one beside.
      */
@@ -201,10 +202,23 @@ public final class PartitionManager implements Agent, AutoCloseable
         {
             try (java.util.stream.Stream<Path> siblings = Files.list(parent))
             {
-                // An empty one holds nothing to free, and may be the user's, made for a launch to come.
-                siblings.filter(p -> p.getFileName().toString().startsWith(FabricDirectory.PREFIX) &&
-                    !p.equals(dir.toAbsolutePath()) && holdsOnlyFabricFiles(p) && !isEmpty(p) && isLeftByALaunch(p))
-                    .forEach(PartitionManager::removeIfDead);
+                siblings.filter(p -> !p.equals(dir.toAbsolutePath())).forEach(p ->
+                {
+                    if (FabricLock.isTomb(p))
+                    {
+                        // A removal cut short by its remover's death.
+                        if (holdsOnlyFabricFiles(p))
+                        {
+                            FabricLock.removeTomb(p);
+                        }
+                    }
+                    // An empty one holds nothing to free, and may be the user's, made for a launch to come.
+                    else if (p.getFileName().toString().startsWith(FabricDirectory.PREFIX) &&
+                        holdsOnlyFabricFiles(p) && !isEmpty(p) && isLeftByALaunch(p))
+                    {
+                        removeIfDead(p);
+                    }
+                });
             }
             catch (final java.io.IOException | RuntimeException ignore)
             {

@@ -461,7 +461,7 @@ class CrashedLaunchTest
     {
         final Path dead = parent.resolve("ffa-entombed");
         leftByAKilledManager(dead);
-        final Path tomb = Files.move(dead, parent.resolve(".ffa-tomb-5ca1ab1e"));
+        final Path tomb = Files.move(dead, parent.resolve(FabricLock.TOMB_PREFIX + "5ca1ab1e"));
         final List<String> before = entries(tomb);
 
         try (FabricLock removing = FabricLock.tryTake(tomb))
