@@ -97,7 +97,23 @@ public final class PartitionManager implements Agent, AutoCloseable
         requireRoom(dir, ctx.manifest(), driverCtx);
         FabricDirectory.createOwnerOnlyDirectory(dir);
         // Before the first file: from here until the directory is gone, nobody takes it for a dead manager's.
-        lock = FabricLock.create(dir);
+        try
+        {
+            lock = FabricLock.create(dir);
+        }
+        catch (final RuntimeException ex)
+        {
+            // No lock on this file system: the directory we just made stays empty, so nothing is left.
+            try
+            {
+                Files.deleteIfExists(dir);
+            }
+            catch (final java.io.IOException ignore)
+            {
+                // Not empty: another launch's files since, not ours to remove.
+            }
+            throw ex;
+        }
         if (lock == null)
         {
             throw new IllegalStateException("another partition manager is launching in " + dir);
