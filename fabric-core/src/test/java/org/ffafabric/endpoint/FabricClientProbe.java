@@ -1,0 +1,15 @@
+package org.ffafabric.endpoint;
+
+/** What tests outside this package may ask of a client's internals. */
+public final class FabricClientProbe
+{
+    private FabricClientProbe()
+    {
+    }
+
+    /** True once the client has closed the Aeron client its endpoints shared (it does with the control file). */
+    public static boolean hasClosedWhatItsEndpointsShared(final FabricClient client)
+    {
+        return client.aeron().isClosed();
+    }
+}
