@@ -40,8 +40,9 @@ public final class FabricClient implements AutoCloseable
     private final Aeron aeron;
     // Endpoints open, or closed with a context still inside a call (they leave once it does).
     private final List<Endpoint> endpoints = new ArrayList<>();
-    // Guarded by endpoints: close was called; Aeron and the control file have been closed; claims under
-    // way, which use both as an open endpoint does (the watch closes the client under them when the manager dies).
+    // Guarded by endpoints: close has begun (set as it takes the endpoints to close, so a claim ending
+    // after that sees it); Aeron and the control file are closed, or being (the watch ends then); claims
+    // under way, which use both as an open endpoint does (the watch closes the client under them when the manager dies).
     private boolean closing;
     private boolean released;
     private int claiming;
@@ -157,17 +158,22 @@ public final class FabricClient implements AutoCloseable
         {
             // Aeron's driver timeout, a bind never answered: say why, while the control file is still ours to read.
             final boolean gone = !(ex instanceof IllegalArgumentException) && isPartitionManagerGone();
-            claimEnded(null);
+            final boolean open = claimEnded(null);
             if (gone)
             {
                 throw managerGone(partition, ex);
+            }
+            if (!open && !(ex instanceof IllegalArgumentException))
+            {
+                // A bind that stopped waiting because the client closed: ABORTED, which says nothing of why.
+                throw closedWhileClaiming(partition, ex);
             }
             throw ex;
         }
         if (!claimEnded(endpoint))
         {
             final RuntimeException closed = isPartitionManagerGone() ? managerGone(partition, null) :
-                new IllegalStateException("the fabric client of " + ctx.directory() + " closed while claiming " + partition);
+                closedWhileClaiming(partition, null);
             endpoint.close();
             throw closed;
         }
@@ -190,6 +196,11 @@ public final class FabricClient implements AutoCloseable
     {
         return new IllegalStateException("cannot claim " + partition + ": the partition manager of " +
             ctx.directory() + " has gone", cause);
+    }
+
+    private IllegalStateException closedWhileClaiming(final String partition, final Throwable cause)
+    {
+        return new IllegalStateException("the fabric client of " + ctx.directory() + " closed while claiming " + partition, cause);
     }
 
     /**
@@ -236,15 +247,32 @@ public final class FabricClient implements AutoCloseable
     {
         final AgentInvoker conductor = aeron.conductorAgentInvoker();
         long nextManagerCheckNs = System.nanoTime() + MANAGER_CHECK_INTERVAL_NS;
-        while (!isClosing())
+        while (true)
         {
             LockSupport.parkNanos(CONDUCTOR_INTERVAL_NS);
-            if (isClosing())
+            final boolean closing;
+            synchronized (endpoints)
             {
-                return;
+                // closeShared waits for this thread to end before it closes Aeron and the control file.
+                if (released)
+                {
+                    return;
+                }
+                closing = this.closing;
             }
             // Keepalives, new images; a driver timeout reaches onAeronError.
             conductor.invoke();
+            if (closing)
+            {
+                // Its owner closes it: endpoints still closing (a handler that runs on) use Aeron until
+                // they let go, and the driver drops a client whose keepalives stop. Once the driver is
+                // gone there is nothing to keep alive, and the owner's close sees to the rest.
+                if (driverGone)
+                {
+                    return;
+                }
+                continue;
+            }
             final long now = System.nanoTime();
             if (now < nextManagerCheckNs && !driverGone)
             {
@@ -280,7 +308,7 @@ public final class FabricClient implements AutoCloseable
             controlFile.pmPid() == 0 || !controlFile.isPartitionManagerProcessAlive() : controlFile.isPartitionManagerGone());
     }
 
-    /** Closed, by its owner or by the watch once the partition manager has gone: a claim under way stops waiting. */
+    /** Closing, by its owner or by the watch once the partition manager has gone: a claim under way stops waiting. */
     boolean isClosing()
     {
         synchronized (endpoints)
@@ -335,27 +363,28 @@ public final class FabricClient implements AutoCloseable
      * Closes every endpoint, then Aeron and the control file. An endpoint with a context still
      * inside a call (a handler that runs on) keeps them open: that context's thread still reads
      * its logs in place, and its release goes over Aeron once it leaves; the endpoint that finishes
-     * its close last closes them.
+     * its close last closes them. A claim under way fails, its endpoint closed.
      */
     public void close()
     {
         final List<Endpoint> open;
-        synchronized (endpoints)
-        {
-            open = new ArrayList<>(endpoints);
-        }
-        CloseHelper.quietCloseAll(open);
         final boolean last;
         synchronized (endpoints)
         {
+            // Marked closing as the endpoints to close are taken: a claim that ends after this sees
+            // it and closes its own endpoint, rather than hand its caller one this close missed.
             closing = true;
-            last = !released && endpoints.isEmpty() && claiming == 0;
+            open = new ArrayList<>(endpoints);
+            last = !released && open.isEmpty() && claiming == 0;
             released |= last;
         }
         if (last)
         {
             closeShared();
+            return;
         }
+        // Each tells closed() as it finishes; the last of them, or of the claims under way, closes what they shared.
+        CloseHelper.quietCloseAll(open);
     }
 
     private void closeShared()
