@@ -41,7 +41,7 @@ class PartitionManagerDeathTest
     static final int SP1 = 0x8001;
     static final int SP2 = 0x8002;
     static final int SP3 = 0x8003;
-    /** Sixteen contexts, each bound in turn: a claim of it is long enough to be killed under. */
+    /** Sixteen contexts, each bound in turn. */
     static final int VM2 = 2;
 
     private final ExecutorService exec = Executors.newCachedThreadPool();
@@ -207,10 +207,11 @@ class PartitionManagerDeathTest
     }
 
     /**
-     * The manager dies while a claim binds its contexts one by one: the client closes itself, and
-     * the claim fails saying the manager has gone. It read the control file the close had unmapped
+     * The manager dies while a claim is under way: the client closes itself, and the claim fails
+     * saying the manager has gone. It read the control file the close had unmapped
      * (IndexOutOfBoundsException here; with Agrona's bounds checks off, a fault that ends the JVM),
-     * or surfaced Aeron's driver timeout.
+     * or surfaced Aeron's driver timeout. The manager is stopped (SIGSTOP) before the claim begins,
+     * so the claim, which needs it and the media driver it runs, is certainly under way when it is killed.
      */
     @Test
     @Timeout(180)
@@ -222,6 +223,7 @@ class PartitionManagerDeathTest
                 new FabricClient.Context().directory(dir).partitionManagerGoneHandler(() -> { }));
             try
             {
+                signal(pm, "STOP");
                 final Future<Endpoint> claiming = exec.submit(() -> client.claim(VM2));
                 final var cf = client.controlFile();
                 final int slot = cf.slotOf(VM2);
