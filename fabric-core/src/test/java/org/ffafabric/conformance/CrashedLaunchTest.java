@@ -292,25 +292,56 @@ class CrashedLaunchTest
     }
 
     /**
-     * A manager closing waits (a second at most) for its partitions to let go, its PID already zeroed.
-     * A launch in its directory meanwhile is refused: were it taken for a dead manager's, the close,
-     * finishing, would remove what that launch had made.
+     * A manager closing zeroes its PID, stops its duty cycle and only then removes its directory. A
+     * launch in its directory meanwhile is refused: were it taken for a dead manager's, the close,
+     * finishing, would remove what that launch had made. The test holds the closing manager's duty
+     * cycle in its idle strategy, so the close waits, its PID zeroed, until the launch is done.
      */
     @Test
     @Timeout(180)
     void aLaunchWhileTheLastManagerOfItsDirectoryClosesIsRefused() throws Exception
     {
         final Path dir = newDirectory("closing");
-        final PartitionManager closing = launch(dir);
-        final ChildProcess holder = ChildProcess.start(DoomedPartitionProcess.class,
-            "--dir", dir.toString(), "--partition", "0x8001:echo");
-        children.add(holder);
-        holder.awaitLine("READY", ChildProcess.START_NS);
-        // Stopped, it never lets go: the close waits out its second.
-        signal(holder, "STOP");
+        final java.util.concurrent.atomic.AtomicBoolean hold = new java.util.concurrent.atomic.AtomicBoolean();
+        final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch letGo = new java.util.concurrent.CountDownLatch(1);
+        final org.agrona.concurrent.IdleStrategy holdable = new org.agrona.concurrent.IdleStrategy()
+        {
+            public void idle(final int workCount)
+            {
+                if (hold.get())
+                {
+                    held.countDown();
+                    while (letGo.getCount() > 0)
+                    {
+                        // Deaf to the interrupt the runner's close sends a duty cycle it has waited 5 s for.
+                        Thread.interrupted();
+                        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                    }
+                }
+                if (workCount == 0)
+                {
+                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                }
+            }
+
+            public void idle()
+            {
+                idle(0);
+            }
+
+            public void reset()
+            {
+            }
+        };
+        final PartitionManager closing = PartitionManager.launch(
+            new PartitionManager.Context().directory(dir).manifest(smallManifest()).idleStrategy(holdable));
+        final Thread closer = new Thread(closing::close, "closing-manager");
         try (org.ffafabric.control.ControlFile watch = org.ffafabric.control.ControlFile.open(FabricDirectory.controlFile(dir)))
         {
-            final Thread closer = new Thread(closing::close, "closing-manager");
+            // Held before the close begins: the close then waits for its duty cycle to end, which it cannot.
+            hold.set(true);
+            assertTrue(held.await(60, TimeUnit.SECONDS), "the duty cycle is held");
             closer.start();
             final long deadline = System.nanoTime() + WAIT_NS;
             while (watch.pmPid() != 0)
@@ -319,9 +350,18 @@ class CrashedLaunchTest
                 Thread.onSpinWait();
             }
             assertThrows(IllegalStateException.class, () -> launch(dir).close(), "a launch while it closes");
-            closer.join(TimeUnit.SECONDS.toMillis(60));
-            assertFalse(closer.isAlive(), "the close ended");
+            assertTrue(Files.exists(FabricDirectory.controlFile(dir)), "the close was still under way");
         }
+        finally
+        {
+            letGo.countDown();
+            if (closer.getState() == Thread.State.NEW)
+            {
+                closing.close();
+            }
+            closer.join(TimeUnit.SECONDS.toMillis(60));
+        }
+        assertFalse(closer.isAlive(), "the close ended");
         assertFalse(Files.exists(dir), "the close removed its own directory");
         launch(dir).close();
     }
