@@ -1,5 +1,6 @@
 package org.ffafabric.conformance;
 
+import org.ffafabric.control.NonReapingParent;
 import org.ffafabric.launch.ChildJvm;
 
 import java.io.BufferedReader;
@@ -27,13 +28,17 @@ final class ChildProcess implements AutoCloseable
 
     private final String name;
     private final Process process;
+    private final boolean unreaped;
     private final PrintStream in;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private long pid;
 
-    private ChildProcess(final String name, final Process process)
+    private ChildProcess(final String name, final Process process, final boolean unreaped)
     {
         this.name = name;
         this.process = process;
+        this.unreaped = unreaped;
+        this.pid = unreaped ? 0 : process.pid();
         this.in = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
         final Thread reader = new Thread(this::readLines, "child-" + name);
         reader.setDaemon(true);
@@ -45,7 +50,29 @@ final class ChildProcess implements AutoCloseable
         final Process process = new ProcessBuilder(ChildJvm.command(main, List.of(args)))
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
-        return new ChildProcess(main.getSimpleName(), process);
+        return new ChildProcess(main.getSimpleName(), process, false);
+    }
+
+    /**
+     * As {@link #start}, the JVM the child of a {@link NonReapingParent}: killed, it stays a zombie
+     * until this closes. Its standard input is empty, so it cannot be told to exit; kill it.
+     */
+    static ChildProcess startUnreaped(final Class<?> main, final String... args) throws Exception
+    {
+        final Process process = new ProcessBuilder(NonReapingParent.command(ChildJvm.command(main, List.of(args))))
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+        final ChildProcess child = new ChildProcess(main.getSimpleName(), process, true);
+        try
+        {
+            child.pid = Long.parseLong(child.awaitLine("", START_NS));
+            return child;
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            child.close();
+            throw ex;
+        }
     }
 
     private void readLines()
@@ -69,6 +96,18 @@ final class ChildProcess implements AutoCloseable
     Process process()
     {
         return process;
+    }
+
+    /** The child JVM's PID: under a {@link NonReapingParent}, not the process's. */
+    long pid()
+    {
+        return pid;
+    }
+
+    /** SIGKILL to the child JVM. */
+    void kill()
+    {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
 
     /** The next line that starts with {@code prefix}, skipping others; fails when the child ends first. */
@@ -110,6 +149,12 @@ final class ChildProcess implements AutoCloseable
 
     public void close() throws InterruptedException
     {
+        if (unreaped)
+        {
+            // The parent kills and reaps its child when its standard input closes.
+            NonReapingParent.close(process, pid);
+            return;
+        }
         in.close();
         if (process.isAlive())
         {

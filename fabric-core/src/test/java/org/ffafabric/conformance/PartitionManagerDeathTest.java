@@ -4,6 +4,9 @@ import org.agrona.IoUtil;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.FabricDirectory;
+import org.ffafabric.control.NonReapingParent;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.endpoint.FabricClient;
@@ -11,6 +14,7 @@ import org.ffafabric.launch.PartitionHostMain;
 import org.ffafabric.launch.PartitionManagerMain;
 import org.ffafabric.manifest.ManifestParser;
 import org.ffafabric.pm.PartitionManager;
+import org.ffafabric.tools.FabricDump;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,6 +51,8 @@ class PartitionManagerDeathTest
     private final ExecutorService exec = Executors.newCachedThreadPool();
     private Path manifest;
     private Path dir;
+    // A test's own parent of dir, removed after it; else null.
+    private Path dirParent;
 
     @BeforeEach
     void writeManifest() throws Exception
@@ -70,9 +76,17 @@ class PartitionManagerDeathTest
         exec.shutdownNow();
         assertTrue(exec.awaitTermination(30, TimeUnit.SECONDS), "every call returned");
         Files.deleteIfExists(manifest);
-        if (Files.exists(dir))
+        final boolean left = Files.exists(dir);
+        if (left)
         {
             IoUtil.delete(dir.toFile(), true);
+        }
+        if (dirParent != null)
+        {
+            Files.deleteIfExists(dirParent);
+        }
+        if (left)
+        {
             fail("the fabric directory was left behind: " + dir);
         }
     }
@@ -138,6 +152,48 @@ class PartitionManagerDeathTest
             assertEquals(0, pm.finish(), "the first manager closes cleanly");
         }
         assertFalse(Files.exists(dir), "its close removed " + dir);
+    }
+
+    /**
+     * A manager killed under a parent that has not waited for it, as under a container's init that
+     * does not reap: a zombie, which ProcessHandle takes for alive, and gone all the same: not
+     * running to a reader of its control file or to {@code ffa partitions}, and a client's connect
+     * is refused at once rather than after Aeron's driver timeout.
+     */
+    @Test
+    @Timeout(120)
+    void aKilledManagerThatItsParentHasNotWaitedForIsNotRunning() throws Exception
+    {
+        // A parent of its own: a launch beside it (another test run's) would sweep the dead directory.
+        dirParent = Files.createTempDirectory(dir.getParent(), "zombie-pm-");
+        dir = dirParent.resolve("ffa-fabric");
+        try (ChildProcess pm = ChildProcess.startUnreaped(PartitionManagerMain.class,
+            "--manifest", manifest.toString(), "--dir", dir.toString()))
+        {
+            pm.awaitLine("READY", ChildProcess.START_NS);
+            try (ControlFile cf = ControlFile.open(FabricDirectory.controlFile(dir)))
+            {
+                assertEquals(pm.pid(), cf.pmPid());
+                assertTrue(cf.isPartitionManagerRunning());
+
+                pm.kill();
+                NonReapingParent.awaitZombie(pm.pid());
+                assertTrue(ProcessHandle.of(pm.pid()).map(ProcessHandle::isAlive).orElse(false),
+                    "ProcessHandle takes a zombie for alive");
+
+                assertFalse(cf.isPartitionManagerProcessAlive(), "a zombie's process is dead");
+                assertFalse(cf.isPartitionManagerRunning(), "its heartbeat stopped with it");
+                final String manager = FabricDump.describe(cf).lines().findFirst().orElseThrow();
+                assertTrue(manager.startsWith("partition manager pid=" + pm.pid() + " gone "), manager);
+                final IllegalStateException refused = assertThrows(IllegalStateException.class,
+                    () -> FabricClient.connect(new FabricClient.Context().directory(dir)).close());
+                assertTrue(refused.getMessage().contains("is not running"), refused.getMessage());
+                assertEquals('Z', NonReapingParent.state(pm.pid()), "still a zombie");
+            }
+        }
+        // Its lock went with it: the next manager takes the directory over, and its close removes it.
+        launchHere().close();
+        assertFalse(Files.exists(dir), "the next manager's close removed " + dir);
     }
 
     @Test

@@ -5,6 +5,7 @@ import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.control.NonReapingParent;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.launch.PartitionHostMain;
@@ -15,6 +16,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -417,6 +421,84 @@ class PartitionProcessDeathTest
                 }
             }
             awaitReaped(VM4);
+        }
+    }
+
+    /**
+     * A partition process killed under a parent that has not waited for it, as under a container's
+     * init that does not reap: a zombie, which ProcessHandle takes for alive, and dead all the same.
+     * Its claim is reaped while it is still a zombie, and the partition serves once claimed again.
+     */
+    @Test
+    @Timeout(120)
+    void aKilledPartitionProcessThatItsParentHasNotWaitedForIsReaped() throws Exception
+    {
+        final ControlFile cf = fx.controlFile();
+        final ExecutionContext vm2 = fx.ec(VM2);
+        try (ChildProcess host = ChildProcess.startUnreaped(DoomedPartitionProcess.class,
+            "--dir", fx.fabric().directory().toString(), "--partition", SP3 + ":echo:setup"))
+        {
+            host.awaitLine("READY", ChildProcess.START_NS);
+            assertEquals(host.pid(), cf.claimPid(cf.slotOf(SP3)), "the child claimed SP3");
+            assertEchoed(SP3, VM2, 1, untilNotBusy(vm2, request(VM2, SP3, 1)));
+
+            host.kill();
+            NonReapingParent.awaitZombie(host.pid());
+            assertTrue(ProcessHandle.of(host.pid()).map(ProcessHandle::isAlive).orElse(false),
+                "ProcessHandle takes a zombie for alive");
+
+            awaitReaped(SP3);
+            assertEquals('Z', NonReapingParent.state(host.pid()), "reaped while still a zombie");
+            assertEquals(ExecutionContextState.ABORTED, ExecutionContextState.state(word(SP3, 0)),
+                () -> ExecutionContextState.describe(word(SP3, 0)));
+            assertFalse(cf.rxtxMapped(cf.slotOf(SP3)), "RX/TX unmapped");
+            assertError(ErrorCode.ABORTED, untilNotBusy(vm2, request(VM2, SP3, 2)), "request to a reaped partition");
+        }
+
+        try (Endpoint sp3 = fx.claim(SP3);
+            AutoCloseable serving = sp3.serve(PartitionHostMain::echo))
+        {
+            assertEchoed(SP3, VM2, 3, untilNotBusy(vm2, request(VM2, SP3, 3)));
+        }
+    }
+
+    /**
+     * A claim word holding a zombie's PID (a process killed between its claim and its first bind,
+     * not yet waited for): a claim here takes the partition, over the dead PID or after the reap,
+     * rather than refusing it as "claimed by pid N".
+     */
+    @Test
+    @Timeout(60)
+    void aClaimHeldByAKilledProcessThatItsParentHasNotWaitedForIsTakenOver() throws Exception
+    {
+        final ControlFile cf = fx.controlFile();
+        final int slot = cf.slotOf(SP1);
+        final Process parent = new ProcessBuilder(NonReapingParent.command(List.of("sleep", "600")))
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+        long zombie = 0;
+        try
+        {
+            final String line = new BufferedReader(
+                new InputStreamReader(parent.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+            assertNotNull(line, "the parent printed its child's PID");
+            zombie = Long.parseLong(line);
+            ProcessHandle.of(zombie).ifPresent(ProcessHandle::destroyForcibly);
+            NonReapingParent.awaitZombie(zombie);
+            assertTrue(ProcessHandle.of(zombie).map(ProcessHandle::isAlive).orElse(false),
+                "ProcessHandle takes a zombie for alive");
+            assertTrue(cf.claim(slot, 0, zombie), "SP1 was free");
+
+            try (Endpoint sp1 = fx.claim(SP1);
+                AutoCloseable serving = sp1.serve(PartitionHostMain::echo))
+            {
+                assertEquals(ProcessHandle.current().pid(), cf.claimPid(slot));
+                assertEchoed(SP1, VM1, 1, untilNotBusy(fx.ec(VM1, 0), request(VM1, SP1, 1)));
+            }
+        }
+        finally
+        {
+            NonReapingParent.close(parent, zombie);
         }
     }
 
