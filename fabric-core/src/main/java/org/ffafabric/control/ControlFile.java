@@ -297,14 +297,15 @@ public final class ControlFile implements AutoCloseable
     }
 
     /**
-     * True when this process sees the partition manager's process alive: its PID, and a process
-     * start no later than the control file's creation, so not a later process given the same PID.
+     * True when this process sees the partition manager's process alive ({@link ProcessLiveness}: a
+     * zombie is dead): its PID, and a process start no later than the control file's creation, so
+     * not a later process given the same PID.
      */
     public boolean isPartitionManagerProcessAlive()
     {
         final long createdMs = buffer.getLong(PM_START_TIME_OFFSET, ORDER);
         return ProcessHandle.of(pmPid())
-            .filter(ProcessHandle::isAlive)
+            .filter(ProcessLiveness::isAlive)
             .map(p -> p.info().startInstant().map(start -> start.toEpochMilli() <= createdMs + START_SLACK_MS).orElse(true))
             .orElse(false);
     }

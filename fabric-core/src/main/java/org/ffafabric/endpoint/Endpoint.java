@@ -15,6 +15,7 @@ import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ControlFileDescriptor;
 import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.control.FabricDirectory;
+import org.ffafabric.control.ProcessLiveness;
 import org.ffafabric.memory.EndpointMemory;
 import org.ffafabric.transport.DriverCounters;
 import org.ffafabric.transport.TrapProtocol;
@@ -208,7 +209,7 @@ public final class Endpoint implements AutoCloseable
             {
                 throw new IllegalStateException("partition " + controlFile.name(slot) + " is already claimed by this process");
             }
-            if (holder != 0 && ProcessHandle.of(holder).map(ProcessHandle::isAlive).orElse(false))
+            if (holder != 0 && ProcessLiveness.isAlive(holder))
             {
                 throw new IllegalStateException("partition " + controlFile.name(slot) + " is claimed by pid " + holder);
             }

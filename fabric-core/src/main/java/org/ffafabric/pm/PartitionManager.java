@@ -31,6 +31,7 @@ import org.ffafabric.control.ControlFileDescriptor;
 import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.control.FabricLock;
+import org.ffafabric.control.ProcessLiveness;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.ManifestParser;
 import org.ffafabric.manifest.PartitionManifest;
@@ -723,7 +724,8 @@ public final class PartitionManager implements Agent, AutoCloseable
         for (int slot = 0; slot < controlFile.partitionCount(); slot++)
         {
             final long pid = controlFile.claimPid(slot);
-            if (pid != 0 && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+            // One small read of /proc per claimed slot, every LIVENESS_INTERVAL_NS.
+            if (pid != 0 && !ProcessLiveness.isAlive(pid))
             {
                 final Int2ObjectHashMap<Caller>.ValueIterator it = callers.values().iterator();
                 while (it.hasNext())

@@ -1,0 +1,69 @@
+package org.ffafabric.control;
+
+import java.io.FileInputStream;
+import java.io.IOException;
+
+/**
+ * Whether a process holding a claim, or running a partition manager, is alive. {@link
+ * ProcessHandle#isAlive()} says so of a zombie too: a process that has exited but that its parent
+ * has not yet waited for, which under a parent (or a container's init) that never waits stays so
+ * for ever. Where {@code /proc/<pid>/stat} can be read (Linux) its state tells: {@code Z} (zombie)
+ * and {@code X} (dead) have exited. Elsewhere ProcessHandle's answer stands.
+ * <p>
+ * Not for a hot path: one small read of /proc per call, besides ProcessHandle's own.
+ */
+public final class ProcessLiveness
+{
+    // "pid (comm) state ...": a pid of at most 10 digits and a comm of at most 64 bytes (a kernel
+    // thread's; a process's is 16) fit, so the state is always within these bytes.
+    private static final int STAT_PREFIX_LENGTH = 128;
+
+    private ProcessLiveness()
+    {
+    }
+
+    /** True when a process of that PID is alive: ProcessHandle sees it, and it is no zombie. */
+    public static boolean isAlive(final long pid)
+    {
+        return ProcessHandle.of(pid).map(ProcessLiveness::isAlive).orElse(false);
+    }
+
+    /** True when the process is alive: ProcessHandle says so, and it is no zombie. */
+    public static boolean isAlive(final ProcessHandle process)
+    {
+        return process.isAlive() && !hasExited(process.pid());
+    }
+
+    /**
+     * True when /proc says the process has exited (Z or X); false when it says otherwise, or cannot
+     * be read: no /proc, or reaped since ProcessHandle looked (the next check sees that).
+     */
+    static boolean hasExited(final long pid)
+    {
+        final byte[] stat = new byte[STAT_PREFIX_LENGTH];
+        int length = 0;
+        try (FileInputStream in = new FileInputStream("/proc/" + pid + "/stat"))
+        {
+            int read;
+            while (length < stat.length && (read = in.read(stat, length, stat.length - length)) > 0)
+            {
+                length += read;
+            }
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+        // The command name may hold spaces and parentheses; every field after it is a number.
+        for (int i = length - 1; i >= 0; i--)
+        {
+            if (stat[i] == ')')
+            {
+                final int state = i + 2 < length ? stat[i + 2] : 0;
+                // 'x' is dead too on kernels 2.6.33 to 3.13.
+                return state == 'Z' || state == 'X' || state == 'x';
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,92 @@
+package org.ffafabric.control;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** A zombie is dead, where /proc tells: ProcessHandle takes it for alive. */
+class ProcessLivenessTest
+{
+    private static final long WAIT_NS = TimeUnit.SECONDS.toNanos(30);
+
+    @Test
+    @Timeout(60)
+    void aKilledProcessThatItsParentHasNotWaitedForIsDead() throws Exception
+    {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/stat")), "zombies are told by /proc");
+        final Process parent = new ProcessBuilder(NonReapingParent.command(List.of("sleep", "600")))
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+        long pid = 0;
+        try
+        {
+            final String line = new BufferedReader(
+                new InputStreamReader(parent.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+            assertNotNull(line, "the parent printed its child's PID");
+            pid = Long.parseLong(line);
+            assertTrue(ProcessLiveness.isAlive(pid), "a sleeping process is alive");
+
+            final ProcessHandle child = ProcessHandle.of(pid).orElseThrow();
+            assertTrue(child.destroyForcibly());
+            NonReapingParent.awaitZombie(pid);
+            assertTrue(child.isAlive(), "ProcessHandle takes a zombie for alive");
+            assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+
+            assertFalse(ProcessLiveness.isAlive(pid));
+            assertFalse(ProcessLiveness.isAlive(child));
+            assertEquals('Z', NonReapingParent.state(pid), "still a zombie: not reaped by the look");
+        }
+        finally
+        {
+            NonReapingParent.close(parent, pid);
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void aCommandNameWithSpacesAndParenthesesIsNotTakenForAState() throws Exception
+    {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/stat")), "the state is read from /proc");
+        // Perl names its process after $0 (prctl on Linux): "pid (x) Z (y) S ...".
+        final Process process = new ProcessBuilder("perl", "-e", "$0 = 'x) Z (y'; sleep 600")
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+        try
+        {
+            final long deadline = System.nanoTime() + WAIT_NS;
+            while (!Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat")).contains("(x) Z (y)"))
+            {
+                assertTrue(process.isAlive(), "perl ended");
+                assertTrue(System.nanoTime() < deadline, "perl never renamed itself");
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            assertTrue(ProcessLiveness.isAlive(process.pid()));
+        }
+        finally
+        {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+        // Reaped: gone to ProcessHandle too (its handle knows its start, so not a later holder of the PID).
+        assertFalse(ProcessLiveness.isAlive(process.toHandle()));
+    }
+
+    @Test
+    void thisProcessIsAliveAndAnUnknownPidIsNot()
+    {
+        assertTrue(ProcessLiveness.isAlive(ProcessHandle.current().pid()));
+        // Above any pid_max (2^22 on Linux).
+        assertFalse(ProcessLiveness.isAlive(Integer.MAX_VALUE));
+    }
+}
