@@ -32,8 +32,6 @@ import static org.ffafabric.control.ControlFileDescriptor.*;
 public final class ControlFile implements AutoCloseable
 {
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
-    // A process start time is known to a clock tick; a clock stepped back a little must not matter.
-    private static final long START_SLACK_MS = 1_000;
 
     private final MappedByteBuffer mapped;
     private final UnsafeBuffer buffer;
@@ -303,11 +301,7 @@ public final class ControlFile implements AutoCloseable
      */
     public boolean isPartitionManagerProcessAlive()
     {
-        final long createdMs = buffer.getLong(PM_START_TIME_OFFSET, ORDER);
-        return ProcessHandle.of(pmPid())
-            .filter(ProcessLiveness::isAlive)
-            .map(p -> p.info().startInstant().map(start -> start.toEpochMilli() <= createdMs + START_SLACK_MS).orElse(true))
-            .orElse(false);
+        return ProcessLiveness.isAliveSince(pmPid(), buffer.getLong(PM_START_TIME_OFFSET, ORDER));
     }
 
     /** The media driver's directory, when the partition manager was given one; else null. */

@@ -51,9 +51,6 @@ public final class FabricLock implements AutoCloseable
      */
     public static final String TOMB_PREFIX = "." + FabricDirectory.PREFIX + "tomb-";
 
-    // Started no later than this after the lock was made: the clocks behind the two are not exact.
-    private static final long START_SLACK_MS = 1_000;
-
     // File keys of the locks this JVM holds, to the PID in each; guards every open, lock and release here.
     private static final Map<Object, Long> HELD = new HashMap<>();
 
@@ -206,10 +203,7 @@ public final class FabricLock implements AutoCloseable
                 return false;
             }
         }
-        return pid > 0 && ProcessHandle.of(pid)
-            .filter(ProcessHandle::isAlive)
-            .map(p -> p.info().startInstant().map(start -> start.toEpochMilli() <= madeMs + START_SLACK_MS).orElse(true))
-            .orElse(false);
+        return ProcessLiveness.isAliveSince(pid, madeMs);
     }
 
     /** The PID a lock's maker wrote in it, 0 when it holds none. */

@@ -17,6 +17,8 @@ public final class ProcessLiveness
     // "pid (comm) state ...": a pid of at most 10 digits and a comm of at most 64 bytes (a kernel
     // thread's; a process's is 16) fit, so the state is always within these bytes.
     private static final int STAT_PREFIX_LENGTH = 128;
+    // A process start time is known to a clock tick; a clock stepped back a little must not matter.
+    private static final long START_SLACK_MS = 1_000;
 
     private ProcessLiveness()
     {
@@ -26,6 +28,18 @@ public final class ProcessLiveness
     public static boolean isAlive(final long pid)
     {
         return ProcessHandle.of(pid).map(ProcessLiveness::isAlive).orElse(false);
+    }
+
+    /**
+     * True when a process of that PID is alive and started no later than {@code epochMs}, when it
+     * left a mark (a file it made): so not a later process given the same PID.
+     */
+    public static boolean isAliveSince(final long pid, final long epochMs)
+    {
+        return pid > 0 && ProcessHandle.of(pid)
+            .filter(ProcessLiveness::isAlive)
+            .map(p -> p.info().startInstant().map(start -> start.toEpochMilli() <= epochMs + START_SLACK_MS).orElse(true))
+            .orElse(false);
     }
 
     /** True when the process is alive: ProcessHandle says so, and it is no zombie. */
