@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.concurrent.Callable;
@@ -69,7 +71,52 @@ public final class FfaCommand implements Callable<Integer>
     public static void main(final String[] args)
     {
         System.setProperty("chronicle.analytics.disable", "true");
-        System.exit(commandLine().execute(args));
+        final CommandLine commandLine = commandLine();
+        final int exit = commandLine.execute(args);
+        System.exit(exit == 0 && lostOutput(commandLine) ? 1 : exit);
+    }
+
+    /**
+     * Whether standard output failed (PrintStream keeps it quiet): said in one line, unless it went to a pipe
+     * or socket, whose reader chose to stop (./ffa demo | head -1), as a SIGPIPE ends other tools quietly.
+     */
+    static boolean lostOutput(final CommandLine commandLine)
+    {
+        if (!System.out.checkError())
+        {
+            return false;
+        }
+        final String target = standardOutputTarget();
+        if (!target.startsWith("pipe:") && !target.startsWith("socket:"))
+        {
+            final CommandLine.ParseResult parsed = commandLine.getParseResult();
+            final String name = parsed != null && parsed.subcommand() != null ?
+                parsed.subcommand().commandSpec().qualifiedName() : "ffa";
+            System.err.println(name + ": cannot write standard output" + (target.isEmpty() ? "" : " (" + target + ")") +
+                ": what it printed is lost");
+        }
+        return true;
+    }
+
+    /** Where standard output goes, as /proc tells it: "" when it cannot, "closed" when it was closed at the start. */
+    private static String standardOutputTarget()
+    {
+        try
+        {
+            // Started with it closed, the JVM's first file took its number: one read-only for itself (lib/modules).
+            for (final String line : Files.readAllLines(Paths.get("/proc/self/fdinfo/1")))
+            {
+                if (line.startsWith("flags:") && (Integer.parseInt(line.substring(6).trim(), 8) & 3) == 0)
+                {
+                    return "closed";
+                }
+            }
+            return Files.readSymbolicLink(Paths.get("/proc/self/fd/1")).toString();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return "";
+        }
     }
 
     /** The tool, with partition IDs parsed as such and a user's mistake told in one line. */
