@@ -5,13 +5,16 @@ import org.ffafabric.launch.ChildJvm;
 import org.ffafabric.launch.PartitionHostMain;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.ManifestParser;
+import org.ffafabric.manifest.PartitionManifest;
 import org.ffafabric.pm.PartitionManager;
+import org.ffafabric.transport.AeronTuning;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +39,7 @@ public final class Demo
         final String name = "demo-" + ProcessHandle.current().pid();
         try (PartitionManager pm = PartitionManager.launch(new PartitionManager.Context().fabricName(name).manifest(manifest)))
         {
+            requireRoomForLogs(pm.directory(), manifest);
             System.out.println("partition manager: fabric " + pm.directory() + ", " +
                 manifest.partitions().size() + " partitions: " + manifest.partitions());
             final String dir = pm.directory().toString();
@@ -58,6 +62,31 @@ public final class Demo
                     // The hook is running or has run.
                 }
             }
+        }
+    }
+
+    /**
+     * Refuses a demo whose Aeron logs will not fit beside its fabric, before any partition runs: without the
+     * room a claim or a first request fails midway, in the media driver's stack traces. Every context has two
+     * logs to and from the partition manager, and one to each context of the other partitions.
+     */
+    private static void requireRoomForLogs(final Path dir, final Manifest manifest)
+    {
+        final long contexts = manifest.executionContextCount();
+        long logs = 2 * contexts;
+        for (final PartitionManifest p : manifest.partitions())
+        {
+            logs += p.executionContextCount() * (contexts - p.executionContextCount());
+        }
+        final long needed = logs * AeronTuning.logLength(AeronTuning.ipcTermLength());
+        final Path aeron = FabricDirectory.aeronDirectory(dir);
+        final long usable = FabricDirectory.usableSpace(FabricDirectory.fileStore(aeron), aeron);
+        if (needed > usable)
+        {
+            // A container's /dev/shm is 64 MiB unless it is given more.
+            throw new IllegalStateException("no room for the demo's " + logs + " Aeron logs in " + dir.getParent() +
+                ": they take " + needed + " bytes and " + usable + " are usable " +
+                "(in a container, give it a larger /dev/shm, e.g. docker run --shm-size=256m)");
         }
     }
 
