@@ -2,6 +2,7 @@ package org.ffafabric.demo;
 
 import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.launch.ChildJvm;
+import org.ffafabric.launch.ConsoleErrorHandler;
 import org.ffafabric.launch.PartitionHostMain;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.ManifestParser;
@@ -37,7 +38,9 @@ public final class Demo
             manifest = ManifestParser.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
         final String name = "demo-" + ProcessHandle.current().pid();
-        try (PartitionManager pm = PartitionManager.launch(new PartitionManager.Context().fabricName(name).manifest(manifest)))
+        final PartitionManager.Context ctx = new PartitionManager.Context().fabricName(name).manifest(manifest)
+            .errorHandler(new ConsoleErrorHandler("partition manager"));
+        try (PartitionManager pm = PartitionManager.launch(ctx))
         {
             requireRoomForLogs(pm.directory(), manifest);
             System.out.println("partition manager: fabric " + pm.directory() + ", " +

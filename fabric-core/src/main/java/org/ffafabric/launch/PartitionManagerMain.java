@@ -41,7 +41,8 @@ public final class PartitionManagerMain
         {
             throw new IllegalArgumentException("usage: PartitionManagerMain --manifest FILE [--dir DIR]");
         }
-        final PartitionManager.Context ctx = new PartitionManager.Context().manifest(ManifestParser.parse(manifest));
+        final PartitionManager.Context ctx = new PartitionManager.Context().manifest(ManifestParser.parse(manifest))
+            .errorHandler(new ConsoleErrorHandler("partition manager"));
         if (dir != null)
         {
             ctx.directory(dir);
