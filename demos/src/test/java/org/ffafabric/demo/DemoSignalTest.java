@@ -50,4 +50,34 @@ class DemoSignalTest
             org.agrona.IoUtil.delete(dir.toFile(), true);
         }
     }
+
+    @Test
+    @Timeout(120)
+    void sigtermWhileThePartitionManagerLaunchesLeavesNoFabricDirectory() throws Exception
+    {
+        // Its shutdown hook came after the launch: a Ctrl-C while the partition manager made its files and driver
+        // left /dev/shm/ffa-demo-<pid> (fabric.lock, mem-*.dat) until a later launch's sweep.
+        final Process demo = new ProcessBuilder(ChildJvm.command(FfaCommand.class, List.of("demo", "--rounds", "2000000000")))
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+        final Path dir = Path.of("/dev/shm", "ffa-demo-" + demo.pid());
+        try
+        {
+            while (!Files.exists(dir))
+            {
+                assertTrue(demo.isAlive(), "the demo exited before its launch");
+                Thread.onSpinWait();
+            }
+
+            demo.destroy();
+            assertTrue(demo.waitFor(60, TimeUnit.SECONDS), "the demo did not end on SIGTERM");
+            assertFalse(Files.exists(dir), dir + " left behind");
+        }
+        finally
+        {
+            demo.destroyForcibly().waitFor();
+            org.agrona.IoUtil.delete(dir.toFile(), true);
+        }
+    }
 }
