@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The main demo: a partition manager (this process, embedded media driver) and two partition
@@ -40,30 +41,47 @@ public final class Demo
         final String name = "demo-" + ProcessHandle.current().pid();
         final PartitionManager.Context ctx = new PartitionManager.Context().fabricName(name).manifest(manifest)
             .errorHandler(new ConsoleErrorHandler("partition manager"));
-        try (PartitionManager pm = PartitionManager.launch(ctx))
+        // A signal (Ctrl-C, SIGTERM) ends the demo without closing the partition manager: its directory goes
+        // with this process all the same, once a launch under way has made it. The partition processes end on
+        // their own.
+        final AtomicReference<PartitionManager> launched = new AtomicReference<>();
+        final Thread cleanup = new Thread(() ->
         {
-            requireRoomForLogs(pm.directory(), manifest);
-            System.out.println("partition manager: fabric " + pm.directory() + ", " +
-                manifest.partitions().size() + " partitions: " + manifest.partitions());
-            final String dir = pm.directory().toString();
-            // A signal (Ctrl-C, SIGTERM) ends the demo without closing the partition manager: its directory
-            // goes with this process all the same. The partition processes end on their own.
-            final Thread cleanup = new Thread(() -> FabricDirectory.delete(pm.directory()), "demo-cleanup");
-            Runtime.getRuntime().addShutdownHook(cleanup);
+            synchronized (launched)
+            {
+                final PartitionManager pm = launched.get();
+                if (pm != null)
+                {
+                    FabricDirectory.delete(pm.directory());
+                }
+            }
+        }, "demo-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try
+        {
+            final PartitionManager launchedPm;
+            synchronized (launched)
+            {
+                launchedPm = PartitionManager.launch(ctx);
+                launched.set(launchedPm);
+            }
+            try (PartitionManager pm = launchedPm)
+            {
+                requireRoomForLogs(pm.directory(), manifest);
+                System.out.println("partition manager: fabric " + pm.directory() + ", " +
+                    manifest.partitions().size() + " partitions: " + manifest.partitions());
+                return runPartitions(pm.directory().toString(), rounds);
+            }
+        }
+        finally
+        {
             try
             {
-                return runPartitions(dir, rounds);
+                Runtime.getRuntime().removeShutdownHook(cleanup);
             }
-            finally
+            catch (final IllegalStateException shuttingDown)
             {
-                try
-                {
-                    Runtime.getRuntime().removeShutdownHook(cleanup);
-                }
-                catch (final IllegalStateException shuttingDown)
-                {
-                    // The hook is running or has run.
-                }
+                // The hook is running or has run.
             }
         }
     }
