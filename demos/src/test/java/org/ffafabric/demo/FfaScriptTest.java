@@ -185,6 +185,22 @@ class FfaScriptTest
         assertEquals(List.of(checkout.toString()), Files.readAllLines(mvnLog), "mvn ran once, in the checkout");
     }
 
+    @Test
+    @Timeout(60)
+    void aSourceDatedInTheFutureIsNamed() throws Exception
+    {
+        // Every run rebuilt (9 to 30 s each), in silence, until the clock passed the file's time: a
+        // checkout unpacked from a machine whose clock is ahead, or a skewed NFS server.
+        builtJars();
+        final Path future = checkout.resolve("demos/src/Source.java");
+        Files.setLastModifiedTime(future, FileTime.fromMillis(System.currentTimeMillis() + 3_600_000));
+        final Result run = run(List.of(checkout.resolve("ffa").toString(), "--version"), Map.of());
+        assertEquals(0, run.exit, run.err);
+        assertEquals("stub ran: --version", run.out.strip(), run.err);
+        assertTrue(run.err.lines().anyMatch(line -> line.startsWith("ffa: ") && line.contains(future.toString()) &&
+            line.contains("future")), run.err);
+    }
+
     /** Jars newer than every source, as after a build. */
     private void builtJars() throws IOException
     {
