@@ -184,6 +184,13 @@ public final class PartitionManager implements Agent, AutoCloseable
      */
     private static void prepareDirectory(final Path dir)
     {
+        if (Files.isSymbolicLink(dir))
+        {
+            // Removing an empty directory to make it again owner-only would remove the link, and make the fabric
+            // in its place, on the link's file system; a link to nothing cannot be made a directory.
+            throw new IllegalStateException(dir + " is a symbolic link (to " + linkTarget(dir) +
+                "): give the directory itself");
+        }
         final long deadline = System.nanoTime() + REMOVAL_WAIT_NS;
         while (Files.exists(dir))
         {
@@ -267,6 +274,18 @@ public final class PartitionManager implements Agent, AutoCloseable
         }
         dead.deleteDirectory();
         return true;
+    }
+
+    private static String linkTarget(final Path link)
+    {
+        try
+        {
+            return Files.readSymbolicLink(link).toString();
+        }
+        catch (final java.io.IOException ex)
+        {
+            return "?";
+        }
     }
 
     /** An empty directory (the user's, made for this launch) is made again, owner-only; false when it fills meanwhile. */
