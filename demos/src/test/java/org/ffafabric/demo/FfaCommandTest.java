@@ -208,6 +208,28 @@ class FfaCommandTest
 
     @Test
     @Timeout(60)
+    void pmGivenAFileSaysItIsAFile() throws Exception
+    {
+        // It said "F is not a fabric directory: it holds files a fabric does not make (give a new or empty directory)".
+        final Path nowhere = Files.createTempDirectory("ffa-nowhere");
+        try
+        {
+            final Path manifest = Files.writeString(nowhere.resolve("m.yaml"),
+                "partitions:\n  - {name: vm1, id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001, memory: 64K}\n");
+            final Result pm = run("pm", "--manifest", manifest.toString(), "--dir", manifest.toString());
+            assertEquals(1, pm.exit, pm.err);
+            assertOneLine("ffa pm: ", pm.err);
+            assertTrue(pm.err.contains(manifest + " is a file, not a directory"), pm.err);
+            assertTrue(Files.isRegularFile(manifest));
+        }
+        finally
+        {
+            Files.walk(nowhere).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Test
+    @Timeout(60)
     void sendRefusesOptionsThatCannotMakeARequestBeforeLookingForTheFabric() throws Exception
     {
         final Path nowhere = Files.createTempDirectory("ffa-nowhere");
