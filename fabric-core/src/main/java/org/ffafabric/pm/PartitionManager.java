@@ -194,6 +194,10 @@ public final class PartitionManager implements Agent, AutoCloseable
         final long deadline = System.nanoTime() + REMOVAL_WAIT_NS;
         while (Files.exists(dir))
         {
+            if (!Files.isDirectory(dir))
+            {
+                throw new IllegalStateException(dir + " is a file, not a directory (give a new or empty directory)");
+            }
             if (!holdsOnlyFabricFiles(dir))
             {
                 if (Files.exists(dir))
