@@ -152,7 +152,8 @@ class FfaScriptTest
     void staleJarsAndNoMvnRunTheJarsAsTheyAreSayingSo() throws Exception
     {
         builtJars();
-        Files.setLastModifiedTime(checkout.resolve("demos/src/Source.java"), FileTime.fromMillis(System.currentTimeMillis()));
+        // Edited after the build, and not in the future.
+        Files.setLastModifiedTime(checkout.resolve("demos/src/Source.java"), FileTime.fromMillis(System.currentTimeMillis() - 60_000));
         final Result run = run(List.of(checkout.resolve("ffa").toString(), "--version"),
             Map.of("PATH", pathWithout("mvn")));
         assertEquals(0, run.exit, run.err);
@@ -212,7 +213,7 @@ class FfaScriptTest
             final Path target = checkout.resolve(jar);
             Files.createDirectories(target.getParent());
             Files.copy(stubJar, target);
-            Files.setLastModifiedTime(target, FileTime.fromMillis(System.currentTimeMillis()));
+            Files.setLastModifiedTime(target, FileTime.fromMillis(System.currentTimeMillis() - 1_800_000));
         }
     }
 
