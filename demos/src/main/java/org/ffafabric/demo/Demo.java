@@ -6,7 +6,6 @@ import org.ffafabric.launch.ConsoleErrorHandler;
 import org.ffafabric.launch.PartitionHostMain;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.ManifestParser;
-import org.ffafabric.manifest.PartitionManifest;
 import org.ffafabric.pm.PartitionManager;
 import org.ffafabric.transport.AeronTuning;
 
@@ -93,12 +92,7 @@ public final class Demo
      */
     private static void requireRoomForLogs(final Path dir, final Manifest manifest)
     {
-        final long contexts = manifest.executionContextCount();
-        long logs = 2 * contexts;
-        for (final PartitionManifest p : manifest.partitions())
-        {
-            logs += p.executionContextCount() * (contexts - p.executionContextCount());
-        }
+        final long logs = 2L * manifest.executionContextCount() + PartitionManager.allPeerLogs(manifest);
         final long needed = logs * AeronTuning.logLength(AeronTuning.ipcTermLength());
         final Path aeron = FabricDirectory.aeronDirectory(dir);
         final long usable = FabricDirectory.usableSpace(FabricDirectory.fileStore(aeron), aeron);

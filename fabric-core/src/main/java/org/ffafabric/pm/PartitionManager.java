@@ -365,8 +365,8 @@ public final class PartitionManager implements Agent, AutoCloseable
         return (int)Math.max(0, Math.min(Math.min(spare / DriverCounters.PER_LOG, allPeerLogs(manifest)), Integer.MAX_VALUE));
     }
 
-    /** Every context with a log to every context of every other partition. */
-    private static long allPeerLogs(final Manifest manifest)
+    /** Every context with a log to every context of every other partition: the most a fabric's contexts make between them. */
+    public static long allPeerLogs(final Manifest manifest)
     {
         final long contexts = manifest.executionContextCount();
         long logs = 0;
