@@ -92,6 +92,50 @@ class NotAFabricDirectoryTest
         assertEquals("keep me", Files.readString(file, StandardCharsets.UTF_8));
     }
     /**
+     * The same directory given as the launch's own (./ffa pm --dir naming the parent of the user's Aeron
+     * directory): no lock and no control file, so no launch made it, and it is refused as not a fabric.
+     * The launch took it for a dead fabric's once idle a while, and removed the driver's files.
+     */
+    @Test
+    @Timeout(60)
+    void anAeronDirectoryWithNeitherLockNorControlFileGivenAsTheLaunchsOwnIsRefusedAndKept(@TempDir final Path parent)
+        throws Exception
+    {
+        final Path dir = Files.createDirectory(parent.resolve("my-aeron-parent"));
+        final Path users = Files.createDirectory(dir.resolve("aeron"));
+        final Path file = Files.writeString(users.resolve("cnc.dat"), "keep me", StandardCharsets.UTF_8);
+        final java.nio.file.attribute.FileTime idle = java.nio.file.attribute.FileTime.fromMillis(
+            System.currentTimeMillis() - 60_000);
+        for (final Path p : new Path[]{file, users, dir})
+        {
+            Files.setLastModifiedTime(p, idle);
+        }
+        PartitionManager launched = null;
+        try
+        {
+            launched = PartitionManager.launch(new PartitionManager.Context().directory(dir).manifest(Fx.smallManifest()));
+        }
+        catch (final IllegalStateException refused)
+        {
+            assertTrue(refused.getMessage().contains("not a fabric directory"), refused.getMessage());
+        }
+        try
+        {
+            // Read as bytes: a launch that took the directory has its own driver's cnc.dat there.
+            assertArrayEquals("keep me".getBytes(StandardCharsets.UTF_8), Files.readAllBytes(file),
+                "the user's Aeron directory is still there");
+            assertNull(launched, "a directory no launch made is refused");
+        }
+        finally
+        {
+            if (launched != null)
+            {
+                launched.close();
+            }
+        }
+    }
+
+    /**
      * A dead fabric beside a launch whose aeron/ is a symbolic link (anyone may make an ffa-* directory
      * in /dev/shm): removing the fabric removes the link, never what it points at.
      */
