@@ -208,6 +208,16 @@ public final class PartitionManager implements Agent, AutoCloseable
                 }
                 // Gone as we looked: removed by another launch.
             }
+            else if (!isLeftByALaunch(dir))
+            {
+                if (Files.exists(dir))
+                {
+                    // As beside: aeron/ alone is the user's Aeron directory, idle to look at while its driver runs.
+                    throw new IllegalStateException(dir + " is not a fabric directory: it holds " + FabricDirectory.AERON_DIR +
+                        "/ with no " + FabricLock.FILE_NAME + " or " + ControlFileDescriptor.FILE_NAME +
+                        ", which no launch leaves (give a new or empty directory)");
+                }
+            }
             else if (isEmpty(dir) ? deleteEmpty(dir) : removeIfDead(dir))
             {
                 break;
