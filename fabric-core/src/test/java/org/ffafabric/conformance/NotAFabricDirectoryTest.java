@@ -155,4 +155,37 @@ class NotAFabricDirectoryTest
         }
         assertEquals("keep me", Files.readString(file, StandardCharsets.UTF_8));
     }
+
+    /**
+     * A symbolic link beside a launch, named like a fabric or a tomb (anyone may make one in /dev/shm),
+     * to a directory elsewhere that looks like a dead fabric: the sweep leaves the link and what it names
+     * alone, as a launch given a link for its own directory refuses it. It removed what the links named.
+     */
+    @Test
+    @Timeout(60)
+    void aSweepDoesNotFollowASymbolicLinkBesideTheLaunch(@TempDir final Path parent) throws Exception
+    {
+        final Path elsewhere = Files.createDirectory(parent.resolve("elsewhere"));
+        final Path[] kept = new Path[2];
+        final String[] names = {"ffa-link", org.ffafabric.control.FabricLock.TOMB_PREFIX + "1ed"};
+        for (int i = 0; i < names.length; i++)
+        {
+            final Path target = Files.createDirectory(elsewhere.resolve("target-" + i));
+            Files.writeString(org.ffafabric.control.FabricLock.file(target), "1\n", StandardCharsets.US_ASCII);
+            kept[i] = Files.writeString(org.ffafabric.control.FabricDirectory.memoryFile(target, 1), "keep me",
+                StandardCharsets.UTF_8);
+            Files.createSymbolicLink(parent.resolve(names[i]), target);
+        }
+        try (PartitionManager pm = PartitionManager.launch(
+            new PartitionManager.Context().directory(parent.resolve("ffa-beside")).manifest(Fx.smallManifest())))
+        {
+            assertTrue(Files.exists(pm.directory()));
+        }
+        for (int i = 0; i < names.length; i++)
+        {
+            assertTrue(Files.exists(kept[i]), "what " + names[i] + " names is left: " + kept[i]);
+            assertEquals("keep me", Files.readString(kept[i], StandardCharsets.UTF_8));
+            assertTrue(Files.isSymbolicLink(parent.resolve(names[i])), names[i] + " is left");
+        }
+    }
 }
