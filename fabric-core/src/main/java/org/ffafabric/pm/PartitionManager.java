@@ -240,7 +240,10 @@ public final class PartitionManager implements Agent, AutoCloseable
         {
             try (java.util.stream.Stream<Path> siblings = Files.list(parent))
             {
-                siblings.filter(p -> !p.equals(dir.toAbsolutePath())).forEach(p ->
+                // A link is left, as our own directory given as one is refused: what it names is elsewhere, maybe
+                // anyone's link to the launching user's files (all of them are checked, and removed, through it).
+                siblings.filter(p -> !p.equals(dir.toAbsolutePath()) &&
+                    Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).forEach(p ->
                 {
                     if (FabricLock.isTomb(p))
                     {
