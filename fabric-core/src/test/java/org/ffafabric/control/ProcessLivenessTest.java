@@ -82,6 +82,49 @@ class ProcessLivenessTest
         assertFalse(ProcessLiveness.isAlive(process.toHandle()));
     }
 
+    /**
+     * A process whose first thread has ended (pthread_exit) while others run shows Z in its stat, as a
+     * native program embedding a JVM may: it is alive, and must not be taken for a zombie.
+     */
+    @Test
+    @Timeout(60)
+    void aProcessWhoseFirstThreadEndedWhileOthersRunIsAlive() throws Exception
+    {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/stat")), "the state is read from /proc");
+        final Process process;
+        try
+        {
+            process = new ProcessBuilder("python3", "-c", String.join("\n",
+                "import ctypes, threading, time",
+                "threading.Thread(target=lambda: time.sleep(600)).start()",
+                "ctypes.CDLL(None).pthread_exit(None)"))
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        }
+        catch (final java.io.IOException ex)
+        {
+            assumeTrue(false, "no python3 to end a first thread with");
+            return;
+        }
+        try
+        {
+            final long deadline = System.nanoTime() + WAIT_NS;
+            while (NonReapingParent.state(process.pid()) != 'Z')
+            {
+                assertTrue(process.isAlive(), "python3 ended");
+                assertTrue(System.nanoTime() < deadline, "the first thread never ended");
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            assertTrue(process.isAlive(), "its other thread runs");
+            assertTrue(ProcessLiveness.isAlive(process.pid()), "a Z with a thread still running is no zombie");
+        }
+        finally
+        {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void thisProcessIsAliveAndAnUnknownPidIsNot()
     {
