@@ -2,6 +2,10 @@ package org.ffafabric.control;
 
 import java.io.FileInputStream;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 
 /**
  * Whether a process holding a claim, or running a partition manager, is alive. {@link
@@ -74,10 +78,32 @@ public final class ProcessLiveness
             if (stat[i] == ')')
             {
                 final int state = i + 2 < length ? stat[i + 2] : 0;
-                // 'x' is dead too on kernels 2.6.33 to 3.13.
-                return state == 'Z' || state == 'X' || state == 'x';
+                // 'x' is dead too on kernels 2.6.33 to 3.13. A Z whose other threads run is no zombie: its
+                // first thread ended (pthread_exit), as a native program embedding a JVM may end it.
+                return state == 'X' || state == 'x' || state == 'Z' && !hasOtherThreads(pid);
             }
         }
         return false;
+    }
+
+    /** True when /proc lists a thread of the process besides its first; a zombie's list holds that one alone. */
+    private static boolean hasOtherThreads(final long pid)
+    {
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Paths.get("/proc", Long.toString(pid), "task")))
+        {
+            int count = 0;
+            for (final Path ignore : tasks)
+            {
+                if (++count > 1)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
     }
 }

@@ -83,17 +83,33 @@ public final class NonReapingParent
         }
     }
 
-    /** Waits until a killed process is a zombie: exited, and not waited for. */
+    /**
+     * Waits until a killed process is a zombie: exited, every thread of it (its first shows Z while the
+     * others still end), and not waited for.
+     */
     public static void awaitZombie(final long pid)
     {
         final long deadline = System.nanoTime() + ZOMBIE_NS;
-        while (state(pid) != 'Z')
+        while (state(pid) != 'Z' || threads(pid) != 1)
         {
             if (System.nanoTime() > deadline)
             {
-                throw new AssertionError("pid " + pid + " never became a zombie: state " + state(pid));
+                throw new AssertionError("pid " + pid + " never became a zombie: state " + state(pid) +
+                    ", " + threads(pid) + " threads");
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+    }
+
+    private static long threads(final long pid)
+    {
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task")))
+        {
+            return tasks.count();
+        }
+        catch (final IOException ex)
+        {
+            return 0;
         }
     }
 }
