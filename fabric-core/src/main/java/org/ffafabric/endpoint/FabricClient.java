@@ -265,11 +265,21 @@ public final class FabricClient implements AutoCloseable
             if (closing)
             {
                 // Its owner closes it: endpoints still closing (a handler that runs on) use Aeron until
-                // they let go, and the driver drops a client whose keepalives stop. Once the driver is
-                // gone there is nothing to keep alive, and the owner's close sees to the rest.
+                // they let go, and the driver drops a client whose keepalives stop. Once the driver or the
+                // manager is gone there is nothing to keep alive, and Aeron must not time out on its own
+                // under that handler: the owner's close sees to the rest.
+                final long now = System.nanoTime();
                 if (driverGone)
                 {
                     return;
+                }
+                if (now >= nextManagerCheckNs)
+                {
+                    nextManagerCheckNs = now + MANAGER_CHECK_INTERVAL_NS;
+                    if (isPartitionManagerGone())
+                    {
+                        return;
+                    }
                 }
                 continue;
             }
