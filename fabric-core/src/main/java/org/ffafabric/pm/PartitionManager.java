@@ -222,12 +222,19 @@ public final class PartitionManager implements Agent, AutoCloseable
             {
                 break;
             }
-            else if (FabricLock.isMakerRunning(dir) || System.nanoTime() - deadline >= 0)
+            else if (FabricLock.isMakerRunning(dir))
             {
-                // Its manager's, or still not ours after the wait: what holds it is taken at its word.
-                throw new IllegalStateException("a partition manager already runs the fabric in " + dir +
-                    " or is launching it (or one from a build without " + FabricLock.FILE_NAME + " died less than " +
-                    ControlFileDescriptor.PM_HEARTBEAT_TIMEOUT_MS / 1000 + " s ago)");
+                throw new IllegalStateException("a partition manager already runs the fabric in " + dir + " or is launching it");
+            }
+            else if (System.nanoTime() - deadline >= 0)
+            {
+                // Still not ours after the wait: what holds it is taken at its word, and the refusal says what it is.
+                throw new IllegalStateException("a partition manager may run the fabric in " + dir + ": " +
+                    (Files.exists(FabricLock.file(dir)) ?
+                    "its " + FabricLock.FILE_NAME + " has been held for " + TimeUnit.NANOSECONDS.toSeconds(REMOVAL_WAIT_NS) +
+                    " s by a process that did not make it (another launch removing it, or a manager in another PID namespace)" :
+                    "it has no " + FabricLock.FILE_NAME + ", and a manager from a build without one died less than " +
+                    ControlFileDescriptor.PM_HEARTBEAT_TIMEOUT_MS / 1000 + " s ago, or runs it"));
             }
             else
             {

@@ -486,6 +486,7 @@ class CrashedLaunchTest
             assertNotNull(held, "the killed manager's lock is free to take");
             final IllegalStateException refused = assertThrows(IllegalStateException.class, () -> launch(dead).close());
             assertTrue(refused.getMessage().contains(dead.toString()), refused.getMessage());
+            assertTrue(refused.getMessage().contains("held for 5 s by a process that did not make it"), refused.getMessage());
             assertEquals(before, entries(dead), "the fabric is untouched");
         }
     }
