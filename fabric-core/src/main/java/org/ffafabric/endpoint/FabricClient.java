@@ -5,7 +5,6 @@ import io.aeron.exceptions.ConductorServiceTimeoutException;
 import io.aeron.exceptions.DriverTimeoutException;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentInvoker;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.FabricDirectory;
@@ -445,7 +444,8 @@ public final class FabricClient implements AutoCloseable
 
         /**
          * How a waiting execution context idles: busy-spin for the lowest latency when it has a
-         * core of its own, back-off (the default) when cores are shared.
+         * core of its own; when cores are shared, back-off ({@link SettlingIdleStrategy}, the
+         * default: parks up to 100 us, and up to 1 ms once idle for 10 ms).
          */
         public Context idleStrategySupplier(final Supplier<IdleStrategy> supplier)
         {
@@ -489,8 +489,7 @@ public final class FabricClient implements AutoCloseable
             directory = FabricDirectory.resolve(directory, fabricName);
             if (idleStrategySupplier == null)
             {
-                idleStrategySupplier = () -> new BackoffIdleStrategy(
-                    100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
+                idleStrategySupplier = SettlingIdleStrategy::new;
             }
             return this;
         }
