@@ -61,6 +61,15 @@ class FabricDirectoryTest
         assertEquals(FabricDirectory.defaultPath("configured-name"), new FabricClient.Context().conclude().directory());
     }
 
+    /** An empty path would be the working directory: a launch there would take it for an empty fabric's. */
+    @Test
+    void anEmptyDirectoryIsRefused()
+    {
+        final IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> FabricDirectory.resolve(Paths.get(""), "mine"));
+        assertEquals("the fabric directory is an empty path: give a directory", refused.getMessage());
+    }
+
     @Test
     void thePartitionManagersContextResolvesAlike()
     {
