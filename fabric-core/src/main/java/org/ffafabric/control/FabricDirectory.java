@@ -71,6 +71,11 @@ public final class FabricDirectory
     {
         if (directory != null)
         {
+            if (directory.toString().isEmpty())
+            {
+                // The working directory: a launch would remove it, if empty, to make it again owner-only.
+                throw new IllegalArgumentException("the fabric directory is an empty path: give a directory");
+            }
             return directory;
         }
         if (fabricName != null)
