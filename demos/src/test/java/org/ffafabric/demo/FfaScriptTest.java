@@ -39,6 +39,7 @@ class FfaScriptTest
     private Path checkout;
     private Path stubJar;
     private Path mvnLog;
+    private Path buildGate;
     private Path bin;
 
     @BeforeEach
@@ -55,12 +56,14 @@ class FfaScriptTest
 
         bin = Files.createDirectories(tmp.resolve("bin"));
         mvnLog = tmp.resolve("mvn.log");
-        // Builds as the real one would, in the directory it is run in: slowly enough that two runs overlap.
+        buildGate = tmp.resolve("build-may-end");
+        // Builds as the real one would, in the directory it is run in; a build that a test holds open
+        // (it made the gate file and removes it to let go) ends only once let go.
         writeScript(bin.resolve("mvn"),
             "#!/usr/bin/env bash",
             "[[ -f pom.xml ]] || { echo \"stub mvn: no pom.xml in $PWD\" >&2; exit 1; }",
             "echo \"$PWD\" >> '" + mvnLog + "'",
-            "sleep 1",
+            "for i in $(seq 600); do [[ -f '" + buildGate + "' ]] || break; sleep 0.1; done",
             "mkdir -p demos/target bench/target",
             "cp '" + stubJar + "' demos/target/ffa.jar.tmp && mv demos/target/ffa.jar.tmp demos/target/ffa.jar",
             "cp '" + stubJar + "' bench/target/ffa-bench.jar.tmp && mv bench/target/ffa-bench.jar.tmp bench/target/ffa-bench.jar");
@@ -170,6 +173,8 @@ class FfaScriptTest
         // "error reading .../jmh_generated/...java", as `./ffa pm ... & ./ffa host ...` after a pull would.
         final List<Process> runs = new ArrayList<>();
         final List<Path> errs = new ArrayList<>();
+        // The first build is held open until the second run has either waited for it or built beside it.
+        Files.createFile(buildGate);
         for (int i = 0; i < 2; i++)
         {
             final Path err = tmp.resolve("err-" + i);
@@ -177,6 +182,13 @@ class FfaScriptTest
             runs.add(builder(List.of(checkout.resolve("ffa").toString(), "run-" + i), Map.of())
                 .redirectOutput(tmp.resolve("out-" + i).toFile()).redirectError(err.toFile()).start());
         }
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(50);
+        while (!(linesOf(mvnLog) == 2 || errs.stream().anyMatch(err -> contains(err, "waiting for another ./ffa's build"))))
+        {
+            assertTrue(System.nanoTime() < deadline, "the second run neither waited for the first build nor built");
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+        Files.delete(buildGate);
         for (int i = 0; i < 2; i++)
         {
             assertTrue(runs.get(i).waitFor(60, TimeUnit.SECONDS), "run " + i + " ends");
@@ -296,6 +308,30 @@ class FfaScriptTest
     {
         assertTrue(err.startsWith("ffa: "), err);
         assertEquals(1, err.lines().count(), err);
+    }
+
+    private static long linesOf(final Path file)
+    {
+        try
+        {
+            return Files.exists(file) ? Files.readAllLines(file).size() : 0;
+        }
+        catch (final IOException ex)
+        {
+            return 0;
+        }
+    }
+
+    private static boolean contains(final Path file, final String text)
+    {
+        try
+        {
+            return Files.exists(file) && Files.readString(file).contains(text);
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
     }
 
     private record Result(int exit, String out, String err)
