@@ -169,6 +169,31 @@ class CrashedLaunchTest
         return false;
     }
 
+    /** What lets a held lock go: a removal, a close, a child's end. */
+    private interface LetGo
+    {
+        void run() throws Exception;
+    }
+
+    /**
+     * A launch in {@code dead} while its lock is held by someone who did not make it: it waits (seen
+     * parked in prepareDirectory), {@code letGo} runs, and then it runs its own fabric there.
+     */
+    private void assertALaunchWaitsUntil(final Path dead, final LetGo letGo) throws Exception
+    {
+        final FutureTask<PartitionManager> launching = new FutureTask<>(() -> launch(dead));
+        final boolean waited;
+        try
+        {
+            waited = awaitWaitingOrEnded(launchOnAThread(dead, launching), launching);
+        }
+        finally
+        {
+            letGo.run();
+        }
+        assertWaitedAndRuns(waited, launching, dead);
+    }
+
     /**
      * The launch, once the sweep it waited on has removed the dead fabric, runs its own there: a
      * partition is claimed and answers.
@@ -407,17 +432,7 @@ class CrashedLaunchTest
         leftByAKilledManager(dead);
         final FabricLock sweep = FabricLock.tryTake(dead);
         assertNotNull(sweep, "the killed manager's lock is free to take");
-        final FutureTask<PartitionManager> launching = new FutureTask<>(() -> launch(dead));
-        final boolean waited;
-        try
-        {
-            waited = awaitWaitingOrEnded(launchOnAThread(dead, launching), launching);
-        }
-        finally
-        {
-            sweep.deleteDirectory();
-        }
-        assertWaitedAndRuns(waited, launching, dead);
+        assertALaunchWaitsUntil(dead, sweep::deleteDirectory);
     }
 
     /** The same with the sweep in another process: the launch reads the lock's maker from its file. */
@@ -431,17 +446,7 @@ class CrashedLaunchTest
         final ChildProcess sweep = ChildProcess.start(SweepingProcess.class, "--dir", dead.toString());
         children.add(sweep);
         sweep.awaitLine("TAKEN", ChildProcess.START_NS);
-        final FutureTask<PartitionManager> launching = new FutureTask<>(() -> launch(dead));
-        final boolean waited;
-        try
-        {
-            waited = awaitWaitingOrEnded(launchOnAThread(dead, launching), launching);
-        }
-        finally
-        {
-            assertEquals(0, sweep.finish(), "the sweep removed the dead fabric");
-        }
-        assertWaitedAndRuns(waited, launching, dead);
+        assertALaunchWaitsUntil(dead, () -> assertEquals(0, sweep.finish(), "the sweep removed the dead fabric"));
     }
 
     /**
@@ -456,17 +461,7 @@ class CrashedLaunchTest
         leftByAKilledManager(dead);
         final FabricLock held = FabricLock.tryTake(dead);
         assertNotNull(held, "the killed manager's lock is free to take");
-        final FutureTask<PartitionManager> launching = new FutureTask<>(() -> launch(dead));
-        final boolean waited;
-        try
-        {
-            waited = awaitWaitingOrEnded(launchOnAThread(dead, launching), launching);
-        }
-        finally
-        {
-            held.close();
-        }
-        assertWaitedAndRuns(waited, launching, dead);
+        assertALaunchWaitsUntil(dead, held::close);
     }
 
     /**
