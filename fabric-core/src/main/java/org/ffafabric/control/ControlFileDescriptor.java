@@ -25,7 +25,7 @@ package org.ffafabric.control;
  *   | manifest FF-A version         | negotiated FF-A version (*)   | 16
  *   | peer logs held by the claim   | claim generation              | 24
  *   |                         claim pid (0 = unclaimed)             | 32
- *   |                         memory size in bytes                  | 40
+ *   |    claim mark (epoch ms, not before the claimant's start)     | 40
  *   | UUID count                    | first EC state index          | 48
  *   |                   UUIDs, 4 x 16 bytes, textual order          | 56
  *   |                   name, 32 bytes ASCII, NUL padded            | 120
@@ -36,6 +36,7 @@ package org.ffafabric.control;
  *   |                         secondary entry point (0 = none)      | 184
  *   +---------------------------------------------------------------+
  *   | RX ownership word             | TX ownership word             | 192 (own cache line)
+ *   |                         memory size in bytes                  | 200
  *   +---------------------------------------------------------------+
  *   (*) bit 31 set once the version is locked.
  *   (**) [63:32] claim generation, [23:16] cause, [15:8] EC index, [7:0] FF-A error code, negated: the
@@ -61,8 +62,9 @@ public final class ControlFileDescriptor
     /**
      * 2: the peer log budget and count, and a claim refusal's cause, in words that were reserved.
      * 3: the secondary entry point, in a word that was reserved.
+     * 4: the claim mark beside the claim PID; the memory size moved to the ownership words' line.
      */
-    public static final int LAYOUT_VERSION = 3;
+    public static final int LAYOUT_VERSION = 4;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int LAYOUT_VERSION_OFFSET = 8;
@@ -110,7 +112,12 @@ public final class ControlFileDescriptor
     public static final int SLOT_PEER_LOGS_OFFSET = 24;
     public static final int SLOT_CLAIM_GENERATION_OFFSET = 28;
     public static final int SLOT_CLAIM_PID_OFFSET = 32;
-    public static final int SLOT_MEMORY_SIZE_OFFSET = 40;
+    /**
+     * A time (epoch ms) no earlier than the start of the process whose PID holds the claim, as
+     * {@link ProcessLiveness#isAliveSince} takes it: a later process given that PID is not the
+     * claimant. Raised to the time of each claim before the claim PID's compare-and-set, never lowered.
+     */
+    public static final int SLOT_CLAIM_MARK_OFFSET = 40;
     public static final int SLOT_UUID_COUNT_OFFSET = 48;
     public static final int SLOT_FIRST_EC_OFFSET = 52;
     public static final int SLOT_UUIDS_OFFSET = 56;
@@ -134,6 +141,8 @@ public final class ControlFileDescriptor
     public static final int SLOT_SECONDARY_EP_OFFSET = 184;
     public static final int SLOT_RX_OWNERSHIP_OFFSET = 192;
     public static final int SLOT_TX_OWNERSHIP_OFFSET = 196;
+    /** Written once, when the file is made, and read by no hot path: it may share the ownership words' line. */
+    public static final int SLOT_MEMORY_SIZE_OFFSET = 200;
 
     public static final int EC_STATE_LENGTH = 128;
     /**
