@@ -4,6 +4,8 @@ import org.agrona.concurrent.IdleStrategy;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ControlFileDescriptor;
+import org.ffafabric.control.ProcessLiveness;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.FabricClient;
 import org.ffafabric.manifest.Manifest;
@@ -30,6 +32,11 @@ import static org.junit.jupiter.api.Assertions.*;
  * ({@code Endpoint.claim}), so the manager never sees the dead PID and must not be needed to
  * reset what the dead claim had set up. The manager is held in its idle strategy while the
  * process dies and the new claim takes the slot, so the order does not depend on timing.
+ * <p>
+ * A dead claimant's PID may have gone to a later process by the time anyone looks: the claim is
+ * dead all the same, reaped by the manager or taken over. The OS cannot be made to reuse a PID,
+ * so those tests write the slot as a reuse leaves it: a live child's PID, under a claim mark from
+ * before that child started.
  */
 class ReclaimFromAKilledProcessTest
 {
@@ -112,13 +119,7 @@ class ReclaimFromAKilledProcessTest
             assertTrue(cf.rxtxMapped(slot));
             assertEquals(V1_1, cf.negotiatedVersion(slot));
 
-            gate.shut = true;
-            final long deadline = System.nanoTime() + WAIT_NS;
-            while (!gate.held)
-            {
-                assertTrue(System.nanoTime() < deadline, "the manager idles");
-                LockSupport.parkNanos(1_000_000);
-            }
+            final long deadline = holdManager();
             host.process().destroyForcibly();
             assertTrue(host.process().waitFor(30, TimeUnit.SECONDS), "killed");
             final Future<Endpoint> claiming = exec.submit(() -> client.claim(SP3));
@@ -139,5 +140,118 @@ class ReclaimFromAKilledProcessTest
                 assertSuccess32(call(sp.executionContext(0), map));
             }
         }
+    }
+
+    /**
+     * The claimant of sp3 died and its PID went to a later process before the manager's next check:
+     * that PID alone names a live process, and would hold the claim for as long as it ran. The claim
+     * is reaped while that process runs; vm1's, made by a live process, stays.
+     */
+    @Test
+    @Timeout(60)
+    void aClaimWhosePidALaterProcessHoldsIsReapedWhileThatProcessRuns() throws Exception
+    {
+        final ControlFile cf = pm.controlFile();
+        final int slot = cf.slotOf(SP3);
+        final Process later = startSleeper();
+        final Process claimant = startSleeper();
+        try
+        {
+            // Both claims are in place before the manager's next check, which then sees them both.
+            final long deadline = holdManager();
+            assertTrue(cf.claim(cf.slotOf(VM1), 0, claimant.pid()), "vm1 was free");
+            claimAsBeforeItStarted(cf, slot, later);
+            gate.shut = false;
+            while (cf.claimPid(slot) != 0)
+            {
+                assertTrue(System.nanoTime() < deadline, "the claim of a PID a later process holds is reaped");
+                LockSupport.parkNanos(1_000_000);
+            }
+            assertTrue(later.isAlive(), "reaped while the process holding its PID runs");
+            assertEquals(claimant.pid(), cf.claimPid(cf.slotOf(VM1)), "the claim of a live claimant stays");
+            try (Endpoint sp = client.claim(SP3))
+            {
+                assertEquals(ProcessHandle.current().pid(), cf.claimPid(slot), "sp3 is claimable again");
+            }
+        }
+        finally
+        {
+            cf.unclaim(cf.slotOf(VM1), claimant.pid());
+            stop(later);
+            stop(claimant);
+        }
+    }
+
+    /**
+     * As above, claimed before the manager's check: the claim takes the slot over from the PID a
+     * later process holds, rather than refusing it as "claimed by pid N" for as long as that process runs.
+     */
+    @Test
+    @Timeout(60)
+    void aClaimWhosePidALaterProcessHoldsIsTakenOverBeforeItIsReaped() throws Exception
+    {
+        final ControlFile cf = pm.controlFile();
+        final int slot = cf.slotOf(SP3);
+        final Process later = startSleeper();
+        try
+        {
+            final long deadline = holdManager();
+            claimAsBeforeItStarted(cf, slot, later);
+            final Future<Endpoint> claiming = exec.submit(() -> client.claim(SP3));
+            final long me = ProcessHandle.current().pid();
+            while (cf.claimPid(slot) != me && !claiming.isDone())
+            {
+                assertTrue(System.nanoTime() < deadline, "the claim takes the slot, or ends");
+                LockSupport.parkNanos(1_000_000);
+            }
+            gate.shut = false;
+            try (Endpoint sp = get(claiming))
+            {
+                assertEquals(me, cf.claimPid(slot), "taken over from the PID a later process holds");
+                assertTrue(later.isAlive(), "taken over while that process runs");
+            }
+        }
+        finally
+        {
+            stop(later);
+        }
+    }
+
+    /** Shuts the gate and waits until the manager is held in it; returns the deadline of the test's waits. */
+    private long holdManager()
+    {
+        gate.shut = true;
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (!gate.held)
+        {
+            assertTrue(System.nanoTime() < deadline, "the manager idles");
+            LockSupport.parkNanos(1_000_000);
+        }
+        return deadline;
+    }
+
+    /**
+     * The slot as a PID reuse leaves it: claimed by {@code process}, under the mark of a claim made a
+     * minute before that process started (by the claimant that died, whose PID it was given).
+     */
+    private static void claimAsBeforeItStarted(final ControlFile cf, final int slot, final Process process)
+    {
+        assertTrue(ProcessLiveness.isAlive(process.pid()), "the process holding the PID runs");
+        assertTrue(cf.claim(slot, 0, process.pid()), "the slot was free");
+        final long started = process.info().startInstant().orElseThrow().toEpochMilli();
+        cf.buffer().putLongVolatile(
+            ControlFileDescriptor.slotOffset(slot) + ControlFileDescriptor.SLOT_CLAIM_MARK_OFFSET,
+            started - TimeUnit.MINUTES.toMillis(1));
+    }
+
+    private static Process startSleeper() throws java.io.IOException
+    {
+        return new ProcessBuilder("sleep", "600").start();
+    }
+
+    private static void stop(final Process process) throws InterruptedException
+    {
+        process.destroyForcibly();
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS), "stopped");
     }
 }
