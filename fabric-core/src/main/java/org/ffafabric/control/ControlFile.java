@@ -422,16 +422,60 @@ public final class ControlFile implements AutoCloseable
         return buffer.getLongVolatile(slotOffset(slot) + SLOT_CLAIM_PID_OFFSET);
     }
 
-    /** Claims the slot for {@code pid} if it holds {@code expectedPid}; bumps the generation. */
+    /** A time no earlier than the claimant's start: {@link ControlFileDescriptor#SLOT_CLAIM_MARK_OFFSET}. */
+    public long claimMark(final int slot)
+    {
+        return buffer.getLongVolatile(slotOffset(slot) + SLOT_CLAIM_MARK_OFFSET);
+    }
+
+    /**
+     * True when the process that made the slot's claim, {@code pid} as {@link #claimPid} read it
+     * before this call, is alive ({@link ProcessLiveness}: a zombie is dead): its PID, and a process
+     * start no later than the claim's mark, so not a later process given the same PID. The PID is read
+     * first: the mark read after it is no earlier than that claim's (see {@link #claim}). A reader
+     * whose PID a claim has replaced since may read the new claim's mark, later than the old claimant's:
+     * that makes a claimant look older, never younger, so a live claim is never taken for dead.
+     * <p>
+     * Not for a hot path: {@link ProcessLiveness} reads /proc.
+     */
+    public boolean isClaimantAlive(final int slot, final long pid)
+    {
+        return ProcessLiveness.isAliveSince(pid, claimMark(slot));
+    }
+
+    /**
+     * Claims the slot for {@code pid} (a process running now: this one) if it holds {@code expectedPid};
+     * bumps the generation. The claim's mark is raised to now first, so that the compare-and-set
+     * that makes the claim also publishes a mark no earlier than its claimant's start: a reader that
+     * sees the PID never pairs it with an earlier claim's mark. Raised, never lowered: a claim that
+     * lost its race, or a clock stepped back, only ever makes a claimant look older. A slot that does
+     * not hold {@code expectedPid} is left alone, mark and all: a claimer looks at the holder's
+     * liveness by that mark.
+     */
     public boolean claim(final int slot, final long expectedPid, final long pid)
     {
         final int s = slotOffset(slot);
+        if (buffer.getLongVolatile(s + SLOT_CLAIM_PID_OFFSET) != expectedPid)
+        {
+            return false;
+        }
+        raiseClaimMark(s + SLOT_CLAIM_MARK_OFFSET, System.currentTimeMillis());
         if (buffer.compareAndSetLong(s + SLOT_CLAIM_PID_OFFSET, expectedPid, pid))
         {
             buffer.getAndAddInt(s + SLOT_CLAIM_GENERATION_OFFSET, 1);
             return true;
         }
         return false;
+    }
+
+    private void raiseClaimMark(final int offset, final long epochMs)
+    {
+        long mark;
+        do
+        {
+            mark = buffer.getLongVolatile(offset);
+        }
+        while (mark < epochMs && !buffer.compareAndSetLong(offset, mark, epochMs));
     }
 
     /**

@@ -15,7 +15,6 @@ import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ControlFileDescriptor;
 import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.control.FabricDirectory;
-import org.ffafabric.control.ProcessLiveness;
 import org.ffafabric.memory.EndpointMemory;
 import org.ffafabric.transport.DriverCounters;
 import org.ffafabric.transport.TrapProtocol;
@@ -199,7 +198,10 @@ public final class Endpoint implements AutoCloseable
         }
     }
 
-    /** Claims the manifest entry: refused while a live process holds it, taken over from a dead one. */
+    /**
+     * Claims the manifest entry: refused while its claimant lives, taken over from a dead one (or from
+     * a later process given its PID).
+     */
     private void claim(final ControlFile controlFile)
     {
         while (!controlFile.claim(slot, 0, pid))
@@ -209,7 +211,7 @@ public final class Endpoint implements AutoCloseable
             {
                 throw new IllegalStateException("partition " + controlFile.name(slot) + " is already claimed by this process");
             }
-            if (holder != 0 && ProcessLiveness.isAlive(holder))
+            if (holder != 0 && controlFile.isClaimantAlive(slot, holder))
             {
                 throw new IllegalStateException("partition " + controlFile.name(slot) + " is claimed by pid " + holder);
             }

@@ -31,7 +31,6 @@ import org.ffafabric.control.ControlFileDescriptor;
 import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.control.FabricLock;
-import org.ffafabric.control.ProcessLiveness;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.ManifestParser;
 import org.ffafabric.manifest.PartitionManifest;
@@ -760,15 +759,18 @@ public final class PartitionManager implements Agent, AutoCloseable
         return false;
     }
 
-    /** A claimed partition whose process died is aborted and its slot made claimable again. */
+    /**
+     * A claimed partition whose process died (its PID gone, or given to a later process) is aborted
+     * and its slot made claimable again.
+     */
     private int reapDeadClaims()
     {
         int reaped = 0;
         for (int slot = 0; slot < controlFile.partitionCount(); slot++)
         {
             final long pid = controlFile.claimPid(slot);
-            // One small read of /proc per claimed slot, every LIVENESS_INTERVAL_NS.
-            if (pid != 0 && !ProcessLiveness.isAlive(pid))
+            // A few small reads of /proc per claimed slot (its state and start), every LIVENESS_INTERVAL_NS.
+            if (pid != 0 && !controlFile.isClaimantAlive(slot, pid))
             {
                 final Int2ObjectHashMap<Caller>.ValueIterator it = callers.values().iterator();
                 while (it.hasNext())

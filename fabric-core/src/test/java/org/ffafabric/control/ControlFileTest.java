@@ -31,22 +31,29 @@ class ControlFileTest
     @TempDir
     Path dir;
 
-    /** Another build's layout: refused with both versions named (the message once read the unmapped file, and crashed). */
+    /**
+     * Another build's layout, an earlier one (whose claim had no mark) or a later one: refused with
+     * both versions named (the message once read the unmapped file, and crashed).
+     */
     @Test
     void aControlFileOfAnotherLayoutIsRefusedNamingBoth() throws Exception
     {
         final Path file = dir.resolve("fabric.ctl");
-        ControlFile.create(file, manifest(), FfaVersion.LATEST, 0x8000_0000L, null).close();
-        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
-            java.nio.file.StandardOpenOption.WRITE))
+        for (final int other : new int[] { ControlFileDescriptor.LAYOUT_VERSION - 1, ControlFileDescriptor.LAYOUT_VERSION + 1 })
         {
-            final java.nio.ByteBuffer version = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN)
-                .putInt(0, ControlFileDescriptor.LAYOUT_VERSION + 1);
-            channel.write(version, ControlFileDescriptor.LAYOUT_VERSION_OFFSET);
+            ControlFile.create(file, manifest(), FfaVersion.LATEST, 0x8000_0000L, null).close();
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.WRITE))
+            {
+                final java.nio.ByteBuffer version = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .putInt(0, other);
+                channel.write(version, ControlFileDescriptor.LAYOUT_VERSION_OFFSET);
+            }
+            final IllegalStateException refused = assertThrows(IllegalStateException.class, () -> ControlFile.open(file));
+            assertEquals("control file layout " + other + " is not " + ControlFileDescriptor.LAYOUT_VERSION,
+                refused.getMessage());
+            Files.delete(file);
         }
-        final IllegalStateException refused = assertThrows(IllegalStateException.class, () -> ControlFile.open(file));
-        assertEquals("control file layout " + (ControlFileDescriptor.LAYOUT_VERSION + 1) + " is not " +
-            ControlFileDescriptor.LAYOUT_VERSION, refused.getMessage());
     }
 
     private static Manifest manifest()
