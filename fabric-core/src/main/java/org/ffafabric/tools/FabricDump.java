@@ -17,8 +17,8 @@ import java.nio.file.Path;
 
 /**
  * Reads a running fabric from outside, as AeronStat reads Aeron's control file: partitions,
- * claims, versions, RX/TX ownership and execution-context states, and annotated hex dumps
- * (Chronicle Bytes' {@link HexDumpBytes}) of an endpoint's RX or TX buffer.
+ * claims (and whether their claimants still run), versions, RX/TX ownership and execution-context
+ * states, and annotated hex dumps (Chronicle Bytes' {@link HexDumpBytes}) of an endpoint's RX or TX buffer.
  */
 public final class FabricDump
 {
@@ -40,11 +40,14 @@ public final class FabricDump
             .append('\n');
         for (int slot = 0; slot < controlFile.partitionCount(); slot++)
         {
+            final long claimPid = controlFile.claimPid(slot);
             out.append(controlFile.name(slot)).append(" id=").append(EndpointId.toString(controlFile.partitionId(slot)))
                 .append(" world=").append(controlFile.world(slot).manifestName())
                 .append(" version=").append(FfaVersion.toString(controlFile.negotiatedVersion(slot)))
                 .append(" properties=0x").append(Integer.toHexString(controlFile.properties(slot)))
-                .append(" claimedBy=").append(controlFile.claimPid(slot) == 0 ? "-" : Long.toString(controlFile.claimPid(slot)))
+                .append(" claimedBy=").append(claimPid == 0 ? "-" : Long.toString(claimPid))
+                // Dead, or its PID given to a later process: the manager's next check reaps it.
+                .append(claimPid != 0 && !controlFile.isClaimantAlive(slot, claimPid) ? " gone" : "")
                 .append('\n');
             for (int u = 0; u < controlFile.uuidCount(slot); u++)
             {

@@ -5,15 +5,22 @@ import org.ffafabric.abi.FfaVersion;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ControlFileDescriptor;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.World;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 class FabricDumpTest
 {
+    @TempDir
+    Path dir;
+
     @Test
     void describesPartitionsAndDumpsRxAsPartitionInfo()
     {
@@ -38,6 +45,10 @@ class FabricDumpTest
                 description);
             assertTrue(description.contains(" aeron=aeron/ peer-logs=0/"), description);
             assertTrue(description.contains("vm1 id=0x0001 world=vm version=" + FfaVersion.toString(FfaVersion.V1_2)), description);
+            assertTrue(description.contains(" claimedBy=" + ProcessHandle.current().pid() + "\n"),
+                "claimed by this process, which runs: " + description);
+            assertTrue(description.contains("sp1 id=0x8001 world=sp-el1 version="), description);
+            assertTrue(description.contains(" claimedBy=-\n"), "sp1 is not claimed: " + description);
             assertTrue(description.contains("rx-owner=consumer"), description);
             assertTrue(description.contains("uuid aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"), description);
 
@@ -48,6 +59,25 @@ class FabricDumpTest
             assertTrue(dump.contains("01 80"), dump);
             assertTrue(dump.contains("uuid aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"), dump);
             assertTrue(dump.contains("+0x030"), dump);
+        }
+    }
+
+    /** A claim whose PID a later process holds (this one, here: the mark is from long before it) shows as gone. */
+    @Test
+    void aClaimWhoseClaimantHasGoneShowsSo()
+    {
+        final Manifest manifest = Manifest.builder()
+            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555"))
+            .build();
+        try (ControlFile controlFile = ControlFile.create(
+            dir.resolve(ControlFileDescriptor.FILE_NAME), manifest, FfaVersion.LATEST, 0x8000_0000L, null))
+        {
+            final long me = ProcessHandle.current().pid();
+            assertTrue(controlFile.claim(0, 0, me));
+            controlFile.buffer().putLongVolatile(
+                ControlFileDescriptor.slotOffset(0) + ControlFileDescriptor.SLOT_CLAIM_MARK_OFFSET, 1_000L);
+            final String description = FabricDump.describe(controlFile);
+            assertTrue(description.contains(" claimedBy=" + me + " gone\n"), description);
         }
     }
 }
