@@ -2,88 +2,168 @@ package org.ffafabric.control;
 
 import java.io.FileInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
 /**
- * Whether a process holding a claim, or running a partition manager, is alive. {@link
- * ProcessHandle#isAlive()} says so of a zombie too: a process that has exited but that its parent
- * has not yet waited for, which under a parent (or a container's init) that never waits stays so
- * for ever. Where {@code /proc/<pid>/stat} can be read (Linux) its state tells: {@code Z} (zombie)
- * and {@code X} (dead) have exited. Elsewhere ProcessHandle's answer stands.
+ * Whether a process holding a claim, or running a partition manager, is alive, and whether it is
+ * the process that left a mark or a later one given the same PID. {@link ProcessHandle#isAlive()}
+ * says yes of a zombie too: a process that has exited but that its parent has not yet waited for,
+ * which under a parent (or a container's init) that never waits stays so for ever. Where
+ * {@code /proc} can be read (Linux) one read of {@code /proc/<pid>/stat} tells all: its state
+ * ({@code Z} zombie and {@code X} dead have exited) and its start, in clock ticks after boot, as
+ * ProcessHandle reckons it. Elsewhere ProcessHandle's answers stand.
  * <p>
- * Not for a hot path: one small read of /proc per call, besides ProcessHandle's own.
+ * Not for a hot path: one small read of /proc per call (the partition manager makes one per
+ * claimed partition every 100 ms).
  */
 public final class ProcessLiveness
 {
-    // "pid (comm) state ...": a pid of at most 10 digits and a comm of at most 64 bytes (a kernel
-    // thread's; a process's is 16) fit, so the state is always within these bytes.
-    private static final int STAT_PREFIX_LENGTH = 128;
-    // A process start time is known to a clock tick; a clock stepped back a little must not matter.
+    // A process's stat line is one line of ~52 fields: its comm (at most 64 bytes, a kernel thread's)
+    // and 50 numbers of at most 20 digits fit, and the fields wanted come early.
+    private static final int STAT_LENGTH = 1_536;
+    // The start field (starttime) is the 22nd; the state the 3rd. Fields after the comm count from the state.
+    private static final int START_FIELD_AFTER_STATE = 22 - 3;
+    // Clock ticks in /proc are USER_HZ, which is 100 on every Linux architecture's user ABI.
+    private static final long MS_PER_TICK = 10;
+    // A process start time is known to a clock tick, and boot time to a second; a clock stepped back a little must not matter.
     private static final long START_SLACK_MS = 1_000;
+    // Boot time in epoch ms from /proc/stat's btime, as ProcessHandle computes start instants; -1 without /proc.
+    private static final long BOOT_EPOCH_MS = bootEpochMs();
+
+    private static final long GONE = -1;
+    private static final long UNKNOWN = -2;
 
     private ProcessLiveness()
     {
     }
 
-    /** True when a process of that PID is alive: ProcessHandle sees it, and it is no zombie. */
+    /** True when a process of that PID is alive: it exists, and it is no zombie. */
     public static boolean isAlive(final long pid)
     {
-        return ProcessHandle.of(pid).map(ProcessLiveness::isAlive).orElse(false);
+        if (BOOT_EPOCH_MS < 0)
+        {
+            return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        }
+        return pid > 0 && startEpochMs(pid) != GONE;
     }
 
     /**
      * True when a process of that PID is alive and started no later than {@code epochMs}, when it
-     * left a mark (a file it made): so not a later process given the same PID.
+     * left a mark (a file it made, a claim): so not a later process given the same PID.
      */
     public static boolean isAliveSince(final long pid, final long epochMs)
     {
-        return pid > 0 && ProcessHandle.of(pid)
-            .filter(ProcessLiveness::isAlive)
-            .map(p -> p.info().startInstant().map(start -> start.toEpochMilli() <= epochMs + START_SLACK_MS).orElse(true))
-            .orElse(false);
+        if (pid <= 0)
+        {
+            return false;
+        }
+        if (BOOT_EPOCH_MS < 0)
+        {
+            return ProcessHandle.of(pid)
+                .filter(ProcessHandle::isAlive)
+                .map(p -> p.info().startInstant().map(s -> s.toEpochMilli() <= epochMs + START_SLACK_MS).orElse(true))
+                .orElse(false);
+        }
+        final long start = startEpochMs(pid);
+        return start != GONE && (start == UNKNOWN || start <= epochMs + START_SLACK_MS);
     }
 
     /** True when the process is alive: ProcessHandle says so, and it is no zombie. */
     public static boolean isAlive(final ProcessHandle process)
     {
-        return process.isAlive() && !hasExited(process.pid());
+        return process.isAlive() && (BOOT_EPOCH_MS < 0 || startEpochMs(process.pid()) != GONE);
     }
 
     /**
-     * True when /proc says the process has exited (Z or X); false when it says otherwise, or cannot
-     * be read: no /proc, or reaped since ProcessHandle looked (the next check sees that).
+     * The start of a live process in epoch ms, from one read of its /proc stat; {@link #GONE} when
+     * it has no stat (never was, or reaped) or has exited (Z or X); {@link #UNKNOWN} when the
+     * stat cannot be made out.
      */
-    static boolean hasExited(final long pid)
+    private static long startEpochMs(final long pid)
     {
-        final byte[] stat = new byte[STAT_PREFIX_LENGTH];
+        final byte[] stat = new byte[STAT_LENGTH];
+        final int length = read("/proc/" + pid + "/stat", stat);
+        if (length < 0)
+        {
+            return GONE;
+        }
+        // The comm may hold spaces and parentheses; every field after its last ')' is a number.
+        int i = length - 1;
+        while (i >= 0 && stat[i] != ')')
+        {
+            i--;
+        }
+        final int stateAt = i + 2;
+        if (i < 0 || stateAt >= length)
+        {
+            return UNKNOWN;
+        }
+        final int state = stat[stateAt];
+        // 'x' is dead too on kernels 2.6.33 to 3.13. A Z whose other threads run is no zombie: its
+        // first thread ended (pthread_exit), as a native program embedding a JVM may end it.
+        if (state == 'X' || state == 'x' || state == 'Z' && !hasOtherThreads(pid))
+        {
+            return GONE;
+        }
+        int at = stateAt;
+        for (int field = 0; field < START_FIELD_AFTER_STATE; field++)
+        {
+            while (at < length && stat[at] != ' ')
+            {
+                at++;
+            }
+            at++;
+        }
+        long ticks = 0;
+        int digits = 0;
+        for (; at < length && stat[at] >= '0' && stat[at] <= '9'; at++, digits++)
+        {
+            ticks = ticks * 10 + (stat[at] - '0');
+        }
+        return digits == 0 ? UNKNOWN : BOOT_EPOCH_MS + ticks * MS_PER_TICK;
+    }
+
+    /** Boot time from /proc/stat's {@code btime} line, in epoch ms; -1 where there is no /proc. */
+    private static long bootEpochMs()
+    {
+        try
+        {
+            for (final String line : Files.readAllLines(Paths.get("/proc/stat"), StandardCharsets.US_ASCII))
+            {
+                if (line.startsWith("btime "))
+                {
+                    return Long.parseLong(line.substring("btime ".length()).trim()) * 1000;
+                }
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            // No /proc, or not Linux's: ProcessHandle answers instead.
+        }
+        return -1;
+    }
+
+    /** Reads at most {@code into.length} bytes of a small file; -1 when it cannot be opened. */
+    private static int read(final String file, final byte[] into)
+    {
         int length = 0;
-        try (FileInputStream in = new FileInputStream("/proc/" + pid + "/stat"))
+        try (FileInputStream in = new FileInputStream(file))
         {
             int read;
-            while (length < stat.length && (read = in.read(stat, length, stat.length - length)) > 0)
+            while (length < into.length && (read = in.read(into, length, into.length - length)) > 0)
             {
                 length += read;
             }
         }
         catch (final IOException ex)
         {
-            return false;
+            return length == 0 ? -1 : length;
         }
-        // The command name may hold spaces and parentheses; every field after it is a number.
-        for (int i = length - 1; i >= 0; i--)
-        {
-            if (stat[i] == ')')
-            {
-                final int state = i + 2 < length ? stat[i + 2] : 0;
-                // 'x' is dead too on kernels 2.6.33 to 3.13. A Z whose other threads run is no zombie: its
-                // first thread ended (pthread_exit), as a native program embedding a JVM may end it.
-                return state == 'X' || state == 'x' || state == 'Z' && !hasOtherThreads(pid);
-            }
-        }
-        return false;
+        return length;
     }
 
     /** True when /proc lists a thread of the process besides its first; a zombie's list holds that one alone. */

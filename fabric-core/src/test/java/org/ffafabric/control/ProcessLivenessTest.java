@@ -72,6 +72,8 @@ class ProcessLivenessTest
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
             }
             assertTrue(ProcessLiveness.isAlive(process.pid()));
+            // Its start, read past that name, is the one ProcessHandle gives.
+            assertStartIsProcessHandles(process.toHandle());
         }
         finally
         {
@@ -123,6 +125,26 @@ class ProcessLivenessTest
             process.destroyForcibly();
             process.waitFor(30, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void aMarkFromBeforeAProcessStartedIsALaterProcesssNotItsOwn()
+    {
+        assertStartIsProcessHandles(ProcessHandle.current());
+        assertTrue(ProcessLiveness.isAliveSince(ProcessHandle.current().pid(), System.currentTimeMillis()));
+        assertFalse(ProcessLiveness.isAliveSince(Integer.MAX_VALUE, System.currentTimeMillis()));
+    }
+
+    /**
+     * A mark made as the process started is its own; one made more than the slack (1 s) before is a
+     * mark of some earlier holder of the PID.
+     */
+    private static void assertStartIsProcessHandles(final ProcessHandle process)
+    {
+        final long start = process.info().startInstant().orElseThrow().toEpochMilli();
+        assertTrue(ProcessLiveness.isAliveSince(process.pid(), start), "a mark made as it started");
+        assertTrue(ProcessLiveness.isAliveSince(process.pid(), start - 900), "a mark within the slack");
+        assertFalse(ProcessLiveness.isAliveSince(process.pid(), start - 1_100), "a mark from before it started");
     }
 
     @Test
