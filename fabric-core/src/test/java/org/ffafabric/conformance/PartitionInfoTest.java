@@ -130,7 +130,9 @@ class PartitionInfoTest
             final RegisterFile r = infoGet(ec, null, 0);
             assertSuccess32(r);
             assertEquals(4L, r.x(2), "vm1, vm2, sp1, sp2: one entry per partition, no hypervisor");
-            assertEquals(8L, r.x(3));
+            // The size in w3 is v1.1's: at v1.0 w3-w7 are reserved, MBZ (TF-A answers 0 there, and Arm's
+            // v1.0 compliance suite checks it; Hafnium's 8 is the one source that fills it).
+            assertTrue(r.isZero(3, 17), () -> "v1.0: w3..w7 reserved: " + r);
             final byte[] bytes = rx(vm, 1, 40);
             assertEntry(bytes, 0, 1, 1, 0x3, null);
             assertEntry(bytes, 8, 2, 3, 0, null);
