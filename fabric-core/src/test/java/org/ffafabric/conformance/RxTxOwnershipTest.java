@@ -189,8 +189,8 @@ class RxTxOwnershipTest
 
     /**
      * The hypervisor names only VMs (ffa-reference.md 4.1, 6.1): RX_ACQUIRE of a secure ID is NOT_SUPPORTED,
-     * of an ID that is no VM INVALID_PARAMETERS; RXTX_UNMAP of an SP's pair is INVALID_PARAMETERS; RX_RELEASE
-     * w1 [31:16] is MBZ. Each refusal leaves the buffers as they were.
+     * of an ID that is no VM INVALID_PARAMETERS; RXTX_UNMAP of an SP's pair is INVALID_PARAMETERS; RX_ACQUIRE's
+     * and RX_RELEASE's w1 [31:16] are MBZ (only [15:0] names the VM). Each refusal leaves the buffers as they were.
      */
     @Test
     void theHypervisorNamesOnlyVmsAndRefusalsChangeNothing()
@@ -213,6 +213,10 @@ class RxTxOwnershipTest
 
             final long base = vm.memory().base();
             assertSuccess32(map64(vm.executionContext(0), base, base + 4096, 1));
+            assertError(ErrorCode.INVALID_PARAMETERS, call(h, FunctionId.FFA_RX_ACQUIRE, (5 << 16) | 1), "w1 [31:16] MBZ");
+            assertEquals(BufferOwnership.PRODUCER, cf().rxOwnership(cf().slotOf(1)));
+            // Not the hypervisor: not supported at this instance, whatever the registers.
+            assertError(ErrorCode.NOT_SUPPORTED, call(vm.executionContext(0), FunctionId.FFA_RX_ACQUIRE, (5 << 16) | 1));
             assertSuccess32(call(h, FunctionId.FFA_RX_ACQUIRE, 1));
             assertError(ErrorCode.INVALID_PARAMETERS, call(h, FunctionId.FFA_RX_RELEASE, (5 << 16) | 1));
             assertEquals(BufferOwnership.HYPERVISOR, cf().rxOwnership(cf().slotOf(1)));
