@@ -190,7 +190,7 @@ final class SetupAndDiscovery
         regs.success();
     }
 
-    /** FFA_RX_ACQUIRE: the hypervisor takes a VM's empty RX buffer from the producer. */
+    /** FFA_RX_ACQUIRE: the hypervisor takes a VM's empty RX buffer from the producer; w1 [15:0] names it. */
     void rxAcquire(final Caller caller, final RegisterFile regs)
     {
         final int vmId = regs.w(1) & 0xFFFF;
@@ -200,7 +200,8 @@ final class SetupAndDiscovery
             return;
         }
         final int slot = controlFile.slotOf(vmId);
-        if (slot < 0 || controlFile.world(slot) != World.VM || !controlFile.rxtxMapped(slot))
+        if ((regs.w(1) & 0xFFFF_0000) != 0 || slot < 0 || controlFile.world(slot) != World.VM ||
+            !controlFile.rxtxMapped(slot))
         {
             regs.error(ErrorCode.INVALID_PARAMETERS);
             return;
