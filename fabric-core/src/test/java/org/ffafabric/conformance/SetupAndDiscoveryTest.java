@@ -11,6 +11,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
 import static org.ffafabric.conformance.Fx.*;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -26,6 +30,8 @@ class SetupAndDiscoveryTest
             .partition(p -> p.name("hyp").id(0).world(World.HYPERVISOR).uuid("00000000-0000-0000-0000-0000000000a0"))
             .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555").directMessaging())
             .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee").directMessaging())
+            .partition(p -> p.name("sp2").id(0x8002).world(World.SP_EL1).uuid("bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee")
+                .executionContexts(2).directMessaging())
             .build());
     }
 
@@ -182,6 +188,97 @@ class SetupAndDiscoveryTest
         {
             call(vm.executionContext(0), FunctionId.FFA_VERSION, V1_0);
             assertError(ErrorCode.NOT_SUPPORTED, call(vm.executionContext(0), FunctionId.FFA_SPM_ID_GET));
+        }
+        // The secure world asks the same partition manager: the SPMC's ID there too (Hafnium, TF-A).
+        try (Endpoint sp = fx.claim(0x8001))
+        {
+            final RegisterFile r = call(sp.executionContext(0), FunctionId.FFA_SPM_ID_GET);
+            assertSuccess32(r);
+            assertEquals(0x8000L, r.x(2));
+            assertTrue(r.isZero(3, 17));
+        }
+    }
+
+    /**
+     * The calls this instance offers a caller (digest 4.1 and the fabric's decisions): every version's
+     * base set; FFA_MSG_WAIT and FFA_YIELD for partitions, not the scheduler; from v1.1 FFA_SPM_ID_GET,
+     * FFA_RX_ACQUIRE for the hypervisor and FFA_SECONDARY_EP_REGISTER_64 for secure partitions of more
+     * than one context; from v1.2 FFA_PARTITION_INFO_GET_REGS and REQ2/RESP2.
+     */
+    private static Set<Integer> offered(final int id, final int version, final int contexts)
+    {
+        final Set<Integer> ids = new HashSet<>(List.of(FunctionId.FFA_ERROR, FunctionId.FFA_SUCCESS_32,
+            FunctionId.FFA_SUCCESS_64, FunctionId.FFA_INTERRUPT, FunctionId.FFA_VERSION, FunctionId.FFA_FEATURES,
+            FunctionId.FFA_RX_RELEASE, FunctionId.FFA_RXTX_MAP_32, FunctionId.FFA_RXTX_MAP_64, FunctionId.FFA_RXTX_UNMAP,
+            FunctionId.FFA_PARTITION_INFO_GET, FunctionId.FFA_ID_GET, FunctionId.FFA_RUN,
+            FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64,
+            FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, FunctionId.FFA_MSG_SEND_DIRECT_RESP_64));
+        if (id != 0)
+        {
+            ids.add(FunctionId.FFA_MSG_WAIT);
+            ids.add(FunctionId.FFA_YIELD);
+        }
+        if (version >= V1_1)
+        {
+            ids.add(FunctionId.FFA_SPM_ID_GET);
+            if (id == 0)
+            {
+                ids.add(FunctionId.FFA_RX_ACQUIRE);
+            }
+            if (id >= 0x8000 && contexts > 1)
+            {
+                ids.add(FunctionId.FFA_SECONDARY_EP_REGISTER_64);
+            }
+        }
+        if (version >= V1_2)
+        {
+            ids.addAll(List.of(FunctionId.FFA_PARTITION_INFO_GET_REGS, FunctionId.FFA_MSG_SEND_DIRECT_REQ2,
+                FunctionId.FFA_MSG_SEND_DIRECT_RESP2));
+        }
+        return ids;
+    }
+
+    /**
+     * FFA_FEATURES for every function number of the FF-A range, both widths, from each kind of caller at
+     * each version it may negotiate (digest 4.1): exactly the offered calls succeed, w2 = w3 = 0 but for
+     * RXTX_MAP's buffer sizes; every other ID is NOT_SUPPORTED, an ID of a later version than the
+     * caller's, an SMC64 form that no version defines and an SMC32 form of an SMC64-only call alike. A
+     * call FFA_FEATURES refuses is NOT_SUPPORTED itself, whatever the caller's state.
+     */
+    @Test
+    void featuresAnswersEveryFunctionIdByCallerAndVersion()
+    {
+        final int[][] callers = { { 0, 1 }, { 1, 1 }, { 0x8001, 1 }, { 0x8002, 2 } };
+        for (final int[] caller : callers)
+        {
+            for (final int version : new int[] { V1_0, V1_1, V1_2 })
+            {
+                try (Endpoint ep = fx.claim(caller[0]))
+                {
+                    final ExecutionContext ec = ep.executionContext(0);
+                    assertVersionReturn(V1_2, call(ec, FunctionId.FFA_VERSION, version));
+                    final Set<Integer> offered = offered(caller[0], version, caller[1]);
+                    for (int number = FunctionId.FIRST_NUMBER; number <= FunctionId.LAST_NUMBER; number++)
+                    {
+                        for (final int id : new int[] { FunctionId.smc32(number), FunctionId.smc64(number) })
+                        {
+                            final String what = FunctionId.describe(id) + " for 0x" + Integer.toHexString(caller[0]) +
+                                " at 0x" + Integer.toHexString(version);
+                            final RegisterFile r = call(ec, FunctionId.FFA_FEATURES, id);
+                            if (!offered.contains(id))
+                            {
+                                assertError(ErrorCode.NOT_SUPPORTED, r, "FFA_FEATURES " + what);
+                                assertError(ErrorCode.NOT_SUPPORTED, call(ec, id), what);
+                                continue;
+                            }
+                            assertSuccess32(r);
+                            final boolean map = id == FunctionId.FFA_RXTX_MAP_32 || id == FunctionId.FFA_RXTX_MAP_64;
+                            assertEquals(map && version == V1_2 ? 63L << 16 : 0L, r.x(2), what);
+                            assertTrue(r.isZero(3, 17) && r.w(1) == 0, () -> what + ": " + r);
+                        }
+                    }
+                }
+            }
         }
     }
 
