@@ -321,6 +321,15 @@ class PartitionInfoTest
             assertEquals(0x8002L | (1L << 16) | ((long)(DIRECT | PartitionProperties.AARCH64) << 32), r.x(9));
             assertEquals(uuidLe(SP2, 1), r.x(11));
             assertTrue(r.isZero(12, 17));
+            // A UUID query in x1/x2 has the same byte order: sp1's second UUID, whose halves differ.
+            final RegisterFile one = infoRegs(sp.executionContext(0), SP1B, 0);
+            assertEquals(FunctionId.FFA_SUCCESS_64, one.w(0), one::toString);
+            assertEquals(24L << 48, one.x(2), "last 0, current 0, tag 0, size 24");
+            assertEquals(0x8001L | (2L << 16) | ((long)(SP1_PROPS & 0x7FF) << 32), one.x(3));
+            assertTrue(one.isZero(4, 17), () -> "the UUID is MBZ when the query named one: " + one);
+            final RegisterFile swapped = regs(FunctionId.FFA_PARTITION_INFO_GET_REGS);
+            swapped.x(1, uuidLe(SP1B, 1)).x(2, uuidLe(SP1B, 0));
+            assertError(ErrorCode.INVALID_PARAMETERS, call(sp.executionContext(0), swapped), "halves swapped: no such UUID");
         }
     }
 
