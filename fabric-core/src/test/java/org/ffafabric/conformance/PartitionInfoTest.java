@@ -8,6 +8,7 @@ import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.BufferOwnership;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.ExecutionContext;
+import org.ffafabric.endpoint.PartitionInfo;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.World;
 import org.junit.jupiter.api.AfterEach;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
 
 import static org.ffafabric.conformance.Fx.*;
@@ -143,6 +145,15 @@ class PartitionInfoTest
                 assertEquals(0, bytes[i], "nothing past the last descriptor");
             }
             assertEquals(BufferOwnership.CONSUMER, rxOwnership(1));
+
+            // The typed API reads v1.0's 8-byte entries without a size in w3, as Linux's driver does.
+            assertSuccess32(call(ec, FunctionId.FFA_RX_RELEASE));
+            final List<PartitionInfo> typed = ec.ops().partitionInfo(null);
+            assertEquals(List.of(1, 2, 0x8001, 0x8002), typed.stream().map(PartitionInfo::id).toList());
+            assertEquals(List.of(1, 3, 2, 1), typed.stream().map(PartitionInfo::executionContextCount).toList());
+            assertEquals(SP1_PROPS & 0x7 & NWD_VIEW, typed.get(2).properties());
+            assertNull(typed.get(3).uuid(), "a v1.0 descriptor carries no UUID");
+            assertEquals(BufferOwnership.PRODUCER, rxOwnership(1), "partitionInfo released RX");
         }
     }
 
