@@ -39,6 +39,7 @@ class FfaScriptTest
     private Path checkout;
     private Path stubJar;
     private Path mvnLog;
+    private Path mvnArgs;
     private Path buildGate;
     private Path bin;
 
@@ -56,6 +57,7 @@ class FfaScriptTest
 
         bin = Files.createDirectories(tmp.resolve("bin"));
         mvnLog = tmp.resolve("mvn.log");
+        mvnArgs = tmp.resolve("mvn.args");
         buildGate = tmp.resolve("build-may-end");
         // Builds as the real one would, in the directory it is run in; a build that a test holds open
         // (it made the gate file and removes it to let go) ends only once let go.
@@ -63,6 +65,7 @@ class FfaScriptTest
             "#!/usr/bin/env bash",
             "[[ -f pom.xml ]] || { echo \"stub mvn: no pom.xml in $PWD\" >&2; exit 1; }",
             "echo \"$PWD\" >> '" + mvnLog + "'",
+            "printf '%s\\n' \"MAVEN_OPTS=${MAVEN_OPTS:-}\" \"$@\" > '" + mvnArgs + "'",
             "for i in $(seq 600); do [[ -f '" + buildGate + "' ]] || break; sleep 0.1; done",
             "mkdir -p demos/target bench/target",
             "cp '" + stubJar + "' demos/target/ffa.jar.tmp && mv demos/target/ffa.jar.tmp demos/target/ffa.jar",
@@ -196,6 +199,24 @@ class FfaScriptTest
             assertEquals("stub ran: run-" + i, Files.readString(tmp.resolve("out-" + i)).strip());
         }
         assertEquals(List.of(checkout.toString()), Files.readAllLines(mvnLog), "mvn ran once, in the checkout");
+    }
+
+    /**
+     * Debian's Maven 3.8.7 (Jansi 2.4.0) wrote "ESC[0m" to standard output and error as it ended, even with
+     * -B and nothing to say, so a build's standard error carried raw escape codes: its Jansi resets the
+     * terminal's colours unless told not to, by a system property set before it starts.
+     */
+    @Test
+    @Timeout(60)
+    void theBuildAsksMavenForNoColourAndNoResetCodes() throws Exception
+    {
+        final Result run = run(List.of(checkout.resolve("ffa").toString(), "--version"),
+            Map.of("MAVEN_OPTS", "-Xmx1g"));
+        assertEquals(0, run.exit, run.err);
+        assertEquals("stub ran: --version", run.out.strip(), run.err);
+        final List<String> args = Files.readAllLines(mvnArgs);
+        assertTrue(args.contains("-B") && args.contains("-Dstyle.color=never"), args::toString);
+        assertEquals("MAVEN_OPTS=-Xmx1g -Djansi.noreset=true", args.get(0), "the user's MAVEN_OPTS kept");
     }
 
     @Test
