@@ -48,6 +48,15 @@ class DeadPartitionManagerTest
     /** Starts a partition manager in a new directory, waits until it is up, and kills it. */
     private Process killedPartitionManager(final Path manifest, final String name) throws Exception
     {
+        final Process pm = partitionManager(manifest, name);
+        pm.destroyForcibly();
+        assertTrue(pm.waitFor(30, TimeUnit.SECONDS), "killed");
+        return pm;
+    }
+
+    /** Starts a partition manager in a new directory and waits until it is up. */
+    private Process partitionManager(final Path manifest, final String name) throws Exception
+    {
         dir = Path.of("/dev/shm", "ffa-" + name + "-" + UUID.randomUUID().toString().substring(0, 8));
         final Process pm = new ProcessBuilder(ChildJvm.command(PartitionManagerMain.class,
             List.of("--manifest", manifest.toString(), "--dir", dir.toString(), "--exit-on-stdin-eof")))
@@ -60,8 +69,6 @@ class DeadPartitionManagerTest
             // Skip to READY.
         }
         assertNotNull(line, "the partition manager started");
-        pm.destroyForcibly();
-        assertTrue(pm.waitFor(30, TimeUnit.SECONDS), "killed");
         return pm;
     }
 
@@ -95,6 +102,31 @@ class DeadPartitionManagerTest
         assertEquals(1, send.exitValue(), err);
         assertEquals(1, err.lines().count(), err);
         assertTrue(err.startsWith("ffa send: ") && err.contains("partition manager"), err);
+    }
+
+    /**
+     * `ffa host` whose partition manager is killed under it exits 1 saying so, in a line that names the
+     * command as every other `ffa` command's lines do: it said "partition host: the partition manager of ...".
+     */
+    @Test
+    @Timeout(120)
+    void hostSaysItsPartitionManagerWentUnderItsCommandsName(@TempDir final Path tmp) throws Exception
+    {
+        final Path manifest = Files.writeString(tmp.resolve("m.yaml"),
+            "partitions:\n  - {name: sp1, id: 0x8001, world: sp-el1, uuid: 11111111-0000-0000-0000-000000008001, " +
+            "memory: 64K, messaging: [direct-req-recv]}\n");
+        final Process pm = partitionManager(manifest, "hostpm");
+        final Process host = new ProcessBuilder(ChildJvm.command(FfaCommand.class,
+            List.of("host", "--dir", dir.toString(), "0x8001")))
+            .redirectError(tmp.resolve("host.err").toFile()).start();
+        processes.add(host);
+        final BufferedReader out = new BufferedReader(new InputStreamReader(host.getInputStream(), StandardCharsets.UTF_8));
+        assertEquals("READY", out.readLine(), "the host is up");
+        pm.destroyForcibly();
+        assertTrue(host.waitFor(60, TimeUnit.SECONDS), "the host exits by itself");
+        final String err = Files.readString(tmp.resolve("host.err"), StandardCharsets.UTF_8);
+        assertEquals(1, host.exitValue(), err);
+        assertEquals("ffa host: the partition manager of " + dir + " is gone; exiting", err.strip(), err);
     }
 
     /**
