@@ -231,7 +231,7 @@ public final class FfaCommand implements Callable<Integer>
 
         public Integer call() throws Exception
         {
-            PartitionManagerMain.main(dir == null ?
+            PartitionManagerMain.run("ffa pm", dir == null ?
                 new String[]{"--manifest", manifest} : new String[]{"--manifest", manifest, "--dir", dir});
             return 0;
         }
@@ -263,7 +263,7 @@ public final class FfaCommand implements Callable<Integer>
             {
                 args.add("--busy-spin");
             }
-            return PartitionHostMain.run(args.toArray(new String[0]));
+            return PartitionHostMain.run("ffa host", args.toArray(new String[0]));
         }
     }
 

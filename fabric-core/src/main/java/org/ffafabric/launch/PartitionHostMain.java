@@ -32,15 +32,21 @@ public final class PartitionHostMain
 
     public static void main(final String[] args)
     {
-        final int status = run(args);
+        final int status = run("partition host", args);
         if (status != 0)
         {
             System.exit(status);
         }
     }
 
-    /** Runs the host; returns its exit status: 0 when stopped, 1 when the partition manager went away. */
-    public static int run(final String[] args)
+    /**
+     * Runs the host; returns its exit status: 0 when stopped, 1 when the partition manager went away.
+     *
+     * @param name what its lines on standard error start with: the command that runs it, e.g. "ffa host".
+     * @param args as {@link #main}'s.
+     * @return the exit status.
+     */
+    public static int run(final String name, final String[] args)
     {
         System.setProperty("chronicle.analytics.disable", "true");
         String dir = null;
@@ -96,7 +102,7 @@ public final class PartitionHostMain
             }
             if (pmGone.get())
             {
-                System.err.println("partition host: the partition manager of " + dir + " is gone; exiting");
+                System.err.println(name + ": the partition manager of " + dir + " is gone; exiting");
             }
             CloseHelper.quietCloseAll(closeables);
             return pmGone.get() ? 1 : 0;

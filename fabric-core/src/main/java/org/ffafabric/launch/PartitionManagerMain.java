@@ -23,6 +23,18 @@ public final class PartitionManagerMain
 
     public static void main(final String[] args) throws Exception
     {
+        run("partition manager", args);
+    }
+
+    /**
+     * Runs the partition manager until it is told to stop.
+     *
+     * @param name what its lines on standard error start with: the command that runs it, e.g. "ffa pm".
+     * @param args as {@link #main}'s.
+     * @throws Exception when it cannot launch.
+     */
+    public static void run(final String name, final String[] args) throws Exception
+    {
         System.setProperty("chronicle.analytics.disable", "true");
         Path manifest = null;
         Path dir = null;
@@ -42,7 +54,7 @@ public final class PartitionManagerMain
             throw new IllegalArgumentException("usage: PartitionManagerMain --manifest FILE [--dir DIR]");
         }
         final PartitionManager.Context ctx = new PartitionManager.Context().manifest(ManifestParser.parse(manifest))
-            .errorHandler(new ConsoleErrorHandler("partition manager"));
+            .errorHandler(new ConsoleErrorHandler(name));
         if (dir != null)
         {
             ctx.directory(dir);
