@@ -1,15 +1,21 @@
 package org.ffafabric.control;
 
 import org.ffafabric.endpoint.FabricClient;
+import org.ffafabric.manifest.Manifest;
+import org.ffafabric.manifest.World;
 import org.ffafabric.pm.PartitionManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * Which directory a Context ends up with: what the code sets beats what the system properties
@@ -68,6 +74,33 @@ class FabricDirectoryTest
         final IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(
             IllegalArgumentException.class, () -> FabricDirectory.resolve(Paths.get(""), "mine"));
         assertEquals("the fabric directory is an empty path: give a directory", refused.getMessage());
+    }
+
+    /**
+     * A directory named as a tomb ({@link FabricLock#TOMB_PREFIX}) is one being removed to a launch beside
+     * it, which removes it when it has no lock (a launch making it has none yet) or a free one; a
+     * launch there ran, hidden from the ffa-* sweep and the tools, and could lose its directory.
+     */
+    @Test
+    void aDirectoryNamedAsATombIsRefused(@TempDir final Path parent)
+    {
+        final Path tomb = parent.resolve(FabricLock.TOMB_PREFIX + "mine");
+        final String expected = tomb + " is named as a fabric directory being removed (" + FabricLock.TOMB_PREFIX +
+            "...), which a launch beside it removes: give another name";
+        for (final Path given : new Path[]{tomb, tomb.resolve("sub").resolve("..")})
+        {
+            final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> FabricDirectory.resolve(given, "mine"), given::toString);
+            assertEquals(expected, refused.getMessage());
+        }
+        System.setProperty(FabricDirectory.DIRECTORY_PROP_NAME, tomb.toString());
+        assertThrows(IllegalArgumentException.class, () -> new FabricClient.Context().conclude(), "as configured");
+        final Manifest manifest = Manifest.builder()
+            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("00000000-0000-4000-8000-0000000000c1"))
+            .build();
+        assertThrows(IllegalArgumentException.class,
+            () -> PartitionManager.launch(new PartitionManager.Context().directory(tomb).manifest(manifest)).close());
+        assertFalse(Files.exists(tomb), "nothing made");
     }
 
     @Test
