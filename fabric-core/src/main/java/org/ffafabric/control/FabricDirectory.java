@@ -66,24 +66,36 @@ public final class FabricDirectory
      * The directory a Context ends up with: the one set in code, else the default for the name set in
      * code, else {@link #configuredDirectory}, else the default for {@link #configuredName}. What code
      * sets beats what the properties say, so a fabric named in code never lands in the configured one.
+     * A directory named as a tomb ({@link FabricLock#TOMB_PREFIX}) is refused: a launch beside removes
+     * a tomb with no lock (one being made has none yet) or a free one, taking it for a removal cut short.
      */
     public static Path resolve(final Path directory, final String fabricName)
     {
+        if (directory != null && directory.toString().isEmpty())
+        {
+            // The working directory: a launch would remove it, if empty, to make it again owner-only.
+            throw new IllegalArgumentException("the fabric directory is an empty path: give a directory");
+        }
+        final Path resolved;
         if (directory != null)
         {
-            if (directory.toString().isEmpty())
-            {
-                // The working directory: a launch would remove it, if empty, to make it again owner-only.
-                throw new IllegalArgumentException("the fabric directory is an empty path: give a directory");
-            }
-            return directory;
+            resolved = directory;
         }
-        if (fabricName != null)
+        else if (fabricName != null)
         {
-            return defaultPath(fabricName);
+            resolved = defaultPath(fabricName);
         }
-        final Path configured = configuredDirectory();
-        return configured != null ? configured : defaultPath(configuredName());
+        else
+        {
+            final Path configured = configuredDirectory();
+            resolved = configured != null ? configured : defaultPath(configuredName());
+        }
+        if (FabricLock.isTomb(resolved.toAbsolutePath().normalize()))
+        {
+            throw new IllegalArgumentException(resolved + " is named as a fabric directory being removed (" +
+                FabricLock.TOMB_PREFIX + "...), which a launch beside it removes: give another name");
+        }
+        return resolved;
     }
 
     /** The file system a path is, or will be, on: that of its nearest existing ancestor. */
