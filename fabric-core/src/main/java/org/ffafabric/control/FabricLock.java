@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -99,7 +100,7 @@ public final class FabricLock implements AutoCloseable
                 channel.lock();
                 channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)));
                 Files.createLink(file(directory), making);
-                final Object key = fileKey(file(directory));
+                final Object key = attributes(file(directory)).fileKey();
                 HELD.put(key, ProcessHandle.current().pid());
                 return new FabricLock(directory, channel, key);
             }
@@ -122,7 +123,8 @@ public final class FabricLock implements AutoCloseable
 
     /**
      * Takes the lock of a directory whose manager has died; null when its lock is held (by a live
-     * manager, or by this JVM), or the directory has no lock.
+     * manager, or by this JVM), or the directory has no lock, or one that is not a regular file (a FIFO, a
+     * link), which no manager makes.
      */
     public static FabricLock tryTake(final Path directory)
     {
@@ -131,17 +133,17 @@ public final class FabricLock implements AutoCloseable
         {
             try
             {
-                final Object key = fileKey(file);
+                final Object key = attributes(file).fileKey();
                 if (HELD.containsKey(key))
                 {
                     return null;
                 }
-                final FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                final FileChannel channel = open(file);
                 boolean taken = false;
                 try
                 {
                     // Still the file looked at: one removed and made again since is another manager's.
-                    taken = channel.tryLock() != null && key.equals(fileKey(file));
+                    taken = channel.tryLock() != null && key.equals(attributes(file).fileKey());
                 }
                 finally
                 {
@@ -159,7 +161,7 @@ public final class FabricLock implements AutoCloseable
             }
             catch (final IOException ex)
             {
-                // Gone since the look, or not ours to open: not a directory to remove.
+                // Gone since the look, not ours to open, or no lock at all: not a directory to remove.
                 return null;
             }
         }
@@ -173,6 +175,9 @@ public final class FabricLock implements AutoCloseable
      * <p>
      * A PID from another PID namespace says nothing here: it may name a process that is not there,
      * or another one. A lock this JVM holds is answered from memory: its file is never opened.
+     *
+     * @throws IllegalStateException when the lock is not a regular file (a FIFO, a link): no manager made it,
+     *                               and it is not opened.
      */
     public static boolean isMakerRunning(final Path directory)
     {
@@ -183,8 +188,9 @@ public final class FabricLock implements AutoCloseable
         {
             try
             {
-                madeMs = Files.getLastModifiedTime(file).toMillis();
-                final Long held = HELD.get(fileKey(file));
+                final BasicFileAttributes attributes = attributes(file);
+                madeMs = attributes.lastModifiedTime().toMillis();
+                final Long held = HELD.get(attributes.fileKey());
                 if (held != null)
                 {
                     pid = held;
@@ -192,11 +198,16 @@ public final class FabricLock implements AutoCloseable
                 else
                 {
                     // Not this JVM's: closing the channel drops no lock of ours.
-                    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
+                    try (FileChannel channel = open(file))
                     {
                         pid = pid(channel);
                     }
                 }
+            }
+            catch (final NotALockFileException ex)
+            {
+                throw new IllegalStateException(directory + " is not a fabric directory: its " + FILE_NAME + " is " +
+                    ex.getReason() + " (give a new or empty directory)");
             }
             catch (final IOException ex)
             {
@@ -221,9 +232,42 @@ public final class FabricLock implements AutoCloseable
         }
     }
 
-    private static Object fileKey(final Path file) throws IOException
+    /**
+     * Opens a lock file that {@link #attributes} found a regular file. A FIFO put in its place since
+     * cannot hold the open up, as one for reading alone would until a writer came (Linux opens a FIFO
+     * for both at once, and a positional read of one fails), and a link is not followed.
+     */
+    private static FileChannel open(final Path file) throws IOException
     {
-        return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * A lock file's attributes, its link not followed, refused ({@link NotALockFileException}) when it is not
+     * a regular file, before anything opens it: a manager makes only that, while anyone may put a FIFO there
+     * (whose open for reading would wait for a writer, under {@link #HELD}, holding up every launch in this
+     * JVM) or a link to anyone's file.
+     */
+    private static BasicFileAttributes attributes(final Path file) throws IOException
+    {
+        final BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!attributes.isRegularFile())
+        {
+            throw new NotALockFileException(file, attributes.isSymbolicLink() ? "a symbolic link" :
+                attributes.isDirectory() ? "a directory" : "a FIFO, a socket or a device");
+        }
+        return attributes;
+    }
+
+    /** A lock file that is not a regular file: its reason says what it is. */
+    private static final class NotALockFileException extends FileSystemException
+    {
+        private static final long serialVersionUID = 1L;
+
+        NotALockFileException(final Path file, final String what)
+        {
+            super(file.toString(), null, what + ", not a regular file");
+        }
     }
 
     public Path directory()
