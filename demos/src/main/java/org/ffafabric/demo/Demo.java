@@ -136,7 +136,7 @@ public final class Demo
 
     private static Process start(final Class<?> main, final List<String> args) throws IOException
     {
-        return new ProcessBuilder(ChildJvm.command(main, new ArrayList<>(args)))
+        return ChildJvm.processBuilder(ChildJvm.command(main, new ArrayList<>(args)))
             .redirectErrorStream(true)
             .start();
     }

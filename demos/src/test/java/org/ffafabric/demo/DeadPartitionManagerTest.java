@@ -58,7 +58,7 @@ class DeadPartitionManagerTest
     private Process partitionManager(final Path manifest, final String name) throws Exception
     {
         dir = Path.of("/dev/shm", "ffa-" + name + "-" + UUID.randomUUID().toString().substring(0, 8));
-        final Process pm = new ProcessBuilder(ChildJvm.command(PartitionManagerMain.class,
+        final Process pm = ChildJvm.processBuilder(ChildJvm.command(PartitionManagerMain.class,
             List.of("--manifest", manifest.toString(), "--dir", dir.toString(), "--exit-on-stdin-eof")))
             .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         processes.add(pm);
@@ -92,7 +92,7 @@ class DeadPartitionManagerTest
             ""));
         killedPartitionManager(manifest, "deadpm");
 
-        final Process send = new ProcessBuilder(ChildJvm.command(FfaCommand.class,
+        final Process send = ChildJvm.processBuilder(ChildJvm.command(FfaCommand.class,
             List.of("send", "--dir", dir.toString(), "--from", "0x0001", "--to", "0x8001", "1")))
             .redirectErrorStream(false).start();
         processes.add(send);
@@ -116,7 +116,7 @@ class DeadPartitionManagerTest
             "partitions:\n  - {name: sp1, id: 0x8001, world: sp-el1, uuid: 11111111-0000-0000-0000-000000008001, " +
             "memory: 64K, messaging: [direct-req-recv]}\n");
         final Process pm = partitionManager(manifest, "hostpm");
-        final Process host = new ProcessBuilder(ChildJvm.command(FfaCommand.class,
+        final Process host = ChildJvm.processBuilder(ChildJvm.command(FfaCommand.class,
             List.of("host", "--dir", dir.toString(), "0x8001")))
             .redirectError(tmp.resolve("host.err").toFile()).start();
         processes.add(host);

@@ -64,7 +64,7 @@ class DemoInASmallShmTest
         // The terms it ships with (4 MiB), not the tests' 64 KiB that this JVM's arguments pass on.
         java.add(java.indexOf("-cp"), "-Daeron.ipc.term.buffer.length=" + AeronTuning.IPC_TERM_LENGTH_DEFAULT);
         command.addAll(java);
-        final Process demo = new ProcessBuilder(command)
+        final Process demo = ChildJvm.processBuilder(command)
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
             .redirectErrorStream(true).start();
         try

@@ -20,7 +20,7 @@ class DemoSignalTest
     {
         // It left /dev/shm/ffa-demo-<pid> (~120 MB: memory files and the media driver's terms) until some
         // later partition manager happened to sweep it.
-        final Process demo = new ProcessBuilder(ChildJvm.command(FfaCommand.class, List.of("demo", "--rounds", "2000000000")))
+        final Process demo = ChildJvm.processBuilder(ChildJvm.command(FfaCommand.class, List.of("demo", "--rounds", "2000000000")))
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start();
@@ -57,7 +57,7 @@ class DemoSignalTest
     {
         // Its shutdown hook came after the launch: a Ctrl-C while the partition manager made its files and driver
         // left /dev/shm/ffa-demo-<pid> (fabric.lock, mem-*.dat) until a later launch's sweep.
-        final Process demo = new ProcessBuilder(ChildJvm.command(FfaCommand.class, List.of("demo", "--rounds", "2000000000")))
+        final Process demo = ChildJvm.processBuilder(ChildJvm.command(FfaCommand.class, List.of("demo", "--rounds", "2000000000")))
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start();

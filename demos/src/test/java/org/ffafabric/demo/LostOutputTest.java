@@ -23,7 +23,7 @@ class LostOutputTest
     {
         // `./ffa partitions > /dev/full` (or to a full disk) exited 0 and said nothing: the report was lost.
         assumeTrue(Files.isWritable(Path.of("/dev/full")), "no /dev/full");
-        final Process ffa = new ProcessBuilder(ChildJvm.command(FfaCommand.class, List.of("partitions", "--help")))
+        final Process ffa = ChildJvm.processBuilder(ChildJvm.command(FfaCommand.class, List.of("partitions", "--help")))
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
             .redirectOutput(new File("/dev/full"))
             .start();

@@ -30,7 +30,7 @@ class PmGivenASymbolicLinkTest
         for (final Path leadsTo : new Path[] { target, tmp.resolve("absent") })
         {
             final Path link = Files.createSymbolicLink(tmp.resolve("link-to-" + leadsTo.getFileName()), leadsTo);
-            final Process pm = new ProcessBuilder(ChildJvm.command(FfaCommand.class,
+            final Process pm = ChildJvm.processBuilder(ChildJvm.command(FfaCommand.class,
                 List.of("pm", "--manifest", manifest.toString(), "--dir", link.toString())))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)

@@ -59,6 +59,17 @@ public final class ChildJvm
     }
 
     /**
+     * A process builder for a command that runs a child JVM, directly or through a wrapper.
+     *
+     * @param command the command, e.g. {@link #command}'s.
+     * @return the builder, to redirect and start.
+     */
+    public static ProcessBuilder processBuilder(final List<String> command)
+    {
+        return new ProcessBuilder(command);
+    }
+
+    /**
      * The full command that runs a main class in a new JVM like this one.
      *
      * @param mainClass the class whose main to run.

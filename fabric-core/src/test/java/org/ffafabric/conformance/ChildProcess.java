@@ -47,7 +47,7 @@ final class ChildProcess implements AutoCloseable
 
     static ChildProcess start(final Class<?> main, final String... args) throws IOException
     {
-        final Process process = new ProcessBuilder(ChildJvm.command(main, List.of(args)))
+        final Process process = ChildJvm.processBuilder(ChildJvm.command(main, List.of(args)))
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
         return new ChildProcess(main.getSimpleName(), process, false);
@@ -59,7 +59,7 @@ final class ChildProcess implements AutoCloseable
      */
     static ChildProcess startUnreaped(final Class<?> main, final String... args) throws Exception
     {
-        final Process process = new ProcessBuilder(NonReapingParent.command(ChildJvm.command(main, List.of(args))))
+        final Process process = ChildJvm.processBuilder(NonReapingParent.command(ChildJvm.command(main, List.of(args))))
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
         final ChildProcess child = new ChildProcess(main.getSimpleName(), process, true);

@@ -61,7 +61,7 @@ class MultiProcessTest
     private Process start(final Class<?> main, final String... args) throws Exception
     {
         final List<String> cmd = ChildJvm.command(main, List.of(args));
-        final Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        final Process p = ChildJvm.processBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         children.add(p);
         return p;
     }

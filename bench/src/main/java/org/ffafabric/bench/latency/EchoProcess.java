@@ -57,7 +57,7 @@ public final class EchoProcess implements AutoCloseable
         mainArgs.add(idleMode.label());
         mainArgs.addAll(echoArgs);
 
-        final Process process = new ProcessBuilder(ChildJvm.command(EchoMain.class, mainArgs))
+        final Process process = ChildJvm.processBuilder(ChildJvm.command(EchoMain.class, mainArgs))
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
         final EchoProcess echo = new EchoProcess(process, echoClass.getSimpleName() + " pid " + process.pid());

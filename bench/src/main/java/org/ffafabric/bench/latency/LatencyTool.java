@@ -674,7 +674,7 @@ public final class LatencyTool implements Callable<Integer>
         final List<String> command = new ArrayList<>(ChildJvm.command(LatencyTool.class, mainArgs));
         command.add(1, "-D" + RELAUNCHED_PROP_NAME + "=true");
         System.err.println("latency-tool: JVM flags missing, running again with: " + JvmFlags.commandLine());
-        final Process relaunched = new ProcessBuilder(command).inheritIO().start();
+        final Process relaunched = ChildJvm.processBuilder(command).inheritIO().start();
         // A signal to this process is meant for the run: pass it on (the relaunched tool then cleans up
         // after itself and its echoes end), and wait for it so that its report is not cut off.
         Runtime.getRuntime().addShutdownHook(new Thread(() ->

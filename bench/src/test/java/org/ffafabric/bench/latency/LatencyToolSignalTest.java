@@ -30,7 +30,7 @@ class LatencyToolSignalTest
     {
         // A SIGTERM'd run left its media driver's directory (~70 MB of pre-touched IPC terms) in /dev/shm
         // until a later run was given --sweep-stale.
-        final Process tool = new ProcessBuilder(ChildJvm.command(LatencyTool.class, List.of(
+        final Process tool = ChildJvm.processBuilder(ChildJvm.command(LatencyTool.class, List.of(
             "--scenario", ScenarioRegistry.RATIO_BASELINE, "--samples", "2000000000", "--warmup", "0",
             "--results", results.toString())))
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
