@@ -10,10 +10,12 @@ import java.util.List;
 /**
  * The command line of a child JVM that runs like this one: the same java binary, the same
  * class path, this JVM's own arguments (heap, system properties such as Aeron's) and the
- * {@link JvmFlags} when they are not there already.
+ * {@link JvmFlags} when they are not there already; and its process ({@link #processBuilder}).
  */
 public final class ChildJvm
 {
+    private static final List<String> OPTIONS_VARIABLES = List.of("JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS");
+
     private ChildJvm()
     {
     }
@@ -27,7 +29,8 @@ public final class ChildJvm
 
     /**
      * This JVM's arguments less debugger and agent options (a second JVM can not take the same
-     * debug port), plus the {@link JvmFlags} it lacks.
+     * debug port), plus the {@link JvmFlags} it lacks. They include the options it took from its
+     * environment ({@link #processBuilder}).
      */
     public static List<String> jvmArguments()
     {
@@ -59,14 +62,19 @@ public final class ChildJvm
     }
 
     /**
-     * A process builder for a command that runs a child JVM, directly or through a wrapper.
+     * A process builder for a command that runs a child JVM, directly or through a wrapper, in this
+     * environment less the variables a JVM takes options from: JAVA_TOOL_OPTIONS and _JAVA_OPTIONS (HotSpot)
+     * and JDK_JAVA_OPTIONS (the java launcher). Their options are among this JVM's arguments, so the child
+     * has them from {@link #jvmArguments}, less its agents; from the variables it would have those too.
      *
      * @param command the command, e.g. {@link #command}'s.
      * @return the builder, to redirect and start.
      */
     public static ProcessBuilder processBuilder(final List<String> command)
     {
-        return new ProcessBuilder(command);
+        final ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().keySet().removeAll(OPTIONS_VARIABLES);
+        return builder;
     }
 
     /**
