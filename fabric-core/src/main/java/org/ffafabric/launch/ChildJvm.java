@@ -1,7 +1,5 @@
 package org.ffafabric.launch;
 
-
-
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
