@@ -32,6 +32,7 @@ class DirectMessagingInvokeTest
     static final int SP_V11 = 0x8004;
     static final int SP_NOSUB = 0x8005;
     static final int SP_SUB_NORECV = 0x8006;
+    static final int SP_DESTROYED = 0x8007;
 
     private FabricFixture fx;
 
@@ -60,6 +61,9 @@ class DirectMessagingInvokeTest
             .partition(p -> p.name("sp-sub-norecv").id(SP_SUB_NORECV).world(World.SP_EL1)
                 .uuid("ffffffff-bbbb-cccc-dddd-eeeeeeeeeeee")
                 .property(PartitionProperties.DIRECT_REQ_SEND | PartitionProperties.VM_CREATED_MSG, true))
+            .partition(p -> p.name("sp-destroyed").id(SP_DESTROYED).world(World.SP_EL1)
+                .uuid("99999999-bbbb-cccc-dddd-eeeeeeeeeeee").directMessaging()
+                .property(PartitionProperties.VM_DESTROYED_MSG, true))
             .build(), 0, VM1, VM2, SPA, SPB);
     }
 
@@ -429,6 +433,55 @@ class DirectMessagingInvokeTest
         assertEquals(FunctionId.FFA_INTERRUPT, timedOut.w(0), () -> "nothing reached spa: " + timedOut);
     }
 
+    /**
+     * VM destroyed (type 6) goes only to a partition subscribed to it, and VM destroyed ack (7) alone answers
+     * it. A partition that did not subscribe to the message's type is INVALID_PARAMETERS (Hafnium's SPMC,
+     * check_vm_availability_message), a subscription to the other type notwithstanding.
+     */
+    @Test
+    void vmDestroyedFrameworkMessage() throws Exception
+    {
+        final Future<RegisterFile> spaWaits = fx.msgWait(fx.ec(SPA), 500_000_000L);
+        final RegisterFile toCreatedOnly = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, 0, SPA);
+        toCreatedOnly.w(2, 0x8000_0006);
+        assertError(ErrorCode.INVALID_PARAMETERS, call(fx.ec(0), toCreatedOnly), "spa subscribes to VM created only");
+        final RegisterFile timedOut = get(spaWaits);
+        assertEquals(FunctionId.FFA_INTERRUPT, timedOut.w(0), () -> "nothing reached spa: " + timedOut);
+
+        try (Endpoint destroyedOnly = fx.claim(SP_DESTROYED))
+        {
+            final ExecutionContext sp = destroyedOnly.executionContext(0);
+            final Future<RegisterFile> waiting = fx.msgWait(sp);
+            final RegisterFile created = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, 0, SP_DESTROYED);
+            created.w(2, 0x8000_0004);
+            assertError(ErrorCode.INVALID_PARAMETERS, call(fx.ec(0), created), "subscribed to VM destroyed only");
+            assertFalse(waiting.isDone());
+
+            final RegisterFile destroyed = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, 0, SP_DESTROYED);
+            destroyed.w(2, 0x8000_0006).w(3, 0xFFFF_FFFF).w(4, 0xFFFF_FFFF).w(5, 9);
+            final Future<RegisterFile> sent = fx.async(fx.ec(0), destroyed);
+            final RegisterFile in = get(waiting);
+            assertEquals(0x8000_0006L, in.x(2));
+            assertEquals(9L, in.x(5));
+            for (final int wrongType : new int[] { 0x8000_0005, 0x8000_0006, 0x8000_0002 })
+            {
+                final RegisterFile wrong = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SP_DESTROYED, 0);
+                wrong.w(2, wrongType);
+                assertError(ErrorCode.INVALID_PARAMETERS, call(sp, wrong),
+                    "framework response type 0x" + Integer.toHexString(wrongType) + " to VM destroyed");
+            }
+            assertFalse(sent.isDone(), "a refused response must not reach the requester");
+            final RegisterFile ack = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SP_DESTROYED, 0);
+            ack.w(2, 0x8000_0007);
+            final Future<RegisterFile> next = fx.respond(sp, ack);
+            final RegisterFile back = get(sent);
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, back.w(0), back.toString());
+            assertEquals(RegisterFile.packIds(SP_DESTROYED, 0), back.w(1));
+            assertEquals(0x8000_0007L, back.x(2));
+            assertEquals(FunctionId.FFA_INTERRUPT, get(next).w(0));
+        }
+    }
+
     @Test
     void vmCreatedFrameworkMessage() throws Exception
     {
@@ -441,9 +494,10 @@ class DirectMessagingInvokeTest
         try (Endpoint nosub = fx.claim(SP_NOSUB))
         {
             final Future<RegisterFile> w2 = fx.msgWait(nosub.executionContext(0), 500_000_000L);
+            // Not subscribed: INVALID_PARAMETERS, as Hafnium's SPMC checks a VM availability message.
             final RegisterFile notSubscribed = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, 0, SP_NOSUB);
             notSubscribed.w(2, 0x8000_0004);
-            assertError(ErrorCode.DENIED, call(fx.ec(0), notSubscribed));
+            assertError(ErrorCode.INVALID_PARAMETERS, call(fx.ec(0), notSubscribed));
             // Nothing reached it: its MSG_WAIT times out with FFA_INTERRUPT naming itself.
             final RegisterFile timedOut = get(w2);
             assertEquals(FunctionId.FFA_INTERRUPT, timedOut.w(0), timedOut.toString());
