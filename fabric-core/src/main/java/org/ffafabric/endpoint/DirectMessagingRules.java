@@ -81,9 +81,10 @@ final class DirectMessagingRules
     }
 
     /**
-     * Framework requests: VM created/destroyed, from the hypervisor, to partitions that subscribed
-     * and receive direct requests (a framework message is one; partition info reports the
-     * subscription only beside that bit).
+     * Framework requests: VM created/destroyed, from the hypervisor, to partitions subscribed to
+     * that type (INVALID_PARAMETERS otherwise, as Hafnium's SPMC checks a VM availability message)
+     * that receive direct requests (a framework message is one, DENIED as for any request;
+     * partition info reports the subscription only beside that bit).
      */
     int checkFrameworkRequest(final int flags, final int targetSlot)
     {
@@ -95,8 +96,12 @@ final class DirectMessagingRules
         }
         final int subscription = type == FrameworkMessage.VM_CREATED_REQ ?
             PartitionProperties.VM_CREATED_MSG : PartitionProperties.VM_DESTROYED_MSG;
-        final int required = subscription | PartitionProperties.DIRECT_REQ_RECV;
-        return (controlFile.properties(targetSlot) & required) != required ? ErrorCode.DENIED : 0;
+        final int properties = controlFile.properties(targetSlot);
+        if ((properties & subscription) == 0)
+        {
+            return ErrorCode.INVALID_PARAMETERS;
+        }
+        return (properties & PartitionProperties.DIRECT_REQ_RECV) == 0 ? ErrorCode.DENIED : 0;
     }
 
     /** True when the target already waits, directly or down a chain, on this context: a cycle. */
