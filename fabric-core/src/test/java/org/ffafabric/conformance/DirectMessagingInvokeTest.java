@@ -434,6 +434,35 @@ class DirectMessagingInvokeTest
     }
 
     /**
+     * Framework messages (w2 bit 31) came with v1.1: in v1.0 the whole of w2 is MBZ (Hafnium's v1.0 code
+     * refused any w2), so a hypervisor that negotiated v1.0 sends none, INVALID_PARAMETERS, while its
+     * partition messages go through.
+     */
+    @Test
+    void aV10HypervisorSendsNoFrameworkMessage() throws Exception
+    {
+        final ExecutionContext hyp = fx.reclaim(0).executionContext(0);
+        assertEquals(V1_2, call(hyp, FunctionId.FFA_VERSION, V1_0).w(0));
+        final ExecutionContext sp = fx.ec(SPA);
+        final Future<RegisterFile> waiting = fx.msgWait(sp);
+        for (final int type : new int[] { 4, 6 })
+        {
+            final RegisterFile r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, 0, SPA);
+            r.w(2, RegisterFile.frameworkMessageFlags(type));
+            assertError(ErrorCode.INVALID_PARAMETERS, call(hyp, r), "framework message type " + type + " at v1.0");
+        }
+        assertFalse(waiting.isDone());
+        final RegisterFile partitionMessage = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, 0, SPA);
+        partitionMessage.w(3, 5);
+        final Future<RegisterFile> sent = fx.async(hyp, partitionMessage);
+        final RegisterFile in = get(waiting);
+        assertEquals(0L, in.x(2), in.toString());
+        assertEquals(5L, in.x(3));
+        fx.respond(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, 0));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, get(sent).w(0));
+    }
+
+    /**
      * VM destroyed (type 6) goes only to a partition subscribed to it, and VM destroyed ack (7) alone answers
      * it. A partition that did not subscribe to the message's type is INVALID_PARAMETERS (Hafnium's SPMC,
      * check_vm_availability_message), a subscription to the other type notwithstanding.
