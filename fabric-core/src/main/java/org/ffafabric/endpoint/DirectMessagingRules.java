@@ -81,15 +81,16 @@ final class DirectMessagingRules
     }
 
     /**
-     * Framework requests: VM created/destroyed, from the hypervisor, to partitions subscribed to
-     * that type (INVALID_PARAMETERS otherwise, as Hafnium's SPMC checks a VM availability message)
-     * that receive direct requests (a framework message is one, DENIED as for any request;
-     * partition info reports the subscription only beside that bit).
+     * Framework requests: VM created/destroyed, from the hypervisor at v1.1 or later (framework
+     * messages came with v1.1: at v1.0 the whole of w2 is MBZ), to partitions subscribed to that type
+     * (INVALID_PARAMETERS otherwise, as Hafnium's SPMC checks a VM availability message) that
+     * receive direct requests (a framework message is one, DENIED as for any request; partition
+     * info reports the subscription only beside that bit).
      */
     int checkFrameworkRequest(final int flags, final int targetSlot)
     {
         final int type = RegisterFile.frameworkMessageType(flags);
-        if (partitionId != EndpointId.HYPERVISOR ||
+        if (partitionId != EndpointId.HYPERVISOR || controlFile.negotiatedVersion(slot) < FfaVersion.V1_1 ||
             (type != FrameworkMessage.VM_CREATED_REQ && type != FrameworkMessage.VM_DESTROYED_REQ))
         {
             return ErrorCode.INVALID_PARAMETERS;
