@@ -134,6 +134,67 @@ class CpuCyclesTest
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
     }
 
+    /**
+     * FFA_YIELD by the caller's version. v1.1 lets a context give back only cycles FFA_RUN lent it: in the
+     * direct request and secure interrupt models it is DENIED (v1.1 EAC0 7.3 and 7.4, as Hafnium's rule
+     * tables for v1.1 had them); v1.2 added both (8.3 and 8.4, the rules Hafnium cites now).
+     */
+    @Test
+    void aV11ContextYieldsOnlyCyclesFfaRunLentIt() throws Exception
+    {
+        final ExecutionContext sp = fx.reclaim(SPB).executionContext(0);
+        assertEquals(V1_2, call(sp, FunctionId.FFA_VERSION, V1_1).w(0));
+        final Future<RegisterFile> sent = fx.deliver(sp, fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPB));
+        // On another thread: a yield that went through would wait for an FFA_RUN.
+        assertError(ErrorCode.DENIED, get(fx.async(sp, regs(FunctionId.FFA_YIELD, 0, 7, 9))), "v1.1, serving a request");
+        assertEquals(ExecutionContextState.RUNNING, fx.state(SPB, 0));
+        assertFalse(sent.isDone(), "the requester still waits for its answer");
+        final Future<RegisterFile> answered = fx.respond(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, VM1));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
+        // The answer's wait ran out: the secure interrupt model, where v1.1 has no FFA_YIELD either.
+        assertEquals(FunctionId.FFA_INTERRUPT, get(answered).w(0));
+        assertError(ErrorCode.DENIED, call(sp, regs(FunctionId.FFA_YIELD)), "v1.1, in the secure interrupt model");
+
+        // Run by the scheduler, it yields, timeout and all.
+        final Future<RegisterFile> waiting = fx.msgWait(sp);
+        final Future<RegisterFile> run = fx.async(fx.ec(HYP), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPB, 0)));
+        assertEquals(FunctionId.FFA_RUN, get(waiting).w(0));
+        final Future<RegisterFile> yielded = fx.async(sp, regs(FunctionId.FFA_YIELD, 0, 0x10, 0x20));
+        final RegisterFile y = get(run);
+        assertEquals(FunctionId.FFA_YIELD, y.w(0), y.toString());
+        assertEquals(RegisterFile.packTargetInfo(SPB, 0), y.w(1));
+        assertEquals(0x10L, y.x(2));
+        assertEquals(0x20L, y.x(3));
+        final Future<RegisterFile> resumed = fx.async(fx.ec(HYP), regs(FunctionId.FFA_RUN, y.w(1)));
+        assertSuccess32(get(yielded));
+        fx.msgWait(sp, 300_000_000L);
+        assertEquals(FunctionId.FFA_MSG_WAIT, get(resumed).w(0));
+    }
+
+    /** v1.0's FFA_YIELD carries no timeout, which came with v1.1: w2 and w3 are MBZ there. */
+    @Test
+    void aV10ContextsYieldHasNoTimeout() throws Exception
+    {
+        final ExecutionContext sp = fx.reclaim(SPB).executionContext(0);
+        assertEquals(V1_2, call(sp, FunctionId.FFA_VERSION, V1_0).w(0));
+        final Future<RegisterFile> waiting = fx.msgWait(sp);
+        final Future<RegisterFile> run = fx.async(fx.ec(HYP), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPB, 0)));
+        assertEquals(FunctionId.FFA_RUN, get(waiting).w(0));
+        // On another thread: a yield that went through would wait for an FFA_RUN.
+        assertError(ErrorCode.INVALID_PARAMETERS, get(fx.async(sp, regs(FunctionId.FFA_YIELD, 0, 1))), "w2 at v1.0");
+        assertError(ErrorCode.INVALID_PARAMETERS, get(fx.async(sp, regs(FunctionId.FFA_YIELD, 0, 0, 1))), "w3 at v1.0");
+        assertFalse(run.isDone(), "a refused yield gives nothing back");
+        final Future<RegisterFile> yielded = fx.async(sp, regs(FunctionId.FFA_YIELD));
+        final RegisterFile y = get(run);
+        assertEquals(FunctionId.FFA_YIELD, y.w(0), y.toString());
+        assertEquals(RegisterFile.packTargetInfo(SPB, 0), y.w(1));
+        assertTrue(y.isZero(2, 17), y.toString());
+        final Future<RegisterFile> resumed = fx.async(fx.ec(HYP), regs(FunctionId.FFA_RUN, y.w(1)));
+        assertSuccess32(get(yielded));
+        fx.msgWait(sp, 300_000_000L);
+        assertEquals(FunctionId.FFA_MSG_WAIT, get(resumed).w(0));
+    }
+
     @Test
     void boundedRequestReturnsInterruptAndRunCollectsTheResponse() throws Exception
     {
