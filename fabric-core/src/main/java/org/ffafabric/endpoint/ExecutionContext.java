@@ -952,7 +952,9 @@ public final class ExecutionContext
             regs.error(ErrorCode.NOT_SUPPORTED);
             return;
         }
-        if (regs.w(1) != 0 || !regs.isZero(4, 7))
+        // The timeout in w2/w3 came with v1.1: before, they are MBZ like the rest.
+        final int version = controlFile.negotiatedVersion(slot);
+        if (regs.w(1) != 0 || !regs.isZero(4, 7) || (version < FfaVersion.V1_1 && !regs.isZero(2, 3)))
         {
             // Malformed whatever the state: Hafnium's api_yield checks x4..x7 before the transition.
             regs.error(ErrorCode.INVALID_PARAMETERS);
@@ -960,14 +962,17 @@ public final class ExecutionContext
         }
         final long ownWord = word;
         final int model = model(ownWord);
-        if (state(ownWord) == RUNNING && model == MODEL_INTERRUPT)
+        // Before v1.2 only the cycles FFA_RUN lent may be yielded: v1.2 added the direct request and
+        // secure interrupt models (its 8.3 and 8.4; v1.1 EAC0 7.3 and 7.4 deny both).
+        final boolean yieldsAnyLentCycles = version >= FfaVersion.V1_2;
+        if (state(ownWord) == RUNNING && model == MODEL_INTERRUPT && yieldsAnyLentCycles)
         {
             // Nobody lent these cycles, so there is no one to give them to: the context runs on, as
             // Hafnium's SPMC does in the secure interrupt model (the timeout is only a hint).
             regs.success();
             return;
         }
-        if (state(ownWord) != RUNNING || (model != MODEL_RUN && !isServing(ownWord)))
+        if (state(ownWord) != RUNNING || (model != MODEL_RUN && (!isServing(ownWord) || !yieldsAnyLentCycles)))
         {
             regs.error(ErrorCode.DENIED);
             return;
