@@ -276,6 +276,43 @@ class DirectMessagingInvokeTest
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, get(sent).w(0));
     }
 
+    /**
+     * REQ2 has property bits of its own (ffa-reference.md 5.1: bit 9 receive, bit 10 send), which the REQ
+     * bits do not stand in for: DENIED (Hafnium's ffa_direct_msg_is_direct_request_supported). A UUID names
+     * a service only in the digest's order, bytes 0-7 in x2: its halves swapped name none.
+     */
+    @Test
+    void req2NeedsItsOwnPropertyBitsAndItsUuidInOrder() throws Exception
+    {
+        final ExecutionContext sp = fx.ec(SPA);
+        final Future<RegisterFile> waiting = fx.msgWait(sp);
+        final int req2 = FunctionId.FFA_MSG_SEND_DIRECT_REQ2;
+        assertError(ErrorCode.DENIED, call(fx.ec(VM1), ids(req2, VM1, VM2)), "vm2 receives REQ, not REQ2");
+        try (Endpoint reqOnly = fx.claim(SP_SUB_NORECV))
+        {
+            assertError(ErrorCode.DENIED, call(reqOnly.executionContext(0), ids(req2, SP_SUB_NORECV, SPA)),
+                "it sends REQ, not REQ2");
+        }
+        final RegisterFile swapped = ids(req2, VM1, SPA);
+        swapped.x(2, uuidLe(SP1B, 1)).x(3, uuidLe(SP1B, 0));
+        assertError(ErrorCode.INVALID_PARAMETERS, call(fx.ec(VM1), swapped), "the UUID's halves swapped");
+        assertFalse(waiting.isDone(), "no refused request reached spa");
+
+        // REQ2's send bit without REQ's receive bit still sends REQ2.
+        try (Endpoint req2Sender = fx.claim(SP_NORECV))
+        {
+            final RegisterFile r = ids(req2, SP_NORECV, SPA);
+            r.x(2, uuidLe(SP1, 0)).x(3, uuidLe(SP1, 1)).x(17, 0x17);
+            final Future<RegisterFile> sent = fx.async(req2Sender.executionContext(0), r);
+            final RegisterFile in = get(waiting);
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, in.w(0), in.toString());
+            assertEquals(uuidLe(SP1, 0), in.x(2));
+            assertEquals(0x17L, in.x(17));
+            fx.respond(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, SP_NORECV));
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, get(sent).w(0));
+        }
+    }
+
     @Test
     void responseRefusals() throws Exception
     {
