@@ -272,7 +272,11 @@ public final class FfaOps
         return r.functionId();
     }
 
-    /** FFA_YIELD: gives the cycles back to whoever lent them; returns when resumed with FFA_RUN. */
+    /**
+     * FFA_YIELD: gives the cycles back to whoever lent them; returns when resumed with FFA_RUN. Before
+     * v1.2 only cycles FFA_RUN lent may be yielded (DENIED while serving a request), and at v1.0 the
+     * timeout hint must be 0.
+     */
     public void yieldCycles(final long timeoutHintNs)
     {
         regs.clear().w(0, FunctionId.FFA_YIELD).w(2, (int)timeoutHintNs).w(3, (int)(timeoutHintNs >>> 32));
