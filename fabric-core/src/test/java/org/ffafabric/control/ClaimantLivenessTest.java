@@ -1,17 +1,26 @@
 package org.ffafabric.control;
 
 import org.ffafabric.abi.FfaVersion;
+import org.ffafabric.launch.ChildJvm;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.World;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * How a control file's reader tells whether the process holding a claim is its claimant: its PID
@@ -22,6 +31,7 @@ class ClaimantLivenessTest
     private static final long MEMORY_BASE = 0x8000_0000L;
     /** Long before any process of this test started, long after the 1970 of an unwritten mark. */
     private static final long LONG_AGO_MS = 1_000L;
+    private static final String BTIME = "btime ";
 
     @TempDir
     Path dir;
@@ -97,6 +107,84 @@ class ClaimantLivenessTest
             assertTrue(controlFile.claim(0, 0, me));
             assertEquals(later, controlFile.claimMark(0));
             assertTrue(controlFile.isClaimantAlive(0, me));
+        }
+    }
+
+    /**
+     * The partition manager reckons process starts from the boot time it read as it started; the wall
+     * clock may be stepped back after that (an NTP step at boot, a date set by hand). A claim made since by
+     * a live process is still that process's: the mark must not depend on what the wall clock says.
+     * Here the reader is a JVM whose /proc/stat (bound over in a mount namespace of its own, as root)
+     * says the machine booted a day later than it did: as if the clock had been a day ahead when it read it.
+     */
+    @Test
+    @Timeout(120)
+    void aClaimIsItsClaimantsThoughTheWallClockWasSteppedBackSinceItsReaderStarted() throws Exception
+    {
+        assumeTrue(Files.isReadable(Path.of("/proc/stat")), "process starts are told by /proc");
+        final long day = TimeUnit.DAYS.toSeconds(1);
+        final long booted = bootSeconds();
+        final Path stat = dir.resolve("stat");
+        Files.write(stat, Files.readAllLines(Path.of("/proc/stat"), StandardCharsets.US_ASCII).stream()
+            .map(line -> line.startsWith(BTIME) ? BTIME + (booted + day) : line)
+            .collect(Collectors.toList()), StandardCharsets.US_ASCII);
+        final List<String> bound = List.of("unshare", "-m", "sh", "-c", "mount --bind \"$0\" /proc/stat && exec \"$@\"",
+            stat.toString());
+        final List<String> probe = new ArrayList<>(bound);
+        probe.add("true");
+        final Process canBind = new ProcessBuilder(probe).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assumeTrue(canBind.waitFor(30, TimeUnit.SECONDS) && canBind.exitValue() == 0, "cannot bind a /proc/stat of its own");
+
+        final Process claimant = new ProcessBuilder("sleep", "600").start();
+        try (ControlFile controlFile = create())
+        {
+            assertTrue(controlFile.claim(0, 0, claimant.pid()));
+            final List<String> command = new ArrayList<>(bound);
+            command.addAll(ChildJvm.command(Reader.class, List.of(
+                dir.resolve("fabric.ctl").toString(), Long.toString(claimant.pid()), Long.toString(booted))));
+            final Process reader = ChildJvm.processBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            try
+            {
+                final String out = new String(reader.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+                assertTrue(reader.waitFor(60, TimeUnit.SECONDS), "the reader ends");
+                assertEquals(0, reader.exitValue(), out);
+                assertEquals("booted " + day + " s later; claimant alive", out);
+            }
+            finally
+            {
+                reader.destroyForcibly().waitFor();
+            }
+        }
+        finally
+        {
+            claimant.destroyForcibly().waitFor();
+        }
+    }
+
+    private static long bootSeconds() throws java.io.IOException
+    {
+        return Files.readAllLines(Path.of("/proc/stat"), StandardCharsets.US_ASCII).stream()
+            .filter(line -> line.startsWith(BTIME)).mapToLong(line -> Long.parseLong(line.substring(BTIME.length()).trim()))
+            .findFirst().orElseThrow();
+    }
+
+    /**
+     * Opens a control file and says how much later than {@code args[2]} its /proc/stat has the machine
+     * booted, and whether the claimant of the first slot, {@code args[1]}, lives.
+     */
+    public static final class Reader
+    {
+        public static void main(final String[] args) throws Exception
+        {
+            final long pid = Long.parseLong(args[1]);
+            try (ControlFile controlFile = ControlFile.open(Path.of(args[0])))
+            {
+                System.out.println("booted " + (bootSeconds() - Long.parseLong(args[2])) + " s later; claimant " +
+                    (controlFile.isClaimantAlive(0, pid) ? "alive" : "gone"));
+            }
         }
     }
 }
