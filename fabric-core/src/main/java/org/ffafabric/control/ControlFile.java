@@ -422,7 +422,7 @@ public final class ControlFile implements AutoCloseable
         return buffer.getLongVolatile(slotOffset(slot) + SLOT_CLAIM_PID_OFFSET);
     }
 
-    /** A time no earlier than the claimant's start: {@link ControlFileDescriptor#SLOT_CLAIM_MARK_OFFSET}. */
+    /** The start of the slot's claimant, or of a later claimer: {@link ControlFileDescriptor#SLOT_CLAIM_MARK_OFFSET}. */
     public long claimMark(final int slot)
     {
         return buffer.getLongVolatile(slotOffset(slot) + SLOT_CLAIM_MARK_OFFSET);
@@ -440,17 +440,18 @@ public final class ControlFile implements AutoCloseable
      */
     public boolean isClaimantAlive(final int slot, final long pid)
     {
-        return ProcessLiveness.isAliveSince(pid, claimMark(slot));
+        return ProcessLiveness.isAliveSinceStart(pid, claimMark(slot));
     }
 
     /**
-     * Claims the slot for {@code pid} (a process running now: this one) if it holds {@code expectedPid};
-     * bumps the generation. The claim's mark is raised to now first, so that the compare-and-set
-     * that makes the claim also publishes a mark no earlier than its claimant's start: a reader that
-     * sees the PID never pairs it with an earlier claim's mark. Raised, never lowered: a claim that
-     * lost its race, or a clock stepped back, only ever makes a claimant look older. A slot that does
-     * not hold {@code expectedPid} is left alone, mark and all: a claimer looks at the holder's
-     * liveness by that mark.
+     * Claims the slot for {@code pid} (a running process: this one) if it holds {@code expectedPid};
+     * bumps the generation. The claim's mark is raised to that process's start first ({@link
+     * ProcessLiveness#startMark}: not a time of the wall clock, which may be stepped), so that the
+     * compare-and-set that makes the claim also publishes a mark no earlier than its claimant's start: a
+     * reader that sees the PID never pairs it with an earlier claim's mark. Raised, never lowered: a claim
+     * that lost its race only ever makes a claimant look older, and every claimer started before any
+     * later process given a dead claimant's PID. A slot that does not hold {@code expectedPid} is left
+     * alone, mark and all: a claimer looks at the holder's liveness by that mark.
      */
     public boolean claim(final int slot, final long expectedPid, final long pid)
     {
@@ -459,7 +460,7 @@ public final class ControlFile implements AutoCloseable
         {
             return false;
         }
-        raiseClaimMark(s + SLOT_CLAIM_MARK_OFFSET, System.currentTimeMillis());
+        raiseClaimMark(s + SLOT_CLAIM_MARK_OFFSET, ProcessLiveness.startMark(pid));
         if (buffer.compareAndSetLong(s + SLOT_CLAIM_PID_OFFSET, expectedPid, pid))
         {
             buffer.getAndAddInt(s + SLOT_CLAIM_GENERATION_OFFSET, 1);
@@ -468,14 +469,14 @@ public final class ControlFile implements AutoCloseable
         return false;
     }
 
-    private void raiseClaimMark(final int offset, final long epochMs)
+    private void raiseClaimMark(final int offset, final long start)
     {
         long mark;
         do
         {
             mark = buffer.getLongVolatile(offset);
         }
-        while (mark < epochMs && !buffer.compareAndSetLong(offset, mark, epochMs));
+        while (mark < start && !buffer.compareAndSetLong(offset, mark, start));
     }
 
     /**

@@ -25,7 +25,7 @@ package org.ffafabric.control;
  *   | manifest FF-A version         | negotiated FF-A version (*)   | 16
  *   | peer logs held by the claim   | claim generation              | 24
  *   |                         claim pid (0 = unclaimed)             | 32
- *   |    claim mark (epoch ms, not before the claimant's start)     | 40
+ *   |    claim mark (the claimant's start, or a later claimer's)    | 40
  *   | UUID count                    | first EC state index          | 48
  *   |                   UUIDs, 4 x 16 bytes, textual order          | 56
  *   |                   name, 32 bytes ASCII, NUL padded            | 120
@@ -113,9 +113,9 @@ public final class ControlFileDescriptor
     public static final int SLOT_CLAIM_GENERATION_OFFSET = 28;
     public static final int SLOT_CLAIM_PID_OFFSET = 32;
     /**
-     * A time (epoch ms) no earlier than the start of the process whose PID holds the claim, as
-     * {@link ProcessLiveness#isAliveSince} takes it: a later process given that PID is not the
-     * claimant. Raised to the time of each claim before the claim PID's compare-and-set, never lowered.
+     * The start of the process whose PID holds the claim, as {@link ProcessLiveness#startMark} gives it
+     * (clock ticks after boot, on Linux), or a later claimer's: a later process given that PID is not the
+     * claimant. Raised to each claimer's start before the claim PID's compare-and-set, never lowered.
      */
     public static final int SLOT_CLAIM_MARK_OFFSET = 40;
     public static final int SLOT_UUID_COUNT_OFFSET = 48;

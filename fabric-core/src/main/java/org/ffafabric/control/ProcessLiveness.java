@@ -7,6 +7,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Instant;
 
 /**
  * Whether a process holding a claim, or running a partition manager, is alive, and whether it is
@@ -14,8 +15,13 @@ import java.nio.file.Paths;
  * says yes of a zombie too: a process that has exited but that its parent has not yet waited for,
  * which under a parent (or a container's init) that never waits stays so for ever. Where
  * {@code /proc} can be read (Linux) one read of {@code /proc/<pid>/stat} tells all: its state
- * ({@code Z} zombie and {@code X} dead have exited) and its start, in clock ticks after boot, as
- * ProcessHandle reckons it. Elsewhere ProcessHandle's answers stand.
+ * ({@code Z} zombie and {@code X} dead have exited) and its start, in clock ticks after boot.
+ * Elsewhere ProcessHandle's answers stand.
+ * <p>
+ * A mark is best the process's own start ({@link #startMark}, {@link #isAliveSinceStart}): every
+ * reader reads the same ticks, and no step of the wall clock moves them. A time of the wall clock (a
+ * file's, {@link #isAliveSince}) is compared with a start reckoned from the boot time this JVM read as
+ * it loaded this class, on a wall clock that may have been stepped since.
  * <p>
  * Not for a hot path: one small read of /proc per call (the partition manager makes one per
  * claimed partition every 100 ms).
@@ -48,12 +54,15 @@ public final class ProcessLiveness
         {
             return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
         }
-        return pid > 0 && startEpochMs(pid) != GONE;
+        return pid > 0 && startTicks(pid) != GONE;
     }
 
     /**
-     * True when a process of that PID is alive and started no later than {@code epochMs}, when it
-     * left a mark (a file it made, a claim): so not a later process given the same PID.
+     * True when a process of that PID is alive and started no later than {@code epochMs}, a time of the
+     * wall clock when it left a mark (a file it made): so not a later process given the same PID, within
+     * a second's slack. A wall clock stepped back, between this class's loading and the mark, by more than
+     * the slack and the process's age at its mark takes it for a later process: where the process can
+     * give its own start, mark that ({@link #isAliveSinceStart}).
      */
     public static boolean isAliveSince(final long pid, final long epochMs)
     {
@@ -68,22 +77,67 @@ public final class ProcessLiveness
                 .map(p -> p.info().startInstant().map(s -> s.toEpochMilli() <= epochMs + START_SLACK_MS).orElse(true))
                 .orElse(false);
         }
-        final long start = startEpochMs(pid);
-        return start != GONE && (start == UNKNOWN || start <= epochMs + START_SLACK_MS);
+        final long ticks = startTicks(pid);
+        return ticks != GONE && (ticks == UNKNOWN || BOOT_EPOCH_MS + ticks * MS_PER_TICK <= epochMs + START_SLACK_MS);
+    }
+
+    /**
+     * The start of a running process, for {@link #isAliveSinceStart}: where /proc tells, its clock ticks
+     * after boot from its stat, the same for every reader and moved by no step of the wall clock;
+     * elsewhere ProcessHandle's start instant, in epoch ms. 0 when it cannot be told (no such process runs,
+     * or its start is unknown), which marks nothing.
+     */
+    public static long startMark(final long pid)
+    {
+        if (pid <= 0)
+        {
+            return 0;
+        }
+        if (BOOT_EPOCH_MS < 0)
+        {
+            return ProcessHandle.of(pid)
+                .filter(ProcessHandle::isAlive)
+                .flatMap(p -> p.info().startInstant())
+                .map(Instant::toEpochMilli)
+                .orElse(0L);
+        }
+        return Math.max(0, startTicks(pid));
+    }
+
+    /**
+     * True when a process of that PID is alive and started no later than {@code startMark}, the {@link
+     * #startMark} of the process that left it (or of one started later): so not a later process given the
+     * same PID, unless given it within the clock tick (10 ms) its claimant started in.
+     */
+    public static boolean isAliveSinceStart(final long pid, final long startMark)
+    {
+        if (pid <= 0)
+        {
+            return false;
+        }
+        if (BOOT_EPOCH_MS < 0)
+        {
+            return ProcessHandle.of(pid)
+                .filter(ProcessHandle::isAlive)
+                .map(p -> p.info().startInstant().map(s -> s.toEpochMilli() <= startMark).orElse(true))
+                .orElse(false);
+        }
+        final long ticks = startTicks(pid);
+        return ticks != GONE && (ticks == UNKNOWN || ticks <= startMark);
     }
 
     /** True when the process is alive: ProcessHandle says so, and it is no zombie. */
     public static boolean isAlive(final ProcessHandle process)
     {
-        return process.isAlive() && (BOOT_EPOCH_MS < 0 || startEpochMs(process.pid()) != GONE);
+        return process.isAlive() && (BOOT_EPOCH_MS < 0 || startTicks(process.pid()) != GONE);
     }
 
     /**
-     * The start of a live process in epoch ms, from one read of its /proc stat; {@link #GONE} when
-     * it has no stat (never was, or reaped) or has exited (Z or X); {@link #UNKNOWN} when the
-     * stat cannot be made out.
+     * The start of a live process in clock ticks after boot, from one read of its /proc stat; {@link
+     * #GONE} when it has no stat (never was, or reaped) or has exited (Z or X); {@link #UNKNOWN} when
+     * the stat cannot be made out.
      */
-    private static long startEpochMs(final long pid)
+    private static long startTicks(final long pid)
     {
         final byte[] stat = new byte[STAT_LENGTH];
         final int length = read("/proc/" + pid + "/stat", stat);
@@ -124,7 +178,7 @@ public final class ProcessLiveness
         {
             ticks = ticks * 10 + (stat[at] - '0');
         }
-        return digits == 0 ? UNKNOWN : BOOT_EPOCH_MS + ticks * MS_PER_TICK;
+        return digits == 0 ? UNKNOWN : ticks;
     }
 
     /** Boot time from /proc/stat's {@code btime} line, in epoch ms; -1 where there is no /proc. */

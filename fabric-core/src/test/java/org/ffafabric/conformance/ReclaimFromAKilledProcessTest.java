@@ -35,8 +35,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * <p>
  * A dead claimant's PID may have gone to a later process by the time anyone looks: the claim is
  * dead all the same, reaped by the manager or taken over. The OS cannot be made to reuse a PID,
- * so those tests write the slot as a reuse leaves it: a live child's PID, under a claim mark from
- * before that child started.
+ * so those tests write the slot as a reuse leaves it: a live child's PID, under the claim mark of a
+ * claimant that started before that child.
  */
 class ReclaimFromAKilledProcessTest
 {
@@ -231,17 +231,16 @@ class ReclaimFromAKilledProcessTest
     }
 
     /**
-     * The slot as a PID reuse leaves it: claimed by {@code process}, under the mark of a claim made a
-     * minute before that process started (by the claimant that died, whose PID it was given).
+     * The slot as a PID reuse leaves it: claimed by {@code process}, under the mark of a claimant that
+     * started before it (the claimant that died, whose PID it was given).
      */
     private static void claimAsBeforeItStarted(final ControlFile cf, final int slot, final Process process)
     {
         assertTrue(ProcessLiveness.isAlive(process.pid()), "the process holding the PID runs");
         assertTrue(cf.claim(slot, 0, process.pid()), "the slot was free");
-        final long started = process.info().startInstant().orElseThrow().toEpochMilli();
         cf.buffer().putLongVolatile(
             ControlFileDescriptor.slotOffset(slot) + ControlFileDescriptor.SLOT_CLAIM_MARK_OFFSET,
-            started - TimeUnit.MINUTES.toMillis(1));
+            ProcessLiveness.startMark(process.pid()) - 1);
     }
 
     private static Process startSleeper() throws java.io.IOException

@@ -29,14 +29,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class ClaimantLivenessTest
 {
     private static final long MEMORY_BASE = 0x8000_0000L;
-    /** Long before any process of this test started, long after the 1970 of an unwritten mark. */
-    private static final long LONG_AGO_MS = 1_000L;
     private static final String BTIME = "btime ";
 
     @TempDir
     Path dir;
 
     private final long me = ProcessHandle.current().pid();
+    /** The mark of a claimant that started just before this process: an earlier holder of its PID. */
+    private final long before = ProcessLiveness.startMark(me) - 1;
 
     private ControlFile create()
     {
@@ -46,10 +46,10 @@ class ClaimantLivenessTest
         return ControlFile.create(dir.resolve("fabric.ctl"), manifest, FfaVersion.LATEST, MEMORY_BASE, null);
     }
 
-    private static void mark(final ControlFile controlFile, final int slot, final long epochMs)
+    private static void mark(final ControlFile controlFile, final int slot, final long mark)
     {
         controlFile.buffer().putLongVolatile(
-            ControlFileDescriptor.slotOffset(slot) + ControlFileDescriptor.SLOT_CLAIM_MARK_OFFSET, epochMs);
+            ControlFileDescriptor.slotOffset(slot) + ControlFileDescriptor.SLOT_CLAIM_MARK_OFFSET, mark);
     }
 
     @Test
@@ -68,8 +68,8 @@ class ClaimantLivenessTest
         try (ControlFile controlFile = create())
         {
             assertTrue(controlFile.claim(0, 0, me));
-            // As if the claimant had died long ago and its PID gone to a later process (this one, here).
-            mark(controlFile, 0, LONG_AGO_MS);
+            // As if the claimant had died and its PID gone to a later process (this one, here).
+            mark(controlFile, 0, before);
             assertFalse(controlFile.isClaimantAlive(0, me));
 
             assertTrue(controlFile.unclaim(0, me));
@@ -85,24 +85,25 @@ class ClaimantLivenessTest
         try (ControlFile controlFile = create())
         {
             assertTrue(controlFile.claim(0, 0, me));
-            mark(controlFile, 0, LONG_AGO_MS);
+            mark(controlFile, 0, before);
             assertFalse(controlFile.claim(0, 0, me + 1), "the slot is not free");
             assertFalse(controlFile.claim(0, me + 1, me + 2), "nor held by that PID");
-            assertEquals(LONG_AGO_MS, controlFile.claimMark(0));
+            assertEquals(before, controlFile.claimMark(0));
             assertFalse(controlFile.isClaimantAlive(0, me), "still not its claimant");
         }
     }
 
     /**
-     * A claimer that took the time and was then held up stores an older mark than a claim made
-     * meanwhile: lowering that claim's mark would make its live claimant look later than it, and dead.
+     * A claimer that started before the claimant of a claim made meanwhile (a racing claimer's, raised
+     * before its compare-and-set) stores an older mark: lowering that claim's mark would make its live
+     * claimant look later than it, and dead.
      */
     @Test
     void aClaimNeverLowersTheMark()
     {
         try (ControlFile controlFile = create())
         {
-            final long later = System.currentTimeMillis() + TimeUnit.DAYS.toMillis(1);
+            final long later = ProcessLiveness.startMark(me) + TimeUnit.DAYS.toMillis(1);
             mark(controlFile, 0, later);
             assertTrue(controlFile.claim(0, 0, me));
             assertEquals(later, controlFile.claimMark(0));

@@ -45,6 +45,8 @@ class ProcessLivenessTest
 
             assertFalse(ProcessLiveness.isAlive(pid));
             assertFalse(ProcessLiveness.isAlive(child));
+            assertFalse(ProcessLiveness.isAliveSinceStart(pid, Long.MAX_VALUE));
+            assertEquals(0, ProcessLiveness.startMark(pid), "a zombie marks nothing");
             assertEquals('Z', NonReapingParent.state(pid), "still a zombie: not reaped by the look");
         }
         finally
@@ -145,6 +147,37 @@ class ProcessLivenessTest
         assertTrue(ProcessLiveness.isAliveSince(process.pid(), start), "a mark made as it started");
         assertTrue(ProcessLiveness.isAliveSince(process.pid(), start - 900), "a mark within the slack");
         assertFalse(ProcessLiveness.isAliveSince(process.pid(), start - 1_100), "a mark from before it started");
+    }
+
+    /**
+     * A start mark is the process's own start, the same at every look: a mark of one that started
+     * before it (the earlier holder of its PID) is not its, a later claimer's is. A process started later
+     * marks no earlier.
+     */
+    @Test
+    @Timeout(60)
+    void aStartMarkIsItsProcesssOwnAndAnEarlierOneIsNot() throws Exception
+    {
+        final long me = ProcessHandle.current().pid();
+        final long mark = ProcessLiveness.startMark(me);
+        assertTrue(mark > 0, "this process's start can be told");
+        assertEquals(mark, ProcessLiveness.startMark(me));
+        assertTrue(ProcessLiveness.isAliveSinceStart(me, mark), "its own start");
+        assertTrue(ProcessLiveness.isAliveSinceStart(me, mark + 1), "a later claimer's");
+        assertFalse(ProcessLiveness.isAliveSinceStart(me, mark - 1), "an earlier holder's of its PID");
+        assertEquals(0, ProcessLiveness.startMark(Integer.MAX_VALUE), "no such process: nothing to mark");
+        assertFalse(ProcessLiveness.isAliveSinceStart(Integer.MAX_VALUE, Long.MAX_VALUE));
+
+        final Process later = new ProcessBuilder("sleep", "600").start();
+        try
+        {
+            assertTrue(ProcessLiveness.startMark(later.pid()) >= mark, "started after this process");
+        }
+        finally
+        {
+            later.destroyForcibly();
+            later.waitFor(30, TimeUnit.SECONDS);
+        }
     }
 
     @Test

@@ -6,6 +6,7 @@ import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ControlFileDescriptor;
+import org.ffafabric.control.ProcessLiveness;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.World;
@@ -62,7 +63,7 @@ class FabricDumpTest
         }
     }
 
-    /** A claim whose PID a later process holds (this one, here: the mark is from long before it) shows as gone. */
+    /** A claim whose PID a later process holds (this one, here: the mark is of one that started before it) shows as gone. */
     @Test
     void aClaimWhoseClaimantHasGoneShowsSo()
     {
@@ -75,7 +76,8 @@ class FabricDumpTest
             final long me = ProcessHandle.current().pid();
             assertTrue(controlFile.claim(0, 0, me));
             controlFile.buffer().putLongVolatile(
-                ControlFileDescriptor.slotOffset(0) + ControlFileDescriptor.SLOT_CLAIM_MARK_OFFSET, 1_000L);
+                ControlFileDescriptor.slotOffset(0) + ControlFileDescriptor.SLOT_CLAIM_MARK_OFFSET,
+                ProcessLiveness.startMark(me) - 1);
             final String description = FabricDump.describe(controlFile);
             assertTrue(description.contains(" claimedBy=" + me + " gone\n"), description);
         }
