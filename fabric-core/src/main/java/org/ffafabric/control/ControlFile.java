@@ -113,7 +113,7 @@ public final class ControlFile implements AutoCloseable
         b.putInt(PARTITION_COUNT_OFFSET, partitions.size(), ORDER);
         b.putInt(PM_FFA_VERSION_OFFSET, pmVersion, ORDER);
         b.putLong(PM_PID_OFFSET, ProcessHandle.current().pid(), ORDER);
-        b.putLong(PM_START_TIME_OFFSET, System.currentTimeMillis(), ORDER);
+        b.putLong(PM_START_MARK_OFFSET, ProcessLiveness.startMark(ProcessHandle.current().pid()), ORDER);
         b.putLong(PM_HEARTBEAT_OFFSET, System.currentTimeMillis(), ORDER);
         b.putLong(MEMORY_BASE_OFFSET, memoryBase, ORDER);
         b.putInt(SLOT_TABLE_OFFSET_OFFSET, HEADER_LENGTH, ORDER);
@@ -296,12 +296,12 @@ public final class ControlFile implements AutoCloseable
 
     /**
      * True when this process sees the partition manager's process alive ({@link ProcessLiveness}: a
-     * zombie is dead): its PID, and a process start no later than the control file's creation, so
-     * not a later process given the same PID.
+     * zombie is dead): its PID, and a process start no later than its own, marked as it made the
+     * control file, so not a later process given the same PID.
      */
     public boolean isPartitionManagerProcessAlive()
     {
-        return ProcessLiveness.isAliveSince(pmPid(), buffer.getLong(PM_START_TIME_OFFSET, ORDER));
+        return ProcessLiveness.isAliveSinceStart(pmPid(), buffer.getLong(PM_START_MARK_OFFSET, ORDER));
     }
 
     /** The media driver's directory, when the partition manager was given one; else null. */

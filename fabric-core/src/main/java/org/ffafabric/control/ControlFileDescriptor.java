@@ -10,7 +10,7 @@ package org.ffafabric.control;
  *   | layout version                | partition count               |  8
  *   | PM FF-A version               | peer logs held                | 16
  *   |                         PM pid                                | 24
- *   |                         PM start time (epoch ms)              | 32
+ *   |                         PM start mark (its start, in ticks)   | 32
  *   |                         PM heartbeat (epoch ms)               | 40
  *   |                         memory base address                   | 48
  *   | slot table offset             | EC state table offset         | 56
@@ -77,7 +77,8 @@ public final class ControlFileDescriptor
      */
     public static final int PEER_LOGS_OFFSET = 20;
     public static final int PM_PID_OFFSET = 24;
-    public static final int PM_START_TIME_OFFSET = 32;
+    /** The partition manager's {@link ProcessLiveness#startMark}: not the wall clock's time, which may be stepped. */
+    public static final int PM_START_MARK_OFFSET = 32;
     public static final int PM_HEARTBEAT_OFFSET = 40;
     /** A partition manager whose PID is gone and whose heartbeat (every 100 ms) is this old has died. */
     public static final long PM_HEARTBEAT_TIMEOUT_MS = 5_000;

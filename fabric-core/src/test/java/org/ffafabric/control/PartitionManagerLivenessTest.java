@@ -47,7 +47,8 @@ class PartitionManagerLivenessTest
         try (ControlFile controlFile = create())
         {
             // As if the manager had died and its PID gone to a later process (this one, here).
-            controlFile.buffer().putLong(ControlFileDescriptor.PM_START_TIME_OFFSET, 1_000L, ByteOrder.LITTLE_ENDIAN);
+            controlFile.buffer().putLong(ControlFileDescriptor.PM_START_MARK_OFFSET,
+                ProcessLiveness.startMark(ProcessHandle.current().pid()) - 1, ByteOrder.LITTLE_ENDIAN);
             assertFalse(controlFile.isPartitionManagerProcessAlive());
             assertFalse(controlFile.isPartitionManagerGone(), "its heartbeat is fresh: it may be another namespace's");
             controlFile.pmHeartbeat(System.currentTimeMillis() - ControlFileDescriptor.PM_HEARTBEAT_TIMEOUT_MS - 1_000);
