@@ -5,6 +5,7 @@ import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ControlFileDescriptor;
+import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.control.ProcessLiveness;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.FabricClient;
@@ -213,6 +214,53 @@ class ReclaimFromAKilledProcessTest
         }
         finally
         {
+            stop(later);
+        }
+    }
+
+    /**
+     * A claimant that sent its releases as it closed and died before the manager read them: another
+     * process took the slot over meanwhile (its claimant dead), so those releases are of an earlier
+     * claim. They must let go of that claim's contexts alone, not of the slot the later claim now holds.
+     * Here this process stands for the claimant that died, and a live child for the one that took over.
+     */
+    @Test
+    @Timeout(60)
+    void releasesOfAnEarlierClaimLeaveTheClaimThatTookItOver() throws Exception
+    {
+        final ControlFile cf = pm.controlFile();
+        final int slot = cf.slotOf(SP3);
+        final long me = ProcessHandle.current().pid();
+        final Process later = startSleeper();
+        try
+        {
+            final Endpoint sp = client.claim(SP3);
+            final long deadline = holdManager();
+            final Thread closing = new Thread(sp::close, "closing sp3");
+            closing.start();
+            // Its releases sent, the close waits for the manager to let go of the slot.
+            while (closing.getState() != Thread.State.TIMED_WAITING)
+            {
+                assertTrue(System.nanoTime() < deadline && closing.isAlive(), "the close waits for the manager");
+                LockSupport.parkNanos(1_000_000);
+            }
+            // Taken over, as from a claimant that died: the close sees the slot is no longer its own and ends.
+            assertTrue(cf.claim(slot, me, later.pid()), "taken over");
+            closing.join(TimeUnit.NANOSECONDS.toMillis(WAIT_NS));
+            assertFalse(closing.isAlive(), "the close ended");
+
+            gate.shut = false;
+            final int offset = cf.ecStateOffset(slot, 0);
+            while (ExecutionContextState.state(cf.ecState(offset)) != ExecutionContextState.OFF)
+            {
+                assertTrue(System.nanoTime() < deadline, "the manager reads the releases");
+                LockSupport.parkNanos(1_000_000);
+            }
+            assertEquals(later.pid(), cf.claimPid(slot), "the claim that took the slot over stays");
+        }
+        finally
+        {
+            cf.unclaim(slot, later.pid());
             stop(later);
         }
     }
