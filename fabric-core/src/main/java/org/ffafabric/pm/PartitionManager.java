@@ -707,6 +707,12 @@ public final class PartitionManager implements Agent, AutoCloseable
             "(it holds " + (aeron.countersReader().maxCounterId() + 1) + ")" : "no reply log"), cause));
     }
 
+    /**
+     * A context let go by its claim's close. The last of the slot's lets go of the slot, when the claim is
+     * still the slot's: a claim taken over from a claimant that died after sending its releases is not
+     * (no context of the later claim is bound yet, as its first bind reaps every earlier session), and
+     * its releases let go of the earlier claim's contexts and state alone.
+     */
     private void release(final Caller caller)
     {
         callers.remove(caller.sessionId);
@@ -717,7 +723,10 @@ public final class PartitionManager implements Agent, AutoCloseable
         if (!hasCallers(caller.slot))
         {
             resetSlot(caller.slot);
-            controlFile.unclaim(caller.slot, controlFile.claimPid(caller.slot));
+            if ((controlFile.claimGeneration(caller.slot) & 0xFF) == TrapProtocol.generationOf(caller.sessionId))
+            {
+                controlFile.unclaim(caller.slot, controlFile.claimPid(caller.slot));
+            }
         }
     }
 
