@@ -50,6 +50,35 @@ class ChildJvmTest
         }
     }
 
+    /**
+     * A JVM listening for JMX on a port: a child given the same port would fail to start ("Port already
+     * in use"), so children run without the JMX remote agent's options.
+     */
+    @org.junit.jupiter.api.Test
+    @Timeout(120)
+    void aChildJvmHasNoJmxRemotePortOfItsParent() throws Exception
+    {
+        final ProcessBuilder builder = new ProcessBuilder(ChildJvm.javaBinary(), "-cp",
+            System.getProperty("java.class.path"),
+            "-Dcom.sun.management.jmxremote.port=0", "-Dcom.sun.management.jmxremote.authenticate=false",
+            "-Dcom.sun.management.jmxremote.ssl=false", Parent.class.getName())
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().keySet().removeAll(List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"));
+        final Process parent = builder.start();
+        try
+        {
+            final String out = new String(parent.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(parent.waitFor(60, TimeUnit.SECONDS), "the parent ends");
+            assertEquals(0, parent.exitValue(), out);
+            assertTrue(out.lines().anyMatch(line -> line.equals("child jmx port: null")), out);
+        }
+        finally
+        {
+            parent.destroyForcibly().waitFor();
+        }
+    }
+
     /** Runs a {@link Child} as ChildJvm has it, and says which agents it has itself. */
     public static final class Parent
     {
@@ -78,6 +107,7 @@ class ChildJvmTest
         {
             System.out.println("child agents: " + agents());
             System.out.println("child kept: " + System.getProperty("ffa.test.kept"));
+            System.out.println("child jmx port: " + System.getProperty("com.sun.management.jmxremote.port"));
         }
     }
 
