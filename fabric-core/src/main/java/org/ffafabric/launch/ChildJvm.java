@@ -26,8 +26,8 @@ public final class ChildJvm
     }
 
     /**
-     * This JVM's arguments less debugger and agent options (a second JVM can not take the same
-     * debug port), plus the {@link JvmFlags} it lacks. They include the options it took from its
+     * This JVM's arguments less debugger, agent and JMX remote options (a second JVM can not take the
+     * same debug or JMX port), plus the {@link JvmFlags} it lacks. They include the options it took from its
      * environment ({@link #processBuilder}).
      */
     public static List<String> jvmArguments()
@@ -36,7 +36,8 @@ public final class ChildJvm
         for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments())
         {
             if (!arg.startsWith("-agentlib:") && !arg.startsWith("-agentpath:") &&
-                !arg.startsWith("-javaagent:") && !arg.startsWith("-Xrunjdwp") && !arg.startsWith("-Xdebug"))
+                !arg.startsWith("-javaagent:") && !arg.startsWith("-Xrunjdwp") && !arg.startsWith("-Xdebug") &&
+                !arg.startsWith("-Dcom.sun.management.jmxremote"))
             {
                 inherited.add(arg);
             }
