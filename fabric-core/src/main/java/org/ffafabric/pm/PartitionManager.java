@@ -647,6 +647,12 @@ public final class PartitionManager implements Agent, AutoCloseable
         final int ec = TrapProtocol.ecOf(sessionId);
         final int slot = controlFile.slotOf(partitionId);
         final long pid = (regs.w(1) & 0xFFFF_FFFFL) | ((long)regs.w(2) << 32);
+        if (slot >= 0 && controlFile.claimPid(slot) == 0 &&
+            (controlFile.claimGeneration(slot) & 0xFF) == TrapProtocol.generationOf(sessionId))
+        {
+            // The rest of a claim that is over, refused or abandoned: its contexts' claims come together, in no order.
+            return;
+        }
         if (slot < 0 || ec >= controlFile.executionContextCount(slot) || pid == 0 ||
             controlFile.claimPid(slot) != pid ||
             (controlFile.claimGeneration(slot) & 0xFF) != TrapProtocol.generationOf(sessionId))
@@ -705,6 +711,12 @@ public final class PartitionManager implements Agent, AutoCloseable
         ctx.errorHandler().onError(new IllegalStateException("refused the claim of " + controlFile.name(slot) +
             " execution context " + ec + ": " + (noCounter ? "the media driver has no counter left for its reply log " +
             "(it holds " + (aeron.countersReader().maxCounterId() + 1) + ")" : "no reply log"), cause));
+        if (!hasCallers(slot))
+        {
+            // Nothing of the claim is bound (nor changed), so no release will let go of the slot. Its claimer,
+            // whose contexts' claims come together and cannot tell which were bound, waits for it.
+            controlFile.unclaim(slot, controlFile.claimPid(slot));
+        }
     }
 
     /**
