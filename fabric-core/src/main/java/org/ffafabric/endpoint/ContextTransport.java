@@ -274,15 +274,21 @@ final class ContextTransport
     /** One poll of the inbox for a message from anyone; idles when there is none. */
     boolean poll(final RegisterFile regs)
     {
-        destination = regs;
-        received = false;
-        if (inbox.poll(onMessage, 1) > 0 && received)
+        if (pollOnce(regs))
         {
             idleStrategy.reset();
             return true;
         }
         idleStrategy.idle(0);
         return false;
+    }
+
+    /** One poll of the inbox for a message from anyone, never idling: for a caller polling several inboxes in turn. */
+    boolean pollOnce(final RegisterFile regs)
+    {
+        destination = regs;
+        received = false;
+        return inbox.poll(onMessage, 1) > 0 && received;
     }
 
     private void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)

@@ -43,6 +43,7 @@ public final class Endpoint implements AutoCloseable
     private static final long FINISH_CLOSE_POLL_NS = 1_000_000L;
     private static final long MANAGER_CHECK_INTERVAL_NS = 1_000_000L;
     private static final long QUIET_RECHECK_NS = 1_000_000L;
+    private static final long BIND_HURRY_INTERVAL_NS = 1_000_000L;
 
     private volatile boolean closed;
     private final Object closeLock = new Object();
@@ -63,7 +64,6 @@ public final class Endpoint implements AutoCloseable
         final int generation = controlFile.claimGeneration(slot);
         contexts = new ExecutionContext[controlFile.executionContextCount(slot)];
         int claimsSent = 0;
-        int bound = 0;
         try
         {
             mapped = EndpointMemory.open(
@@ -97,57 +97,120 @@ public final class Endpoint implements AutoCloseable
                 }
                 contexts[ec] = new ExecutionContext(
                     this, ec, new ContextTransport(this, sessionId, inbox, toPm, idle.get()));
-                final RegisterFile regs = new RegisterFile();
-                regs.w(0, TrapProtocol.FABRIC_CLAIM).w(1, (int)pid).w(2, (int)(pid >>> 32));
-                claimsSent++;
-                final int refusal = contexts[ec].bind(regs, client.connectTimeoutNs(), generation);
-                if (refusal == ErrorCode.NO_MEMORY && ControlFile.refusalCause(controlFile.claimRefusal(slot, generation)) ==
-                    ControlFileDescriptor.REFUSED_NO_COUNTER)
-                {
-                    throw noCounterFor(ec, "reply log", null);
-                }
-                if (refusal == ErrorCode.NO_MEMORY)
-                {
-                    throw new IllegalStateException("cannot claim " + name + ": the partition manager could not make " +
-                        "execution context " + ec + "'s reply log (NO_MEMORY): a log takes " +
-                        contexts[ec].logLength() + " bytes, and " + client.aeronDirectory() + " has " +
-                        usableSpace(client.aeronDirectory()) + " usable");
-                }
-                if (refusal != 0)
-                {
-                    throw new IllegalStateException("partition manager did not accept the claim of " + name +
-                        " execution context " + ec + " (" + ErrorCode.name(refusal) + ")");
-                }
-                bound++;
             }
+            // Every context's claim goes before any answer is awaited: each answer comes on a new log our
+            // conductor must notice, and the manager binds the next while we wait for the last.
+            final RegisterFile regs = new RegisterFile();
+            regs.w(0, TrapProtocol.FABRIC_CLAIM).w(1, (int)pid).w(2, (int)(pid >>> 32));
+            for (int ec = 0; ec < contexts.length; ec++)
+            {
+                if (!contexts[ec].sendClaim(regs))
+                {
+                    throw notBound(ec, ErrorCode.ABORTED, generation);
+                }
+                claimsSent++;
+            }
+            awaitBound(generation, idle.get());
         }
         catch (final RuntimeException | Error ex)
         {
-            abandonClaim(claimsSent, bound);
+            abandonClaim(claimsSent);
             CloseHelper.quietClose(mapped);
             throw ex;
         }
         memory = mapped;
     }
 
-    /** While claiming: its client has closed (the partition manager has gone, say), so no reply is worth waiting for. */
-    boolean isClientClosing()
+    /**
+     * Waits for the partition manager's answers to the claims of every context at once, polling each
+     * context's inbox in turn, hurrying our conductor (each answer comes on a new log it must notice),
+     * and idling once a round. A refusal of any context ends the claim, naming that context: the slot
+     * keeps one refusal per claim. So do the client's close and the connect timeout, ABORTED.
+     */
+    private void awaitBound(final int generation, final IdleStrategy idleStrategy)
     {
-        return client.isClosing();
-    }
-
-    /** While claiming: the reply the partition manager sends each context arrives on a log our conductor must notice. */
-    void hurryConductor()
-    {
-        client.hurryConductor();
+        final ControlFile controlFile = client.controlFile();
+        final long deadline = System.nanoTime() + client.connectTimeoutNs();
+        final RegisterFile regs = new RegisterFile();
+        final boolean[] bound = new boolean[contexts.length];
+        int unbound = contexts.length;
+        long nextHurryNs = 0;
+        while (true)
+        {
+            int answers = 0;
+            for (int ec = 0; ec < contexts.length; ec++)
+            {
+                if (!bound[ec] && contexts[ec].takeClaimAnswer(regs))
+                {
+                    if (!regs.isSuccess())
+                    {
+                        throw notBound(ec, regs.w(2), generation);
+                    }
+                    bound[ec] = true;
+                    unbound--;
+                    answers++;
+                }
+            }
+            if (unbound == 0)
+            {
+                return;
+            }
+            final long nowNs = System.nanoTime();
+            if (nowNs >= nextHurryNs)
+            {
+                // Have the conductor look for new logs every millisecond, not every ten.
+                client.hurryConductor();
+                nextHurryNs = nowNs + BIND_HURRY_INTERVAL_NS;
+            }
+            final long refusal = controlFile.claimRefusal(slot, generation);
+            if (refusal != 0)
+            {
+                throw notBound(ControlFile.refusedEc(refusal), ControlFile.refusalErrorCode(refusal), generation);
+            }
+            if (nowNs > deadline || client.isClosing())
+            {
+                int ec = 0;
+                while (bound[ec])
+                {
+                    ec++;
+                }
+                throw notBound(ec, ErrorCode.ABORTED, generation);
+            }
+            idleStrategy.idle(answers);
+        }
     }
 
     /**
-     * A claim that failed part way: the contexts the partition manager was asked to bind are
-     * released, as a close releases them, and once it has let go of the slot (when it had bound
-     * any) the logs are closed and the slot is let go, so nothing stays bound to a claim that is over.
+     * Why context {@code ec} of claim {@code generation} was not bound: the partition manager's refusal
+     * (NO_MEMORY when it could not make the context's reply log, for want of room or of a counter), or
+     * ABORTED when no answer came.
      */
-    private void abandonClaim(final int claimsSent, final int bound)
+    private IllegalStateException notBound(final int ec, final int errorCode, final int generation)
+    {
+        if (errorCode == ErrorCode.NO_MEMORY && ControlFile.refusalCause(client.controlFile().claimRefusal(slot, generation)) ==
+            ControlFileDescriptor.REFUSED_NO_COUNTER)
+        {
+            return noCounterFor(ec, "reply log", null);
+        }
+        if (errorCode == ErrorCode.NO_MEMORY)
+        {
+            return new IllegalStateException("cannot claim " + name + ": the partition manager could not make " +
+                "execution context " + ec + "'s reply log (NO_MEMORY): a log takes " +
+                contexts[ec].logLength() + " bytes, and " + client.aeronDirectory() + " has " +
+                usableSpace(client.aeronDirectory()) + " usable");
+        }
+        return new IllegalStateException("partition manager did not accept the claim of " + name +
+            " execution context " + ec + " (" + ErrorCode.name(errorCode) + ")");
+    }
+
+    /**
+     * A claim that failed part way: the contexts whose claims the partition manager was sent are
+     * released, as a close releases them, and once it has let go of the slot the logs are closed and
+     * the slot is let go, so nothing stays bound to a claim that is over. The manager lets go of every
+     * claim it was sent: at the release of the last context it bound, or at its refusal when it had
+     * bound none. Which it bound, the claimer cannot tell, with answers still on their way.
+     */
+    private void abandonClaim(final int claimsSent)
     {
         final ControlFile controlFile = client.controlFile();
         for (int ec = 0; ec < claimsSent; ec++)
@@ -155,7 +218,7 @@ public final class Endpoint implements AutoCloseable
             contexts[ec].release();
         }
         final long deadline = System.nanoTime() + client.connectTimeoutNs();
-        while (bound > 0 && controlFile.claimPid(slot) == pid && System.nanoTime() < deadline &&
+        while (claimsSent > 0 && controlFile.claimPid(slot) == pid && System.nanoTime() < deadline &&
             !client.isPartitionManagerGone())
         {
             LockSupport.parkNanos(MANAGER_CHECK_INTERVAL_NS);

@@ -36,7 +36,6 @@ public final class ExecutionContext
     private static final int QUICK_CHECK_STRIDE = 64;
     private static final long SLOW_POLL_NS = 1_000;
     private static final long PEER_CHECK_NS = 1_000_000;
-    private static final long BIND_HURRY_INTERVAL_NS = 1_000_000;
     // Five cycles of a client conductor, which looks for new images between its sleeps.
     private static final long NEW_IMAGE_GRACE_NS = 5 * AeronTuning.CLIENT_CONDUCTOR_SLEEP_MS * 1_000_000L;
     private static final VarHandle INVOKING;
@@ -1577,50 +1576,34 @@ public final class ExecutionContext
         }
     }
 
-    /**
-     * Used by the endpoint while claiming claim {@code generation}: sends FABRIC_CLAIM and waits for
-     * the PM's answer. 0 once bound; else an FF-A error code: the PM's refusal (NO_MEMORY when it
-     * could not make our reply log, which it says in the control file, having no log to say it on),
-     * or ABORTED when no answer came in time.
-     */
-    int bind(final RegisterFile regs, final long timeoutNs, final int generation)
+    /** Used by the endpoint while claiming: sends FABRIC_CLAIM; false when it could not be sent. */
+    boolean sendClaim(final RegisterFile regs)
     {
-        final long deadline = System.nanoTime() + timeoutNs;
-        if (!transport.sendToPartitionManager(regs))
+        return transport.sendToPartitionManager(regs);
+    }
+
+    /**
+     * Used by the endpoint while claiming: one look, never idling, for the partition manager's answer
+     * to {@link #sendClaim} (the endpoint waits for every context's at once). True once it is in
+     * {@code regs}: FFA_SUCCESS once bound, else FFA_ERROR. A refusal comes in the control file instead,
+     * as the manager may have no log to answer on.
+     */
+    boolean takeClaimAnswer(final RegisterFile regs)
+    {
+        if (!transport.pollOnce(regs))
         {
-            return ErrorCode.ABORTED;
+            return false;
         }
-        int polls = 0;
-        long nextHurryNs = 0;
-        while (!takeFrom(regs, TrapProtocol.partitionIdOf(TrapProtocol.PM_SESSION_ID),
-            TrapProtocol.ecOf(TrapProtocol.PM_SESSION_ID), ContextTransport.ANY_CLAIM))
+        if (transport.senderId() != TrapProtocol.partitionIdOf(TrapProtocol.PM_SESSION_ID) ||
+            transport.senderEc() != TrapProtocol.ecOf(TrapProtocol.PM_SESSION_ID))
         {
-            // Every poll: the endpoint's idle strategy may park between polls.
-            final long nowNs = System.nanoTime();
-            if (nowNs >= nextHurryNs)
-            {
-                // The reply comes on a new log: have the conductor look for it every millisecond, not every ten.
-                endpoint.hurryConductor();
-                nextHurryNs = nowNs + BIND_HURRY_INTERVAL_NS;
-            }
-            if (++polls < QUICK_CHECK_STRIDE)
-            {
-                continue;
-            }
-            polls = 0;
-            final long refusal = controlFile.claimRefusal(slot, generation);
-            if (refusal != 0 && ControlFile.refusedEc(refusal) == index)
-            {
-                return ControlFile.refusalErrorCode(refusal);
-            }
-            if (System.nanoTime() > deadline || endpoint.isClientClosing())
-            {
-                return ErrorCode.ABORTED;
-            }
+            // No peer sends to a context before it is bound; kept for whoever waits for its sender, as takeFrom does.
+            transport.stash(regs);
+            return false;
         }
         // The partition manager set this context RUNNING when it accepted the claim.
         word = controlFile.ecState(stateOffset);
-        return regs.isSuccess() ? 0 : regs.w(2);
+        return true;
     }
 
     /** The length of one of this context's logs, as the driver makes them: three terms and a page. */
