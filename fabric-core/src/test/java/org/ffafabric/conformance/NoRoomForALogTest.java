@@ -11,6 +11,7 @@ import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.endpoint.DirectRequestHandler;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.ExecutionContext;
+import org.ffafabric.endpoint.FabricClient;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.World;
 import org.ffafabric.transport.TrapProtocol;
@@ -22,6 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.ffafabric.conformance.Fx.*;
@@ -95,6 +97,32 @@ class NoRoomForALogTest
             assertTrue(ex.getMessage().contains("NO_MEMORY") && ex.getMessage().contains("execution context 1"),
                 ex::getMessage);
             assertTrue(ex.getMessage().contains(FabricDirectory.aeronDirectory(fx.fabric().directory()).toString()),
+                ex::getMessage);
+        }
+        assertReleased(SP1);
+        assertClaimableAgain(SP1);
+    }
+
+    /**
+     * A partition's contexts are claimed together, so a claimer refused one cannot tell which others
+     * the manager bound, and waits for the manager to let go of the slot. With every reply log refused
+     * nothing is bound, and no release will let go of it: the manager must, at its refusal. This
+     * claimer's connect timeout outlasts the test's, so a wait for a let-go that never comes hangs it.
+     */
+    @Test
+    @Timeout(60)
+    void aClaimWhoseEveryReplyLogIsRefusedFailsAndIsLetGo()
+    {
+        final int generation = nextGeneration(SP1);
+        try (FabricClient client = FabricClient.connect(new FabricClient.Context()
+                .directory(fx.fabric().directory()).connectTimeoutNs(TimeUnit.MINUTES.toNanos(2)));
+             ExclusivePublication refused0 = intruder.addExclusivePublication(
+                 TrapProtocol.publicationChannel(TrapProtocol.replySessionId(generation)), TrapProtocol.inboxStreamId(SP1, 0));
+             ExclusivePublication refused1 = intruder.addExclusivePublication(
+                 TrapProtocol.publicationChannel(TrapProtocol.replySessionId(generation)), TrapProtocol.inboxStreamId(SP1, 1)))
+        {
+            final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> client.claim(SP1));
+            assertTrue(ex.getMessage().contains("NO_MEMORY") && ex.getMessage().contains("execution context "),
                 ex::getMessage);
         }
         assertReleased(SP1);
