@@ -118,6 +118,7 @@ public final class AeronTuning
             " preTouch=" + System.getProperty("aeron.pre.touch.mapped.memory", "true") +
             " sparse=" + System.getProperty("aeron.term.buffer.sparse.file", "false") +
             " driver=SHARED/backoff-to-1ms (the partition manager's: in its own duty cycle)" +
-            " clientConductor=sleeping-" + CLIENT_CONDUCTOR_SLEEP_MS + "ms";
+            " clientConductor=sleeping-" + CLIENT_CONDUCTOR_SLEEP_MS + "ms" +
+            " clientAwaiting=sleeping-" + TimeUnit.NANOSECONDS.toMicros(CLIENT_AWAITING_SLEEP_NS) + "us";
     }
 }
