@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -120,7 +121,7 @@ class ClaimantLivenessTest
      */
     @Test
     @Timeout(120)
-    void aClaimantAndAManagerLiveThoughTheWallClockWasSteppedBackSinceTheirReaderStarted() throws Exception
+    void aClaimantAManagerAndALockMakerLiveThoughTheWallClockWasSteppedBackSinceTheirReaderStarted() throws Exception
     {
         assumeTrue(Files.isReadable(Path.of("/proc/stat")), "process starts are told by /proc");
         final long day = TimeUnit.DAYS.toSeconds(1);
@@ -138,8 +139,9 @@ class ClaimantLivenessTest
         assumeTrue(canBind.waitFor(30, TimeUnit.SECONDS) && canBind.exitValue() == 0, "cannot bind a /proc/stat of its own");
 
         final Process claimant = new ProcessBuilder("sleep", "600").start();
-        try (ControlFile controlFile = create())
+        try (ControlFile controlFile = create(); FabricLock lock = FabricLock.create(dir))
         {
+            assertNotNull(lock, "the lock is made");
             assertTrue(controlFile.claim(0, 0, claimant.pid()));
             final List<String> command = new ArrayList<>(bound);
             command.addAll(ChildJvm.command(Reader.class, List.of(
@@ -152,8 +154,9 @@ class ClaimantLivenessTest
                 final String out = new String(reader.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
                 assertTrue(reader.waitFor(60, TimeUnit.SECONDS), "the reader ends");
                 assertEquals(0, reader.exitValue(), out);
-                // The control file's maker, this JVM, stands for its partition manager: by the same rule.
-                assertEquals("booted " + day + " s later; claimant alive; manager alive", out);
+                // The control file's maker, this JVM, stands for its partition manager, and made the
+                // directory's lock: by the same rule.
+                assertEquals("booted " + day + " s later; claimant alive; manager alive; lock's maker running", out);
             }
             finally
             {
@@ -175,7 +178,8 @@ class ClaimantLivenessTest
 
     /**
      * Opens a control file and says how much later than {@code args[2]} its /proc/stat has the machine
-     * booted, and whether the claimant of the first slot, {@code args[1]}, and the file's partition manager live.
+     * booted, whether the claimant of the first slot, {@code args[1]}, and the file's partition manager live,
+     * and whether the maker of the lock of the file's directory runs.
      */
     public static final class Reader
     {
@@ -186,7 +190,8 @@ class ClaimantLivenessTest
             {
                 System.out.println("booted " + (bootSeconds() - Long.parseLong(args[2])) + " s later; claimant " +
                     (controlFile.isClaimantAlive(0, pid) ? "alive" : "gone") + "; manager " +
-                    (controlFile.isPartitionManagerProcessAlive() ? "alive" : "gone"));
+                    (controlFile.isPartitionManagerProcessAlive() ? "alive" : "gone") + "; lock's maker " +
+                    (FabricLock.isMakerRunning(Path.of(args[0]).getParent()) ? "running" : "gone"));
             }
         }
     }
