@@ -53,7 +53,7 @@ public final class FabricLock implements AutoCloseable
     public static final String TOMB_PREFIX = "." + FabricDirectory.PREFIX + "tomb-";
 
     // File keys of the locks this JVM holds, to the PID in each; guards every open, lock and release here.
-    private static final Map<Object, Long> HELD = new HashMap<>();
+    private static final Map<Object, Maker> HELD = new HashMap<>();
 
     private final Path directory;
     private final FileChannel channel;
@@ -98,10 +98,11 @@ public final class FabricLock implements AutoCloseable
             {
                 // A new file nobody else has opened: the lock is free.
                 channel.lock();
-                channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)));
+                final Maker maker = Maker.self();
+                channel.write(ByteBuffer.wrap((maker.pid + " " + maker.startMark + "\n").getBytes(StandardCharsets.US_ASCII)));
                 Files.createLink(file(directory), making);
                 final Object key = attributes(file(directory)).fileKey();
-                HELD.put(key, ProcessHandle.current().pid());
+                HELD.put(key, maker);
                 return new FabricLock(directory, channel, key);
             }
             catch (final FileAlreadyExistsException | NoSuchFileException ex)
@@ -156,7 +157,7 @@ public final class FabricLock implements AutoCloseable
                 {
                     return null;
                 }
-                HELD.put(key, pid(channel));
+                HELD.put(key, maker(channel));
                 return new FabricLock(directory, channel, key);
             }
             catch (final IOException ex)
@@ -182,7 +183,7 @@ public final class FabricLock implements AutoCloseable
     public static boolean isMakerRunning(final Path directory)
     {
         final Path file = file(directory);
-        final long pid;
+        final Maker maker;
         final long madeMs;
         synchronized (HELD)
         {
@@ -190,17 +191,17 @@ public final class FabricLock implements AutoCloseable
             {
                 final BasicFileAttributes attributes = attributes(file);
                 madeMs = attributes.lastModifiedTime().toMillis();
-                final Long held = HELD.get(attributes.fileKey());
+                final Maker held = HELD.get(attributes.fileKey());
                 if (held != null)
                 {
-                    pid = held;
+                    maker = held;
                 }
                 else
                 {
                     // Not this JVM's: closing the channel drops no lock of ours.
                     try (FileChannel channel = open(file))
                     {
-                        pid = pid(channel);
+                        maker = maker(channel);
                     }
                 }
             }
@@ -214,21 +215,45 @@ public final class FabricLock implements AutoCloseable
                 return false;
             }
         }
-        return ProcessLiveness.isAliveSince(pid, madeMs);
+        // A lock of a build that wrote no start mark: the file's time, on a wall clock that may have been stepped.
+        return maker.startMark > 0 ? ProcessLiveness.isAliveSinceStart(maker.pid, maker.startMark) :
+            ProcessLiveness.isAliveSince(maker.pid, madeMs);
     }
 
-    /** The PID a lock's maker wrote in it, 0 when it holds none. */
-    private static long pid(final FileChannel channel)
+    /** Who made a lock: the PID and the start mark written in it ("pid mark"; a PID alone from older builds). */
+    private static final class Maker
+    {
+        private static final int MAX_LENGTH = 48;
+
+        final long pid;
+        final long startMark;
+
+        private Maker(final long pid, final long startMark)
+        {
+            this.pid = pid;
+            this.startMark = startMark;
+        }
+
+        static Maker self()
+        {
+            final long pid = ProcessHandle.current().pid();
+            return new Maker(pid, ProcessLiveness.startMark(pid));
+        }
+    }
+
+    /** The maker a lock names; PID 0 when it names none. */
+    private static Maker maker(final FileChannel channel)
     {
         try
         {
-            final ByteBuffer buffer = ByteBuffer.allocate(24);
+            final ByteBuffer buffer = ByteBuffer.allocate(Maker.MAX_LENGTH);
             channel.read(buffer, 0);
-            return Long.parseLong(new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII).trim());
+            final String[] fields = new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII).trim().split(" ");
+            return new Maker(Long.parseLong(fields[0]), fields.length > 1 ? Long.parseLong(fields[1]) : 0);
         }
         catch (final IOException | NumberFormatException ex)
         {
-            return 0;
+            return new Maker(0, 0);
         }
     }
 
