@@ -39,6 +39,16 @@ final class Fx
     {
     }
 
+    /** Polls a condition every millisecond until it holds; fails saying {@code what} once the deadline has passed. */
+    static void awaitUntil(final long deadlineNs, final java.util.function.BooleanSupplier condition, final String what)
+    {
+        while (!condition.getAsBoolean())
+        {
+            assertTrue(System.nanoTime() < deadlineNs, what);
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
     static RegisterFile regs(final int functionId, final int... w)
     {
         final RegisterFile r = new RegisterFile();

@@ -129,11 +129,7 @@ class PartitionProcessDeathTest
         final long deadline = System.nanoTime() + WAIT_NS;
         for (final int sp : partitions)
         {
-            while (cf.claimPid(cf.slotOf(sp)) != 0)
-            {
-                assertTrue(System.nanoTime() < deadline, "the claim of " + sp + " was never reaped");
-                LockSupport.parkNanos(1_000_000);
-            }
+            awaitUntil(deadline, () -> cf.claimPid(cf.slotOf(sp)) == 0, "the claim of " + sp + " was never reaped");
         }
     }
 

@@ -125,11 +125,7 @@ class ReclaimFromAKilledProcessTest
             assertTrue(host.process().waitFor(30, TimeUnit.SECONDS), "killed");
             final Future<Endpoint> claiming = exec.submit(() -> client.claim(SP3));
             final long me = ProcessHandle.current().pid();
-            while (cf.claimPid(slot) != me)
-            {
-                assertTrue(System.nanoTime() < deadline, "the new claim takes the slot over from the dead PID");
-                LockSupport.parkNanos(1_000_000);
-            }
+            awaitUntil(deadline, () -> cf.claimPid(slot) == me, "the new claim takes the slot over from the dead PID");
             gate.shut = false;
             try (Endpoint sp = get(claiming))
             {
@@ -163,11 +159,7 @@ class ReclaimFromAKilledProcessTest
             assertTrue(cf.claim(cf.slotOf(VM1), 0, claimant.pid()), "vm1 was free");
             claimAsBeforeItStarted(cf, slot, later);
             gate.shut = false;
-            while (cf.claimPid(slot) != 0)
-            {
-                assertTrue(System.nanoTime() < deadline, "the claim of a PID a later process holds is reaped");
-                LockSupport.parkNanos(1_000_000);
-            }
+            awaitUntil(deadline, () -> cf.claimPid(slot) == 0, "the claim of a PID a later process holds is reaped");
             assertTrue(later.isAlive(), "reaped while the process holding its PID runs");
             assertEquals(claimant.pid(), cf.claimPid(cf.slotOf(VM1)), "the claim of a live claimant stays");
             try (Endpoint sp = client.claim(SP3))
@@ -200,11 +192,7 @@ class ReclaimFromAKilledProcessTest
             claimAsBeforeItStarted(cf, slot, later);
             final Future<Endpoint> claiming = exec.submit(() -> client.claim(SP3));
             final long me = ProcessHandle.current().pid();
-            while (cf.claimPid(slot) != me && !claiming.isDone())
-            {
-                assertTrue(System.nanoTime() < deadline, "the claim takes the slot, or ends");
-                LockSupport.parkNanos(1_000_000);
-            }
+            awaitUntil(deadline, () -> cf.claimPid(slot) == me || claiming.isDone(), "the claim takes the slot, or ends");
             gate.shut = false;
             try (Endpoint sp = get(claiming))
             {
@@ -251,11 +239,8 @@ class ReclaimFromAKilledProcessTest
 
             gate.shut = false;
             final int offset = cf.ecStateOffset(slot, 0);
-            while (ExecutionContextState.state(cf.ecState(offset)) != ExecutionContextState.OFF)
-            {
-                assertTrue(System.nanoTime() < deadline, "the manager reads the releases");
-                LockSupport.parkNanos(1_000_000);
-            }
+            awaitUntil(deadline, () -> ExecutionContextState.state(cf.ecState(offset)) == ExecutionContextState.OFF,
+                "the manager reads the releases");
             assertEquals(later.pid(), cf.claimPid(slot), "the claim that took the slot over stays");
         }
         finally
@@ -270,11 +255,7 @@ class ReclaimFromAKilledProcessTest
     {
         gate.shut = true;
         final long deadline = System.nanoTime() + WAIT_NS;
-        while (!gate.held)
-        {
-            assertTrue(System.nanoTime() < deadline, "the manager idles");
-            LockSupport.parkNanos(1_000_000);
-        }
+        awaitUntil(deadline, () -> gate.held, "the manager idles");
         return deadline;
     }
 

@@ -317,11 +317,7 @@ class RxTxOwnershipTest
                 final long deadline = System.nanoTime() + WAIT_NS;
                 for (final int id : new int[] { 0, 0x8001 })
                 {
-                    while (cf().claimPid(cf().slotOf(id)) != 0)
-                    {
-                        assertTrue(System.nanoTime() < deadline, "the claim of " + id + " was never reaped");
-                        LockSupport.parkNanos(1_000_000);
-                    }
+                    awaitUntil(deadline, () -> cf().claimPid(cf().slotOf(id)) == 0, "the claim of " + id + " was never reaped");
                 }
             }
             assertEquals(BufferOwnership.PRODUCER, cf().rxOwnership(cf().slotOf(1)), "vm1's RX is the producer's again");
