@@ -72,10 +72,7 @@ public final class ProcessLiveness
         }
         if (BOOT_EPOCH_MS < 0)
         {
-            return ProcessHandle.of(pid)
-                .filter(ProcessHandle::isAlive)
-                .map(p -> p.info().startInstant().map(s -> s.toEpochMilli() <= epochMs + START_SLACK_MS).orElse(true))
-                .orElse(false);
+            return isAliveStartedBy(pid, epochMs + START_SLACK_MS);
         }
         final long ticks = startTicks(pid);
         return ticks != GONE && (ticks == UNKNOWN || BOOT_EPOCH_MS + ticks * MS_PER_TICK <= epochMs + START_SLACK_MS);
@@ -117,13 +114,20 @@ public final class ProcessLiveness
         }
         if (BOOT_EPOCH_MS < 0)
         {
-            return ProcessHandle.of(pid)
-                .filter(ProcessHandle::isAlive)
-                .map(p -> p.info().startInstant().map(s -> s.toEpochMilli() <= startMark).orElse(true))
-                .orElse(false);
+            // Without /proc, startMark gave ProcessHandle's start in epoch ms.
+            return isAliveStartedBy(pid, startMark);
         }
         final long ticks = startTicks(pid);
         return ticks != GONE && (ticks == UNKNOWN || ticks <= startMark);
+    }
+
+    /** Where there is no /proc: ProcessHandle sees the process alive, started by {@code epochMs} (or it cannot tell when). */
+    private static boolean isAliveStartedBy(final long pid, final long epochMs)
+    {
+        return ProcessHandle.of(pid)
+            .filter(ProcessHandle::isAlive)
+            .map(p -> p.info().startInstant().map(s -> s.toEpochMilli() <= epochMs).orElse(true))
+            .orElse(false);
     }
 
     /** True when the process is alive: ProcessHandle says so, and it is no zombie. */
