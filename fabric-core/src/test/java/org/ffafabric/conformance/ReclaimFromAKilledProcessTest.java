@@ -157,7 +157,7 @@ class ReclaimFromAKilledProcessTest
             // Both claims are in place before the manager's next check, which then sees them both.
             final long deadline = holdManager();
             assertTrue(cf.claim(cf.slotOf(VM1), 0, claimant.pid()), "vm1 was free");
-            claimAsBeforeItStarted(cf, slot, later);
+            claimAsBeforeItStarted(cf, slot, later.pid());
             gate.shut = false;
             awaitUntil(deadline, () -> cf.claimPid(slot) == 0, "the claim of a PID a later process holds is reaped");
             assertTrue(later.isAlive(), "reaped while the process holding its PID runs");
@@ -189,7 +189,7 @@ class ReclaimFromAKilledProcessTest
         try
         {
             final long deadline = holdManager();
-            claimAsBeforeItStarted(cf, slot, later);
+            claimAsBeforeItStarted(cf, slot, later.pid());
             final Future<Endpoint> claiming = exec.submit(() -> client.claim(SP3));
             final long me = ProcessHandle.current().pid();
             awaitUntil(deadline, () -> cf.claimPid(slot) == me || claiming.isDone(), "the claim takes the slot, or ends");
@@ -203,6 +203,39 @@ class ReclaimFromAKilledProcessTest
         finally
         {
             stop(later);
+        }
+    }
+
+    /**
+     * As above, with this process the one given the dead claimant's PID: the claim is a dead process's,
+     * not one this process made, so it is taken over rather than refused as "already claimed by this
+     * process" until the manager's next check.
+     */
+    @Test
+    @Timeout(60)
+    void aClaimWhosePidThisProcessWasGivenIsTakenOverBeforeItIsReaped() throws Exception
+    {
+        final ControlFile cf = pm.controlFile();
+        final int slot = cf.slotOf(SP3);
+        final long me = ProcessHandle.current().pid();
+        holdManager();
+        claimAsBeforeItStarted(cf, slot, me);
+        final int generation = cf.claimGeneration(slot);
+        final Future<Endpoint> claiming = exec.submit(() -> client.claim(SP3));
+        try
+        {
+            awaitUntil(System.nanoTime() + WAIT_NS, () -> cf.claimGeneration(slot) != generation || claiming.isDone(),
+                "the claim takes the slot, or ends");
+        }
+        finally
+        {
+            gate.shut = false;
+        }
+        try (Endpoint sp = get(claiming))
+        {
+            assertEquals(me, cf.claimPid(slot), "taken over from the dead claimant whose PID this process has");
+            assertEquals(generation + 1, cf.claimGeneration(slot), "a claim of its own");
+            assertTrue(cf.isClaimantAlive(slot, me), "under this process's own start");
         }
     }
 
@@ -263,13 +296,13 @@ class ReclaimFromAKilledProcessTest
      * The slot as a PID reuse leaves it: claimed by {@code process}, under the mark of a claimant that
      * started before it (the claimant that died, whose PID it was given).
      */
-    private static void claimAsBeforeItStarted(final ControlFile cf, final int slot, final Process process)
+    private static void claimAsBeforeItStarted(final ControlFile cf, final int slot, final long pid)
     {
-        assertTrue(ProcessLiveness.isAlive(process.pid()), "the process holding the PID runs");
-        assertTrue(cf.claim(slot, 0, process.pid()), "the slot was free");
+        assertTrue(ProcessLiveness.isAlive(pid), "the process holding the PID runs");
+        assertTrue(cf.claim(slot, 0, pid), "the slot was free");
         cf.buffer().putLongVolatile(
             ControlFileDescriptor.slotOffset(slot) + ControlFileDescriptor.SLOT_CLAIM_MARK_OFFSET,
-            ProcessLiveness.startMark(process.pid()) - 1);
+            ProcessLiveness.startMark(pid) - 1);
     }
 
     private static Process startSleeper() throws java.io.IOException
