@@ -263,20 +263,17 @@ public final class Endpoint implements AutoCloseable
 
     /**
      * Claims the manifest entry: refused while its claimant lives, taken over from a dead one (or from
-     * a later process given its PID).
+     * a later process given its PID, this one included: the claim's mark tells its claimant's start).
      */
     private void claim(final ControlFile controlFile)
     {
         while (!controlFile.claim(slot, 0, pid))
         {
             final long holder = controlFile.claimPid(slot);
-            if (holder == pid)
-            {
-                throw new IllegalStateException("partition " + controlFile.name(slot) + " is already claimed by this process");
-            }
             if (holder != 0 && controlFile.isClaimantAlive(slot, holder))
             {
-                throw new IllegalStateException("partition " + controlFile.name(slot) + " is claimed by pid " + holder);
+                throw new IllegalStateException("partition " + controlFile.name(slot) +
+                    (holder == pid ? " is already claimed by this process" : " is claimed by pid " + holder));
             }
             if (holder != 0 && controlFile.claim(slot, holder, pid))
             {
