@@ -54,7 +54,7 @@ class LifecycleAndManifestTest
         {
             final Endpoint first = fabric.claim(1);
             final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> fabric.claim(1));
-            assertTrue(ex.getMessage().contains("vm1"), ex.getMessage());
+            assertTrue(ex.getMessage().contains("vm1 is already claimed by this process"), ex.getMessage());
             assertThrows(IllegalStateException.class, () -> fabric.claim("vm1"));
             assertSuccess32(call(first.executionContext(0), FunctionId.FFA_ID_GET));
             first.close();
