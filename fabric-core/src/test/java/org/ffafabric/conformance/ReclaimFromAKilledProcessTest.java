@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -280,6 +281,41 @@ class ReclaimFromAKilledProcessTest
         {
             cf.unclaim(slot, later.pid());
             stop(later);
+        }
+    }
+
+    /**
+     * A claim that gets no answer is abandoned, and lets go of the slot once the manager has. Meanwhile
+     * (here, as the manager is held) the manager let go of it and another thread of this process claimed
+     * the partition again: the abandoned claim must let go of its own claim only, not of the later one,
+     * which has the same PID.
+     */
+    @Test
+    @Timeout(60)
+    void anAbandonedClaimLeavesTheClaimThisProcessMadeAfterIt() throws Exception
+    {
+        final ControlFile cf = pm.controlFile();
+        final int slot = cf.slotOf(SP3);
+        final long me = ProcessHandle.current().pid();
+        final int generation = cf.claimGeneration(slot);
+        try (FabricClient hasty = FabricClient.connect(new FabricClient.Context().directory(pm.directory())
+            .connectTimeoutNs(TimeUnit.MILLISECONDS.toNanos(500))))
+        {
+            final long deadline = holdManager();
+            final Future<Endpoint> claiming = exec.submit(() -> hasty.claim(SP3));
+            awaitUntil(deadline, () -> cf.claimGeneration(slot) != generation, "the first claim is made");
+            assertTrue(cf.unclaim(slot, me), "the manager lets go of the first claim");
+            assertTrue(cf.claim(slot, 0, me), "another thread claims the partition");
+            gate.shut = false;
+            final ExecutionException abandoned = assertThrows(ExecutionException.class, () -> get(claiming));
+            assertInstanceOf(IllegalStateException.class, abandoned.getCause(), abandoned::toString);
+            assertEquals(me, cf.claimPid(slot), "the later claim stays");
+            assertEquals(generation + 2, cf.claimGeneration(slot), "the later claim's generation");
+        }
+        finally
+        {
+            gate.shut = false;
+            cf.unclaim(slot, me);
         }
     }
 
