@@ -412,14 +412,43 @@ public final class ControlFile implements AutoCloseable
         buffer.putIntOrdered(slotOffset(slot) + SLOT_NEGOTIATED_VERSION_OFFSET, version);
     }
 
+    /** The slot's claim word, {@link ControlFileDescriptor#SLOT_CLAIM_OFFSET}: its PID and generation read together. */
+    public long claimWord(final int slot)
+    {
+        return buffer.getLongVolatile(slotOffset(slot) + SLOT_CLAIM_OFFSET);
+    }
+
     public int claimGeneration(final int slot)
     {
-        return buffer.getIntVolatile(slotOffset(slot) + SLOT_CLAIM_GENERATION_OFFSET);
+        return generationOf(claimWord(slot));
     }
 
     public long claimPid(final int slot)
     {
-        return buffer.getLongVolatile(slotOffset(slot) + SLOT_CLAIM_PID_OFFSET);
+        return pidOf(claimWord(slot));
+    }
+
+    /** True while claim {@code generation} by {@code pid} holds the slot. */
+    public boolean holdsClaim(final int slot, final int generation, final long pid)
+    {
+        return claimWord(slot) == claimWord(generation, pid);
+    }
+
+    /** The claimant's PID in a claim word (0 = unclaimed). */
+    public static long pidOf(final long claimWord)
+    {
+        return claimWord & 0xFFFF_FFFFL;
+    }
+
+    /** The claim generation in a claim word. */
+    public static int generationOf(final long claimWord)
+    {
+        return (int)(claimWord >>> 32);
+    }
+
+    private static long claimWord(final int generation, final long pid)
+    {
+        return ((long)generation << 32) | pid;
     }
 
     /** The start of the slot's claimant, or of a later claimer: {@link ControlFileDescriptor#SLOT_CLAIM_MARK_OFFSET}. */
@@ -455,18 +484,18 @@ public final class ControlFile implements AutoCloseable
      */
     public boolean claim(final int slot, final long expectedPid, final long pid)
     {
+        if (pid <= 0 || pid != pidOf(pid))
+        {
+            throw new IllegalArgumentException("a claim word holds a PID in 32 bits: " + pid);
+        }
         final int s = slotOffset(slot);
-        if (buffer.getLongVolatile(s + SLOT_CLAIM_PID_OFFSET) != expectedPid)
+        final long word = buffer.getLongVolatile(s + SLOT_CLAIM_OFFSET);
+        if (pidOf(word) != expectedPid)
         {
             return false;
         }
         raiseClaimMark(s + SLOT_CLAIM_MARK_OFFSET, ProcessLiveness.startMark(pid));
-        if (buffer.compareAndSetLong(s + SLOT_CLAIM_PID_OFFSET, expectedPid, pid))
-        {
-            buffer.getAndAddInt(s + SLOT_CLAIM_GENERATION_OFFSET, 1);
-            return true;
-        }
-        return false;
+        return buffer.compareAndSetLong(s + SLOT_CLAIM_OFFSET, word, claimWord(generationOf(word) + 1, pid));
     }
 
     private void raiseClaimMark(final int offset, final long start)
@@ -572,9 +601,14 @@ public final class ControlFile implements AutoCloseable
         buffer.getAndAddInt(PEER_LOGS_OFFSET, -held);
     }
 
-    public boolean unclaim(final int slot, final long pid)
+    /**
+     * Lets go of the slot if claim {@code generation} by {@code pid} still holds it: never of a later
+     * claim, by another process or by the same one.
+     */
+    public boolean unclaim(final int slot, final int generation, final long pid)
     {
-        return buffer.compareAndSetLong(slotOffset(slot) + SLOT_CLAIM_PID_OFFSET, pid, 0);
+        return pid != 0 && buffer.compareAndSetLong(
+            slotOffset(slot) + SLOT_CLAIM_OFFSET, claimWord(generation, pid), claimWord(generation, 0));
     }
 
     public long memorySize(final int slot)

@@ -23,8 +23,8 @@ package org.ffafabric.control;
  *   | partition ID                  | execution-context count       |  0
  *   | properties (v1.2 form)        | world (ordinal)               |  8
  *   | manifest FF-A version         | negotiated FF-A version (*)   | 16
- *   | peer logs held by the claim   | claim generation              | 24
- *   |                         claim pid (0 = unclaimed)             | 32
+ *   | peer logs held by the claim   | (reserved)                    | 24
+ *   | claim pid (0 = unclaimed)     | claim generation              | 32 (one claim word)
  *   |    claim mark (the claimant's start, or a later claimer's)    | 40
  *   | UUID count                    | first EC state index          | 48
  *   |                   UUIDs, 4 x 16 bytes, textual order          | 56
@@ -63,8 +63,9 @@ public final class ControlFileDescriptor
      * 2: the peer log budget and count, and a claim refusal's cause, in words that were reserved.
      * 3: the secondary entry point, in a word that was reserved.
      * 4: the claim mark beside the claim PID; the memory size moved to the ownership words' line.
+     * 5: the claim generation joined the claim PID in one word.
      */
-    public static final int LAYOUT_VERSION = 4;
+    public static final int LAYOUT_VERSION = 5;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int LAYOUT_VERSION_OFFSET = 8;
@@ -111,8 +112,13 @@ public final class ControlFileDescriptor
     public static final int VERSION_LOCKED_BIT = 0x8000_0000;
     /** The claim's part of {@link #PEER_LOGS_OFFSET}, given back by the partition manager when the claim ends. */
     public static final int SLOT_PEER_LOGS_OFFSET = 24;
-    public static final int SLOT_CLAIM_GENERATION_OFFSET = 28;
-    public static final int SLOT_CLAIM_PID_OFFSET = 32;
+    /**
+     * The claim word: the claimant's PID in [31:0] (0 = unclaimed), the claim's generation in [63:32],
+     * bumped by each claim. One word, so that one compare-and-set makes, takes over or ends the claim
+     * of one generation: a claim that ended cannot be let go of again once a later one holds the slot,
+     * even a later claim by the same process.
+     */
+    public static final int SLOT_CLAIM_OFFSET = 32;
     /**
      * The start of the process whose PID holds the claim, as {@link ProcessLiveness#startMark} gives it
      * (clock ticks after boot, on Linux), or a later claimer's: a later process given that PID is not the

@@ -37,6 +37,7 @@ public final class Endpoint implements AutoCloseable
     private final String name;
     private final int slot;
     private final long pid;
+    private final int generation;
     private final EndpointMemory memory;
     private final ExecutionContext[] contexts;
     private final List<AutoCloseable> resources = new ArrayList<>();
@@ -61,7 +62,7 @@ public final class Endpoint implements AutoCloseable
         this.name = controlFile.name(slot);
         claim(controlFile);
         EndpointMemory mapped = null;
-        final int generation = controlFile.claimGeneration(slot);
+        generation = controlFile.claimGeneration(slot);
         contexts = new ExecutionContext[controlFile.executionContextCount(slot)];
         int claimsSent = 0;
         try
@@ -218,13 +219,13 @@ public final class Endpoint implements AutoCloseable
             contexts[ec].release();
         }
         final long deadline = System.nanoTime() + client.connectTimeoutNs();
-        while (claimsSent > 0 && controlFile.claimPid(slot) == pid && System.nanoTime() < deadline &&
+        while (claimsSent > 0 && controlFile.holdsClaim(slot, generation, pid) && System.nanoTime() < deadline &&
             !client.isPartitionManagerGone())
         {
             LockSupport.parkNanos(MANAGER_CHECK_INTERVAL_NS);
         }
         closeResources();
-        controlFile.unclaim(slot, pid);
+        controlFile.unclaim(slot, generation, pid);
     }
 
     /**
@@ -492,8 +493,8 @@ public final class Endpoint implements AutoCloseable
     {
         final ControlFile controlFile = client.controlFile();
         final int peerSlot = controlFile.slotOf(partitionId);
-        return peerSlot >= 0 && controlFile.claimPid(peerSlot) != 0 &&
-            (controlFile.claimGeneration(peerSlot) & 0xFF) == (generation & 0xFF);
+        final long claim = peerSlot >= 0 ? controlFile.claimWord(peerSlot) : 0;
+        return ControlFile.pidOf(claim) != 0 && (ControlFile.generationOf(claim) & 0xFF) == (generation & 0xFF);
     }
 
     /** True once no thread is inside an execution context's {@code invoke}. */
@@ -545,7 +546,7 @@ public final class Endpoint implements AutoCloseable
         final boolean quiet = releaseQuietContexts();
         final long deadline = System.nanoTime() + client.connectTimeoutNs();
         long nextManagerCheck = 0;
-        while (quiet && client.controlFile().claimPid(slot) == pid)
+        while (quiet && client.controlFile().holdsClaim(slot, generation, pid))
         {
             final long now = System.nanoTime();
             if (now >= deadline)

@@ -647,15 +647,15 @@ public final class PartitionManager implements Agent, AutoCloseable
         final int ec = TrapProtocol.ecOf(sessionId);
         final int slot = controlFile.slotOf(partitionId);
         final long pid = (regs.w(1) & 0xFFFF_FFFFL) | ((long)regs.w(2) << 32);
-        if (slot >= 0 && controlFile.claimPid(slot) == 0 &&
-            (controlFile.claimGeneration(slot) & 0xFF) == TrapProtocol.generationOf(sessionId))
+        final long claim = slot >= 0 ? controlFile.claimWord(slot) : 0;
+        final boolean thisGeneration = (ControlFile.generationOf(claim) & 0xFF) == TrapProtocol.generationOf(sessionId);
+        if (slot >= 0 && ControlFile.pidOf(claim) == 0 && thisGeneration)
         {
             // The rest of a claim that is over, refused or abandoned: its contexts' claims come together, in no order.
             return;
         }
         if (slot < 0 || ec >= controlFile.executionContextCount(slot) || pid == 0 ||
-            controlFile.claimPid(slot) != pid ||
-            (controlFile.claimGeneration(slot) & 0xFF) != TrapProtocol.generationOf(sessionId))
+            ControlFile.pidOf(claim) != pid || !thisGeneration)
         {
             ctx.errorHandler().onError(new IllegalStateException("refused claim from session " + sessionId));
             return;
@@ -679,7 +679,7 @@ public final class PartitionManager implements Agent, AutoCloseable
         {
             // No room for the log in the driver's file system, or no counter left: with no log there
             // is no reply, so the claimer learns it from the control file, and nothing is bound.
-            refuseClaim(slot, ec, DriverCounters.isShortage(ex) || DriverCounters.noneFree(aeron.countersReader()), ex);
+            refuseClaim(slot, claim, ec, DriverCounters.isShortage(ex) || DriverCounters.noneFree(aeron.countersReader()), ex);
             return;
         }
         if (stale == null && !reply.isConnected() && DriverCounters.noneFree(aeron.countersReader()))
@@ -687,7 +687,7 @@ public final class PartitionManager implements Agent, AutoCloseable
             // Made, but the driver had no counter left for its subscriber's position, and will never
             // link it to the claimer's inbox: the reply would wait for it in vain.
             reply.close();
-            refuseClaim(slot, ec, true, null);
+            refuseClaim(slot, claim, ec, true, null);
             return;
         }
         final Caller caller = new Caller(sessionId, slot, partitionId, ec, reply);
@@ -704,9 +704,9 @@ public final class PartitionManager implements Agent, AutoCloseable
         reply(caller, regs);
     }
 
-    private void refuseClaim(final int slot, final int ec, final boolean noCounter, final Throwable cause)
+    private void refuseClaim(final int slot, final long claim, final int ec, final boolean noCounter, final Throwable cause)
     {
-        controlFile.refuseClaim(slot, controlFile.claimGeneration(slot), ec, ErrorCode.NO_MEMORY,
+        controlFile.refuseClaim(slot, ControlFile.generationOf(claim), ec, ErrorCode.NO_MEMORY,
             noCounter ? ControlFileDescriptor.REFUSED_NO_COUNTER : ControlFileDescriptor.REFUSED_NO_ROOM);
         ctx.errorHandler().onError(new IllegalStateException("refused the claim of " + controlFile.name(slot) +
             " execution context " + ec + ": " + (noCounter ? "the media driver has no counter left for its reply log " +
@@ -715,7 +715,7 @@ public final class PartitionManager implements Agent, AutoCloseable
         {
             // Nothing of the claim is bound (nor changed), so no release will let go of the slot. Its claimer,
             // whose contexts' claims come together and cannot tell which were bound, waits for it.
-            controlFile.unclaim(slot, controlFile.claimPid(slot));
+            controlFile.unclaim(slot, ControlFile.generationOf(claim), ControlFile.pidOf(claim));
         }
     }
 
@@ -735,9 +735,10 @@ public final class PartitionManager implements Agent, AutoCloseable
         if (!hasCallers(caller.slot))
         {
             resetSlot(caller.slot);
-            if ((controlFile.claimGeneration(caller.slot) & 0xFF) == TrapProtocol.generationOf(caller.sessionId))
+            final long claim = controlFile.claimWord(caller.slot);
+            if ((ControlFile.generationOf(claim) & 0xFF) == TrapProtocol.generationOf(caller.sessionId))
             {
-                controlFile.unclaim(caller.slot, controlFile.claimPid(caller.slot));
+                controlFile.unclaim(caller.slot, ControlFile.generationOf(claim), ControlFile.pidOf(claim));
             }
         }
     }
@@ -789,7 +790,8 @@ public final class PartitionManager implements Agent, AutoCloseable
         int reaped = 0;
         for (int slot = 0; slot < controlFile.partitionCount(); slot++)
         {
-            final long pid = controlFile.claimPid(slot);
+            final long claim = controlFile.claimWord(slot);
+            final long pid = ControlFile.pidOf(claim);
             // A few small reads of /proc per claimed slot (its state and start), every LIVENESS_INTERVAL_NS.
             if (pid != 0 && !controlFile.isClaimantAlive(slot, pid))
             {
@@ -811,7 +813,7 @@ public final class PartitionManager implements Agent, AutoCloseable
                 }
                 resetSlot(slot);
                 releaseContextsServing(controlFile.partitionId(slot));
-                controlFile.unclaim(slot, pid);
+                controlFile.unclaim(slot, ControlFile.generationOf(claim), pid);
                 reaped++;
             }
         }

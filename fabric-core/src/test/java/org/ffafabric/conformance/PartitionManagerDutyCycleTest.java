@@ -105,7 +105,7 @@ class PartitionManagerDutyCycleTest
             finally
             {
                 CloseHelper.quietClose(raw);
-                controlFile.unclaim(slot, pid);
+                controlFile.unclaim(slot, controlFile.claimGeneration(slot), pid);
             }
         }
     }

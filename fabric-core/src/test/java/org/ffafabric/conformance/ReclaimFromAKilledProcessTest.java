@@ -170,7 +170,7 @@ class ReclaimFromAKilledProcessTest
         }
         finally
         {
-            cf.unclaim(cf.slotOf(VM1), claimant.pid());
+            cf.unclaim(cf.slotOf(VM1), cf.claimGeneration(cf.slotOf(VM1)), claimant.pid());
             stop(later);
             stop(claimant);
         }
@@ -279,7 +279,7 @@ class ReclaimFromAKilledProcessTest
         }
         finally
         {
-            cf.unclaim(slot, later.pid());
+            cf.unclaim(slot, cf.claimGeneration(slot), later.pid());
             stop(later);
         }
     }
@@ -304,7 +304,7 @@ class ReclaimFromAKilledProcessTest
             final long deadline = holdManager();
             final Future<Endpoint> claiming = exec.submit(() -> hasty.claim(SP3));
             awaitUntil(deadline, () -> cf.claimGeneration(slot) != generation, "the first claim is made");
-            assertTrue(cf.unclaim(slot, me), "the manager lets go of the first claim");
+            assertTrue(cf.unclaim(slot, cf.claimGeneration(slot), me), "the manager lets go of the first claim");
             assertTrue(cf.claim(slot, 0, me), "another thread claims the partition");
             gate.shut = false;
             final ExecutionException abandoned = assertThrows(ExecutionException.class, () -> get(claiming));
@@ -315,7 +315,7 @@ class ReclaimFromAKilledProcessTest
         finally
         {
             gate.shut = false;
-            cf.unclaim(slot, me);
+            cf.unclaim(slot, cf.claimGeneration(slot), me);
         }
     }
 

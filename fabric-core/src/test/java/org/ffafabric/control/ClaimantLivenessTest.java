@@ -73,7 +73,7 @@ class ClaimantLivenessTest
             mark(controlFile, 0, before);
             assertFalse(controlFile.isClaimantAlive(0, me));
 
-            assertTrue(controlFile.unclaim(0, me));
+            assertTrue(controlFile.unclaim(0, controlFile.claimGeneration(0), me));
             assertTrue(controlFile.claim(0, 0, me));
             assertTrue(controlFile.isClaimantAlive(0, me), "a claim of its own carries a mark of its own");
         }

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,6 +54,37 @@ class ControlFileTest
             assertEquals("control file layout " + other + " is not " + ControlFileDescriptor.LAYOUT_VERSION,
                 refused.getMessage());
             Files.delete(file);
+        }
+    }
+
+    /**
+     * A claim word holds the claimant's PID and the claim's generation: a claim bumps the generation, and
+     * a claim let go of cannot be let go of again once a later claim holds the slot, even the same
+     * process's. A PID that does not fit the word's 32 bits is refused rather than cut.
+     */
+    @Test
+    void aClaimIsLetGoOfOnlyByItsOwnGeneration() throws Exception
+    {
+        final Path file = dir.resolve("fabric.ctl");
+        try (ControlFile cf = ControlFile.create(file, manifest(), FfaVersion.LATEST, 0x8000_0000L, null))
+        {
+            final long me = ProcessHandle.current().pid();
+            final int first = cf.claimGeneration(0);
+            assertTrue(cf.claim(0, 0, me));
+            assertEquals(first + 1, cf.claimGeneration(0));
+            assertEquals(me, cf.claimPid(0));
+            assertFalse(cf.unclaim(0, first, me), "not claim " + first);
+            assertTrue(cf.holdsClaim(0, first + 1, me));
+            assertTrue(cf.unclaim(0, first + 1, me));
+            assertEquals(0, cf.claimPid(0));
+            assertEquals(first + 1, cf.claimGeneration(0), "the generation stays when the claim ends");
+            assertFalse(cf.claim(0, me, me), "a free slot is not taken over");
+
+            assertTrue(cf.claim(0, 0, me));
+            assertFalse(cf.unclaim(0, first + 1, me), "the earlier claim, let go of already");
+            assertTrue(cf.holdsClaim(0, first + 2, me), "the later claim stays");
+            assertThrows(IllegalArgumentException.class, () -> cf.claim(0, me, 1L << 32));
+            assertEquals(me, cf.claimPid(0));
         }
     }
 
