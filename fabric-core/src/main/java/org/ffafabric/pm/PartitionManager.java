@@ -16,10 +16,12 @@ import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FfaVersion;
@@ -56,6 +58,7 @@ import java.util.concurrent.locks.LockSupport;
 public final class PartitionManager implements Agent, AutoCloseable
 {
     private static final long LIVENESS_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final int CONDUCTOR_CYCLES_PER_TURN = 64;
     private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
     // An external driver announces a new publication a moment before it links its subscribers.
     private static final long REPLY_LINK_GRACE_NS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -71,6 +74,7 @@ public final class PartitionManager implements Agent, AutoCloseable
     private final EndpointMemory[] memories;
     private final MediaDriver driver;
     private final Aeron aeron;
+    private final RingBuffer driverCommands;
     private final Subscription subscription;
     private final SetupAndDiscovery setupAndDiscovery;
     private final Int2ObjectHashMap<Caller> callers = new Int2ObjectHashMap<>();
@@ -160,6 +164,7 @@ public final class PartitionManager implements Agent, AutoCloseable
         controlFile = createdControlFile;
         driver = startedDriver;
         aeron = startedAeron;
+        driverCommands = startedAeron.context().toDriverBuffer();
         subscription = startedSubscription;
         setupAndDiscovery = new SetupAndDiscovery(controlFile, memories);
         runner = new AgentRunner(ctx.idleStrategy(), ctx.errorHandler(), null, this);
@@ -534,11 +539,17 @@ public final class PartitionManager implements Agent, AutoCloseable
 
     public int doWork()
     {
+        final long commandsRead = driverCommands.consumerPosition();
         serviceAeron();
-        // Only traps count as work: the driver has some on every cycle while partitions talk (a
-        // publisher's limit moves), and counting it would keep this thread from ever sleeping, a
-        // third runnable thread on two cores. Once a millisecond is often enough for the driver.
+        // Only traps, and clients' commands to our embedded driver, count as work: the driver has some
+        // on every cycle while partitions talk (a publisher's limit moves), and counting that would keep
+        // this thread from ever sleeping, a third runnable thread on two cores. A command (a log added
+        // or closed) comes with a claim or a close, whose next command should not wait out a sleep.
         int work = subscription.poll(trapHandler, 16);
+        if (driver != null && driverCommands.consumerPosition() != commandsRead)
+        {
+            work++;
+        }
         final long now = System.nanoTime();
         if (now >= nextLivenessCheckNs)
         {
@@ -637,7 +648,12 @@ public final class PartitionManager implements Agent, AutoCloseable
         {
             driver.sharedAgentInvoker().invoke();
         }
-        aeron.conductorAgentInvoker().invoke();
+        // A cycle takes one of the driver's notices (a claim's logs come many at once).
+        final AgentInvoker conductor = aeron.conductorAgentInvoker();
+        for (int i = 0; i < CONDUCTOR_CYCLES_PER_TURN && conductor.invoke() > 0; i++)
+        {
+            // Until the driver has nothing more to tell it.
+        }
     }
 
     /** Binds a session to the context whose claim it names, after checking the claim in the control file. */
