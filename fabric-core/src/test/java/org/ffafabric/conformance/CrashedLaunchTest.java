@@ -513,6 +513,59 @@ class CrashedLaunchTest
     }
 
     /**
+     * A dead sibling the sweep fails to remove (here an old lockless one made immutable, so that no lock
+     * can be made in it to remove it under) is left as it is, and the sweep goes on to the siblings after
+     * it, whichever order the directory lists them in.
+     */
+    @Test
+    @Timeout(60)
+    void aSiblingTheSweepFailsToRemoveIsLeftAndTheSweepGoesOnPastIt(@TempDir final Path parent) throws Exception
+    {
+        final Path odd1 = oldAndLockless(parent.resolve("ffa-odd-1"));
+        final Path dead = oldAndLockless(parent.resolve("ffa-dead"));
+        final Path odd2 = oldAndLockless(parent.resolve("ffa-odd-2"));
+        assumeTrue(chattr("+i", odd1) && chattr("+i", odd2), "chattr +i works in " + parent);
+        try
+        {
+            launch(parent.resolve("ffa-beside")).close();
+            assertFalse(Files.exists(dead), "the dead fabric beside the ones that fail is removed");
+            assertTrue(Files.exists(FabricDirectory.memoryFile(odd1, 1)), "left as it is: " + odd1);
+            assertTrue(Files.exists(FabricDirectory.memoryFile(odd2, 1)), "left as it is: " + odd2);
+        }
+        finally
+        {
+            chattr("-i", odd1);
+            chattr("-i", odd2);
+        }
+    }
+
+    /** The memory file alone of a launch from before the lock, nothing in it changed for a minute. */
+    private static Path oldAndLockless(final Path dir) throws Exception
+    {
+        FabricDirectory.createOwnerOnlyDirectory(dir);
+        final Path memory = FabricDirectory.memoryFile(dir, 1);
+        Files.write(memory, new byte[4096]);
+        final FileTime longAgo = FileTime.fromMillis(System.currentTimeMillis() - TimeUnit.MINUTES.toMillis(1));
+        Files.setLastModifiedTime(memory, longAgo);
+        Files.setLastModifiedTime(dir, longAgo);
+        return dir;
+    }
+
+    private static boolean chattr(final String attribute, final Path path) throws Exception
+    {
+        try
+        {
+            final Process chattr = new ProcessBuilder("chattr", attribute, path.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return chattr.waitFor(30, TimeUnit.SECONDS) && chattr.exitValue() == 0;
+        }
+        catch (final java.io.IOException ex)
+        {
+            return false;
+        }
+    }
+
+    /**
      * A build from before the fabric lock left no lock to tell by: its memory files with no control
      * file are a dead launch's once nothing in the directory has changed for a while, and until then
      * may be a launch still writing them.
