@@ -254,28 +254,38 @@ public final class PartitionManager implements Agent, AutoCloseable
                 // A link is left, as our own directory given as one is refused: what it names is elsewhere, maybe
                 // anyone's link to the launching user's files (all of them are checked, and removed, through it).
                 siblings.filter(p -> !p.equals(dir.toAbsolutePath()) &&
-                    Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).forEach(p ->
-                {
-                    if (FabricLock.isTomb(p))
-                    {
-                        // A removal cut short by its remover's death.
-                        if (holdsOnlyFabricFiles(p))
-                        {
-                            FabricLock.removeTomb(p);
-                        }
-                    }
-                    // An empty one holds nothing to free, and may be the user's, made for a launch to come.
-                    else if (p.getFileName().toString().startsWith(FabricDirectory.PREFIX) &&
-                        holdsOnlyFabricFiles(p) && !isEmpty(p) && isLeftByALaunch(p))
-                    {
-                        removeIfDead(p);
-                    }
-                });
+                    Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).forEach(PartitionManager::sweep);
             }
             catch (final java.io.IOException | RuntimeException ignore)
             {
                 // Sweeping is best effort; our own directory was handled above.
             }
+        }
+    }
+
+    /** Removes a sibling left by a dead launch; one that fails to go is left, and the sweep goes on. */
+    private static void sweep(final Path sibling)
+    {
+        try
+        {
+            if (FabricLock.isTomb(sibling))
+            {
+                // A removal cut short by its remover's death.
+                if (holdsOnlyFabricFiles(sibling))
+                {
+                    FabricLock.removeTomb(sibling);
+                }
+            }
+            // An empty one holds nothing to free, and may be the user's, made for a launch to come.
+            else if (sibling.getFileName().toString().startsWith(FabricDirectory.PREFIX) &&
+                holdsOnlyFabricFiles(sibling) && !isEmpty(sibling) && isLeftByALaunch(sibling))
+            {
+                removeIfDead(sibling);
+            }
+        }
+        catch (final RuntimeException ignore)
+        {
+            // Not ours to remove after all (another user's, read-only, immutable): best effort.
         }
     }
 
