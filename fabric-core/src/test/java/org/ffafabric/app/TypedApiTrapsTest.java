@@ -115,6 +115,48 @@ class TypedApiTrapsTest
     }
 
     /**
+     * Closing a serve stopped its threads but left every context WAITING, as FFA_MSG_WAIT leaves it:
+     * a request sent after that was taken in (the compare-and-set from WAITING succeeded) and never
+     * answered, so a blocking sendDirect hung and a bounded one ended INTERRUPTED, its context then
+     * BUSY to everyone until something served the target again. A context nobody serves is not
+     * waiting: BUSY at once, as before the serve began.
+     */
+    @Test
+    void aRequestAfterTheServeClosedIsBusyNotTakenInAndLeftUnanswered() throws Exception
+    {
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest());
+             Endpoint client = fabric.claim(VM);
+             Endpoint kv = fabric.claim(KV))
+        {
+            final DirectMessage m = new DirectMessage();
+            try (AutoCloseable serving = kv.serve((req, resp) -> resp.payload(0, req.payload(0) + 1)))
+            {
+                for (int ec = 0; ec < 2; ec++)
+                {
+                    client.executionContext(ec).ops().sendDirect(KV, m.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64));
+                    assertEquals(1, m.payload(0));
+                }
+            }
+            for (int ec = 0; ec < 2; ec++)
+            {
+                // Context ec of the client reaches context ec of kv: each serving thread left its own.
+                final FfaOps ops = client.executionContext(ec).ops();
+                final FfaException busy = assertThrows(FfaException.class,
+                    () -> ops.sendDirect(KV, m.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64), DEADLINE_NS));
+                assertEquals(ErrorCode.BUSY, busy.errorCode(), busy.getMessage());
+            }
+            try (AutoCloseable again = kv.serve((req, resp) -> resp.payload(0, req.payload(0) + 2)))
+            {
+                for (int ec = 0; ec < 2; ec++)
+                {
+                    client.executionContext(ec).ops().sendDirect(KV, m.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64));
+                    assertEquals(2, m.payload(0));
+                }
+            }
+        }
+    }
+
+    /**
      * A DirectMessage's payload word i is x(3 + i) while w0 is a REQ/RESP and x(4 + i) while it is a
      * REQ2/RESP2, so the layout is the one of the last reset or response. sendDirect2 of a message
      * laid out for REQ (a fresh one, or one holding a RESP_64) overwrote payload 0 with the UUID and
