@@ -2,7 +2,9 @@ package org.ffafabric.endpoint;
 
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentTerminationException;
+import org.agrona.LangUtil;
 import org.ffafabric.abi.ErrorCode;
+import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 
 import java.util.concurrent.TimeUnit;
@@ -13,11 +15,16 @@ import java.util.concurrent.TimeUnit;
  * the context's receive. A duty cycle ends when a wait runs past {@code dutyCycleTimeoutNs}, so
  * the runner can stop it; the context stays WAITING across that, so no request is ever answered
  * BUSY because the agent looked up. FFA_RUN from a scheduler is given back by the next wait. Once
- * the endpoint has closed, the agent ends itself with {@link AgentTerminationException}.
+ * the endpoint has closed, the agent ends itself with {@link AgentTerminationException}. When the agent
+ * closes, the context leaves FFA_MSG_WAIT as a bounded wait does (FFA_INTERRUPT), serving any request
+ * that took it first: from then on a request to it is BUSY, as before serving began, rather than taken
+ * in with nobody to answer it.
  */
 public final class DirectRequestServer implements Agent
 {
     private static final long DUTY_CYCLE_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    // The bound of the waits that leave FFA_MSG_WAIT at close: out at the wait's first look at its clock.
+    private static final long LEAVE_TIMEOUT_NS = 1;
 
     private final ExecutionContext ec;
     private final DirectRequestHandler handler;
@@ -75,6 +82,35 @@ public final class DirectRequestServer implements Agent
         }
         markWaited();
         return 0;
+    }
+
+    /**
+     * Leaves FFA_MSG_WAIT: a wait bounded to end at once, which returns FFA_INTERRUPT with the context
+     * RUNNING, unless a request (served here) or a scheduler's FFA_RUN (given back by the next wait)
+     * took the context first. On a closed endpoint the wait answers ABORTED and touches nothing.
+     */
+    public void onClose()
+    {
+        Throwable failure = null;
+        while (true)
+        {
+            try
+            {
+                if (!ec.serveDirectRequest(handler, other, LEAVE_TIMEOUT_NS) && other.functionId() != FunctionId.FFA_RUN)
+                {
+                    break;
+                }
+            }
+            catch (final Throwable ex)
+            {
+                // The handler failed on a request taken in as we left: its requester has its ABORTED.
+                failure = failure == null ? ex : failure;
+            }
+        }
+        if (failure != null)
+        {
+            LangUtil.rethrowUnchecked(failure);
+        }
     }
 
     /** What serving a context whose initialisation failed is told. */

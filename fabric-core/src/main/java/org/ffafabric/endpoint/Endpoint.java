@@ -402,7 +402,8 @@ public final class Endpoint implements AutoCloseable
      * (one instance shared by all contexts: it must be thread-safe if it keeps state, and makes its
      * own FF-A calls on {@link #currentContext()}). Returns
      * once every context waits in FFA_MSG_WAIT, so a request sent next is not answered BUSY.
-     * Closing the result stops the threads; so does closing the endpoint. One serve at a time: a
+     * Closing the result stops the threads, and each context leaves FFA_MSG_WAIT (a request to it is
+     * then BUSY); so does closing the endpoint. One serve at a time: a
      * second while the first runs throws {@link IllegalStateException}; so does a context that
      * cannot wait (its initialisation failed, ABORTED) or does not within the client's connect
      * timeout, and then no thread is left serving.
