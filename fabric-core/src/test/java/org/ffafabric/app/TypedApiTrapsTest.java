@@ -12,7 +12,9 @@ import org.junit.jupiter.api.Timeout;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.ffafabric.app.KeyValueAppTest.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -153,6 +155,73 @@ class TypedApiTrapsTest
                     assertEquals(2, m.payload(0));
                 }
             }
+        }
+    }
+
+    /**
+     * A handler may close its own endpoint (a "shut down" request), and likewise its serve (a "stop
+     * serving" one). The serve's close waited for every serving thread to end, the handler's own
+     * included: it waited for itself, for Agrona's 5 s close timeout, then interrupted its own thread and,
+     * interrupted, gave up waiting for the other contexts' threads, which ran on past the close. From a
+     * handler the close must return at once and the serve end once the handler has answered.
+     */
+    @Test
+    void aHandlerThatClosesItsOwnServeIsAnsweredAndTheServeEnds() throws Exception
+    {
+        final AtomicReference<AutoCloseable> serving = new AtomicReference<>();
+        final AtomicReference<Throwable> closeFailure = new AtomicReference<>();
+        final AtomicBoolean interruptedByTheClose = new AtomicBoolean();
+        final CountDownLatch closed = new CountDownLatch(1);
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest());
+             Endpoint client = fabric.claim(VM);
+             Endpoint kv = fabric.claim(KV))
+        {
+            serving.set(kv.serve((req, resp) ->
+            {
+                try
+                {
+                    serving.get().close();
+                }
+                catch (final Throwable ex)
+                {
+                    closeFailure.set(ex);
+                }
+                interruptedByTheClose.set(Thread.currentThread().isInterrupted());
+                closed.countDown();
+                resp.payload(0, req.payload(0) + 1);
+            }));
+            final FfaOps ops = client.executionContext(0).ops();
+            final DirectMessage m = new DirectMessage().reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).payload(0, 41);
+            ops.sendDirect(KV, m, DEADLINE_NS);
+            assertEquals(42, m.payload(0));
+            assertTrue(closed.await(30, TimeUnit.SECONDS));
+            assertNull(closeFailure.get());
+            assertFalse(interruptedByTheClose.get(), "the handler's close interrupted its own thread");
+            // The serve ends once the handler has answered: then a new one may start, and it answers.
+            final long deadline = System.nanoTime() + DEADLINE_NS;
+            AutoCloseable again = null;
+            while (again == null)
+            {
+                try
+                {
+                    again = kv.serve((req, resp) -> resp.payload(0, req.payload(0) + 2));
+                }
+                catch (final IllegalStateException stillServing)
+                {
+                    assertTrue(System.nanoTime() < deadline, stillServing.getMessage());
+                    Thread.sleep(1);
+                }
+            }
+            try (AutoCloseable served = again)
+            {
+                for (int ec = 0; ec < 2; ec++)
+                {
+                    client.executionContext(ec).ops().sendDirect(KV, m.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64), DEADLINE_NS);
+                    assertEquals(2, m.payload(0));
+                }
+            }
+            // A second close of the first serve, from the test's thread, changes nothing.
+            serving.get().close();
         }
     }
 
