@@ -22,6 +22,7 @@ import org.ffafabric.transport.TrapProtocol;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
@@ -403,7 +404,8 @@ public final class Endpoint implements AutoCloseable
      * own FF-A calls on {@link #currentContext()}). Returns
      * once every context waits in FFA_MSG_WAIT, so a request sent next is not answered BUSY.
      * Closing the result stops the threads, and each context leaves FFA_MSG_WAIT (a request to it is
-     * then BUSY); so does closing the endpoint. One serve at a time: a
+     * then BUSY); so does closing the endpoint. A handler may close it: the close then returns at once,
+     * and the serve ends once the handler has returned. One serve at a time: a
      * second while the first runs throws {@link IllegalStateException}; so does a context that
      * cannot wait (its initialisation failed, ABORTED) or does not within the client's connect
      * timeout, and then no thread is left serving.
@@ -463,8 +465,9 @@ public final class Endpoint implements AutoCloseable
                 throw new IllegalStateException(refusal);
             }
         }
-        final AtomicBoolean stopped = new AtomicBoolean();
-        return () ->
+        final AtomicBoolean stopping = new AtomicBoolean();
+        final CountDownLatch stopped = new CountDownLatch(1);
+        final Runnable stop = () ->
         {
             try
             {
@@ -472,10 +475,28 @@ public final class Endpoint implements AutoCloseable
             }
             finally
             {
-                if (stopped.compareAndSet(false, true))
+                serving.set(false);
+                stopped.countDown();
+            }
+        };
+        return () ->
+        {
+            // A handler's own thread cannot be waited for until it has returned: a thread of its own stops them.
+            final boolean fromAHandler = isClosedFromAHandler();
+            if (stopping.compareAndSet(false, true))
+            {
+                if (!fromAHandler)
                 {
-                    serving.set(false);
+                    stop.run();
+                    return;
                 }
+                final Thread stopper = new Thread(stop, "ffa-serve-close-" + name);
+                stopper.setDaemon(true);
+                stopper.start();
+            }
+            else if (!fromAHandler)
+            {
+                stopped.await();
             }
         };
     }
