@@ -4,13 +4,18 @@ import org.ffafabric.EmbeddedFabric;
 import org.ffafabric.FfaException;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.endpoint.DirectMessage;
 import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.endpoint.FfaOps;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -222,6 +227,64 @@ class TypedApiTrapsTest
             }
             // A second close of the first serve, from the test's thread, changes nothing.
             serving.get().close();
+        }
+    }
+
+    /**
+     * A bound of Long.MAX_VALUE, Java's usual "no bound", ran out at once: the wait's deadline was
+     * now + bound, which overflows to a time long past, so msgWait returned FFA_INTERRUPT at its first
+     * look at the clock (the context then RUNNING, and a request to it BUSY), and run, and a serving
+     * loop's serveDirectRequest, did the same. It must wait as long as it says.
+     */
+    @Test
+    void aWaitBoundedByLongMaxValueWaitsForItsMessage() throws Exception
+    {
+        final ExecutorService exec = Executors.newSingleThreadExecutor();
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest());
+             Endpoint client = fabric.claim(VM);
+             Endpoint kv = fabric.claim(KV))
+        {
+            final ExecutionContext target = kv.executionContext(0);
+            final Future<Integer> waited = exec.submit(() ->
+            {
+                final DirectMessage request = target.ops().msgWait(new DirectMessage(), Long.MAX_VALUE);
+                if (FunctionId.isDirectRequest(request.functionId()))
+                {
+                    final RegisterFile response = new RegisterFile().w(0, FunctionId.FFA_MSG_SEND_DIRECT_RESP_64)
+                        .w(1, RegisterFile.packIds(KV, VM)).x(3, request.payload(0) + 1);
+                    // Answers, and waits for the next message: bounded, so that the thread ends.
+                    target.invoke(response, TimeUnit.MILLISECONDS.toNanos(1));
+                }
+                return request.functionId();
+            });
+            // Sent a while after the wait began: a wait that ran out at once has returned by then.
+            Thread.sleep(200);
+            final FfaOps ops = client.executionContext(0).ops();
+            final DirectMessage m = new DirectMessage();
+            final long deadline = System.nanoTime() + DEADLINE_NS;
+            while (true)
+            {
+                try
+                {
+                    ops.sendDirect(KV, m.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).payload(0, 41), DEADLINE_NS);
+                    break;
+                }
+                catch (final FfaException ex)
+                {
+                    // BUSY until the waiting thread has begun its wait.
+                    assertEquals(ErrorCode.BUSY, ex.errorCode(), ex.getMessage());
+                    assertFalse(waited.isDone() && waited.get() == FunctionId.FFA_INTERRUPT,
+                        "msgWait(Long.MAX_VALUE) returned FFA_INTERRUPT");
+                    assertTrue(System.nanoTime() < deadline, ex.getMessage());
+                    Thread.yield();
+                }
+            }
+            assertEquals(42, m.payload(0));
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, waited.get(30, TimeUnit.SECONDS));
+        }
+        finally
+        {
+            exec.shutdownNow();
         }
     }
 
