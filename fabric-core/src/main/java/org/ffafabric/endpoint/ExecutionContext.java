@@ -171,7 +171,8 @@ public final class ExecutionContext
     /**
      * As {@link #invoke(RegisterFile)}, with a bound on how long a blocking call waits.
      * When it runs out, the call returns FFA_INTERRUPT as when an interrupt takes the CPU
-     * back: a pending direct request is then resumed with FFA_RUN. Zero waits forever.
+     * back: a pending direct request is then resumed with FFA_RUN. Zero waits forever, and so does
+     * a bound past the clock's range, such as Long.MAX_VALUE.
      */
     public void invoke(final RegisterFile regs, final long timeoutNs)
     {
@@ -1194,7 +1195,7 @@ public final class ExecutionContext
         final RegisterFile regs, final int target, final int targetEc, final int targetOffset, final long installed,
         final long targetGeneration, final long timeoutNs)
     {
-        final long deadline = timeoutNs > 0 ? System.nanoTime() + timeoutNs : Long.MAX_VALUE;
+        final long deadline = deadline(System.nanoTime(), timeoutNs);
         int polls = 0;
         int stride = QUICK_CHECK_STRIDE;
         long lastCheckNs = 0;
@@ -1282,6 +1283,16 @@ public final class ExecutionContext
         return controlFile.claimGeneration(slot) & 0xFFFF_FFFFL;
     }
 
+    /**
+     * When a wait bounded by {@code timeoutNs} from {@code nowNs} runs out: never for 0, nor for a bound
+     * past the clock's range (Long.MAX_VALUE, say), whose sum would overflow to a time long past.
+     */
+    static long deadline(final long nowNs, final long timeoutNs)
+    {
+        final long deadline = nowNs + timeoutNs;
+        return timeoutNs <= 0 || deadline < nowNs ? Long.MAX_VALUE : deadline;
+    }
+
     /** The polls until a wait's next check, from how long the last stride took. */
     private static int checkStride(final long lastCheckNs, final long nowNs, final int stride)
     {
@@ -1341,7 +1352,7 @@ public final class ExecutionContext
             lastCheckNs = nowNs;
             if (deadline == 0)
             {
-                deadline = timeoutNs > 0 ? nowNs + timeoutNs : Long.MAX_VALUE;
+                deadline = deadline(nowNs, timeoutNs);
                 // The first check comes right after an answer, where the requester's release is on its way.
                 nextPeerCheckNs = nowNs + PEER_CHECK_NS;
             }

@@ -214,7 +214,7 @@ public final class FfaOps
     private DirectMessage complete(final DirectMessage message, final long timeoutNs, final String call)
     {
         final RegisterFile r = message.registers();
-        final long deadline = timeoutNs > 0 ? System.nanoTime() + timeoutNs : Long.MAX_VALUE;
+        final long deadline = ExecutionContext.deadline(System.nanoTime(), timeoutNs);
         ec.invoke(r, timeoutNs);
         while (r.functionId() == FunctionId.FFA_YIELD || r.functionId() == FunctionId.FFA_INTERRUPT)
         {
