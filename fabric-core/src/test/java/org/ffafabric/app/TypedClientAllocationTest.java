@@ -21,6 +21,8 @@ class TypedClientAllocationTest
     void sendDirectAndSendDirect2AllocateNothingPerRequest() throws Exception
     {
         final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        // Unmeasured, every count is -1 and the difference 0: the test would pass whatever was allocated.
+        assertTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
         try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest());
              Endpoint client = fabric.claim(VM);
              Endpoint kv = fabric.claim(KV);
@@ -38,8 +40,10 @@ class TypedClientAllocationTest
                 {
                     m.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).payload(0, i);
                     ops.sendDirect(KV, m, 10_000_000_000L);
+                    assertEquals(i + 1, m.payload(0));
                     m.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ2).payload(0, i);
                     ops.sendDirect2(KV, STORE, m, 0);
+                    assertEquals(i + 1, m.payload(0));
                 }
             }
             final long allocated = threads.getThreadAllocatedBytes(thread) - before;
