@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 public final class DirectRequestServer implements Agent
 {
     private static final long DUTY_CYCLE_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(100);
-    // The bound of the waits that leave FFA_MSG_WAIT at close: out at the wait's first look at its clock.
+    // The bound of a wait at close, for a message that took the context first: out at its second look at the clock.
     private static final long LEAVE_TIMEOUT_NS = 1;
 
     private final ExecutionContext ec;
@@ -85,25 +85,25 @@ public final class DirectRequestServer implements Agent
     }
 
     /**
-     * Leaves FFA_MSG_WAIT: a wait bounded to end at once, which returns FFA_INTERRUPT with the context
-     * RUNNING, unless a request (served here) or a scheduler's FFA_RUN (given back by the next wait)
-     * took the context first. On a closed endpoint the wait answers ABORTED and touches nothing.
+     * Leaves FFA_MSG_WAIT at once, with the context RUNNING as after FFA_INTERRUPT. A request (or a
+     * scheduler's FFA_RUN) that took the context first is served (or given back by the wait) before it
+     * tries again: each try comes straight after an answer, before its requester can ask again, so a
+     * requester sending all along does not keep the context serving. On a closed endpoint nothing moves.
      */
     public void onClose()
     {
         Throwable failure = null;
-        while (true)
+        other.clear();
+        while (other.functionId() == FunctionId.FFA_RUN || !ec.leaveWait())
         {
+            other.clear();
             try
             {
-                if (!ec.serveDirectRequest(handler, other, LEAVE_TIMEOUT_NS) && other.functionId() != FunctionId.FFA_RUN)
-                {
-                    break;
-                }
+                ec.serveDirectRequest(handler, other, LEAVE_TIMEOUT_NS);
             }
             catch (final Throwable ex)
             {
-                // The handler failed on a request taken in as we left: its requester has its ABORTED.
+                // The handler failed on a request that took the context as it left: its requester has ABORTED.
                 failure = failure == null ? ex : failure;
             }
         }

@@ -1399,10 +1399,8 @@ public final class ExecutionContext
                     // A requester won its compare-and-set: its message is on its way, so keep waiting for it.
                     continue;
                 }
-                final long update = pack(RUNNING, closing ? MODEL_NONE : MODEL_INTERRUPT, false, 0, 0, current);
-                if (state(current) == WAITING && controlFile.ecStateCompareAndSet(stateOffset, current, update))
+                if (leaveWaiting(current, closing ? MODEL_NONE : MODEL_INTERRUPT))
                 {
-                    word = update;
                     regs.clear().w(0, FunctionId.FFA_INTERRUPT).w(1, RegisterFile.packTargetInfo(partitionId, index));
                     if (closing)
                     {
@@ -1434,6 +1432,40 @@ public final class ExecutionContext
         }
         assert isMirrored() : "state mirror " + describe(word) + " != " + describe(controlFile.ecState(stateOffset));
         return false;
+    }
+
+    /**
+     * WAITING to RUNNING in {@code model} by compare-and-set from {@code current}, the table's word after
+     * {@link #releaseOnBehalf}; false when a requester (or a scheduler) took the context first.
+     */
+    private boolean leaveWaiting(final long current, final int model)
+    {
+        final long update = pack(RUNNING, model, false, 0, 0, current);
+        if (state(current) == WAITING && controlFile.ecStateCompareAndSet(stateOffset, current, update))
+        {
+            word = update;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * For a serving loop that stops: a waiting context leaves FFA_MSG_WAIT now, as when a bound runs out
+     * (RUNNING in the interrupt model), before any later request can take it. False when a requester or a
+     * scheduler took it first: serve that with {@link #serveDirectRequest}, then leave again. True on a
+     * context not waiting, and on a closed endpoint (touching nothing).
+     */
+    boolean leaveWait()
+    {
+        final boolean open = enter(true);
+        try
+        {
+            return !open || state(word) != WAITING || leaveWaiting(releaseOnBehalf(), MODEL_INTERRUPT);
+        }
+        finally
+        {
+            exit();
+        }
     }
 
     /** The sender of the message just accepted is whose cycles we now run. */
