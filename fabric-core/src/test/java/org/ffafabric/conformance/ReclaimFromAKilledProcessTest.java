@@ -3,11 +3,14 @@ package org.ffafabric.conformance;
 import org.agrona.concurrent.IdleStrategy;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.control.BufferOwnership;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ControlFileDescriptor;
 import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.control.ProcessLiveness;
 import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.endpoint.FabricClient;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.World;
@@ -17,6 +20,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -42,6 +48,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class ReclaimFromAKilledProcessTest
 {
+    static final int HYP = 0;
     static final int VM1 = 1;
     static final int SP3 = 0x8003;
 
@@ -90,6 +97,7 @@ class ReclaimFromAKilledProcessTest
             .fabricName("embedded-" + UUID.randomUUID().toString().substring(0, 8))
             .idleStrategy(gate)
             .manifest(Manifest.builder()
+                .partition(p -> p.name("hyp").id(HYP).world(World.HYPERVISOR).uuid("d0000000-0000-0000-0000-0000000000a0"))
                 .partition(p -> p.name("vm1").id(VM1).world(World.VM).uuid("d0000000-0000-0000-0000-000000000001")
                     .directMessaging())
                 .partition(p -> p.name("sp3").id(SP3).world(World.SP_EL1).uuid("d0000000-0000-0000-0000-000000008003")
@@ -136,6 +144,55 @@ class ReclaimFromAKilledProcessTest
                 final RegisterFile map = regs(FunctionId.FFA_RXTX_MAP_64);
                 map.x(1, sp.memory().base()).x(2, sp.memory().base() + 4096).w(3, 1);
                 assertSuccess32(call(sp.executionContext(0), map));
+            }
+        }
+    }
+
+    /**
+     * A take-over that ends before any of its contexts' claims is sent (here its memory will not map;
+     * as well no counter for its log, or its client closing) lets go of the slot at once. The manager,
+     * held meanwhile, then finds the slot unclaimed: no dead PID to reap, and no later bind to reap the
+     * dead claim at. Its state must be reset all the same, or the RX of vm1 that the dead hypervisor
+     * endpoint took with FFA_RX_ACQUIRE stays the hypervisor's, and vm1 is answered BUSY for good.
+     */
+    @Test
+    @Timeout(120)
+    void aTakeOverAbandonedBeforeItsFirstBindStillHasTheDeadClaimReset() throws Exception
+    {
+        final ControlFile cf = pm.controlFile();
+        final int hypSlot = cf.slotOf(HYP);
+        try (Endpoint vm = client.claim(VM1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            final RegisterFile map = regs(FunctionId.FFA_RXTX_MAP_64);
+            map.x(1, vm.memory().base()).x(2, vm.memory().base() + 4096).w(3, 1);
+            assertSuccess32(call(ec, map));
+            try (ChildProcess host = ChildProcess.start(DoomedPartitionProcess.class,
+                "--dir", pm.directory().toString(), "--partition", HYP + ":acquire:" + VM1))
+            {
+                host.awaitLine("READY", ChildProcess.START_NS);
+                assertEquals(BufferOwnership.HYPERVISOR, cf.rxOwnership(cf.slotOf(VM1)), "the hypervisor holds vm1's RX");
+
+                final long deadline = holdManager();
+                host.process().destroyForcibly();
+                assertTrue(host.process().waitFor(30, TimeUnit.SECONDS), "killed");
+                final Path memory = FabricDirectory.memoryFile(pm.directory(), HYP);
+                final Path moved = memory.resolveSibling(memory.getFileName() + ".moved");
+                Files.move(memory, moved);
+                try
+                {
+                    assertThrows(UncheckedIOException.class, () -> client.claim(HYP), "its memory does not map");
+                }
+                finally
+                {
+                    Files.move(moved, memory);
+                }
+                assertEquals(0, cf.claimPid(hypSlot), "the abandoned take-over let go of the slot");
+                gate.shut = false;
+                awaitUntil(deadline, () -> cf.rxOwnership(cf.slotOf(VM1)) == BufferOwnership.PRODUCER,
+                    "vm1's RX, held by the dead hypervisor claim, is never given back");
+                assertSuccess32(PartitionInfoTest.infoGet(ec, null, 0));
+                assertSuccess32(call(ec, FunctionId.FFA_RX_RELEASE));
             }
         }
     }
