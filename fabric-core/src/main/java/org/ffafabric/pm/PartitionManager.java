@@ -809,7 +809,8 @@ public final class PartitionManager implements Agent, AutoCloseable
 
     /**
      * A claimed partition whose process died (its PID gone, or given to a later process) is aborted
-     * and its slot made claimable again.
+     * and its slot made claimable again; so is the dead claim of a slot a claimer took over and let go
+     * of again before the manager bound any of its contexts.
      */
     private int reapDeadClaims()
     {
@@ -819,7 +820,9 @@ public final class PartitionManager implements Agent, AutoCloseable
             final long claim = controlFile.claimWord(slot);
             final long pid = ControlFile.pidOf(claim);
             // A few small reads of /proc per claimed slot (its state and start), every LIVENESS_INTERVAL_NS.
-            if (pid != 0 && !controlFile.isClaimantAlive(slot, pid))
+            // An unclaimed slot whose sessions are still bound was let go of by its claimer, not by us: a
+            // take-over of a dead claim that ended before its first bind, which would have reaped that claim.
+            if (pid != 0 ? !controlFile.isClaimantAlive(slot, pid) : hasCallers(slot))
             {
                 final Int2ObjectHashMap<Caller>.ValueIterator it = callers.values().iterator();
                 while (it.hasNext())
