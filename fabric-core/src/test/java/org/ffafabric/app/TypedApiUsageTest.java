@@ -161,4 +161,45 @@ class TypedApiUsageTest
             assertEquals(LEAF, ops.partitionInfo(java.util.UUID.fromString("c0ffee00-0000-4000-8000-0000000000bb")).get(0).id());
         }
     }
+
+    /**
+     * Linux's partition_info_get holds its driver's RX lock from the call to the release, so two
+     * CPUs asking at once both get their answer. Here each context of a partition asks on its own
+     * thread, and the RX buffer is the partition's: while one context held it to read, the other's
+     * partitionInfo failed "BUSY (-4)", the spec's answer to a raw caller, not one a typed caller
+     * sharing its own buffer with itself expects.
+     */
+    @Test
+    void partitionInfoOnTwoContextsOfAPartitionAtOnce() throws Exception
+    {
+        final ExecutorService exec = Executors.newFixedThreadPool(2);
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest());
+             Endpoint client = fabric.claim(VM))
+        {
+            final long base = client.memory().base();
+            client.executionContext(0).ops().rxtxMap(base, base + 4096, 1);
+            final Future<?>[] askers = new Future<?>[2];
+            for (int c = 0; c < 2; c++)
+            {
+                final FfaOps ops = client.executionContext(c).ops();
+                askers[c] = exec.submit(() ->
+                {
+                    for (int i = 0; i < 500; i++)
+                    {
+                        assertEquals(3, ops.partitionInfo(null).size());
+                    }
+                    return null;
+                });
+            }
+            for (final Future<?> asker : askers)
+            {
+                asker.get(BOUND_NS, TimeUnit.NANOSECONDS);
+            }
+        }
+        finally
+        {
+            exec.shutdownNow();
+            assertTrue(exec.awaitTermination(30, TimeUnit.SECONDS));
+        }
+    }
 }
