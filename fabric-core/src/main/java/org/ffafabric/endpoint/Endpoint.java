@@ -49,6 +49,8 @@ public final class Endpoint implements AutoCloseable
 
     private volatile boolean closed;
     private final Object closeLock = new Object();
+    // The typed API's turns with the partition's one RX buffer (Linux's rx_lock).
+    private final Object rxLock = new Object();
     // A serve() runs: a second would put another thread on every context, each used by one at a time.
     private final AtomicBoolean serving = new AtomicBoolean();
 
@@ -358,6 +360,12 @@ public final class Endpoint implements AutoCloseable
     public long secondaryEntryPoint()
     {
         return controlFile().secondaryEntryPoint(slot);
+    }
+
+    /** Held by a typed call from its trap to its FFA_RX_RELEASE, so the partition's contexts take turns with RX. */
+    Object rxLock()
+    {
+        return rxLock;
     }
 
     /** This partition's memory: where its RX/TX buffers and shared regions live. */

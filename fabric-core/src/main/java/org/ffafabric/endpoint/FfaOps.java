@@ -97,9 +97,20 @@ public final class FfaOps
     /**
      * FFA_PARTITION_INFO_GET, decoded from RX and released again (Linux's partition_info_get).
      * A null or Nil UUID lists every partition this caller may see. The descriptors come in RX:
-     * map the buffers with {@link #rxtxMap} first (Linux's driver does at init), else BUSY.
+     * map the buffers with {@link #rxtxMap} first (Linux's driver does at init), else BUSY. The
+     * partition's contexts take turns from the call to the release, as Linux's callers do under its
+     * RX lock, so a context asking while another reads waits rather than fails BUSY (a raw
+     * PARTITION_INFO_GET through {@link ExecutionContext#invoke} still answers BUSY meanwhile).
      */
     public List<PartitionInfo> partitionInfo(final UUID uuid)
+    {
+        synchronized (ec.endpoint().rxLock())
+        {
+            return partitionInfoWhileHoldingRxLock(uuid);
+        }
+    }
+
+    private List<PartitionInfo> partitionInfoWhileHoldingRxLock(final UUID uuid)
     {
         regs.clear().w(0, FunctionId.FFA_PARTITION_INFO_GET);
         if (uuid != null)
