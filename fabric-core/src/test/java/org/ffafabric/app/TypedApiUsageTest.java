@@ -202,4 +202,60 @@ class TypedApiUsageTest
             assertTrue(exec.awaitTermination(30, TimeUnit.SECONDS));
         }
     }
+
+    /**
+     * From v1.1 FFA_MSG_WAIT gives the partition's RX buffer back to the producer, whichever context
+     * waits: a context starting its wait (msgWait here; serve's loop as it starts, or gives FFA_RUN's
+     * cycles back) took RX from another in the middle of its partitionInfo, whose release then failed
+     * "DENIED (-6)", and whose read the producer was free to overwrite.
+     */
+    @Test
+    void partitionInfoOnOneContextWhileAnotherStartsItsWaits() throws Exception
+    {
+        final ExecutorService exec = Executors.newFixedThreadPool(2);
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest());
+             Endpoint client = fabric.claim(VM))
+        {
+            final FfaOps asking = client.executionContext(0).ops();
+            final FfaOps waiting = client.executionContext(1).ops();
+            final long base = client.memory().base();
+            asking.rxtxMap(base, base + 4096, 1);
+            final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            final Future<Integer> waits = exec.submit(() ->
+            {
+                final DirectMessage message = new DirectMessage();
+                int interrupted = 0;
+                while (!done.get())
+                {
+                    // Nobody sends it anything: each wait ends in FFA_INTERRUPT at its bound.
+                    waiting.msgWait(message, 1_000);
+                    assertEquals(FunctionId.FFA_INTERRUPT, message.registers().functionId());
+                    interrupted++;
+                }
+                return interrupted;
+            });
+            final Future<?> asks = exec.submit(() ->
+            {
+                try
+                {
+                    for (int i = 0; i < 2000; i++)
+                    {
+                        assertEquals(3, asking.partitionInfo(null).size());
+                    }
+                }
+                finally
+                {
+                    done.set(true);
+                }
+                return null;
+            });
+            asks.get(BOUND_NS, TimeUnit.NANOSECONDS);
+            assertTrue(waits.get(BOUND_NS, TimeUnit.NANOSECONDS) > 0, "the other context waited");
+        }
+        finally
+        {
+            exec.shutdownNow();
+            assertTrue(exec.awaitTermination(30, TimeUnit.SECONDS));
+        }
+    }
 }
