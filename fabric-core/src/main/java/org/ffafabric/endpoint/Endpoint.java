@@ -362,7 +362,10 @@ public final class Endpoint implements AutoCloseable
         return controlFile().secondaryEntryPoint(slot);
     }
 
-    /** Held by a typed call from its trap to its FFA_RX_RELEASE, so the partition's contexts take turns with RX. */
+    /**
+     * Held by a typed call from its trap to its FFA_RX_RELEASE, and by FFA_MSG_WAIT's release of RX, so
+     * the partition's contexts take turns with RX rather than take it from one another.
+     */
     Object rxLock()
     {
         return rxLock;

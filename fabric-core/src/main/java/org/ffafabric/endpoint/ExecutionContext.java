@@ -896,9 +896,14 @@ public final class ExecutionContext
             regs.error(ErrorCode.ABORTED);
             return false;
         }
-        if (version >= FfaVersion.V1_1 && (flags & 1) == 0 && controlFile.rxtxMapped(slot))
+        if (version >= FfaVersion.V1_1 && (flags & 1) == 0 && controlFile.rxtxMapped(slot) &&
+            controlFile.rxOwnership(slot) == BufferOwnership.CONSUMER)
         {
-            controlFile.rxOwnershipCompareAndSet(slot, BufferOwnership.CONSUMER, BufferOwnership.PRODUCER);
+            // After a typed call of another context has read RX and released it, not in the middle.
+            synchronized (endpoint.rxLock())
+            {
+                controlFile.rxOwnershipCompareAndSet(slot, BufferOwnership.CONSUMER, BufferOwnership.PRODUCER);
+            }
         }
         if (state(ownWord) == RUNNING && model(ownWord) == MODEL_RUN)
         {
