@@ -11,10 +11,12 @@ import org.ffafabric.manifest.World;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -220,24 +222,25 @@ class TypedApiUsageTest
             final FfaOps waiting = client.executionContext(1).ops();
             final long base = client.memory().base();
             asking.rxtxMap(base, base + 4096, 1);
-            final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
-            final Future<Integer> waits = exec.submit(() ->
+            final AtomicBoolean done = new AtomicBoolean();
+            final CountDownLatch waited = new CountDownLatch(1);
+            final Future<?> waits = exec.submit(() ->
             {
                 final DirectMessage message = new DirectMessage();
-                int interrupted = 0;
                 while (!done.get())
                 {
                     // Nobody sends it anything: each wait ends in FFA_INTERRUPT at its bound.
                     waiting.msgWait(message, 1_000);
                     assertEquals(FunctionId.FFA_INTERRUPT, message.registers().functionId());
-                    interrupted++;
+                    waited.countDown();
                 }
-                return interrupted;
+                return null;
             });
             final Future<?> asks = exec.submit(() ->
             {
                 try
                 {
+                    assertTrue(waited.await(BOUND_NS, TimeUnit.NANOSECONDS), "the other context waits");
                     for (int i = 0; i < 2000; i++)
                     {
                         assertEquals(3, asking.partitionInfo(null).size());
@@ -250,7 +253,7 @@ class TypedApiUsageTest
                 return null;
             });
             asks.get(BOUND_NS, TimeUnit.NANOSECONDS);
-            assertTrue(waits.get(BOUND_NS, TimeUnit.NANOSECONDS) > 0, "the other context waited");
+            waits.get(BOUND_NS, TimeUnit.NANOSECONDS);
         }
         finally
         {
