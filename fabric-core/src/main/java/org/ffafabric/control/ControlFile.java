@@ -738,6 +738,15 @@ public final class ControlFile implements AutoCloseable
         return buffer.compareAndSetInt(slotOffset(slot) + SLOT_RX_OWNERSHIP_OFFSET, owner, ownership);
     }
 
+    /**
+     * FFA_RX_RELEASE: hands RX back to the producer from {@code owner} (the consumer, or the hypervisor
+     * for a VM's RX it acquired); false, DENIED, when no pair is mapped or {@code owner} does not hold RX.
+     */
+    public boolean releaseRx(final int slot, final int owner)
+    {
+        return rxtxMapped(slot) && rxOwnershipCompareAndSet(slot, owner, BufferOwnership.PRODUCER);
+    }
+
     public int txOwnership(final int slot)
     {
         return buffer.getIntVolatile(slotOffset(slot) + SLOT_TX_OWNERSHIP_OFFSET);

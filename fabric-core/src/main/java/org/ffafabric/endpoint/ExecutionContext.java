@@ -1584,8 +1584,7 @@ public final class ExecutionContext
             return;
         }
         final int ownedBy = vmId != 0 ? BufferOwnership.HYPERVISOR : BufferOwnership.CONSUMER;
-        if (!controlFile.rxtxMapped(rxSlot) ||
-            !controlFile.rxOwnershipCompareAndSet(rxSlot, ownedBy, BufferOwnership.PRODUCER))
+        if (!controlFile.releaseRx(rxSlot, ownedBy))
         {
             regs.error(ErrorCode.DENIED);
             return;

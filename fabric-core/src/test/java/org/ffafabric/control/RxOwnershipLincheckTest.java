@@ -37,8 +37,10 @@ import static org.jetbrains.lincheck.datastructures.ManagedStrategyGuaranteeKt.f
  * runs each interleaving sequentially consistent: it checks who may write when, not the
  * release/acquire ordering of the word itself.
  * <p>
- * The word operations are ControlFile's own. Where the partition manager's or an endpoint's side is a
- * few lines inside a bigger handler (SetupAndDiscovery, ExecutionContext.rxRelease), the operation
+ * The word operations are ControlFile's own, and so is FFA_RX_RELEASE's hand-back
+ * ({@link ControlFile#releaseRx}, which ExecutionContext.rxRelease calls), the one step a party takes
+ * off the manager's thread, so the compare-and-set checked here is the one that runs. Where the
+ * partition manager's side is a few lines inside a bigger handler (SetupAndDiscovery), the operation
  * repeats those lines, same checks, same order, same error codes; each says where they come from.
  * Whatever runs on the partition manager's one serving thread (traps, and a claim's reset) holds
  * {@link #pmThread}, so the model never races two things the manager does one after the other.
@@ -193,16 +195,11 @@ public class RxOwnershipLincheckTest
         return first == last ? "read " + first : "torn " + first + "/" + last;
     }
 
-    /** FFA_RX_RELEASE by the VM: ExecutionContext.rxRelease's lines for w1 = 0. */
+    /** FFA_RX_RELEASE by the VM: ExecutionContext.rxRelease's own call for w1 = 0. */
     @Operation(nonParallelGroup = "vm")
     public String rxRelease()
     {
-        if (!controlFile.rxtxMapped(SLOT) ||
-            !controlFile.rxOwnershipCompareAndSet(SLOT, BufferOwnership.CONSUMER, BufferOwnership.PRODUCER))
-        {
-            return ErrorCode.name(ErrorCode.DENIED);
-        }
-        return "SUCCESS";
+        return controlFile.releaseRx(SLOT, BufferOwnership.CONSUMER) ? "SUCCESS" : ErrorCode.name(ErrorCode.DENIED);
     }
 
     /** FFA_RXTX_UNMAP, trapped: SetupAndDiscovery.rxtxUnmap's lines once the slot is known. */
@@ -263,16 +260,11 @@ public class RxOwnershipLincheckTest
         return rxtxUnmap();
     }
 
-    /** FFA_RX_RELEASE by the hypervisor naming the VM: ExecutionContext.rxRelease's lines for w1 = VM ID. */
+    /** FFA_RX_RELEASE by the hypervisor naming the VM: ExecutionContext.rxRelease's own call for w1 = VM ID. */
     @Operation(nonParallelGroup = "hypervisor")
     public String hypervisorRxRelease()
     {
-        if (!controlFile.rxtxMapped(SLOT) ||
-            !controlFile.rxOwnershipCompareAndSet(SLOT, BufferOwnership.HYPERVISOR, BufferOwnership.PRODUCER))
-        {
-            return ErrorCode.name(ErrorCode.DENIED);
-        }
-        return "SUCCESS";
+        return controlFile.releaseRx(SLOT, BufferOwnership.HYPERVISOR) ? "SUCCESS" : ErrorCode.name(ErrorCode.DENIED);
     }
 
     /**
