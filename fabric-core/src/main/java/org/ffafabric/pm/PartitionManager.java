@@ -78,6 +78,8 @@ public final class PartitionManager implements Agent, AutoCloseable
     private final Subscription subscription;
     private final SetupAndDiscovery setupAndDiscovery;
     private final Int2ObjectHashMap<Caller> callers = new Int2ObjectHashMap<>();
+    // The callers bound to each slot, kept so the liveness check need not walk them all for every slot.
+    private final int[] bound;
     private final RegisterFile regs = new RegisterFile();
     private final UnsafeBuffer replyBuffer = new UnsafeBuffer(new byte[RegisterFile.LENGTH]);
     private final FragmentHandler trapHandler = this::onTrap;
@@ -124,6 +126,7 @@ public final class PartitionManager implements Agent, AutoCloseable
         }
         final List<PartitionManifest> partitions = ctx.manifest().partitions();
         memories = new EndpointMemory[partitions.size()];
+        bound = new int[partitions.size()];
         MediaDriver startedDriver = null;
         Aeron startedAeron = null;
         ControlFile createdControlFile = null;
@@ -686,7 +689,7 @@ public final class PartitionManager implements Agent, AutoCloseable
             ctx.errorHandler().onError(new IllegalStateException("refused claim from session " + sessionId));
             return;
         }
-        final Caller stale = callers.remove(sessionId);
+        final Caller stale = removeCaller(sessionId);
         if (stale == null)
         {
             reapEarlierClaim(slot, TrapProtocol.generationOf(sessionId));
@@ -718,6 +721,7 @@ public final class PartitionManager implements Agent, AutoCloseable
         }
         final Caller caller = new Caller(sessionId, slot, partitionId, ec, reply);
         callers.put(sessionId, caller);
+        bound[slot]++;
         final int stateOffset = controlFile.ecStateOffset(slot, ec);
         // A new claim owes nothing: a note of an answer lost to an earlier claim names none of its exchanges.
         controlFile.lostAnswer(stateOffset, 0);
@@ -753,7 +757,7 @@ public final class PartitionManager implements Agent, AutoCloseable
      */
     private void release(final Caller caller)
     {
-        callers.remove(caller.sessionId);
+        removeCaller(caller.sessionId);
         caller.reply.close();
         final int stateOffset = controlFile.ecStateOffset(caller.slot, caller.ec);
         controlFile.ecStateOrdered(stateOffset, ExecutionContextState.pack(
@@ -785,6 +789,7 @@ public final class PartitionManager implements Agent, AutoCloseable
             {
                 c.reply.close();
                 it.remove();
+                bound[c.slot]--;
                 earlier = true;
             }
         }
@@ -797,14 +802,17 @@ public final class PartitionManager implements Agent, AutoCloseable
 
     private boolean hasCallers(final int slot)
     {
-        for (final Caller c : callers.values())
+        return bound[slot] > 0;
+    }
+
+    private Caller removeCaller(final int sessionId)
+    {
+        final Caller caller = callers.remove(sessionId);
+        if (caller != null)
         {
-            if (c.slot == slot)
-            {
-                return true;
-            }
+            bound[caller.slot]--;
         }
-        return false;
+        return caller;
     }
 
     /**
@@ -832,6 +840,7 @@ public final class PartitionManager implements Agent, AutoCloseable
                     {
                         c.reply.close();
                         it.remove();
+                        bound[c.slot]--;
                     }
                 }
                 for (int ec = 0; ec < controlFile.executionContextCount(slot); ec++)
@@ -913,6 +922,7 @@ public final class PartitionManager implements Agent, AutoCloseable
             c.reply.close();
         }
         callers.clear();
+        java.util.Arrays.fill(bound, 0);
     }
 
     public void close()
