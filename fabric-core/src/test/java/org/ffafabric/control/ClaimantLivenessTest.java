@@ -79,6 +79,32 @@ class ClaimantLivenessTest
         }
     }
 
+    /**
+     * A claimer that judged a claim dead (its PID a later process's) may take over that claim, not
+     * whatever its PID holds by the time it acts: meanwhile the process given the PID may have taken the
+     * dead claim over itself, as any claimer may, and that claim is live. Here both take-overs are this
+     * process's, as two of its threads claiming the partition would make them: the later must not take
+     * the earlier's live claim, else both threads hold the partition.
+     */
+    @Test
+    void aTakeOverOfAClaimJudgedDeadLeavesTheClaimMadeSinceUnderItsPid()
+    {
+        try (ControlFile controlFile = create())
+        {
+            assertTrue(controlFile.claim(0, 0, me));
+            // As if the claimant had died and its PID gone to a later process (this one, here).
+            mark(controlFile, 0, before);
+            final long holder = controlFile.claimPid(0);
+            assertFalse(controlFile.isClaimantAlive(0, holder), "judged dead");
+
+            assertTrue(controlFile.claim(0, holder, me), "another claimer, judging it dead too, takes it over first");
+            final long live = controlFile.claimWord(0);
+            assertTrue(controlFile.isClaimantAlive(0, me), "a live claim");
+            assertFalse(controlFile.claim(0, holder, me), "the claim judged dead has ended: there is nothing to take over");
+            assertEquals(live, controlFile.claimWord(0), "the live claim stays");
+        }
+    }
+
     /** A claimer judges the holder by the mark: a claim attempt on a slot that is not free must not move it. */
     @Test
     void aClaimOfASlotThatIsNotFreeLeavesItsMarkAlone()
