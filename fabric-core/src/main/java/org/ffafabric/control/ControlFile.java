@@ -461,7 +461,7 @@ public final class ControlFile implements AutoCloseable
      * True when the process that made the slot's claim, {@code pid} as {@link #claimPid} read it
      * before this call, is alive ({@link ProcessLiveness}: a zombie is dead): its PID, and a process
      * start no later than the claim's mark, so not a later process given the same PID. The PID is read
-     * first: the mark read after it is no earlier than that claim's (see {@link #claim}). A reader
+     * first: the mark read after it is no earlier than that claim's (see {@link #takeOver}). A reader
      * whose PID a claim has replaced since may read the new claim's mark, later than the old claimant's:
      * that makes a claimant look older, never younger, so a live claim is never taken for dead.
      * <p>
@@ -472,30 +472,39 @@ public final class ControlFile implements AutoCloseable
         return ProcessLiveness.isAliveSinceStart(pid, claimMark(slot));
     }
 
+    /** Claims the slot for {@code pid} (a running process: this one) if it is free; see {@link #takeOver}. */
+    public boolean claim(final int slot, final long pid)
+    {
+        final long claim = claimWord(slot);
+        return pidOf(claim) == 0 && takeOver(slot, claim, pid);
+    }
+
     /**
-     * Claims the slot for {@code pid} (a running process: this one) if it holds {@code expectedPid};
-     * bumps the generation. The claim's mark is raised to that process's start first ({@link
+     * Claims the slot for {@code pid} (a running process: this one) in place of {@code claim}, the claim
+     * word as its claimer read it: free, or a claim whose claimant it judged dead. The exact word, generation
+     * and all: by the time the claimer acts, the dead claim may have been taken over under the same PID (by
+     * the later process given it, or another thread of this one), and that claim is live. The new claim's
+     * generation is {@code claim}'s plus one. The claim's mark is raised to that process's start first ({@link
      * ProcessLiveness#startMark}: not a time of the wall clock, which may be stepped), so that the
      * compare-and-set that makes the claim also publishes a mark no earlier than its claimant's start: a
      * reader that sees the PID never pairs it with an earlier claim's mark. Raised, never lowered: a claim
      * that lost its race only ever makes a claimant look older, and every claimer started before any
-     * later process given a dead claimant's PID. A slot that does not hold {@code expectedPid} is left
+     * later process given a dead claimant's PID. A slot that does not hold {@code claim} is left
      * alone, mark and all: a claimer looks at the holder's liveness by that mark.
      */
-    public boolean claim(final int slot, final long expectedPid, final long pid)
+    public boolean takeOver(final int slot, final long claim, final long pid)
     {
         if (pid <= 0 || pid != pidOf(pid))
         {
             throw new IllegalArgumentException("a claim word holds a PID in 32 bits: " + pid);
         }
         final int s = slotOffset(slot);
-        final long word = buffer.getLongVolatile(s + SLOT_CLAIM_OFFSET);
-        if (pidOf(word) != expectedPid)
+        if (buffer.getLongVolatile(s + SLOT_CLAIM_OFFSET) != claim)
         {
             return false;
         }
         raiseClaimMark(s + SLOT_CLAIM_MARK_OFFSET, ProcessLiveness.startMark(pid));
-        return buffer.compareAndSetLong(s + SLOT_CLAIM_OFFSET, word, claimWord(generationOf(word) + 1, pid));
+        return buffer.compareAndSetLong(s + SLOT_CLAIM_OFFSET, claim, claimWord(generationOf(claim) + 1, pid));
     }
 
     private void raiseClaimMark(final int offset, final long start)

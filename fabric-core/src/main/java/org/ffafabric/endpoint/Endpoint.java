@@ -63,9 +63,8 @@ public final class Endpoint implements AutoCloseable
         final ControlFile controlFile = client.controlFile();
         // Kept here: the control file may be unmapped while a closing endpoint is still named.
         this.name = controlFile.name(slot);
-        claim(controlFile);
+        generation = claim(controlFile);
         EndpointMemory mapped = null;
-        generation = controlFile.claimGeneration(slot);
         contexts = new ExecutionContext[controlFile.executionContextCount(slot)];
         int claimsSent = 0;
         try
@@ -268,20 +267,23 @@ public final class Endpoint implements AutoCloseable
     /**
      * Claims the manifest entry: refused while its claimant lives, taken over from a dead one (or from
      * a later process given its PID, this one included: the claim's mark tells its claimant's start).
+     * The take-over is of the claim judged dead, by its whole word: the process given that PID (another
+     * thread of this one, say) may have taken it over since, and lives. Returns the claim's generation.
      */
-    private void claim(final ControlFile controlFile)
+    private int claim(final ControlFile controlFile)
     {
-        while (!controlFile.claim(slot, 0, pid))
+        while (true)
         {
-            final long holder = controlFile.claimPid(slot);
+            final long claim = controlFile.claimWord(slot);
+            final long holder = ControlFile.pidOf(claim);
             if (holder != 0 && controlFile.isClaimantAlive(slot, holder))
             {
                 throw new IllegalStateException("partition " + controlFile.name(slot) +
                     (holder == pid ? " is already claimed by this process" : " is claimed by pid " + holder));
             }
-            if (holder != 0 && controlFile.claim(slot, holder, pid))
+            if (controlFile.takeOver(slot, claim, pid))
             {
-                return;
+                return ControlFile.generationOf(claim) + 1;
             }
         }
     }

@@ -56,7 +56,7 @@ class PartitionManagerDutyCycleTest
             final int sp = 0x8001;
             final int slot = controlFile.slotOf(sp);
             final long pid = ProcessHandle.current().pid();
-            assertTrue(controlFile.claim(slot, 0, pid));
+            assertTrue(controlFile.claim(slot, pid));
             final int generation = controlFile.claimGeneration(slot);
             final Aeron raw = Aeron.connect(new Aeron.Context()
                 .aeronDirectoryName(FabricDirectory.aeronDirectory(fabric.directory()).toString())

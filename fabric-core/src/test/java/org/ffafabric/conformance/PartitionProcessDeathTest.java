@@ -483,7 +483,7 @@ class PartitionProcessDeathTest
             NonReapingParent.awaitZombie(zombie);
             assertTrue(ProcessHandle.of(zombie).map(ProcessHandle::isAlive).orElse(false),
                 "ProcessHandle takes a zombie for alive");
-            assertTrue(cf.claim(slot, 0, zombie), "SP1 was free");
+            assertTrue(cf.claim(slot, zombie), "SP1 was free");
 
             try (Endpoint sp1 = fx.claim(SP1);
                 AutoCloseable serving = sp1.serve(PartitionHostMain::echo))

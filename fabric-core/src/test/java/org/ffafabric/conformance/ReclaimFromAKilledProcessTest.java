@@ -214,7 +214,7 @@ class ReclaimFromAKilledProcessTest
         {
             // Both claims are in place before the manager's next check, which then sees them both.
             final long deadline = holdManager();
-            assertTrue(cf.claim(cf.slotOf(VM1), 0, claimant.pid()), "vm1 was free");
+            assertTrue(cf.claim(cf.slotOf(VM1), claimant.pid()), "vm1 was free");
             claimAsBeforeItStarted(cf, slot, later.pid());
             gate.shut = false;
             awaitUntil(deadline, () -> cf.claimPid(slot) == 0, "the claim of a PID a later process holds is reaped");
@@ -324,7 +324,7 @@ class ReclaimFromAKilledProcessTest
                 LockSupport.parkNanos(1_000_000);
             }
             // Taken over, as from a claimant that died: the close sees the slot is no longer its own and ends.
-            assertTrue(cf.claim(slot, me, later.pid()), "taken over");
+            assertTrue(cf.takeOver(slot, cf.claimWord(slot), later.pid()), "taken over");
             closing.join(TimeUnit.NANOSECONDS.toMillis(WAIT_NS));
             assertFalse(closing.isAlive(), "the close ended");
 
@@ -362,7 +362,7 @@ class ReclaimFromAKilledProcessTest
             final Future<Endpoint> claiming = exec.submit(() -> hasty.claim(SP3));
             awaitUntil(deadline, () -> cf.claimGeneration(slot) != generation, "the first claim is made");
             assertTrue(cf.unclaim(slot, cf.claimGeneration(slot), me), "the manager lets go of the first claim");
-            assertTrue(cf.claim(slot, 0, me), "another thread claims the partition");
+            assertTrue(cf.claim(slot, me), "another thread claims the partition");
             gate.shut = false;
             final ExecutionException abandoned = assertThrows(ExecutionException.class, () -> get(claiming));
             assertInstanceOf(IllegalStateException.class, abandoned.getCause(), abandoned::toString);
@@ -392,7 +392,7 @@ class ReclaimFromAKilledProcessTest
     private static void claimAsBeforeItStarted(final ControlFile cf, final int slot, final long pid)
     {
         assertTrue(ProcessLiveness.isAlive(pid), "the process holding the PID runs");
-        assertTrue(cf.claim(slot, 0, pid), "the slot was free");
+        assertTrue(cf.claim(slot, pid), "the slot was free");
         cf.buffer().putLongVolatile(
             ControlFileDescriptor.slotOffset(slot) + ControlFileDescriptor.SLOT_CLAIM_MARK_OFFSET,
             ProcessLiveness.startMark(pid) - 1);

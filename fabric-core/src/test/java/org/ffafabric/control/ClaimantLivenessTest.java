@@ -58,7 +58,7 @@ class ClaimantLivenessTest
     {
         try (ControlFile controlFile = create())
         {
-            assertTrue(controlFile.claim(0, 0, me));
+            assertTrue(controlFile.claim(0, me));
             assertTrue(controlFile.isClaimantAlive(0, me), "this process made the claim, after it started");
         }
     }
@@ -68,13 +68,13 @@ class ClaimantLivenessTest
     {
         try (ControlFile controlFile = create())
         {
-            assertTrue(controlFile.claim(0, 0, me));
+            assertTrue(controlFile.claim(0, me));
             // As if the claimant had died and its PID gone to a later process (this one, here).
             mark(controlFile, 0, before);
             assertFalse(controlFile.isClaimantAlive(0, me));
 
             assertTrue(controlFile.unclaim(0, controlFile.claimGeneration(0), me));
-            assertTrue(controlFile.claim(0, 0, me));
+            assertTrue(controlFile.claim(0, me));
             assertTrue(controlFile.isClaimantAlive(0, me), "a claim of its own carries a mark of its own");
         }
     }
@@ -91,16 +91,16 @@ class ClaimantLivenessTest
     {
         try (ControlFile controlFile = create())
         {
-            assertTrue(controlFile.claim(0, 0, me));
+            assertTrue(controlFile.claim(0, me));
             // As if the claimant had died and its PID gone to a later process (this one, here).
             mark(controlFile, 0, before);
-            final long holder = controlFile.claimPid(0);
-            assertFalse(controlFile.isClaimantAlive(0, holder), "judged dead");
+            final long judged = controlFile.claimWord(0);
+            assertFalse(controlFile.isClaimantAlive(0, ControlFile.pidOf(judged)), "judged dead");
 
-            assertTrue(controlFile.claim(0, holder, me), "another claimer, judging it dead too, takes it over first");
+            assertTrue(controlFile.takeOver(0, judged, me), "another claimer, judging it dead too, takes it over first");
             final long live = controlFile.claimWord(0);
             assertTrue(controlFile.isClaimantAlive(0, me), "a live claim");
-            assertFalse(controlFile.claim(0, holder, me), "the claim judged dead has ended: there is nothing to take over");
+            assertFalse(controlFile.takeOver(0, judged, me), "the claim judged dead has ended: there is nothing to take over");
             assertEquals(live, controlFile.claimWord(0), "the live claim stays");
         }
     }
@@ -111,10 +111,10 @@ class ClaimantLivenessTest
     {
         try (ControlFile controlFile = create())
         {
-            assertTrue(controlFile.claim(0, 0, me));
+            assertTrue(controlFile.claim(0, me));
             mark(controlFile, 0, before);
-            assertFalse(controlFile.claim(0, 0, me + 1), "the slot is not free");
-            assertFalse(controlFile.claim(0, me + 1, me + 2), "nor held by that PID");
+            assertFalse(controlFile.claim(0, me + 1), "the slot is not free");
+            assertFalse(controlFile.takeOver(0, controlFile.claimWord(0) + (1L << 32), me + 2), "nor holds that claim");
             assertEquals(before, controlFile.claimMark(0));
             assertFalse(controlFile.isClaimantAlive(0, me), "still not its claimant");
         }
@@ -132,7 +132,7 @@ class ClaimantLivenessTest
         {
             final long later = ProcessLiveness.startMark(me) + TimeUnit.DAYS.toMillis(1);
             mark(controlFile, 0, later);
-            assertTrue(controlFile.claim(0, 0, me));
+            assertTrue(controlFile.claim(0, me));
             assertEquals(later, controlFile.claimMark(0));
             assertTrue(controlFile.isClaimantAlive(0, me));
         }
@@ -168,7 +168,7 @@ class ClaimantLivenessTest
         try (ControlFile controlFile = create(); FabricLock lock = FabricLock.create(dir))
         {
             assertNotNull(lock, "the lock is made");
-            assertTrue(controlFile.claim(0, 0, claimant.pid()));
+            assertTrue(controlFile.claim(0, claimant.pid()));
             final List<String> command = new ArrayList<>(bound);
             command.addAll(ChildJvm.command(Reader.class, List.of(
                 dir.resolve("fabric.ctl").toString(), Long.toString(claimant.pid()), Long.toString(booted))));

@@ -70,7 +70,8 @@ class ControlFileTest
         {
             final long me = ProcessHandle.current().pid();
             final int first = cf.claimGeneration(0);
-            assertTrue(cf.claim(0, 0, me));
+            assertTrue(cf.claim(0, me));
+            final long claimed = cf.claimWord(0);
             assertEquals(first + 1, cf.claimGeneration(0));
             assertEquals(me, cf.claimPid(0));
             assertFalse(cf.unclaim(0, first, me), "not claim " + first);
@@ -78,12 +79,12 @@ class ControlFileTest
             assertTrue(cf.unclaim(0, first + 1, me));
             assertEquals(0, cf.claimPid(0));
             assertEquals(first + 1, cf.claimGeneration(0), "the generation stays when the claim ends");
-            assertFalse(cf.claim(0, me, me), "a free slot is not taken over");
+            assertFalse(cf.takeOver(0, claimed, me), "the claim that ended is not taken over");
 
-            assertTrue(cf.claim(0, 0, me));
+            assertTrue(cf.claim(0, me));
             assertFalse(cf.unclaim(0, first + 1, me), "the earlier claim, let go of already");
             assertTrue(cf.holdsClaim(0, first + 2, me), "the later claim stays");
-            assertThrows(IllegalArgumentException.class, () -> cf.claim(0, me, 1L << 32));
+            assertThrows(IllegalArgumentException.class, () -> cf.takeOver(0, cf.claimWord(0), 1L << 32));
             assertEquals(me, cf.claimPid(0));
         }
     }

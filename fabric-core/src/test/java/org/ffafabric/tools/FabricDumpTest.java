@@ -74,7 +74,7 @@ class FabricDumpTest
             dir.resolve(ControlFileDescriptor.FILE_NAME), manifest, FfaVersion.LATEST, 0x8000_0000L, null))
         {
             final long me = ProcessHandle.current().pid();
-            assertTrue(controlFile.claim(0, 0, me));
+            assertTrue(controlFile.claim(0, me));
             controlFile.buffer().putLongVolatile(
                 ControlFileDescriptor.slotOffset(0) + ControlFileDescriptor.SLOT_CLAIM_MARK_OFFSET,
                 ProcessLiveness.startMark(me) - 1);
