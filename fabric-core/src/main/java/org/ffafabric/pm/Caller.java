@@ -9,14 +9,19 @@ final class Caller
     final int slot;
     final int partitionId;
     final int ec;
+    // The whole claim generation, as the claim word held it at the bind: the session ID has its low eight bits alone.
+    final int generation;
     final ExclusivePublication reply;
 
-    Caller(final int sessionId, final int slot, final int partitionId, final int ec, final ExclusivePublication reply)
+    Caller(
+        final int sessionId, final int slot, final int partitionId, final int ec, final int generation,
+        final ExclusivePublication reply)
     {
         this.sessionId = sessionId;
         this.slot = slot;
         this.partitionId = partitionId;
         this.ec = ec;
+        this.generation = generation;
         this.reply = reply;
     }
 }

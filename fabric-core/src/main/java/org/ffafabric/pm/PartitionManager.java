@@ -689,11 +689,10 @@ public final class PartitionManager implements Agent, AutoCloseable
             ctx.errorHandler().onError(new IllegalStateException("refused claim from session " + sessionId));
             return;
         }
+        final int generation = ControlFile.generationOf(claim);
+        // A session bound already is this claim's, or (its generation's low eight bits the same) one 256 or more before it.
         final Caller stale = removeCaller(sessionId);
-        if (stale == null)
-        {
-            reapEarlierClaim(slot, TrapProtocol.generationOf(sessionId));
-        }
+        reapEarlierClaim(slot, generation, stale != null && stale.generation != generation);
         // Each claim generation gets its own reply session: the driver refuses a publication whose
         // session ID clashes with a closed one that still lingers on the stream, and a reused IPC
         // publication can replay old replies to the new claim's inbox.
@@ -719,7 +718,7 @@ public final class PartitionManager implements Agent, AutoCloseable
             refuseClaim(slot, claim, ec, true, null);
             return;
         }
-        final Caller caller = new Caller(sessionId, slot, partitionId, ec, reply);
+        final Caller caller = new Caller(sessionId, slot, partitionId, ec, generation, reply);
         callers.put(sessionId, caller);
         bound[slot]++;
         final int stateOffset = controlFile.ecStateOffset(slot, ec);
@@ -765,32 +764,35 @@ public final class PartitionManager implements Agent, AutoCloseable
         if (!hasCallers(caller.slot))
         {
             resetSlot(caller.slot);
-            final long claim = controlFile.claimWord(caller.slot);
-            if ((ControlFile.generationOf(claim) & 0xFF) == TrapProtocol.generationOf(caller.sessionId))
-            {
-                controlFile.unclaim(caller.slot, ControlFile.generationOf(claim), ControlFile.pidOf(claim));
-            }
+            controlFile.unclaim(caller.slot, caller.generation, ControlFile.pidOf(controlFile.claimWord(caller.slot)));
         }
     }
 
     /**
      * A claim taken over from a dead process before the liveness check saw it die
      * ({@code Endpoint}'s claim does that) leaves no dead PID for {@link #reapDeadClaims} to find:
-     * the first bind of the new generation reaps the earlier one's sessions and state instead.
+     * the first bind of the new generation reaps the earlier one's sessions and state instead. By whole
+     * generations: a session ID has its claim's low eight bits alone, so a claim 256 (or more) on has an
+     * earlier one's session IDs, and the bind finds one of them bound ({@code staleEarlier}). Such a
+     * session is the new claim's too: it stays bound until its own bind takes it over, reusing its reply
+     * log, which the driver would not make again while a closed one lingers with its session ID.
      */
-    private void reapEarlierClaim(final int slot, final int generation)
+    private void reapEarlierClaim(final int slot, final int generation, final boolean staleEarlier)
     {
-        boolean earlier = false;
+        boolean earlier = staleEarlier;
         final Int2ObjectHashMap<Caller>.ValueIterator it = callers.values().iterator();
         while (it.hasNext())
         {
             final Caller c = it.next();
-            if (c.slot == slot && TrapProtocol.generationOf(c.sessionId) != generation)
+            if (c.slot == slot && c.generation != generation)
             {
-                c.reply.close();
-                it.remove();
-                bound[c.slot]--;
                 earlier = true;
+                if ((c.generation & 0xFF) != (generation & 0xFF))
+                {
+                    c.reply.close();
+                    it.remove();
+                    bound[c.slot]--;
+                }
             }
         }
         if (earlier)
