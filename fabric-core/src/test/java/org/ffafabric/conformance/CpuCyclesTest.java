@@ -303,6 +303,32 @@ class CpuCyclesTest
     }
 
     /**
+     * ffa-reference.md 6.3: FFA_RUN, as a request, is DENIED when its target precedes the caller in its call
+     * chain (Hafnium's ffa_direct_msg_precedes_in_call_chain, checked for FFA_RUN as for requests). Here
+     * vm1 -> spa -> spb, and spb runs spa, which is BLOCKED on spb itself: DENIED, not BUSY.
+     */
+    @Test
+    void runBackDownTheCallChainIsDenied() throws Exception
+    {
+        final ExecutionContext a = fx.ec(SPA);
+        final ExecutionContext b = fx.ec(SPB);
+        final Future<RegisterFile> bWaits = fx.msgWait(b);
+        final Future<RegisterFile> vmSent = fx.deliver(a, fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
+        final Future<RegisterFile> aSent = fx.async(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, get(bWaits).w(0));
+        assertEquals(ExecutionContextState.BLOCKED, fx.state(SPA, 0));
+
+        assertError(ErrorCode.DENIED, call(b, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0))));
+        assertEquals(ExecutionContextState.BLOCKED, fx.state(SPA, 0));
+        assertEquals(ExecutionContextState.RUNNING, fx.state(SPB, 0));
+        assertFalse(aSent.isDone(), "spa still waits for spb's answer");
+        fx.respond(b, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, SPA));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(aSent).w(0));
+        fx.respond(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(vmSent).w(0));
+    }
+
+    /**
      * ffa-reference.md 6.4: only the scheduler may run an OFF context (Hafnium: "non-primary caller runs an
      * OFF vCPU", DENIED; its SPMC also denies an SP running an SP that is neither preempted nor blocked).
      * Here nobody can, as no process serves it: the scheduler is told BUSY, everyone else DENIED.
