@@ -1096,11 +1096,13 @@ public final class ExecutionContext
         else
         {
             // Only the scheduler may run an OFF context (digest 6.4), and here not even it: no process serves it.
-            // An SP resumes only a PREEMPTED or BLOCKED SP (Hafnium's run checks); one BLOCKED for another is BUSY.
+            // An SP resumes only a PREEMPTED or BLOCKED SP (Hafnium's run checks), never one earlier in its own
+            // call chain (digest 6.3, as a request); one BLOCKED for another is BUSY.
             final int targetState = state(targetWord);
             regs.error(targetState == ABORTED ? ErrorCode.ABORTED :
                 targetState == WAITING || (!scheduler && (!EndpointId.isSecure(partitionId) ||
-                targetState != BLOCKED && targetState != PREEMPTED)) ? ErrorCode.DENIED : ErrorCode.BUSY);
+                targetState != BLOCKED && targetState != PREEMPTED || rules.isInCallChain(targetSlot, targetEc))) ?
+                ErrorCode.DENIED : ErrorCode.BUSY);
             return;
         }
         if (outstandingTarget >= 0 && outstandingInterrupted)
