@@ -75,6 +75,11 @@ public final class DirectRequestServer implements Agent
         {
             throw new AgentTerminationException("endpoint " + ec.endpoint().name() + " closed");
         }
+        if (other.isError() && other.errorCode() == ErrorCode.BUSY)
+        {
+            // Another thread is inside a call on this context, used by one thread at a time: it has not waited.
+            return 0;
+        }
         if (other.isError() && other.errorCode() == ErrorCode.ABORTED)
         {
             // Open, yet refused the wait with ABORTED: its initialisation failed, and it never waits again.

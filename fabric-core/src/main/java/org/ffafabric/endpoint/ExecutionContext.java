@@ -25,7 +25,9 @@ import static org.ffafabric.control.ExecutionContextState.*;
  * {@link #invoke(RegisterFile)} is the SMC: registers in, registers out, for every function.
  * Direct messaging, CPU-cycle handoff and FFA_RX_RELEASE are answered here, peer to peer over
  * the shared state table and Aeron IPC ({@link ContextTransport}); every other call traps to
- * the partition manager. An execution context is used by one thread at a time, like a vCPU.
+ * the partition manager. An execution context is used by one thread at a time, like a vCPU: a call
+ * from another thread while one is inside a call on it is refused with FFA_ERROR(BUSY), as a vCPU
+ * running elsewhere is, and moves nothing.
  */
 public final class ExecutionContext
 {
@@ -38,13 +40,13 @@ public final class ExecutionContext
     private static final long PEER_CHECK_NS = 1_000_000;
     // Five cycles of a client conductor, which looks for new images between its sleeps.
     private static final long NEW_IMAGE_GRACE_NS = 5 * AeronTuning.CLIENT_CONDUCTOR_SLEEP_MS * 1_000_000L;
-    private static final VarHandle INVOKING;
+    private static final VarHandle CALLER;
 
     static
     {
         try
         {
-            INVOKING = MethodHandles.lookup().findVarHandle(ExecutionContext.class, "invoking", boolean.class);
+            CALLER = MethodHandles.lookup().findVarHandle(ExecutionContext.class, "caller", Thread.class);
         }
         catch (final ReflectiveOperationException ex)
         {
@@ -68,9 +70,10 @@ public final class ExecutionContext
     private boolean outstandingInterrupted;
     private boolean versionLocked;
     private FfaOps ops;
-    @SuppressWarnings("unused") // Accessed through INVOKING.
-    private boolean invoking;
-    // Calls nest while a handler serves a request: INVOKING covers the outermost.
+    // The thread inside a call on this context, null when none. Calls nest while a handler serves a
+    // request: CALLER covers the outermost, and only that thread reads and writes invokeDepth.
+    @SuppressWarnings("unused") // Accessed through CALLER.
+    private Thread caller;
     private int invokeDepth;
     // Guarded by the endpoint: the partition manager has been sent this context's release.
     boolean releaseSent;
@@ -176,15 +179,19 @@ public final class ExecutionContext
      */
     public void invoke(final RegisterFile regs, final long timeoutNs)
     {
-        if (transport.isInPlace())
+        if (!enter(false))
         {
-            // A call from a handler serving a request in place: the request leaves the log first.
-            detachServedRequest();
+            regs.error(refusal());
+            return;
         }
-        final boolean open = enter(false);
         try
         {
-            if (open)
+            if (transport.isInPlace())
+            {
+                // A call from a handler serving a request in place: the request leaves the log first.
+                detachServedRequest();
+            }
+            if (!endpoint.isClosed())
             {
                 dispatch(regs, timeoutNs);
             }
@@ -200,36 +207,50 @@ public final class ExecutionContext
     }
 
     /**
-     * Enters a call; false when the endpoint has closed, and the call must touch nothing shared.
-     * {@code fenced}: a volatile store of the in-call flag, so that with close's volatile store of
-     * its flag and its read of ours, either the close waits for this call or this call sees the
-     * close. Serving takes it (its threads call again after every request, even while another
-     * thread closes the endpoint, and there the fence falls between requests); a plain call
-     * takes a release store, as a call started while another thread closes is outside the
-     * contract (ARCHITECTURE.md).
+     * Enters a call for the calling thread; false when another thread is inside a call on this context,
+     * and the call must touch nothing (a handler's own calls nest). The caller then reads the endpoint's
+     * closed flag: once closed, a call touches nothing shared. {@code fenced}: the thread is recorded by
+     * compare-and-set, a full fence, so that with close's volatile store of its flag and its read of ours,
+     * either the close waits for this call or this call sees the close, and two serving threads never
+     * both get in. Serving takes it (its threads call again after every request, even while another
+     * thread closes the endpoint, and there the fence falls between requests); a plain call looks, then
+     * takes a release store, as a call started while another thread closes is outside the contract
+     * (ARCHITECTURE.md), and so are two calls started on two threads at the same moment: every later one
+     * finds the first inside.
      */
     private boolean enter(final boolean fenced)
     {
-        if (invokeDepth++ == 0)
+        final Thread current = Thread.currentThread();
+        final Thread inside = (Thread)CALLER.getOpaque(this);
+        if (inside == current)
         {
-            if (fenced)
-            {
-                INVOKING.setVolatile(this, true);
-            }
-            else
-            {
-                INVOKING.setRelease(this, true);
-            }
+            invokeDepth++;
+            return true;
         }
-        return !endpoint.isClosed();
+        if (inside != null || (fenced && !CALLER.compareAndSet(this, null, current)))
+        {
+            return false;
+        }
+        if (!fenced)
+        {
+            CALLER.setRelease(this, current);
+        }
+        invokeDepth = 1;
+        return true;
     }
 
     private void exit()
     {
         if (--invokeDepth == 0)
         {
-            INVOKING.setRelease(this, false);
+            CALLER.setRelease(this, null);
         }
+    }
+
+    /** What a call {@link #enter} refused answers: another thread is inside one, unless the endpoint has closed. */
+    private int refusal()
+    {
+        return endpoint.isClosed() ? ErrorCode.ABORTED : ErrorCode.BUSY;
     }
 
     /** True when the calling thread serves requests on this context: a handler runs on it. */
@@ -241,7 +262,7 @@ public final class ExecutionContext
     /** True while a thread is inside {@link #invoke}: the endpoint waits for it before unmapping. */
     boolean isInvoking()
     {
-        return (boolean)INVOKING.getVolatile(this);
+        return CALLER.getVolatile(this) != null;
     }
 
     private void dispatch(final RegisterFile regs, final long timeoutNs)
@@ -639,7 +660,8 @@ public final class ExecutionContext
      *
      * @return true when a request was served; false when something else ended the wait, which is
      *         then in {@code regs} as FFA_MSG_WAIT returns it: FFA_RUN, FFA_INTERRUPT when
-     *         {@code timeoutNs} ran out, or FFA_ERROR (ABORTED once the endpoint has closed).
+     *         {@code timeoutNs} ran out, or FFA_ERROR (ABORTED once the endpoint has closed; BUSY while
+     *         another thread is inside a call on this context, which is then left alone).
      */
     public boolean serveDirectRequest(final DirectRequestHandler handler, final RegisterFile regs, final long timeoutNs)
     {
@@ -661,14 +683,18 @@ public final class ExecutionContext
     private boolean serve(
         final DirectRequestHandler handler, final RegisterFile regs, final long timeoutNs, final boolean interruptOnTimeout)
     {
-        if (invokeDepth > 0)
+        if (CALLER.getOpaque(this) == Thread.currentThread())
         {
             throw new IllegalStateException("serveDirectRequest called from inside an FF-A call on context " + index);
         }
-        final boolean open = enter(true);
+        if (!enter(true))
+        {
+            regs.error(refusal());
+            return false;
+        }
         try
         {
-            if (!open)
+            if (endpoint.isClosed())
             {
                 regs.error(ErrorCode.ABORTED);
                 return false;
@@ -1460,14 +1486,19 @@ public final class ExecutionContext
      * For a serving loop that stops: a waiting context leaves FFA_MSG_WAIT now, as when a bound runs out
      * (RUNNING in the interrupt model), before any later request can take it. False when a requester or a
      * scheduler took it first: serve that with {@link #serveDirectRequest}, then leave again. True on a
-     * context not waiting, and on a closed endpoint (touching nothing).
+     * context not waiting, on a closed endpoint, and on a context another thread is inside a call on
+     * (touching nothing).
      */
     boolean leaveWait()
     {
-        final boolean open = enter(true);
+        if (!enter(true))
+        {
+            // Another thread is inside a call on this context: its wait is not the serving loop's to end.
+            return true;
+        }
         try
         {
-            return !open || state(word) != WAITING || leaveWaiting(releaseOnBehalf(), MODEL_INTERRUPT);
+            return endpoint.isClosed() || state(word) != WAITING || leaveWaiting(releaseOnBehalf(), MODEL_INTERRUPT);
         }
         finally
         {
