@@ -245,6 +245,35 @@ class SpInitialisationTest
     }
 
     /**
+     * spa's init sends spb a request, spb yields, and spa's init then fails: spa never runs again, so no
+     * FFA_RUN of it will resume spb. spb resumes itself, its FFA_YIELD returning ABORTED as when the claim it
+     * yielded to ends, rather than stay BLOCKED (BUSY to every requester) until spa's claim ends.
+     */
+    @Test
+    void aContextThatYieldedToAnInitThatFailedResumesItself() throws Exception
+    {
+        final ExecutionContext a = fx.ec(SPA);
+        final ExecutionContext b = fx.ec(SPB);
+        final Future<RegisterFile> sent = fx.deliver(b, a, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB));
+        final Future<RegisterFile> yielded = fx.async(b, regs(FunctionId.FFA_YIELD));
+        assertEquals(FunctionId.FFA_YIELD, get(sent).w(0));
+
+        assertError(ErrorCode.ABORTED, call(a, regs(FunctionId.FFA_ERROR, 0, ErrorCode.ABORTED)));
+        assertError(ErrorCode.ABORTED, get(yielded), "the owner of spb's cycles aborted");
+        // spb answers the request it was serving (the answer goes nowhere) and serves the next one.
+        final Future<RegisterFile> bNext = fx.respond(b, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, SPA));
+        fx.awaitState(SPB, 0, ExecutionContextState.WAITING);
+        final RegisterFile fromVm = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPB);
+        fromVm.x(3, 4);
+        final Future<RegisterFile> vmSent = fx.async(fx.ec(VM1), fromVm);
+        final RegisterFile in = get(bNext);
+        assertEquals(RegisterFile.packIds(VM1, SPB), in.w(1), in.toString());
+        assertEquals(4L, in.x(3));
+        fx.respond(b, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, VM1));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(vmSent).w(0));
+    }
+
+    /**
      * A context whose init failed never waits for a request: serving it is refused at once, naming
      * why, rather than returning as if it served (and its agent spinning on ABORTED until close).
      */
