@@ -568,7 +568,8 @@ public final class ExecutionContext
      * FFA_ERROR from SP init: a failed init (digest 6.3; a v1.3 SP would call FFA_ABORT, and the fabric
      * stops at v1.2). Hafnium takes ABORTED alone, NOT_SUPPORTED for any other code, and aborts the
      * partition: FFA_RUN of it and requests to it answer ABORTED, and it never runs again. Nobody lent
-     * init its cycles, so nobody is told; the word goes to ABORTED, which requesters and FFA_RUN answer
+     * init its cycles, so nobody is told (a context that yielded to it sees the word at its next check and
+     * resumes itself, FFA_YIELD returning ABORTED); the word goes to ABORTED, which requesters and FFA_RUN answer
      * so, and the call and the context's later calls that would run it (FFA_MSG_WAIT, FFA_RUN, requests)
      * return ABORTED until the claim ends. Predictions are dropped, so a request meets that check on the
      * path that reads its target's word, never on the hot path.
@@ -1417,6 +1418,11 @@ public final class ExecutionContext
                         releaseOnBehalf();
                     }
                 }
+                else if (yielded(word) && isAborted(peerId(word), peerEc(word)) && abandonYield(regs))
+                {
+                    // We yielded to an SP whose init then failed: it never runs again, so nor does its FFA_RUN.
+                    return false;
+                }
             }
             if (nowNs >= deadline || endpoint.isClosed())
             {
@@ -1519,8 +1525,8 @@ public final class ExecutionContext
     }
 
     /**
-     * We yielded to a claim that has ended: no FFA_RUN of it will come, and a new claim of the same
-     * partition owes nothing to this request. Unless that new claim's FFA_RUN got here first, the
+     * We yielded to a claim that has ended, or to a context whose init failed: no FFA_RUN of it will come,
+     * and a new claim of the same partition owes nothing to this request. Unless that new claim's FFA_RUN got here first, the
      * context runs on by itself and FFA_YIELD returns ABORTED; its answer, when it comes, goes
      * nowhere, and the context gives itself back as for any ended claim.
      */
@@ -1536,6 +1542,13 @@ public final class ExecutionContext
         lastPeerId = peerId(word);
         regs.error(ErrorCode.ABORTED);
         return true;
+    }
+
+    /** True when that context's word is ABORTED: its init failed, or its process died. */
+    private boolean isAborted(final int partitionId, final int ec)
+    {
+        final int peerSlot = controlFile.slotOf(partitionId);
+        return peerSlot >= 0 && state(controlFile.ecState(controlFile.ecStateOffset(peerSlot, ec))) == ABORTED;
     }
 
     /**
