@@ -120,4 +120,36 @@ class OneThreadPerContextTest
         fx.respond(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
     }
+
+    /**
+     * A serve started while another thread waits on one of its contexts is refused there until that
+     * thread's call ends: its serving thread pauses between looks, rather than spinning a core away from
+     * the thread it waits for, and serves once that call is over.
+     */
+    @Test
+    void aServingThreadRefusedForAnotherThreadsCallPausesAndServesOnceItEnds() throws Exception
+    {
+        final ExecutionContext a = fx.ec(SPA);
+        // Bounded well past the test's own waits: it must still hold the context when they run out.
+        final Future<RegisterFile> aWaits = fx.msgWait(a, 3 * WAIT_NS);
+        try (AutoCloseable serving = fx.endpoint(SPA).serve((req, resp) -> resp.payload(0, req.payload(0) + 1)))
+        {
+            final String name = "ffa-direct-server-" + Integer.toHexString(SPA) + "-0";
+            final Thread server = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals(name)).findFirst().orElseThrow();
+            awaitUntil(System.nanoTime() + WAIT_NS / 2, () -> server.getState() == Thread.State.TIMED_WAITING,
+                "the refused serving thread pauses");
+
+            final Future<RegisterFile> sent = fx.async(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, get(aWaits).w(0), "the waiting thread takes the request");
+            final Future<RegisterFile> answered = fx.respond(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
+            get(answered);
+
+            final RegisterFile next = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA).x(3, 41);
+            call(fx.ec(VM1), next);
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, next.w(0), next::toString);
+            assertEquals(42, next.x(3), "the serving thread serves once the other thread's call is over");
+        }
+    }
 }
