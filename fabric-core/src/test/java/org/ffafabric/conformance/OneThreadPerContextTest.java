@@ -130,8 +130,16 @@ class OneThreadPerContextTest
     void aServingThreadRefusedForAnotherThreadsCallPausesAndServesOnceItEnds() throws Exception
     {
         final ExecutionContext a = fx.ec(SPA);
-        // Bounded well past the test's own waits: it must still hold the context when they run out.
-        final Future<RegisterFile> aWaits = fx.msgWait(a, 3 * WAIT_NS);
+        // One thread's calls: a wait bounded well past the test's own waits (it must hold the context when
+        // they run out), then its answer, whose wait for a next message is short.
+        final Future<RegisterFile> aServes = fx.exec().submit(() ->
+        {
+            final RegisterFile request = regs(FunctionId.FFA_MSG_WAIT);
+            a.invoke(request, 3 * WAIT_NS);
+            a.invoke(ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1).x(3, 7), 100_000_000L);
+            return request;
+        });
+        fx.awaitState(SPA, 0, ExecutionContextState.WAITING);
         try (AutoCloseable serving = fx.endpoint(SPA).serve((req, resp) -> resp.payload(0, req.payload(0) + 1)))
         {
             final String name = "ffa-direct-server-" + Integer.toHexString(SPA) + "-0";
@@ -140,11 +148,10 @@ class OneThreadPerContextTest
             awaitUntil(System.nanoTime() + WAIT_NS / 2, () -> server.getState() == Thread.State.TIMED_WAITING,
                 "the refused serving thread pauses");
 
-            final Future<RegisterFile> sent = fx.async(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
-            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, get(aWaits).w(0), "the waiting thread takes the request");
-            final Future<RegisterFile> answered = fx.respond(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
-            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
-            get(answered);
+            final RegisterFile first = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA);
+            call(fx.ec(VM1), first);
+            assertEquals(7, first.x(3), "the other thread answers the request it waited for");
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, get(aServes).w(0));
 
             final RegisterFile next = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA).x(3, 41);
             call(fx.ec(VM1), next);
