@@ -8,6 +8,7 @@ import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Serves direct requests on one execution context as an Agrona {@link Agent}: each duty cycle is
@@ -23,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 public final class DirectRequestServer implements Agent
 {
     private static final long DUTY_CYCLE_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long REFUSED_PAUSE_NS = TimeUnit.MICROSECONDS.toNanos(100);
     // The bound of a wait at close, for a message that took the context first: out at its second look at the clock.
     private static final long LEAVE_TIMEOUT_NS = 1;
 
@@ -78,6 +80,9 @@ public final class DirectRequestServer implements Agent
         if (other.isError() && other.errorCode() == ErrorCode.BUSY)
         {
             // Another thread is inside a call on this context, used by one thread at a time: it has not waited.
+            // The runner does not idle (a context idles inside its calls), so pause here, or spin a core away
+            // from the thread we wait for.
+            LockSupport.parkNanos(REFUSED_PAUSE_NS);
             return 0;
         }
         if (other.isError() && other.errorCode() == ErrorCode.ABORTED)
