@@ -506,9 +506,10 @@ public final class ExecutionContext
 
     /**
      * DIRECT_RESP: sends the response and waits for the next message, which the call returns. A
-     * response the driver gives no log to its requester for (our first message there, and no room
-     * for the log) is lost, and the call still waits for the next message: the requester's call ends
-     * in ABORTED, and we are WAITING ({@link #loseAnswer}). FFA_ERROR and FFA_MSG_WAIT give back the same way.
+     * response that gets no log to its requester (our first message there, and the peer log budget
+     * spent or the driver refusing the log) is lost, and the call still waits for the next message:
+     * the requester's call ends in ABORTED, and we are WAITING ({@link #loseAnswer}). FFA_ERROR and
+     * FFA_MSG_WAIT give back the same way.
      */
     private void directResponse(final RegisterFile regs, final long timeoutNs)
     {
@@ -602,16 +603,16 @@ public final class ExecutionContext
     }
 
     /**
-     * The driver refused the log our answer (or FFA_YIELD, or the FFA_MSG_WAIT that gives a scheduler
-     * its cycles back) needed: it was our first message to that context, and there is no room for
-     * the log or its session ID is taken. The message is lost, so the exchange ends here rather than
-     * leave its owner waiting for it: our word goes from {@code current} (the word the owner installed,
-     * or our BLOCKED word after a yield) to its WAITING successor by compare-and-set, the store the
-     * owner's release would have made, and then the owner's lost-answer word names the exchange (our
-     * sequence in {@code installed}, the word the owner installed), which its wait reads at its checks
-     * and ends in ABORTED. In that order, so an owner that reads it finds us WAITING. A word the
-     * partition manager gives back when its owner dies is that exchange's only while the owner's claim
-     * holds (as in {@link #block}): once it has ended nothing is stored, since the word may be a new
+     * The driver refused the log our answer (or FFA_YIELD, or the FFA_MSG_WAIT that gives a scheduler its
+     * cycles back) needed: it was our first message to that context, and the fabric's peer log budget was
+     * spent, or the driver had no room or counter for the log or its session ID was taken. The message is
+     * lost, so the exchange ends here rather than leave its owner waiting for it: our word goes from
+     * {@code current} (the word the owner installed, or our BLOCKED word after a yield) to its WAITING
+     * successor by compare-and-set, the store the owner's release would have made, and then the owner's
+     * lost-answer word names the exchange (our sequence in {@code installed}, the word the owner installed), which its wait
+     * reads at its checks and ends in ABORTED. In that order, so an owner that reads it finds us WAITING. A
+     * word the partition manager gives back when its owner dies is that exchange's only while the owner's
+     * claim holds (as in {@link #block}): once it has ended nothing is stored, since the word may be a new
      * claim's by now, and a dead owner reads nothing.
      */
     private void loseAnswer(final long installed, final long current)
@@ -654,10 +655,10 @@ public final class ExecutionContext
      * with FFA_ERROR(ABORTED), so the requester is never left blocked; the failure is then
      * rethrown here. The request and response views are valid only during the handler's call.
      * <p>
-     * An answer that cannot be delivered, because the media driver refuses the log to a requester
-     * answered for the first time (no room for it), is lost: the handler still runs, the requester's
-     * call ends in FFA_ERROR(ABORTED), the context is WAITING again, and this returns true without
-     * throwing. Nothing here could make the log; the requester, told, may ask again.
+     * An answer that cannot be delivered, because a requester answered for the first time gets no log (the
+     * fabric's peer log budget is spent, or the media driver refuses it), is lost: the handler still runs,
+     * the requester's call ends in FFA_ERROR(ABORTED), the context is WAITING again, and this returns true
+     * without throwing. Nothing here could make the log; the requester, told, may ask again.
      *
      * @return true when a request was served; false when something else ended the wait, which is
      *         then in {@code regs} as FFA_MSG_WAIT returns it: FFA_RUN, FFA_INTERRUPT when
