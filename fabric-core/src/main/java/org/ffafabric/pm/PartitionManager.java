@@ -661,7 +661,8 @@ public final class PartitionManager implements Agent, AutoCloseable
         {
             driver.sharedAgentInvoker().invoke();
         }
-        // Each conductor cycle takes one of the driver's notices, and a claim's logs come many at once: run it until none is left.
+        // Each conductor cycle takes one of the driver's notices, and a claim's logs come many at once:
+        // run it until none is left.
         final AgentInvoker conductor = aeron.conductorAgentInvoker();
         for (int i = 0; i < CONDUCTOR_CYCLES_PER_TURN && conductor.invoke() > 0; i++)
         {
