@@ -153,6 +153,8 @@ class OneThreadPerContextTest
             assertEquals(7, first.x(3), "the other thread answers the request it waited for");
             assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, get(aServes).w(0));
 
+            // The other thread's answer ran out its short wait and left spa RUNNING: the serving thread waits next.
+            fx.awaitState(SPA, 0, ExecutionContextState.WAITING);
             final RegisterFile next = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA).x(3, 41);
             call(fx.ec(VM1), next);
             assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, next.w(0), next::toString);
