@@ -532,6 +532,12 @@ public final class Endpoint implements AutoCloseable
         return ControlFile.pidOf(claim) != 0 && (ControlFile.generationOf(claim) & 0xFF) == (generation & 0xFF);
     }
 
+    /** Has the client's conductor look for new images now: an answer may wait on one. */
+    void hurryConductor()
+    {
+        client.hurryConductor();
+    }
+
     /** True once no thread is inside an execution context's {@code invoke}. */
     boolean isQuiet()
     {

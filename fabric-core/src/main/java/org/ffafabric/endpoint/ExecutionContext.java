@@ -40,6 +40,7 @@ public final class ExecutionContext
     private static final long PEER_CHECK_NS = 1_000_000;
     // Five cycles of a client conductor, which looks for new images between its sleeps.
     private static final long NEW_IMAGE_GRACE_NS = 5 * AeronTuning.CLIENT_CONDUCTOR_SLEEP_MS * 1_000_000L;
+    private static final long IMAGE_HURRY_INTERVAL_NS = 1_000_000L;
     private static final VarHandle CALLER;
 
     static
@@ -1289,7 +1290,8 @@ public final class ExecutionContext
      * committed before it went; but the first message on a new publication reaches our inbox only
      * once our client's conductor has added its image, which it does on its own schedule (a target
      * that answers its first request and closes at once): with no image from the target yet, the
-     * look goes on for a while.
+     * look goes on for a while, hurrying the conductor each millisecond rather than leaving it to its
+     * 10 ms turns, of which a loaded machine may give it too few.
      */
     private boolean takeLastAnswer(final RegisterFile regs, final int target, final int targetEc, final long targetGeneration)
     {
@@ -1302,11 +1304,18 @@ public final class ExecutionContext
             return false;
         }
         final long deadline = System.nanoTime() + NEW_IMAGE_GRACE_NS;
-        while (System.nanoTime() < deadline)
+        long nextHurryNs = 0;
+        long nowNs;
+        while ((nowNs = System.nanoTime()) < deadline)
         {
             if (takeFrom(regs, target, targetEc, (int)targetGeneration))
             {
                 return true;
+            }
+            if (nowNs >= nextHurryNs)
+            {
+                endpoint.hurryConductor();
+                nextHurryNs = nowNs + IMAGE_HURRY_INTERVAL_NS;
             }
         }
         return false;
