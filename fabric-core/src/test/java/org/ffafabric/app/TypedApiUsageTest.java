@@ -1,5 +1,6 @@
 package org.ffafabric.app;
 
+import org.agrona.concurrent.UnsafeBuffer;
 import org.ffafabric.EmbeddedFabric;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.endpoint.DirectMessage;
@@ -254,6 +255,81 @@ class TypedApiUsageTest
             });
             asks.get(BOUND_NS, TimeUnit.NANOSECONDS);
             waits.get(BOUND_NS, TimeUnit.NANOSECONDS);
+        }
+        finally
+        {
+            exec.shutdownNow();
+            assertTrue(exec.awaitTermination(30, TimeUnit.SECONDS));
+        }
+    }
+
+    /**
+     * Linux's driver maps and unmaps its RX/TX buffers under its locks, never under a reader. Here the
+     * typed rxtxUnmap and rxtxMap did not take the RX lock partitionInfo holds from its trap to its
+     * release, so a context unmapping, then mapping elsewhere, in the middle of another context's read
+     * made that read fail (IndexOutOfBoundsException at the unmapped address 0, "DENIED (-6)" from a
+     * release of an RX the unmap took back) or decode bytes from the new buffer. Each partitionInfo
+     * now reads whole buffers: the full answer, or BUSY naming rxtxMap when it came between an unmap
+     * and the next map.
+     */
+    @Test
+    void partitionInfoOnOneContextWhileAnotherRemapsTheBuffers() throws Exception
+    {
+        final ExecutorService exec = Executors.newFixedThreadPool(2);
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest());
+             Endpoint client = fabric.claim(VM))
+        {
+            final FfaOps asking = client.executionContext(0).ops();
+            final FfaOps remapping = client.executionContext(1).ops();
+            final long base = client.memory().base();
+            asking.rxtxMap(base, base + 4096, 1);
+            final String expected = asking.partitionInfo(null).toString();
+            final AtomicBoolean done = new AtomicBoolean();
+            final CountDownLatch remapped = new CountDownLatch(1);
+            final Future<?> remaps = exec.submit(() ->
+            {
+                // Two RX/TX pairs in turn, each RX scribbled once unmapped (it is plain memory then), so a
+                // read from a buffer no longer its RX decodes the scribble.
+                final UnsafeBuffer memory = client.memory().buffer();
+                for (long pair = 1; !done.get(); pair++)
+                {
+                    final int unmappedRx = (int)(((pair - 1) & 1) * 2 * 4096) + 4096;
+                    final long tx = base + (pair & 1) * 2 * 4096;
+                    remapping.rxtxUnmap();
+                    memory.setMemory(unmappedRx, 4096, (byte)0xA5);
+                    remapping.rxtxMap(tx, tx + 4096, 1);
+                    remapped.countDown();
+                }
+                return null;
+            });
+            final Future<Integer> asks = exec.submit(() ->
+            {
+                int read = 0;
+                try
+                {
+                    assertTrue(remapped.await(BOUND_NS, TimeUnit.NANOSECONDS), "the other context remaps");
+                    for (int i = 0; i < 2000; i++)
+                    {
+                        try
+                        {
+                            assertEquals(expected, asking.partitionInfo(null).toString());
+                            read++;
+                        }
+                        catch (final org.ffafabric.FfaException unmapped)
+                        {
+                            assertEquals(org.ffafabric.abi.ErrorCode.BUSY, unmapped.errorCode(), unmapped.getMessage());
+                            assertTrue(unmapped.getMessage().contains("rxtxMap"), unmapped.getMessage());
+                        }
+                    }
+                }
+                finally
+                {
+                    done.set(true);
+                }
+                return read;
+            });
+            assertTrue(asks.get(BOUND_NS, TimeUnit.NANOSECONDS) > 0, "some reads came while the buffers were mapped");
+            remaps.get(BOUND_NS, TimeUnit.NANOSECONDS);
         }
         finally
         {
