@@ -365,8 +365,9 @@ public final class Endpoint implements AutoCloseable
     }
 
     /**
-     * Held by a typed call from its trap to its FFA_RX_RELEASE, and by FFA_MSG_WAIT's release of RX, so
-     * the partition's contexts take turns with RX rather than take it from one another.
+     * Held by a typed call from its trap to its FFA_RX_RELEASE, by the typed FFA_RXTX_MAP and UNMAP, and by
+     * FFA_MSG_WAIT's release of RX, so the partition's contexts take turns with RX rather than take it
+     * from one another or move it under a reader.
      */
     Object rxLock()
     {

@@ -75,17 +75,30 @@ public final class FfaOps
         return regs.isSuccess();
     }
 
-    /** FFA_RXTX_MAP_64 with both buffers in this endpoint's memory. */
+    /**
+     * FFA_RXTX_MAP_64 with both buffers in this endpoint's memory. It takes its turn with the partition's
+     * other contexts' {@link #partitionInfo} (Linux's driver maps under its locks), so a read in progress
+     * never finds its RX moved elsewhere.
+     */
     public void rxtxMap(final long txAddress, final long rxAddress, final int pageCount)
     {
-        regs.clear().w(0, FunctionId.FFA_RXTX_MAP_64).x(1, txAddress).x(2, rxAddress).w(3, pageCount);
-        invokeChecked("FFA_RXTX_MAP_64");
+        synchronized (ec.endpoint().rxLock())
+        {
+            regs.clear().w(0, FunctionId.FFA_RXTX_MAP_64).x(1, txAddress).x(2, rxAddress).w(3, pageCount);
+            invokeChecked("FFA_RXTX_MAP_64");
+        }
     }
 
-    /** FFA_RXTX_UNMAP of this endpoint's own buffers. */
+    /**
+     * FFA_RXTX_UNMAP of this endpoint's own buffers, in turn with {@link #partitionInfo} as {@link #rxtxMap}:
+     * an unmap takes RX back from whoever holds it, so it waits for a read in progress to release it.
+     */
     public void rxtxUnmap()
     {
-        call(FunctionId.FFA_RXTX_UNMAP);
+        synchronized (ec.endpoint().rxLock())
+        {
+            call(FunctionId.FFA_RXTX_UNMAP);
+        }
     }
 
     /** FFA_RX_RELEASE. */
