@@ -81,6 +81,33 @@ class TypedApiTrapsTest
     }
 
     /**
+     * sendDirect resumes a yielded request with FFA_RUN; an error that FFA_RUN returns ends the user's
+     * request, so the exception names the request the user made, not the FFA_RUN made for it.
+     */
+    @Test
+    void anErrorAfterTheResumeOfAYieldedRequestNamesTheRequest() throws Exception
+    {
+        final AtomicBoolean resumed = new AtomicBoolean();
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest());
+             Endpoint client = fabric.claim(VM);
+             Endpoint kv = fabric.claim(KV);
+             AutoCloseable serving = kv.serve((req, resp) ->
+             {
+                 kv.currentContext().ops().yieldCycles(0);
+                 resumed.set(true);
+                 throw new IllegalStateException("the handler fails after its resume: the request ends ABORTED");
+             }))
+        {
+            final DirectMessage m = new DirectMessage().reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).payload(0, 1);
+            final FfaException aborted = assertThrows(FfaException.class,
+                () -> client.executionContext(0).ops().sendDirect(KV, m, DEADLINE_NS));
+            assertTrue(resumed.get(), "the error came after sendDirect's FFA_RUN resumed the handler");
+            assertEquals(ErrorCode.ABORTED, aborted.errorCode());
+            assertTrue(aborted.getMessage().startsWith("FFA_MSG_SEND_DIRECT_REQ_64 failed"), aborted.getMessage());
+        }
+    }
+
+    /**
      * A second Endpoint.serve while the first still runs was accepted: its threads, one more per
      * context, found the context inside the first one's call and threw on every duty cycle, spinning
      * a core each and printing a stack trace per cycle, while the first handler went on answering.
