@@ -355,11 +355,48 @@ class CpuCyclesTest
         final ExecutionContext vm = fx.ec(VM1);
         assertError(ErrorCode.INVALID_PARAMETERS, call(vm, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(0x1234, 0))));
         assertError(ErrorCode.INVALID_PARAMETERS, call(vm, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 2))));
-        assertError(ErrorCode.INVALID_PARAMETERS, call(vm, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(VM1, 0))));
         assertError(ErrorCode.DENIED, call(fx.ec(SPB), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(VM1, 0))));
         // spa/0 was just claimed and runs: BUSY for the scheduler.
         assertEquals(ExecutionContextState.RUNNING, fx.state(SPA, 0));
         assertError(ErrorCode.BUSY, call(fx.ec(HYP), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0))));
+    }
+
+    /**
+     * A context's FFA_RUN of itself. Hafnium's SPMC takes its SP-to-SP rule (the digest's 6.4: only a
+     * PREEMPTED or BLOCKED SP may be run) and the caller is RUNNING: DENIED, as for another running SP.
+     * Hafnium as hypervisor lets only its primary VM run anything (DENIED for a VM), and the primary
+     * only other VMs' vCPUs: INVALID_PARAMETERS for the scheduler. Another context of the caller's own
+     * multi-context partition is on another CPU: INVALID_PARAMETERS, as for any partition's.
+     */
+    @Test
+    void runOfItself() throws Exception
+    {
+        // Past SP initialisation, which runs no one (DENIED whatever the target): spb runs in the interrupt model.
+        final RegisterFile wait = regs(FunctionId.FFA_MSG_WAIT);
+        fx.ec(SPB).invoke(wait, 1_000_000L);
+        assertEquals(FunctionId.FFA_INTERRUPT, wait.w(0), wait.toString());
+        assertError(ErrorCode.DENIED, call(fx.ec(SPB), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPB, 0))),
+            "an SP past its init");
+        // Serving a request.
+        final ExecutionContext spa = fx.ec(SPA, 0);
+        final Future<RegisterFile> sent = fx.deliver(spa, fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
+        assertError(ErrorCode.DENIED, call(spa, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0))),
+            "an SP serving a request");
+        assertError(ErrorCode.INVALID_PARAMETERS, call(spa, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 1))),
+            "its partition's context of another CPU");
+        assertEquals(ExecutionContextState.RUNNING, fx.state(SPA, 0));
+        fx.respond(spa, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
+        final ExecutionContext vm = fx.ec(VM1);
+        assertError(ErrorCode.DENIED, call(vm, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(VM1, 0))), "a VM");
+        assertError(ErrorCode.INVALID_PARAMETERS, call(vm, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(VM1, 1))),
+            "a VM's context of another CPU");
+        assertError(ErrorCode.INVALID_PARAMETERS, call(fx.ec(HYP), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(HYP, 0))),
+            "the scheduler");
+        // Nothing moved: each still runs.
+        assertEquals(ExecutionContextState.RUNNING, fx.state(SPB, 0));
+        assertEquals(ExecutionContextState.RUNNING, fx.state(VM1, 0));
+        assertEquals(ExecutionContextState.RUNNING, fx.state(HYP, 0));
     }
 
     @Test
