@@ -1045,7 +1045,11 @@ public final class ExecutionContext
         final int target = RegisterFile.senderOf(regs.w(1));
         final int targetEc = RegisterFile.receiverOf(regs.w(1));
         final int targetSlot = controlFile.slotOf(target);
-        if (targetSlot < 0 || target == partitionId || targetEc >= controlFile.executionContextCount(targetSlot))
+        // The scheduler runs only others, as Hafnium's primary VM runs only other VMs' vCPUs. Anyone else's own
+        // context is RUNNING, so its FFA_RUN of itself is refused below as that of any running context, DENIED:
+        // Hafnium's SPMC lets an SP run only a PREEMPTED or BLOCKED SP, and its hypervisor lets no VM run at all.
+        if (targetSlot < 0 || (target == partitionId && partitionId == EndpointId.HYPERVISOR) ||
+            targetEc >= controlFile.executionContextCount(targetSlot))
         {
             regs.error(ErrorCode.INVALID_PARAMETERS);
             return;
