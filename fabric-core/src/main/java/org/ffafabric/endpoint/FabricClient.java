@@ -33,8 +33,6 @@ public final class FabricClient implements AutoCloseable
 {
     private static final long MANAGER_CHECK_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long CONDUCTOR_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(AeronTuning.CLIENT_CONDUCTOR_SLEEP_MS);
-    // A conductor's duty cycle takes one of the driver's notices (a new log, say): a turn takes up to this many.
-    private static final int CONDUCTOR_CYCLES_PER_TURN = 64;
 
     private final Context ctx;
     private final ControlFile controlFile;
@@ -261,12 +259,8 @@ public final class FabricClient implements AutoCloseable
                 }
                 closing = this.closing;
             }
-            // Keepalives, new images; a driver timeout reaches onAeronError. A claim's contexts' answers
-            // come on as many new logs at once, and a cycle per turn would notice one a turn.
-            for (int i = 0; i < CONDUCTOR_CYCLES_PER_TURN && conductor.invoke() > 0; i++)
-            {
-                // Until the driver has nothing more to tell it.
-            }
+            // Keepalives, new images; a driver timeout reaches onAeronError.
+            AeronTuning.serviceConductor(conductor);
             if (closing)
             {
                 // Its owner closes it: endpoints still closing (a handler that runs on) use Aeron until

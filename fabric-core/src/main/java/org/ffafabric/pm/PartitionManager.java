@@ -16,7 +16,6 @@ import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.Agent;
-import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -58,7 +57,6 @@ import java.util.concurrent.locks.LockSupport;
 public final class PartitionManager implements Agent, AutoCloseable
 {
     private static final long LIVENESS_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
-    private static final int CONDUCTOR_CYCLES_PER_TURN = 64;
     private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
     // An external driver announces a new publication a moment before it links its subscribers.
     private static final long REPLY_LINK_GRACE_NS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -661,13 +659,7 @@ public final class PartitionManager implements Agent, AutoCloseable
         {
             driver.sharedAgentInvoker().invoke();
         }
-        // Each conductor cycle takes one of the driver's notices, and a claim's logs come many at once:
-        // run it until none is left.
-        final AgentInvoker conductor = aeron.conductorAgentInvoker();
-        for (int i = 0; i < CONDUCTOR_CYCLES_PER_TURN && conductor.invoke() > 0; i++)
-        {
-            // Until the driver has nothing more to tell it.
-        }
+        AeronTuning.serviceConductor(aeron.conductorAgentInvoker());
     }
 
     /** Binds a session to the context whose claim it names, after checking the claim in the control file. */

@@ -7,6 +7,7 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.aeron.logbuffer.LogBufferDescriptor;
 import org.agrona.BitUtil;
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.SleepingIdleStrategy;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
@@ -44,6 +45,7 @@ public final class AeronTuning
      * images, which only delays a first contact; each wake-up can take a core from a partition.
      */
     public static final long CLIENT_CONDUCTOR_SLEEP_MS = 10;
+    private static final int CONDUCTOR_CYCLES_PER_TURN = 64;
     // A client waiting for the driver's answer reads every client's notices on its way to its own, one
     // a look: with Aeron's 1 ms between looks, a claim's logs took ~7 ms a context to add.
     private static final long CLIENT_AWAITING_SLEEP_NS = TimeUnit.MICROSECONDS.toNanos(100);
@@ -109,6 +111,18 @@ public final class AeronTuning
             .idleStrategy(new SleepingMillisIdleStrategy(CLIENT_CONDUCTOR_SLEEP_MS))
             .awaitingIdleStrategy(new SleepingIdleStrategy(CLIENT_AWAITING_SLEEP_NS))
             .preTouchMappedMemory(Boolean.parseBoolean(System.getProperty("aeron.pre.touch.mapped.memory", "true")));
+    }
+
+    /**
+     * Runs a conductor run by invoker until the driver has nothing more to tell it, up to 64 cycles: each
+     * cycle takes one of the driver's notices, and a claim's logs come many at once.
+     */
+    public static void serviceConductor(final AgentInvoker conductor)
+    {
+        for (int i = 0; i < CONDUCTOR_CYCLES_PER_TURN && conductor.invoke() > 0; i++)
+        {
+            // Until the driver has nothing more to tell it.
+        }
     }
 
     /** A one-line summary of the settings in force, for benchmark reports. */
