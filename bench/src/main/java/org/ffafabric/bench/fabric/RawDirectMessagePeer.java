@@ -31,6 +31,10 @@ import java.util.concurrent.TimeUnit;
  * responder finds what it expects; a raw responder keeps no state word, and must be made WAITING
  * in the control file by whoever sets it up (the runtime's requester then keeps it so). Like the
  * runtime, each message is addressed to its receiver's claim in the frame's reserved value.
+ * <p>
+ * It holds its own partition's claim while open, under this process, and sends under that claim's
+ * generation: the runtime takes a partition nobody has claimed for gone, and gives up at once on a
+ * first log to it that the driver has not linked yet (a sender may see that for a moment).
  */
 public final class RawDirectMessagePeer implements FragmentHandler, AutoCloseable
 {
@@ -40,6 +44,10 @@ public final class RawDirectMessagePeer implements FragmentHandler, AutoCloseabl
 
     private final boolean requester;
     private final ControlFile controlFile;
+    private final int ownSlot;
+    private final long pid = ProcessHandle.current().pid();
+    // The claim this peer holds on its own partition.
+    private final int generation;
     private final int peerStateOffset;
     // The responder's claim generation, for the requester to address its requests to.
     private final int peerGeneration;
@@ -57,16 +65,32 @@ public final class RawDirectMessagePeer implements FragmentHandler, AutoCloseabl
     {
         this.requester = requester;
         this.controlFile = controlFile;
-        this.peerStateOffset = controlFile == null ? -1 :
-            controlFile.ecStateOffset(controlFile.slotOf(FfaScenarios.RESPONDER_ID), 0);
-        this.peerGeneration = controlFile == null ? 0 :
-            controlFile.claimGeneration(controlFile.slotOf(FfaScenarios.RESPONDER_ID));
         this.self = requester ? FfaScenarios.REQUESTER_ID : FfaScenarios.RESPONDER_ID;
         this.peer = requester ? FfaScenarios.RESPONDER_ID : FfaScenarios.REQUESTER_ID;
-        // Claim generation 0: the runtime on the other side matches a sender by partition and EC.
-        inbox = aeron.addSubscription(TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(self, 0));
-        toPeer = aeron.addExclusivePublication(
-            TrapProtocol.publicationChannel(TrapProtocol.sessionId(self, 0, 0)), TrapProtocol.inboxStreamId(peer, 0));
+        this.peerStateOffset = controlFile.ecStateOffset(controlFile.slotOf(FfaScenarios.RESPONDER_ID), 0);
+        this.peerGeneration = controlFile.claimGeneration(controlFile.slotOf(peer));
+        ownSlot = controlFile.slotOf(self);
+        if (!controlFile.claim(ownSlot, pid))
+        {
+            throw new IllegalStateException("partition " + Integer.toHexString(self) + " is claimed already");
+        }
+        generation = controlFile.claimGeneration(ownSlot);
+        Subscription inbox = null;
+        ExclusivePublication toPeer = null;
+        try
+        {
+            inbox = aeron.addSubscription(TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(self, 0));
+            toPeer = aeron.addExclusivePublication(TrapProtocol.publicationChannel(
+                TrapProtocol.sessionId(self, 0, generation)), TrapProtocol.inboxStreamId(peer, 0));
+        }
+        catch (final RuntimeException ex)
+        {
+            CloseHelper.quietCloseAll(inbox);
+            controlFile.unclaim(ownSlot, generation, pid);
+            throw ex;
+        }
+        this.inbox = inbox;
+        this.toPeer = toPeer;
     }
 
     /** The requesting side; its partition must not be claimed by the runtime. */
@@ -76,9 +100,15 @@ public final class RawDirectMessagePeer implements FragmentHandler, AutoCloseabl
     }
 
     /** The answering side; its partition must not be claimed by the runtime. */
-    public static RawDirectMessagePeer responder(final Aeron aeron)
+    public static RawDirectMessagePeer responder(final Aeron aeron, final ControlFile controlFile)
     {
-        return new RawDirectMessagePeer(aeron, false, null);
+        return new RawDirectMessagePeer(aeron, false, controlFile);
+    }
+
+    /** The generation of the claim this peer holds on its own partition, which its messages carry. */
+    public int generation()
+    {
+        return generation;
     }
 
     /** True once the other side's inbox is there to publish into. */
@@ -196,6 +226,13 @@ public final class RawDirectMessagePeer implements FragmentHandler, AutoCloseabl
     @Override
     public void close()
     {
-        CloseHelper.closeAll(toPeer, inbox);
+        try
+        {
+            CloseHelper.closeAll(toPeer, inbox);
+        }
+        finally
+        {
+            controlFile.unclaim(ownSlot, generation, pid);
+        }
     }
 }

@@ -139,8 +139,8 @@ public class LoopbackBenchmark
         }
         if (rawResponder)
         {
-            rawPeer = RawDirectMessagePeer.responder(rawAeron);
-            // Unclaimed, the responder's context is OFF; the raw peer stands for one that waits.
+            rawPeer = RawDirectMessagePeer.responder(rawAeron, pm.controlFile());
+            // No context of the raw peer's claim was ever bound, so it is OFF; the raw peer stands for one that waits.
             final ControlFile controlFile = pm.controlFile();
             final int stateOffset = controlFile.ecStateOffset(controlFile.slotOf(FfaScenarios.RESPONDER_ID), 0);
             controlFile.ecStateOrdered(stateOffset, ExecutionContextState.waitingAfter(controlFile.ecState(stateOffset)));
