@@ -2,8 +2,11 @@ package org.ffafabric.conformance;
 
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.status.PublisherLimit;
+import io.aeron.driver.status.PublisherPos;
 import io.aeron.driver.status.StreamCounter;
 import org.agrona.concurrent.status.CountersReader;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.FabricClient;
@@ -47,6 +50,55 @@ class ClaimGenerationWrapTest
     @Timeout(120)
     void aClaimWhoseSessionsAreADeadClaimsOf256GenerationsBeforeStartsAfresh() throws Exception
     {
+        wrapAroundADeadClaim("echo:setup", (cf, slot, dead) ->
+        {
+            assertTrue(cf.rxtxMapped(slot));
+            assertEquals(V1_1, cf.negotiatedVersion(slot));
+        }, (cf, slot, sp) ->
+        {
+            assertEquals(V1_2, cf.negotiatedVersion(slot), "the manifest's version, not the dead claim's");
+            assertFalse(cf.versionLocked(slot), "the version is not locked");
+            assertFalse(cf.rxtxMapped(slot), "no RX/TX pair mapped");
+        });
+    }
+
+    /**
+     * The dead claim trapped and died before it read the manager's answer. The new claim reuses that
+     * claim's reply log, whose unread answer its inbox is handed first: it is not the answer to the new
+     * claim, and the answer that is must not be left for its first call to take.
+     */
+    @Test
+    @Timeout(120)
+    void aClaimReusingADeadClaimsReplyLogTakesNeitherItsUnreadAnswerForItsOwnNorItsOwnForItsFirstCallsAnswer()
+        throws Exception
+    {
+        wrapAroundADeadClaim("trap", (cf, slot, dead) -> { }, (cf, slot, sp) ->
+        {
+            final RegisterFile regs = new RegisterFile().w(0, FunctionId.FFA_VERSION).w(1, V1_1);
+            sp.executionContext(0).invoke(regs);
+            assertEquals(V1_2, regs.w(0), "FFA_VERSION's answer: " + regs);
+            regs.clear().w(0, FunctionId.FFA_ID_GET);
+            sp.executionContext(0).invoke(regs);
+            assertEquals(FunctionId.FFA_SUCCESS_32, regs.functionId(), regs.toString());
+            assertEquals(SP3, regs.w(2), "FFA_ID_GET's answer: " + regs);
+        });
+    }
+
+    private interface Check
+    {
+        void check(ControlFile cf, int slot, Endpoint sp) throws Exception;
+    }
+
+    /**
+     * A child claims SP3 and serves it as {@code mode} says ({@code trap}: it traps while the manager is held,
+     * and dies before the answer); {@code beforeDeath} checks the child's claim (no endpoint of ours). It is killed and taken over
+     * before the manager looks; once the driver has dropped its logs, 255 claims end before any bind, and
+     * the claim 256 on binds. {@code claimed} checks that claim.
+     */
+    private static void wrapAroundADeadClaim(
+        final String mode, final Check beforeDeath, final Check claimed)
+        throws Exception
+    {
         final String aeronDir = Path.of("/dev/shm", "ffa-test-aeron-" + UUID.randomUUID().toString().substring(0, 8)).toString();
         final ReclaimFromAKilledProcessTest.GatedIdle gate = new ReclaimFromAKilledProcessTest.GatedIdle();
         final ExecutorService exec = Executors.newCachedThreadPool();
@@ -68,24 +120,36 @@ class ClaimGenerationWrapTest
             final ControlFile cf = pm.controlFile();
             final int slot = cf.slotOf(SP3);
             final long me = ProcessHandle.current().pid();
+            final CountersReader counters = new CountersReader(
+                driver.context().countersMetaDataBuffer(), driver.context().countersValuesBuffer());
             final int deadGeneration;
             try (ChildProcess host = ChildProcess.start(DoomedPartitionProcess.class,
-                "--dir", pm.directory().toString(), "--partition", SP3 + ":echo:setup"))
+                "--dir", pm.directory().toString(), "--partition", SP3 + ":" + mode))
             {
                 host.awaitLine("READY", ChildProcess.START_NS);
-                assertTrue(cf.rxtxMapped(slot));
-                assertEquals(V1_1, cf.negotiatedVersion(slot));
                 deadGeneration = cf.claimGeneration(slot);
+                beforeDeath.check(cf, slot, null);
 
                 // Killed, and taken over before the manager looks: a take-over that has not bound yet.
                 hold(gate);
+                if ("trap".equals(mode))
+                {
+                    trapUnanswered(host, counters, deadGeneration);
+                }
                 host.process().destroyForcibly();
                 assertTrue(host.process().waitFor(30, TimeUnit.SECONDS), "killed");
                 assertTrue(cf.takeOver(slot, cf.claimWord(slot), me), "taken over");
+                final long answered = position(counters, PublisherPos.PUBLISHER_POS_TYPE_ID,
+                    TrapProtocol.replySessionId(deadGeneration), TrapProtocol.inboxStreamId(SP3, 0));
                 gate.shut = false;
+                if ("trap".equals(mode))
+                {
+                    // The manager answers the dead claim's trap into its reply log, which nobody reads now.
+                    awaitUntil(System.nanoTime() + WAIT_NS, () -> position(counters, PublisherPos.PUBLISHER_POS_TYPE_ID,
+                        TrapProtocol.replySessionId(deadGeneration), TrapProtocol.inboxStreamId(SP3, 0)) > answered,
+                        "the manager answers the dead claim's trap");
+                }
             }
-            final CountersReader counters = new CountersReader(
-                driver.context().countersMetaDataBuffer(), driver.context().countersValuesBuffer());
             awaitUntil(System.nanoTime() + TimeUnit.SECONDS.toNanos(60), () -> !hasPublication(counters, deadGeneration),
                 "the driver drops the dead process's logs to the manager");
 
@@ -103,9 +167,7 @@ class ClaimGenerationWrapTest
             try (Endpoint sp = get(claiming))
             {
                 assertEquals(deadGeneration + 256, cf.claimGeneration(slot));
-                assertEquals(V1_2, cf.negotiatedVersion(slot), "the manifest's version, not the dead claim's");
-                assertFalse(cf.versionLocked(slot), "the version is not locked");
-                assertFalse(cf.rxtxMapped(slot), "no RX/TX pair mapped");
+                claimed.check(cf, slot, sp);
             }
         }
         finally
@@ -114,6 +176,32 @@ class ClaimGenerationWrapTest
             exec.shutdown();
             assertTrue(exec.awaitTermination(30, TimeUnit.SECONDS));
         }
+    }
+
+    /** Has the held child trap, and waits until its trap is in its log to the manager. */
+    private static void trapUnanswered(final ChildProcess host, final CountersReader counters, final int generation)
+    {
+        final int session = TrapProtocol.sessionId(SP3, 0, generation);
+        final long before = position(counters, PublisherPos.PUBLISHER_POS_TYPE_ID, session, TrapProtocol.PM_STREAM_ID);
+        host.send("trap");
+        awaitUntil(System.nanoTime() + WAIT_NS, () ->
+            position(counters, PublisherPos.PUBLISHER_POS_TYPE_ID, session, TrapProtocol.PM_STREAM_ID) > before,
+            "the child's trap is sent");
+    }
+
+    /** The value of the driver's counter of {@code typeId} for a session on a stream; -1 when there is none. */
+    private static long position(final CountersReader counters, final int typeId, final int sessionId, final int streamId)
+    {
+        final long[] value = {-1};
+        counters.forEach((counterId, type, key, label) ->
+        {
+            if (type == typeId && key.getInt(StreamCounter.SESSION_ID_OFFSET) == sessionId &&
+                key.getInt(StreamCounter.STREAM_ID_OFFSET) == streamId)
+            {
+                value[0] = counters.getCounterValue(counterId);
+            }
+        });
+        return value[0];
     }
 
     private static long hold(final ReclaimFromAKilledProcessTest.GatedIdle gate)

@@ -8,6 +8,10 @@ import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.endpoint.FabricClient;
 import org.ffafabric.launch.PartitionHostMain;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
 import java.util.concurrent.locks.LockSupport;
 
@@ -16,7 +20,7 @@ import java.util.concurrent.locks.LockSupport;
  * partitions and serves each in its own way, then prints {@code READY} and runs until killed.
  * <pre>
  *   DoomedPartitionProcess --dir D --partition ID:hold|yield|echo[:setup] --partition ID:request:TARGET
- *                          --partition ID:rx --partition 0:acquire:VM ...
+ *                          --partition ID:rx --partition ID:trap --partition 0:acquire:VM ...
  * </pre>
  * {@code hold} keeps every request inside its handler (printing {@code HOLDING id}), {@code yield}
  * gives the CPU back with FFA_YIELD before it would answer, {@code echo} answers each payload word
@@ -24,7 +28,9 @@ import java.util.concurrent.locks.LockSupport;
  * manager must reset when it reaps the claim. The rest serve nothing: {@code request} sends one
  * DIRECT_REQ_64 to TARGET, which the parent holds until the process is killed; {@code rx} maps an
  * RX/TX pair and keeps RX, filled by PARTITION_INFO_GET (a wait would release it); {@code acquire},
- * for the hypervisor endpoint, takes VM's RX with FFA_RX_ACQUIRE and keeps it.
+ * for the hypervisor endpoint, takes VM's RX with FFA_RX_ACQUIRE and keeps it; {@code trap} makes an
+ * FFA_ID_GET once a line comes on its standard input, and waits for its answer (the parent holds the
+ * partition manager, and kills the process first).
  */
 final class DoomedPartitionProcess
 {
@@ -62,6 +68,24 @@ final class DoomedPartitionProcess
                 final long base = endpoint.memory().base();
                 invoke(ec, new RegisterFile().w(0, FunctionId.FFA_RXTX_MAP_64).x(1, base).x(2, base + 4096).w(3, 1));
                 invoke(ec, new RegisterFile().w(0, FunctionId.FFA_PARTITION_INFO_GET));
+                continue;
+            }
+            if ("trap".equals(spec[1]))
+            {
+                final Thread trapper = new Thread(() ->
+                {
+                    try
+                    {
+                        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                    }
+                    catch (final IOException ex)
+                    {
+                        return;
+                    }
+                    ec.invoke(new RegisterFile().w(0, FunctionId.FFA_ID_GET));
+                }, "trap");
+                trapper.setDaemon(true);
+                trapper.start();
                 continue;
             }
             if ("request".equals(spec[1]))
