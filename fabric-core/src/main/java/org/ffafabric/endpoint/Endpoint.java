@@ -143,12 +143,8 @@ public final class Endpoint implements AutoCloseable
             int answers = 0;
             for (int ec = 0; ec < contexts.length; ec++)
             {
-                if (!bound[ec] && contexts[ec].takeClaimAnswer(regs))
+                if (!bound[ec] && contexts[ec].takeClaimAnswer(regs, generation))
                 {
-                    if (!regs.isSuccess())
-                    {
-                        throw notBound(ec, regs.w(2), generation);
-                    }
                     bound[ec] = true;
                     unbound--;
                     answers++;

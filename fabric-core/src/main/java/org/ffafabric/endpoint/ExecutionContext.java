@@ -1691,11 +1691,12 @@ public final class ExecutionContext
 
     /**
      * Used by the endpoint while claiming: one look, never idling, for the partition manager's answer
-     * to {@link #sendClaim} (the endpoint waits for every context's at once). True once it is in
-     * {@code regs}: FFA_SUCCESS once bound, else FFA_ERROR. A refusal comes in the control file instead,
-     * as the manager may have no log to answer on.
+     * to {@link #sendClaim} of claim {@code generation} (the endpoint waits for every context's at once).
+     * True once it is in {@code regs}: FFA_SUCCESS once bound. A refusal comes in the control file
+     * instead, as the manager may have no log to answer on. Any other reply of the manager's is an
+     * earlier claim's, left unread in the reply log this claim reuses (256 generations on): dropped.
      */
-    boolean takeClaimAnswer(final RegisterFile regs)
+    boolean takeClaimAnswer(final RegisterFile regs, final int generation)
     {
         if (!transport.pollOnce(regs))
         {
@@ -1706,6 +1707,10 @@ public final class ExecutionContext
         {
             // No peer sends to a context before it is bound; kept for whoever waits for its sender, as takeFrom does.
             transport.stash(regs);
+            return false;
+        }
+        if (!regs.isSuccess() || regs.w(1) != TrapProtocol.FABRIC_CLAIM || regs.w(2) != generation)
+        {
             return false;
         }
         // The partition manager set this context RUNNING when it accepted the claim.

@@ -722,7 +722,7 @@ public final class PartitionManager implements Agent, AutoCloseable
             ExecutionContextState.MODEL_INIT : ExecutionContextState.MODEL_NONE;
         controlFile.ecStateOrdered(stateOffset, ExecutionContextState.pack(
             ExecutionContextState.RUNNING, model, false, 0, 0, controlFile.ecState(stateOffset)));
-        regs.success();
+        regs.success().w(1, TrapProtocol.FABRIC_CLAIM).w(2, generation);
         reply(caller, regs);
     }
 

@@ -38,6 +38,11 @@ public final class TrapProtocol
      * Fabric-internal calls in the SMCCC vendor-specific hypervisor service range (owner 6):
      * never FF-A IDs, never accepted from partition code.
      */
+    /**
+     * x1, x2: the claimer's PID, low and high words. Answered FFA_SUCCESS with w1 = FABRIC_CLAIM and w2 = the
+     * whole claim generation, so that a claim reusing an earlier claim's reply log (256 generations on) tells
+     * its answer from that claim's unread ones.
+     */
     public static final int FABRIC_CLAIM = 0x8600_FF01;
     public static final int FABRIC_RELEASE = 0x8600_FF02;
     /** Sent by a scheduler's FFA_RUN to the context it resumes or starts. */
