@@ -3,6 +3,9 @@ package org.ffafabric.app;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.ffafabric.EmbeddedFabric;
 import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.PartitionProperties;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.endpoint.DirectMessage;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.ExecutionContext;
@@ -335,6 +338,30 @@ class TypedApiUsageTest
         {
             exec.shutdownNow();
             assertTrue(exec.awaitTermination(30, TimeUnit.SECONDS));
+        }
+    }
+    /**
+     * serve() of a partition whose manifest gives it no way to receive a direct request (neither
+     * DIRECT_REQ nor DIRECT_REQ2 receipt) is refused, naming why: it took the contexts into FFA_MSG_WAIT
+     * for requests every requester is refused (DENIED), a serve that could never serve.
+     */
+    @Test
+    void serveOfAPartitionThatReceivesNoDirectRequestsIsRefused()
+    {
+        final Manifest manifest = Manifest.builder()
+            .partition(p -> p.name("sender").id(VM).world(World.VM).uuid("c0ffee00-0000-4000-8000-0000000000aa")
+                .properties(PartitionProperties.DIRECT_REQ_SEND | PartitionProperties.DIRECT_REQ2_SEND))
+            .build();
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest);
+             Endpoint sender = fabric.claim(VM))
+        {
+            final IllegalStateException refused = assertThrows(IllegalStateException.class,
+                () -> sender.serve((req, resp) -> { }));
+            assertTrue(refused.getMessage().contains("receive"), refused.getMessage());
+            final ControlFile cf = fabric.partitionManager().controlFile();
+            final long word = cf.ecState(cf.ecStateOffset(cf.slotOf(VM), 0));
+            assertNotEquals(ExecutionContextState.WAITING, ExecutionContextState.state(word),
+                "the context never waited: " + ExecutionContextState.describe(word));
         }
     }
 }
