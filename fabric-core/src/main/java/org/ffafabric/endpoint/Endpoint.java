@@ -10,6 +10,7 @@ import org.agrona.concurrent.NoOpIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.ErrorCode;
+import org.ffafabric.abi.PartitionProperties;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ControlFileDescriptor;
@@ -408,6 +409,13 @@ public final class Endpoint implements AutoCloseable
         return null;
     }
 
+    /** True when the manifest lets this partition receive direct requests: DIRECT_REQ, DIRECT_REQ2 or both. */
+    public boolean receivesDirectRequests()
+    {
+        return (client.controlFile().properties(slot) &
+            (PartitionProperties.DIRECT_REQ_RECV | PartitionProperties.DIRECT_REQ2_RECV)) != 0;
+    }
+
     /**
      * Serves direct requests on every execution context, one thread each, with {@code handler}
      * (one instance shared by all contexts: it must be thread-safe if it keeps state, and makes its
@@ -416,7 +424,8 @@ public final class Endpoint implements AutoCloseable
      * Closing the result stops the threads, and each context leaves FFA_MSG_WAIT (a request to it is
      * then BUSY); so does closing the endpoint. A handler may close it: the close then returns at once,
      * and the serve ends once the handler has returned. One serve at a time: a
-     * second while the first runs throws {@link IllegalStateException}; so does a context that
+     * second while the first runs throws {@link IllegalStateException}; so does a partition that receives
+     * no direct requests (its manifest's properties), a context that
      * cannot wait (its initialisation failed, ABORTED) or does not within the client's connect
      * timeout, and then no thread is left serving.
      */
@@ -430,6 +439,12 @@ public final class Endpoint implements AutoCloseable
         {
             // Nobody sends the scheduler requests, and its FFA_MSG_WAIT is NOT_SUPPORTED.
             throw new IllegalStateException("the hypervisor endpoint " + name + " is never sent direct requests");
+        }
+        if (!receivesDirectRequests())
+        {
+            // Every request to it is DENIED: a serve would wait for ever.
+            throw new IllegalStateException("partition " + name + " receives no direct requests: its manifest " +
+                "gives it neither DIRECT_REQ nor DIRECT_REQ2 receipt");
         }
         if (!serving.compareAndSet(false, true))
         {

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A partition process hosting one or more endpoints that serve direct requests with an echo
- * handler (each payload word + 1), one thread per execution context.
+ * handler (each payload word + 1), one thread per execution context; one whose manifest lets it
+ * receive none is claimed and held.
  * <pre>
  *   PartitionHostMain --dir /dev/shm/ffa-name --partition 0x8001 [--partition 0x8002] [--busy-spin]
  *                     [--exit-on-stdin-eof]
@@ -87,7 +88,10 @@ public final class PartitionHostMain
             for (final int id : partitions)
             {
                 final Endpoint endpoint = client.claim(id);
-                closeables.add(endpoint.serve(PartitionHostMain::echo));
+                if (endpoint.receivesDirectRequests())
+                {
+                    closeables.add(endpoint.serve(PartitionHostMain::echo));
+                }
                 closeables.add(endpoint);
             }
             System.out.println("READY");

@@ -184,6 +184,26 @@ class MultiProcessTest
         assertFalse(Files.exists(dir), "the PM removed " + dir);
     }
 
+    /** A host given a partition that receives no direct requests (vm1 only sends) claims and holds it, serving nothing. */
+    @Test
+    void aHostHoldsAPartitionThatOnlySends() throws Exception
+    {
+        final Process pm = startPartitionManager();
+        final Process host = start(PartitionHostMain.class, "--dir", dir.toString(), "--partition", "1",
+            "--exit-on-stdin-eof");
+        awaitReady(host);
+        try (FabricClient client = FabricClient.connect(new FabricClient.Context().directory(dir)))
+        {
+            final ControlFile cf = client.controlFile();
+            assertEquals(host.pid(), cf.claimPid(cf.slotOf(1)), "the host holds vm1");
+        }
+        host.getOutputStream().close();
+        assertTrue(host.waitFor(30, TimeUnit.SECONDS), "host exits when stdin closes");
+        assertEquals(0, host.exitValue());
+        pm.getOutputStream().close();
+        assertTrue(pm.waitFor(30, TimeUnit.SECONDS), "PM exits when stdin closes");
+    }
+
     /**
      * The partition manager's process dies: every client notices within a second or so and closes
      * itself, so a serving wait and later calls answer ABORTED (Aeron's client would otherwise end
