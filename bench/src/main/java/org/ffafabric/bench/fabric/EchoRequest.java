@@ -13,7 +13,9 @@ import java.util.UUID;
  * The raw request of the {@code ffa-direct} measurements and the check of the echo's answer.
  * Each request writes the registers its call defines, as the baselines write their eight words:
  * x0..x7 for DIRECT_REQ_64 (x8..x17 are not part of it and never sent), x0..x17 for REQ2 to the
- * responder's service UUID. Payload word r is the sequence + r; the echo adds one to each.
+ * responder's service UUID. Payload word r is the sequence + r; the echo adds one to each. The
+ * answer is checked as the baselines check theirs: its function ID, and its first and last payload
+ * word, so that neither a stale answer nor a message cut short passes.
  */
 public final class EchoRequest
 {
@@ -87,8 +89,9 @@ public final class EchoRequest
     private long check()
     {
         final int first = req2 ? 4 : 3;
+        final int last = (req2 ? RegisterFile.REGISTER_COUNT : RegisterFile.SMC32_REGISTER_COUNT) - 1;
         if (regs.functionId() != (req2 ? FunctionId.FFA_MSG_SEND_DIRECT_RESP2 : FunctionId.FFA_MSG_SEND_DIRECT_RESP_64) ||
-            regs.x(first) != sequence + first + 1)
+            regs.x(first) != sequence + first + 1 || regs.x(last) != sequence + last + 1)
         {
             throw new IllegalStateException("unexpected response " + regs);
         }
