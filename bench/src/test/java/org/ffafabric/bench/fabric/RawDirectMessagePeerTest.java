@@ -2,9 +2,15 @@ package org.ffafabric.bench.fabric;
 
 import io.aeron.Aeron;
 import org.agrona.CloseHelper;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.ffafabric.bench.baseline.AeronIpcStreams;
 import org.ffafabric.bench.latency.ScenarioContext;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.FabricDirectory;
+import org.ffafabric.endpoint.DirectRequestHandler;
+import org.ffafabric.endpoint.Endpoint;
+import org.ffafabric.endpoint.FabricClient;
+import org.ffafabric.launch.PartitionHostMain;
 import org.ffafabric.pm.PartitionManager;
 import org.ffafabric.transport.AeronTuning;
 import org.junit.jupiter.api.AfterEach;
@@ -67,6 +73,39 @@ class RawDirectMessagePeerTest
             assertThrows(IllegalStateException.class, () -> RawDirectMessagePeer.responder(aeron, controlFile));
             assertEquals(claim, controlFile.claimWord(controlFile.slotOf(FfaScenarios.RESPONDER_ID)));
         }
+    }
+
+    @Test
+    void aRawRequesterTakesTheEchoOfEveryPayloadWord() throws Exception
+    {
+        final long[] answers = roundTripsOfARawRequester(PartitionHostMain::echo, 2);
+        assertEquals(answers[0] + 1, answers[1]);
+    }
+
+    @Test
+    void aRawRequesterRefusesAnAnswerWithOnlyItsFirstPayloadWordEchoed()
+    {
+        // x3 echoed plus one, x4..x7 left as the response came (zero): a message cut short.
+        final DirectRequestHandler firstWordOnly = (request, response) -> response.payload(0, request.payload(0) + 1);
+        assertThrows(IllegalStateException.class, () -> roundTripsOfARawRequester(firstWordOnly, 1));
+    }
+
+    /** Round trips of a raw requester to the runtime's responder serving with {@code handler}; their answers. */
+    private long[] roundTripsOfARawRequester(final DirectRequestHandler handler, final int count) throws Exception
+    {
+        final long[] answers = new long[count];
+        try (FabricClient client = FabricClient.connect(new FabricClient.Context().directory(pm.directory()));
+             Endpoint responder = client.claim(FfaScenarios.RESPONDER_ID);
+             AutoCloseable serving = responder.serve(handler);
+             RawDirectMessagePeer requester = RawDirectMessagePeer.requester(aeron, pm.controlFile()))
+        {
+            AeronIpcStreams.await(requester::isConnected, "raw requester's publication");
+            for (int i = 0; i < count; i++)
+            {
+                answers[i] = requester.roundTrip(new BusySpinIdleStrategy());
+            }
+        }
+        return answers;
     }
 
     private void assertHoldsClaimWhileOpen(
