@@ -39,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 public final class RawDirectMessagePeer implements FragmentHandler, AutoCloseable
 {
     private static final int FIRST_PAYLOAD = 3;
+    private static final int LAST_PAYLOAD = RegisterFile.SMC32_REGISTER_COUNT - 1;
     private static final int DEADLINE_CHECK_INTERVAL = 1024;
     private static final long ANSWER_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
 
@@ -60,6 +61,7 @@ public final class RawDirectMessagePeer implements FragmentHandler, AutoCloseabl
     private long deadlineNs;
     private long answerFunctionId;
     private long answerFirstPayload;
+    private long answerLastPayload;
 
     private RawDirectMessagePeer(final Aeron aeron, final boolean requester, final ControlFile controlFile)
     {
@@ -117,7 +119,11 @@ public final class RawDirectMessagePeer implements FragmentHandler, AutoCloseabl
         return toPeer.isConnected();
     }
 
-    /** The requester's round trip; {@code idle} runs between empty polls. Returns the answer's x3. */
+    /**
+     * The requester's round trip; {@code idle} runs between empty polls. Checks the answer's x0 and
+     * its first and last payload word (x3, x7), as the runtime's requester in {@link EchoRequest} does.
+     * Returns the answer's x3.
+     */
     public long roundTrip(final IdleStrategy idle)
     {
         final long sequence = ++this.sequence;
@@ -150,10 +156,10 @@ public final class RawDirectMessagePeer implements FragmentHandler, AutoCloseabl
             }
         }
         if (answerFunctionId != (FunctionId.FFA_MSG_SEND_DIRECT_RESP_64 & 0xFFFF_FFFFL) ||
-            answerFirstPayload != sequence + FIRST_PAYLOAD + 1)
+            answerFirstPayload != sequence + FIRST_PAYLOAD + 1 || answerLastPayload != sequence + LAST_PAYLOAD + 1)
         {
             throw new IllegalStateException("unexpected answer to " + sequence + ": x0=0x" +
-                Long.toHexString(answerFunctionId) + " x3=" + answerFirstPayload);
+                Long.toHexString(answerFunctionId) + " x3=" + answerFirstPayload + " x7=" + answerLastPayload);
         }
         controlFile.ecStateCompareAndSet(peerStateOffset, serving, ExecutionContextState.waitingAfter(serving));
         return answerFirstPayload;
@@ -187,6 +193,7 @@ public final class RawDirectMessagePeer implements FragmentHandler, AutoCloseabl
         {
             answerFunctionId = buffer.getLong(offset);
             answerFirstPayload = buffer.getLong(offset + (FIRST_PAYLOAD << 3));
+            answerLastPayload = buffer.getLong(offset + (LAST_PAYLOAD << 3));
             return;
         }
         final MutableDirectBuffer answer = claim();
