@@ -68,7 +68,19 @@ public final class EchoProcess implements AutoCloseable
         }
         catch (final IOException | InterruptedException | RuntimeException ex)
         {
-            echo.close();
+            try
+            {
+                echo.close();
+            }
+            catch (final InterruptedException | RuntimeException closeEx)
+            {
+                // The child exited non-zero or had to be destroyed: why it was not ready comes first.
+                ex.addSuppressed(closeEx);
+                if (closeEx instanceof InterruptedException)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }
             throw ex;
         }
 
