@@ -6,6 +6,7 @@ import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.ffafabric.bench.baseline.AeronIpcStreams;
 import org.ffafabric.bench.latency.ScenarioContext;
 import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.endpoint.DirectRequestHandler;
 import org.ffafabric.endpoint.Endpoint;
@@ -18,10 +19,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
@@ -88,6 +92,35 @@ class RawDirectMessagePeerTest
         // x3 echoed plus one, x4..x7 left as the response came (zero): a message cut short.
         final DirectRequestHandler firstWordOnly = (request, response) -> response.payload(0, request.payload(0) + 1);
         assertThrows(IllegalStateException.class, () -> roundTripsOfARawRequester(firstWordOnly, 1));
+    }
+
+    @Test
+    void aRawRequesterWhoseResponderHasNoInboxFailsRatherThanSpinning() throws Exception
+    {
+        // WAITING in the control file, yet nobody subscribes to its inbox: the request finds no log to go into.
+        final ControlFile controlFile = pm.controlFile();
+        final int stateOffset = controlFile.ecStateOffset(controlFile.slotOf(FfaScenarios.RESPONDER_ID), 0);
+        controlFile.ecStateOrdered(stateOffset, ExecutionContextState.waitingAfter(controlFile.ecState(stateOffset)));
+        try (RawDirectMessagePeer requester = RawDirectMessagePeer.requester(aeron, controlFile))
+        {
+            // On a thread of its own, so that a spin does not outlive the test: the close below ends it.
+            final CompletableFuture<Throwable> failure = new CompletableFuture<>();
+            final Thread thread = new Thread(() ->
+            {
+                try
+                {
+                    requester.roundTrip(new BusySpinIdleStrategy());
+                    failure.complete(null);
+                }
+                catch (final Throwable ex)
+                {
+                    failure.complete(ex);
+                }
+            }, "raw-requester");
+            thread.setDaemon(true);
+            thread.start();
+            assertInstanceOf(IllegalStateException.class, failure.get(40, TimeUnit.SECONDS));
+        }
     }
 
     /** Round trips of a raw requester to the runtime's responder serving with {@code handler}; their answers. */
