@@ -152,7 +152,7 @@ public final class RawDirectMessagePeer implements FragmentHandler, AutoCloseabl
             idle.idle();
             if ((++idles & (DEADLINE_CHECK_INTERVAL - 1)) == 0)
             {
-                checkDeadline(idles == DEADLINE_CHECK_INTERVAL);
+                checkDeadline(idles == DEADLINE_CHECK_INTERVAL, "no answer");
             }
         }
         if (answerFunctionId != (FunctionId.FFA_MSG_SEND_DIRECT_RESP_64 & 0xFFFF_FFFFL) ||
@@ -166,7 +166,7 @@ public final class RawDirectMessagePeer implements FragmentHandler, AutoCloseabl
     }
 
     // A wait that outlives this was not answered: fail rather than spin on (a test's timeout can not stop a spin).
-    private void checkDeadline(final boolean first)
+    private void checkDeadline(final boolean first, final String what)
     {
         final long nowNs = System.nanoTime();
         if (first)
@@ -175,8 +175,8 @@ public final class RawDirectMessagePeer implements FragmentHandler, AutoCloseabl
         }
         else if (nowNs > deadlineNs)
         {
-            throw new IllegalStateException("no answer to request " + sequence + " within " +
-                TimeUnit.NANOSECONDS.toSeconds(ANSWER_TIMEOUT_NS) + " s");
+            throw new IllegalStateException(what + " within " + TimeUnit.NANOSECONDS.toSeconds(ANSWER_TIMEOUT_NS) +
+                " s (request " + sequence + ", peer " + Integer.toHexString(peer) + ")");
         }
     }
 
@@ -211,11 +211,17 @@ public final class RawDirectMessagePeer implements FragmentHandler, AutoCloseabl
 
     private MutableDirectBuffer claim()
     {
+        long spins = 0;
         while (toPeer.tryClaim(TrapProtocol.SHORT_MESSAGE_LENGTH, claim) <= 0)
         {
             if (toPeer.isClosed())
             {
                 throw new IllegalStateException("publication to " + Integer.toHexString(peer) + " closed");
+            }
+            // Not connected (the peer's inbox has gone) or back pressure that never clears.
+            if ((++spins & (DEADLINE_CHECK_INTERVAL - 1)) == 0)
+            {
+                checkDeadline(spins == DEADLINE_CHECK_INTERVAL, "no room in the peer's inbox");
             }
             Thread.onSpinWait();
         }
