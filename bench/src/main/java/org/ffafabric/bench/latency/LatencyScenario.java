@@ -20,8 +20,9 @@ public interface LatencyScenario extends AutoCloseable
     void setUp(ScenarioContext ctx) throws Exception;
 
     /**
-     * One request and its response, the 64-byte payload each way. Must not allocate in steady
-     * state. Fails with an unchecked exception only when the peer is gone or stuck.
+     * One request and its response, the scenario's message each way (64 bytes, or 144 for the
+     * DIRECT_REQ2 size), the answer checked against the request. Must not allocate in steady
+     * state. Fails with an unchecked exception when the peer is gone or stuck or the answer is wrong.
      *
      * @return a value from the response (e.g. the echoed sequence) so the work can not be elided.
      */

@@ -50,7 +50,7 @@ public final class PercentilePlot
         final XYChart chart = new XYChartBuilder()
             .width(WIDTH)
             .height(HEIGHT)
-            .title("Round-trip latency by percentile (64-byte payload)")
+            .title("Round-trip latency by percentile")
             .xAxisTitle("percentile")
             .yAxisTitle("latency (µs, log scale)")
             .build();
