@@ -37,6 +37,7 @@ class LatencyToolSignalTest
             .redirectError(ProcessBuilder.Redirect.DISCARD)
             .start();
         final long pid = tool.pid();
+        List<ProcessHandle> echoes = List.of();
         try
         {
             // Until the scenario is up: its driver's directory is there and its echo runs.
@@ -45,7 +46,7 @@ class LatencyToolSignalTest
                 assertTrue(tool.isAlive(), "the tool exited before its scenario was up");
                 Thread.sleep(100);
             }
-            final List<ProcessHandle> echoes = tool.descendants().toList();
+            echoes = tool.descendants().toList();
 
             tool.destroy();
             assertTrue(tool.waitFor(60, TimeUnit.SECONDS), "the tool did not end on SIGTERM");
@@ -58,8 +59,10 @@ class LatencyToolSignalTest
         }
         finally
         {
-            tool.destroyForcibly().waitFor();
+            // Once the tool has gone its echoes are no longer its descendants: end the ones seen while it ran.
             tool.descendants().forEach(ProcessHandle::destroyForcibly);
+            tool.destroyForcibly().waitFor();
+            echoes.forEach(ProcessHandle::destroyForcibly);
             entriesOf(pid).forEach((entry) -> ScenarioContext.deleteQuietly(Path.of(entry)));
             assertFalse(tool.isAlive());
         }

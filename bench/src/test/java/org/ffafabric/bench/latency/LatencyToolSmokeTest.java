@@ -61,6 +61,7 @@ class LatencyToolSmokeTest
     void reportsEveryScenarioAndLeavesNothingBehind() throws IOException
     {
         final Set<String> before = leftovers();
+        final Set<Long> childrenBefore = children();
 
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -121,6 +122,9 @@ class LatencyToolSmokeTest
         final Set<String> left = leftovers();
         left.removeAll(before);
         assertEquals(Set.of(), left, "files left in /dev/shm or the temp directory");
+        final Set<Long> children = children();
+        children.removeAll(childrenBefore);
+        assertEquals(Set.of(), children, "echo processes left running");
     }
 
     @Test
