@@ -544,16 +544,20 @@ class LatencyToolSmokeTest
         return new PrintStream(bytes, true, StandardCharsets.UTF_8);
     }
 
-    /** Names with the bench's prefix in /dev/shm and the temp directory. */
+    /**
+     * Names with the bench's prefix and this JVM's pid, the tool's, in /dev/shm and the temp directory:
+     * another process's bench (another build's tests, say) makes and removes its own meanwhile.
+     */
     private static Set<String> leftovers() throws IOException
     {
+        final long pid = ProcessHandle.current().pid();
         final Set<String> names = new TreeSet<>();
         for (final Path directory : List.of(ScenarioContext.shmDirectory(), Path.of(System.getProperty("java.io.tmpdir"))))
         {
             try (Stream<Path> entries = Files.list(directory))
             {
                 entries.map((path) -> path.getFileName().toString())
-                    .filter((name) -> name.startsWith(ScenarioContext.NAME_PREFIX))
+                    .filter((name) -> ScenarioContext.ownerPid(name) == pid)
                     .forEach((name) -> names.add(directory + "/" + name));
             }
         }
