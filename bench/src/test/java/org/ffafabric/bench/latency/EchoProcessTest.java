@@ -1,17 +1,19 @@
 package org.ffafabric.bench.latency;
 
+import org.ffafabric.launch.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The launch of an echo's child JVM when the echo fails: the failure says why, and no child is left. */
+/** An echo's child JVM when the echo fails or its parent goes: the failure says why, and no child is left. */
 class EchoProcessTest
 {
     @Test
@@ -25,6 +27,53 @@ class EchoProcessTest
         assertEquals(0, ProcessHandle.current().children().filter(ProcessHandle::isAlive)
             .filter((child) -> child.info().arguments().map((args) -> List.of(args).contains(FailingEcho.class.getName()))
             .orElse(false)).count(), "the failed echo is left running");
+    }
+
+    @Test
+    @Timeout(60)
+    void anEchoStillSettingUpEndsWhenItsParentClosesItsStdin() throws Exception
+    {
+        // As when the tool is killed while the echo sets up: the echo watched for that only once set up,
+        // so a set-up that waits (for a driver whose directory went with the tool, say) outlived the tool.
+        final Process child = ChildJvm.processBuilder(ChildJvm.command(
+            EchoMain.class, List.of(BlockingEcho.class.getName(), IdleMode.BUSY.label())))
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+        try
+        {
+            child.getOutputStream().close();
+            assertTrue(child.waitFor(30, TimeUnit.SECONDS), "the echo did not end");
+        }
+        finally
+        {
+            child.destroyForcibly().waitFor();
+        }
+    }
+
+    /** An echo whose set-up never ends. */
+    public static final class BlockingEcho implements EchoSide
+    {
+        public BlockingEcho()
+        {
+        }
+
+        @Override
+        public void setUp(final EchoContext ctx) throws InterruptedException
+        {
+            Thread.sleep(Long.MAX_VALUE);
+        }
+
+        @Override
+        public int doWork()
+        {
+            return 0;
+        }
+
+        @Override
+        public void close()
+        {
+        }
     }
 
     /** An echo whose set-up always fails. */
