@@ -40,12 +40,14 @@ public final class EchoMain
         }
 
         final Thread loopThread = Thread.currentThread();
+        // Watched from the start: a set-up that waits (for a driver whose directory went with a killed
+        // parent, say) is then halted after the grace period rather than left to its own timeouts or none.
+        watchParent(loopThread);
         try (EchoSide echo = newEcho(args[0]))
         {
             final EchoContext ctx = new EchoContext(List.of(Arrays.copyOfRange(args, 2, args.length)), IdleMode.parse(args[1]));
             echo.setUp(ctx);
 
-            watchParent(loopThread);
             System.out.println(READY);
             System.out.flush();
 
