@@ -12,6 +12,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -84,6 +85,21 @@ class FabricBenchmarksTest
                 assertEquals(last + 1, answer);
                 last = answer;
             }
+        });
+    }
+
+    @Test
+    @Timeout(60)
+    void aLoopbackWhoseSetUpStoppedBeforeItsPingIsTornDownWhole() throws Exception
+    {
+        // As set-up leaves it when the echo's set-up or the wait for it fails: the driver and echo up, no ping.
+        final LoopbackBenchmark bench = new LoopbackBenchmark();
+        bench.path = "aeron-raw";
+        runThenAssertNothingLeft(bench::setUp, bench::directory, bench::tearDown, () ->
+        {
+            final Field ping = LoopbackBenchmark.class.getDeclaredField("ping");
+            ping.setAccessible(true);
+            ping.set(bench, null);
         });
     }
 
