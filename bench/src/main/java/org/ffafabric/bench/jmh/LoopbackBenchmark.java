@@ -221,14 +221,15 @@ public class LoopbackBenchmark
         return request.roundTrip(ec);
     }
 
+    /** Closes whatever set-up made (each null until made), so it also serves after a set-up that failed part way. */
     @TearDown(Level.Trial)
     public void tearDown() throws Exception
     {
-        if (ping != null)
+        try
         {
             Cleanup.closeAllThenDelete(aeronDirectory, echo, pingSide);
         }
-        else
+        finally
         {
             CloseHelper.closeAll(rawPeer, responder, requester, responderClient, requesterClient, rawAeron, pm);
         }
