@@ -19,6 +19,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -134,6 +135,8 @@ public final class LatencyTool implements Callable<Integer>
     private final ScenarioRegistry registry;
     private final PrintStream out;
     private final PrintStream err;
+    // An interleaved run's timed loop of each scenario it keeps up, one copy each (RoundTripLoop).
+    private final Map<String, RoundTripLoop> liveLoops = new HashMap<>();
 
     /** The tool over the standard scenarios, reporting on System.out and System.err. */
     public LatencyTool()
@@ -336,6 +339,7 @@ public final class LatencyTool implements Callable<Integer>
                     combined.remove(name);
                     err.println("scenario " + name + " FAILED: " + ex);
                     ex.printStackTrace(err);
+                    liveLoops.remove(name);
                     final LatencyScenario broken = live.remove(name);
                     if (null != broken)
                     {
@@ -395,19 +399,20 @@ public final class LatencyTool implements Callable<Integer>
         final Histogram histogram) throws Exception
     {
         LatencyScenario scenario = live.get(name);
+        final RoundTripLoop loop = liveLoops.computeIfAbsent(name, (k) -> RoundTripLoop.forOneScenario());
         long sink;
         if (null == scenario)
         {
             scenario = registry.newScenario(name);
             live.put(name, scenario);
             scenario.setUp(ctx);
-            sink = warmUp(scenario, warmupCount);
+            sink = loop.run(scenario, warmupCount, null);
         }
         else
         {
-            sink = warmUp(scenario, BLOCK_WARMUP);
+            sink = loop.run(scenario, BLOCK_WARMUP, null);
         }
-        sink += record(scenario, sampleCount, histogram);
+        sink += loop.run(scenario, sampleCount, histogram);
         observe(sink, histogram);
     }
 
@@ -436,8 +441,8 @@ public final class LatencyTool implements Callable<Integer>
 
     /**
      * Sets a new scenario up, runs the warm-up, records every measured round trip, and closes it.
-     * The measured loop reads the clock twice and records into a pre-sized histogram: nothing
-     * allocates.
+     * The measured loop, a copy of its own ({@link RoundTripLoop}), the warm-up's too, reads the clock
+     * twice and records into a pre-sized histogram: nothing allocates.
      */
     public static void measure(
         final LatencyScenario newScenario,
@@ -446,37 +451,15 @@ public final class LatencyTool implements Callable<Integer>
         final int sampleCount,
         final Histogram histogram) throws Exception
     {
+        final RoundTripLoop loop = RoundTripLoop.forOneScenario();
         long sink;
         try (LatencyScenario scenario = newScenario)
         {
             scenario.setUp(ctx);
-            sink = warmUp(scenario, warmupCount);
-            sink += record(scenario, sampleCount, histogram);
+            sink = loop.run(scenario, warmupCount, null);
+            sink += loop.run(scenario, sampleCount, histogram);
         }
         observe(sink, histogram);
-    }
-
-    private static long warmUp(final LatencyScenario scenario, final int count)
-    {
-        long sink = 0;
-        for (int i = 0; i < count; i++)
-        {
-            sink += scenario.roundTrip();
-        }
-        return sink;
-    }
-
-    private static long record(final LatencyScenario scenario, final int count, final Histogram histogram)
-    {
-        long sink = 0;
-        for (int i = 0; i < count; i++)
-        {
-            final long startNs = System.nanoTime();
-            sink += scenario.roundTrip();
-            final long durationNs = System.nanoTime() - startNs;
-            histogram.recordValue(Math.min(durationNs, HIGHEST_TRACKABLE_NS));
-        }
-        return sink;
     }
 
     private static void observe(final long sink, final Histogram histogram)
