@@ -1,8 +1,10 @@
 package org.ffafabric.demo;
 
 import org.ffafabric.launch.ChildJvm;
+import org.ffafabric.launch.PartitionHostMain;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +39,52 @@ class DemoSignalTest
 
             demo.destroy();
             assertTrue(demo.waitFor(60, TimeUnit.SECONDS), "the demo did not end on SIGTERM");
+            assertFalse(Files.exists(dir), dir + " left behind");
+            for (final ProcessHandle partition : partitions)
+            {
+                partition.onExit().get(60, TimeUnit.SECONDS);
+            }
+        }
+        finally
+        {
+            demo.destroyForcibly().waitFor();
+            partitions.forEach(ProcessHandle::destroyForcibly);
+            org.agrona.IoUtil.delete(dir.toFile(), true);
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void anEchoSpKilledMidRunIsToldInLinesNotTraces(@TempDir final Path tmp) throws Exception
+    {
+        // The requester said "Exception in thread "main" java.lang.IllegalStateException: unexpected response:
+        // FFA_ERROR(ABORTED)" and its stack trace, and nothing said that echo-sp had gone.
+        final Path output = tmp.resolve("demo.out");
+        final Process demo = ChildJvm.processBuilder(ChildJvm.command(FfaCommand.class, List.of("demo", "--rounds", "2000000000")))
+            .redirectErrorStream(true)
+            .redirectOutput(output.toFile())
+            .start();
+        final Path dir = Path.of("/dev/shm", "ffa-demo-" + demo.pid());
+        List<ProcessHandle> partitions = List.of();
+        try
+        {
+            // Until the requester has discovered the fabric: its round trips come next.
+            while ((partitions = demo.children().toList()).size() < 2 ||
+                !Files.readString(output).contains("FFA_PARTITION_INFO_GET -> PartitionInfo{id=0x8001"))
+            {
+                assertTrue(demo.isAlive(), "the demo exited before its round trips: " + Files.readString(output));
+                Thread.sleep(100);
+            }
+            final ProcessHandle echoSp = partitions.stream()
+                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(PartitionHostMain.class.getName())).orElse(false))
+                .findFirst().orElseThrow();
+            echoSp.destroyForcibly();
+
+            assertTrue(demo.waitFor(60, TimeUnit.SECONDS), "the demo did not end when echo-sp died");
+            final String out = Files.readString(output);
+            assertNotEquals(0, demo.exitValue(), out);
+            assertFalse(out.contains("\tat ") || out.contains("Exception"), out);
+            assertTrue(out.contains("demo: echo-sp exited"), out);
             assertFalse(Files.exists(dir), dir + " left behind");
             for (final ProcessHandle partition : partitions)
             {
