@@ -131,6 +131,11 @@ public final class Demo
             {
                 server.destroyForcibly().waitFor();
             }
+            else if (server.exitValue() != 0)
+            {
+                // It ends with 0 when told to: otherwise it was killed or failed, the likely cause of the client's failure.
+                System.out.println("demo: echo-sp exited with " + server.exitValue());
+            }
         }
     }
 

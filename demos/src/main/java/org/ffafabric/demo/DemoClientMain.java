@@ -46,6 +46,20 @@ public final class DemoClientMain
         }
         final FabricClient.Context ctx = new FabricClient.Context()
             .directory(Paths.get(dir)).idleStrategySupplier(BusySpinIdleStrategy::new);
+        try
+        {
+            run(ctx, rounds);
+        }
+        catch (final RuntimeException ex)
+        {
+            // An answer gone wrong, a partition or partition manager gone: the message says it, a trace would bury it.
+            System.err.println("client-vm: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
+            System.exit(1);
+        }
+    }
+
+    private static void run(final FabricClient.Context ctx, final int rounds)
+    {
         try (FabricClient client = FabricClient.connect(ctx); Endpoint vm = client.claim("client-vm"))
         {
             final ExecutionContext ec = vm.executionContext(0);
