@@ -304,6 +304,27 @@ class FfaCommandTest
     }
 
     @Test
+    void aMistakenOptionOrValueIsOneLineNamingTheCommand()
+    {
+        // Each said picocli's message without the command's name, then the whole usage: some 10 to 25 lines.
+        final String[][] mistakes = {
+            { "--bogus" }, { "dem" }, { "demo", "--rounds", "x" }, { "demo", "--rounds", "99999999999" },
+            { "demo", "extra" }, { "pm" }, { "host", "zz" }, { "dump", "--partition" }, { "send", "--from", "1" } };
+        for (final String[] args : mistakes)
+        {
+            final Result mistake = run(args);
+            final String name = args[0].startsWith("-") || args[0].equals("dem") ? "ffa" : "ffa " + args[0];
+            assertEquals(2, mistake.exit, mistake.err);
+            assertEquals("", mistake.out);
+            assertOneLine(name + ": ", mistake.err);
+            assertTrue(mistake.err.contains(name + " --help"), mistake.err);
+        }
+        assertTrue(run("dem").err.contains("demo"), "a near miss names the command meant");
+        assertTrue(run("demo", "--rounds", "x").err.contains("'x'"));
+        assertTrue(run("pm").err.contains("--manifest"));
+    }
+
+    @Test
     void noCommandIsAUsageError()
     {
         // It printed the usage on standard output and exited 0, as if it had done something.
