@@ -325,6 +325,26 @@ class FfaCommandTest
     }
 
     @Test
+    void aPartitionIdIsDecimalOr0xHexAsAPayloadWordIs()
+    {
+        // "010" was octal 8 (Integer.decode): ffa send --from 010 said "the fabric has no partition 0x0008",
+        // where a payload word 010 is 10, and so is an ID 010 in a manifest (YAML 1.2).
+        assertEquals(10, FfaCommand.PartitionId.parse("010").value());
+        assertEquals(10L, FfaCommand.registerWord("010"));
+        assertEquals(0x8001, FfaCommand.PartitionId.parse("0x8001").value());
+        assertEquals(0x8001, FfaCommand.PartitionId.parse("0X8001").value());
+        assertEquals(0x8001, FfaCommand.PartitionId.parse("32769").value());
+        assertEquals(0xFFFF, FfaCommand.PartitionId.parse("0xFFFF").value());
+        for (final String wrong : new String[] { "-1", "0x10000", "65536", "0xFFFFFFFFFFFFFFFF", "09x", "", "0x" })
+        {
+            assertThrows(picocli.CommandLine.TypeConversionException.class, () -> FfaCommand.PartitionId.parse(wrong), wrong);
+        }
+        final Result octal = run("dump", "--partition", "0o17");
+        assertEquals(2, octal.exit, octal.err);
+        assertTrue(octal.err.contains("'0o17' is not a partition ID"), octal.err);
+    }
+
+    @Test
     void noCommandIsAUsageError()
     {
         // It printed the usage on standard output and exited 0, as if it had done something.
