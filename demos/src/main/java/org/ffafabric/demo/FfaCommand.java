@@ -183,17 +183,17 @@ public final class FfaCommand implements Callable<Integer>
         return uuid;
     }
 
-    /** A 16-bit partition ID as users write it: 0x8001, 32769. */
+    /** A 16-bit partition ID as users write it: 0x8001, 32769; decimal or 0x hex as a payload word, never octal. */
     record PartitionId(int value)
     {
         static PartitionId parse(final String text)
         {
-            final int id;
+            final long id;
             try
             {
-                id = Integer.decode(text);
+                id = registerWord(text);
             }
-            catch (final NumberFormatException ex)
+            catch (final IllegalArgumentException ex)
             {
                 throw new CommandLine.TypeConversionException("'" + text + "' is not a partition ID (e.g. 0x8001)");
             }
@@ -201,7 +201,7 @@ public final class FfaCommand implements Callable<Integer>
             {
                 throw new CommandLine.TypeConversionException("'" + text + "' is not a 16-bit partition ID");
             }
-            return new PartitionId(id);
+            return new PartitionId((int)id);
         }
 
         @Override
