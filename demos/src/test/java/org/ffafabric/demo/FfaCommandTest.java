@@ -100,6 +100,48 @@ class FfaCommandTest
     }
 
     @Test
+    @Timeout(60)
+    void sendSaysWhenItsTimeoutRanOut() throws Exception
+    {
+        // It printed "<- FFA_INTERRUPT target=0x8001:0 interrupt=0" and exited 1, as if an interrupt had come.
+        final Manifest manifest = Manifest.builder()
+            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("00000000-0000-4000-8000-0000000000c1").directMessaging())
+            .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("00000000-0000-4000-8000-0000000000c2")
+                .directMessaging())
+            .build();
+        final java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest);
+            Endpoint sp = fabric.claim(0x8001);
+            AutoCloseable serving = sp.serve((request, response) ->
+            {
+                // No answer until the send has given up.
+                try
+                {
+                    answer.await();
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }))
+        {
+            try
+            {
+                final Result sent = run("send", "--dir", fabric.directory().toString(), "--from", "1", "--to", "0x8001",
+                    "--timeout-ms", "200", "1");
+                assertEquals(1, sent.exit, sent.out + sent.err);
+                assertTrue(sent.out.contains("<- FFA_INTERRUPT"), sent.out);
+                assertOneLine("ffa send: ", sent.err);
+                assertTrue(sent.err.contains("no response within 200 ms"), sent.err);
+            }
+            finally
+            {
+                answer.countDown();
+            }
+        }
+    }
+
+    @Test
     void everyCommandAnswersHelpAndAUsersMistakeInOneLine() throws Exception
     {
         for (final String command : new String[] { "demo", "pm", "host", "partitions", "dump", "send" })
