@@ -416,6 +416,11 @@ public final class FfaCommand implements Callable<Integer>
                     // The spec's answer for a context that is not waiting; the likely cause is worth saying.
                     System.err.println("ffa send: " + to + " is not claimed: no partition process serves it");
                 }
+                else if (regs.functionId() == FunctionId.FFA_INTERRUPT && timeoutMs > 0)
+                {
+                    // What invoke answers when its bound runs out: not an interrupt of the receiver's.
+                    System.err.println("ffa send: no response within " + timeoutMs + " ms (--timeout-ms)");
+                }
                 return regs.isError() || regs.functionId() == FunctionId.FFA_INTERRUPT ? 1 : 0;
             }
         }
