@@ -217,6 +217,25 @@ class FfaScriptTest
 
     @Test
     @Timeout(60)
+    void onJdk24AndLaterTheBuildAndTheToolAllowUnsafeMemoryAccess() throws Exception
+    {
+        // The build began with four lines of "WARNING: A terminally deprecated method in sun.misc.Unsafe has been
+        // called" from Maven's own Guava, as if it were failing.
+        final Path jdk = Files.createDirectories(tmp.resolve("jdk-25/bin"));
+        writeScript(jdk.resolve("java"),
+            "#!/usr/bin/env bash",
+            "[[ $1 == -XshowSettings:properties ]] && { echo '    java.specification.version = 25' >&2; exit 0; }",
+            "echo \"stub java 25 ran: $*\"");
+        final Result run = run(List.of(checkout.resolve("ffa").toString(), "--version"),
+            Map.of("JAVA_HOME", jdk.getParent().toString(), "MAVEN_OPTS", "-Xmx1g"));
+        assertEquals(0, run.exit, run.err);
+        assertEquals("MAVEN_OPTS=-Xmx1g --sun-misc-unsafe-memory-access=allow", Files.readAllLines(mvnArgs).get(0));
+        assertTrue(run.out.contains("--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow") &&
+            run.out.strip().endsWith("ffa.jar --version"), run.out);
+    }
+
+    @Test
+    @Timeout(60)
     void aSourceDatedInTheFutureIsNamed() throws Exception
     {
         // Every run rebuilt (9 to 30 s each), in silence, until the clock passed the file's time: a
