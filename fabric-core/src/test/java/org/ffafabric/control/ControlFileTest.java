@@ -51,10 +51,30 @@ class ControlFileTest
                 channel.write(version, ControlFileDescriptor.LAYOUT_VERSION_OFFSET);
             }
             final IllegalStateException refused = assertThrows(IllegalStateException.class, () -> ControlFile.open(file));
-            assertEquals("control file layout " + other + " is not " + ControlFileDescriptor.LAYOUT_VERSION,
+            assertEquals(file + ": control file layout " + other + " is not " + ControlFileDescriptor.LAYOUT_VERSION,
                 refused.getMessage());
             Files.delete(file);
         }
+    }
+
+    /**
+     * What a tool is pointed at by mistake is refused naming the file, so that a user knows which one:
+     * bytes that are no control file, too few of them, and a directory where the file should be.
+     */
+    @Test
+    void aFileThatIsNoControlFileIsRefusedNamingIt() throws Exception
+    {
+        final Path garbage = Files.write(dir.resolve("garbage.ctl"), new byte[ControlFileDescriptor.HEADER_LENGTH + 64]);
+        final IllegalStateException notOne = assertThrows(IllegalStateException.class, () -> ControlFile.open(garbage));
+        assertEquals(garbage + ": not a fabric control file (bad magic)", notOne.getMessage());
+
+        final Path shortFile = Files.write(dir.resolve("short.ctl"), new byte[8]);
+        final IllegalStateException tooShort = assertThrows(IllegalStateException.class, () -> ControlFile.open(shortFile));
+        assertTrue(tooShort.getMessage().startsWith(shortFile + ": not a fabric control file"), tooShort.getMessage());
+
+        final Path directory = Files.createDirectory(dir.resolve("fabric.ctl"));
+        final RuntimeException aDirectory = assertThrows(RuntimeException.class, () -> ControlFile.open(directory));
+        assertEquals(directory + " is a directory, not a fabric control file", aDirectory.getMessage());
     }
 
     /**
