@@ -194,9 +194,14 @@ public final class ControlFile implements AutoCloseable
     public static ControlFile open(final Path file)
     {
         requireExists(file);
+        if (Files.isDirectory(file))
+        {
+            throw new IllegalStateException(file + " is a directory, not a fabric control file");
+        }
+        final MappedByteBuffer mapped;
         try
         {
-            return new ControlFile(FabricDirectory.mapExisting(file));
+            mapped = FabricDirectory.mapExisting(file);
         }
         catch (final java.nio.file.NoSuchFileException ex)
         {
@@ -206,6 +211,15 @@ public final class ControlFile implements AutoCloseable
         catch (final IOException ex)
         {
             throw new UncheckedIOException("cannot map the fabric control file " + file, ex);
+        }
+        try
+        {
+            return new ControlFile(mapped);
+        }
+        catch (final IllegalStateException refused)
+        {
+            // Named, as a tool may have been pointed at the wrong one.
+            throw new IllegalStateException(file + ": " + refused.getMessage());
         }
     }
 
