@@ -50,6 +50,11 @@ public class AeronIpcPingPongBenchmark
     @Setup(Level.Trial)
     public void setUp() throws Exception
     {
+        TrialSetUp.run(this::make, this::tearDown);
+    }
+
+    private void make() throws Exception
+    {
         aeronDirectory = ScenarioContext.newShmPath("jmh-aeron");
         pingSide = AeronIpcPingSide.launch(aeronDirectory);
         echo = InJvmEcho.start(new AeronIpcEcho(), aeronDirectory.toString(), "aeron-ipc-echo");
@@ -68,6 +73,16 @@ public class AeronIpcPingPongBenchmark
     @TearDown(Level.Trial)
     public void tearDown()
     {
-        Cleanup.closeAllThenDelete(aeronDirectory, echo, pingSide);
+        try
+        {
+            Cleanup.closeAllThenDelete(aeronDirectory, echo, pingSide);
+        }
+        finally
+        {
+            aeronDirectory = null;
+            echo = null;
+            pingSide = null;
+            ping = null;
+        }
     }
 }

@@ -43,11 +43,14 @@ public class FfaDirect2Benchmark extends DirectEchoState
     @Setup(Level.Trial)
     public void setUp() throws Exception
     {
-        service = UUID.fromString(FfaScenarios.RESPONDER_UUID);
-        serviceLo = FfaUuid.lo(service.getMostSignificantBits());
-        serviceHi = FfaUuid.hi(service.getLeastSignificantBits());
-        launch(transport, api, this::fillRaw);
-        check(regs);
+        TrialSetUp.run(() ->
+        {
+            service = UUID.fromString(FfaScenarios.RESPONDER_UUID);
+            serviceLo = FfaUuid.lo(service.getMostSignificantBits());
+            serviceHi = FfaUuid.hi(service.getLeastSignificantBits());
+            launch(transport, api, this::fillRaw);
+            check(regs);
+        }, this::tearDown);
     }
 
     @Benchmark

@@ -43,8 +43,11 @@ public class FfaDirectBenchmark extends DirectEchoState
     @Setup(Level.Trial)
     public void setUp() throws Exception
     {
-        launch(transport, api, this::fillRaw);
-        check(regs);
+        TrialSetUp.run(() ->
+        {
+            launch(transport, api, this::fillRaw);
+            check(regs);
+        }, this::tearDown);
     }
 
     @Benchmark

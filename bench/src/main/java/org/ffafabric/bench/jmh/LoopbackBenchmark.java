@@ -93,14 +93,7 @@ public class LoopbackBenchmark
     @Setup(Level.Trial)
     public void setUp() throws Exception
     {
-        if ("aeron-raw".equals(path))
-        {
-            setUpAeron();
-        }
-        else
-        {
-            setUpFabric();
-        }
+        TrialSetUp.run("aeron-raw".equals(path) ? this::setUpAeron : this::setUpFabric, this::tearDown);
     }
 
     private void setUpAeron() throws Exception
@@ -231,7 +224,26 @@ public class LoopbackBenchmark
         }
         finally
         {
-            CloseHelper.closeAll(rawPeer, responder, requester, responderClient, requesterClient, rawAeron, pm);
+            try
+            {
+                CloseHelper.closeAll(rawPeer, responder, requester, responderClient, requesterClient, rawAeron, pm);
+            }
+            finally
+            {
+                // Forgotten once closed: a second tear-down (a test's, after a failed set-up) closes nothing twice.
+                aeronDirectory = null;
+                echo = null;
+                pingSide = null;
+                ping = null;
+                rawPeer = null;
+                responder = null;
+                requester = null;
+                responderClient = null;
+                requesterClient = null;
+                rawAeron = null;
+                pm = null;
+                ec = null;
+            }
         }
     }
 

@@ -63,6 +63,11 @@ public class PartitionInfoBenchmark extends FabricState
     @Setup(Level.Trial)
     public void setUp() throws Exception
     {
+        TrialSetUp.run(this::make, this::tearDown);
+    }
+
+    private void make() throws Exception
+    {
         fabric = FabricBench.launch(pmIdleStrategy(pmIdle), FabricBench.Responder.NONE);
         ec = fabric.requesterContext();
         final EndpointMemory endpointMemory = fabric.requester().memory();

@@ -75,46 +75,43 @@ public class RxOwnershipHandoffBenchmark
     private volatile Throwable producerFailure;
 
     @Setup(Level.Trial)
-    public void setUp()
+    public void setUp() throws Exception
     {
-        try
-        {
-            fabric = EmbeddedFabric.launch(FfaScenarios.manifest(), BusySpinIdleStrategy::new);
-            directory = fabric.directory();
-            endpoint = fabric.claim(FfaScenarios.REQUESTER_ID);
-            ec = endpoint.executionContext(0);
-            final EndpointMemory memory = endpoint.memory();
-            final long tx = memory.base();
-            final long rx = tx + EndpointMemory.PAGE_SIZE;
-            regs.clear().w(0, FunctionId.FFA_RXTX_MAP_64).x(1, tx).x(2, rx).w(3, 1);
-            ec.invoke(regs);
-            if (!regs.isSuccess())
-            {
-                throw new IllegalStateException("FFA_RXTX_MAP_64 failed: " + regs);
-            }
-            consumerControl = fabric.client().controlFile();
-            consumerMemory = memory.buffer();
-            slot = consumerControl.slotOf(FfaScenarios.REQUESTER_ID);
-            rxOffset = memory.offsetOf(rx);
+        TrialSetUp.run(this::make, this::tearDown);
+    }
 
-            final ControlFile producerControl = fabric.partitionManager().controlFile();
-            producerMapping = EndpointMemory.open(
-                FabricDirectory.memoryFile(directory, FfaScenarios.REQUESTER_ID), producerControl.memoryBase());
-            if (producerControl.rxOwnership(slot) != BufferOwnership.PRODUCER)
-            {
-                throw new IllegalStateException("RX is not empty after FFA_RXTX_MAP_64");
-            }
-            running = true;
-            producer = new Thread(
-                () -> produce(producerControl, producerMapping.buffer()), "rx-producer");
-            producer.setDaemon(true);
-            producer.start();
-        }
-        catch (final RuntimeException | Error ex)
+    private void make()
+    {
+        fabric = EmbeddedFabric.launch(FfaScenarios.manifest(), BusySpinIdleStrategy::new);
+        directory = fabric.directory();
+        endpoint = fabric.claim(FfaScenarios.REQUESTER_ID);
+        ec = endpoint.executionContext(0);
+        final EndpointMemory memory = endpoint.memory();
+        final long tx = memory.base();
+        final long rx = tx + EndpointMemory.PAGE_SIZE;
+        regs.clear().w(0, FunctionId.FFA_RXTX_MAP_64).x(1, tx).x(2, rx).w(3, 1);
+        ec.invoke(regs);
+        if (!regs.isSuccess())
         {
-            tearDown();
-            throw ex;
+            throw new IllegalStateException("FFA_RXTX_MAP_64 failed: " + regs);
         }
+        consumerControl = fabric.client().controlFile();
+        consumerMemory = memory.buffer();
+        slot = consumerControl.slotOf(FfaScenarios.REQUESTER_ID);
+        rxOffset = memory.offsetOf(rx);
+
+        final ControlFile producerControl = fabric.partitionManager().controlFile();
+        producerMapping = EndpointMemory.open(
+            FabricDirectory.memoryFile(directory, FfaScenarios.REQUESTER_ID), producerControl.memoryBase());
+        if (producerControl.rxOwnership(slot) != BufferOwnership.PRODUCER)
+        {
+            throw new IllegalStateException("RX is not empty after FFA_RXTX_MAP_64");
+        }
+        running = true;
+        producer = new Thread(
+            () -> produce(producerControl, producerMapping.buffer()), "rx-producer");
+        producer.setDaemon(true);
+        producer.start();
     }
 
     /** The partition manager's side: fill RX while it is the producer's, then pass it on. */

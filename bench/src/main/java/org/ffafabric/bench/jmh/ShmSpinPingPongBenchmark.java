@@ -45,6 +45,11 @@ public class ShmSpinPingPongBenchmark
     @Setup(Level.Trial)
     public void setUp() throws Exception
     {
+        TrialSetUp.run(this::make, this::tearDown);
+    }
+
+    private void make() throws Exception
+    {
         path = ScenarioContext.newShmPath("jmh-shm");
         file = MappedFile.create(path, ShmPingPongDescriptor.FILE_LENGTH);
         echo = InJvmEcho.start(new ShmSpinEcho(), path.toString(), "shm-spin-echo");
@@ -60,6 +65,16 @@ public class ShmSpinPingPongBenchmark
     @TearDown(Level.Trial)
     public void tearDown()
     {
-        Cleanup.closeAllThenDelete(path, echo, file);
+        try
+        {
+            Cleanup.closeAllThenDelete(path, echo, file);
+        }
+        finally
+        {
+            path = null;
+            echo = null;
+            file = null;
+            ping = null;
+        }
     }
 }

@@ -47,6 +47,11 @@ public class UnixSocketPingPongBenchmark
     @Setup(Level.Trial)
     public void setUp() throws Exception
     {
+        TrialSetUp.run(this::make, this::tearDown);
+    }
+
+    private void make() throws Exception
+    {
         directory = ScenarioContext.newTempDirectory("jmh-uds");
         final Path socket = directory.resolve("echo.sock");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX))
@@ -71,6 +76,16 @@ public class UnixSocketPingPongBenchmark
     public void tearDown()
     {
         // Our end first: the echo is blocked in a read and ends at end of stream.
-        Cleanup.closeAllThenDelete(directory, channel, echo);
+        try
+        {
+            Cleanup.closeAllThenDelete(directory, channel, echo);
+        }
+        finally
+        {
+            directory = null;
+            channel = null;
+            echo = null;
+            ping = null;
+        }
     }
 }
