@@ -3,13 +3,16 @@ package org.ffafabric.launch;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.ShutdownSignalBarrier;
+import org.ffafabric.control.ControlFile;
 import org.ffafabric.endpoint.DirectMessage;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.FabricClient;
 
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -85,6 +88,7 @@ public final class PartitionHostMain
         }
         try (FabricClient client = FabricClient.connect(ctx))
         {
+            requireEachOnceInTheFabric(partitions, client.controlFile());
             for (final int id : partitions)
             {
                 final Endpoint endpoint = client.claim(id);
@@ -120,6 +124,23 @@ public final class PartitionHostMain
         }
     }
 
+
+    /** Before any claim: a mistake in the list is told plainly, and nothing is held meanwhile. */
+    private static void requireEachOnceInTheFabric(final List<Integer> partitions, final ControlFile controlFile)
+    {
+        final Set<Integer> seen = new HashSet<>();
+        for (final int id : partitions)
+        {
+            if (controlFile.slotOf(id) < 0)
+            {
+                throw new IllegalArgumentException(String.format("the fabric has no partition 0x%04X", id & 0xFFFF));
+            }
+            if (!seen.add(id & 0xFFFF))
+            {
+                throw new IllegalArgumentException(String.format("partition 0x%04X is given twice", id & 0xFFFF));
+            }
+        }
+    }
 
     /** The echo service: every payload word plus one, so a test can tell a response from its request. */
     public static void echo(final DirectMessage request, final DirectMessage response)
