@@ -614,6 +614,48 @@ class LifecycleAndManifestTest
         }
     }
 
+    /**
+     * Collections nested deeper than any field's value are refused in one line. SnakeYAML's composer
+     * recurses once per level: 100,000 brackets (200 KB) threw StackOverflowError out of the parser.
+     */
+    @Test
+    void aManifestNestedTooDeepIsRefusedInOneLine()
+    {
+        final int depth = 100_000;
+        final String[] values = { "[".repeat(depth) + "]".repeat(depth), "{a: ".repeat(depth) + "b" + "}".repeat(depth) };
+        for (final String value : values)
+        {
+            final String yaml = "partitions:\n  - {name: n, id: 1, world: vm, uuid: " + value + "}\n";
+            final ManifestException ex = assertThrows(ManifestException.class, () -> ManifestParser.parse(yaml));
+            assertTrue(ex.getMessage().contains("nested") && ex.getMessage().contains("line 2"), ex.getMessage());
+        }
+    }
+
+    /** A version past FF-A's 15-bit major or 16-bit minor is told as written, not as "invalid(0xffffffff)". */
+    @Test
+    void anFfaVersionOutOfRangeIsReportedAsGiven()
+    {
+        for (final String version : new String[] { "99999.0", "1.70000" })
+        {
+            final String yaml = "partitions:\n  - {name: n, id: 1, world: vm, uuid: " + U1 + ", ffa-version: '" + version + "'}\n";
+            final ManifestException ex = assertThrows(ManifestException.class, () -> ManifestParser.parse(yaml));
+            assertTrue(ex.getMessage().contains("'ffa-version' '" + version + "' is out of range"), ex.getMessage());
+        }
+    }
+
+    /**
+     * A world is one of its four names as written, as a messaging method or a key is: not whatever
+     * Unicode's case folding makes one of them (a dotless i, a capital dotted I, a Kelvin sign).
+     */
+    @Test
+    void aWorldIsWrittenAsItsName()
+    {
+        for (final String world : new String[] { "hyperv\u0131sor", "HYPERV\u0130SOR", "VM", "Sp-El1" })
+        {
+            refused("'n'", "'world'", "  - {name: n, id: 0, world: " + world + ", uuid: " + U1 + "}");
+        }
+    }
+
     /** A refusal is one line of bounded length, whatever the text it quotes (the CLI prints it as it is). */
     @Test
     void refusalsAreOneShortLineWhateverTheyQuote()
