@@ -3,7 +3,8 @@ package org.ffafabric.manifest;
 import org.ffafabric.abi.FfaVersion;
 import org.ffafabric.abi.PartitionProperties;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.composer.Composer;
+import org.snakeyaml.engine.v2.events.Event;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -13,6 +14,9 @@ import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
+import org.snakeyaml.engine.v2.parser.Parser;
+import org.snakeyaml.engine.v2.parser.ParserImpl;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 import java.io.IOException;
@@ -73,6 +77,8 @@ public final class ManifestParser
 
     /** The largest manifest read, in bytes (and code points): 256 entries take some 100 KiB. */
     public static final int MAX_BYTES = 3 * 1024 * 1024;
+    /** The deepest nesting read: a manifest's is four (the document, 'partitions', an entry, its list). */
+    static final int MAX_DEPTH = 64;
 
     private ManifestParser()
     {
@@ -160,7 +166,9 @@ public final class ManifestParser
         final Node root;
         try
         {
-            root = new Compose(settings()).composeString(yaml).orElse(null);
+            final LoadSettings settings = settings();
+            root = new Composer(settings, new DepthLimitedParser(new ParserImpl(settings, new StreamReader(settings, yaml))))
+                .getSingleNode().orElse(null);
         }
         catch (final YamlEngineException ex)
         {
@@ -201,6 +209,60 @@ public final class ManifestParser
         {
             // Entries against each other: the entry the refusal names, at its field.
             throw ex.at(at(ex.partition() >= 0 ? fieldOf((MappingNode)entries.get(ex.partition()), ex.field()) : list));
+        }
+    }
+
+    /**
+     * The parser's events, refused past {@link #MAX_DEPTH} collections deep: SnakeYAML's composer
+     * recurses once a level, and 100,000 brackets (200 KB) overflowed the stack. No field's value is
+     * that deep, so nothing a manifest may say is refused here.
+     */
+    private static final class DepthLimitedParser implements Parser
+    {
+        private final Parser parser;
+        private int depth;
+
+        DepthLimitedParser(final Parser parser)
+        {
+            this.parser = parser;
+        }
+
+        public boolean checkEvent(final Event.ID id)
+        {
+            return parser.checkEvent(id);
+        }
+
+        public Event peekEvent()
+        {
+            return parser.peekEvent();
+        }
+
+        public boolean hasNext()
+        {
+            return parser.hasNext();
+        }
+
+        public Event next()
+        {
+            final Event event = parser.next();
+            switch (event.getEventId())
+            {
+                case SequenceStart:
+                case MappingStart:
+                    if (++depth > MAX_DEPTH)
+                    {
+                        throw new ManifestException("manifest: nested more than " + MAX_DEPTH + " deep" +
+                            event.getStartMark().map(ManifestParser::at).orElse(""));
+                    }
+                    break;
+                case SequenceEnd:
+                case MappingEnd:
+                    depth--;
+                    break;
+                default:
+                    break;
+            }
+            return event;
         }
     }
 
@@ -484,7 +546,13 @@ public final class ManifestParser
         {
             throw refuse(node, label + ": field 'ffa-version' must look like \"1.2\", was " + text(node));
         }
-        return FfaVersion.parse(text);
+        final int version = FfaVersion.parse(text);
+        if (version == FfaVersion.NOT_SUPPORTED)
+        {
+            // Past a 15-bit major or a 16-bit minor: no version word holds it, so say it as written.
+            throw refuse(node, label + ": field 'ffa-version' " + ManifestException.quote(text) + " is out of range");
+        }
+        return version;
     }
 
     private static long size(final String label, final Node node)
