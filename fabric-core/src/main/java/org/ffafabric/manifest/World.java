@@ -51,11 +51,13 @@ public enum World
         }
     }
 
+    /** The world of a manifest's name for it, as written ("sp-el1"), or null. */
     public static World fromManifestName(final String name)
     {
         for (final World world : VALUES)
         {
-            if (world.manifestName.equalsIgnoreCase(name))
+            // As written, as the messaging methods are: Unicode's case folding took "hypervısor" (a dotless i) for one.
+            if (world.manifestName.equals(name))
             {
                 return world;
             }
