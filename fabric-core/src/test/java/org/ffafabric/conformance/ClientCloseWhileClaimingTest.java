@@ -176,27 +176,6 @@ class ClientCloseWhileClaimingTest
         }
     }
 
-    private static void awaitUninterruptibly(final CountDownLatch latch)
-    {
-        boolean interrupted = false;
-        while (true)
-        {
-            try
-            {
-                latch.await();
-                break;
-            }
-            catch (final InterruptedException ex)
-            {
-                interrupted = true;
-            }
-        }
-        if (interrupted)
-        {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     private static void signal(final ChildProcess child, final String signal) throws Exception
     {
         final Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(child.process().pid()))

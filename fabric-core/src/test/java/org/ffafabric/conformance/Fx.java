@@ -49,6 +49,28 @@ final class Fx
         }
     }
 
+    /** Waits for the latch, an interrupt meanwhile kept for the caller: a held handler is let go only by the test. */
+    static void awaitUninterruptibly(final java.util.concurrent.CountDownLatch latch)
+    {
+        boolean interrupted = false;
+        while (true)
+        {
+            try
+            {
+                latch.await();
+                break;
+            }
+            catch (final InterruptedException ex)
+            {
+                interrupted = true;
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     static RegisterFile regs(final int functionId, final int... w)
     {
         final RegisterFile r = new RegisterFile();
