@@ -291,17 +291,24 @@ public final class FabricClient implements AutoCloseable
             // The control file stays mapped until this thread has ended (closeShared waits for it).
             if (isPartitionManagerGone())
             {
-                final Runnable handler = ctx.partitionManagerGoneHandler();
-                if (handler != null)
+                try
                 {
-                    handler.run();
+                    final Runnable handler = ctx.partitionManagerGoneHandler();
+                    if (handler != null)
+                    {
+                        handler.run();
+                    }
+                    else if (controlFile.pmPid() != 0)
+                    {
+                        System.err.println("ffa: the partition manager of " + ctx.directory() + " (pid " +
+                            controlFile.pmPid() + ") died: its partitions' calls answer FFA_ERROR(ABORTED) from here on");
+                    }
                 }
-                else if (controlFile.pmPid() != 0)
+                finally
                 {
-                    System.err.println("ffa: the partition manager of " + ctx.directory() + " (pid " +
-                        controlFile.pmPid() + ") died: its partitions' calls answer FFA_ERROR(ABORTED) from here on");
+                    // Whatever the application's handler does: what it throws goes on to this thread's uncaught handler.
+                    close();
                 }
-                close();
                 return;
             }
         }
