@@ -427,7 +427,7 @@ public final class Endpoint implements AutoCloseable
      * second while the first runs throws {@link IllegalStateException}; so does a partition that receives
      * no direct requests (its manifest's properties), a context that
      * cannot wait (its initialisation failed, ABORTED) or does not within the client's connect
-     * timeout, and then no thread is left serving.
+     * timeout, and an endpoint that closes before they all wait; then no thread is left serving.
      */
     public AutoCloseable serve(final DirectRequestHandler handler)
     {
@@ -469,6 +469,13 @@ public final class Endpoint implements AutoCloseable
             String refusal = null;
             while (!servers.get(ec).hasWaited())
             {
+                if (closed)
+                {
+                    // Closed meanwhile, the context never waits (a released one is OFF): say so now, as a serve
+                    // after the close would, and before a look at a control file its client's close unmaps.
+                    refusal = "endpoint " + name + " is closed";
+                    break;
+                }
                 final int state = ExecutionContextState.state(controlFile.ecState(stateOffset));
                 if (state == ExecutionContextState.WAITING)
                 {
