@@ -50,6 +50,8 @@ public final class Endpoint implements AutoCloseable
 
     private volatile boolean closed;
     private final Object closeLock = new Object();
+    // Counted down as the first close returns: a close on another thread meanwhile returns with it.
+    private final CountDownLatch closeReturned = new CountDownLatch(1);
     // The typed API's turns with the partition's one RX buffer (Linux's rx_lock).
     private final Object rxLock = new Object();
     // A serve() runs: a second would put another thread on every context, each used by one at a time.
@@ -514,7 +516,7 @@ public final class Endpoint implements AutoCloseable
         return () ->
         {
             // A handler's own thread cannot be waited for until it has returned: a thread of its own stops them.
-            final boolean fromAHandler = isClosedFromAHandler();
+            final boolean fromAHandler = isServedByCurrentThread();
             if (stopping.compareAndSet(false, true))
             {
                 if (!fromAHandler)
@@ -579,20 +581,36 @@ public final class Endpoint implements AutoCloseable
      * follows once the handler has returned and its answer is out. A call made after close answers
      * FFA_ERROR(ABORTED); {@link #serve} threads may run
      * on while it closes, but an {@code invoke} started on another thread while the close runs is
-     * not allowed.
+     * not allowed. A close while another thread's close runs (the client's, say) returns once that one
+     * has, as {@link FabricClient#close()} does.
      */
     public void close()
     {
+        final boolean first;
         synchronized (closeLock)
         {
             // The client's partition manager watch may close it while its owner does.
-            if (closed)
-            {
-                return;
-            }
+            first = !closed;
             closed = true;
         }
-        if (!isClosedFromAHandler())
+        if (!first)
+        {
+            client.awaitClose(closeReturned);
+            return;
+        }
+        try
+        {
+            closeOnce();
+        }
+        finally
+        {
+            closeReturned.countDown();
+        }
+    }
+
+    private void closeOnce()
+    {
+        if (!isServedByCurrentThread())
         {
             final long quietDeadline = System.nanoTime() + client.connectTimeoutNs();
             awaitQuiet(quietDeadline);
@@ -641,8 +659,8 @@ public final class Endpoint implements AutoCloseable
         }
     }
 
-    /** True when the closing thread is one of this endpoint's serving threads: its handler closes. */
-    private boolean isClosedFromAHandler()
+    /** True on one of this endpoint's serving threads: a handler closes, say. */
+    boolean isServedByCurrentThread()
     {
         for (final ExecutionContext ec : contexts)
         {

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
@@ -46,6 +47,8 @@ public final class FabricClient implements AutoCloseable
     private boolean released;
     private int claiming;
     private final Thread managerWatch;
+    // Counted down as the first close returns: a close on another thread meanwhile returns with it.
+    private final CountDownLatch closeReturned = new CountDownLatch(1);
     // Set by Aeron's error handler: its driver stopped answering.
     private volatile boolean driverGone;
     private final boolean managerVisible;
@@ -379,28 +382,86 @@ public final class FabricClient implements AutoCloseable
      * Closes every endpoint, then Aeron and the control file. An endpoint with a context still
      * inside a call (a handler that runs on) keeps them open: that context's thread still reads
      * its logs in place, and its release goes over Aeron once it leaves; the endpoint that finishes
-     * its close last closes them. A claim under way fails, its endpoint closed.
+     * its close last closes them. A claim under way fails, its endpoint closed. A close while another
+     * thread's close runs (the watch's, once the partition manager has gone) returns once that one has;
+     * from a handler it returns at once, as that close may be waiting for the handler.
      */
     public void close()
     {
         final List<Endpoint> open;
+        final boolean first;
         final boolean last;
         synchronized (endpoints)
         {
             // Marked closing as the endpoints to close are taken: a claim that ends after this sees
             // it and closes its own endpoint, rather than hand its caller one this close missed.
+            first = !closing;
             closing = true;
             open = new ArrayList<>(endpoints);
-            last = !released && open.isEmpty() && claiming == 0;
+            last = first && !released && open.isEmpty() && claiming == 0;
             released |= last;
         }
-        if (last)
+        if (!first)
         {
-            closeShared();
+            awaitClose(closeReturned);
             return;
         }
-        // Each tells closed() as it finishes; the last of them, or of the claims under way, closes what they shared.
-        CloseHelper.quietCloseAll(open);
+        try
+        {
+            if (last)
+            {
+                closeShared();
+                return;
+            }
+            // Each tells closed() as it finishes; the last of them, or of the claims under way, closes what they shared.
+            CloseHelper.quietCloseAll(open);
+        }
+        finally
+        {
+            closeReturned.countDown();
+        }
+    }
+
+    /**
+     * Waits for another thread's close (of this client or an endpoint) to return, as this close would
+     * have had it been first; not on a thread that close may itself wait for: the watch, which the close
+     * of what the endpoints share joins, and a handler serving one of our endpoints, which a close waits
+     * for to leave its call.
+     */
+    void awaitClose(final CountDownLatch returned)
+    {
+        if (Thread.currentThread() == managerWatch)
+        {
+            return;
+        }
+        synchronized (endpoints)
+        {
+            for (final Endpoint endpoint : endpoints)
+            {
+                if (endpoint.isServedByCurrentThread())
+                {
+                    return;
+                }
+            }
+        }
+        boolean interrupted = false;
+        while (true)
+        {
+            try
+            {
+                returned.await();
+                break;
+            }
+            catch (final InterruptedException ex)
+            {
+                // The first close is bounded (by the connect timeout): finish waiting, and keep the interrupt.
+                interrupted = true;
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void closeShared()
