@@ -139,6 +139,34 @@ class RegisterPackingTest
     }
 
     @Test
+    void copyIntoAViewOfAShortMessageKeepsTheRegistersPastIt()
+    {
+        // The registers past a view's message "take writes" and live beside it: a copy of all
+        // eighteen (x4..x17 carry a DIRECT_REQ2 payload) must not lose x8..x17 on the way.
+        final RegisterFile full = new RegisterFile();
+        for (int n = 0; n < RegisterFile.REGISTER_COUNT; n++)
+        {
+            full.x(n, 0x100 + n);
+        }
+        final UnsafeBuffer log = new UnsafeBuffer(new byte[64 + 8]);
+        log.putLong(64, 0x7777_7777_7777_7777L);
+        final RegisterFile view = new RegisterFile().wrap(log, 0, 64);
+        view.copyFrom(full);
+        for (int n = 0; n < RegisterFile.REGISTER_COUNT; n++)
+        {
+            assertEquals(0x100 + n, view.x(n), "x" + n);
+        }
+        assertEquals(0x7777_7777_7777_7777L, log.getLong(64), "x8 lives beside the message, not after it");
+
+        final UnsafeBuffer raw = new UnsafeBuffer(new byte[RegisterFile.LENGTH]);
+        full.copyTo(raw, 0);
+        view.wrap(log, 0, 64).copyFrom(raw, 0, RegisterFile.LENGTH);
+        assertEquals(0x111, view.x(17));
+        view.copyFrom(raw, 0, 64);
+        assertTrue(view.isZero(8, 17), "a message of x0..x7 leaves the rest zero");
+    }
+
+    @Test
     void uuidWordsForPartitionInfoGet()
     {
         final RegisterFile registers = new RegisterFile().uuidWords(1, UUID_EXAMPLE);
