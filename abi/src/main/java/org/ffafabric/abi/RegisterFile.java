@@ -206,19 +206,26 @@ public final class RegisterFile
     /**
      * Loads the first {@code length / 8} registers from {@code source} and zeroes the rest, as a
      * receiver does with a message that carried only x0..x7. Register by register: for these
-     * sizes that beats Unsafe.copyMemory, whose argument checks and runtime call dominate.
+     * sizes that beats Unsafe.copyMemory, whose argument checks and runtime call dominate. A view
+     * of a shorter message keeps the loaded registers past it beside it, as it keeps any write.
      */
     public RegisterFile copyFrom(final DirectBuffer source, final int sourceOffset, final int length)
     {
-        final int count = Math.min(length >> 3, registerCount);
-        source.boundsCheck(sourceOffset, count << 3);
+        final int carried = Math.min(length >> 3, REGISTER_COUNT);
+        source.boundsCheck(sourceOffset, carried << 3);
+        final int count = Math.min(carried, registerCount);
         final byte[] sourceArray = source.byteArray();
         final long sourceAddress = source.addressOffset() + sourceOffset;
         for (int n = 0; n < count; n++)
         {
             UnsafeApi.putLong(byteArray, address + (n << 3), UnsafeApi.getLong(sourceArray, sourceAddress + (n << 3)));
         }
-        return clearFrom(count);
+        clearFrom(count);
+        for (int n = count; n < carried; n++)
+        {
+            x(n, source.getLong(sourceOffset + (n << 3), ByteOrder.LITTLE_ENDIAN));
+        }
+        return this;
     }
 
     /** Stores the first {@code count} registers at {@code destinationOffset}. */
