@@ -1,5 +1,9 @@
 package org.ffafabric.abi;
 
+import org.ffafabric.abi.descriptor.BootInfoDescriptor;
+import org.ffafabric.abi.descriptor.MemoryAccessPermissions;
+import org.ffafabric.abi.descriptor.MemoryRegionAttributes;
+import org.ffafabric.abi.descriptor.MemoryTransactionFlags;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -122,6 +126,100 @@ class ConstantsTest
         assertEquals(FrameworkMessage.VM_DESTROYED_RESP, FrameworkMessage.responseFor(FrameworkMessage.VM_DESTROYED_REQ));
         assertEquals(FrameworkMessage.VERSION_RESP, FrameworkMessage.responseFor(FrameworkMessage.VERSION_REQ));
         assertEquals(-1, FrameworkMessage.responseFor(FrameworkMessage.VERSION_RESP));
+    }
+
+    @Test
+    void partitionIdTypes()
+    {
+        // §5.1 bits [5:4]: 00 PE endpoint, 01 SEPID of an independent peripheral, 10 dependent, 11 auxiliary.
+        assertEquals(0x00, PartitionProperties.idType(0, PartitionProperties.ID_TYPE_PE_ENDPOINT));
+        assertEquals(0x10, PartitionProperties.idType(0, PartitionProperties.ID_TYPE_SEPID_INDEPENDENT));
+        assertEquals(0x20, PartitionProperties.idType(0, PartitionProperties.ID_TYPE_SEPID_DEPENDENT));
+        assertEquals(0x30, PartitionProperties.idType(0, PartitionProperties.ID_TYPE_AUX));
+    }
+
+    @Test
+    void frameworkMessageTypes()
+    {
+        // §4.3 w2 bits [7:0] of a framework message (Hafnium's enum ffa_framework_msg_func, TF-A's FFA_PM_MSG_*).
+        assertEquals(0, FrameworkMessage.PSCI_REQ);
+        assertEquals(1, FrameworkMessage.WARM_BOOT_REQ);
+        assertEquals(2, FrameworkMessage.PSCI_RESP);
+        assertEquals(4, FrameworkMessage.VM_CREATED_REQ);
+        assertEquals(5, FrameworkMessage.VM_CREATED_RESP);
+        assertEquals(6, FrameworkMessage.VM_DESTROYED_REQ);
+        assertEquals(7, FrameworkMessage.VM_DESTROYED_RESP);
+        assertEquals(8, FrameworkMessage.VERSION_REQ);
+        assertEquals(9, FrameworkMessage.VERSION_RESP);
+        assertEquals(0x8000_0005, RegisterFile.frameworkMessageFlags(FrameworkMessage.VM_CREATED_RESP));
+    }
+
+    @Test
+    void notificationFlagWords()
+    {
+        // §4.6 NOTIFICATION_BIND/SET w2: bit 0 per-vCPU; SET: bit 1 delay SRI, bits [15:2] MBZ, [31:16] vCPU.
+        assertEquals(0x1, NotificationBitmap.FLAG_PER_VCPU);
+        assertEquals(0x2, NotificationBitmap.SET_FLAG_DELAY_SRI);
+        assertEquals(0xFFFC, NotificationBitmap.SET_MBZ_MASK);
+        assertEquals(16, NotificationBitmap.SET_VCPU_SHIFT);
+        // NOTIFICATION_GET w2: bit 0 SPs, bit 1 VMs, bit 2 SPM framework, bit 3 hypervisor framework (Linux asks 0x5).
+        assertEquals(0x1, NotificationBitmap.GET_FLAG_SP);
+        assertEquals(0x2, NotificationBitmap.GET_FLAG_VM);
+        assertEquals(0x4, NotificationBitmap.GET_FLAG_SPM_FRAMEWORK);
+        assertEquals(0x8, NotificationBitmap.GET_FLAG_HYP_FRAMEWORK);
+        assertEquals(0xF, NotificationBitmap.GET_FLAGS_VALID_MASK);
+        // Framework notification bit 0 of w6/w7: RX buffer full (Linux FRAMEWORK_NOTIFY_RX_BUFFER_FULL BIT(0)).
+        assertEquals(0x1, NotificationBitmap.FRAMEWORK_RX_BUFFER_FULL);
+    }
+
+    @Test
+    void memoryRetrieveFeatureWords()
+    {
+        // §4.1 FEATURES(MEM_RETRIEVE_REQ) w3 bits [7:0]: reference-count width minus one.
+        assertEquals(0xFF, FeatureId.MEM_RETRIEVE_REFCOUNT_MASK);
+        // §4.1 PARTITION_INFO_GET_REGS: 24-byte descriptors, three registers each, five in x3..x17.
+        assertEquals(24, PartitionInfoRegs.DESCRIPTOR_SIZE);
+        assertEquals(3, PartitionInfoRegs.REGISTERS_PER_DESCRIPTOR);
+        assertEquals(5, PartitionInfoRegs.MAX_DESCRIPTORS_PER_CALL);
+    }
+
+    @Test
+    void memoryDescriptorBitFields()
+    {
+        // §5.4 memory region attributes.
+        assertEquals(0x0, MemoryRegionAttributes.NON_SHAREABLE);
+        assertEquals(0x2, MemoryRegionAttributes.OUTER_SHAREABLE);
+        assertEquals(0x3, MemoryRegionAttributes.INNER_SHAREABLE);
+        assertEquals(0x4, MemoryRegionAttributes.normal(MemoryRegionAttributes.NON_CACHEABLE, 0) & 0xF);
+        assertEquals(0xC, MemoryRegionAttributes.normal(MemoryRegionAttributes.WRITE_BACK, 0) & 0xF);
+        assertEquals(0x10, MemoryRegionAttributes.device(MemoryRegionAttributes.DEVICE_NGNRNE));
+        assertEquals(0x14, MemoryRegionAttributes.device(MemoryRegionAttributes.DEVICE_NGNRE));
+        assertEquals(0x18, MemoryRegionAttributes.device(MemoryRegionAttributes.DEVICE_NGRE));
+        assertEquals(0x1C, MemoryRegionAttributes.device(MemoryRegionAttributes.DEVICE_GRE));
+        assertEquals(0x20, MemoryRegionAttributes.TYPE_NORMAL << MemoryRegionAttributes.TYPE_SHIFT);
+        // §5.5 access permissions (Linux FFA_MEM_RO BIT(0), RW BIT(1), NO_EXEC BIT(2), EXEC BIT(3)).
+        assertEquals(0x1, MemoryAccessPermissions.RO);
+        assertEquals(0x2, MemoryAccessPermissions.RW);
+        assertEquals(0x4, MemoryAccessPermissions.encode(0, MemoryAccessPermissions.INSTRUCTION_NX));
+        assertEquals(0x8, MemoryAccessPermissions.encode(0, MemoryAccessPermissions.INSTRUCTION_X));
+        assertEquals(0x9, MemoryAccessPermissions.RO_X);
+        // §5.6 transaction flags.
+        assertEquals(0x1, MemoryTransactionFlags.ZERO_MEMORY);
+        assertEquals(0x2, MemoryTransactionFlags.TIME_SLICE);
+        assertEquals(0x4, MemoryTransactionFlags.ZERO_AFTER_RELINQUISH);
+        assertEquals(0x08, MemoryTransactionFlags.transactionType(0, MemoryTransactionFlags.TYPE_SHARE));
+        assertEquals(0x10, MemoryTransactionFlags.transactionType(0, MemoryTransactionFlags.TYPE_LEND));
+        assertEquals(0x1E0, MemoryTransactionFlags.ALIGNMENT_HINT_MASK);
+        assertEquals(0x200, MemoryTransactionFlags.ALIGNMENT_HINT_VALID);
+        assertEquals(0x400, MemoryTransactionFlags.BYPASS_MULTIPLE_BORROWER_CHECK);
+        assertEquals(5, MemoryTransactionFlags.alignmentHint(5 << 5));
+        // §5.13 boot information: type bit 7 impdef, FDT 0, HOB 1; flags [1:0] name format, [3:2] content format.
+        assertEquals(0x80, BootInfoDescriptor.TYPE_IMPDEF_BIT);
+        assertEquals(0, BootInfoDescriptor.TYPE_FDT);
+        assertEquals(1, BootInfoDescriptor.TYPE_HOB);
+        assertEquals(0x1, BootInfoDescriptor.flags(BootInfoDescriptor.NAME_FORMAT_UUID, BootInfoDescriptor.CONTENT_FORMAT_ADDRESS));
+        assertEquals(0x4, BootInfoDescriptor.flags(BootInfoDescriptor.NAME_FORMAT_STRING, BootInfoDescriptor.CONTENT_FORMAT_VALUE));
+        assertEquals(0x8, BootInfoDescriptor.flags(BootInfoDescriptor.NAME_FORMAT_STRING, BootInfoDescriptor.CONTENT_FORMAT_OFFSET));
     }
 
     @Test

@@ -280,8 +280,11 @@ class RegisterPackingTest
     void notificationInfoDecodeRejectsMalformed()
     {
         final RegisterFile registers = new RegisterFile().success64();
-        registers.x(2, 2);                                  // reserved bit 1
-        assertEquals(ErrorCode.INVALID_PARAMETERS, NotificationInfoList.decode(registers, (a, b, c, d, e) -> { }));
+        for (int bit = 1; bit <= 6; bit++)
+        {
+            registers.x(2, 1L << bit);                      // reserved bits [6:1], each on its own
+            assertEquals(ErrorCode.INVALID_PARAMETERS, NotificationInfoList.decode(registers, (a, b, c, d, e) -> { }));
+        }
         registers.x(2, (1L << 7) | (3L << 14));             // a size for list 1 beyond 1 list
         assertEquals(ErrorCode.INVALID_PARAMETERS, NotificationInfoList.decode(registers, (a, b, c, d, e) -> { }));
         registers.x(2, 31L << 7);                           // 31 lists > 20 IDs
