@@ -28,7 +28,10 @@ public final class MemoryAccessPermissions
 
     public static final int RESERVED_MASK = 0xF0;
 
-    /** Read-write, execute-never: what a sender asks for when it may not name instruction access. */
+    /**
+     * Read-write, instruction access unspecified (0b00, not execute-never): what the sender of a SHARE
+     * or a multi-borrower LEND names, as it may not name instruction access; the borrower gets XN.
+     */
     public static final int RW = DATA_RW;
     public static final int RO = DATA_RO;
     public static final int RW_NX = DATA_RW | (INSTRUCTION_NX << INSTRUCTION_ACCESS_SHIFT);
