@@ -349,11 +349,16 @@ class MemoryTransactionDescriptorTest
             s("instruction access on share", TYPE_SHARE, b -> b.putByte(66, (byte)0x05), INVALID),
             s("share non-cacheable", TYPE_SHARE, b -> b.putShort(2, (short)0x27, LE), ErrorCode.DENIED),
             s("share outer shareable", TYPE_SHARE, b -> b.putShort(2, (short)0x2E, LE), ErrorCode.DENIED),
-            s("share device nGnRnE", TYPE_SHARE, b -> b.putShort(2, (short)0x10, LE), 0),
-            s("share device GRE", TYPE_SHARE, b -> b.putShort(2, (short)0x1C, LE), ErrorCode.DENIED),
-            s("multi-lend device", TYPE_LEND, b -> b.putShort(2, (short)0x10, LE), ErrorCode.DENIED),
+            s("instruction access on multi-lend", TYPE_LEND, b -> b.putByte(50, (byte)0x06), INVALID),
+            // Hafnium's ffa_memory_attributes_validate (src/ffa_memory.c): for SHARE and multi-borrower
+            // LEND, Normal must be write-back, Device nGnRnE, and every type inner shareable, else DENIED.
+            s("share device nGnRnE inner shareable", TYPE_SHARE, b -> b.putShort(2, (short)0x13, LE), 0),
+            s("share device nGnRnE non-shareable", TYPE_SHARE, b -> b.putShort(2, (short)0x10, LE), ErrorCode.DENIED),
+            s("share device GRE", TYPE_SHARE, b -> b.putShort(2, (short)0x1F, LE), ErrorCode.DENIED),
+            s("multi-lend device", TYPE_LEND, b -> b.putShort(2, (short)0x13, LE), ErrorCode.DENIED),
             s("multi-lend normal", TYPE_LEND, b -> { }, 0),
-            s("share type unspecified", TYPE_SHARE, b -> b.putShort(2, (short)0, LE), 0));
+            s("share type unspecified", TYPE_SHARE, b -> b.putShort(2, (short)0, LE), ErrorCode.DENIED),
+            s("share type unspecified inner shareable", TYPE_SHARE, b -> b.putShort(2, (short)0x03, LE), 0));
     }
 
     static Arguments s(final String name, final int type, final Consumer<UnsafeBuffer> mutation, final int expected)
@@ -384,12 +389,19 @@ class MemoryTransactionDescriptorTest
             "00 00 20 80 00 00 00 00  04 00 00 00 00 00 00 00";
         final UnsafeBuffer buffer = new UnsafeBuffer(Hex.bytes(oneBorrower));
         final MemoryTransactionDescriptor mtd = new MemoryTransactionDescriptor().wrap(buffer, 0, 96, FfaVersion.V1_1);
-        // RW + NX on a single-borrower lend: instruction access may be named, type must not be.
+        // Reference §6.5 "Send": instruction access specified by the sender is INVALID_PARAMETERS, for
+        // every send (Hafnium's ffa_memory_send_validate); a single borrower names it when it retrieves.
+        assertEquals(INVALID, mtd.validateSend(TYPE_LEND));   // RW + NX
+        buffer.putByte(50, (byte)0x0A);                        // RW + X
+        assertEquals(INVALID, mtd.validateSend(TYPE_LEND));
+        buffer.putByte(50, (byte)0x04);                        // data unspecified + NX
+        assertEquals(INVALID, mtd.validateSend(TYPE_DONATE));
+        buffer.putByte(50, (byte)0x02);                        // RW, instruction access unspecified
         assertEquals(0, mtd.validateSend(TYPE_LEND));
         assertEquals(INVALID, mtd.validateSend(TYPE_DONATE)); // donate must leave data access unspecified
         buffer.putByte(50, (byte)0);
         assertEquals(0, mtd.validateSend(TYPE_DONATE));
-        buffer.putShort(2, (short)0x2F, LE);
+        buffer.putShort(2, (short)0x2F, LE);                   // the type is not the sender's to name here
         assertEquals(INVALID, mtd.validateSend(TYPE_DONATE));
         buffer.putByte(50, (byte)2);
         assertEquals(INVALID, mtd.validateSend(TYPE_LEND));
