@@ -47,8 +47,8 @@ public final class MemoryRegionAttributes
 
     /** Normal, write-back cacheable, inner shareable: what Linux and OP-TEE send for SHARE. */
     public static final int NORMAL_WB_INNER_SHAREABLE = 0x2F;
-    /** Device-nGnRnE, the only device type Hafnium shares. */
-    public static final int DEVICE_NGNRNE_ATTRIBUTES = TYPE_DEVICE << TYPE_SHIFT;
+    /** Device-nGnRnE, inner shareable: the only device attributes Hafnium shares. */
+    public static final int DEVICE_NGNRNE_ATTRIBUTES = (TYPE_DEVICE << TYPE_SHIFT) | INNER_SHAREABLE;
 
     private static final String[] TYPE_NAMES = { "unspecified", "device", "normal", "type-reserved" };
     private static final String[] SHARE_NAMES = { "non-shareable", "share-reserved", "outer-shareable", "inner-shareable" };

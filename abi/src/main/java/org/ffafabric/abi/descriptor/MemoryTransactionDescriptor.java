@@ -444,11 +444,11 @@ public final class MemoryTransactionDescriptor extends VersionedFlyweight<Memory
      * decide (reference §6.5 "Send", Hafnium's choices): handle zero, a composite present,
      * flags only "zero memory" and never on SHARE, NS bit clear, exactly one borrower for
      * DONATE, no borrower equal to the sender or listed twice, data access specified for
-     * SHARE/LEND and not for DONATE, instruction access unspecified for SHARE and
-     * multi-borrower LEND, memory type unspecified for DONATE and single-borrower LEND.
-     * Then, answering DENIED: SHARE and multi-borrower LEND may only name Normal
-     * write-back inner-shareable or Device-nGnRnE memory, and device memory is lent to one
-     * borrower only.
+     * SHARE/LEND and not for DONATE, instruction access never specified (a single borrower
+     * names it when it retrieves), memory type unspecified for DONATE and single-borrower
+     * LEND. Then, answering DENIED (Hafnium's attribute check): SHARE and multi-borrower LEND
+     * must name inner-shareable memory, write-back if Normal, nGnRnE if Device; and device
+     * memory is lent to one borrower only.
      *
      * @param transactionType {@link MemoryTransactionFlags#TYPE_SHARE}, {@code TYPE_LEND} or
      *                        {@code TYPE_DONATE}, from the function ID.
@@ -515,8 +515,7 @@ public final class MemoryTransactionDescriptor extends VersionedFlyweight<Memory
             {
                 return INVALID;
             }
-            if (!exclusive &&
-                MemoryAccessPermissions.instructionAccess(permissions) != MemoryAccessPermissions.INSTRUCTION_NOT_SPECIFIED)
+            if (MemoryAccessPermissions.instructionAccess(permissions) != MemoryAccessPermissions.INSTRUCTION_NOT_SPECIFIED)
             {
                 return INVALID;
             }
@@ -524,14 +523,11 @@ public final class MemoryTransactionDescriptor extends VersionedFlyweight<Memory
 
         if (!exclusive)
         {
-            if (type == MemoryRegionAttributes.TYPE_NORMAL &&
-                (attributes & ~MemoryRegionAttributes.NS_BIT) != MemoryRegionAttributes.NORMAL_WB_INNER_SHAREABLE)
-            {
-                return ErrorCode.DENIED;
-            }
-            if (type == MemoryRegionAttributes.TYPE_DEVICE &&
-                (attributes != MemoryRegionAttributes.DEVICE_NGNRNE_ATTRIBUTES ||
-                transactionType == TYPE_LEND))
+            final int cacheability = MemoryRegionAttributes.cacheability(attributes);
+            if (MemoryRegionAttributes.shareability(attributes) != MemoryRegionAttributes.INNER_SHAREABLE ||
+                type == MemoryRegionAttributes.TYPE_NORMAL && cacheability != MemoryRegionAttributes.WRITE_BACK ||
+                type == MemoryRegionAttributes.TYPE_DEVICE &&
+                (cacheability != MemoryRegionAttributes.DEVICE_NGNRNE || transactionType == TYPE_LEND))
             {
                 return ErrorCode.DENIED;
             }
