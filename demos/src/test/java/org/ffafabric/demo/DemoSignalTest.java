@@ -40,16 +40,11 @@ class DemoSignalTest
             demo.destroy();
             assertTrue(demo.waitFor(60, TimeUnit.SECONDS), "the demo did not end on SIGTERM");
             assertFalse(Files.exists(dir), dir + " left behind");
-            for (final ProcessHandle partition : partitions)
-            {
-                partition.onExit().get(60, TimeUnit.SECONDS);
-            }
+            awaitExit(partitions);
         }
         finally
         {
-            demo.destroyForcibly().waitFor();
-            partitions.forEach(ProcessHandle::destroyForcibly);
-            org.agrona.IoUtil.delete(dir.toFile(), true);
+            endAll(demo, partitions, dir);
         }
     }
 
@@ -86,16 +81,11 @@ class DemoSignalTest
             assertFalse(out.contains("\tat ") || out.contains("Exception"), out);
             assertTrue(out.contains("demo: echo-sp exited"), out);
             assertFalse(Files.exists(dir), dir + " left behind");
-            for (final ProcessHandle partition : partitions)
-            {
-                partition.onExit().get(60, TimeUnit.SECONDS);
-            }
+            awaitExit(partitions);
         }
         finally
         {
-            demo.destroyForcibly().waitFor();
-            partitions.forEach(ProcessHandle::destroyForcibly);
-            org.agrona.IoUtil.delete(dir.toFile(), true);
+            endAll(demo, partitions, dir);
         }
     }
 
@@ -127,5 +117,23 @@ class DemoSignalTest
             demo.destroyForcibly().waitFor();
             org.agrona.IoUtil.delete(dir.toFile(), true);
         }
+    }
+
+    /** Each partition process ends (the demo's close ended them). */
+    private static void awaitExit(final List<ProcessHandle> partitions) throws Exception
+    {
+        for (final ProcessHandle partition : partitions)
+        {
+            partition.onExit().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Whatever happened: the demo and its partitions end, and the fabric directory goes. */
+    private static void endAll(final Process demo, final List<ProcessHandle> partitions, final Path dir)
+        throws InterruptedException
+    {
+        demo.destroyForcibly().waitFor();
+        partitions.forEach(ProcessHandle::destroyForcibly);
+        org.agrona.IoUtil.delete(dir.toFile(), true);
     }
 }
