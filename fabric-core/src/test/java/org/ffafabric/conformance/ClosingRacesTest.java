@@ -228,4 +228,31 @@ class ClosingRacesTest
             pm.close();
         }
     }
+
+    /**
+     * A claim after the client closed itself because its partition manager went says that the manager
+     * has gone, as a claim under way then does, not that the client is closed, which reads as the
+     * application's own doing.
+     */
+    @Test
+    @Timeout(120)
+    void aClaimAfterTheClientClosedForItsGoneManagerSaysTheManagerHasGone() throws Exception
+    {
+        final PartitionManager pm = PartitionManager.launch(new PartitionManager.Context()
+            .fabricName("embedded-" + UUID.randomUUID().toString().substring(0, 8)).manifest(manifest()));
+        try (FabricClient client = FabricClient.connect(new FabricClient.Context().directory(pm.directory())
+            .partitionManagerGoneHandler(() -> { })))
+        {
+            final Endpoint vm = client.claim(VM1);
+            pm.close();
+            awaitUntil(System.nanoTime() + WAIT_NS, vm::isClosed, "the client closed itself");
+            final IllegalStateException refused = assertThrows(IllegalStateException.class, () -> client.claim(SP1));
+            assertTrue(refused.getMessage().contains("partition manager of " + pm.directory() + " has gone"),
+                refused.getMessage());
+        }
+        finally
+        {
+            pm.close();
+        }
+    }
 }
