@@ -51,6 +51,8 @@ public final class FabricClient implements AutoCloseable
     private final CountDownLatch closeReturned = new CountDownLatch(1);
     // Set by Aeron's error handler: its driver stopped answering.
     private volatile boolean driverGone;
+    // Set by the watch as it closes the client for a partition manager that has gone.
+    private volatile boolean closedForGoneManager;
     private final boolean managerVisible;
 
     private FabricClient(final Context ctx)
@@ -136,15 +138,17 @@ public final class FabricClient implements AutoCloseable
 
     private Endpoint claim(final int id, final String name)
     {
+        final String partition = name != null ? "'" + name + "'" : String.format("0x%04X", id);
         synchronized (endpoints)
         {
             if (closing)
             {
-                throw new IllegalStateException("the fabric client of " + ctx.directory() + " is closed");
+                // Not the control file's word: a closed client may have unmapped it.
+                throw closedForGoneManager ? managerGone(partition, null) :
+                    new IllegalStateException("the fabric client of " + ctx.directory() + " is closed");
             }
             claiming++;
         }
-        final String partition = name != null ? "'" + name + "'" : String.format("0x%04X", id);
         final Endpoint endpoint;
         try
         {
@@ -294,6 +298,7 @@ public final class FabricClient implements AutoCloseable
             // The control file stays mapped until this thread has ended (closeShared waits for it).
             if (isPartitionManagerGone())
             {
+                closedForGoneManager = true;
                 try
                 {
                     final Runnable handler = ctx.partitionManagerGoneHandler();
