@@ -125,7 +125,8 @@ class ClosingRacesTest
             });
             assertTrue(closedWhenReturned.get(), "the second close returned with the client's Aeron still open");
             first.get(60, TimeUnit.SECONDS);
-            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(answer).w(0), () -> answer.toString());
+            final RegisterFile answered = get(answer);
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, answered.w(0), answered::toString);
             serving.close();
         }
     }
