@@ -138,18 +138,13 @@ class FabricBenchmarksTest
         });
     }
 
-    /** A step of a benchmark's life that may throw. */
-    private interface Step
-    {
-        void run() throws Exception;
-    }
-
     /**
      * Set-up, which must report a directory, then the operations, then the tear-down (also when
      * set-up or an operation failed); then nothing the benchmark made may be left.
      */
     private static void runThenAssertNothingLeft(
-        final Step setUp, final Supplier<Path> directoryOf, final Step tearDown, final Step operations) throws Exception
+        final TrialSetUp.Step setUp, final Supplier<Path> directoryOf, final TrialSetUp.Step tearDown,
+        final TrialSetUp.Step operations) throws Exception
     {
         final Set<String> before = shmEntries();
         Path directory = null;
