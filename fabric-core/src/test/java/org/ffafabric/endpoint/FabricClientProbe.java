@@ -1,5 +1,7 @@
 package org.ffafabric.endpoint;
 
+import java.util.concurrent.locks.Lock;
+
 /** What tests outside this package may ask of a client's internals. */
 public final class FabricClientProbe
 {
@@ -11,5 +13,11 @@ public final class FabricClientProbe
     public static boolean hasClosedWhatItsEndpointsShared(final FabricClient client)
     {
         return client.aeron().isClosed();
+    }
+
+    /** The lock the client's Aeron conductor takes for each turn: held, no new image reaches the client. */
+    public static Lock conductorLock(final FabricClient client)
+    {
+        return client.aeron().context().clientLock();
     }
 }
