@@ -19,6 +19,7 @@ import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.transport.AeronTuning;
+import org.ffafabric.transport.DriverCounters;
 import org.ffafabric.transport.TrapProtocol;
 
 
@@ -181,6 +182,17 @@ final class ContextTransport
     boolean hasImageFrom(final int partitionId, final int ec, final int generation)
     {
         return inbox.imageBySessionId(TrapProtocol.sessionId(partitionId, ec, generation)) != null;
+    }
+
+    /**
+     * True while the driver links claim {@code generation} of a peer context's log to our inbox: from
+     * before the peer can write to it until we have read all it holds, whether or not our client has
+     * its image yet. A scan of the driver's counters: for a peer that has gone, never a hot path.
+     */
+    boolean driverLinksLogFrom(final int partitionId, final int ec, final int generation)
+    {
+        return DriverCounters.hasSubscriberPosition(
+            endpoint.countersReader(), inbox.registrationId(), TrapProtocol.sessionId(partitionId, ec, generation));
     }
 
     /** The CPU this context runs on from now: what it sends says so, for a one-context receiver to inherit. */

@@ -8,6 +8,7 @@ import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.NoOpIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.status.CountersReader;
 import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.PartitionProperties;
@@ -352,6 +353,12 @@ public final class Endpoint implements AutoCloseable
     ControlFile controlFile()
     {
         return client.controlFile();
+    }
+
+    /** The driver's counters, as this endpoint's client sees them. */
+    CountersReader countersReader()
+    {
+        return client.aeron().countersReader();
     }
 
     /**

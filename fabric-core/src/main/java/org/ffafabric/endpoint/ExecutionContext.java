@@ -11,7 +11,6 @@ import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.BufferOwnership;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.manifest.World;
-import org.ffafabric.transport.AeronTuning;
 import org.ffafabric.transport.TrapProtocol;
 
 import java.lang.invoke.MethodHandles;
@@ -38,11 +37,9 @@ public final class ExecutionContext
     private static final int QUICK_CHECK_STRIDE = 64;
     private static final long SLOW_POLL_NS = 1_000;
     private static final long PEER_CHECK_NS = 1_000_000;
-    // Fifty cycles of a client conductor, which looks for new images between its sleeps. Hurried each
-    // millisecond meanwhile it needs one, but a loaded two-core machine can starve it for longer: with
-    // five, ClosingRacesTest seems to have lost an answer once in some thirty runs. Spent only when a
-    // target that never wrote to us before has gone.
-    private static final long NEW_IMAGE_GRACE_NS = 50 * AeronTuning.CLIENT_CONDUCTOR_SLEEP_MS * 1_000_000L;
+    // How long the last look for a gone target's answer waits for the image of a log the driver links
+    // to us: a safety bound only, as the link lasts until we have read what it holds.
+    private static final long LINKED_IMAGE_TIMEOUT_NS = 10_000_000_000L;
     private static final long IMAGE_HURRY_INTERVAL_NS = 1_000_000L;
     private static final VarHandle CALLER;
 
@@ -1296,36 +1293,36 @@ public final class ExecutionContext
      * The last look for an answer from a target that has gone. Its answer, if it sent one, was
      * committed before it went; but the first message on a new publication reaches our inbox only
      * once our client's conductor has added its image, which it does on its own schedule (a target
-     * that answers its first request and closes at once): with no image from the target yet, the
-     * look goes on for a while, hurrying the conductor each millisecond rather than leaving it to its
-     * 10 ms turns, of which a loaded machine may give it too few.
+     * that answers its first request and closes at once). The driver links such a log to our inbox
+     * before the target can write to it, and keeps the link until we have read all it holds: so the
+     * look goes on while the driver has the link and our client not yet its image, hurrying the
+     * conductor each millisecond rather than leaving it to its 10 ms turns, of which a loaded machine
+     * may give it too few. With no link, nothing was sent to us, and the look ends at once.
      */
     private boolean takeLastAnswer(final RegisterFile regs, final int target, final int targetEc, final long targetGeneration)
     {
-        if (takeFrom(regs, target, targetEc, (int)targetGeneration))
+        final int generation = (int)targetGeneration;
+        final long deadline = System.nanoTime() + LINKED_IMAGE_TIMEOUT_NS;
+        long nextLookNs = 0;
+        while (!takeFrom(regs, target, targetEc, generation))
         {
-            return true;
-        }
-        if (transport.hasImageFrom(target, targetEc, (int)targetGeneration))
-        {
-            return false;
-        }
-        final long deadline = System.nanoTime() + NEW_IMAGE_GRACE_NS;
-        long nextHurryNs = 0;
-        long nowNs;
-        while ((nowNs = System.nanoTime()) < deadline)
-        {
-            if (takeFrom(regs, target, targetEc, (int)targetGeneration))
+            if (transport.hasImageFrom(target, targetEc, generation))
             {
-                return true;
+                // Added since that poll, perhaps: one more, of all it holds.
+                return takeFrom(regs, target, targetEc, generation);
             }
-            if (nowNs >= nextHurryNs)
+            final long nowNs = System.nanoTime();
+            if (nowNs >= nextLookNs)
             {
+                if (nowNs >= deadline || !transport.driverLinksLogFrom(target, targetEc, generation))
+                {
+                    return takeFrom(regs, target, targetEc, generation);
+                }
                 endpoint.hurryConductor();
-                nextHurryNs = nowNs + IMAGE_HURRY_INTERVAL_NS;
+                nextLookNs = nowNs + IMAGE_HURRY_INTERVAL_NS;
             }
         }
-        return false;
+        return true;
     }
 
     /** The claim generation of a slot: each claim of it has its own. */

@@ -1,7 +1,10 @@
 package org.ffafabric.transport;
 
+import io.aeron.AeronCounters;
 import io.aeron.driver.Configuration;
+import io.aeron.driver.status.StreamCounter;
 import org.agrona.BitUtil;
+import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.status.CountersReader;
 
 /**
@@ -97,6 +100,34 @@ public final class DriverCounters
     public static boolean noneFree(final CountersReader counters)
     {
         return counters.getCounterState(counters.maxCounterId()) != CountersReader.RECORD_UNUSED && free(counters) == 0;
+    }
+
+    /**
+     * True while the driver keeps the position of subscription {@code subscriptionRegistrationId} in
+     * the log of session {@code sessionId}: it has linked the two, and not yet let go of the link. A
+     * scan up to the highest counter ever allocated.
+     */
+    public static boolean hasSubscriberPosition(
+        final CountersReader counters, final long subscriptionRegistrationId, final int sessionId)
+    {
+        final AtomicBuffer metaData = counters.metaDataBuffer();
+        for (int id = 0, max = counters.maxCounterId(); id <= max; id++)
+        {
+            final int state = counters.getCounterState(id);
+            if (state == CountersReader.RECORD_UNUSED)
+            {
+                return false;
+            }
+            final int keyOffset = CountersReader.metaDataOffset(id) + CountersReader.KEY_OFFSET;
+            if (state == CountersReader.RECORD_ALLOCATED &&
+                counters.getCounterTypeId(id) == AeronCounters.DRIVER_SUBSCRIBER_POSITION_TYPE_ID &&
+                metaData.getLong(keyOffset + StreamCounter.REGISTRATION_ID_OFFSET) == subscriptionRegistrationId &&
+                metaData.getInt(keyOffset + StreamCounter.SESSION_ID_OFFSET) == sessionId)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True when the driver refused a log for want of a counter (its message says so). */

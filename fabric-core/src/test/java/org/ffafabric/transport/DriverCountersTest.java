@@ -2,10 +2,13 @@ package org.ffafabric.transport;
 
 import io.aeron.driver.Configuration;
 import io.aeron.driver.MediaDriver;
+import io.aeron.driver.status.PublisherPos;
+import io.aeron.driver.status.SubscriberPos;
 import org.agrona.concurrent.CachedEpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 import org.agrona.concurrent.status.CountersReader;
+import org.agrona.concurrent.status.UnsafeBufferPosition;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -66,6 +69,31 @@ class DriverCountersTest
         reusable.free(ids[5]);
         assertEquals(1, DriverCounters.free(reusable), "freed with no reuse timeout");
         assertFalse(DriverCounters.noneFree(reusable));
+    }
+
+    /** A subscriber's position in one session's log is told from another session's, subscription's or kind of counter's. */
+    @Test
+    void aSubscriberPositionIsFoundByItsSubscriptionAndSessionWhileAllocated()
+    {
+        final int capacity = 8;
+        final CountersManager counters = new CountersManager(
+            new UnsafeBuffer(ByteBuffer.allocateDirect(capacity * CountersReader.METADATA_LENGTH)),
+            new UnsafeBuffer(ByteBuffer.allocateDirect(capacity * CountersReader.COUNTER_LENGTH)));
+        final UnsafeBuffer temp = new UnsafeBuffer(new byte[1024]);
+        final long subscription = 17;
+        final int session = 0x8001_0003;
+        assertFalse(DriverCounters.hasSubscriberPosition(counters, subscription, session), "none allocated");
+
+        PublisherPos.allocate(temp, counters, 1, subscription, session, 9, "aeron:ipc", false);
+        SubscriberPos.allocate(temp, counters, 1, subscription, session + 1, 9, "aeron:ipc", 0);
+        SubscriberPos.allocate(temp, counters, 1, subscription + 1, session, 9, "aeron:ipc", 0);
+        assertFalse(DriverCounters.hasSubscriberPosition(counters, subscription, session),
+            "a publisher's position, another session's, another subscription's");
+
+        final UnsafeBufferPosition position = SubscriberPos.allocate(temp, counters, 1, subscription, session, 9, "aeron:ipc", 0);
+        assertTrue(DriverCounters.hasSubscriberPosition(counters, subscription, session));
+        position.close();
+        assertFalse(DriverCounters.hasSubscriberPosition(counters, subscription, session), "freed");
     }
 
     @Test
