@@ -478,14 +478,19 @@ public final class Endpoint implements AutoCloseable
             String refusal = null;
             while (!servers.get(ec).hasWaited())
             {
-                if (closed)
+                final int state;
+                synchronized (closeLock)
                 {
-                    // Closed meanwhile, the context never waits (a released one is OFF): say so now, as a serve
-                    // after the close would, and before a look at a control file its client's close unmaps.
-                    refusal = "endpoint " + name + " is closed";
-                    break;
+                    if (closed)
+                    {
+                        // Closed meanwhile, the context never waits (a released one is OFF): say so now, as a
+                        // serve after the close would. Looked at under the close's lock, as the state is read:
+                        // the client unmaps the control file only after every endpoint's close has begun.
+                        refusal = "endpoint " + name + " is closed";
+                        break;
+                    }
+                    state = ExecutionContextState.state(controlFile.ecState(stateOffset));
                 }
-                final int state = ExecutionContextState.state(controlFile.ecState(stateOffset));
                 if (state == ExecutionContextState.WAITING)
                 {
                     break;
