@@ -355,6 +355,12 @@ public final class Endpoint implements AutoCloseable
         return client.controlFile();
     }
 
+    /** True once the client's partition manager has gone (closed or died). */
+    boolean isPartitionManagerGone()
+    {
+        return client.isPartitionManagerGone();
+    }
+
     /** The driver's counters, as this endpoint's client sees them. */
     CountersReader countersReader()
     {

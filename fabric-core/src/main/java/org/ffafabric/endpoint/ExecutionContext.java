@@ -1297,7 +1297,8 @@ public final class ExecutionContext
      * before the target can write to it, and keeps the link until we have read all it holds: so the
      * look goes on while the driver has the link and our client not yet its image, hurrying the
      * conductor each millisecond rather than leaving it to its 10 ms turns, of which a loaded machine
-     * may give it too few. With no link, nothing was sent to us, and the look ends at once.
+     * may give it too few. With no link, nothing was sent to us, and the look ends at once; so it does
+     * once the partition manager has gone, as the fabric has with it.
      */
     private boolean takeLastAnswer(final RegisterFile regs, final int target, final int targetEc, final long targetGeneration)
     {
@@ -1314,7 +1315,9 @@ public final class ExecutionContext
             final long nowNs = System.nanoTime();
             if (nowNs >= nextLookNs)
             {
-                if (nowNs >= deadline || !transport.driverLinksLogFrom(target, targetEc, generation))
+                // An embedded driver that died with the partition manager left its counters as they were.
+                if (nowNs >= deadline || !transport.driverLinksLogFrom(target, targetEc, generation) ||
+                    endpoint.isPartitionManagerGone())
                 {
                     return takeFrom(regs, target, targetEc, generation);
                 }
