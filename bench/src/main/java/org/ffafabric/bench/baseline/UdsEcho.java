@@ -3,6 +3,7 @@ package org.ffafabric.bench.baseline;
 import org.ffafabric.bench.latency.EchoContext;
 import org.ffafabric.bench.latency.EchoSide;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.net.UnixDomainSocketAddress;
@@ -51,9 +52,18 @@ public final class UdsEcho implements EchoSide
         }
 
         message.flip();
-        while (message.hasRemaining())
+        try
         {
-            channel.write(message);
+            while (message.hasRemaining())
+            {
+                channel.write(message);
+            }
+        }
+        catch (final IOException ex)
+        {
+            // A connected socket's write fails when the pinger has closed its end (broken pipe): it gave up
+            // on this answer (we were stopped, say), and the run is over, as at end of stream.
+            return -1;
         }
         message.clear();
 

@@ -57,7 +57,7 @@ public final class UdsScenario implements LatencyScenario
         server.close();
         ScenarioContext.deleteQuietly(directory);
 
-        ping = spin ? new UdsPing(channel, ctx.newPeerWait(echo)) : new UdsPing(channel);
+        ping = spin ? new UdsPing(channel, ctx.newPeerWait(echo)) : new UdsPing(channel, ctx.newBlockingPeerWait(echo, channel));
     }
 
     @Override
@@ -69,7 +69,7 @@ public final class UdsScenario implements LatencyScenario
     @Override
     public void close()
     {
-        // Our end first: the echo is blocked in a read and ends when it sees end of stream.
-        Cleanup.closeAllThenDelete(directory, channel, echo, server);
+        // Our end first (once its watch has stopped): the echo is blocked in a read and ends when it sees end of stream.
+        Cleanup.closeAllThenDelete(directory, ping, channel, echo, server);
     }
 }

@@ -3,6 +3,7 @@ package org.ffafabric.bench.jmh;
 import org.ffafabric.bench.baseline.Cleanup;
 import org.ffafabric.bench.baseline.UdsEcho;
 import org.ffafabric.bench.baseline.UdsPing;
+import org.ffafabric.bench.latency.BlockingPeerWait;
 import org.ffafabric.bench.latency.EchoRunner;
 import org.ffafabric.bench.latency.ScenarioContext;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -63,7 +64,7 @@ public class UnixSocketPingPongBenchmark
         }
         ScenarioContext.deleteQuietly(directory);
 
-        ping = new UdsPing(channel);
+        ping = new UdsPing(channel, new BlockingPeerWait(channel, echo::isAlive, "uds-echo"));
     }
 
     @Benchmark
@@ -78,7 +79,7 @@ public class UnixSocketPingPongBenchmark
         // Our end first: the echo is blocked in a read and ends at end of stream.
         try
         {
-            Cleanup.closeAllThenDelete(directory, channel, echo);
+            Cleanup.closeAllThenDelete(directory, ping, channel, echo);
         }
         finally
         {

@@ -62,7 +62,7 @@ public final class PeerWait
     {
         if (!peerAlive.getAsBoolean())
         {
-            throw new IllegalStateException(peerName + " has gone");
+            throw new IllegalStateException(gone(peerName));
         }
 
         final long nowNs = System.nanoTime();
@@ -73,8 +73,19 @@ public final class PeerWait
         }
         else if (nowNs - firstCheckNs > timeoutNs)
         {
-            throw new IllegalStateException(
-                peerName + " did not answer within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
+            throw new IllegalStateException(noAnswer(peerName, timeoutNs));
         }
+    }
+
+    /** What fails a wait whose peer has died. */
+    static String gone(final String peerName)
+    {
+        return peerName + " has gone";
+    }
+
+    /** What fails a wait whose peer, alive, has not answered within the timeout: it is stuck. */
+    static String noAnswer(final String peerName, final long timeoutNs)
+    {
+        return peerName + " did not answer within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms";
     }
 }

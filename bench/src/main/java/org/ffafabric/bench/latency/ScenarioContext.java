@@ -3,6 +3,7 @@ package org.ffafabric.bench.latency;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.IdleStrategy;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -179,5 +180,11 @@ public final class ScenarioContext
     public PeerWait newPeerWait(final EchoProcess echo)
     {
         return new PeerWait(newIdleStrategy(), echo::isAlive, echo.toString());
+    }
+
+    /** A bound on blocking reads of a child echo's answers on {@code channel}, which it closes to end one. */
+    public BlockingPeerWait newBlockingPeerWait(final EchoProcess echo, final Closeable channel)
+    {
+        return new BlockingPeerWait(channel, echo::isAlive, echo.toString());
     }
 }
