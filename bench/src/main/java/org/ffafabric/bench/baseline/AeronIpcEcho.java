@@ -5,7 +5,7 @@ import io.aeron.ExclusivePublication;
 import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.BufferClaim;
-import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.Header;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
@@ -14,14 +14,18 @@ import org.ffafabric.bench.latency.EchoSide;
 
 /**
  * The answering side of {@code aeron-ipc-raw}: polls the ping stream and answers each message on
- * the pong stream with {@code tryClaim}, copying it in place. Argument 0: the Aeron directory.
+ * the pong stream with {@code tryClaim}, copying it in place. A ping whose answer meets back
+ * pressure is left in the stream and polled again on the loop's next turn, so that a pinger that
+ * has stopped reading never holds the echo inside a poll, deaf to its stop; once the pinger's
+ * subscription has gone the echo ends. Argument 0: the Aeron directory.
  */
-public final class AeronIpcEcho implements EchoSide, FragmentHandler
+public final class AeronIpcEcho implements EchoSide, ControlledFragmentHandler
 {
     private final BufferClaim claim = new BufferClaim();
     private Aeron aeron;
     private Subscription pingSubscription;
     private ExclusivePublication pongPublication;
+    private boolean pingerGone;
 
     public AeronIpcEcho()
     {
@@ -41,26 +45,32 @@ public final class AeronIpcEcho implements EchoSide, FragmentHandler
     @Override
     public int doWork()
     {
-        return pingSubscription.poll(this, 1);
+        final int answered = pingSubscription.controlledPoll(this, 1);
+        return pingerGone ? -1 : answered;
     }
 
     @Override
-    public void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    public Action onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
-        long result;
-        while ((result = pongPublication.tryClaim(length, claim)) <= 0)
+        final long result = pongPublication.tryClaim(length, claim);
+        if (result > 0)
         {
-            if (Publication.NOT_CONNECTED == result || Publication.CLOSED == result ||
-                Publication.MAX_POSITION_EXCEEDED == result)
-            {
-                // The pinger has gone: nobody to answer.
-                return;
-            }
-            Thread.onSpinWait();
+            claim.buffer().putBytes(claim.offset(), buffer, offset, length);
+            claim.commit();
+            return Action.CONTINUE;
         }
 
-        claim.buffer().putBytes(claim.offset(), buffer, offset, length);
-        claim.commit();
+        if (Publication.NOT_CONNECTED == result)
+        {
+            // The pinger's subscription has gone, and with it the run: nobody to answer.
+            pingerGone = true;
+        }
+        else
+        {
+            AeronIpcStreams.checkUsable(result, "pong publication");
+        }
+        // Back pressure or an admin action: polled again after the loop's idle and its look at whether to stop.
+        return Action.ABORT;
     }
 
     @Override

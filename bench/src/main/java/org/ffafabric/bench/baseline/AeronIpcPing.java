@@ -1,7 +1,6 @@
 package org.ffafabric.bench.baseline;
 
 import io.aeron.ExclusivePublication;
-import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.BufferClaim;
 import io.aeron.logbuffer.FragmentHandler;
@@ -105,7 +104,8 @@ public final class AeronIpcPing implements FragmentHandler
         long result;
         while ((result = pingPublication.tryClaim(length, claim)) <= 0)
         {
-            checkUsable(result);
+            // Back pressure, an admin action and a not yet connected echo are waited out.
+            AeronIpcStreams.checkUsable(result, "ping publication");
             wait.idle();
         }
 
@@ -121,17 +121,8 @@ public final class AeronIpcPing implements FragmentHandler
         long result;
         while ((result = pingPublication.offer(offerBuffer, 0, length)) <= 0)
         {
-            checkUsable(result);
+            AeronIpcStreams.checkUsable(result, "ping publication");
             wait.idle();
-        }
-    }
-
-    private static void checkUsable(final long result)
-    {
-        // Back pressure, admin action and a not yet connected echo are waited out; these are not.
-        if (Publication.CLOSED == result || Publication.MAX_POSITION_EXCEEDED == result)
-        {
-            throw new IllegalStateException("ping publication unusable: " + Publication.errorString(result));
         }
     }
 }

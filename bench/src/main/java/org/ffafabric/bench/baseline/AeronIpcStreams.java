@@ -1,6 +1,7 @@
 package org.ffafabric.bench.baseline;
 
 import io.aeron.Aeron;
+import io.aeron.Publication;
 import org.ffafabric.transport.AeronTuning;
 
 import java.time.Duration;
@@ -33,6 +34,20 @@ public final class AeronIpcStreams
     public static Aeron connect(final String aeronDirectoryName)
     {
         return Aeron.connect(AeronTuning.client(new Aeron.Context().aeronDirectoryName(aeronDirectoryName)));
+    }
+
+    /**
+     * Fails a publication that can never take the message: CLOSED or MAX_POSITION_EXCEEDED. Any other
+     * result of an {@code offer} or {@code tryClaim} that took nothing may pass and be tried again.
+     *
+     * @throws IllegalStateException naming the publication and the result.
+     */
+    public static void checkUsable(final long result, final String publication)
+    {
+        if (Publication.CLOSED == result || Publication.MAX_POSITION_EXCEEDED == result)
+        {
+            throw new IllegalStateException(publication + " unusable: " + Publication.errorString(result));
+        }
     }
 
     /**
