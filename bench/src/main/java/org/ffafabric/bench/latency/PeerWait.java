@@ -7,25 +7,33 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Waits for a peer's answer with an idle strategy, and notices when the peer has died or is
- * stuck instead of spinning forever. The checks run once every {@link #CHECK_INTERVAL} idles,
- * so the fast path is one increment and a mask; nothing allocates until a failure is thrown.
+ * stuck instead of spinning forever. The checks are paced by time, cheaply, as an
+ * {@code ExecutionContext}'s waits are: the clock is read, and the peer looked at, every 16 idles
+ * while idles are quick (a spin, whose fast path is then an increment and a compare), and every idle
+ * once they take over a microsecond each (an idle strategy that parks, {@code spin-park} up to 10 ms
+ * at a time: paced by idle counts alone, checks 1024 idles apart came 10 s apart). So a peer that has
+ * gone is noticed within a few parks in every idle mode. A wait answered within its first 16 idles
+ * never reads the clock, and nothing allocates until a failure is thrown.
  * <p>
  * Use: {@code wait.reset()} before a wait, then {@code while (!answered) wait.idle();}.
  */
 public final class PeerWait
 {
-    /** Idles between liveness checks; a power of two. */
-    public static final int CHECK_INTERVAL = 1024;
-
     /** How long one wait may take before the peer is declared stuck. */
     public static final long DEFAULT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    // A stride that begins in spins and runs into parks is at most this many parks long.
+    private static final int QUICK_CHECK_STRIDE = 16;
+    private static final long SLOW_IDLE_NS = 1_000;
 
     private final IdleStrategy idleStrategy;
     private final BooleanSupplier peerAlive;
     private final String peerName;
     private final long timeoutNs;
-    private long idles;
+    private int idles;
+    private int stride;
     private long firstCheckNs;
+    private long lastCheckNs;
 
     public PeerWait(final IdleStrategy idleStrategy, final BooleanSupplier peerAlive, final String peerName)
     {
@@ -45,14 +53,16 @@ public final class PeerWait
     public void reset()
     {
         idles = 0;
+        stride = QUICK_CHECK_STRIDE;
+        lastCheckNs = 0;
         idleStrategy.reset();
     }
 
-    /** Idles once; every {@link #CHECK_INTERVAL} idles checks the peer is alive and the wait not too long. */
+    /** Idles once; at the end of each stride checks that the peer is alive and the wait not too long. */
     public void idle()
     {
         idleStrategy.idle();
-        if ((++idles & (CHECK_INTERVAL - 1)) == 0)
+        if (++idles >= stride)
         {
             check();
         }
@@ -60,21 +70,27 @@ public final class PeerWait
 
     private void check()
     {
+        idles = 0;
         if (!peerAlive.getAsBoolean())
         {
             throw new IllegalStateException(gone(peerName));
         }
 
         final long nowNs = System.nanoTime();
-        if (idles == CHECK_INTERVAL)
+        if (0 == lastCheckNs)
         {
             // The clock is read only once a wait is already long, so fast waits never read it.
             firstCheckNs = nowNs;
         }
-        else if (nowNs - firstCheckNs > timeoutNs)
+        else
         {
-            throw new IllegalStateException(noAnswer(peerName, timeoutNs));
+            stride = nowNs - lastCheckNs > stride * SLOW_IDLE_NS ? 1 : QUICK_CHECK_STRIDE;
+            if (nowNs - firstCheckNs > timeoutNs)
+            {
+                throw new IllegalStateException(noAnswer(peerName, timeoutNs));
+            }
         }
+        lastCheckNs = nowNs;
     }
 
     /** What fails a wait whose peer has died. */

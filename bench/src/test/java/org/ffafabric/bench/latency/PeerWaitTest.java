@@ -33,4 +33,23 @@ class PeerWaitTest
         });
         assertEquals("stand-in peer has gone", ex.getMessage());
     }
+
+    @ParameterizedTest
+    @EnumSource(IdleMode.class)
+    @Timeout(8)
+    void aPeerAliveButSilentIsTakenForStuckOnceTheTimeoutHasPassed(final IdleMode idleMode)
+    {
+        final PeerWait wait = new PeerWait(
+            idleMode.newIdleStrategy(), () -> true, "stand-in peer", TimeUnit.MILLISECONDS.toNanos(50));
+        wait.reset();
+
+        final IllegalStateException ex = assertThrows(IllegalStateException.class, () ->
+        {
+            while (true)
+            {
+                wait.idle();
+            }
+        });
+        assertEquals("stand-in peer did not answer within 50 ms", ex.getMessage());
+    }
 }
