@@ -142,6 +142,38 @@ class LatencyToolEdgeCasesTest
     }
 
     @Test
+    void aMistakenOptionOrValueIsOneLineNamingTheCommand()
+    {
+        // A mistaken option said picocli's message, then the whole usage: some 40 lines, the mistake at the top.
+        final String[][] mistakes = {
+            { "--bogus" }, { "--scenrio", "uds-raw" }, { "--samples", "x" }, { "--samples" }, { "--idle", "foo" },
+            { "extra" }, { "--rounds", "0" }, { "--scenario", "no-such" }, { "--interleave", "--idle", "busy" } };
+        for (final String[] mistake : mistakes)
+        {
+            final String err = mistake(mistake);
+            assertTrue(err.startsWith("ffa bench: "), err);
+            assertEquals(1, err.lines().count(), err);
+            assertTrue(err.contains("ffa bench --help"), err);
+        }
+        assertTrue(mistake("--scenrio", "uds-raw").contains("--scenario"), "a near miss names the option meant");
+        assertTrue(mistake("--scenario", "no-such").contains("uds-raw"), "an unknown scenario is told with the known ones");
+    }
+
+    /** What a run with a mistake in its arguments says on stderr; it exits 2 and prints nothing on stdout. */
+    private String mistake(final String... args)
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final String[] withResults = java.util.stream.Stream.concat(
+            java.util.stream.Stream.of(args), java.util.stream.Stream.of("--results", results.toString())).toArray(String[]::new);
+        final int exitCode = LatencyTool.run(ScenarioRegistry.standard(), withResults, print(out), print(err));
+        final String said = err.toString(StandardCharsets.UTF_8);
+        assertEquals(2, exitCode, said);
+        assertEquals("", out.toString(StandardCharsets.UTF_8), String.join(" ", args));
+        return said;
+    }
+
+    @Test
     @org.junit.jupiter.api.Timeout(30)
     void aScenarioThatFailedHasNoSlowRoundsLine()
     {
