@@ -10,6 +10,7 @@ import org.ffafabric.endpoint.FabricClient;
 import org.ffafabric.launch.PartitionHostMain;
 import org.ffafabric.launch.PartitionManagerMain;
 import org.ffafabric.tools.FabricDump;
+import org.ffafabric.tools.UsageErrorHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -125,27 +126,7 @@ public final class FfaCommand implements Callable<Integer>
         return new CommandLine(new FfaCommand())
             .registerConverter(PartitionId.class, PartitionId::parse)
             .registerConverter(java.util.UUID.class, FfaCommand::uuid)
-            .setParameterExceptionHandler((ex, args) ->
-            {
-                final CommandLine commandLine = ex.getCommandLine();
-                if (args.length == 0)
-                {
-                    // Nothing asked: the usage says what can be.
-                    commandLine.getErr().println(ex.getMessage());
-                    commandLine.usage(commandLine.getErr());
-                }
-                else
-                {
-                    // The mistake, not the whole usage after it: --help has that.
-                    final String name = commandLine.getCommandSpec().qualifiedName();
-                    final java.util.List<String> meant = ex instanceof CommandLine.UnmatchedArgumentException ?
-                        ((CommandLine.UnmatchedArgumentException)ex).getSuggestions() : java.util.List.of();
-                    commandLine.getErr().println(name + ": " + ex.getMessage() +
-                        (meant.isEmpty() ? "" : "; did you mean " + String.join(" or ", meant) + "?") +
-                        " (see " + name + " --help)");
-                }
-                return commandLine.getCommandSpec().exitCodeOnInvalidInput();
-            })
+            .setParameterExceptionHandler(new UsageErrorHandler())
             .setExecutionExceptionHandler((ex, commandLine, parseResult) ->
             {
                 // A missing fabric, a claimed partition, a bad manifest: the message says it; a trace would bury it.

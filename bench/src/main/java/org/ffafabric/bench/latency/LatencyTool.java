@@ -4,6 +4,7 @@ import org.ffafabric.launch.ChildJvm;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramIterationValue;
 import org.ffafabric.launch.JvmFlags;
+import org.ffafabric.tools.UsageErrorHandler;
 import org.ffafabric.transport.AeronTuning;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -37,7 +38,8 @@ import java.util.concurrent.TimeUnit;
  * then one per scenario against its same-size baseline where the registry names one and both ran,
  * then the {@code aeron-settings:} line. Progress and failures go to stderr. Each histogram is
  * written as {@code <scenario>.hgrm} and all of them as one percentile chart in the results
- * directory. Exit code 0 when every scenario ran, 1 when one failed, 2 on a bad command line.
+ * directory. Exit code 0 when every scenario ran, 1 when one failed, 2 on a bad command line, told in
+ * one line ({@code --help} has the usage).
  * <p>
  * With {@code --rounds=N} above 1 the scenario list runs N times round-robin, each scenario set up
  * afresh each round, so a slow phase of a shared machine hits a scenario and its baseline alike.
@@ -132,6 +134,9 @@ public final class LatencyTool implements Callable<Integer>
         "(default results/<timestamp>).")
     Path resultsDirectory;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     private final ScenarioRegistry registry;
     private final PrintStream out;
     private final PrintStream err;
@@ -174,6 +179,7 @@ public final class LatencyTool implements Callable<Integer>
     {
         final CommandLine commandLine = new CommandLine(new LatencyTool(registry, out, err))
             .setCaseInsensitiveEnumValuesAllowed(true)
+            .setParameterExceptionHandler(new UsageErrorHandler())
             .setOut(new PrintWriter(out, true, StandardCharsets.UTF_8))
             .setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         return commandLine.execute(args);
@@ -186,8 +192,8 @@ public final class LatencyTool implements Callable<Integer>
         final int warmupCount = null != warmup ? warmup : quick ? QUICK_WARMUP : DEFAULT_WARMUP;
         if (sampleCount < 1 || warmupCount < 0 || rounds < 1)
         {
-            err.println("--samples and --rounds must be at least 1 and --warmup at least 0");
-            return CommandLine.ExitCode.USAGE;
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "--samples and --rounds must be at least 1 and --warmup at least 0");
         }
 
         final List<String> names = scenarios.isEmpty() ? registry.names() : scenarios;
@@ -195,16 +201,16 @@ public final class LatencyTool implements Callable<Integer>
         {
             if (!registry.contains(name))
             {
-                err.println("unknown scenario " + name + ", known: " + registry.names());
-                return CommandLine.ExitCode.USAGE;
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                    "unknown scenario " + name + ", known: " + String.join(", ", registry.names()));
             }
         }
 
         final IdleMode idle = null != idleMode ? idleMode : interleave ? IdleMode.SPIN_PARK : IdleMode.BUSY;
         if (interleave && IdleMode.BUSY == idle)
         {
-            err.println("--interleave needs answering sides that sleep between blocks: --idle spin-park or backoff");
-            return CommandLine.ExitCode.USAGE;
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "--interleave needs answering sides that sleep between blocks: --idle spin-park or backoff");
         }
 
         final Path results = null != resultsDirectory ? resultsDirectory : Path.of("results",
