@@ -1,0 +1,78 @@
+package org.ffafabric.bench.latency;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A scenario whose echo process is alive but stuck (stopped by SIGSTOP): its round trip fails in the
+ * words of the spinning scenarios' {@link PeerWait}, rather than hang the run. Never checks a timing
+ * value. The hang guard abandons a round trip that does not end (a spin does not heed an interrupt).
+ */
+class StuckEchoTest
+{
+    private LatencyScenario scenario;
+    private ProcessHandle echo;
+
+    @ParameterizedTest
+    @ValueSource(strings = { "uds-raw", "ffa-direct-xproc" })
+    @Timeout(value = 90, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aStuckEchoFailsTheRoundTripRatherThanHangingTheRun(final String name) throws Exception
+    {
+        // uds-raw's blocking read had no bound, nor had ffa-direct-xproc's call: a stopped echo hung the run for ever.
+        final List<Long> before = echoes();
+        scenario = ScenarioRegistry.standard().newScenario(name);
+        scenario.setUp(new ScenarioContext(IdleMode.BUSY));
+        scenario.roundTrip();
+        echo = newEcho(before);
+        signal("STOP", echo);
+
+        final IllegalStateException ex = assertThrows(IllegalStateException.class, scenario::roundTrip);
+        assertTrue(ex.getMessage().contains(" did not answer within "), ex.getMessage());
+    }
+
+    @AfterEach
+    void resumeAndClose() throws Exception
+    {
+        if (null != echo)
+        {
+            signal("CONT", echo);
+        }
+        if (null != scenario)
+        {
+            scenario.close();
+        }
+    }
+
+    /** The children of this JVM that run an echo (by command line: a long one has no arguments() on Linux). */
+    private static List<Long> echoes()
+    {
+        return ProcessHandle.current().children()
+            .filter((child) -> child.info().commandLine().map((line) -> line.contains(EchoMain.class.getName())).orElse(false))
+            .map(ProcessHandle::pid)
+            .toList();
+    }
+
+    /** The one echo started since {@code before}. */
+    private static ProcessHandle newEcho(final List<Long> before)
+    {
+        final List<Long> echoes = new ArrayList<>(echoes());
+        echoes.removeAll(before);
+        assertEquals(1, echoes.size(), echoes.toString());
+        return ProcessHandle.of(echoes.get(0)).orElseThrow();
+    }
+
+    private static void signal(final String signal, final ProcessHandle process) throws Exception
+    {
+        assertEquals(0, new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+            .inheritIO().start().waitFor(), "kill -" + signal);
+    }
+}
