@@ -1,9 +1,11 @@
 package org.ffafabric.bench.fabric;
 
+import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FfaUuid;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.bench.latency.PeerWait;
 import org.ffafabric.bench.latency.ScenarioContext;
 import org.ffafabric.endpoint.ExecutionContext;
 
@@ -15,19 +17,32 @@ import java.util.UUID;
  * x0..x7 for DIRECT_REQ_64 (x8..x17 are not part of it and never sent), x0..x17 for REQ2 to the
  * responder's service UUID. Payload word r is the sequence + r; the echo adds one to each. The
  * answer is checked as the baselines check theirs: its function ID, and its first and last payload
- * word, so that neither a stale answer nor a message cut short passes.
+ * word, so that neither a stale answer nor a message cut short passes. Each call is bounded as the
+ * baselines' waits are: a responder that has gone ends it ABORTED, and one that is alive but stuck
+ * (stopped by SIGSTOP, say) fails it once the bound runs out.
  */
 public final class EchoRequest
 {
+    private static final String RESPONDER = "responder " + EndpointId.toString(FfaScenarios.RESPONDER_ID);
+
     private final RegisterFile regs = new RegisterFile();
     private final boolean req2;
+    private final long timeoutNs;
     private final long serviceLo;
     private final long serviceHi;
     private long sequence;
 
+    /** Requests whose calls wait {@link PeerWait#DEFAULT_TIMEOUT_NS} at most. */
     public EchoRequest(final boolean req2)
     {
+        this(req2, PeerWait.DEFAULT_TIMEOUT_NS);
+    }
+
+    /** Requests whose calls wait {@code timeoutNs} at most for the answer. */
+    public EchoRequest(final boolean req2, final long timeoutNs)
+    {
         this.req2 = req2;
+        this.timeoutNs = timeoutNs;
         final UUID service = UUID.fromString(FfaScenarios.RESPONDER_UUID);
         serviceLo = FfaUuid.lo(service.getMostSignificantBits());
         serviceHi = FfaUuid.hi(service.getLeastSignificantBits());
@@ -37,7 +52,7 @@ public final class EchoRequest
     public long roundTrip(final ExecutionContext ec)
     {
         fill(++sequence);
-        ec.invoke(regs);
+        ec.invoke(regs, timeoutNs);
         return check();
     }
 
@@ -51,7 +66,7 @@ public final class EchoRequest
         while (true)
         {
             fill(++sequence);
-            ec.invoke(regs);
+            ec.invoke(regs, timeoutNs);
             if (!regs.isError() || regs.errorCode() != ErrorCode.BUSY)
             {
                 check();
@@ -93,7 +108,9 @@ public final class EchoRequest
         if (regs.functionId() != (req2 ? FunctionId.FFA_MSG_SEND_DIRECT_RESP2 : FunctionId.FFA_MSG_SEND_DIRECT_RESP_64) ||
             regs.x(first) != sequence + first + 1 || regs.x(last) != sequence + last + 1)
         {
-            throw new IllegalStateException("unexpected response " + regs);
+            // FFA_INTERRUPT: the bound ran out, as when an interrupt takes the CPU back (the request is left pending).
+            throw new IllegalStateException(regs.functionId() == FunctionId.FFA_INTERRUPT ?
+                PeerWait.noAnswer(RESPONDER, timeoutNs) : "unexpected response " + regs);
         }
         return regs.x(first);
     }

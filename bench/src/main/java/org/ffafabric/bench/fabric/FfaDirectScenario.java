@@ -22,18 +22,19 @@ import java.util.List;
 public final class FfaDirectScenario implements LatencyScenario
 {
     private final boolean crossProcess;
+    private final boolean req2;
     private PartitionManager pm;
     private FabricClient client;
     private Endpoint requester;
     private ExecutionContext ec;
     private EchoProcess echoProcess;
     private EchoRunner echoRunner;
-    private final EchoRequest request;
+    private EchoRequest request;
 
     private FfaDirectScenario(final boolean crossProcess, final boolean req2)
     {
         this.crossProcess = crossProcess;
-        this.request = new EchoRequest(req2);
+        this.req2 = req2;
     }
 
     public static FfaDirectScenario inProcess()
@@ -71,6 +72,7 @@ public final class FfaDirectScenario implements LatencyScenario
             echoRunner = EchoRunner.start(new FfaDirectEcho(),
                 new EchoContext(List.of(pm.directory().toString()), ctx.idleMode()), "ffa-direct-echo");
         }
+        request = new EchoRequest(req2, ctx.answerTimeoutNs());
         request.awaitResponder(ec);
     }
 

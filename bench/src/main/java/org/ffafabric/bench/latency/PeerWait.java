@@ -100,7 +100,7 @@ public final class PeerWait
     }
 
     /** What fails a wait whose peer, alive, has not answered within the timeout: it is stuck. */
-    static String noAnswer(final String peerName, final long timeoutNs)
+    public static String noAnswer(final String peerName, final long timeoutNs)
     {
         return peerName + " did not answer within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms";
     }

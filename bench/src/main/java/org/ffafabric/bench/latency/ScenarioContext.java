@@ -26,26 +26,37 @@ public final class ScenarioContext
     /** How long a child JVM may take to start and set up its echo. */
     public static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(30);
 
+    /** How long a round trip may wait for its answer before the echo is taken for stuck. */
+    public static final Duration DEFAULT_ANSWER_TIMEOUT = Duration.ofNanos(PeerWait.DEFAULT_TIMEOUT_NS);
+
     private static final AtomicInteger NAME_COUNTER = new AtomicInteger();
     private static final Path DEV_SHM = Path.of("/dev/shm");
 
     private final IdleMode idleMode;
     private final Duration readyTimeout;
+    private final long answerTimeoutNs;
 
     public ScenarioContext(final IdleMode idleMode)
     {
-        this(idleMode, DEFAULT_READY_TIMEOUT);
+        this(idleMode, DEFAULT_READY_TIMEOUT, DEFAULT_ANSWER_TIMEOUT);
     }
 
-    public ScenarioContext(final IdleMode idleMode, final Duration readyTimeout)
+    public ScenarioContext(final IdleMode idleMode, final Duration readyTimeout, final Duration answerTimeout)
     {
         this.idleMode = idleMode;
         this.readyTimeout = readyTimeout;
+        this.answerTimeoutNs = answerTimeout.toNanos();
     }
 
     public IdleMode idleMode()
     {
         return idleMode;
+    }
+
+    /** How long a round trip may wait for its answer: a dead echo fails it sooner, a stuck one then. */
+    public long answerTimeoutNs()
+    {
+        return answerTimeoutNs;
     }
 
     /** A fresh idle strategy of the chosen mode for one spinning loop. */
@@ -179,12 +190,12 @@ public final class ScenarioContext
     /** A waiter for the answers of a child echo that fails fast when the child dies. */
     public PeerWait newPeerWait(final EchoProcess echo)
     {
-        return new PeerWait(newIdleStrategy(), echo::isAlive, echo.toString());
+        return new PeerWait(newIdleStrategy(), echo::isAlive, echo.toString(), answerTimeoutNs);
     }
 
     /** A bound on blocking reads of a child echo's answers on {@code channel}, which it closes to end one. */
     public BlockingPeerWait newBlockingPeerWait(final EchoProcess echo, final Closeable channel)
     {
-        return new BlockingPeerWait(channel, echo::isAlive, echo.toString());
+        return new BlockingPeerWait(channel, echo::isAlive, echo.toString(), answerTimeoutNs);
     }
 }
