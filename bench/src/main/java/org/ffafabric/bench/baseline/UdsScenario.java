@@ -57,7 +57,8 @@ public final class UdsScenario implements LatencyScenario
         server.close();
         ScenarioContext.deleteQuietly(directory);
 
-        ping = spin ? new UdsPing(channel, ctx.newPeerWait(echo)) : new UdsPing(channel, ctx.newBlockingPeerWait(echo, channel));
+        ping = spin ? new UdsPing(channel, ctx.newPeerWait(echo)) :
+            new UdsPing(channel, ctx.newBlockingPeerWait(echo, channel));
     }
 
     @Override
@@ -69,7 +70,7 @@ public final class UdsScenario implements LatencyScenario
     @Override
     public void close()
     {
-        // Our end first (once its watch has stopped): the echo is blocked in a read and ends when it sees end of stream.
+        // Our end first, once its watch has stopped: the echo is blocked in a read and ends at end of stream.
         Cleanup.closeAllThenDelete(directory, ping, channel, echo, server);
     }
 }

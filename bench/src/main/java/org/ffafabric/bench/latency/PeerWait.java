@@ -31,7 +31,7 @@ public final class PeerWait
     private final String peerName;
     private final long timeoutNs;
     private int idles;
-    private int stride;
+    private int stride = QUICK_CHECK_STRIDE;
     private long firstCheckNs;
     private long lastCheckNs;
 

@@ -51,7 +51,8 @@ class AeronIpcEchoTest
     void pinger()
     {
         aeronDirectory = ScenarioContext.newShmPath("aeron-echo-test");
-        driver = MediaDriver.launch(AeronTuning.driver(new MediaDriver.Context().aeronDirectoryName(aeronDirectory.toString())));
+        driver = MediaDriver.launch(
+            AeronTuning.driver(new MediaDriver.Context().aeronDirectoryName(aeronDirectory.toString())));
         aeron = AeronIpcStreams.connect(aeronDirectory.toString());
         pingPublication = aeron.addExclusivePublication(AeronIpcStreams.CHANNEL, AeronIpcStreams.PING_STREAM_ID);
         pongSubscription = aeron.addSubscription(AeronIpcStreams.CHANNEL, AeronIpcStreams.PONG_STREAM_ID);

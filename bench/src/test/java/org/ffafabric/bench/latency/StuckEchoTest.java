@@ -65,7 +65,8 @@ class StuckEchoTest
     private static List<Long> echoes()
     {
         return ProcessHandle.current().children()
-            .filter((child) -> child.info().commandLine().map((line) -> line.contains(EchoMain.class.getName())).orElse(false))
+            .filter((child) -> child.info().commandLine()
+                .map((line) -> line.contains(EchoMain.class.getName())).orElse(false))
             .map(ProcessHandle::pid)
             .toList();
     }
