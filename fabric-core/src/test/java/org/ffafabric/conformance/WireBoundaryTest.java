@@ -1,0 +1,170 @@
+package org.ffafabric.conformance;
+
+import io.aeron.Subscription;
+import org.ffafabric.abi.ErrorCode;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.transport.TrapProtocol;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.ffafabric.conformance.Fx.*;
+import static org.ffafabric.conformance.WireFixture.*;
+import static org.ffafabric.transport.TrapProtocol.sessionId;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The fabric's wire boundary. Anything that can open the fabric's Aeron directory can publish into
+ * the partition manager's trap stream and any context's inbox, with any session ID the driver has not
+ * given a publication on that stream already. What is not a claimed context's well-formed message is
+ * dropped, or refused with the spec's error where a claimed context sent it; nothing is taken for
+ * another sender's, nothing throws out of a receiver or holds it, and the fabric answers as before.
+ */
+class WireBoundaryTest
+{
+    /**
+     * Traps from sessions no claimed context has (a partition nobody claimed, none of the fabric's, a
+     * context its partition does not have, another claim of a claimed one, the manager's own), of
+     * every wrong length and well-formed, are dropped: nobody is answered and no claim moves. A flood
+     * of them (forged claims, say) is told of a bounded number of times, not once each.
+     */
+    @Test
+    void trapsFromNoClaimedContextAreDroppedAndToldOfBoundedly()
+    {
+        final long seed = System.nanoTime();
+        final Random random = new Random(seed);
+        try (WireFixture wire = new WireFixture())
+        {
+            final ControlFile controlFile = wire.controlFile;
+            final int vmGeneration = wire.generation(VM);
+            final int spGeneration = wire.generation(SP);
+            // The driver's own guard: a session ID a bound context publishes with is nobody else's on that stream.
+            assertFalse(wire.send(TrapProtocol.PM_STREAM_ID, sessionId(VM, 0, vmGeneration), 0, regs(FunctionId.FFA_ID_GET), 64),
+                "vm1's trap session is taken");
+            final long vmClaim = controlFile.claimWord(controlFile.slotOf(VM));
+            final long spClaim = controlFile.claimWord(controlFile.slotOf(SP));
+            final Subscription sp2Inbox = wire.raw.addSubscription(TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(SP2, 0));
+            final long pid = ProcessHandle.current().pid();
+            final int[] sessions = {
+                sessionId(SP2, 0, 1),
+                sessionId(NO_SUCH_PARTITION, 0, 1),
+                sessionId(SP, 5, spGeneration),
+                sessionId(VM, 0, vmGeneration + 1),
+                TrapProtocol.PM_SESSION_ID,
+            };
+            final RegisterFile[] calls = {
+                regs(FunctionId.FFA_ID_GET),
+                regs(FunctionId.FFA_VERSION, V1_2),
+                regs(FunctionId.FFA_PARTITION_INFO_GET, 0, 0, 0, 0, 1),
+                regs(TrapProtocol.FABRIC_RELEASE),
+                regs(TrapProtocol.FABRIC_CLAIM, (int)pid, (int)(pid >>> 32)),
+                regs(TrapProtocol.FABRIC_CLAIM, 1, 0),
+            };
+            int sent = 0;
+            for (final int session : sessions)
+            {
+                for (final int length : MALFORMED_LENGTHS)
+                {
+                    assertTrue(wire.send(TrapProtocol.PM_STREAM_ID, session, 0, idGetAndNoise(random, length), length));
+                    sent++;
+                }
+                for (final RegisterFile call : calls)
+                {
+                    assertTrue(wire.send(TrapProtocol.PM_STREAM_ID, session, 0, call, TrapProtocol.SHORT_MESSAGE_LENGTH));
+                    sent++;
+                }
+                final byte[] noise = new byte[TrapProtocol.LONG_MESSAGE_LENGTH];
+                random.nextBytes(noise);
+                assertTrue(wire.send(TrapProtocol.PM_STREAM_ID, session, 0, noise, noise.length));
+                sent++;
+            }
+            final RegisterFile forgedClaim = regs(TrapProtocol.FABRIC_CLAIM, (int)pid, (int)(pid >>> 32));
+            for (int i = 0; i < 512; i++)
+            {
+                assertTrue(wire.send(TrapProtocol.PM_STREAM_ID, sessionId(SP2, 0, 7), 0, forgedClaim,
+                    TrapProtocol.SHORT_MESSAGE_LENGTH));
+                sent++;
+            }
+            wire.awaitRead();
+
+            final String why = "seed=" + seed;
+            assertEquals(0, sp2Inbox.poll((buffer, offset, length, header) -> { }, 16), "nobody was answered " + why);
+            assertEquals(vmClaim, controlFile.claimWord(controlFile.slotOf(VM)), why);
+            assertEquals(spClaim, controlFile.claimWord(controlFile.slotOf(SP)), why);
+            assertEquals(0, controlFile.claimPid(controlFile.slotOf(SP2)), why);
+            assertEquals(ExecutionContextState.OFF, wire.state(SP2), why);
+            assertFalse(wire.pmErrors.isEmpty(), "the partition manager told of what it dropped");
+            final int dropped = sent;
+            assertTrue(wire.pmErrors.size() <= 16, () -> wire.pmErrors.size() + " reports of " + dropped + " traps dropped " + why);
+            wire.assertStillWorks();
+        }
+    }
+
+    /**
+     * A claimed context's trap is 64 or 144 bytes. One of another length is not a register file: it is
+     * answered FFA_ERROR(INVALID_PARAMETERS), as its context waits for an answer, whatever its first
+     * bytes say; an FFA_ID_GET cut short or run long is not taken for one.
+     */
+    @Test
+    void aClaimedContextsTrapOfAnotherLengthIsAnsweredInvalidParameters()
+    {
+        final long seed = System.nanoTime();
+        final Random random = new Random(seed);
+        try (WireFixture wire = new WireFixture())
+        {
+            final int generation = wire.claimByHand(SP2);
+            final int session = sessionId(SP2, 0, generation);
+            final Subscription inbox = wire.raw.addSubscription(TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(SP2, 0));
+            final long pid = ProcessHandle.current().pid();
+            assertTrue(wire.send(TrapProtocol.PM_STREAM_ID, session, 0,
+                regs(TrapProtocol.FABRIC_CLAIM, (int)pid, (int)(pid >>> 32)), TrapProtocol.SHORT_MESSAGE_LENGTH));
+            final RegisterFile reply = new RegisterFile();
+            final int[] from = new int[1];
+            take(inbox, reply, from, "the claim was answered");
+            assertTrue(reply.isSuccess(), reply::toString);
+            assertEquals(TrapProtocol.FABRIC_CLAIM, reply.w(1));
+
+            for (final int length : MALFORMED_LENGTHS)
+            {
+                assertTrue(wire.send(TrapProtocol.PM_STREAM_ID, session, 0, idGetAndNoise(random, length), length));
+            }
+            assertTrue(wire.send(TrapProtocol.PM_STREAM_ID, session, 0, regs(FunctionId.FFA_ID_GET),
+                TrapProtocol.SHORT_MESSAGE_LENGTH));
+            int refused = 0;
+            while (true)
+            {
+                take(inbox, reply, from, "every trap was answered");
+                assertEquals(TrapProtocol.replySessionId(generation), from[0], "the partition manager's reply to this claim");
+                if (reply.isSuccess())
+                {
+                    break;
+                }
+                assertError(ErrorCode.INVALID_PARAMETERS, reply, "seed=" + seed + " a trap of another length");
+                refused++;
+            }
+            assertEquals(SP2, reply.w(2), "the well-formed FFA_ID_GET after them");
+            assertTrue(refused >= MALFORMED_LENGTHS.length, "each was answered, " + refused);
+
+            assertTrue(wire.send(TrapProtocol.PM_STREAM_ID, session, 0, regs(TrapProtocol.FABRIC_RELEASE),
+                TrapProtocol.SHORT_MESSAGE_LENGTH));
+            awaitUntil(System.nanoTime() + WAIT_NS, () -> wire.controlFile.claimPid(wire.controlFile.slotOf(SP2)) == 0,
+                "the release let go of sp2");
+            wire.assertStillWorks();
+        }
+    }
+
+    /** {@code length} bytes of noise, FFA_ID_GET's function ID first where it fits. */
+    private static byte[] idGetAndNoise(final Random random, final int length)
+    {
+        final byte[] bytes = new byte[length];
+        random.nextBytes(bytes);
+        for (int i = 0; i < Math.min(length, Integer.BYTES); i++)
+        {
+            bytes[i] = (byte)(FunctionId.FFA_ID_GET >>> (8 * i));
+        }
+        return bytes;
+    }
+}
