@@ -83,6 +83,8 @@ public final class PartitionManager implements Agent, AutoCloseable
     private final FragmentHandler trapHandler = this::onTrap;
     private final AgentRunner runner;
     private long nextLivenessCheckNs;
+    // Written by our duty cycle alone.
+    private volatile long droppedTraps;
     private volatile boolean closed;
 
     private PartitionManager(final Context ctx)
@@ -573,27 +575,67 @@ public final class PartitionManager implements Agent, AutoCloseable
 
     private void onTrap(final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
-        regs.clear();
-        regs.buffer().putBytes(0, buffer, offset, Math.min(length, RegisterFile.LENGTH));
         final int sessionId = header.sessionId();
-        if (regs.functionId() == TrapProtocol.FABRIC_CLAIM)
+        final boolean registers = TrapProtocol.isMessageLength(length);
+        regs.clear();
+        if (registers)
         {
-            bind(sessionId);
-            return;
+            regs.buffer().putBytes(0, buffer, offset, length);
+            if (regs.functionId() == TrapProtocol.FABRIC_CLAIM)
+            {
+                bind(sessionId);
+                return;
+            }
         }
         final Caller caller = callers.get(sessionId);
         if (caller == null)
         {
             // Not a claimed context: there is nobody to answer.
+            dropTrap(sessionId, registers ? "no claimed context has its session" :
+                "a fragment of " + length + " bytes, from a session no claimed context has");
             return;
         }
-        if (regs.functionId() == TrapProtocol.FABRIC_RELEASE)
+        if (!registers)
+        {
+            // Not a register file, whatever its first bytes say; its context waits for an answer all the same.
+            regs.error(ErrorCode.INVALID_PARAMETERS);
+        }
+        else if (regs.functionId() == TrapProtocol.FABRIC_RELEASE)
         {
             release(caller);
             return;
         }
-        dispatch(caller, regs);
+        else
+        {
+            dispatch(caller, regs);
+        }
         reply(caller, regs);
+    }
+
+    /**
+     * Traps dropped so far: from a session no claimed context has, or a claim the control file does not
+     * hold. Anything that can open the Aeron directory can publish on our stream.
+     */
+    public long droppedTraps()
+    {
+        return droppedTraps;
+    }
+
+    /**
+     * Counts a trap dropped, and tells the error handler of the 1st, 2nd, 4th, 8th... of them only: a flood of
+     * forged traps is told of a few dozen times at most, however long it lasts.
+     */
+    private void dropTrap(final int sessionId, final String why)
+    {
+        final long dropped = droppedTraps + 1;
+        droppedTraps = dropped;
+        if ((dropped & (dropped - 1)) == 0)
+        {
+            ctx.errorHandler().onError(new IllegalStateException(String.format(
+                "dropped trap %d (told of at each power of two): %s, session 0x%08x (partition 0x%04x, context %d, " +
+                "generation %d)", dropped, why, sessionId, TrapProtocol.partitionIdOf(sessionId),
+                TrapProtocol.ecOf(sessionId), TrapProtocol.generationOf(sessionId))));
+        }
     }
 
     /** One case per trapped ABI; the endpoint runtime answers direct messaging and RX_RELEASE itself. */
@@ -679,7 +721,7 @@ public final class PartitionManager implements Agent, AutoCloseable
         if (slot < 0 || ec >= controlFile.executionContextCount(slot) || pid == 0 ||
             ControlFile.pidOf(claim) != pid || !thisGeneration)
         {
-            ctx.errorHandler().onError(new IllegalStateException("refused claim from session " + sessionId));
+            dropTrap(sessionId, "a claim the control file does not hold (PID " + pid + ")");
             return;
         }
         final int generation = ControlFile.generationOf(claim);

@@ -52,6 +52,15 @@ public final class TrapProtocol
     {
     }
 
+    /**
+     * True for the length of a message, a register file of 64 or 144 bytes. A fragment of any other
+     * length is none of the runtime's: anything that can open the Aeron directory can publish one.
+     */
+    public static boolean isMessageLength(final int length)
+    {
+        return length == SHORT_MESSAGE_LENGTH || length == LONG_MESSAGE_LENGTH;
+    }
+
     public static int inboxStreamId(final int partitionId, final int ec)
     {
         return 0x1000_0000 | ((partitionId & 0xFFFF) << 8) | (ec & 0xFF);

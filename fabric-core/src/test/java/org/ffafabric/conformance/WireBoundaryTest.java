@@ -96,6 +96,7 @@ class WireBoundaryTest
             assertEquals(spClaim, controlFile.claimWord(controlFile.slotOf(SP)), why);
             assertEquals(0, controlFile.claimPid(controlFile.slotOf(SP2)), why);
             assertEquals(ExecutionContextState.OFF, wire.state(SP2), why);
+            assertTrue(wire.pm.droppedTraps() >= sent, () -> wire.pm.droppedTraps() + " traps counted as dropped " + why);
             assertFalse(wire.pmErrors.isEmpty(), "the partition manager told of what it dropped");
             final int dropped = sent;
             assertTrue(wire.pmErrors.size() <= 16, () -> wire.pmErrors.size() + " reports of " + dropped + " traps dropped " + why);
