@@ -6,10 +6,13 @@ import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.transport.TrapProtocol;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 
 import static org.ffafabric.conformance.Fx.*;
 import static org.ffafabric.conformance.WireFixture.*;
@@ -25,6 +28,9 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class WireBoundaryTest
 {
+    /** The bound of each FFA_MSG_WAIT that reads an inbox while a test waits for it to be read. */
+    private static final long WAIT_SLICE_NS = TimeUnit.MILLISECONDS.toNanos(20);
+
     /**
      * Traps from sessions no claimed context has (a partition nobody claimed, none of the fabric's, a
      * context its partition does not have, another claim of a claimed one, the manager's own), of
@@ -155,6 +161,67 @@ class WireBoundaryTest
                 "the release let go of sp2");
             wire.assertStillWorks();
         }
+    }
+
+    /**
+     * A fragment in an inbox that is not a register file of 64 or 144 bytes is dropped, though it is
+     * addressed to the context's claim and starts as a direct request to it would: a serving context
+     * neither throws nor serves it, and FFA_MSG_WAIT does not return it. From a partition claimed by hand
+     * that writes its own messages, a claim that partition does not hold, and a partition of none.
+     */
+    @Test
+    void anInboxMessageOfAnotherLengthIsDropped()
+    {
+        final long seed = System.nanoTime();
+        final Random random = new Random(seed);
+        try (WireFixture wire = new WireFixture())
+        {
+            final int generation = wire.claimByHand(SP2);
+            final int[] sessions = {
+                sessionId(SP2, 0, generation),
+                sessionId(SP2, 0, generation + 1),
+                sessionId(NO_SUCH_PARTITION, 0, 1),
+            };
+            for (final int session : sessions)
+            {
+                for (final int length : MALFORMED_LENGTHS)
+                {
+                    assertTrue(wire.send(TrapProtocol.inboxStreamId(SP, 0), session, wire.addressedTo(SP),
+                        requestAndNoise(random, TrapProtocol.partitionIdOf(session), SP, length), length));
+                }
+            }
+            wire.awaitRead();
+            final String why = "seed=" + seed;
+            assertEquals(List.of(), wire.serveErrors, "sp1's serving threw nothing " + why);
+            assertEquals(List.of(), wire.served, "sp1 served none of them " + why);
+
+            for (final int session : sessions)
+            {
+                for (final int length : MALFORMED_LENGTHS)
+                {
+                    assertTrue(wire.send(TrapProtocol.inboxStreamId(VM, 0), session, wire.addressedTo(VM),
+                        requestAndNoise(random, TrapProtocol.partitionIdOf(session), VM, length), length));
+                }
+            }
+            final ExecutionContext vm = wire.vm.executionContext(0);
+            final RegisterFile regs = new RegisterFile();
+            wire.awaitRead(() ->
+            {
+                vm.invoke(regs.clear().w(0, FunctionId.FFA_MSG_WAIT), WAIT_SLICE_NS);
+                assertEquals(FunctionId.FFA_INTERRUPT, regs.functionId(), () -> "FFA_MSG_WAIT returned " + regs + " " + why);
+            });
+            wire.assertStillWorks();
+        }
+    }
+
+    /** {@code length} bytes of noise, DIRECT_REQ_64 from {@code sender} to {@code receiver} first where it fits. */
+    private static byte[] requestAndNoise(final Random random, final int sender, final int receiver, final int length)
+    {
+        final byte[] bytes = new byte[length];
+        random.nextBytes(bytes);
+        final RegisterFile request = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, sender, receiver);
+        request.buffer().getBytes(0, bytes, 0, Math.min(length, 2 * Long.BYTES));
+        return bytes;
     }
 
     /** {@code length} bytes of noise, FFA_ID_GET's function ID first where it fits. */
