@@ -92,6 +92,8 @@ final class ContextTransport
     private final RegisterFile stash = new RegisterFile();
     private int stashSessionId;
     private boolean stashed;
+    // Written by the context's thread alone, only as it drops one: off the path of every message kept.
+    private volatile long dropped;
 
     ContextTransport(
         final Endpoint endpoint, final int sessionId, final Subscription inbox,
@@ -226,6 +228,26 @@ final class ContextTransport
     }
 
     /**
+     * Fragments the inbox has dropped: left unread by an earlier claim, or no register file of 64 or 144
+     * bytes, which only something that can open the Aeron directory, not the runtime, could have written.
+     */
+    long dropped()
+    {
+        return dropped;
+    }
+
+    /** A message for this claim, of a message's length; anything else is counted and dropped. */
+    private boolean isTaken(final int length, final Header header)
+    {
+        if (TrapProtocol.isMessageLength(length) && isForThisClaim(header))
+        {
+            return true;
+        }
+        dropped++;
+        return false;
+    }
+
+    /**
      * True when a message is for this claim: a partition manager's reply to our generation, or a
      * context's message addressed to it. Anything else was left unread by an earlier claim.
      */
@@ -305,7 +327,7 @@ final class ContextTransport
 
     private void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
-        if (!isForThisClaim(header))
+        if (!isTaken(length, header))
         {
             return;
         }
@@ -365,9 +387,9 @@ final class ContextTransport
             // One message per poll: after a detach the subscription goes on to its other images.
             return ControlledFragmentHandler.Action.ABORT;
         }
-        if (!isForThisClaim(header))
+        if (!isTaken(length, header))
         {
-            // Left unread by an earlier claim: consumed, and the poll finds nothing.
+            // Left unread by an earlier claim, or no message: consumed, and the poll finds nothing.
             return ControlledFragmentHandler.Action.CONTINUE;
         }
         final Image image = (Image)header.context();

@@ -153,6 +153,16 @@ public final class ExecutionContext
         return endpoint;
     }
 
+    /**
+     * Messages this context's inbox has dropped: left unread by an earlier claim of its partition, or not
+     * a register file of 64 or 144 bytes (anything that can open the fabric's Aeron directory can publish
+     * into an inbox). Read from any thread.
+     */
+    public long droppedMessages()
+    {
+        return transport.dropped();
+    }
+
     /** The typed, Linux ffa_ops-shaped calls over {@link #invoke}; one instance per context. */
     public FfaOps ops()
     {

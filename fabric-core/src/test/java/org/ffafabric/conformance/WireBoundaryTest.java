@@ -102,7 +102,7 @@ class WireBoundaryTest
             assertEquals(spClaim, controlFile.claimWord(controlFile.slotOf(SP)), why);
             assertEquals(0, controlFile.claimPid(controlFile.slotOf(SP2)), why);
             assertEquals(ExecutionContextState.OFF, wire.state(SP2), why);
-            assertTrue(wire.pm.droppedTraps() >= sent, () -> wire.pm.droppedTraps() + " traps counted as dropped " + why);
+            assertEquals(wire.fragmentsSent(TrapProtocol.PM_STREAM_ID), wire.pm.droppedTraps(), "each trap counted " + why);
             assertFalse(wire.pmErrors.isEmpty(), "the partition manager told of what it dropped");
             final int dropped = sent;
             assertTrue(wire.pmErrors.size() <= 16, () -> wire.pmErrors.size() + " reports of " + dropped + " traps dropped " + why);
@@ -194,6 +194,8 @@ class WireBoundaryTest
             final String why = "seed=" + seed;
             assertEquals(List.of(), wire.serveErrors, "sp1's serving threw nothing " + why);
             assertEquals(List.of(), wire.served, "sp1 served none of them " + why);
+            assertEquals(wire.fragmentsSent(TrapProtocol.inboxStreamId(SP, 0)), wire.sp.executionContext(0).droppedMessages(),
+                "each fragment counted " + why);
 
             for (final int session : sessions)
             {
@@ -210,6 +212,7 @@ class WireBoundaryTest
                 vm.invoke(regs.clear().w(0, FunctionId.FFA_MSG_WAIT), WAIT_SLICE_NS);
                 assertEquals(FunctionId.FFA_INTERRUPT, regs.functionId(), () -> "FFA_MSG_WAIT returned " + regs + " " + why);
             });
+            assertEquals(wire.fragmentsSent(TrapProtocol.inboxStreamId(VM, 0)), vm.droppedMessages(), "each fragment counted " + why);
             wire.assertStillWorks();
         }
     }

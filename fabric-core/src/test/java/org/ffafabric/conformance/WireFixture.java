@@ -27,7 +27,9 @@ import org.ffafabric.pm.PartitionManager;
 import org.ffafabric.transport.TrapProtocol;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +71,7 @@ final class WireFixture implements AutoCloseable
     final List<long[]> served = new CopyOnWriteArrayList<>();
     private final Long2ObjectHashMap<ExclusivePublication> publications = new Long2ObjectHashMap<>();
     private final List<Integer> claimedByHand = new ArrayList<>();
+    private final Map<Integer, Integer> fragmentsSent = new HashMap<>();
     private final Thread server;
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[8192]);
     private long payload;
@@ -187,6 +190,8 @@ final class WireFixture implements AutoCloseable
             }
             publications.put(key, publication);
         }
+        final int payload = publication.maxPayloadLength();
+        fragmentsSent.merge(streamId, Math.max(1, (length + payload - 1) / payload), Integer::sum);
         scratch.putBytes(0, bytes, 0, length);
         final long deadline = System.nanoTime() + WAIT_NS;
         long result;
@@ -205,6 +210,12 @@ final class WireFixture implements AutoCloseable
         final byte[] bytes = new byte[length];
         regs.buffer().getBytes(0, bytes, 0, Math.min(length, RegisterFile.LENGTH));
         return send(streamId, sessionId, reservedValue, bytes, length);
+    }
+
+    /** The fragments {@link #send} has published on a stream: a message past the driver's MTU takes several. */
+    int fragmentsSent(final int streamId)
+    {
+        return fragmentsSent.getOrDefault(streamId, 0);
     }
 
     /**
