@@ -217,6 +217,62 @@ class WireBoundaryTest
         }
     }
 
+    /**
+     * A request's w1 names its sender and receiver, and the requester's runtime refuses to send one that
+     * does not name itself and its target. One written by hand that names another partition as sender,
+     * or another receiver, is refused FFA_ERROR(INVALID_PARAMETERS) to the context its session names, as
+     * the spec's SPMC refuses a caller that names another ID; the handler, which reads the sender from
+     * w1, never sees it. Served in place by sp1, which the requester took as the runtime's would, and
+     * through vm1's FFA_MSG_WAIT.
+     */
+    @Test
+    void aRequestNamingAnotherSenderOrReceiverIsRefused()
+    {
+        try (WireFixture wire = new WireFixture())
+        {
+            final int generation = wire.claimByHand(SP2);
+            final int session = sessionId(SP2, 0, generation);
+            final Subscription inbox = wire.raw.addSubscription(TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(SP2, 0));
+            final RegisterFile answer = new RegisterFile();
+            final int[] from = new int[1];
+            final int[][] lies = {{VM, SP}, {SP2, 0x8003}};
+            for (final int[] lie : lies)
+            {
+                final long waiting = wire.stateWord(SP);
+                assertEquals(ExecutionContextState.WAITING, ExecutionContextState.state(waiting));
+                final long installed = ExecutionContextState.pack(
+                    ExecutionContextState.RUNNING, ExecutionContextState.MODEL_DIRECT_REQ, false, SP2, 0, waiting);
+                assertTrue(wire.controlFile.ecStateCompareAndSet(wire.stateOffset(SP), waiting, installed));
+                final RegisterFile request = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, lie[0], lie[1]);
+                request.x(3, 41);
+                assertTrue(wire.send(TrapProtocol.inboxStreamId(SP, 0), session, wire.addressedTo(SP), request,
+                    TrapProtocol.SHORT_MESSAGE_LENGTH));
+                take(inbox, answer, from, "sp1 answered");
+                assertEquals(sessionId(SP, 0, wire.generation(SP)), from[0], "sp1's answer");
+                assertError(ErrorCode.INVALID_PARAMETERS, answer,
+                    String.format("a request whose w1 is 0x%08x", RegisterFile.packIds(lie[0], lie[1])));
+                // Our release, as the runtime's requester makes it on any answer.
+                assertTrue(wire.controlFile.ecStateCompareAndSet(
+                    wire.stateOffset(SP), installed, ExecutionContextState.waitingAfter(installed)));
+            }
+            assertEquals(List.of(), wire.served, "sp1's handler saw none of them");
+
+            assertTrue(wire.send(TrapProtocol.inboxStreamId(VM, 0), session, wire.addressedTo(VM),
+                ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SP, VM), TrapProtocol.SHORT_MESSAGE_LENGTH));
+            final ExecutionContext vm = wire.vm.executionContext(0);
+            final RegisterFile regs = new RegisterFile();
+            wire.awaitRead(() ->
+            {
+                vm.invoke(regs.clear().w(0, FunctionId.FFA_MSG_WAIT), WAIT_SLICE_NS);
+                assertEquals(FunctionId.FFA_INTERRUPT, regs.functionId(), () -> "FFA_MSG_WAIT returned " + regs);
+            });
+            take(inbox, answer, from, "vm1 answered");
+            assertEquals(sessionId(VM, 0, wire.generation(VM)), from[0], "vm1's answer");
+            assertError(ErrorCode.INVALID_PARAMETERS, answer, "a request naming sp1 as its sender");
+            wire.assertStillWorks();
+        }
+    }
+
     /** {@code length} bytes of noise, DIRECT_REQ_64 from {@code sender} to {@code receiver} first where it fits. */
     private static byte[] requestAndNoise(final Random random, final int sender, final int receiver, final int length)
     {
