@@ -759,6 +759,12 @@ public final class ExecutionContext
         {
             return false;
         }
+        final int ids = request.w(1);
+        if (!namesItsEnds(ids))
+        {
+            // Refused by the wait, off the log.
+            return false;
+        }
         // Mirror the requester's compare-and-set, as awaitMessage does.
         final int flags = functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ2 ? 0 : request.w(2);
         final int model = acceptRequest(functionId, flags);
@@ -782,7 +788,6 @@ public final class ExecutionContext
             // again the answer is lost and the requester's call ends in ABORTED (loseAnswer).
             response.wrap(detachedResponse.buffer(), 0);
         }
-        final int ids = request.w(1);
         response.clear()
             .w(0, responseId)
             .w(1, RegisterFile.packIds(RegisterFile.receiverOf(ids), RegisterFile.senderOf(ids)));
@@ -1610,18 +1615,49 @@ public final class ExecutionContext
     /**
      * A waiting context takes only requests and FFA_RUN. Anything else, the late answer to a
      * request of ours that was interrupted (by its bound) or yielded, is kept for the FFA_RUN that
-     * collects it, as {@link #takeFrom} does, and the wait goes on.
+     * collects it, as {@link #takeFrom} does, and the wait goes on; so it does after refusing a
+     * request whose w1 does not name its ends.
      */
     private boolean keptForLater(final RegisterFile regs)
     {
         final int functionId = regs.functionId();
-        if (functionId == TrapProtocol.FABRIC_RESUME || FunctionId.isDirectRequest(functionId))
+        if (FunctionId.isDirectRequest(functionId))
+        {
+            if (namesItsEnds(regs.w(1)))
+            {
+                return false;
+            }
+            refuseRequest(regs);
+            return true;
+        }
+        if (functionId == TrapProtocol.FABRIC_RESUME)
         {
             return false;
         }
         transport.stash(regs);
         releaseIfLateAnswer(regs);
         return true;
+    }
+
+    /**
+     * True when a request's w1 names the partition its session does as sender, and us as receiver. The
+     * requester's runtime checks both before it sends, so only a message written by hand fails: its
+     * handler, reading the sender from w1, would take it for another partition's than the one answered.
+     */
+    private boolean namesItsEnds(final int ids)
+    {
+        return RegisterFile.senderOf(ids) == transport.senderId() && RegisterFile.receiverOf(ids) == partitionId;
+    }
+
+    /**
+     * FFA_ERROR(INVALID_PARAMETERS) to the context whose session sent a request naming other ends, as the
+     * spec's SPMC refuses a caller that names another ID. Our word is left alone: a requester that took it
+     * releases it on this answer, as on any, and a sender that did not take it never moved it.
+     */
+    private void refuseRequest(final RegisterFile regs)
+    {
+        transport.sendTo(transport.senderId(), transport.senderEc(), transport.senderGeneration(),
+            regs.error(ErrorCode.INVALID_PARAMETERS));
     }
 
     /** The stashed message is the late answer to our interrupted request: its target is free now. */
