@@ -273,6 +273,47 @@ class WireBoundaryTest
         }
     }
 
+    /**
+     * A well-formed request from a session no claimed context has (a partition of none, one nobody
+     * claimed, another claim of a claimed one, a context a claimed partition does not have) is served
+     * as the request a requester left behind when its claim ended is, attributed to the partition its
+     * session names; but its answer goes nowhere. No log is made for it, each of which would take one
+     * of the fabric's peer logs (and a log's room in /dev/shm), and the serving context is not held
+     * waiting for an inbox that nobody reads.
+     */
+    @Test
+    void aRequestFromNoClaimedContextTakesNoLogForItsAnswer()
+    {
+        try (WireFixture wire = new WireFixture())
+        {
+            final int vmGeneration = wire.generation(VM);
+            final int spSlot = wire.controlFile.slotOf(SP);
+            final int peerLogs = wire.controlFile.peerLogs(spSlot);
+            final int[] sessions = {
+                sessionId(NO_SUCH_PARTITION, 0, 1),
+                sessionId(SP2, 0, 1),
+                sessionId(VM, 0, vmGeneration + 1),
+                sessionId(VM, 3, vmGeneration),
+            };
+            for (final int session : sessions)
+            {
+                final RegisterFile request = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, TrapProtocol.partitionIdOf(session), SP);
+                request.x(3, session);
+                assertTrue(wire.send(TrapProtocol.inboxStreamId(SP, 0), session, wire.addressedTo(SP), request,
+                    TrapProtocol.SHORT_MESSAGE_LENGTH));
+            }
+            wire.awaitRead();
+            assertEquals(List.of(), wire.serveErrors, "sp1's serving threw nothing");
+            assertEquals(peerLogs, wire.controlFile.peerLogs(spSlot), "sp1 made no log to answer them");
+            assertEquals(sessions.length, wire.served.size(), "each was served");
+            for (final long[] served : wire.served)
+            {
+                assertEquals(TrapProtocol.partitionIdOf((int)served[1]), served[0], "the handler's sender is its session's");
+            }
+            wire.assertStillWorks();
+        }
+    }
+
     /** {@code length} bytes of noise, DIRECT_REQ_64 from {@code sender} to {@code receiver} first where it fits. */
     private static byte[] requestAndNoise(final Random random, final int sender, final int receiver, final int length)
     {
