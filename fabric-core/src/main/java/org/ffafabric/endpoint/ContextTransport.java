@@ -110,15 +110,16 @@ final class ContextTransport
 
     /**
      * Sends to claim {@code peerGeneration} of another partition's execution context: 0 once sent;
-     * ABORTED when that claim is gone or never connected; NO_MEMORY when this is our first message
-     * to that context and the driver refused the log it needs (no room for it, or its session ID taken).
+     * ABORTED when that claim is gone or never connected, or holds no such context; NO_MEMORY when this
+     * is our first message to that context and the driver refused the log it needs (no room for it, or
+     * its session ID taken).
      */
     int sendTo(final int partitionId, final int ec, final int peerGeneration, final RegisterFile regs)
     {
-        final ExclusivePublication publication = peer(partitionId, ec);
+        final ExclusivePublication publication = peer(partitionId, ec, peerGeneration);
         if (publication == null)
         {
-            return ErrorCode.NO_MEMORY;
+            return noPeer(partitionId, ec, peerGeneration);
         }
         return send(publication, regs, partitionId, peerGeneration) ? 0 : ErrorCode.ABORTED;
     }
@@ -132,10 +133,10 @@ final class ContextTransport
     int claimTo(
         final int partitionId, final int ec, final int peerGeneration, final int length, final RegisterFile view)
     {
-        final ExclusivePublication publication = peer(partitionId, ec);
+        final ExclusivePublication publication = peer(partitionId, ec, peerGeneration);
         if (publication == null)
         {
-            return ErrorCode.NO_MEMORY;
+            return noPeer(partitionId, ec, peerGeneration);
         }
         if (!claim(publication, length, partitionId, peerGeneration))
         {
@@ -548,6 +549,12 @@ final class ContextTransport
         }
     }
 
+    /** Why {@link #peer} has no publication for claim {@code peerGeneration} of a context. */
+    private int noPeer(final int partitionId, final int ec, final int peerGeneration)
+    {
+        return endpoint.isClaimed(partitionId, ec, peerGeneration) ? ErrorCode.NO_MEMORY : ErrorCode.ABORTED;
+    }
+
     /**
      * Adds our log to a peer context's inbox unless we have one: 0 when we do, NO_MEMORY when the
      * driver refuses it (no room in its file system for the log, or no counter left) or the fabric's
@@ -556,15 +563,19 @@ final class ContextTransport
      */
     int open(final int partitionId, final int ec)
     {
-        return peer(partitionId, ec) != null ? 0 : ErrorCode.NO_MEMORY;
+        return peer(partitionId, ec, ANY_CLAIM) != null ? 0 : ErrorCode.NO_MEMORY;
     }
 
     /**
      * The publication to a peer context's inbox, added the first time we talk to it; null when the
      * fabric's peer log budget has none left or the driver refuses it (nothing is kept, so the next
-     * message to that context asks again).
+     * message to that context asks again), or when claim {@code peerGeneration} ({@link #ANY_CLAIM}:
+     * any) does not hold that context. A message from a session no claimed context has is answered to
+     * that session, and anything that can open the Aeron directory can publish with one: a log for it
+     * would take one of the fabric's peer logs, and a claim that never links it to an inbox would hold
+     * the answer for the connect timeout.
      */
-    private ExclusivePublication peer(final int partitionId, final int ec)
+    private ExclusivePublication peer(final int partitionId, final int ec, final int peerGeneration)
     {
         final int streamId = TrapProtocol.inboxStreamId(partitionId, ec);
         if (streamId == lastPeerStreamId)
@@ -574,6 +585,10 @@ final class ContextTransport
         ExclusivePublication publication = peers.get(streamId);
         if (publication == null)
         {
+            if (peerGeneration != ANY_CLAIM && !endpoint.isClaimed(partitionId, ec, peerGeneration))
+            {
+                return null;
+            }
             publication = endpoint.addPeerPublication(sessionId, streamId);
             if (publication == null)
             {

@@ -571,6 +571,13 @@ public final class Endpoint implements AutoCloseable
         return ControlFile.pidOf(claim) != 0 && (ControlFile.generationOf(claim) & 0xFF) == (generation & 0xFF);
     }
 
+    /** True while claim {@code generation} of {@code partitionId} holds, and the partition has context {@code ec}. */
+    boolean isClaimed(final int partitionId, final int ec, final int generation)
+    {
+        final ControlFile controlFile = client.controlFile();
+        return isClaimed(partitionId, generation) && ec < controlFile.executionContextCount(controlFile.slotOf(partitionId));
+    }
+
     /** Has the client's conductor look for new images now: an answer may wait on one. */
     void hurryConductor()
     {

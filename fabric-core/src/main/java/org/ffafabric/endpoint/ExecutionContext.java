@@ -1604,12 +1604,13 @@ public final class ExecutionContext
      * The state word mirror matches the table, all but the sequence, which may differ after the
      * partition manager reset us for a dead peer. So may the rest, when the sender's claim is over
      * by now: the partition manager gives back the contexts a closed or dead requester held, and
-     * its request may still have been waiting in our inbox (it is served, its answer dropped).
+     * its request may still have been waiting in our inbox (it is served, its answer dropped); or when
+     * no claimed context has its session, which only something writing its own messages can use.
      */
     private boolean isMirrored()
     {
         return (int)word == (int)controlFile.ecState(stateOffset) ||
-            !endpoint.isClaimed(transport.senderId(), transport.senderGeneration());
+            !endpoint.isClaimed(transport.senderId(), transport.senderEc(), transport.senderGeneration());
     }
 
     /**
