@@ -6,12 +6,14 @@ import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.transport.TrapProtocol;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.ffafabric.conformance.Fx.*;
@@ -311,6 +313,127 @@ class WireBoundaryTest
                 assertEquals(TrapProtocol.partitionIdOf((int)served[1]), served[0], "the handler's sender is its session's");
             }
             wire.assertStillWorks();
+        }
+    }
+
+    /**
+     * An answer is taken only from the target's claim. Answers from sp2 (claimed by hand) with no request
+     * pending, and while vm1 waits for sp1, and from another claim of sp1, are not taken for sp1's answer,
+     * nor for the partition manager's reply to a trap.
+     */
+    @Test
+    void anAnswerFromAnyoneButTheTargetIsNotTakenForTheAnswer()
+    {
+        try (WireFixture wire = new WireFixture())
+        {
+            final int generation = wire.claimByHand(SP2);
+            final int[] sessions = {sessionId(SP2, 0, generation), sessionId(SP, 0, wire.generation(SP) + 1)};
+            final RegisterFile[] answers = {
+                ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SP2, VM).x(3, 0xBAD),
+                regs(FunctionId.FFA_ERROR, 0, ErrorCode.BUSY),
+                regs(FunctionId.FFA_SUCCESS_32, 0, 0xBAD),
+                regs(FunctionId.FFA_YIELD, RegisterFile.packTargetInfo(SP2, 0)),
+            };
+            final Runnable sendAnswers = () ->
+            {
+                for (final int session : sessions)
+                {
+                    for (final RegisterFile answer : answers)
+                    {
+                        assertTrue(wire.send(TrapProtocol.inboxStreamId(VM, 0), session, wire.addressedTo(VM), answer,
+                            TrapProtocol.SHORT_MESSAGE_LENGTH));
+                    }
+                }
+            };
+            sendAnswers.run();
+            wire.assertStillWorks();
+            wire.beforeAnswer = sendAnswers;
+            wire.assertStillWorks();
+            wire.beforeAnswer = () -> { };
+            wire.assertStillWorks();
+        }
+    }
+
+    /**
+     * The partition manager's replies come with its session ID for the claim they answer, which the
+     * driver gives no one else on an inbox: replies forged with the manager's session IDs of other claims
+     * are dropped, and a trap takes its own.
+     */
+    @Test
+    void aTrapTakesOnlyItsPartitionManagersReply()
+    {
+        try (WireFixture wire = new WireFixture())
+        {
+            final int vmGeneration = wire.generation(VM);
+            final int stream = TrapProtocol.inboxStreamId(VM, 0);
+            final RegisterFile forged = regs(FunctionId.FFA_SUCCESS_32, 0, 0xBAD);
+            assertFalse(wire.send(stream, TrapProtocol.replySessionId(vmGeneration), 0, forged, TrapProtocol.SHORT_MESSAGE_LENGTH),
+                "the manager's reply session to vm1's claim is taken");
+            final long dropped = wire.vm.executionContext(0).droppedMessages();
+            for (int i = 0; i < 8; i++)
+            {
+                assertTrue(wire.send(stream, TrapProtocol.replySessionId(vmGeneration + 1), 0, forged,
+                    TrapProtocol.SHORT_MESSAGE_LENGTH));
+                assertTrue(wire.send(stream, TrapProtocol.PM_SESSION_ID, wire.addressedTo(VM), forged,
+                    TrapProtocol.SHORT_MESSAGE_LENGTH));
+            }
+            wire.awaitRead(() ->
+            {
+                final RegisterFile id = call(wire.vm.executionContext(0), FunctionId.FFA_ID_GET);
+                assertTrue(id.isSuccess(), id::toString);
+                assertEquals(VM, id.w(2), "the manager's own reply");
+            });
+            assertEquals(dropped + wire.fragmentsSent(stream), wire.vm.executionContext(0).droppedMessages());
+            wire.assertStillWorks();
+        }
+    }
+
+    /**
+     * What cannot be told at this layer. The driver refuses a session ID only to a second publication on
+     * the same stream, first come first served, and a process that can open the fabric's Aeron directory
+     * can open its control file too. Such a process takes vm1's session ID on the inbox of sp2, to which
+     * vm1 has never sent, moves sp2's state word as vm1's runtime would, and sends a well-formed request:
+     * sp2 serves it as vm1's and answers into vm1's inbox. vm1 can then make no log of its own to sp2: its
+     * request answers NO_MEMORY, as the driver refuses it that session ID there. The fabric's trust
+     * boundary is its user (ARCHITECTURE.md, "The trap and identity").
+     */
+    @Test
+    void aProcessThatCanOpenTheAeronDirectoryCanActAsAnyPartition() throws Exception
+    {
+        try (WireFixture wire = new WireFixture();
+            Endpoint sp2 = wire.client.claim(SP2))
+        {
+            final List<Long> senders = new CopyOnWriteArrayList<>();
+            try (AutoCloseable serving = sp2.serve((request, response) ->
+            {
+                senders.add((long)request.sender());
+                response.payload(0, request.payload(0) + 1);
+            }))
+            {
+                final int vmSession = sessionId(VM, 0, wire.generation(VM));
+                final Subscription vmInbox = wire.raw.addSubscription(TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(VM, 0));
+                final long waiting = wire.stateWord(SP2);
+                final long installed = ExecutionContextState.pack(
+                    ExecutionContextState.RUNNING, ExecutionContextState.MODEL_DIRECT_REQ, false, VM, 0, waiting);
+                assertTrue(wire.controlFile.ecStateCompareAndSet(wire.stateOffset(SP2), waiting, installed));
+                final RegisterFile request = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM, SP2).x(3, 41);
+                assertTrue(wire.send(TrapProtocol.inboxStreamId(SP2, 0), vmSession, wire.addressedTo(SP2), request,
+                    TrapProtocol.SHORT_MESSAGE_LENGTH));
+                final RegisterFile answer = new RegisterFile();
+                final int[] from = new int[1];
+                take(vmInbox, answer, from, "sp2 answered into vm1's inbox");
+                assertTrue(wire.controlFile.ecStateCompareAndSet(
+                    wire.stateOffset(SP2), installed, ExecutionContextState.waitingAfter(installed)));
+                vmInbox.close();
+
+                assertEquals(List.of((long)VM), senders, "sp2 served it as vm1's");
+                assertEquals(sessionId(SP2, 0, wire.generation(SP2)), from[0]);
+                assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, answer.functionId(), answer::toString);
+                assertEquals(42, answer.x(3));
+                final RegisterFile own = call(wire.vm.executionContext(0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM, SP2));
+                assertError(ErrorCode.NO_MEMORY, own, "vm1's own first request to sp2, its session ID there taken");
+                wire.assertStillWorks();
+            }
         }
     }
 

@@ -69,6 +69,8 @@ final class WireFixture implements AutoCloseable
     final List<Throwable> serveErrors = new CopyOnWriteArrayList<>();
     /** Each request sp1's handler was given: its w1 sender, then its x3. */
     final List<long[]> served = new CopyOnWriteArrayList<>();
+    /** Run by sp1's handler before it answers, while its requester waits. */
+    volatile Runnable beforeAnswer = () -> { };
     private final Long2ObjectHashMap<ExclusivePublication> publications = new Long2ObjectHashMap<>();
     private final List<Integer> claimedByHand = new ArrayList<>();
     private final Map<Integer, Integer> fragmentsSent = new HashMap<>();
@@ -118,6 +120,7 @@ final class WireFixture implements AutoCloseable
                     spEc.serveDirectRequestWithin((request, response) ->
                     {
                         served.add(new long[] {request.sender(), request.payload(0)});
+                        beforeAnswer.run();
                         response.payload(0, request.payload(0) + 1);
                     }, other, SERVE_PERIOD_NS);
                 }
