@@ -225,7 +225,7 @@ class WireBoundaryTest
      * or another receiver, is refused FFA_ERROR(INVALID_PARAMETERS) to the context its session names, as
      * the spec's SPMC refuses a caller that names another ID; the handler, which reads the sender from
      * w1, never sees it. Served in place by sp1, which the requester took as the runtime's would, and
-     * through vm1's FFA_MSG_WAIT.
+     * through vm1's FFA_MSG_WAIT; so is a request from a partition to itself, which no runtime sends.
      */
     @Test
     void aRequestNamingAnotherSenderOrReceiverIsRefused()
@@ -258,6 +258,13 @@ class WireBoundaryTest
                     wire.stateOffset(SP), installed, ExecutionContextState.waitingAfter(installed)));
             }
             assertEquals(List.of(), wire.served, "sp1's handler saw none of them");
+
+            // From sp1 to itself, as the runtime never sends: with a session of its own partition, another claim.
+            assertTrue(wire.send(TrapProtocol.inboxStreamId(SP, 0), sessionId(SP, 0, wire.generation(SP) + 1),
+                wire.addressedTo(SP), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SP, SP), TrapProtocol.SHORT_MESSAGE_LENGTH));
+            wire.awaitRead();
+            assertEquals(List.of(), wire.served, "sp1's handler did not see its request to itself");
+            assertEquals(List.of(), wire.serveErrors, "sp1's serving threw nothing");
 
             assertTrue(wire.send(TrapProtocol.inboxStreamId(VM, 0), session, wire.addressedTo(VM),
                 ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SP, VM), TrapProtocol.SHORT_MESSAGE_LENGTH));
