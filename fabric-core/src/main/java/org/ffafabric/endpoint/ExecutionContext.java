@@ -1641,13 +1641,15 @@ public final class ExecutionContext
     }
 
     /**
-     * True when a request's w1 names the partition its session does as sender, and us as receiver. The
-     * requester's runtime checks both before it sends, so only a message written by hand fails: its
-     * handler, reading the sender from w1, would take it for another partition's than the one answered.
+     * True when a request's w1 names the partition its session does as sender, another than ours, and us
+     * as receiver. The requester's runtime checks all three before it sends, so only a message written by
+     * hand fails: its handler, reading the sender from w1, would take it for another partition's than the
+     * one answered, and an answer to ourselves is refused.
      */
     private boolean namesItsEnds(final int ids)
     {
-        return RegisterFile.senderOf(ids) == transport.senderId() && RegisterFile.receiverOf(ids) == partitionId;
+        final int sender = transport.senderId();
+        return ids == RegisterFile.packIds(sender, partitionId) && sender != partitionId;
     }
 
     /**

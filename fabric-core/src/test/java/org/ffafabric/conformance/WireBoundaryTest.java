@@ -429,8 +429,9 @@ class WireBoundaryTest
                 final RegisterFile answer = new RegisterFile();
                 final int[] from = new int[1];
                 take(vmInbox, answer, from, "sp2 answered into vm1's inbox");
-                assertTrue(wire.controlFile.ecStateCompareAndSet(
-                    wire.stateOffset(SP2), installed, ExecutionContextState.waitingAfter(installed)));
+                // Our release, unless sp2's wait has made it on our behalf already.
+                wire.controlFile.ecStateCompareAndSet(wire.stateOffset(SP2), installed, ExecutionContextState.waitingAfter(installed));
+                assertEquals(ExecutionContextState.waitingAfter(installed), wire.stateWord(SP2));
                 vmInbox.close();
 
                 assertEquals(List.of((long)VM), senders, "sp2 served it as vm1's");

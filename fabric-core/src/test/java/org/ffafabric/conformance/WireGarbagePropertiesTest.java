@@ -1,5 +1,6 @@
 package org.ffafabric.conformance;
 
+import io.aeron.Subscription;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -48,6 +49,8 @@ class WireGarbagePropertiesTest
         FunctionId.FFA_VERSION, TrapProtocol.FABRIC_RESUME, TrapProtocol.FABRIC_CLAIM, TrapProtocol.FABRIC_RELEASE, 0};
 
     private static WireFixture wire;
+    // sp2's inbox, read as its claimant reads it: one that does not holds whoever answers it (ARCHITECTURE.md).
+    private static Subscription sp2Inbox;
     private static int[] sessions;
     // Sessions of a claim that holds their context: sp2's, claimed by hand, and the runtime's own.
     private static int claimedSessions;
@@ -63,6 +66,7 @@ class WireGarbagePropertiesTest
     {
         wire = new WireFixture();
         final int sp2Generation = wire.claimByHand(SP2);
+        sp2Inbox = wire.raw.addSubscription(TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(SP2, 0));
         final int vmGeneration = wire.generation(VM);
         final int spGeneration = wire.generation(SP);
         sessions = new int[] {
@@ -118,11 +122,13 @@ class WireGarbagePropertiesTest
         }
         wire.awaitRead(() ->
         {
+            sp2Inbox.poll((buffer, offset, length, header) -> { }, Integer.MAX_VALUE);
             final RegisterFile id = call(wire.vm.executionContext(0), FunctionId.FFA_ID_GET);
             assertTrue(id.isSuccess(), id::toString);
             assertEquals(VM, id.w(2), "vm1's trap takes its partition manager's reply");
         });
 
+        sp2Inbox.poll((buffer, offset, length, header) -> { }, Integer.MAX_VALUE);
         assertEquals(List.of(), wire.serveErrors, "sp1's serving threw nothing");
         for (final long[] served : wire.served)
         {
