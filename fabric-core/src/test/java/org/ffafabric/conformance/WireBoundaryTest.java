@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.ffafabric.conformance.Fx.*;
 import static org.ffafabric.conformance.WireFixture.*;
@@ -320,6 +321,52 @@ class WireBoundaryTest
                 assertEquals(TrapProtocol.partitionIdOf((int)served[1]), served[0], "the handler's sender is its session's");
             }
             wire.assertStillWorks();
+        }
+    }
+
+    /**
+     * A request served that no requester took the context for (from a session of a claim that does not
+     * hold: another claim of a partition it already has a log to, or a partition of none) leaves the
+     * context as its word is. It took the next requester's word for the one it had answered, and gave
+     * it back under that requester: the context then took in a request while its word said WAITING.
+     */
+    @Test
+    void aRequestNobodyTookTheContextForLeavesItAsItsWordIs()
+    {
+        try (WireFixture wire = new WireFixture())
+        {
+            final int generation = wire.claimByHand(SP2);
+            final Subscription inbox = wire.raw.addSubscription(TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(SP2, 0));
+            final int[] forgers = {sessionId(VM, 0, wire.generation(VM) + 1), sessionId(NO_SUCH_PARTITION, 0, 1)};
+            final RegisterFile answer = new RegisterFile();
+            final int[] from = new int[1];
+            for (final int forger : forgers)
+            {
+                final RegisterFile forged = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, TrapProtocol.partitionIdOf(forger), SP);
+                assertTrue(wire.send(TrapProtocol.inboxStreamId(SP, 0), forger, wire.addressedTo(SP), forged.x(3, forger),
+                    TrapProtocol.SHORT_MESSAGE_LENGTH));
+                wire.awaitRead();
+
+                // sp2 takes sp1 as a requester does, and sends its request a while later: its word stays its own.
+                final long waiting = wire.stateWord(SP);
+                assertEquals(ExecutionContextState.WAITING, ExecutionContextState.state(waiting));
+                final long installed = ExecutionContextState.pack(
+                    ExecutionContextState.RUNNING, ExecutionContextState.MODEL_DIRECT_REQ, false, SP2, 0, waiting);
+                assertTrue(wire.controlFile.ecStateCompareAndSet(wire.stateOffset(SP), waiting, installed));
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+                assertEquals(ExecutionContextState.describe(installed), ExecutionContextState.describe(wire.stateWord(SP)),
+                    String.format("sp1 left alone the word a requester took, after a request from session 0x%08x", forger));
+                assertEquals(installed, wire.stateWord(SP));
+                assertTrue(wire.send(TrapProtocol.inboxStreamId(SP, 0), sessionId(SP2, 0, generation), wire.addressedTo(SP),
+                    ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SP2, SP).x(3, 7), TrapProtocol.SHORT_MESSAGE_LENGTH));
+                take(inbox, answer, from, "sp1 answered sp2");
+                assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, answer.functionId(), answer::toString);
+                assertEquals(8, answer.x(3));
+                // Our release, unless sp1's wait has made it on our behalf already.
+                wire.controlFile.ecStateCompareAndSet(wire.stateOffset(SP), installed, ExecutionContextState.waitingAfter(installed));
+                assertEquals(ExecutionContextState.waitingAfter(installed), wire.stateWord(SP));
+                wire.assertStillWorks();
+            }
         }
     }
 
