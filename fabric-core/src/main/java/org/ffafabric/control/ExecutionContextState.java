@@ -69,6 +69,15 @@ public final class ExecutionContextState
     }
 
     /**
+     * The WAITING word that {@code taken} replaced: a requester's or a scheduler's compare-and-set out of
+     * WAITING is one step, so its word is that one's successor.
+     */
+    public static long waitingBefore(final long taken)
+    {
+        return (((sequence(taken) - 1) & 0xFFFF_FFFFL) << SEQUENCE_SHIFT) | WAITING;
+    }
+
+    /**
      * What a target context stores in its requester's lost-answer word when the answer to the
      * exchange whose word the requester installed ({@code installed}) cannot be sent: the driver
      * refused the log to the requester's inbox. The target's sequence names the exchange (each of

@@ -66,8 +66,9 @@ final class ContextTransport
     private final IdleStrategy idleStrategy;
     private final BufferClaim bufferClaim = new BufferClaim();
     private boolean claimPending;
-    // The peer talked to last: a ping-pong asks for the same one every time.
+    // The peer talked to last, and the claim of it (the low eight bits) seen to hold: a ping-pong asks for the same every time.
     private int lastPeerStreamId;
+    private int lastPeerGeneration = -1;
     private ExclusivePublication lastPeer;
     private final FragmentHandler onMessage = this::onMessage;
     private final ControlledFragmentHandler onMessageInPlace = this::onMessageInPlace;
@@ -563,41 +564,53 @@ final class ContextTransport
      */
     int open(final int partitionId, final int ec)
     {
-        return peer(partitionId, ec, ANY_CLAIM) != null ? 0 : ErrorCode.NO_MEMORY;
+        final int streamId = TrapProtocol.inboxStreamId(partitionId, ec);
+        return streamId == lastPeerStreamId || peers.containsKey(streamId) || addPeer(streamId) != null ?
+            0 : ErrorCode.NO_MEMORY;
     }
 
     /**
-     * The publication to a peer context's inbox, added the first time we talk to it; null when the
-     * fabric's peer log budget has none left or the driver refuses it (nothing is kept, so the next
-     * message to that context asks again), or when claim {@code peerGeneration} ({@link #ANY_CLAIM}:
-     * any) does not hold that context. A message from a session no claimed context has is answered to
-     * that session, and anything that can open the Aeron directory can publish with one: a log for it
-     * would take one of the fabric's peer logs, and a claim that never links it to an inbox would hold
-     * the answer for the connect timeout.
+     * The publication to claim {@code peerGeneration} of a peer context's inbox, added the first time we
+     * talk to it; null when that claim does not hold that context, or when the fabric's peer log budget
+     * has none left or the driver refuses the log (nothing is kept, so the next message to that context
+     * asks again). A message is answered to the claim its session names, and anything that can open the
+     * Aeron directory can publish with a session no claimed context has: a log for it would take one of
+     * the fabric's peer logs, a claim that never links it to an inbox would hold the answer for the
+     * connect timeout, and an answer to a claim that has ended would pass for one delivered.
      */
     private ExclusivePublication peer(final int partitionId, final int ec, final int peerGeneration)
     {
         final int streamId = TrapProtocol.inboxStreamId(partitionId, ec);
-        if (streamId == lastPeerStreamId)
+        if (streamId == lastPeerStreamId && (peerGeneration & 0xFF) == lastPeerGeneration)
         {
             return lastPeer;
+        }
+        if (!endpoint.isClaimed(partitionId, ec, peerGeneration))
+        {
+            return null;
         }
         ExclusivePublication publication = peers.get(streamId);
         if (publication == null)
         {
-            if (peerGeneration != ANY_CLAIM && !endpoint.isClaimed(partitionId, ec, peerGeneration))
-            {
-                return null;
-            }
-            publication = endpoint.addPeerPublication(sessionId, streamId);
+            publication = addPeer(streamId);
             if (publication == null)
             {
                 return null;
             }
-            peers.put(streamId, publication);
         }
         lastPeerStreamId = streamId;
+        lastPeerGeneration = peerGeneration & 0xFF;
         lastPeer = publication;
+        return publication;
+    }
+
+    private ExclusivePublication addPeer(final int streamId)
+    {
+        final ExclusivePublication publication = endpoint.addPeerPublication(sessionId, streamId);
+        if (publication != null)
+        {
+            peers.put(streamId, publication);
+        }
         return publication;
     }
 }

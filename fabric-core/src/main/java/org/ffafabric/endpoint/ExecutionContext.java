@@ -607,10 +607,40 @@ public final class ExecutionContext
     private void giveBack(final RegisterFile regs, final long ownWord)
     {
         word = waitingAfter(ownWord);
-        if (transport.sendTo(peerId(ownWord), peerEc(ownWord), peerGeneration, regs) == ErrorCode.NO_MEMORY)
+        final int unsent = transport.sendTo(peerId(ownWord), peerEc(ownWord), peerGeneration, regs);
+        if (unsent != 0)
         {
-            loseAnswer(ownWord, ownWord);
+            if (unsent == ErrorCode.NO_MEMORY)
+            {
+                loseAnswer(ownWord, ownWord);
+            }
+            else
+            {
+                word = waitingAfterGone(ownWord);
+            }
         }
+    }
+
+    /**
+     * The mirror's WAITING word once the exchange {@code serving} has ended with its owner's claim over, or
+     * never held: the word its release would store while the table still shows that exchange (the claim
+     * closed, and we give ourselves back at a check); else the table's, or the WAITING word a later
+     * requester's (or scheduler's) compare-and-set replaced. A request nobody took our word for, which
+     * anything that can open the Aeron directory can send, never moved the table: a mirror two steps past
+     * it took the next requester's word for the one we had answered ({@link #releaseOnBehalf}).
+     */
+    private long waitingAfterGone(final long serving)
+    {
+        final long table = controlFile.ecState(stateOffset);
+        if ((int)table == (int)serving)
+        {
+            return waitingAfter(table);
+        }
+        if (state(table) == WAITING)
+        {
+            return table;
+        }
+        return state(table) == RUNNING ? waitingBefore(table) : waitingAfter(serving);
     }
 
     /**
@@ -851,7 +881,7 @@ public final class ExecutionContext
         }
         else if (requesterGone)
         {
-            word = waitingAfter(ownWord);
+            word = waitingAfterGone(ownWord);
         }
         else
         {

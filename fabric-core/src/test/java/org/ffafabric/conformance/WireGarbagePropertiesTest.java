@@ -109,7 +109,7 @@ class WireGarbagePropertiesTest
             .as(Fragment::new).list().ofMinSize(1).ofMaxSize(4);
     }
 
-    @Property(tries = 60)
+    @Property(tries = 300)
     void garbageOnTheWireChangesNothingThatMatters(@ForAll("fragments") final List<Fragment> fragments)
     {
         wire.serveErrors.clear();
