@@ -590,9 +590,16 @@ public final class PartitionManager implements Agent, AutoCloseable
         final Caller caller = callers.get(sessionId);
         if (caller == null)
         {
-            // Not a claimed context: there is nobody to answer.
-            dropTrap(sessionId, registers ? "no claimed context has its session" :
-                "a fragment of " + length + " bytes, from a session no claimed context has");
+            // Not a claimed context: there is nobody to answer. A release is the rest of a claim that failed,
+            // whose other contexts were never bound, and goes quietly as ever.
+            if (!registers)
+            {
+                dropTrap(sessionId, "a fragment of " + length + " bytes, from a session no claimed context has");
+            }
+            else if (regs.functionId() != TrapProtocol.FABRIC_RELEASE)
+            {
+                dropTrap(sessionId, "no claimed context has its session");
+            }
             return;
         }
         if (!registers)
@@ -613,8 +620,9 @@ public final class PartitionManager implements Agent, AutoCloseable
     }
 
     /**
-     * Traps dropped so far: from a session no claimed context has, or a claim the control file does not
-     * hold. Anything that can open the Aeron directory can publish on our stream.
+     * Traps dropped so far: from a session no claimed context has (but releases, which a claim that failed
+     * sends for contexts never bound), or a claim the control file does not hold. Anything that can open
+     * the Aeron directory can publish on our stream.
      */
     public long droppedTraps()
     {

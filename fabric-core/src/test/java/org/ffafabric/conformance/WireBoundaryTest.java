@@ -105,7 +105,9 @@ class WireBoundaryTest
             assertEquals(spClaim, controlFile.claimWord(controlFile.slotOf(SP)), why);
             assertEquals(0, controlFile.claimPid(controlFile.slotOf(SP2)), why);
             assertEquals(ExecutionContextState.OFF, wire.state(SP2), why);
-            assertEquals(wire.fragmentsSent(TrapProtocol.PM_STREAM_ID), wire.pm.droppedTraps(), "each trap counted " + why);
+            // A release from a context never bound is the rest of a claim that failed, dropped quietly.
+            assertEquals(wire.fragmentsSent(TrapProtocol.PM_STREAM_ID) - sessions.length, wire.pm.droppedTraps(),
+                "each trap but the releases counted " + why);
             assertFalse(wire.pmErrors.isEmpty(), "the partition manager told of what it dropped");
             final int dropped = sent;
             assertTrue(wire.pmErrors.size() <= 16, () -> wire.pmErrors.size() + " reports of " + dropped + " traps dropped " + why);
