@@ -48,6 +48,8 @@ class WireGarbagePropertiesTest
         FunctionId.FFA_SUCCESS_32, FunctionId.FFA_YIELD, FunctionId.FFA_RUN, FunctionId.FFA_MSG_WAIT, FunctionId.FFA_ID_GET,
         FunctionId.FFA_VERSION, TrapProtocol.FABRIC_RESUME, TrapProtocol.FABRIC_CLAIM, TrapProtocol.FABRIC_RELEASE, 0};
 
+    private static final int SESSIONS = 10;
+
     private static WireFixture wire;
     // sp2's inbox, read as its claimant reads it: one that does not holds whoever answers it (ARCHITECTURE.md).
     private static Subscription sp2Inbox;
@@ -81,6 +83,7 @@ class WireGarbagePropertiesTest
             TrapProtocol.PM_SESSION_ID,
             TrapProtocol.replySessionId(vmGeneration + 1),
         };
+        assertEquals(SESSIONS, sessions.length);
         claimedSessions = 3;
         claims = claimWords();
     }
@@ -100,7 +103,7 @@ class WireGarbagePropertiesTest
             Arbitraries.of(0, 1, 63, 65, 143, 145, 4096));
         return Combinators.combine(
             Arbitraries.integers().between(0, STREAMS.length - 1),
-            Arbitraries.integers().between(0, 9),
+            Arbitraries.integers().between(0, SESSIONS - 1),
             Arbitraries.integers().between(0, 2),
             lengths,
             Arbitraries.integers().between(0, FUNCTION_IDS.length - 1),
