@@ -71,7 +71,7 @@ class DemoSignalTest
                 Thread.sleep(100);
             }
             final ProcessHandle echoSp = partitions.stream()
-                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(PartitionHostMain.class.getName())).orElse(false))
+                .filter(p -> ChildJvm.runs(p, PartitionHostMain.class))
                 .findFirst().orElseThrow();
             echoSp.destroyForcibly();
 

@@ -1,6 +1,9 @@
 package org.ffafabric.launch;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,5 +96,28 @@ public final class ChildJvm
         command.add(mainClass.getName());
         command.addAll(mainArgs);
         return command;
+    }
+
+    /**
+     * Whether a process runs {@code mainClass}, as a {@link #command} of it does, by its whole command
+     * line in /proc: {@link ProcessHandle.Info} gives no arguments for a long one and cuts its command line
+     * at 4096 bytes, before the main class once the class path is long. False once it has gone, and off Linux.
+     *
+     * @param process   the process, a child of this JVM say.
+     * @param mainClass the main class to look for.
+     * @return true when its command line names the class.
+     */
+    public static boolean runs(final ProcessHandle process, final Class<?> mainClass)
+    {
+        try
+        {
+            final byte[] cmdline = Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "cmdline"));
+            // NUL-separated arguments: the class name is one of them.
+            return List.of(new String(cmdline, StandardCharsets.UTF_8).split("\u0000")).contains(mainClass.getName());
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
     }
 }

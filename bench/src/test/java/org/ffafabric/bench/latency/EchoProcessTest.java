@@ -25,8 +25,7 @@ class EchoProcessTest
             EchoProcess.launch(FailingEcho.class, IdleMode.BUSY, List.of(), Duration.ofSeconds(30)));
         assertTrue(ex.getMessage().contains("exited before it was ready"), ex.getMessage());
         assertEquals(0, ProcessHandle.current().children().filter(ProcessHandle::isAlive)
-            .filter((child) -> child.info().arguments().map((args) -> List.of(args).contains(FailingEcho.class.getName()))
-            .orElse(false)).count(), "the failed echo is left running");
+            .filter((child) -> ChildJvm.runs(child, FailingEcho.class)).count(), "the failed echo is left running");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.ffafabric.bench.latency;
 
+import org.ffafabric.launch.ChildJvm;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -61,12 +62,11 @@ class StuckEchoTest
         }
     }
 
-    /** The children of this JVM that run an echo (by command line: a long one has no arguments() on Linux). */
+    /** The children of this JVM that run an echo. */
     private static List<Long> echoes()
     {
         return ProcessHandle.current().children()
-            .filter((child) -> child.info().commandLine()
-                .map((line) -> line.contains(EchoMain.class.getName())).orElse(false))
+            .filter((child) -> ChildJvm.runs(child, EchoMain.class))
             .map(ProcessHandle::pid)
             .toList();
     }
