@@ -707,19 +707,28 @@ public final class Endpoint implements AutoCloseable
 
     /**
      * Releases every context no thread is inside (a context inside owns its publications until it
-     * leaves); true when that was all of them.
+     * leaves); true once all of them have been released and none is inside. Not quiet alone: a thread
+     * inside at its context's look may leave by the last look, its context still not released.
      */
     private synchronized boolean releaseQuietContexts()
     {
+        boolean released = true;
         for (final ExecutionContext ec : contexts)
         {
-            if (!ec.isInvoking() && !ec.releaseSent)
+            if (!ec.releaseSent)
             {
-                ec.releaseSent = true;
-                ec.release();
+                if (ec.isInvoking())
+                {
+                    released = false;
+                }
+                else
+                {
+                    ec.releaseSent = true;
+                    ec.release();
+                }
             }
         }
-        return isQuiet();
+        return released && isQuiet();
     }
 
     /**
