@@ -36,16 +36,21 @@ class CloseFromItsOwnHandlerTest
     static final int VM1 = 1;
     static final int SP1 = 0x8001;
 
-    @Test
-    @Timeout(120)
-    void aHandlerThatClosesItsOwnEndpointIsAnsweredWithoutWaitingForItself() throws Exception
+    static Manifest manifest()
     {
-        try (FabricFixture fx = FabricFixture.launch(Manifest.builder()
+        return Manifest.builder()
             .partition(p -> p.name("vm1").id(VM1).world(World.VM).uuid("d0000000-0000-0000-0000-000000000001")
                 .directMessaging())
             .partition(p -> p.name("sp1").id(SP1).world(World.SP_EL1).uuid("d0000000-0000-0000-0000-000000008001")
                 .directMessaging())
-            .build(), VM1);
+            .build();
+    }
+
+    @Test
+    @Timeout(120)
+    void aHandlerThatClosesItsOwnEndpointIsAnsweredWithoutWaitingForItself() throws Exception
+    {
+        try (FabricFixture fx = FabricFixture.launch(manifest(), VM1);
             FabricClient client = FabricClient.connect(new FabricClient.Context()
                 .directory(fx.fabric().directory()).connectTimeoutNs(TimeUnit.SECONDS.toNanos(30))))
         {
@@ -85,12 +90,7 @@ class CloseFromItsOwnHandlerTest
     @Timeout(120)
     void anAnswerWhoseLogTheRequestersClientSeesOnlyAfterItsTargetWentIsTaken() throws Exception
     {
-        try (EmbeddedFabric fabric = EmbeddedFabric.launch(Manifest.builder()
-            .partition(p -> p.name("vm1").id(VM1).world(World.VM).uuid("d0000000-0000-0000-0000-000000000001")
-                .directMessaging())
-            .partition(p -> p.name("sp1").id(SP1).world(World.SP_EL1).uuid("d0000000-0000-0000-0000-000000008001")
-                .directMessaging())
-            .build());
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest());
             FabricClient requesterClient = FabricClient.connect(new FabricClient.Context().directory(fabric.directory()));
             FabricClient targetClient = FabricClient.connect(new FabricClient.Context().directory(fabric.directory())))
         {
