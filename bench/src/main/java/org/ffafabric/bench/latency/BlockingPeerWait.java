@@ -69,11 +69,17 @@ public final class BlockingPeerWait implements AutoCloseable
     /** A wait begins: from here until {@link #end()} the watch bounds it. */
     public void begin()
     {
-        WAITS.setRelease(this, waits + 1);
+        step();
     }
 
     /** The wait has its answer. */
     public void end()
+    {
+        step();
+    }
+
+    /** Odd once a wait has begun, even once it has ended: the watch reads which. */
+    private void step()
     {
         WAITS.setRelease(this, waits + 1);
     }
