@@ -82,6 +82,20 @@ final class Fx
         return r;
     }
 
+    /**
+     * Fills what an SMC32 call does not carry, the upper halves of x1..x7 and all of x8..x17, with
+     * garbage: the call must not see it, and its answer must not show it.
+     */
+    static RegisterFile dirtyBeyondSmc32(final RegisterFile r)
+    {
+        for (int n = 1; n < RegisterFile.REGISTER_COUNT; n++)
+        {
+            final long garbage = (0xA5A5_0000L | n) << 32;
+            r.x(n, n < RegisterFile.SMC32_REGISTER_COUNT ? (r.x(n) & 0xFFFF_FFFFL) | garbage : garbage | n);
+        }
+        return r;
+    }
+
     /** A messaging call: the function ID in w0, sender (or responder) and receiver IDs packed in w1. */
     static RegisterFile ids(final int functionId, final int sender, final int receiver)
     {

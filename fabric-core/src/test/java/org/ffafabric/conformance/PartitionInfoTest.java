@@ -298,8 +298,39 @@ class PartitionInfoTest
             assertSuccess32(infoGet(ec, null, 0));
             assertError(ErrorCode.BUSY, infoGet(ec, null, 0));
             assertError(ErrorCode.BUSY, infoGet(ec, SP2, 0));
+            // Count only does not touch RX, so the holder may still count (Hafnium answers it before
+            // looking at the mailbox); an unknown UUID or a reserved flag is refused for itself, not BUSY.
+            final RegisterFile count = infoGet(ec, null, 1);
+            assertSuccess32(count);
+            assertEquals(5L, count.x(2));
+            assertTrue(count.isZero(3, 17), count::toString);
+            assertError(ErrorCode.INVALID_PARAMETERS, infoGet(ec, UUID.fromString("deadbeef-0000-0000-0000-000000000001"), 0));
+            assertError(ErrorCode.INVALID_PARAMETERS, infoGet(ec, null, 2));
+            assertEquals(BufferOwnership.CONSUMER, rxOwnership(1), "the holder keeps RX through all of these");
             assertSuccess32(call(ec, FunctionId.FFA_RX_RELEASE));
             assertSuccess32(infoGet(ec, null, 0));
+        }
+    }
+
+    /**
+     * The digest's own example (4.1): UUID a1a2a3a4-b1b2-c1c2-d1d2-d3d4d5d6d7d8 is w1 = 0xa4a3a2a1,
+     * w2 = 0xc2c1b2b1, w3 = 0xd4d3d2d1, w4 = 0xd8d7d6d5. The answer carries the count in w2 and the size
+     * in w3 and nothing else, whatever the caller left beyond its SMC32 registers.
+     */
+    @Test
+    void uuidWordsAreTheDigestsExampleAndTheAnswerIsOnlyCountAndSize()
+    {
+        try (Endpoint vm = fx.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            mapRxTx(vm, 1);
+            final RegisterFile r = call(ec, dirtyBeyondSmc32(
+                regs(FunctionId.FFA_PARTITION_INFO_GET, 0xa4a3a2a1, 0xc2c1b2b1, 0xd4d3d2d1, 0xd8d7d6d5, 0)));
+            assertSuccess32(r);
+            assertEquals(1L, r.x(2));
+            assertEquals(24L, r.x(3));
+            assertTrue(r.isZero(1, 1) && r.isZero(4, 17), r::toString);
+            assertEntry(rx(vm, 1, 24), 0, 0x8001, 2, SP1_PROPS & 0x7FF & NWD_VIEW, new UUID(0, 0));
         }
     }
 
@@ -322,6 +353,7 @@ class PartitionInfoTest
         {
             final RegisterFile r = infoRegs(sp.executionContext(0), null, 0);
             assertEquals(FunctionId.FFA_SUCCESS_64, r.w(0));
+            assertEquals(0L, r.x(1), "x1 is no result of FFA_PARTITION_INFO_GET_REGS");
             assertEquals(2L | (2L << 16) | (24L << 48), r.x(2), "last 2, current 2, tag 0, size 24");
             assertEquals(0x8001L | (2L << 16) | ((long)(SP1_PROPS & 0x7FF) << 32), r.x(3));
             assertEquals(uuidLe(SP1A, 0), r.x(4));

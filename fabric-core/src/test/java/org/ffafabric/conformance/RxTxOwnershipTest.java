@@ -137,6 +137,80 @@ class RxTxOwnershipTest
             assertError(ErrorCode.INVALID_PARAMETERS, call(hyp.executionContext(0), FunctionId.FFA_RXTX_UNMAP, 0x8001 << 16));
             assertSuccess32(call(hyp.executionContext(0), FunctionId.FFA_RXTX_UNMAP, 1 << 16));
             assertFalse(cf().rxtxMapped(cf().slotOf(1)));
+            assertError(ErrorCode.INVALID_PARAMETERS, call(hyp.executionContext(0), FunctionId.FFA_RXTX_UNMAP, 1 << 16),
+                "the VM's pair is unmapped already");
+        }
+    }
+
+    /**
+     * FFA_FEATURES(FFA_RXTX_MAP) tells a v1.2 caller the most pages a buffer may have (digest 4.1, w2
+     * [31:16]): a map of that many is taken, one more is refused. A partition of 1 MiB has room for both
+     * buffers at the maximum.
+     */
+    @Test
+    void theLargestBuffersFeaturesAdvertisesAreMapped()
+    {
+        try (Endpoint sp = fx.claim(0x8001))
+        {
+            final ExecutionContext ec = sp.executionContext(0);
+            final RegisterFile features = call(ec, FunctionId.FFA_FEATURES, FunctionId.FFA_RXTX_MAP_64);
+            assertSuccess32(features);
+            final int max = features.w(2) >>> 16;
+            assertEquals(0, features.w(2) & 0x3, "4K minimum size and alignment");
+            final long base = sp.memory().base();
+            assertTrue(sp.memory().size() >= 2L * (max + 1) * 4096, "room for two buffers of one page more");
+            assertError(ErrorCode.INVALID_PARAMETERS, map64(ec, base, base + (max + 1) * 4096L, max + 1));
+            final RegisterFile r = map64(ec, base, base + max * 4096L, max);
+            assertSuccess32(r);
+            assertTrue(r.isZero(1, 17), r::toString);
+            assertEquals(max, cf().rxtxPageCount(cf().slotOf(0x8001)));
+        }
+    }
+
+    /**
+     * RXTX_MAP carries its buffers in x1/x2 and w3 (digest 4.1); only Hafnium as SPMC reads zeros from
+     * the hypervisor as "the pair is described in my TX buffer", a forwarding this fabric has no use for
+     * (the hypervisor's partitions map their own): TF-A refuses the zero addresses, and so does the fabric.
+     */
+    @Test
+    void theHypervisorMapsOnlyItsOwnPagesNoForwardingForm()
+    {
+        try (Endpoint hyp = fx.claim(0))
+        {
+            final ExecutionContext h = hyp.executionContext(0);
+            final long base = hyp.memory().base();
+            assertSuccess32(map64(h, base, base + 4096, 1));
+            assertSuccess32(call(h, FunctionId.FFA_RXTX_UNMAP));
+            assertError(ErrorCode.INVALID_PARAMETERS, map64(h, 0, 0, 0));
+            assertFalse(cf().rxtxMapped(cf().slotOf(0)));
+        }
+    }
+
+    /**
+     * Digest 4: unlisted registers are 0 on output. SMC32 RXTX_MAP, RX_RELEASE and RXTX_UNMAP answer
+     * FFA_SUCCESS or FFA_ERROR alone, whatever the caller left beyond w0..w7.
+     */
+    @Test
+    void bufferCallsAnswerNothingButTheirResults()
+    {
+        try (Endpoint vm = fx.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            final long base = vm.memory().base();
+            final RegisterFile map = call(ec, dirtyBeyondSmc32(regs(FunctionId.FFA_RXTX_MAP_32, (int)base, (int)base + 4096, 1)));
+            assertSuccess32(map);
+            assertTrue(map.isZero(1, 17), map::toString);
+            final RegisterFile denied = call(ec, dirtyBeyondSmc32(regs(FunctionId.FFA_RX_RELEASE)));
+            assertError(ErrorCode.DENIED, denied);
+            assertTrue(denied.isZero(1, 1), denied::toString);
+            assertSuccess32(PartitionInfoTest.infoGet(ec, null, 0));
+            for (final int function : new int[] { FunctionId.FFA_RX_RELEASE, FunctionId.FFA_RXTX_UNMAP })
+            {
+                final RegisterFile r = call(ec, dirtyBeyondSmc32(regs(function)));
+                assertSuccess32(r);
+                assertTrue(r.isZero(1, 17), () -> FunctionId.name(function) + ": " + r);
+            }
+            assertFalse(cf().rxtxMapped(cf().slotOf(1)));
         }
     }
 
@@ -184,6 +258,9 @@ class RxTxOwnershipTest
             assertError(ErrorCode.DENIED, call(h, FunctionId.FFA_RX_RELEASE, 1));
             assertSuccess32(PartitionInfoTest.infoGet(ec, null, 0));
             assertError(ErrorCode.DENIED, call(h, FunctionId.FFA_RX_ACQUIRE, 1), "the VM holds it now");
+            // Nor may the hypervisor release it from under the VM: it releases only what it acquired.
+            assertError(ErrorCode.DENIED, call(h, FunctionId.FFA_RX_RELEASE, 1), "the VM holds it, not the hypervisor");
+            assertEquals(BufferOwnership.CONSUMER, cf().rxOwnership(cf().slotOf(1)));
         }
     }
 

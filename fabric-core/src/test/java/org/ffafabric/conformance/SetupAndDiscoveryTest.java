@@ -29,6 +29,7 @@ class SetupAndDiscoveryTest
         fx = FabricFixture.launch(Manifest.builder()
             .partition(p -> p.name("hyp").id(0).world(World.HYPERVISOR).uuid("00000000-0000-0000-0000-0000000000a0"))
             .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555").directMessaging())
+            .partition(p -> p.name("vm2").id(2).world(World.VM).uuid("22222222-2222-3333-4444-555555555555").ffaVersion(V1_0))
             .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee").directMessaging())
             .partition(p -> p.name("sp2").id(0x8002).world(World.SP_EL1).uuid("bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee")
                 .executionContexts(2).directMessaging())
@@ -152,6 +153,80 @@ class SetupAndDiscoveryTest
             assertEquals(V1_1, negotiated(1));
             assertSuccess32(call(ec, FunctionId.FFA_ID_GET));
             assertVersionReturn(0xFFFF_FFFF, call(ec, FunctionId.FFA_VERSION, V1_0));
+        }
+    }
+
+    /**
+     * Once locked, FFA_VERSION is judged by the version it would negotiate (digest 8, rows 1 and 2): a
+     * higher minor would negotiate ours, so at ours it is the same version, answered with ours. w2 is
+     * no argument before v1.3 (digest 3.3: v1.3's query flags), so it changes nothing.
+     */
+    @Test
+    void versionAfterTheLockIsJudgedByTheVersionItWouldNegotiate()
+    {
+        try (Endpoint vm = fx.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            assertVersionReturn(V1_2, call(ec, FunctionId.FFA_VERSION, V1_2));
+            assertSuccess32(call(ec, FunctionId.FFA_ID_GET));
+            assertVersionReturn(V1_2, call(ec, FunctionId.FFA_VERSION, 0x10007));
+            assertVersionReturn(V1_2, call(ec, FunctionId.FFA_VERSION, V1_2, 0b10));
+            assertVersionReturn(0xFFFF_FFFF, call(ec, FunctionId.FFA_VERSION, V1_1, 0b10));
+            assertEquals(V1_2, negotiated(1));
+        }
+    }
+
+    /**
+     * Digest 8, row 3: calls before FFA_VERSION are answered at the manifest's ffa-version, and the
+     * first of them fixes it (row 2). A v1.0 partition is shown no v1.1 call and no maximum RX/TX size,
+     * and may then only ask for v1.0 again.
+     */
+    @Test
+    void anEndpointThatNeverNegotiatesHasItsManifestsVersion()
+    {
+        try (Endpoint vm = fx.claim(2))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            assertEquals(V1_0, negotiated(2));
+            final RegisterFile map = call(ec, FunctionId.FFA_FEATURES, FunctionId.FFA_RXTX_MAP_64);
+            assertSuccess32(map);
+            assertTrue(map.isZero(1, 17), () -> "v1.0: 4K minimum, no maximum-size field: " + map);
+            assertError(ErrorCode.NOT_SUPPORTED, call(ec, FunctionId.FFA_FEATURES, FunctionId.FFA_SPM_ID_GET));
+            assertError(ErrorCode.NOT_SUPPORTED, call(ec, FunctionId.FFA_SPM_ID_GET));
+            assertVersionReturn(0xFFFF_FFFF, call(ec, FunctionId.FFA_VERSION, V1_1));
+            assertVersionReturn(V1_2, call(ec, FunctionId.FFA_VERSION, V1_0));
+            assertEquals(V1_0, negotiated(2));
+        }
+    }
+
+    /**
+     * Digest 4: unlisted registers are 0 on output. An SMC32 call carries w0..w7 only: whatever the
+     * caller left in the upper halves of x1..x7 and in x8..x17 is neither read nor answered back.
+     */
+    @Test
+    void discoveryAnswersCarryNothingButTheirResults()
+    {
+        try (Endpoint vm = fx.claim(1))
+        {
+            final ExecutionContext ec = vm.executionContext(0);
+            final RegisterFile version = call(ec, dirtyBeyondSmc32(regs(FunctionId.FFA_VERSION, V1_1)));
+            assertVersionReturn(V1_2, version);
+            assertEquals(V1_1, negotiated(1));
+            for (final int[] call : new int[][] { { FunctionId.FFA_ID_GET, 0, 1 }, { FunctionId.FFA_SPM_ID_GET, 0, 0x8000 },
+                { FunctionId.FFA_FEATURES, FunctionId.FFA_RXTX_MAP_32, 0 } })
+            {
+                final RegisterFile r = call(ec, dirtyBeyondSmc32(regs(call[0], call[1])));
+                assertSuccess32(r);
+                assertEquals(call[2] & 0xFFFF_FFFFL, r.x(2), () -> FunctionId.name(call[0]) + ": " + r);
+                assertTrue(r.isZero(1, 1) && r.isZero(3, 17), () -> FunctionId.name(call[0]) + ": " + r);
+            }
+            for (final int[] call : new int[][] { { FunctionId.FFA_FEATURES, FunctionId.FFA_MEM_SHARE_32 },
+                { FunctionId.FFA_FEATURES, FunctionId.FFA_ID_GET | (1 << 30) }, { 0x8400_00FF, 0 } })
+            {
+                final RegisterFile r = call(ec, dirtyBeyondSmc32(regs(call[0], call[1])));
+                assertError(ErrorCode.NOT_SUPPORTED, r);
+                assertTrue(r.isZero(1, 1), () -> "w1 of FFA_ERROR: " + r);
+            }
         }
     }
 
