@@ -137,6 +137,25 @@ class SetupAndDiscoveryTest
     }
 
     /**
+     * The lock is the endpoint's, whoever answers the call that sets it: FFA_RX_RELEASE, answered by the
+     * runtime with no trap (and refused here, DENIED), is an FF-A ABI handled as much as one the
+     * partition manager answers, as Hafnium locks for every call its FF-A handler takes, whatever it
+     * returns. A second context then finds the version locked too.
+     */
+    @Test
+    void aCallTheRuntimeAnswersLocksTheVersionForEveryContext()
+    {
+        try (Endpoint sp = fx.claim(0x8002))
+        {
+            assertVersionReturn(V1_2, call(sp.executionContext(1), FunctionId.FFA_VERSION, V1_1));
+            assertError(ErrorCode.DENIED, call(sp.executionContext(0), FunctionId.FFA_RX_RELEASE));
+            assertVersionReturn(0xFFFF_FFFF, call(sp.executionContext(1), FunctionId.FFA_VERSION, V1_2));
+            assertVersionReturn(V1_2, call(sp.executionContext(1), FunctionId.FFA_VERSION, V1_1));
+            assertEquals(V1_1, negotiated(0x8002));
+        }
+    }
+
+    /**
      * A function ID that is no FF-A call (an SMCCC query, a stray word) is answered NOT_SUPPORTED
      * and is not an FF-A ABI handled, so it leaves the negotiation open: Hafnium marks the version
      * negotiated only for calls its FF-A handler takes.
