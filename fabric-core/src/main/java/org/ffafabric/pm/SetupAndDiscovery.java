@@ -4,6 +4,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FeatureId;
+import org.ffafabric.abi.FfaUuid;
 import org.ffafabric.abi.FfaVersion;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.PartitionInfoRegs;
@@ -411,7 +412,7 @@ final class SetupAndDiscovery
             // The UUID field is MBZ when the caller asked for a specific UUID.
             final long lo = nil ? controlFile.uuidLo(slot, uuidIndex) : 0;
             final long hi = nil ? controlFile.uuidHi(slot, uuidIndex) : 0;
-            infoDescriptor.uuid(org.ffafabric.abi.FfaUuid.mostSigBits(lo), org.ffafabric.abi.FfaUuid.leastSigBits(hi));
+            infoDescriptor.uuid(FfaUuid.mostSigBits(lo), FfaUuid.leastSigBits(hi));
         }
     }
 }
