@@ -443,7 +443,7 @@ class PartitionInfoTest
             final RegisterFile count = infoGet(ec, null, 1);
             assertSuccess32(count);
             assertEquals(173L, count.x(2));
-            // A v1.1 caller gets one entry per partition: 44 * 24 fits.
+            // One page holds 170 descriptors of 24 bytes; two hold all 173.
             assertSuccess32(call(ec, FunctionId.FFA_RXTX_UNMAP));
             final long base = vm.memory().base();
             final RegisterFile two = regs(FunctionId.FFA_RXTX_MAP_64);
