@@ -341,6 +341,64 @@ class TypedApiUsageTest
         }
     }
     /**
+     * A context is used by one thread at a time, and invoke refuses a second thread with BUSY, moving
+     * nothing. The typed calls shared one register file per context, written before and read after
+     * invoke: a second thread's call on the same context wrote its registers over the first's, whose
+     * partitionCount then read 0 or another call's words, or failed NOT_SUPPORTED, and id() answered
+     * 0, 4 or 65532; the refused call's BUSY landed in the other's registers.
+     */
+    @Test
+    void typedCallsOnOneContextFromTwoThreadsAreRefusedBusyNotMixed() throws Exception
+    {
+        final ExecutorService exec = Executors.newFixedThreadPool(2);
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest());
+             Endpoint client = fabric.claim(VM))
+        {
+            final FfaOps ops = client.executionContext(0).ops();
+            final java.util.Queue<String> mixed = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            final CountDownLatch start = new CountDownLatch(2);
+            final Future<?> counts = exec.submit(() -> callOften(start, mixed, "partitionCount", 3, () -> ops.partitionCount(null)));
+            final Future<?> ids = exec.submit(() -> callOften(start, mixed, "id", VM, ops::id));
+            counts.get(BOUND_NS, TimeUnit.NANOSECONDS);
+            ids.get(BOUND_NS, TimeUnit.NANOSECONDS);
+            assertTrue(mixed.isEmpty(), mixed.size() + " answers not the call's own, e.g. " + mixed.peek());
+        }
+        finally
+        {
+            exec.shutdownNow();
+            assertTrue(exec.awaitTermination(30, TimeUnit.SECONDS));
+        }
+    }
+
+    /** Makes {@code call} many times, noting each answer that is neither {@code expected} nor BUSY. */
+    private static Void callOften(
+        final CountDownLatch start, final java.util.Queue<String> mixed, final String name, final int expected,
+        final java.util.function.IntSupplier call) throws InterruptedException
+    {
+        start.countDown();
+        assertTrue(start.await(BOUND_NS, TimeUnit.NANOSECONDS));
+        for (int i = 0; i < 20_000; i++)
+        {
+            try
+            {
+                final int answer = call.getAsInt();
+                if (answer != expected)
+                {
+                    mixed.add(name + " answered " + answer);
+                }
+            }
+            catch (final org.ffafabric.FfaException ex)
+            {
+                if (ex.errorCode() != org.ffafabric.abi.ErrorCode.BUSY)
+                {
+                    mixed.add(name + " threw " + ex.getMessage());
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
      * serve() of a partition whose manifest gives it no way to receive a direct request (neither
      * DIRECT_REQ nor DIRECT_REQ2 receipt) is refused, naming why: it took the contexts into FFA_MSG_WAIT
      * for requests every requester is refused (DENIED), a serve that could never serve.
