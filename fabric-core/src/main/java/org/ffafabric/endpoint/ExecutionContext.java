@@ -258,8 +258,26 @@ public final class ExecutionContext
         }
     }
 
+    /**
+     * Enters a typed call ({@link FfaOps}) for the calling thread, which holds the context from packing
+     * its registers to reading the answer (and RX), not only inside invoke: false when another thread is
+     * inside a call on it, and the typed call must touch nothing, as invoke would refuse it. Its own
+     * invokes nest. Fenced as a serve's entry is, so that a close either waits for the whole call or the
+     * call sees the close.
+     */
+    boolean enterTypedCall()
+    {
+        return enter(true);
+    }
+
+    /** Leaves a typed call {@link #enterTypedCall} let in. */
+    void exitTypedCall()
+    {
+        exit();
+    }
+
     /** What a call {@link #enter} refused answers: another thread is inside one, unless the endpoint has closed. */
-    private int refusal()
+    int refusal()
     {
         return endpoint.isClosed() ? ErrorCode.ABORTED : ErrorCode.BUSY;
     }

@@ -18,7 +18,9 @@ import java.util.UUID;
 /**
  * Typed FF-A calls shaped like Linux's {@code ffa_ops}: every method packs registers, calls
  * {@link ExecutionContext#invoke}, and turns FFA_ERROR into {@link FfaException}. Nothing
- * here bypasses the register path.
+ * here bypasses the register path. A call that packs this instance's own registers holds the
+ * context from packing to reading the answer: another thread's call on the context meanwhile
+ * throws BUSY, as invoke answers it, and leaves the first call's registers alone.
  */
 public final class FfaOps
 {
@@ -39,25 +41,41 @@ public final class FfaOps
     /** FFA_VERSION: negotiates {@code requested}; returns the fabric's version. */
     public int version(final int requested)
     {
-        regs.clear().w(0, FunctionId.FFA_VERSION).w(1, requested);
-        ec.invoke(regs);
-        if (regs.w(0) == FfaVersion.NOT_SUPPORTED)
+        enter("FFA_VERSION");
+        try
         {
-            throw new FfaException(org.ffafabric.abi.ErrorCode.NOT_SUPPORTED, "FFA_VERSION");
+            regs.clear().w(0, FunctionId.FFA_VERSION).w(1, requested);
+            ec.invoke(regs);
+            if (regs.w(0) == FfaVersion.NOT_SUPPORTED)
+            {
+                throw new FfaException(org.ffafabric.abi.ErrorCode.NOT_SUPPORTED, "FFA_VERSION");
+            }
+            if (regs.w(0) == FunctionId.FFA_ERROR)
+            {
+                // FFA_VERSION answers a version, never FFA_ERROR: this is a call after the endpoint closed.
+                throw new FfaException(regs.w(2), "FFA_VERSION");
+            }
+            return regs.w(0);
         }
-        if (regs.w(0) == FunctionId.FFA_ERROR)
+        finally
         {
-            // FFA_VERSION answers a version, never FFA_ERROR: this is a call after the endpoint closed.
-            throw new FfaException(regs.w(2), "FFA_VERSION");
+            ec.exitTypedCall();
         }
-        return regs.w(0);
     }
 
     /** FFA_ID_GET. */
     public int id()
     {
-        call(FunctionId.FFA_ID_GET);
-        return regs.w(2) & 0xFFFF;
+        enter("FFA_ID_GET");
+        try
+        {
+            call(FunctionId.FFA_ID_GET);
+            return regs.w(2) & 0xFFFF;
+        }
+        finally
+        {
+            ec.exitTypedCall();
+        }
     }
 
     /**
@@ -66,13 +84,21 @@ public final class FfaOps
      */
     public boolean features(final int functionOrFeatureId)
     {
-        regs.clear().w(0, FunctionId.FFA_FEATURES).w(1, functionOrFeatureId);
-        ec.invoke(regs);
-        if (regs.isError() && regs.errorCode() != org.ffafabric.abi.ErrorCode.NOT_SUPPORTED)
+        enter("FFA_FEATURES");
+        try
         {
-            throw new FfaException(regs.errorCode(), "FFA_FEATURES");
+            regs.clear().w(0, FunctionId.FFA_FEATURES).w(1, functionOrFeatureId);
+            ec.invoke(regs);
+            if (regs.isError() && regs.errorCode() != org.ffafabric.abi.ErrorCode.NOT_SUPPORTED)
+            {
+                throw new FfaException(regs.errorCode(), "FFA_FEATURES");
+            }
+            return regs.isSuccess();
         }
-        return regs.isSuccess();
+        finally
+        {
+            ec.exitTypedCall();
+        }
     }
 
     /**
@@ -84,8 +110,16 @@ public final class FfaOps
     {
         synchronized (ec.endpoint().rxLock())
         {
-            regs.clear().w(0, FunctionId.FFA_RXTX_MAP_64).x(1, txAddress).x(2, rxAddress).w(3, pageCount);
-            invokeChecked("FFA_RXTX_MAP_64");
+            enter("FFA_RXTX_MAP_64");
+            try
+            {
+                regs.clear().w(0, FunctionId.FFA_RXTX_MAP_64).x(1, txAddress).x(2, rxAddress).w(3, pageCount);
+                invokeChecked("FFA_RXTX_MAP_64");
+            }
+            finally
+            {
+                ec.exitTypedCall();
+            }
         }
     }
 
@@ -97,14 +131,14 @@ public final class FfaOps
     {
         synchronized (ec.endpoint().rxLock())
         {
-            call(FunctionId.FFA_RXTX_UNMAP);
+            enteredCall(FunctionId.FFA_RXTX_UNMAP);
         }
     }
 
     /** FFA_RX_RELEASE. */
     public void rxRelease()
     {
-        call(FunctionId.FFA_RX_RELEASE);
+        enteredCall(FunctionId.FFA_RX_RELEASE);
     }
 
     /**
@@ -119,7 +153,16 @@ public final class FfaOps
     {
         synchronized (ec.endpoint().rxLock())
         {
-            return partitionInfoWhileHoldingRxLock(uuid);
+            // Held to the release: a close waits for the read of RX, which it would unmap.
+            enter("FFA_PARTITION_INFO_GET");
+            try
+            {
+                return partitionInfoWhileHoldingRxLock(uuid);
+            }
+            finally
+            {
+                ec.exitTypedCall();
+            }
         }
     }
 
@@ -166,13 +209,21 @@ public final class FfaOps
      */
     public int partitionCount(final UUID uuid)
     {
-        regs.clear().w(0, FunctionId.FFA_PARTITION_INFO_GET).w(5, 1);
-        if (uuid != null)
+        enter("FFA_PARTITION_INFO_GET");
+        try
         {
-            regs.uuidWords(1, uuid);
+            regs.clear().w(0, FunctionId.FFA_PARTITION_INFO_GET).w(5, 1);
+            if (uuid != null)
+            {
+                regs.uuidWords(1, uuid);
+            }
+            invokeChecked("FFA_PARTITION_INFO_GET");
+            return regs.w(2);
         }
-        invokeChecked("FFA_PARTITION_INFO_GET");
-        return regs.w(2);
+        finally
+        {
+            ec.exitTypedCall();
+        }
     }
 
     /**
@@ -271,7 +322,15 @@ public final class FfaOps
      */
     public int run(final int target, final int vcpu)
     {
-        return run(target, vcpu, regs, 0);
+        enter("FFA_RUN");
+        try
+        {
+            return run(target, vcpu, regs, 0);
+        }
+        finally
+        {
+            ec.exitTypedCall();
+        }
     }
 
     /**
@@ -303,8 +362,16 @@ public final class FfaOps
      */
     public void yieldCycles(final long timeoutHintNs)
     {
-        regs.clear().w(0, FunctionId.FFA_YIELD).w(2, (int)timeoutHintNs).w(3, (int)(timeoutHintNs >>> 32));
-        invokeChecked("FFA_YIELD");
+        enter("FFA_YIELD");
+        try
+        {
+            regs.clear().w(0, FunctionId.FFA_YIELD).w(2, (int)timeoutHintNs).w(3, (int)(timeoutHintNs >>> 32));
+            invokeChecked("FFA_YIELD");
+        }
+        finally
+        {
+            ec.exitTypedCall();
+        }
     }
 
     /**
@@ -322,6 +389,31 @@ public final class FfaOps
             throw new FfaException(message.registers().errorCode(), "FFA_MSG_WAIT");
         }
         return message;
+    }
+
+    /** Holds the context for a call that packs and reads {@link #regs}; refused as invoke refuses another thread. */
+    private void enter(final String call)
+    {
+        if (!ec.enterTypedCall())
+        {
+            throw new FfaException(ec.refusal(), call);
+        }
+    }
+
+    /** {@link #call} holding the context. */
+    private void enteredCall(final int functionId)
+    {
+        final String name = FunctionId.describe(functionId);
+        enter(name);
+        try
+        {
+            regs.clear().w(0, functionId);
+            invokeChecked(name);
+        }
+        finally
+        {
+            ec.exitTypedCall();
+        }
     }
 
     private void call(final int functionId)
