@@ -6,6 +6,7 @@ import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.endpoint.DirectMessage;
+import org.ffafabric.endpoint.DirectRequestServer;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.endpoint.FfaOps;
@@ -312,6 +313,45 @@ class TypedApiTrapsTest
         finally
         {
             exec.shutdownNow();
+        }
+    }
+
+    /**
+     * A bound of 0 waits for ever, and so did a negative one: a budget computed as deadline - now,
+     * spent by the time of the call, made msgWait wait for ever, and sendDirect, sendDirect2 and run
+     * wait with no bound, where java.util.concurrent's bounds run out at once. The typed calls refuse
+     * it before making the call. A DirectRequestServer's duty cycle bounded by 0 (or less) waited for
+     * ever, so its runner could not stop it: its close retried every 5 s until the endpoint closed.
+     */
+    @Test
+    void aNegativeBoundIsRefusedRatherThanWaitedOutForEver() throws Exception
+    {
+        final ExecutorService exec = Executors.newSingleThreadExecutor();
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest());
+             Endpoint client = fabric.claim(VM);
+             Endpoint kv = fabric.claim(KV))
+        {
+            final FfaOps ops = client.executionContext(0).ops();
+            final DirectMessage m = new DirectMessage();
+            assertThrows(IllegalArgumentException.class,
+                () -> ops.sendDirect(KV, m.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).payload(0, 41), -1));
+            assertThrows(IllegalArgumentException.class,
+                () -> ops.sendDirect2(KV, STORE, m.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ2).payload(0, 41), -1));
+            assertThrows(IllegalArgumentException.class, () -> ops.run(KV, 0, m, -1));
+            for (final long period : new long[]{0, -1})
+            {
+                assertThrows(IllegalArgumentException.class,
+                    () -> new DirectRequestServer(kv.executionContext(0), (request, response) -> { }, period));
+            }
+            final Future<?> waited = exec.submit(() ->
+                assertThrows(IllegalArgumentException.class, () -> kv.executionContext(0).ops().msgWait(m, -1)));
+            // A hang guard: the wait that did not end ends with the endpoint's close (ABORTED).
+            waited.get(30, TimeUnit.SECONDS);
+        }
+        finally
+        {
+            exec.shutdownNow();
+            assertTrue(exec.awaitTermination(30, TimeUnit.SECONDS));
         }
     }
 
