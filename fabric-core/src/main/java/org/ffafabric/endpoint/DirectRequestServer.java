@@ -41,8 +41,17 @@ public final class DirectRequestServer implements Agent
         this(ec, handler, DUTY_CYCLE_TIMEOUT_NS);
     }
 
+    /**
+     * As {@link #DirectRequestServer(ExecutionContext, DirectRequestHandler)}, a duty cycle waiting at most
+     * {@code dutyCycleTimeoutNs}, which must be positive: a wait bounded by 0 never ends, nor would the agent.
+     */
     public DirectRequestServer(final ExecutionContext ec, final DirectRequestHandler handler, final long dutyCycleTimeoutNs)
     {
+        if (dutyCycleTimeoutNs <= 0)
+        {
+            throw new IllegalArgumentException("a duty cycle bounded by " + dutyCycleTimeoutNs +
+                " ns would wait for ever, and its runner could not stop it: give a positive bound");
+        }
         this.ec = ec;
         this.handler = handler;
         this.dutyCycleTimeoutNs = dutyCycleTimeoutNs;

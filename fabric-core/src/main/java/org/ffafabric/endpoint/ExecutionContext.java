@@ -185,8 +185,8 @@ public final class ExecutionContext
     /**
      * As {@link #invoke(RegisterFile)}, with a bound on how long a blocking call waits.
      * When it runs out, the call returns FFA_INTERRUPT as when an interrupt takes the CPU
-     * back: a pending direct request is then resumed with FFA_RUN. Zero waits forever, and so does
-     * a bound past the clock's range, such as Long.MAX_VALUE.
+     * back: a pending direct request is then resumed with FFA_RUN. Zero waits forever, and so do
+     * a negative bound ({@link FfaOps} refuses one) and a bound past the clock's range, such as Long.MAX_VALUE.
      */
     public void invoke(final RegisterFile regs, final long timeoutNs)
     {

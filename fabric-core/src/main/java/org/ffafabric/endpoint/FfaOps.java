@@ -20,7 +20,9 @@ import java.util.UUID;
  * {@link ExecutionContext#invoke}, and turns FFA_ERROR into {@link FfaException}. Nothing
  * here bypasses the register path. A call that packs this instance's own registers holds the
  * context from packing to reading the answer: another thread's call on the context meanwhile
- * throws BUSY, as invoke answers it, and leaves the first call's registers alone.
+ * throws BUSY, as invoke answers it, and leaves the first call's registers alone. A bound
+ * ({@code timeoutNs}) is 0 for none; a negative one, a budget spent by the time of the call, is
+ * refused with {@link IllegalArgumentException}, where invoke would take it for none.
  */
 public final class FfaOps
 {
@@ -288,6 +290,7 @@ public final class FfaOps
 
     private DirectMessage complete(final DirectMessage message, final long timeoutNs, final String call)
     {
+        requireBound(timeoutNs, call);
         final RegisterFile r = message.registers();
         final long deadline = ExecutionContext.deadline(System.nanoTime(), timeoutNs);
         ec.invoke(r, timeoutNs);
@@ -341,6 +344,7 @@ public final class FfaOps
      */
     public int run(final int target, final int vcpu, final DirectMessage message, final long timeoutNs)
     {
+        requireBound(timeoutNs, "FFA_RUN");
         return run(target, vcpu, message.registers(), timeoutNs);
     }
 
@@ -382,6 +386,7 @@ public final class FfaOps
      */
     public DirectMessage msgWait(final DirectMessage message, final long timeoutNs)
     {
+        requireBound(timeoutNs, "FFA_MSG_WAIT");
         message.registers().clear().w(0, FunctionId.FFA_MSG_WAIT);
         ec.invoke(message.registers(), timeoutNs);
         if (message.registers().isError())
@@ -389,6 +394,15 @@ public final class FfaOps
             throw new FfaException(message.registers().errorCode(), "FFA_MSG_WAIT");
         }
         return message;
+    }
+
+    /** Refuses a negative bound, which invoke would wait out for ever, before the call is made. */
+    private static void requireBound(final long timeoutNs, final String call)
+    {
+        if (timeoutNs < 0)
+        {
+            throw new IllegalArgumentException(call + " bounded by " + timeoutNs + " ns: a bound is 0 (none) or more");
+        }
     }
 
     /** Holds the context for a call that packs and reads {@link #regs}; refused as invoke refuses another thread. */
