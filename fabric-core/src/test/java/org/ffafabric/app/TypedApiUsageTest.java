@@ -341,6 +341,38 @@ class TypedApiUsageTest
         }
     }
     /**
+     * A direct request to a partition no process has claimed is BUSY, the spec's answer for a target
+     * not waiting, and sendDirect said only "BUSY (-4)", as if the target were merely occupied; ffa
+     * send names the likely cause, and so must the typed call.
+     */
+    @Test
+    void aRequestToAPartitionNobodyClaimedSaysSo()
+    {
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest());
+             Endpoint client = fabric.claim(VM))
+        {
+            final FfaOps ops = client.executionContext(0).ops();
+            final DirectMessage m = new DirectMessage();
+            final org.ffafabric.FfaException req = assertThrows(org.ffafabric.FfaException.class,
+                () -> ops.sendDirect(LEAF, m.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).payload(0, 41)));
+            assertEquals(org.ffafabric.abi.ErrorCode.BUSY, req.errorCode());
+            assertTrue(req.getMessage().contains("0x8002 is not claimed"), req.getMessage());
+            final org.ffafabric.FfaException req2 = assertThrows(org.ffafabric.FfaException.class,
+                () -> ops.sendDirect2(LEAF, null, m.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ2).payload(0, 41), 0));
+            assertEquals(org.ffafabric.abi.ErrorCode.BUSY, req2.errorCode());
+            assertTrue(req2.getMessage().contains("0x8002 is not claimed"), req2.getMessage());
+            try (Endpoint leaf = fabric.claim(LEAF))
+            {
+                // Claimed and serving nothing: BUSY too, with nothing said of a claim.
+                final org.ffafabric.FfaException claimed = assertThrows(org.ffafabric.FfaException.class,
+                    () -> ops.sendDirect(LEAF, m.reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64).payload(0, 41)));
+                assertEquals(org.ffafabric.abi.ErrorCode.BUSY, claimed.errorCode());
+                assertFalse(claimed.getMessage().contains("claimed"), claimed.getMessage());
+            }
+        }
+    }
+
+    /**
      * A context is used by one thread at a time, and invoke refuses a second thread with BUSY, moving
      * nothing. The typed calls shared one register file per context, written before and read after
      * invoke: a second thread's call on the same context wrote its registers over the first's, whose
