@@ -254,7 +254,7 @@ public final class FfaOps
         final boolean smc32 = held == FunctionId.FFA_MSG_SEND_DIRECT_REQ_32 || held == FunctionId.FFA_MSG_SEND_DIRECT_RESP_32;
         r.w(0, smc32 ? FunctionId.FFA_MSG_SEND_DIRECT_REQ_32 : FunctionId.FFA_MSG_SEND_DIRECT_REQ_64)
             .w(1, RegisterFile.packIds(ec.partitionId(), target)).x(2, 0);
-        return complete(message, timeoutNs, smc32 ? "FFA_MSG_SEND_DIRECT_REQ_32" : "FFA_MSG_SEND_DIRECT_REQ_64");
+        return complete(target, message, timeoutNs, smc32 ? "FFA_MSG_SEND_DIRECT_REQ_32" : "FFA_MSG_SEND_DIRECT_REQ_64");
     }
 
     public DirectMessage sendDirect(final int target, final DirectMessage message)
@@ -285,10 +285,10 @@ public final class FfaOps
         {
             r.x(2, 0).x(3, 0);
         }
-        return complete(message, timeoutNs, "FFA_MSG_SEND_DIRECT_REQ2");
+        return complete(target, message, timeoutNs, "FFA_MSG_SEND_DIRECT_REQ2");
     }
 
-    private DirectMessage complete(final DirectMessage message, final long timeoutNs, final String call)
+    private DirectMessage complete(final int target, final DirectMessage message, final long timeoutNs, final String call)
     {
         requireBound(timeoutNs, call);
         final RegisterFile r = message.registers();
@@ -301,10 +301,10 @@ public final class FfaOps
             if (timeoutNs > 0 && remaining <= 0)
             {
                 // Only FFA_RUN of that one context collects it: any other is INVALID_PARAMETERS, a new request BUSY.
-                final String target = EndpointId.toString(RegisterFile.senderOf(targetInfo));
+                final String pending = EndpointId.toString(RegisterFile.senderOf(targetInfo));
                 final int vcpu = RegisterFile.receiverOf(targetInfo);
-                throw new FfaException(org.ffafabric.abi.ErrorCode.INTERRUPTED, call, "the request to " + target +
-                    " context " + vcpu + " is still pending: collect its response with run(" + target + ", " + vcpu +
+                throw new FfaException(org.ffafabric.abi.ErrorCode.INTERRUPTED, call, "the request to " + pending +
+                    " context " + vcpu + " is still pending: collect its response with run(" + pending + ", " + vcpu +
                     ", message, timeoutNs)");
             }
             r.clear().w(0, FunctionId.FFA_RUN).w(1, targetInfo);
@@ -312,9 +312,20 @@ public final class FfaOps
         }
         if (r.isError())
         {
-            throw new FfaException(r.errorCode(), call);
+            throw requestFailed(r.errorCode(), target, call);
         }
         return message;
+    }
+
+    /** A request's FFA_ERROR, with the likely cause of a BUSY from a target that no process has claimed. */
+    private FfaException requestFailed(final int errorCode, final int target, final String call)
+    {
+        final ControlFile controlFile = ec.endpoint().controlFile();
+        final int slot = controlFile.slotOf(target);
+        // BUSY is the spec's answer for a target context not waiting, as ffa send says.
+        return errorCode == org.ffafabric.abi.ErrorCode.BUSY && slot >= 0 && controlFile.claimPid(slot) == 0 ?
+            new FfaException(errorCode, call, EndpointId.toString(target) + " is not claimed: no partition process serves it") :
+            new FfaException(errorCode, call);
     }
 
     /**
