@@ -317,15 +317,23 @@ public final class FfaOps
         return message;
     }
 
-    /** A request's FFA_ERROR, with the likely cause of a BUSY from a target that no process has claimed. */
+    /**
+     * A request's FFA_ERROR. BUSY is the spec's answer for a target context that is not waiting, whatever
+     * the reason: when no process has claimed the target, that is said, as ffa send says it.
+     */
     private FfaException requestFailed(final int errorCode, final int target, final String call)
     {
-        final ControlFile controlFile = ec.endpoint().controlFile();
-        final int slot = controlFile.slotOf(target);
-        // BUSY is the spec's answer for a target context not waiting, as ffa send says.
-        return errorCode == org.ffafabric.abi.ErrorCode.BUSY && slot >= 0 && controlFile.claimPid(slot) == 0 ?
-            new FfaException(errorCode, call, EndpointId.toString(target) + " is not claimed: no partition process serves it") :
-            new FfaException(errorCode, call);
+        if (errorCode == org.ffafabric.abi.ErrorCode.BUSY)
+        {
+            final ControlFile controlFile = ec.endpoint().controlFile();
+            final int slot = controlFile.slotOf(target);
+            if (slot >= 0 && controlFile.claimPid(slot) == 0)
+            {
+                return new FfaException(errorCode, call,
+                    EndpointId.toString(target) + " is not claimed: no partition process serves it");
+            }
+        }
+        return new FfaException(errorCode, call);
     }
 
     /**
