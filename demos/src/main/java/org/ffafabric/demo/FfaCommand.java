@@ -1,12 +1,12 @@
 package org.ffafabric.demo;
 
-import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.FabricClient;
+import org.ffafabric.endpoint.FfaOps;
 import org.ffafabric.launch.PartitionHostMain;
 import org.ffafabric.launch.PartitionManagerMain;
 import org.ffafabric.tools.FabricDump;
@@ -390,12 +390,11 @@ public final class FfaCommand implements Callable<Integer>
                 System.out.println("-> " + regs);
                 endpoint.executionContext(0).invoke(regs, java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs));
                 System.out.println("<- " + regs);
-                final ControlFile controlFile = client.controlFile();
-                final int toSlot = controlFile.slotOf(to.value());
-                if (regs.isError() && regs.w(2) == ErrorCode.BUSY && toSlot >= 0 && controlFile.claimPid(toSlot) == 0)
+                final String busyCause = regs.isError() ? FfaOps.busyCause(regs.w(2), client.controlFile(), to.value()) : null;
+                if (busyCause != null)
                 {
                     // The spec's answer for a context that is not waiting; the likely cause is worth saying.
-                    System.err.println("ffa send: " + to + " is not claimed: no partition process serves it");
+                    System.err.println("ffa send: " + busyCause);
                 }
                 else if (regs.functionId() == FunctionId.FFA_INTERRUPT && timeoutMs > 0)
                 {

@@ -323,17 +323,25 @@ public final class FfaOps
      */
     private FfaException requestFailed(final int errorCode, final int target, final String call)
     {
+        final String cause = busyCause(errorCode, ec.endpoint().controlFile(), target);
+        return cause != null ? new FfaException(errorCode, call, cause) : new FfaException(errorCode, call);
+    }
+
+    /**
+     * Why a direct request to {@code target} was answered {@code errorCode}, when the fabric can tell more
+     * than the spec's code: BUSY from a partition no process has claimed. Null otherwise.
+     */
+    public static String busyCause(final int errorCode, final ControlFile controlFile, final int target)
+    {
         if (errorCode == org.ffafabric.abi.ErrorCode.BUSY)
         {
-            final ControlFile controlFile = ec.endpoint().controlFile();
             final int slot = controlFile.slotOf(target);
             if (slot >= 0 && controlFile.claimPid(slot) == 0)
             {
-                return new FfaException(errorCode, call,
-                    EndpointId.toString(target) + " is not claimed: no partition process serves it");
+                return EndpointId.toString(target) + " is not claimed: no partition process serves it";
             }
         }
-        return new FfaException(errorCode, call);
+        return null;
     }
 
     /**
