@@ -399,6 +399,11 @@ public final class Endpoint implements AutoCloseable
 
     public ExecutionContext executionContext(final int index)
     {
+        if (index < 0 || index >= contexts.length)
+        {
+            throw new IllegalArgumentException("no execution context " + index + ": " + name + " has " +
+                contexts.length + " execution contexts, 0 to " + (contexts.length - 1));
+        }
         return contexts[index];
     }
 

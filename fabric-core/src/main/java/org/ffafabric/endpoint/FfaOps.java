@@ -288,6 +288,11 @@ public final class FfaOps
         return complete(target, message, timeoutNs, "FFA_MSG_SEND_DIRECT_REQ2");
     }
 
+    public DirectMessage sendDirect2(final int target, final UUID uuid, final DirectMessage message)
+    {
+        return sendDirect2(target, uuid, message, 0);
+    }
+
     private DirectMessage complete(final int target, final DirectMessage message, final long timeoutNs, final String call)
     {
         requireBound(timeoutNs, call);

@@ -431,6 +431,30 @@ class TypedApiUsageTest
     }
 
     /**
+     * executionContext(n) past the partition's contexts threw a bare ArrayIndexOutOfBoundsException,
+     * and sendDirect2 had no form without a bound, as sendDirect has.
+     */
+    @Test
+    void aContextPastThePartitionsIsNamedAndRequest2NeedsNoBound()
+    {
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest());
+             Endpoint client = fabric.claim(VM);
+             Endpoint mp = fabric.claim(MP);
+             AutoCloseable serving = mp.serve((req, resp) -> resp.payload(0, req.payload(0) + 1)))
+        {
+            final IllegalArgumentException past = assertThrows(IllegalArgumentException.class, () -> client.executionContext(2));
+            assertTrue(past.getMessage().contains("client has 2 execution contexts"), past.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> client.executionContext(-1));
+            final DirectMessage m = new DirectMessage().reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ2).payload(0, 41);
+            assertEquals(42, client.executionContext(0).ops().sendDirect2(MP, null, m).payload(0));
+        }
+        catch (final Exception ex)
+        {
+            throw new AssertionError(ex);
+        }
+    }
+
+    /**
      * serve() of a partition whose manifest gives it no way to receive a direct request (neither
      * DIRECT_REQ nor DIRECT_REQ2 receipt) is refused, naming why: it took the contexts into FFA_MSG_WAIT
      * for requests every requester is refused (DENIED), a serve that could never serve.
