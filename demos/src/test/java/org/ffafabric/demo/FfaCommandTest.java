@@ -142,6 +142,40 @@ class FfaCommandTest
     }
 
     @Test
+    @Timeout(60)
+    void sendResumesATargetThatYieldsUntilItAnswers() throws Exception
+    {
+        // It printed "<- FFA_YIELD" and exited 0 with the request still pending, its answer never shown.
+        final Manifest manifest = Manifest.builder()
+            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("00000000-0000-4000-8000-0000000000c1").directMessaging())
+            .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("00000000-0000-4000-8000-0000000000c2")
+                .directMessaging())
+            .build();
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest);
+            Endpoint sp = fabric.claim(0x8001);
+            AutoCloseable serving = sp.serve((request, response) ->
+            {
+                sp.currentContext().ops().yieldCycles(0);
+                sp.currentContext().ops().yieldCycles(0);
+                response.payload(0, request.payload(0) + 1);
+            }))
+        {
+            final Result sent = run("send", "--dir", fabric.directory().toString(), "--from", "1", "--to", "0x8001", "41");
+            assertEquals(0, sent.exit, sent.out + sent.err);
+            final String[] lines = sent.out.strip().split("\n");
+            assertEquals(6, lines.length, sent.out);
+            assertTrue(lines[0].startsWith("-> FFA_MSG_SEND_DIRECT_REQ_64"), sent.out);
+            assertTrue(lines[1].startsWith("<- FFA_YIELD"), sent.out);
+            assertTrue(lines[2].startsWith("-> FFA_RUN target=0x8001:0"), sent.out);
+            assertTrue(lines[3].startsWith("<- FFA_YIELD"), sent.out);
+            assertTrue(lines[4].startsWith("-> FFA_RUN target=0x8001:0"), sent.out);
+            assertTrue(lines[5].startsWith("<- FFA_MSG_SEND_DIRECT_RESP_64 sender=0x8001 receiver=0x0001 flags=0 payload=[0x2a"),
+                sent.out);
+            assertEquals("", sent.err);
+        }
+    }
+
+    @Test
     void everyCommandAnswersHelpAndAUsersMistakeInOneLine() throws Exception
     {
         for (final String command : new String[] { "demo", "pm", "host", "partitions", "dump", "send" })
