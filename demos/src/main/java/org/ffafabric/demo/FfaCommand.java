@@ -323,7 +323,7 @@ public final class FfaCommand implements Callable<Integer>
     }
 
     @Command(name = "send", mixinStandardHelpOptions = true, versionProvider = FfaCommand.Version.class,
-        description = "Claim a partition of a running fabric and send one direct request from it.")
+        description = "Claim a partition of a running fabric and send one direct request from it; a target that yields is resumed with FFA_RUN until it answers.")
     static final class SendCommand implements Callable<Integer>
     {
         @Option(names = "--dir", description = "Fabric directory (default /dev/shm/ffa-default).")
@@ -387,21 +387,39 @@ public final class FfaCommand implements Callable<Integer>
                 {
                     regs.x(first + i, words[i]);
                 }
-                System.out.println("-> " + regs);
-                endpoint.executionContext(0).invoke(regs, java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs));
-                System.out.println("<- " + regs);
+                final long timeoutNs = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+                final long startNs = System.nanoTime();
+                long remainingNs = timeoutNs;
+                while (true)
+                {
+                    System.out.println("-> " + regs);
+                    endpoint.executionContext(0).invoke(regs, remainingNs);
+                    System.out.println("<- " + regs);
+                    final boolean givenBack =
+                        regs.functionId() == FunctionId.FFA_YIELD || regs.functionId() == FunctionId.FFA_INTERRUPT;
+                    remainingNs = timeoutNs == 0 ? 0 : timeoutNs - (System.nanoTime() - startNs);
+                    if (!givenBack || (timeoutNs > 0 && remainingNs <= 0))
+                    {
+                        break;
+                    }
+                    // The target gave the CPU back with the request pending: resumed, as Linux's ffa_run does.
+                    final int targetInfo = regs.w(1);
+                    regs.clear().w(0, FunctionId.FFA_RUN).w(1, targetInfo);
+                }
                 final String busyCause = regs.isError() ? FfaOps.busyCause(regs.w(2), client.controlFile(), to.value()) : null;
                 if (busyCause != null)
                 {
                     // The spec's answer for a context that is not waiting; the likely cause is worth saying.
                     System.err.println("ffa send: " + busyCause);
                 }
-                else if (regs.functionId() == FunctionId.FFA_INTERRUPT && timeoutMs > 0)
+                final boolean unanswered =
+                    regs.functionId() == FunctionId.FFA_INTERRUPT || regs.functionId() == FunctionId.FFA_YIELD;
+                if (unanswered)
                 {
-                    // What invoke answers when its bound runs out: not an interrupt of the receiver's.
+                    // FFA_INTERRUPT is what invoke answers when its bound runs out, not an interrupt of the receiver's.
                     System.err.println("ffa send: no response within " + timeoutMs + " ms (--timeout-ms)");
                 }
-                return regs.isError() || regs.functionId() == FunctionId.FFA_INTERRUPT ? 1 : 0;
+                return regs.isError() || unanswered ? 1 : 0;
             }
         }
     }
