@@ -240,7 +240,7 @@ public final class FfaCommand implements Callable<Integer>
     }
 
     @Command(name = "host", mixinStandardHelpOptions = true, versionProvider = FfaCommand.Version.class,
-        description = "Host partitions serving direct requests with an echo handler.")
+        description = "Host partitions serving direct requests with an echo handler (payload + 1); one that receives none is claimed and held, serving nothing.")
     static final class HostCommand implements Callable<Integer>
     {
         @Option(names = "--dir", description = "Fabric directory (default /dev/shm/ffa-default).")
