@@ -131,6 +131,11 @@ class TypedApiUsageTest
             assertEquals(org.ffafabric.abi.ErrorCode.INTERRUPTED, timedOut.errorCode());
             assertTrue(timedOut.getMessage().contains("INTERRUPTED"), timedOut.getMessage());
             assertTrue(timedOut.getMessage().contains("run(0x8001, 1,"), timedOut.getMessage());
+            // A new request meanwhile is BUSY, the spec's answer; it said only "BUSY (-4)", whose cause is our own.
+            final org.ffafabric.FfaException busy = assertThrows(org.ffafabric.FfaException.class,
+                () -> ops.sendDirect(MP, new DirectMessage().reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64), BOUND_NS));
+            assertEquals(org.ffafabric.abi.ErrorCode.BUSY, busy.errorCode());
+            assertTrue(busy.getMessage().contains("run(0x8001, 1,"), busy.getMessage());
             gate.countDown();
             int returned;
             do
