@@ -282,6 +282,15 @@ public final class ExecutionContext
         return endpoint.isClosed() ? ErrorCode.ABORTED : ErrorCode.BUSY;
     }
 
+    /**
+     * The request this context left pending when its call returned FFA_INTERRUPT or FFA_YIELD, as the
+     * FFA_RUN that collects it names it in w1 (target ID, context), unsigned; -1 when none is.
+     */
+    long pendingRequestTargetInfo()
+    {
+        return outstandingTarget < 0 ? -1 : RegisterFile.packIds(outstandingTarget, outstandingTargetEc) & 0xFFFF_FFFFL;
+    }
+
     /** True when the calling thread serves requests on this context: a handler runs on it. */
     boolean isServedByCurrentThread()
     {

@@ -306,11 +306,7 @@ public final class FfaOps
             if (timeoutNs > 0 && remaining <= 0)
             {
                 // Only FFA_RUN of that one context collects it: any other is INVALID_PARAMETERS, a new request BUSY.
-                final String pending = EndpointId.toString(RegisterFile.senderOf(targetInfo));
-                final int vcpu = RegisterFile.receiverOf(targetInfo);
-                throw new FfaException(org.ffafabric.abi.ErrorCode.INTERRUPTED, call, "the request to " + pending +
-                    " context " + vcpu + " is still pending: collect its response with run(" + pending + ", " + vcpu +
-                    ", message, timeoutNs)");
+                throw new FfaException(org.ffafabric.abi.ErrorCode.INTERRUPTED, call, stillPending(targetInfo));
             }
             r.clear().w(0, FunctionId.FFA_RUN).w(1, targetInfo);
             ec.invoke(r, timeoutNs > 0 ? remaining : 0);
@@ -324,12 +320,23 @@ public final class FfaOps
 
     /**
      * A request's FFA_ERROR. BUSY is the spec's answer for a target context that is not waiting, whatever
-     * the reason: when no process has claimed the target, that is said, as ffa send says it.
+     * the reason: when it is this context's own request still pending, or no process has claimed the
+     * target (as ffa send says it), that is said.
      */
     private FfaException requestFailed(final int errorCode, final int target, final String call)
     {
-        final String cause = busyCause(errorCode, ec.endpoint().controlFile(), target);
+        final long pending = errorCode == org.ffafabric.abi.ErrorCode.BUSY ? ec.pendingRequestTargetInfo() : -1;
+        final String cause = pending >= 0 ? stillPending((int)pending) : busyCause(errorCode, ec.endpoint().controlFile(), target);
         return cause != null ? new FfaException(errorCode, call, cause) : new FfaException(errorCode, call);
+    }
+
+    /** Says which FFA_RUN collects the request pending on the target context {@code targetInfo} names. */
+    private static String stillPending(final int targetInfo)
+    {
+        final String target = EndpointId.toString(RegisterFile.senderOf(targetInfo));
+        final int vcpu = RegisterFile.receiverOf(targetInfo);
+        return "the request to " + target + " context " + vcpu + " is still pending: collect its response with run(" +
+            target + ", " + vcpu + ", message, timeoutNs)";
     }
 
     /**
