@@ -10,6 +10,7 @@ import org.ffafabric.control.NonReapingParent;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.endpoint.FabricClient;
+import org.ffafabric.launch.ChildJvm;
 import org.ffafabric.launch.PartitionHostMain;
 import org.ffafabric.launch.PartitionManagerMain;
 import org.ffafabric.manifest.ManifestParser;
@@ -89,6 +90,57 @@ class PartitionManagerDeathTest
         {
             fail("the fabric directory was left behind: " + dir);
         }
+    }
+
+    /**
+     * A partition manager process stopped (SIGSTOP) for longer than its driver's client liveness timeout
+     * comes back (SIGCONT) to find Aeron has closed its client under it. It faulted (SIGSEGV, an hs_err file
+     * and the fabric directory left behind); it must say so and exit 1, taking its directory with it.
+     */
+    @Test
+    @Timeout(120)
+    void aManagerStoppedPastItsClientsLivenessExitsSayingSo() throws Exception
+    {
+        final java.util.List<String> command = new java.util.ArrayList<>(ChildJvm.command(PartitionManagerMain.class,
+            java.util.List.of("--manifest", manifest.toString(), "--dir", dir.toString(), "--exit-on-stdin-eof")));
+        // A liveness timeout the stop can pass in a few seconds (the driver's timer must tick faster still).
+        command.addAll(1, java.util.List.of("-Daeron.client.liveness.timeout=1s", "-Daeron.timer.interval=100ms"));
+        final Path err = Files.createTempFile("ffa-pm-stopped-", ".err");
+        final Process pm = ChildJvm.processBuilder(command).redirectError(err.toFile()).start();
+        try
+        {
+            final java.io.BufferedReader out = new java.io.BufferedReader(
+                new java.io.InputStreamReader(pm.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            final String ready = out.readLine();
+            assertNotNull(ready, "the manager started: " + Files.readString(err));
+            assertTrue(ready.startsWith("READY"), ready);
+
+            signal("STOP", pm.pid());
+            // The stop itself: past the liveness timeout, unserviced.
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2_500));
+            signal("CONT", pm.pid());
+
+            assertTrue(pm.waitFor(60, TimeUnit.SECONDS), "the manager exited");
+            final String said = Files.readString(err);
+            assertEquals(1, pm.exitValue(), said);
+            assertTrue(said.contains("Aeron client was closed") && said.contains("has ended; exiting"), said);
+            assertFalse(Files.exists(dir), "its directory went with it");
+        }
+        finally
+        {
+            pm.destroyForcibly();
+            pm.waitFor(30, TimeUnit.SECONDS);
+            Files.deleteIfExists(err);
+            Files.list(Path.of(".")).filter(f -> f.getFileName().toString().startsWith("hs_err_pid" + pm.pid()))
+                .forEach(f -> f.toFile().delete());
+        }
+    }
+
+    private static void signal(final String signal, final long pid) throws Exception
+    {
+        final Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        assertTrue(kill.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, kill.exitValue(), "kill -" + signal);
     }
 
     private ChildProcess startPartitionManager() throws Exception
