@@ -233,9 +233,8 @@ public final class FfaCommand implements Callable<Integer>
 
         public Integer call() throws Exception
         {
-            PartitionManagerMain.run("ffa pm", dir == null ?
+            return PartitionManagerMain.run("ffa pm", dir == null ?
                 new String[]{"--manifest", manifest} : new String[]{"--manifest", manifest, "--dir", dir});
-            return 0;
         }
     }
 

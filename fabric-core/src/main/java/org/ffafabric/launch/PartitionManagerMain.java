@@ -6,6 +6,8 @@ import org.ffafabric.pm.PartitionManager;
 
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Runs a partition manager as its own process until SIGINT/SIGTERM, or until its standard
@@ -23,17 +25,23 @@ public final class PartitionManagerMain
 
     public static void main(final String[] args) throws Exception
     {
-        run("partition manager", args);
+        final int status = run("partition manager", args);
+        if (status != 0)
+        {
+            System.exit(status);
+        }
     }
 
     /**
-     * Runs the partition manager until it is told to stop.
+     * Runs the partition manager until it is told to stop, or it ends by itself (its Aeron client closed
+     * under it: a stall past the driver's client liveness timeout, say).
      *
      * @param name what its lines on standard error start with: the command that runs it, e.g. "ffa pm".
      * @param args as {@link #main}'s.
+     * @return the exit status: 0 when told to stop, 1 when it ended by itself.
      * @throws Exception when it cannot launch.
      */
-    public static void run(final String name, final String[] args) throws Exception
+    public static int run(final String name, final String[] args) throws Exception
     {
         System.setProperty("chronicle.analytics.disable", "true");
         Path manifest = null;
@@ -53,26 +61,47 @@ public final class PartitionManagerMain
         {
             throw new IllegalArgumentException("usage: PartitionManagerMain --manifest FILE [--dir DIR]");
         }
+        // Counted down by a signal, the end of standard input, or the manager's own end.
+        final CountDownLatch stop = new CountDownLatch(1);
+        final AtomicBoolean ended = new AtomicBoolean();
         final PartitionManager.Context ctx = new PartitionManager.Context().manifest(ManifestParser.parse(manifest))
-            .errorHandler(new ConsoleErrorHandler(name));
+            .errorHandler(new ConsoleErrorHandler(name))
+            .terminationHook(() ->
+            {
+                ended.set(true);
+                stop.countDown();
+            });
         if (dir != null)
         {
             ctx.directory(dir);
         }
         // The barrier's shutdown hook holds the JVM until close(): close it after the fabric is gone.
-        final ShutdownSignalBarrier barrier = exitOnStdinEof ? null : new ShutdownSignalBarrier();
+        final ShutdownSignalBarrier barrier = exitOnStdinEof ? null : new ShutdownSignalBarrier(stop::countDown);
         try (PartitionManager pm = PartitionManager.launch(ctx))
         {
-            System.out.println("READY " + pm.directory());
-            System.out.flush();
+            if (stop.getCount() > 0)
+            {
+                // Not once told to stop while launching: whoever waits for READY would find it gone.
+                System.out.println("READY " + pm.directory());
+                System.out.flush();
+            }
             if (barrier == null)
             {
-                ProcessLinks.awaitStdinEof();
+                final Thread stdin = new Thread(() ->
+                {
+                    ProcessLinks.awaitStdinEof();
+                    stop.countDown();
+                }, "ffa-pm-stdin");
+                stdin.setDaemon(true);
+                stdin.start();
             }
-            else
+            stop.await();
+            if (ended.get())
             {
-                barrier.await();
+                System.err.println(name + ": the partition manager of " + pm.directory() + " has ended; exiting");
+                return 1;
             }
+            return 0;
         }
         finally
         {

@@ -17,6 +17,7 @@ import org.agrona.ErrorHandler;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -86,6 +87,7 @@ public final class PartitionManager implements Agent, AutoCloseable
     // Written by our duty cycle alone.
     private volatile long droppedTraps;
     private volatile boolean closed;
+    private boolean endedWithoutClient;
 
     private PartitionManager(final Context ctx)
     {
@@ -143,7 +145,7 @@ public final class PartitionManager implements Agent, AutoCloseable
                 FabricDirectory.controlFile(dir), ctx.manifest(), FfaVersion.LATEST, ctx.memoryBase(),
                 ctx.aeronDirectoryName());
             final Aeron.Context aeronCtx = AeronTuning.client(new Aeron.Context().aeronDirectoryName(aeronDir))
-                .useConductorAgentInvoker(true);
+                .useConductorAgentInvoker(true).errorHandler(ctx.errorHandler());
             if (driverCtx != null)
             {
                 startedDriver = MediaDriver.launchEmbedded(driverCtx);
@@ -167,6 +169,8 @@ public final class PartitionManager implements Agent, AutoCloseable
         controlFile = createdControlFile;
         driver = startedDriver;
         aeron = startedAeron;
+        // Through our client's mapping of cnc.dat, which Aeron unmaps when it closes the client: read only
+        // while the client is open (doWork ends the moment it finds it closed).
         driverCommands = startedAeron.context().toDriverBuffer();
         subscription = startedSubscription;
         setupAndDiscovery = new SetupAndDiscovery(controlFile, memories);
@@ -552,8 +556,12 @@ public final class PartitionManager implements Agent, AutoCloseable
 
     public int doWork()
     {
-        final long commandsRead = driverCommands.consumerPosition();
+        final long commandsRead = driver != null ? driverCommands.consumerPosition() : 0;
         serviceAeron();
+        if (aeron.isClosed())
+        {
+            endWithoutClient();
+        }
         // Only traps, and clients' commands to our embedded driver, count as work: the driver has some
         // on every cycle while partitions talk (a publisher's limit moves), and counting that would keep
         // this thread from ever sleeping, a third runnable thread on two cores. A command (a log added
@@ -703,6 +711,20 @@ public final class PartitionManager implements Agent, AutoCloseable
     }
 
     /** One duty cycle of the embedded driver (when there is one) and of our Aeron client. */
+    /**
+     * Aeron closes a client that went unserviced past the driver's client liveness timeout (this thread
+     * stalled: a debugger, a SIGSTOP, a starved machine), or whose driver went, and every log and mapping
+     * with it: the fabric has no manager from here. Clients are told as by a close, and the duty cycle ends.
+     */
+    private void endWithoutClient()
+    {
+        controlFile.pmPid(0);
+        endedWithoutClient = true;
+        throw new AgentTerminationException("the partition manager's Aeron client was closed (unserviced for longer " +
+            "than the driver's client liveness timeout, or its driver gone): the fabric " + ctx.directory() +
+            " has no partition manager");
+    }
+
     private void serviceAeron()
     {
         if (driver != null)
@@ -968,6 +990,11 @@ public final class PartitionManager implements Agent, AutoCloseable
         }
         callers.clear();
         java.util.Arrays.fill(bound, 0);
+        if (endedWithoutClient && ctx.terminationHook() != null)
+        {
+            // After the runner has reported why.
+            ctx.terminationHook().run();
+        }
     }
 
     public void close()
@@ -1018,6 +1045,7 @@ public final class PartitionManager implements Agent, AutoCloseable
         private String aeronDirectoryName;
         private IdleStrategy idleStrategy;
         private ErrorHandler errorHandler;
+        private Runnable terminationHook;
         private boolean deleteDirectoryOnClose = true;
         private int peerLogsPerContext = Integer.getInteger(PEER_LOGS_PER_CONTEXT_PROP_NAME, PEER_LOGS_PER_CONTEXT_DEFAULT);
 
@@ -1112,6 +1140,18 @@ public final class PartitionManager implements Agent, AutoCloseable
         public ErrorHandler errorHandler()
         {
             return errorHandler;
+        }
+
+        /** Run on the manager's thread when it ends by itself, its Aeron client closed under it; not by {@link #close()}. */
+        public Context terminationHook(final Runnable terminationHook)
+        {
+            this.terminationHook = terminationHook;
+            return this;
+        }
+
+        public Runnable terminationHook()
+        {
+            return terminationHook;
         }
 
         public Context deleteDirectoryOnClose(final boolean delete)

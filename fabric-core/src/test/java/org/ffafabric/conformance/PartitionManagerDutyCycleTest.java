@@ -139,6 +139,52 @@ class PartitionManagerDutyCycleTest
     }
 
     /**
+     * A manager stalled longer than its Aeron client may go unserviced (a debugger's pause, a SIGSTOP,
+     * a starved VM) finds on its next duty cycle that Aeron has closed its client, and with it the
+     * client's mapping of the driver's files: the duty cycle went on reading the driver's command ring
+     * through that mapping, and the JVM faulted (SIGSEGV in doWork). It must end instead, saying why,
+     * with its termination hook run and the fabric left without a manager, which clients see.
+     */
+    @Test
+    void aManagerStalledPastItsClientsLivenessEndsRatherThanFaulting() throws Exception
+    {
+        final String aeronDir = Path.of("/dev/shm", "ffa-test-aeron-" + UUID.randomUUID().toString().substring(0, 8)).toString();
+        final ReclaimFromAKilledProcessTest.GatedIdle gate = new ReclaimFromAKilledProcessTest.GatedIdle();
+        final List<Throwable> errors = new CopyOnWriteArrayList<>();
+        final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch clientSawItGo = new java.util.concurrent.CountDownLatch(1);
+        final long livenessNs = TimeUnit.SECONDS.toNanos(1);
+        try (MediaDriver driver = MediaDriver.launch(AeronTuning.driver(new MediaDriver.Context()
+                .aeronDirectoryName(aeronDir))
+                .clientLivenessTimeoutNs(livenessNs)
+                .timerIntervalNs(TimeUnit.MILLISECONDS.toNanos(100)));
+            PartitionManager pm = PartitionManager.launch(new PartitionManager.Context()
+                .fabricName("stalled-" + UUID.randomUUID().toString().substring(0, 8))
+                .manifest(smallManifest()).embeddedDriver(false).aeronDirectoryName(aeronDir)
+                .idleStrategy(gate).errorHandler(errors::add).terminationHook(terminated::countDown));
+            FabricClient client = FabricClient.connect(new FabricClient.Context().directory(pm.directory())
+                .partitionManagerGoneHandler(clientSawItGo::countDown)))
+        {
+            try (Endpoint vm = client.claim(1))
+            {
+                assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_ID_GET));
+            }
+            gate.shut = true;
+            awaitUntil(System.nanoTime() + WAIT_NS, () -> gate.held, "the manager idles");
+            // The stall itself: twice the liveness timeout, unserviced.
+            java.util.concurrent.locks.LockSupport.parkNanos(2 * livenessNs);
+            gate.shut = false;
+
+            assertTrue(terminated.await(WAIT_NS, TimeUnit.NANOSECONDS), "the manager ended: " + errors);
+            assertTrue(errors.stream().anyMatch(ex -> String.valueOf(ex.getMessage()).contains("Aeron client")),
+                "it said why: " + errors);
+            assertEquals(0, pm.controlFile().pmPid(), "the fabric has no manager");
+            assertTrue(clientSawItGo.await(WAIT_NS, TimeUnit.NANOSECONDS), "the client saw the manager go");
+        }
+        assertFalse(Files.exists(Path.of(aeronDir)), "the driver removed its directory");
+    }
+
+    /**
      * With an external media driver the partition manager's client still runs in its duty cycle,
      * and waits for that driver's answers by sleeping: claims, traps and releases all work.
      */
