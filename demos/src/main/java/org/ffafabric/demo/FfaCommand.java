@@ -251,7 +251,7 @@ public final class FfaCommand implements Callable<Integer>
         @Option(names = "--busy-spin", description = "Spin while waiting for requests (lowest latency; needs a core per context).")
         boolean busySpin;
 
-        public Integer call()
+        public Integer call() throws InterruptedException
         {
             final java.util.List<String> args =
                 new java.util.ArrayList<>(java.util.List.of("--dir", runningFabric(dir).toString()));

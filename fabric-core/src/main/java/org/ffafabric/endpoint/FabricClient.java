@@ -32,6 +32,10 @@ import java.util.function.Supplier;
  */
 public final class FabricClient implements AutoCloseable
 {
+    /** Why a client that {@link #hasStalled} closed. */
+    public static final String STALLED = "this process went unserviced for longer than its Aeron client's liveness " +
+        "timeout (stopped, or starved of CPU), and Aeron closed the client";
+
     private static final long MANAGER_CHECK_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long CONDUCTOR_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(AeronTuning.CLIENT_CONDUCTOR_SLEEP_MS);
 
@@ -49,8 +53,10 @@ public final class FabricClient implements AutoCloseable
     private final Thread managerWatch;
     // Counted down as the first close returns: a close on another thread meanwhile returns with it.
     private final CountDownLatch closeReturned = new CountDownLatch(1);
-    // Set by Aeron's error handler: its driver stopped answering.
+    // Set by Aeron's error handler: its driver stopped answering, or this process stalled (below).
     private volatile boolean driverGone;
+    // Set by Aeron's error handler: this client went unserviced past the driver's client liveness timeout.
+    private volatile boolean stalled;
     // Set by the watch as it closes the client for a partition manager that has gone.
     private volatile boolean closedForGoneManager;
     private final boolean managerVisible;
@@ -113,10 +119,23 @@ public final class FabricClient implements AutoCloseable
     {
         if (ex instanceof DriverTimeoutException || ex instanceof ConductorServiceTimeoutException)
         {
+            // A service timeout is this process's stall (stopped, starved), not the driver's: Aeron
+            // closes the client either way, and the driver has dropped its logs.
+            stalled |= ex instanceof ConductorServiceTimeoutException;
             driverGone = true;
             return;
         }
         ex.printStackTrace();
+    }
+
+    /**
+     * True once Aeron has closed this client because this process went unserviced for longer than the
+     * driver's client liveness timeout (stopped, or starved of CPU): the client closes as for a manager
+     * gone, though the manager may be running still.
+     */
+    public boolean hasStalled()
+    {
+        return stalled;
     }
 
     public static FabricClient connect(final Context ctx)
@@ -305,6 +324,10 @@ public final class FabricClient implements AutoCloseable
                     if (handler != null)
                     {
                         handler.run();
+                    }
+                    else if (stalled)
+                    {
+                        System.err.println("ffa: " + STALLED + ": its partitions' calls answer FFA_ERROR(ABORTED) from here on");
                     }
                     else if (controlFile.pmPid() != 0)
                     {

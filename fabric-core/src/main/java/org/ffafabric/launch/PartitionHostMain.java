@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -34,7 +35,7 @@ public final class PartitionHostMain
     {
     }
 
-    public static void main(final String[] args)
+    public static void main(final String[] args) throws InterruptedException
     {
         final int status = run("partition host", args);
         if (status != 0)
@@ -50,7 +51,7 @@ public final class PartitionHostMain
      * @param args as {@link #main}'s.
      * @return the exit status.
      */
-    public static int run(final String name, final String[] args)
+    public static int run(final String name, final String[] args) throws InterruptedException
     {
         System.setProperty("chronicle.analytics.disable", "true");
         String dir = null;
@@ -74,18 +75,17 @@ public final class PartitionHostMain
             ctx.idleStrategySupplier(BusySpinIdleStrategy::new);
         }
         final List<AutoCloseable> closeables = new ArrayList<>();
+        // Counted down by a signal, the end of standard input, or the client closing itself.
+        final CountDownLatch stop = new CountDownLatch(1);
         // The barrier's shutdown hook holds the JVM until close(): close it after the endpoints are released.
-        final ShutdownSignalBarrier barrier = exitOnStdinEof ? null : new ShutdownSignalBarrier();
+        final ShutdownSignalBarrier barrier = exitOnStdinEof ? null : new ShutdownSignalBarrier(stop::countDown);
         final AtomicBoolean pmGone = new AtomicBoolean();
-        if (barrier != null)
+        // The client closes itself when the partition manager goes, or Aeron closed it: nothing is left to serve.
+        ctx.partitionManagerGoneHandler(() ->
         {
-            // The client closes itself when the partition manager goes: nothing is left to serve.
-            ctx.partitionManagerGoneHandler(() ->
-            {
-                pmGone.set(true);
-                barrier.signal();
-            });
-        }
+            pmGone.set(true);
+            stop.countDown();
+        });
         try (FabricClient client = FabricClient.connect(ctx))
         {
             requireEachOnceInTheFabric(partitions, client.controlFile());
@@ -98,19 +98,21 @@ public final class PartitionHostMain
                 }
                 closeables.add(endpoint);
             }
-            System.out.println("READY");
-            System.out.flush();
+            if (stop.getCount() > 0)
+            {
+                // Not once told to stop while claiming: whoever waits for READY would find it gone.
+                System.out.println("READY");
+                System.out.flush();
+            }
             if (barrier == null)
             {
-                ProcessLinks.awaitStdinEof();
+                ProcessLinks.countDownAtStdinEof(stop, "ffa-host-stdin");
             }
-            else
-            {
-                barrier.await();
-            }
+            stop.await();
             if (pmGone.get())
             {
-                System.err.println(name + ": the partition manager of " + dir + " is gone; exiting");
+                System.err.println(name + ": " + (client.hasStalled() ? FabricClient.STALLED :
+                    "the partition manager of " + dir + " is gone") + "; exiting");
             }
             CloseHelper.quietCloseAll(closeables);
             return pmGone.get() ? 1 : 0;

@@ -87,13 +87,7 @@ public final class PartitionManagerMain
             }
             if (barrier == null)
             {
-                final Thread stdin = new Thread(() ->
-                {
-                    ProcessLinks.awaitStdinEof();
-                    stop.countDown();
-                }, "ffa-pm-stdin");
-                stdin.setDaemon(true);
-                stdin.start();
+                ProcessLinks.countDownAtStdinEof(stop, "ffa-pm-stdin");
             }
             stop.await();
             if (ended.get())

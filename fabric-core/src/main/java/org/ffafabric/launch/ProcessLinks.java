@@ -2,12 +2,25 @@ package org.ffafabric.launch;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.concurrent.CountDownLatch;
 
 /** Ties a child process's life to its parent's: the child ends when its standard input closes. */
 final class ProcessLinks
 {
     private ProcessLinks()
     {
+    }
+
+    /** Counts {@code stop} down, from a daemon thread, once standard input ends. */
+    static void countDownAtStdinEof(final CountDownLatch stop, final String threadName)
+    {
+        final Thread stdin = new Thread(() ->
+        {
+            awaitStdinEof();
+            stop.countDown();
+        }, threadName);
+        stdin.setDaemon(true);
+        stdin.start();
     }
 
     static void awaitStdinEof()

@@ -49,6 +49,10 @@ class PartitionManagerDeathTest
     /** Sixteen contexts, each bound in turn. */
     static final int VM2 = 2;
 
+    /** A liveness timeout a stop can pass in a few seconds (the driver's timer must tick faster still). */
+    static final java.util.List<String> SHORT_CLIENT_LIVENESS =
+        java.util.List.of("-Daeron.client.liveness.timeout=1s", "-Daeron.timer.interval=100ms");
+
     private final ExecutorService exec = Executors.newCachedThreadPool();
     private Path manifest;
     private Path dir;
@@ -103,17 +107,13 @@ class PartitionManagerDeathTest
     {
         final java.util.List<String> command = new java.util.ArrayList<>(ChildJvm.command(PartitionManagerMain.class,
             java.util.List.of("--manifest", manifest.toString(), "--dir", dir.toString(), "--exit-on-stdin-eof")));
-        // A liveness timeout the stop can pass in a few seconds (the driver's timer must tick faster still).
-        command.addAll(1, java.util.List.of("-Daeron.client.liveness.timeout=1s", "-Daeron.timer.interval=100ms"));
+        command.addAll(1, SHORT_CLIENT_LIVENESS);
         final Path err = Files.createTempFile("ffa-pm-stopped-", ".err");
         final Process pm = ChildJvm.processBuilder(command).redirectError(err.toFile()).start();
         try
         {
-            final java.io.BufferedReader out = new java.io.BufferedReader(
-                new java.io.InputStreamReader(pm.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
-            final String ready = out.readLine();
-            assertNotNull(ready, "the manager started: " + Files.readString(err));
-            assertTrue(ready.startsWith("READY"), ready);
+            final String ready = readLine(pm);
+            assertTrue(ready.startsWith("READY"), ready + ": " + Files.readString(err));
 
             signal("STOP", pm.pid());
             // The stop itself: past the liveness timeout, unserviced.
@@ -134,6 +134,65 @@ class PartitionManagerDeathTest
             Files.list(Path.of(".")).filter(f -> f.getFileName().toString().startsWith("hs_err_pid" + pm.pid()))
                 .forEach(f -> f.toFile().delete());
         }
+    }
+
+    /**
+     * A partition process stopped past its client's liveness timeout, as the manager above: Aeron closes
+     * its client when it comes back. The host took that for the manager's death ("the partition manager
+     * ... died", though it ran on) and, told to exit at the end of its standard input, stayed: its
+     * partition claimed by a live process that served nothing, every request to it BUSY for good. It
+     * must exit 1 saying it stalled, so that the manager reaps its claim.
+     */
+    @Test
+    @Timeout(120)
+    void aPartitionProcessStoppedPastItsClientsLivenessExitsSayingSo() throws Exception
+    {
+        final java.util.List<String> command = new java.util.ArrayList<>(ChildJvm.command(PartitionManagerMain.class,
+            java.util.List.of("--manifest", manifest.toString(), "--dir", dir.toString(), "--exit-on-stdin-eof")));
+        command.addAll(1, SHORT_CLIENT_LIVENESS);
+        final Path hostErr = Files.createTempFile("ffa-host-stopped-", ".err");
+        final Process pm = ChildJvm.processBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process host = null;
+        try
+        {
+            assertTrue(readLine(pm).startsWith("READY"));
+            host = ChildJvm.processBuilder(ChildJvm.command(PartitionHostMain.class,
+                java.util.List.of("--dir", dir.toString(), "--exit-on-stdin-eof", "--partition", "0x8001")))
+                .redirectError(hostErr.toFile()).start();
+            assertEquals("READY", readLine(host), Files.readString(hostErr));
+
+            signal("STOP", host.pid());
+            // The stop itself: past the liveness timeout, unserviced.
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2_500));
+            signal("CONT", host.pid());
+
+            assertTrue(host.waitFor(60, TimeUnit.SECONDS), "the host exited");
+            final String said = Files.readString(hostErr);
+            assertEquals(1, host.exitValue(), said);
+            assertTrue(said.contains("went unserviced for longer than its Aeron client's liveness timeout"), said);
+            assertFalse(said.contains("died"), said);
+            try (ControlFile cf = ControlFile.open(FabricDirectory.controlFile(dir)))
+            {
+                awaitUntil(System.nanoTime() + WAIT_NS, () -> cf.claimPid(cf.slotOf(SP1)) == 0, "the manager reaped the claim");
+            }
+        }
+        finally
+        {
+            if (host != null)
+            {
+                host.destroyForcibly();
+                host.waitFor(30, TimeUnit.SECONDS);
+            }
+            pm.getOutputStream().close();
+            assertTrue(pm.waitFor(30, TimeUnit.SECONDS), "the manager exited at the end of its standard input");
+            Files.deleteIfExists(hostErr);
+        }
+    }
+
+    private static String readLine(final Process process) throws Exception
+    {
+        return String.valueOf(new java.io.BufferedReader(new java.io.InputStreamReader(
+            process.getInputStream(), java.nio.charset.StandardCharsets.UTF_8)).readLine());
     }
 
     private static void signal(final String signal, final long pid) throws Exception
