@@ -816,4 +816,143 @@ class LifecycleAndManifestTest
             Files.delete(dir);
         }
     }
+
+    /**
+     * An explicit !!bool tag on text that is no boolean: YAML 1.2's core schema has only true and false,
+     * and "yes", "1" or "off" were read as false, silently clearing (or leaving clear) the flag.
+     */
+    @Test
+    void aTaggedBooleanMustBeTrueOrFalse()
+    {
+        for (final String text : new String[] { "yes", "1", "off", "on" })
+        {
+            refused("'n'", "'notifications'",
+                "  - {name: n, id: 1, world: vm, uuid: " + U1 + ", notifications: !!bool " + text + "}");
+            refused("'n'", "'aarch64'", "  - {name: n, id: 1, world: vm, uuid: " + U1 + ", aarch64: !!bool " + text + "}");
+        }
+        assertEquals(PartitionProperties.AARCH64 | PartitionProperties.NOTIFICATION_RECV, ManifestParser.parse(
+            "partitions:\n  - {name: n, id: 1, world: vm, uuid: " + U1 + ", notifications: !!bool TRUE}\n")
+            .partition("n").properties());
+    }
+
+    /**
+     * YAML the parser refuses says where too: a character YAML does not allow (the reader tells only its
+     * position) and an alias past the limit (the composer tells nothing) said neither line nor column.
+     */
+    @Test
+    void yamlErrorsWithoutAMarkStillSayTheLineAndColumn()
+    {
+        final String entry = "partitions:\n  - {name: n, id: 1, world: vm, uuid: " + U1 + "}\n";
+        final String[][] cases = {
+            { entry + "  # \u0000\n", "character U+0000 is not allowed at line 3, column 5" },
+            { entry + "\r\n\u0007", "character U+0007 is not allowed at line 4, column 1" },
+            { "# caf\u00e9 \ud83d\ude00\n" + entry + "  # \ud800", "character U+D800 is not allowed at line 4, column 5" },
+        };
+        for (final String[] c : cases)
+        {
+            final ManifestException ex = assertThrows(ManifestException.class, () -> ManifestParser.parse(c[0]));
+            assertEquals("manifest: not valid YAML: " + c[1], ex.getMessage());
+        }
+        // Ten aliases a line from line 4: the 51st, past the limit, starts line 9.
+        final StringBuilder bomb = new StringBuilder("partitions:\n  - name: n\n    messaging: [&a [x, x]");
+        for (int i = 0; i < 60; i++)
+        {
+            bomb.append(i % 10 == 0 ? ",\n      " : ", ").append("*a");
+        }
+        final ManifestException ex = assertThrows(ManifestException.class,
+            () -> ManifestParser.parse(bomb.append("]\n").toString()));
+        assertTrue(ex.getMessage().startsWith("manifest: not valid YAML: Number of aliases"), ex.getMessage());
+        assertTrue(ex.getMessage().endsWith(" at line 9, column 7"), ex.getMessage());
+    }
+
+    /** The field a refusal names is field(), whether the parser refuses the value or the builder does. */
+    @Test
+    void aRefusalsFieldIsTheOneItNames()
+    {
+        final String[][] cases = {
+            { "  - {name: n, id: '1', world: vm, uuid: " + U1 + "}", "id" },
+            { "  - {name: n, id: 1, world: el3, uuid: " + U1 + "}", "world" },
+            { "  - {name: n, id: 1, world: vm, uuid: 12}", "uuid" },
+            { "  - {name: 12, id: 1, world: vm, uuid: " + U1 + "}", "name" },
+            { "  - {name: n, id: 1, world: vm, uuid: " + U1 + ", memory: 4KiB}", "memory" },
+            { "  - {name: n, id: 1, world: vm, uuid: " + U1 + ", ffa-version: 1}", "ffa-version" },
+            { "  - {name: n, id: 1, world: vm, uuid: " + U1 + ", messaging: [notify]}", "messaging" },
+            { "  - {name: n, id: 1, world: vm, uuid: " + U1 + ", aarch64: yes}", "aarch64" },
+            { "  - {name: n, id: 1, world: vm, uuid: " + U1 + ", execution-contexts: }", "execution-contexts" },
+            { "  - {name: n, id: 1, world: vm, uuid: " + U1 + ", colour: red}", "colour" },
+            { "  - {name: n, id: 1, id: 2, world: vm, uuid: " + U1 + "}", "id" },
+            { "  - {name: n, id: 0, world: vm, uuid: " + U1 + "}", "id" },
+        };
+        for (final String[] c : cases)
+        {
+            final ManifestException ex = assertThrows(ManifestException.class,
+                () -> ManifestParser.parse("partitions:\n" + c[0] + "\n"));
+            assertEquals(c[1], ex.field(), ex.getMessage());
+            assertTrue(ex.getMessage().contains("field '" + c[1] + "'"), ex.getMessage());
+        }
+        final ManifestException list = assertThrows(ManifestException.class,
+            () -> ManifestParser.parse("partitions: 1\n"));
+        assertEquals("partitions", list.field(), list.getMessage());
+    }
+
+    /**
+     * An entry with no name, or an empty one, is named by its position, by the builder as by the file:
+     * the builder named it "partition '?'" (a name a partition may have), and said an empty name was
+     * missing, in "partition ''".
+     */
+    @Test
+    void anEntryWithoutANameIsNamedByItsPositionByTheBuilderAsByTheFile()
+    {
+        final String vmA = "{name: a, id: 1, world: vm, uuid: " + U1 + "}";
+        final String u2 = "11111111-0000-0000-0000-000000000002";
+        final ManifestException fileMissing = assertThrows(ManifestException.class, () -> ManifestParser.parse(
+            "partitions:\n  - " + vmA + "\n  - {id: 2, world: vm, uuid: " + u2 + "}\n"));
+        final ManifestException builtMissing = assertThrows(ManifestException.class, () -> Manifest.builder()
+            .partition(b -> b.name("a").id(1).world(World.VM).uuid(U1))
+            .partition(b -> b.id(2).world(World.VM).uuid(u2)));
+        assertEquals("partitions[1]: field 'name' is missing at line 3, column 5", fileMissing.getMessage());
+        assertEquals("partitions[1]: field 'name' is missing", builtMissing.getMessage());
+        assertEquals("name", builtMissing.field());
+
+        final ManifestException fileEmpty = assertThrows(ManifestException.class, () -> ManifestParser.parse(
+            "partitions:\n  - " + vmA + "\n  - {name: '', id: 2, world: vm, uuid: " + u2 + "}\n"));
+        final ManifestException builtEmpty = assertThrows(ManifestException.class, () -> Manifest.builder()
+            .partition(b -> b.name("a").id(1).world(World.VM).uuid(U1))
+            .partition(b -> b.name("").id(2).world(World.VM).uuid(u2)));
+        assertEquals("partitions[1]: field 'name' is empty at line 3, column 12", fileEmpty.getMessage());
+        assertEquals("partitions[1]: field 'name' is empty", builtEmpty.getMessage());
+    }
+
+    /**
+     * A UUID that is not one is refused by the builder, for the file too, so both say the same and find
+     * an entry's faults in the same order: the file refused it before the builder looked at the ID.
+     */
+    @Test
+    void aMalformedUuidIsRefusedAsTheBuilderRefusesIt()
+    {
+        final ManifestException file = assertThrows(ManifestException.class, () -> ManifestParser.parse(
+            "partitions:\n  - {name: n, id: 1, world: vm, uuid: [" + U1 + ", 1-1-1-1-1]}\n"));
+        final ManifestException built = assertThrows(ManifestException.class,
+            () -> PartitionManifest.builder().name("n").id(1).world(World.VM).uuid(U1).uuid("1-1-1-1-1").build());
+        assertEquals(built.getMessage() + " at line 2, column 78", file.getMessage());
+        final ManifestException fileTwoFaults = assertThrows(ManifestException.class, () -> ManifestParser.parse(
+            "partitions:\n  - {name: n, id: 0x8001, world: vm, uuid: 1-1-1-1-1}\n"));
+        final ManifestException builtTwoFaults = assertThrows(ManifestException.class,
+            () -> PartitionManifest.builder().name("n").id(0x8001).world(World.VM).uuid("1-1-1-1-1").build());
+        assertEquals(builtTwoFaults.field(), fileTwoFaults.field(), fileTwoFaults.getMessage());
+    }
+
+    /**
+     * An entry pasted twice is told as a name given twice, pointing at the first: its ID was found first,
+     * "partition 'a': field 'id' 0x0001 is already used by partition 'a'".
+     */
+    @Test
+    void anEntryPastedTwiceIsToldAsANameGivenTwice()
+    {
+        final ManifestException ex = assertThrows(ManifestException.class,
+            () -> ManifestParser.parse("partitions:\n" + VM_A + "\n" + VM_A + "\n"));
+        assertEquals("partition 'a': field 'name' is already used by partitions[0] at line 3, column 12",
+            ex.getMessage());
+        assertEquals("name", ex.field());
+    }
 }
