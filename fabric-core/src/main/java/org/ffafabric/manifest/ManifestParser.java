@@ -67,10 +67,12 @@ public final class ManifestParser
         "name", "id", "world", "uuid", "execution-contexts", "ffa-version", "memory", "messaging",
         "notifications", "vm-created-messages", "vm-destroyed-messages", "aarch64");
 
-    // YAML 1.2 core schema integers; a tag may be explicit (!!int), so the text is matched again here.
+    // YAML 1.2 core schema integers and booleans; a tag may be explicit (!!int, !!bool), so the text is
+    // matched again here: "!!bool yes" is no boolean, and was read as false.
     private static final Pattern DECIMAL = Pattern.compile("[-+]?[0-9]+");
     private static final Pattern OCTAL = Pattern.compile("0o[0-7]+");
     private static final Pattern HEX = Pattern.compile("0x[0-9a-fA-F]+");
+    private static final Pattern BOOLEAN = Pattern.compile("true|True|TRUE|false|False|FALSE");
     /** "1.2" or "v1.2": no leading zeros, so that one version has one spelling. */
     private static final Pattern VERSION = Pattern.compile("[vV]?(0|[1-9][0-9]{0,4})\\.(0|[1-9][0-9]{0,4})");
     private static final Pattern SIZE = Pattern.compile("([0-9]{1,19})([KMG]?)", Pattern.CASE_INSENSITIVE);
@@ -479,7 +481,8 @@ public final class ManifestParser
             return defaultValue ? bit : 0;
         }
         final Node node = value(label, key, map.get(key));
-        if (!(node instanceof ScalarNode) || !Tag.BOOL.equals(node.getTag()))
+        if (!(node instanceof ScalarNode) || !Tag.BOOL.equals(node.getTag()) ||
+            !BOOLEAN.matcher(((ScalarNode)node).getValue()).matches())
         {
             throw refuse(node, label + ": field '" + key + "' must be true or false, was " + text(node));
         }
