@@ -7,6 +7,7 @@ import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.events.Event;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.ReaderException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
@@ -130,16 +131,52 @@ public final class ManifestParser
         }
     }
 
-    /** The parser's problem in one line: its multi-line message quotes the text with a caret under it. */
-    private static String describe(final YamlEngineException ex)
+    /**
+     * The parser's problem in one line, with where it is: its multi-line message quotes the text with a
+     * caret under it. The reader's refusal of a character does not say the line, and the composer's (an
+     * alias past the limit) nothing of where: it is at the event the composer has just taken.
+     */
+    private static String describe(final YamlEngineException ex, final String yaml, final DepthLimitedParser parser)
     {
         if (ex instanceof MarkedYamlEngineException marked && marked.getProblemMark().isPresent())
         {
             return marked.getProblem() + at(marked.getProblemMark().get());
         }
+        if (ex instanceof ReaderException reader)
+        {
+            return "character U+" + String.format("%04X", reader.getCodePoint()) + " is not allowed" +
+                at(yaml, reader.getCodePoint());
+        }
         final String message = String.valueOf(ex.getMessage());
         final int end = message.indexOf('\n');
-        return end < 0 ? message : message.substring(0, end);
+        final Mark taken = parser != null ? parser.taken() : null;
+        return (end < 0 ? message : message.substring(0, end)) + (taken != null ? at(taken) : "");
+    }
+
+    /**
+     * Where the first {@code codePoint} of {@code yaml} is, as a mark says it. The reader's position is
+     * within its buffer, not the text; it stops at the first code point it refuses, so that is this one.
+     */
+    private static String at(final String yaml, final int codePoint)
+    {
+        int line = 1;
+        int column = 1;
+        for (int i = 0; i < yaml.length() && yaml.codePointAt(i) != codePoint; )
+        {
+            final int c = yaml.codePointAt(i);
+            i += Character.charCount(c);
+            // YAML 1.2's line breaks: LF, CR LF and CR.
+            if (c == '\n' || (c == '\r' && (i == yaml.length() || yaml.charAt(i) != '\n')))
+            {
+                line++;
+                column = 1;
+            }
+            else
+            {
+                column++;
+            }
+        }
+        return " at line " + line + ", column " + column;
     }
 
     private static String at(final Mark mark)
@@ -166,15 +203,16 @@ public final class ManifestParser
     public static Manifest parse(final String yaml)
     {
         final Node root;
+        DepthLimitedParser parser = null;
         try
         {
             final LoadSettings settings = settings();
-            root = new Composer(settings, new DepthLimitedParser(new ParserImpl(settings, new StreamReader(settings, yaml))))
-                .getSingleNode().orElse(null);
+            parser = new DepthLimitedParser(new ParserImpl(settings, new StreamReader(settings, yaml)));
+            root = new Composer(settings, parser).getSingleNode().orElse(null);
         }
         catch (final YamlEngineException ex)
         {
-            throw new ManifestException("manifest: not valid YAML: " + describe(ex));
+            throw new ManifestException("manifest: not valid YAML: " + describe(ex, yaml, parser));
         }
         if (root == null)
         {
@@ -217,36 +255,53 @@ public final class ManifestParser
     /**
      * The parser's events, refused past {@link #MAX_DEPTH} collections deep: SnakeYAML's composer
      * recurses once a level, and 100,000 brackets (200 KB) overflowed the stack. No field's value is
-     * that deep, so nothing a manifest may say is refused here.
+     * that deep, so nothing a manifest may say is refused here. It also keeps the event the composer
+     * took last, to say where the composer's own refusals are.
      */
     private static final class DepthLimitedParser implements Parser
     {
         private final Parser parser;
         private int depth;
+        /**
+         * The event the composer took last, while it has asked nothing since: where a problem the composer
+         * finds is. A problem found while the parser reads ahead is not there: then it is null.
+         */
+        private Event taken;
 
         DepthLimitedParser(final Parser parser)
         {
             this.parser = parser;
         }
 
+        /** Where the event the composer took last starts, or null. */
+        Mark taken()
+        {
+            return taken != null ? taken.getStartMark().orElse(null) : null;
+        }
+
         public boolean checkEvent(final Event.ID id)
         {
+            taken = null;
             return parser.checkEvent(id);
         }
 
         public Event peekEvent()
         {
+            taken = null;
             return parser.peekEvent();
         }
 
         public boolean hasNext()
         {
+            taken = null;
             return parser.hasNext();
         }
 
         public Event next()
         {
+            taken = null;
             final Event event = parser.next();
+            taken = event;
             switch (event.getEventId())
             {
                 case SequenceStart:
