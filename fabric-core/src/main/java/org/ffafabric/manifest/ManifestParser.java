@@ -220,16 +220,16 @@ public final class ManifestParser
         }
         if (!(root instanceof MappingNode))
         {
-            throw refuse(root, "manifest: expected a mapping with a 'partitions' list");
+            throw refuse(root, null, "manifest: expected a mapping with a 'partitions' list");
         }
         final Node list = fields("manifest", (MappingNode)root, TOP_KEYS).get("partitions");
         if (list == null)
         {
-            throw refuse(root, "manifest: field 'partitions' is missing");
+            throw refuse(root, "partitions", "manifest: field 'partitions' is missing");
         }
         if (!(list instanceof SequenceNode))
         {
-            throw refuse(list, "manifest: field 'partitions' must be a list");
+            throw refuse(list, "partitions", "manifest: field 'partitions' must be a list");
         }
         final List<Node> entries = ((SequenceNode)list).getValue();
         final Manifest.Builder manifest = Manifest.builder();
@@ -237,7 +237,7 @@ public final class ManifestParser
         {
             if (!(entries.get(index) instanceof MappingNode))
             {
-                throw refuse(entries.get(index), "manifest: partitions[" + index + "] must be a mapping");
+                throw refuse(entries.get(index), null, "manifest: partitions[" + index + "] must be a mapping");
             }
             manifest.partition(entry((MappingNode)entries.get(index), index));
         }
@@ -323,10 +323,17 @@ public final class ManifestParser
         }
     }
 
-    /** A refusal of what {@code node} says, with where it is. */
-    private static ManifestException refuse(final Node node, final String message)
+    /** A refusal of what {@code node} says, with where it is: of {@code field}, as the file names it, or null. */
+    private static ManifestException refuse(final Node node, final String field, final String message)
     {
-        return new ManifestException(message + at(node));
+        return new ManifestException(message + at(node), field, -1);
+    }
+
+    /** A refusal of the entry's {@code field}: "label: field 'f'" and then {@code detail}, with where it is. */
+    private static ManifestException refuse(
+        final Node node, final String label, final String field, final String detail)
+    {
+        return refuse(node, field, label + ": field '" + field + "'" + detail);
     }
 
     /** The value of an entry's field, or the entry itself when the field is left out. */
@@ -352,12 +359,12 @@ public final class ManifestParser
             final String key = isString(keyNode) ? ((ScalarNode)keyNode).getValue() : null;
             if (key == null || !known.contains(key))
             {
-                throw refuse(keyNode, label + ": unknown field " +
+                throw refuse(keyNode, key, label + ": unknown field " +
                     (key != null ? ManifestException.quote(key) : text(keyNode)));
             }
             if (fields.putIfAbsent(key, tuple.getValueNode()) != null)
             {
-                throw refuse(keyNode, label + ": field " + ManifestException.quote(key) + " is given twice");
+                throw refuse(keyNode, key, label + ": field " + ManifestException.quote(key) + " is given twice");
             }
         }
         return fields;
@@ -373,7 +380,7 @@ public final class ManifestParser
         if (nameNode == null)
         {
             // The builder cannot know the entry's position; name it here.
-            throw refuse(mapping, label + ": field 'name' is missing");
+            throw refuse(mapping, label, "name", " is missing");
         }
         b.name(string(label, "name", nameNode));
         if (map.containsKey("id"))
@@ -386,8 +393,7 @@ public final class ManifestParser
             final World world = isString(node) ? World.fromManifestName(((ScalarNode)node).getValue()) : null;
             if (world == null)
             {
-                throw refuse(node, label + ": field 'world' must be vm, sp-el1, sp-el0 or hypervisor, was " +
-                    text(node));
+                throw refuse(node, label, "world", " must be vm, sp-el1, sp-el0 or hypervisor, was " + text(node));
             }
             b.world(world);
         }
@@ -424,14 +430,14 @@ public final class ManifestParser
             final Node messaging = value(label, "messaging", map.get("messaging"));
             if (!(messaging instanceof SequenceNode))
             {
-                throw refuse(messaging, label + ": field 'messaging' must be a list");
+                throw refuse(messaging, label, "messaging", " must be a list");
             }
             for (final Node method : ((SequenceNode)messaging).getValue())
             {
                 final int bit = messagingMethod(label, method);
                 if ((properties & bit) != 0)
                 {
-                    throw refuse(method, label + ": field 'messaging' lists " + text(method) + " twice");
+                    throw refuse(method, label, "messaging", " lists " + text(method) + " twice");
                 }
                 properties |= bit;
             }
@@ -499,7 +505,7 @@ public final class ManifestParser
     {
         if (isNull(node))
         {
-            throw refuse(node, label + ": field '" + field + "' has no value");
+            throw refuse(node, label, field, " has no value");
         }
         return node;
     }
@@ -508,7 +514,7 @@ public final class ManifestParser
     {
         if (!isString(value(label, field, node)))
         {
-            throw refuse(node, label + ": field '" + field + "' must be a string, was " + text(node));
+            throw refuse(node, label, field, " must be a string, was " + text(node));
         }
         return ((ScalarNode)node).getValue();
     }
@@ -523,7 +529,7 @@ public final class ManifestParser
             case "direct-req2-send": return PartitionProperties.DIRECT_REQ2_SEND;
             case "indirect": return PartitionProperties.INDIRECT_MSG;
             default:
-                throw refuse(node, label + ": field 'messaging' has unknown method " + text(node) +
+                throw refuse(node, label, "messaging", " has unknown method " + text(node) +
                     " (direct-req-recv, direct-req-send, direct-req2-recv, direct-req2-send, indirect)");
         }
     }
@@ -539,7 +545,7 @@ public final class ManifestParser
         if (!(node instanceof ScalarNode) || !Tag.BOOL.equals(node.getTag()) ||
             !BOOLEAN.matcher(((ScalarNode)node).getValue()).matches())
         {
-            throw refuse(node, label + ": field '" + key + "' must be true or false, was " + text(node));
+            throw refuse(node, label, key, " must be true or false, was " + text(node));
         }
         return "true".equalsIgnoreCase(((ScalarNode)node).getValue()) ? bit : 0;
     }
@@ -550,7 +556,7 @@ public final class ManifestParser
             PartitionManifest.parseUuid(((ScalarNode)node).getValue()) : null;
         if (uuid == null)
         {
-            throw refuse(node, label + ": field 'uuid' is not a UUID: " + text(node));
+            throw refuse(node, label, "uuid", " is not a UUID: " + text(node));
         }
         return uuid;
     }
@@ -585,11 +591,11 @@ public final class ManifestParser
             integerValue((ScalarNode)node) : null;
         if (value == null)
         {
-            throw refuse(node, label + ": field '" + field + "' must be an integer, was " + text(node));
+            throw refuse(node, label, field, " must be an integer, was " + text(node));
         }
         if (value.bitLength() > 31)
         {
-            throw refuse(node, label + ": field '" + field + "' " +
+            throw refuse(node, label, field, " " +
                 ManifestException.quote(((ScalarNode)node).getValue()) + " is out of range");
         }
         return value.intValue();
@@ -602,13 +608,13 @@ public final class ManifestParser
             (isString(node) || Tag.FLOAT.equals(node.getTag())) ? ((ScalarNode)node).getValue() : null;
         if (text == null || !VERSION.matcher(text).matches())
         {
-            throw refuse(node, label + ": field 'ffa-version' must look like \"1.2\", was " + text(node));
+            throw refuse(node, label, "ffa-version", " must look like \"1.2\", was " + text(node));
         }
         final int version = FfaVersion.parse(text);
         if (version == FfaVersion.NOT_SUPPORTED)
         {
             // Past a 15-bit major or a 16-bit minor: no version word holds it, so say it as written.
-            throw refuse(node, label + ": field 'ffa-version' " + ManifestException.quote(text) + " is out of range");
+            throw refuse(node, label, "ffa-version", " " + ManifestException.quote(text) + " is out of range");
         }
         return version;
     }
@@ -641,6 +647,6 @@ public final class ManifestParser
                 }
             }
         }
-        throw refuse(node, label + ": field 'memory' must be a size such as 4096, 64K or 4M, was " + text(node));
+        throw refuse(node, label, "memory", " must be a size such as 4096, 64K or 4M, was " + text(node));
     }
 }
