@@ -97,7 +97,7 @@ public final class Manifest
         {
             final PartitionManifest.Builder builder = PartitionManifest.builder();
             spec.accept(builder);
-            return partition(builder.build());
+            return partition(builder.build(partitions.size()));
         }
 
         /** Checks the entries against each other: unique names, IDs and UUIDs. */

@@ -372,17 +372,16 @@ public final class ManifestParser
 
     private static PartitionManifest entry(final MappingNode mapping, final int index)
     {
-        final Node nameNode = findName(mapping);
-        final String label = isString(nameNode) ?
+        // Named as the builder names it: by its name, or by its position when it has none.
+        final Node nameNode = fieldOf(mapping, "name");
+        final String label = isString(nameNode) && !((ScalarNode)nameNode).getValue().isEmpty() ?
             "partition " + ManifestException.quote(((ScalarNode)nameNode).getValue()) : "partitions[" + index + "]";
         final Map<String, Node> map = fields(label, mapping, KEYS);
         final PartitionManifest.Builder b = PartitionManifest.builder();
-        if (nameNode == null)
+        if (map.containsKey("name"))
         {
-            // The builder cannot know the entry's position; name it here.
-            throw refuse(mapping, label, "name", " is missing");
+            b.name(string(label, "name", map.get("name")));
         }
-        b.name(string(label, "name", nameNode));
         if (map.containsKey("id"))
         {
             b.id(integer(label, "id", map.get("id")));
@@ -449,24 +448,12 @@ public final class ManifestParser
         b.properties(properties);
         try
         {
-            return b.build();
+            return b.build(index);
         }
         catch (final ManifestException ex)
         {
             throw ex.at(at(fieldOf(mapping, ex.field())));
         }
-    }
-
-    private static Node findName(final MappingNode mapping)
-    {
-        for (final NodeTuple tuple : mapping.getValue())
-        {
-            if (isString(tuple.getKeyNode()) && "name".equals(((ScalarNode)tuple.getKeyNode()).getValue()))
-            {
-                return tuple.getValueNode();
-            }
-        }
-        return null;
     }
 
     /** A plain or quoted string; "${X}" is one too (environment variables are not expanded). */

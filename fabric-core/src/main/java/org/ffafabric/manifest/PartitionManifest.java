@@ -225,10 +225,24 @@ public final class PartitionManifest
 
         public PartitionManifest build()
         {
-            final String entry = "partition " + (name == null ? "'?'" : ManifestException.quote(name));
-            if (name == null || name.isEmpty())
+            return build(-1);
+        }
+
+        /**
+         * As {@link #build()}, for the entry at {@code index} of a manifest (or -1): one with no name is
+         * named by its position, "partitions[1]", as a manifest file's is.
+         */
+        PartitionManifest build(final int index)
+        {
+            final String entry = name != null && !name.isEmpty() ? "partition " + ManifestException.quote(name) :
+                index >= 0 ? "partitions[" + index + "]" : "partition '?'";
+            if (name == null)
             {
                 throw refuse(entry, "name", " is missing");
+            }
+            if (name.isEmpty())
+            {
+                throw refuse(entry, "name", " is empty");
             }
             if (name.length() > MAX_NAME_LENGTH || !name.chars().allMatch(c -> c > 0x20 && c < 0x7F))
             {
