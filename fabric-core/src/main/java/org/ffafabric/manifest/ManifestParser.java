@@ -35,7 +35,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
@@ -398,17 +397,18 @@ public final class ManifestParser
         }
         if (map.containsKey("uuid"))
         {
+            // Each as text: the builder reads it, and refuses one that is not a UUID as it does in code.
             final Node uuid = map.get("uuid");
             if (uuid instanceof SequenceNode)
             {
                 for (final Node u : ((SequenceNode)uuid).getValue())
                 {
-                    b.uuid(uuid(label, u));
+                    b.uuid(uuidText(label, u));
                 }
             }
             else
             {
-                b.uuid(uuid(label, uuid));
+                b.uuid(uuidText(label, uuid));
             }
         }
         if (map.containsKey("execution-contexts"))
@@ -452,8 +452,25 @@ public final class ManifestParser
         }
         catch (final ManifestException ex)
         {
-            throw ex.at(at(fieldOf(mapping, ex.field())));
+            throw ex.at(at(where(mapping, ex.field())));
         }
+    }
+
+    /** Where an entry's refused field is: its value (the first UUID that is not one), or the entry when left out. */
+    private static Node where(final MappingNode mapping, final String field)
+    {
+        final Node node = fieldOf(mapping, field);
+        if ("uuid".equals(field) && node instanceof SequenceNode)
+        {
+            for (final Node uuid : ((SequenceNode)node).getValue())
+            {
+                if (PartitionManifest.parseUuid(((ScalarNode)uuid).getValue()) == null)
+                {
+                    return uuid;
+                }
+            }
+        }
+        return node;
     }
 
     /** A plain or quoted string; "${X}" is one too (environment variables are not expanded). */
@@ -506,6 +523,16 @@ public final class ManifestParser
         return ((ScalarNode)node).getValue();
     }
 
+    /** A UUID's text, for the builder to read; a value that is not a string is no UUID. */
+    private static String uuidText(final String label, final Node node)
+    {
+        if (!isString(value(label, "uuid", node)))
+        {
+            throw refuse(node, label, "uuid", " is not a UUID: " + text(node));
+        }
+        return ((ScalarNode)node).getValue();
+    }
+
     private static int messagingMethod(final String label, final Node node)
     {
         switch (isString(node) ? ((ScalarNode)node).getValue() : "")
@@ -535,17 +562,6 @@ public final class ManifestParser
             throw refuse(node, label, key, " must be true or false, was " + text(node));
         }
         return "true".equalsIgnoreCase(((ScalarNode)node).getValue()) ? bit : 0;
-    }
-
-    private static UUID uuid(final String label, final Node node)
-    {
-        final UUID uuid = isString(value(label, "uuid", node)) ?
-            PartitionManifest.parseUuid(((ScalarNode)node).getValue()) : null;
-        if (uuid == null)
-        {
-            throw refuse(node, label, "uuid", " is not a UUID: " + text(node));
-        }
-        return uuid;
     }
 
     /** A YAML integer's value, or null when the text is not one (an explicit !!int tag on other text). */
