@@ -112,22 +112,25 @@ public final class Manifest
                 throw new ManifestException("manifest: more than " + MAX_PARTITIONS + " partitions", "partitions", -1);
             }
             int index = -1;
+            final Map<String, Integer> names = new HashMap<>();
             final Map<Integer, String> ids = new HashMap<>();
-            final Map<String, String> names = new HashMap<>();
             final Map<UUID, String> uuids = new HashMap<>();
             for (final PartitionManifest p : partitions)
             {
                 index++;
-                final String entry = "partition '" + p.name() + "'";
+                final String entry = "partition " + ManifestException.quote(p.name());
+                // The name first: the other refusals name the entry that clashes by it.
+                final Integer nameClash = names.putIfAbsent(p.name(), index);
+                if (nameClash != null)
+                {
+                    throw new ManifestException(entry + ": field 'name' is already used by partitions[" +
+                        nameClash + "]", "name", index);
+                }
                 final String idClash = ids.putIfAbsent(p.id(), p.name());
                 if (idClash != null)
                 {
                     throw new ManifestException(entry + ": field 'id' " + EndpointId.toString(p.id()) +
-                        " is already used by partition '" + idClash + "'", "id", index);
-                }
-                if (names.putIfAbsent(p.name(), p.name()) != null)
-                {
-                    throw new ManifestException(entry + ": field 'name' is used by another partition", "name", index);
+                        " is already used by partition " + ManifestException.quote(idClash), "id", index);
                 }
                 for (final UUID uuid : p.uuids())
                 {
@@ -135,7 +138,7 @@ public final class Manifest
                     if (uuidClash != null)
                     {
                         throw new ManifestException(entry + ": field 'uuid' " + uuid +
-                            " is already used by partition '" + uuidClash + "'", "uuid", index);
+                            " is already used by partition " + ManifestException.quote(uuidClash), "uuid", index);
                     }
                 }
             }
