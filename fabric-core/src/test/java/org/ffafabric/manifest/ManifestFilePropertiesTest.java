@@ -104,6 +104,10 @@ class ManifestFilePropertiesTest
     /** Bytes that are not UTF-8, read from a file. */
     record NotUtf8(double at, byte[] bytes) implements Mutation
     {
+        public String toString()
+        {
+            return "NotUtf8[at=" + at + ", bytes=" + Arrays.toString(bytes) + "]";
+        }
     }
 
     /** A comment of so many bytes appended, read from a file. */
