@@ -853,6 +853,11 @@ class LifecycleAndManifestTest
             final ManifestException ex = assertThrows(ManifestException.class, () -> ManifestParser.parse(c[0]));
             assertEquals("manifest: not valid YAML: " + c[1], ex.getMessage());
         }
+        // An anchor cut off by the end of the text: the scanner's problem quotes the end as a raw NUL, which
+        // a message, one printable line, must not hold.
+        final ManifestException cut = assertThrows(ManifestException.class, () -> ManifestParser.parse(entry + "  - &"));
+        assertTrue(cut.getMessage().chars().noneMatch(Character::isISOControl), cut.getMessage());
+        assertTrue(cut.getMessage().endsWith(" at line 3, column 6"), cut.getMessage());
         // Ten aliases a line from line 4: the 51st, past the limit, starts line 9.
         final StringBuilder bomb = new StringBuilder("partitions:\n  - name: n\n    messaging: [&a [x, x]");
         for (int i = 0; i < 60; i++)
