@@ -55,8 +55,23 @@ public final class ManifestException extends RuntimeException
      */
     static String quote(final String text)
     {
-        final StringBuilder out = new StringBuilder(Math.min(text.length(), QUOTE_LIMIT) + 8).append('\'');
         final int end = Math.min(text.length(), QUOTE_LIMIT);
+        final StringBuilder out = escape(new StringBuilder(end + 8).append('\''), text, end).append('\'');
+        if (text.length() > end)
+        {
+            out.append("... (").append(text.length()).append(" characters)");
+        }
+        return out.toString();
+    }
+
+    /** Text with its control characters escaped, all of it: a message is one printable line. */
+    static String printable(final String text)
+    {
+        return escape(new StringBuilder(text.length()), text, text.length()).toString();
+    }
+
+    private static StringBuilder escape(final StringBuilder out, final String text, final int end)
+    {
         for (int i = 0; i < end; i++)
         {
             final char c = text.charAt(i);
@@ -76,11 +91,6 @@ public final class ManifestException extends RuntimeException
                     }
             }
         }
-        out.append('\'');
-        if (text.length() > end)
-        {
-            out.append("... (").append(text.length()).append(" characters)");
-        }
-        return out.toString();
+        return out;
     }
 }

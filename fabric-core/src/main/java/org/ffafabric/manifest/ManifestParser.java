@@ -139,7 +139,9 @@ public final class ManifestParser
     {
         if (ex instanceof MarkedYamlEngineException marked && marked.getProblemMark().isPresent())
         {
-            return marked.getProblem() + at(marked.getProblemMark().get());
+            // The reader refuses a NUL in the text, so the scanner's "found \0(0)" is its end.
+            return ManifestException.printable(marked.getProblem().replace("\u0000(0)", "the end of the text")) +
+                at(marked.getProblemMark().get());
         }
         if (ex instanceof ReaderException reader)
         {
@@ -149,7 +151,7 @@ public final class ManifestParser
         final String message = String.valueOf(ex.getMessage());
         final int end = message.indexOf('\n');
         final Mark taken = parser != null ? parser.taken() : null;
-        return (end < 0 ? message : message.substring(0, end)) + (taken != null ? at(taken) : "");
+        return ManifestException.printable(end < 0 ? message : message.substring(0, end)) + (taken != null ? at(taken) : "");
     }
 
     /**
