@@ -49,10 +49,6 @@ class PartitionManagerDeathTest
     /** Sixteen contexts, each bound in turn. */
     static final int VM2 = 2;
 
-    /** A liveness timeout a stop can pass in a few seconds (the driver's timer must tick faster still). */
-    static final java.util.List<String> SHORT_CLIENT_LIVENESS =
-        java.util.List.of("-Daeron.client.liveness.timeout=1s", "-Daeron.timer.interval=100ms");
-
     private final ExecutorService exec = Executors.newCachedThreadPool();
     private Path manifest;
     private Path dir;
@@ -105,20 +101,14 @@ class PartitionManagerDeathTest
     @Timeout(120)
     void aManagerStoppedPastItsClientsLivenessExitsSayingSo() throws Exception
     {
-        final java.util.List<String> command = new java.util.ArrayList<>(ChildJvm.command(PartitionManagerMain.class,
-            java.util.List.of("--manifest", manifest.toString(), "--dir", dir.toString(), "--exit-on-stdin-eof")));
-        command.addAll(1, SHORT_CLIENT_LIVENESS);
         final Path err = Files.createTempFile("ffa-pm-stopped-", ".err");
-        final Process pm = ChildJvm.processBuilder(command).redirectError(err.toFile()).start();
+        final Process pm = ChildJvm.processBuilder(managerWithShortClientLiveness()).redirectError(err.toFile()).start();
         try
         {
             final String ready = readLine(pm);
             assertTrue(ready.startsWith("READY"), ready + ": " + Files.readString(err));
 
-            signal("STOP", pm.pid());
-            // The stop itself: past the liveness timeout, unserviced.
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2_500));
-            signal("CONT", pm.pid());
+            stopPastClientLiveness(pm.pid());
 
             assertTrue(pm.waitFor(60, TimeUnit.SECONDS), "the manager exited");
             final String said = Files.readString(err);
@@ -147,11 +137,9 @@ class PartitionManagerDeathTest
     @Timeout(120)
     void aPartitionProcessStoppedPastItsClientsLivenessExitsSayingSo() throws Exception
     {
-        final java.util.List<String> command = new java.util.ArrayList<>(ChildJvm.command(PartitionManagerMain.class,
-            java.util.List.of("--manifest", manifest.toString(), "--dir", dir.toString(), "--exit-on-stdin-eof")));
-        command.addAll(1, SHORT_CLIENT_LIVENESS);
         final Path hostErr = Files.createTempFile("ffa-host-stopped-", ".err");
-        final Process pm = ChildJvm.processBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        final Process pm = ChildJvm.processBuilder(managerWithShortClientLiveness())
+            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         Process host = null;
         try
         {
@@ -161,10 +149,7 @@ class PartitionManagerDeathTest
                 .redirectError(hostErr.toFile()).start();
             assertEquals("READY", readLine(host), Files.readString(hostErr));
 
-            signal("STOP", host.pid());
-            // The stop itself: past the liveness timeout, unserviced.
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2_500));
-            signal("CONT", host.pid());
+            stopPastClientLiveness(host.pid());
 
             assertTrue(host.waitFor(60, TimeUnit.SECONDS), "the host exited");
             final String said = Files.readString(hostErr);
@@ -193,6 +178,23 @@ class PartitionManagerDeathTest
     {
         return String.valueOf(new java.io.BufferedReader(new java.io.InputStreamReader(
             process.getInputStream(), java.nio.charset.StandardCharsets.UTF_8)).readLine());
+    }
+
+    /** A manager process whose driver times a client out after 1 s unserviced (its timer ticking faster). */
+    private java.util.List<String> managerWithShortClientLiveness()
+    {
+        final java.util.List<String> command = new java.util.ArrayList<>(ChildJvm.command(PartitionManagerMain.class,
+            java.util.List.of("--manifest", manifest.toString(), "--dir", dir.toString(), "--exit-on-stdin-eof")));
+        command.addAll(1, java.util.List.of("-Daeron.client.liveness.timeout=1s", "-Daeron.timer.interval=100ms"));
+        return command;
+    }
+
+    /** Stops a process (SIGSTOP) for longer than that liveness timeout, then continues it. */
+    private static void stopPastClientLiveness(final long pid) throws Exception
+    {
+        signal("STOP", pid);
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2_500));
+        signal("CONT", pid);
     }
 
     private static void signal(final String signal, final long pid) throws Exception
