@@ -1,0 +1,227 @@
+package org.ffafabric.conformance;
+
+import org.ffafabric.abi.ErrorCode;
+import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.endpoint.ExecutionContext;
+import org.ffafabric.manifest.Manifest;
+import org.ffafabric.manifest.World;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.Future;
+
+import static org.ffafabric.conformance.Fx.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Digest 6.3's table of calls by the caller's run-time model, a row at a time through the raw {@code invoke},
+ * with every register of every answer: the FFA_RUN model (an SP the scheduler ran), the direct request model
+ * and the secure interrupt model (here, an SP whose timed FFA_MSG_WAIT returned FFA_INTERRUPT). The SP init
+ * row is {@link SpInitialisationTest}'s.
+ */
+class RunTimeModelTest
+{
+    static final int HYP = 0;
+    static final int VM1 = 1;
+    static final int SPA = 0x8001;
+    static final int SPB = 0x8002;
+
+    private FabricFixture fx;
+
+    @BeforeEach
+    void launch()
+    {
+        fx = FabricFixture.launch(Manifest.builder()
+            .partition(p -> p.name("hyp").id(HYP).world(World.HYPERVISOR).uuid("00000000-0000-0000-0000-0000000000a0"))
+            .partition(p -> p.name("vm1").id(VM1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555")
+                .directMessaging())
+            .partition(p -> p.name("spa").id(SPA).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")
+                .directMessaging())
+            .partition(p -> p.name("spb").id(SPB).world(World.SP_EL1).uuid("bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee")
+                .directMessaging())
+            .build(), HYP, VM1, SPA, SPB);
+    }
+
+    @AfterEach
+    void close() throws Exception
+    {
+        fx.close();
+    }
+
+    /** The FFA_RUN row: RESP and FFA_ERROR DENIED; a request and an FFA_RUN block; FFA_YIELD and FFA_MSG_WAIT give back. */
+    @Test
+    void theFfaRunModel() throws Exception
+    {
+        final ExecutionContext a = fx.ec(SPA);
+        final int spa = RegisterFile.packTargetInfo(SPA, 0);
+        final Future<RegisterFile> aWaits = fx.msgWait(a);
+        final Future<RegisterFile> run = fx.async(fx.ec(HYP), regs(FunctionId.FFA_RUN, spa));
+        assertEquals(FunctionId.FFA_RUN, get(aWaits).w(0));
+        assertModel("RUNNING(run,");
+
+        assertExactError(ErrorCode.DENIED, call(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, SPA, HYP)), "RESP_32");
+        assertExactError(ErrorCode.DENIED, call(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, HYP)), "RESP_64");
+        assertExactError(ErrorCode.DENIED, call(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, HYP)), "RESP2");
+        assertExactError(ErrorCode.DENIED, call(a, regs(FunctionId.FFA_ERROR, 0, ErrorCode.ABORTED)), "FFA_ERROR");
+        assertModel("RUNNING(run,");
+
+        requestBlocksAndResumes(a, "BLOCKED(run,");
+        assertModel("RUNNING(run,");
+        runOfAContextThatYieldedResumesIt(a);
+        assertModel("RUNNING(run,");
+        assertFalse(run.isDone(), "the scheduler's cycles are still lent");
+
+        // FFA_YIELD gives them back, timeout and all; the scheduler's FFA_RUN resumes; FFA_MSG_WAIT gives them back.
+        final Future<RegisterFile> yielded = fx.async(a, regs(FunctionId.FFA_YIELD, 0, 0x71, 0x72));
+        final RegisterFile y = get(run);
+        assertEquals(FunctionId.FFA_YIELD & 0xFFFF_FFFFL, y.x(0), y.toString());
+        assertEquals(spa & 0xFFFF_FFFFL, y.x(1), y.toString());
+        assertEquals(0x71L, y.x(2), y.toString());
+        assertEquals(0x72L, y.x(3), y.toString());
+        assertTrue(y.isZero(4, 17), y.toString());
+        final Future<RegisterFile> again = fx.async(fx.ec(HYP), regs(FunctionId.FFA_RUN, spa));
+        final RegisterFile resumed = get(yielded);
+        assertSuccess32(resumed);
+        assertTrue(resumed.isZero(1, 17), resumed.toString());
+        fx.msgWait(a, FabricFixture.RESPOND_NS);
+        final RegisterFile back = get(again);
+        assertEquals(FunctionId.FFA_MSG_WAIT & 0xFFFF_FFFFL, back.x(0), back.toString());
+        assertEquals(spa & 0xFFFF_FFFFL, back.x(1), back.toString());
+        assertTrue(back.isZero(2, 17), back.toString());
+    }
+
+    /** The direct request row's blocking cells: a request down the chain, and FFA_RUN of a context that yielded to it. */
+    @Test
+    void theDirectRequestModel() throws Exception
+    {
+        final ExecutionContext a = fx.ec(SPA);
+        final Future<RegisterFile> sent = fx.deliver(a, fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
+        assertModel("RUNNING(direct-req,");
+        requestBlocksAndResumes(a, "BLOCKED(direct-req,");
+        assertModel("RUNNING(direct-req,");
+        runOfAContextThatYieldedResumesIt(a);
+        assertModel("RUNNING(direct-req,");
+        final RegisterFile out = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1);
+        out.x(7, 0x77);
+        fx.respond(a, out);
+        final RegisterFile done = get(sent);
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, done.w(0), done.toString());
+        assertEquals(RegisterFile.packIds(SPA, VM1) & 0xFFFF_FFFFL, done.x(1), done.toString());
+        assertTrue(done.isZero(2, 6), done.toString());
+        assertEquals(0x77L, done.x(7));
+        assertTrue(done.isZero(8, 17), done.toString());
+    }
+
+    /**
+     * The secure interrupt row. FFA_INTERRUPT carries the context's target info in w1 and the interrupt ID
+     * (none: 0) in w2. RESP and FFA_ERROR are DENIED; a request blocks; FFA_RUN is allowed only of a PREEMPTED
+     * target, so not of one BLOCKED after yielding to this context (Hafnium's
+     * ffa_cpu_cycles_check_rtm_sec_interrupt): DENIED, and the context stays BLOCKED until the caller, run by
+     * the scheduler, resumes it from the FFA_RUN model.
+     */
+    @Test
+    void theSecureInterruptModel() throws Exception
+    {
+        final ExecutionContext a = fx.ec(SPA);
+        final ExecutionContext b = fx.ec(SPB);
+        final RegisterFile wait = regs(FunctionId.FFA_MSG_WAIT);
+        a.invoke(wait, 1_000_000L);
+        assertEquals(FunctionId.FFA_INTERRUPT & 0xFFFF_FFFFL, wait.x(0), wait.toString());
+        assertEquals(RegisterFile.packTargetInfo(SPA, 0) & 0xFFFF_FFFFL, wait.x(1), wait.toString());
+        assertTrue(wait.isZero(2, 17), () -> "interrupt ID 0, the rest zero: " + wait);
+        assertModel("RUNNING(interrupt,");
+
+        assertExactError(ErrorCode.DENIED, call(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1)), "RESP_64");
+        assertExactError(ErrorCode.DENIED, call(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, VM1)), "RESP2");
+        assertExactError(ErrorCode.DENIED, call(a, regs(FunctionId.FFA_ERROR, 0, ErrorCode.ABORTED)), "FFA_ERROR");
+        requestBlocksAndResumes(a, "BLOCKED(interrupt,");
+        assertModel("RUNNING(interrupt,");
+
+        final Future<RegisterFile> sent = fx.deliver(b, a, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB));
+        final Future<RegisterFile> yielded = fx.async(b, regs(FunctionId.FFA_YIELD));
+        final RegisterFile y = get(sent);
+        assertEquals(FunctionId.FFA_YIELD, y.w(0), y.toString());
+        assertExactError(ErrorCode.DENIED, call(a, regs(FunctionId.FFA_RUN, y.w(1))), "FFA_RUN of a BLOCKED SP");
+        assertEquals(ExecutionContextState.BLOCKED, fx.state(SPB, 0));
+        assertFalse(yielded.isDone(), "spb was not resumed");
+        assertModel("RUNNING(interrupt,");
+
+        // Run by the scheduler, it resumes spb and collects the answer.
+        final Future<RegisterFile> aWaits = fx.msgWait(a);
+        final Future<RegisterFile> run = fx.async(fx.ec(HYP), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0)));
+        assertEquals(FunctionId.FFA_RUN, get(aWaits).w(0));
+        final Future<RegisterFile> resumed = fx.async(a, regs(FunctionId.FFA_RUN, y.w(1)));
+        assertSuccess32(get(yielded));
+        fx.respond(b, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, SPA));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(resumed).w(0));
+        fx.msgWait(a, FabricFixture.RESPOND_NS);
+        assertEquals(FunctionId.FFA_MSG_WAIT, get(run).w(0));
+    }
+
+    /** spa asks spb: spa is BLOCKED in its model ({@code blocked}) until the answer, which comes back whole. */
+    private void requestBlocksAndResumes(final ExecutionContext a, final String blocked) throws Exception
+    {
+        final RegisterFile request = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB);
+        request.x(3, 0x33);
+        final Future<RegisterFile> sent = fx.deliver(fx.ec(SPB), a, request);
+        assertModel(blocked);
+        final RegisterFile out = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, SPA);
+        out.x(4, 0x44);
+        final Future<RegisterFile> answered = fx.respond(fx.ec(SPB), out);
+        final RegisterFile answer = get(sent);
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64 & 0xFFFF_FFFFL, answer.x(0), answer.toString());
+        assertEquals(RegisterFile.packIds(SPB, SPA) & 0xFFFF_FFFFL, answer.x(1), answer.toString());
+        assertTrue(answer.isZero(2, 3), answer.toString());
+        assertEquals(0x44L, answer.x(4));
+        assertTrue(answer.isZero(5, 17), answer.toString());
+        // spb's wait after its answer ends (nothing else comes), so that the next request finds it free.
+        assertEquals(FunctionId.FFA_INTERRUPT, get(answered).w(0));
+    }
+
+    /** spa asks spb, which yields to it; spa's FFA_RUN resumes spb (its FFA_YIELD returns FFA_SUCCESS) and returns the answer. */
+    private void runOfAContextThatYieldedResumesIt(final ExecutionContext a) throws Exception
+    {
+        final ExecutionContext b = fx.ec(SPB);
+        final Future<RegisterFile> sent = fx.deliver(b, a, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB));
+        final Future<RegisterFile> yielded = fx.async(b, regs(FunctionId.FFA_YIELD, 0, 5, 6));
+        final RegisterFile y = get(sent);
+        assertEquals(FunctionId.FFA_YIELD & 0xFFFF_FFFFL, y.x(0), y.toString());
+        assertEquals(RegisterFile.packTargetInfo(SPB, 0) & 0xFFFF_FFFFL, y.x(1), y.toString());
+        assertEquals(5L, y.x(2), y.toString());
+        assertEquals(6L, y.x(3), y.toString());
+        assertTrue(y.isZero(4, 17), y.toString());
+        final Future<RegisterFile> resumed = fx.async(a, regs(FunctionId.FFA_RUN, y.w(1)));
+        final RegisterFile success = get(yielded);
+        assertSuccess32(success);
+        assertTrue(success.isZero(1, 17), success.toString());
+        final RegisterFile out = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, SPA);
+        out.x(5, 0x55);
+        final Future<RegisterFile> answered = fx.respond(b, out);
+        final RegisterFile answer = get(resumed);
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64 & 0xFFFF_FFFFL, answer.x(0), answer.toString());
+        assertEquals(RegisterFile.packIds(SPB, SPA) & 0xFFFF_FFFFL, answer.x(1), answer.toString());
+        assertTrue(answer.isZero(2, 4), answer.toString());
+        assertEquals(0x55L, answer.x(5));
+        assertTrue(answer.isZero(6, 17), answer.toString());
+        assertEquals(FunctionId.FFA_INTERRUPT, get(answered).w(0));
+    }
+
+    /** FFA_ERROR with w1 (target info, MBZ here) and x3..x17 zero too. */
+    private static void assertExactError(final int code, final RegisterFile r, final String why)
+    {
+        assertError(code, r, why);
+        assertEquals(0L, r.x(1), () -> why + ": w1 is MBZ: " + r);
+        assertEquals(code & 0xFFFF_FFFFL, r.x(2), () -> why + ": the code is zero-extended: " + r);
+    }
+
+    private void assertModel(final String prefix)
+    {
+        final ControlFile cf = fx.controlFile();
+        final String state = ExecutionContextState.describe(cf.ecState(cf.ecStateOffset(cf.slotOf(SPA), 0)));
+        assertTrue(state.startsWith(prefix), () -> "spa is " + state + ", expected " + prefix);
+    }
+}
