@@ -1186,6 +1186,13 @@ public final class ExecutionContext
             regs.error(ErrorCode.DENIED);
             return;
         }
+        if (model(word) == MODEL_INTERRUPT && EndpointId.isSecure(partitionId) && state(targetWord) != PREEMPTED)
+        {
+            // The secure interrupt model runs only a PREEMPTED SP (digest 6.3, Hafnium's rule 6 there), not one
+            // that yielded to it: run by the scheduler, it resumes that one from the FFA_RUN model.
+            regs.error(ErrorCode.DENIED);
+            return;
+        }
         // Only the scheduler (the normal world's physical instance, ID 0) gives cycles to a context
         // that did not yield them to the caller, as only Hafnium's primary VM may; a VM resumes its own.
         final boolean scheduler = partitionId == EndpointId.HYPERVISOR;
