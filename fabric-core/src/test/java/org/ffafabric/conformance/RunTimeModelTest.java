@@ -67,6 +67,17 @@ class RunTimeModelTest
         assertExactError(ErrorCode.DENIED, call(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, HYP)), "RESP_64");
         assertExactError(ErrorCode.DENIED, call(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP2, SPA, HYP)), "RESP2");
         assertExactError(ErrorCode.DENIED, call(a, regs(FunctionId.FFA_ERROR, 0, ErrorCode.ABORTED)), "FFA_ERROR");
+        // An SP runs only a BLOCKED or PREEMPTED SP (digest 6.4): not a running one, nor a waiting one.
+        final int spb = RegisterFile.packTargetInfo(SPB, 0);
+        assertExactError(ErrorCode.DENIED, call(a, regs(FunctionId.FFA_RUN, spb)), "FFA_RUN of a running SP");
+        final Future<RegisterFile> bWaits = fx.msgWait(fx.ec(SPB));
+        assertExactError(ErrorCode.DENIED, call(a, regs(FunctionId.FFA_RUN, spb)), "FFA_RUN of a waiting SP");
+        assertEquals(ExecutionContextState.WAITING, fx.state(SPB, 0));
+        final Future<RegisterFile> fromVm = fx.async(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPB));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, get(bWaits).w(0), "spb still took requests");
+        final Future<RegisterFile> bAnswered = fx.respond(fx.ec(SPB), ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, VM1));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(fromVm).w(0));
+        assertEquals(FunctionId.FFA_INTERRUPT, get(bAnswered).w(0));
         assertModel("RUNNING(run,");
 
         requestBlocksAndResumes(a, "BLOCKED(run,");
@@ -160,6 +171,38 @@ class RunTimeModelTest
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(resumed).w(0));
         fx.msgWait(a, FabricFixture.RESPOND_NS);
         assertEquals(FunctionId.FFA_MSG_WAIT, get(run).w(0));
+    }
+
+    /**
+     * The scheduler (ID 0) runs a VM's context as an SP's: the context's FFA_MSG_WAIT returns FFA_RUN, a bound on
+     * the scheduler's FFA_RUN returns FFA_INTERRUPT with the target's info (no interrupt ID), and FFA_RUN of that
+     * collects the context's FFA_MSG_WAIT. The scheduler serves no request and is lent no cycles: its
+     * DIRECT_RESP and FFA_ERROR are DENIED.
+     */
+    @Test
+    void theSchedulerRunsAVmsContext() throws Exception
+    {
+        final ExecutionContext hyp = fx.ec(HYP);
+        assertExactError(ErrorCode.DENIED, call(hyp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, HYP, VM1)), "RESP_64");
+        assertExactError(ErrorCode.DENIED, call(hyp, regs(FunctionId.FFA_ERROR, 0, ErrorCode.ABORTED)), "FFA_ERROR");
+
+        final int vm1 = RegisterFile.packTargetInfo(VM1, 0);
+        final Future<RegisterFile> vmWaits = fx.msgWait(fx.ec(VM1));
+        final RegisterFile run = regs(FunctionId.FFA_RUN, vm1);
+        hyp.invoke(run, 50_000_000L);
+        assertEquals(FunctionId.FFA_INTERRUPT & 0xFFFF_FFFFL, run.x(0), run.toString());
+        assertEquals(vm1 & 0xFFFF_FFFFL, run.x(1), run.toString());
+        assertTrue(run.isZero(2, 17), run.toString());
+        final RegisterFile woke = get(vmWaits);
+        assertEquals(FunctionId.FFA_RUN & 0xFFFF_FFFFL, woke.x(0), woke.toString());
+        assertEquals(vm1 & 0xFFFF_FFFFL, woke.x(1), woke.toString());
+        assertTrue(woke.isZero(2, 17), woke.toString());
+
+        fx.msgWait(fx.ec(VM1), FabricFixture.RESPOND_NS);
+        final RegisterFile back = call(hyp, regs(FunctionId.FFA_RUN, run.w(1)));
+        assertEquals(FunctionId.FFA_MSG_WAIT & 0xFFFF_FFFFL, back.x(0), back.toString());
+        assertEquals(vm1 & 0xFFFF_FFFFL, back.x(1), back.toString());
+        assertTrue(back.isZero(2, 17), back.toString());
     }
 
     /** spa asks spb: spa is BLOCKED in its model ({@code blocked}) until the answer, which comes back whole. */
