@@ -29,6 +29,7 @@ class RunTimeModelTest
     static final int VM1 = 1;
     static final int SPA = 0x8001;
     static final int SPB = 0x8002;
+    static final int SPC = 0x8003;
 
     private FabricFixture fx;
 
@@ -43,7 +44,9 @@ class RunTimeModelTest
                 .directMessaging())
             .partition(p -> p.name("spb").id(SPB).world(World.SP_EL1).uuid("bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee")
                 .directMessaging())
-            .build(), HYP, VM1, SPA, SPB);
+            .partition(p -> p.name("spc").id(SPC).world(World.SP_EL1).uuid("cccccccc-bbbb-cccc-dddd-eeeeeeeeeeee")
+                .directMessaging())
+            .build(), HYP, VM1, SPA, SPB, SPC);
     }
 
     @AfterEach
@@ -203,6 +206,38 @@ class RunTimeModelTest
         assertEquals(FunctionId.FFA_MSG_WAIT & 0xFFFF_FFFFL, back.x(0), back.toString());
         assertEquals(vm1 & 0xFFFF_FFFFL, back.x(1), back.toString());
         assertTrue(back.isZero(2, 17), back.toString());
+    }
+
+    /**
+     * Digest 6.2 and 6.3: a request, or an FFA_RUN, whose target precedes the caller in its call chain is DENIED,
+     * however far back: vm1 -> spa -> spb -> spc, and spc asks or runs spa or spb. Nothing moves, and the chain
+     * unwinds as before.
+     */
+    @Test
+    void aRequestOrRunUpALongerCallChainIsDenied() throws Exception
+    {
+        final ExecutionContext a = fx.ec(SPA);
+        final ExecutionContext b = fx.ec(SPB);
+        final ExecutionContext c = fx.ec(SPC);
+        final Future<RegisterFile> vmSent = fx.deliver(a, fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
+        final Future<RegisterFile> aSent = fx.deliver(b, a, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB));
+        final Future<RegisterFile> bSent = fx.deliver(c, b, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPB, SPC));
+
+        assertExactError(ErrorCode.DENIED, call(c, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPC, SPA)), "REQ to spa");
+        assertExactError(ErrorCode.DENIED, call(c, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, SPC, SPB)), "REQ_32 to spb");
+        assertExactError(ErrorCode.DENIED, call(c, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ2, SPC, SPA)), "REQ2 to spa");
+        assertExactError(ErrorCode.DENIED, call(c, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPA, 0))), "run spa");
+        assertExactError(ErrorCode.DENIED, call(c, regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SPB, 0))), "run spb");
+        assertEquals(ExecutionContextState.BLOCKED, fx.state(SPA, 0));
+        assertEquals(ExecutionContextState.BLOCKED, fx.state(SPB, 0));
+        assertEquals(ExecutionContextState.RUNNING, fx.state(SPC, 0));
+
+        fx.respond(c, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPC, SPB));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(bSent).w(0));
+        fx.respond(b, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, SPA));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(aSent).w(0));
+        fx.respond(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(vmSent).w(0));
     }
 
     /** spa asks spb: spa is BLOCKED in its model ({@code blocked}) until the answer, which comes back whole. */
