@@ -155,6 +155,17 @@ class RunTimeModelTest
         requestBlocksAndResumes(a, "BLOCKED(interrupt,");
         assertModel("RUNNING(interrupt,");
 
+        // The FFA_RUN that collects the answer to a request its own bound interrupted is the rest of that request.
+        final Future<RegisterFile> bWaits = fx.msgWait(b);
+        final RegisterFile bounded = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB);
+        a.invoke(bounded, 20_000_000L);
+        assertEquals(FunctionId.FFA_INTERRUPT, bounded.w(0), bounded.toString());
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, get(bWaits).w(0));
+        final Future<RegisterFile> bAnswered = fx.respond(b, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, SPA));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, call(a, regs(FunctionId.FFA_RUN, bounded.w(1))).w(0));
+        assertEquals(FunctionId.FFA_INTERRUPT, get(bAnswered).w(0));
+        assertModel("RUNNING(interrupt,");
+
         final Future<RegisterFile> sent = fx.deliver(b, a, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPA, SPB));
         final Future<RegisterFile> yielded = fx.async(b, regs(FunctionId.FFA_YIELD));
         final RegisterFile y = get(sent);
