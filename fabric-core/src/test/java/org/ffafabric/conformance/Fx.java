@@ -117,20 +117,21 @@ final class Fx
         return r;
     }
 
-    /** FFA_ERROR with the code in w2 and every other register zero, except w1 where allowed. */
+    /**
+     * FFA_ERROR with the code in w2, zero-extended, and every other register zero: w1 is target info the fabric
+     * never fills (TF-A writes 0 there too; digest 2.2).
+     */
     static void assertError(final int code, final RegisterFile r)
     {
-        assertEquals(FunctionId.FFA_ERROR, r.w(0), () -> "expected FFA_ERROR(" + code + ") got " + r);
-        assertEquals(code, r.w(2), () -> "error code in " + r);
-        assertEquals(code & 0xFFFF_FFFFL, r.x(2), "error code is zero-extended");
-        assertTrue(r.isZero(3, 17), () -> "x3..x17 must be zero: " + r);
+        assertError(code, r, "expected FFA_ERROR(" + code + ")");
     }
 
     static void assertError(final int code, final RegisterFile r, final String why)
     {
-        assertEquals(FunctionId.FFA_ERROR, r.w(0), () -> why + ": " + r);
-        assertEquals(code, r.w(2), () -> why + ": " + r);
-        assertTrue(r.isZero(3, 17), () -> why + ": " + r);
+        assertEquals(FunctionId.FFA_ERROR & 0xFFFF_FFFFL, r.x(0), () -> why + ": " + r);
+        assertEquals(0L, r.x(1), () -> why + ", w1 zero: " + r);
+        assertEquals(code & 0xFFFF_FFFFL, r.x(2), () -> why + ", the code zero-extended: " + r);
+        assertTrue(r.isZero(3, 17), () -> why + ", x3..x17 zero: " + r);
     }
 
     static void assertSuccess32(final RegisterFile r)
