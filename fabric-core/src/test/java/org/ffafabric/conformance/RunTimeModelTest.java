@@ -251,6 +251,26 @@ class RunTimeModelTest
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(vmSent).w(0));
     }
 
+    /**
+     * The table's FFA_ABORT column is v1.3's, and the fabric stops at v1.2: NOT_SUPPORTED, from SP init as from a
+     * request, and the context runs on in its model (a v1.2 SP reports a failed init with FFA_ERROR(ABORTED)).
+     */
+    @Test
+    void abortIsNotSupported() throws Exception
+    {
+        final ExecutionContext a = fx.ec(SPA);
+        assertModel("RUNNING(init,");
+        assertError(ErrorCode.NOT_SUPPORTED, call(a, regs(FunctionId.FFA_ABORT_32)), "FFA_ABORT_32 from init");
+        assertError(ErrorCode.NOT_SUPPORTED, call(a, regs(FunctionId.FFA_ABORT_64)), "FFA_ABORT_64 from init");
+        assertModel("RUNNING(init,");
+        final Future<RegisterFile> sent = fx.deliver(a, fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPA));
+        assertError(ErrorCode.NOT_SUPPORTED, call(a, regs(FunctionId.FFA_ABORT_32)), "FFA_ABORT_32 serving a request");
+        assertModel("RUNNING(direct-req,");
+        assertFalse(sent.isDone(), "the requester still waits");
+        fx.respond(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
+        assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
+    }
+
     /** spa asks spb: spa is BLOCKED in its model ({@code blocked}) until the answer, which comes back whole. */
     private void requestBlocksAndResumes(final ExecutionContext a, final String blocked) throws Exception
     {
