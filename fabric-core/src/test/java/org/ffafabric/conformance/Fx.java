@@ -31,6 +31,23 @@ final class Fx
             .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"))
             .build();
     }
+
+    /** The scheduler (0), vm1 (0x0001) and three SPs (0x8001..0x8003), one context each, all with direct messaging. */
+    static Manifest hypervisorVmAndThreeSps()
+    {
+        return Manifest.builder()
+            .partition(p -> p.name("hyp").id(0).world(World.HYPERVISOR).uuid("00000000-0000-0000-0000-0000000000a0"))
+            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555")
+                .directMessaging())
+            .partition(p -> p.name("spa").id(0x8001).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")
+                .directMessaging())
+            .partition(p -> p.name("spb").id(0x8002).world(World.SP_EL1).uuid("bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee")
+                .directMessaging())
+            .partition(p -> p.name("spc").id(0x8003).world(World.SP_EL1).uuid("cccccccc-bbbb-cccc-dddd-eeeeeeeeeeee")
+                .directMessaging())
+            .build();
+    }
+
     static final int V1_0 = 0x10000;
     static final int V1_1 = 0x10001;
     static final int V1_2 = 0x10002;

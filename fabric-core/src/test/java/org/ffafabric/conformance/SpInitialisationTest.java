@@ -7,8 +7,6 @@ import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.ExecutionContext;
-import org.ffafabric.manifest.Manifest;
-import org.ffafabric.manifest.World;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,17 +34,7 @@ class SpInitialisationTest
     @BeforeEach
     void launch()
     {
-        fx = FabricFixture.launch(Manifest.builder()
-            .partition(p -> p.name("hyp").id(HYP).world(World.HYPERVISOR).uuid("00000000-0000-0000-0000-0000000000a0"))
-            .partition(p -> p.name("vm1").id(VM1).world(World.VM).uuid("11111111-2222-3333-4444-555555555555")
-                .directMessaging())
-            .partition(p -> p.name("spa").id(SPA).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")
-                .directMessaging())
-            .partition(p -> p.name("spb").id(SPB).world(World.SP_EL1).uuid("bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee")
-                .directMessaging())
-            .partition(p -> p.name("spc").id(SPC).world(World.SP_EL1).uuid("cccccccc-bbbb-cccc-dddd-eeeeeeeeeeee")
-                .directMessaging())
-            .build(), HYP, VM1, SPA, SPB, SPC);
+        fx = FabricFixture.launch(hypervisorVmAndThreeSps(), HYP, VM1, SPA, SPB, SPC);
     }
 
     @AfterEach
