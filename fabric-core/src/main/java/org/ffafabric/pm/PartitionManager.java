@@ -710,7 +710,6 @@ public final class PartitionManager implements Agent, AutoCloseable
         }
     }
 
-    /** One duty cycle of the embedded driver (when there is one) and of our Aeron client. */
     /**
      * Aeron closes a client that went unserviced past the driver's client liveness timeout (this thread
      * stalled: a debugger, a SIGSTOP, a starved machine), or whose driver went, and every log and mapping
@@ -725,6 +724,7 @@ public final class PartitionManager implements Agent, AutoCloseable
             " has no partition manager");
     }
 
+    /** One duty cycle of the embedded driver (when there is one) and of our Aeron client. */
     private void serviceAeron()
     {
         if (driver != null)
