@@ -1,5 +1,6 @@
 package org.ffafabric.demo;
 
+import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
@@ -9,6 +10,7 @@ import org.ffafabric.endpoint.FabricClient;
 import org.ffafabric.endpoint.FfaOps;
 import org.ffafabric.launch.PartitionHostMain;
 import org.ffafabric.launch.PartitionManagerMain;
+import org.ffafabric.manifest.PartitionManifest;
 import org.ffafabric.tools.FabricDump;
 import org.ffafabric.tools.UsageErrorHandler;
 import picocli.CommandLine;
@@ -69,6 +71,20 @@ public final class FfaCommand implements Callable<Integer>
         return path;
     }
 
+    /** The IDs of partitions given by ID or name, names looked up in the running fabric at {@code path}. */
+    static int[] idsIn(final Path path, final PartitionId... partitions)
+    {
+        try (ControlFile controlFile = ControlFile.open(FabricDirectory.controlFile(path)))
+        {
+            final int[] ids = new int[partitions.length];
+            for (int i = 0; i < partitions.length; i++)
+            {
+                ids[i] = partitions[i].in(controlFile);
+            }
+            return ids;
+        }
+    }
+
     public static void main(final String[] args)
     {
         System.setProperty("chronicle.analytics.disable", "true");
@@ -120,7 +136,7 @@ public final class FfaCommand implements Callable<Integer>
         }
     }
 
-    /** The tool, with partition IDs parsed as such and a user's mistake told in one line. */
+    /** The tool, with partitions parsed as IDs or names and a user's mistake told in one line. */
     static CommandLine commandLine()
     {
         return new CommandLine(new FfaCommand())
@@ -164,9 +180,16 @@ public final class FfaCommand implements Callable<Integer>
         return uuid;
     }
 
-    /** A 16-bit partition ID as users write it: 0x8001, 32769; decimal or 0x hex as a payload word, never octal. */
-    record PartitionId(int value)
+    /**
+     * A partition as users give it: its 16-bit ID, decimal or 0x hex as a payload word (0x8001, 32769;
+     * never octal), or its manifest name (echo-sp), which only the running fabric can turn into an ID.
+     * Text that reads as a number is an ID, so a partition named "10" is named by its ID.
+     */
+    record PartitionId(String text, int value)
     {
+        /** {@link #value} of a name, until {@link #in} looks it up. */
+        static final int BY_NAME = -1;
+
         static PartitionId parse(final String text)
         {
             final long id;
@@ -176,19 +199,51 @@ public final class FfaCommand implements Callable<Integer>
             }
             catch (final IllegalArgumentException ex)
             {
-                throw new CommandLine.TypeConversionException("'" + text + "' is not a partition ID (e.g. 0x8001)");
+                // As a manifest's names are: printable ASCII without spaces, at most 31 characters.
+                if (text.isEmpty() || text.length() > PartitionManifest.MAX_NAME_LENGTH ||
+                    !text.chars().allMatch(c -> c > 0x20 && c < 0x7F))
+                {
+                    throw new CommandLine.TypeConversionException(
+                        "'" + text + "' is not a partition ID (e.g. 0x8001) or name (e.g. echo-sp)");
+                }
+                return new PartitionId(text, BY_NAME);
             }
             if (id < 0 || id > 0xFFFF)
             {
                 throw new CommandLine.TypeConversionException("'" + text + "' is not a 16-bit partition ID");
             }
-            return new PartitionId((int)id);
+            return new PartitionId(text, (int)id);
+        }
+
+        /** The ID in {@code controlFile}'s fabric: a name must be one of its partitions' names, exactly. */
+        int in(final ControlFile controlFile)
+        {
+            if (value != BY_NAME)
+            {
+                return value;
+            }
+            final StringBuilder names = new StringBuilder();
+            String nearest = null;
+            for (int slot = 0; slot < controlFile.partitionCount(); slot++)
+            {
+                final String name = controlFile.name(slot);
+                if (name.equals(text))
+                {
+                    return controlFile.partitionId(slot);
+                }
+                // Names may differ only in case (a manifest allows it), so case alone never picks one.
+                nearest = nearest == null && name.equalsIgnoreCase(text) ? name : nearest;
+                names.append(names.length() == 0 ? "" : ", ").append(name)
+                    .append(" (").append(EndpointId.toString(controlFile.partitionId(slot))).append(')');
+            }
+            throw new IllegalArgumentException("'" + text + "' is neither a partition ID nor a partition's name in the fabric" +
+                (nearest != null ? " (names are exact: did you mean " + nearest + "?)" : "; its partitions: " + names));
         }
 
         @Override
         public String toString()
         {
-            return String.format("0x%04X", value);
+            return text;
         }
     }
 
@@ -245,7 +300,7 @@ public final class FfaCommand implements Callable<Integer>
         @Option(names = "--dir", description = "Fabric directory (default /dev/shm/ffa-default).")
         String dir;
 
-        @Parameters(arity = "1..*", paramLabel = "ID", description = "Partition IDs, e.g. 0x8001.")
+        @Parameters(arity = "1..*", paramLabel = "PARTITION", description = "Partition IDs or names, e.g. 0x8001 or echo-sp.")
         PartitionId[] partitions;
 
         @Option(names = "--busy-spin", description = "Spin while waiting for requests (lowest latency; needs a core per context).")
@@ -253,12 +308,12 @@ public final class FfaCommand implements Callable<Integer>
 
         public Integer call() throws InterruptedException
         {
-            final java.util.List<String> args =
-                new java.util.ArrayList<>(java.util.List.of("--dir", runningFabric(dir).toString()));
-            for (final PartitionId p : partitions)
+            final Path path = runningFabric(dir);
+            final java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--dir", path.toString()));
+            for (final int id : idsIn(path, partitions))
             {
                 args.add("--partition");
-                args.add(Integer.toString(p.value()));
+                args.add(Integer.toString(id));
             }
             if (busySpin)
             {
@@ -293,7 +348,7 @@ public final class FfaCommand implements Callable<Integer>
         @Option(names = "--dir", description = "Fabric directory (default /dev/shm/ffa-default).")
         String dir;
 
-        @Option(names = "--partition", required = true, description = "Partition ID, e.g. 0x0001.")
+        @Option(names = "--partition", required = true, description = "Partition ID or name, e.g. 0x0001 or client-vm.")
         PartitionId partition;
 
         @Option(names = "--tx", description = "Dump TX instead of RX.")
@@ -315,7 +370,7 @@ public final class FfaCommand implements Callable<Integer>
             final Path path = fabricDirectory(dir);
             try (ControlFile controlFile = ControlFile.open(FabricDirectory.controlFile(path)))
             {
-                System.out.print(FabricDump.dumpBuffer(path, controlFile, partition.value(), !tx, bytes, partitionInfo));
+                System.out.print(FabricDump.dumpBuffer(path, controlFile, partition.in(controlFile), !tx, bytes, partitionInfo));
             }
             return 0;
         }
@@ -328,10 +383,10 @@ public final class FfaCommand implements Callable<Integer>
         @Option(names = "--dir", description = "Fabric directory (default /dev/shm/ffa-default).")
         String dir;
 
-        @Option(names = "--from", required = true, description = "Sending partition ID (must be unclaimed), e.g. 0x0001.")
+        @Option(names = "--from", required = true, description = "Sending partition, by ID or name (must be unclaimed), e.g. 0x0001 or client-vm.")
         PartitionId from;
 
-        @Option(names = "--to", required = true, description = "Receiving partition ID, e.g. 0x8001.")
+        @Option(names = "--to", required = true, description = "Receiving partition, by ID or name, e.g. 0x8001 or echo-sp.")
         PartitionId to;
 
         @Option(names = "--req2", description = "Send FFA_MSG_SEND_DIRECT_REQ2 (payload x4..x17) instead of DIRECT_REQ_64 (x3..x7).")
@@ -372,12 +427,14 @@ public final class FfaCommand implements Callable<Integer>
                 return CommandLine.ExitCode.USAGE;
             }
             final Path path = runningFabric(dir);
+            final int[] ids = idsIn(path, from, to);
+            final int target = ids[1];
             try (FabricClient client = FabricClient.connect(new FabricClient.Context().directory(path));
-                Endpoint endpoint = client.claim(from.value()))
+                Endpoint endpoint = client.claim(ids[0]))
             {
                 final RegisterFile regs = new RegisterFile();
                 regs.w(0, req2 ? FunctionId.FFA_MSG_SEND_DIRECT_REQ2 : FunctionId.FFA_MSG_SEND_DIRECT_REQ_64)
-                    .w(1, RegisterFile.packIds(endpoint.partitionId(), to.value()));
+                    .w(1, RegisterFile.packIds(endpoint.partitionId(), target));
                 if (req2 && uuid != null)
                 {
                     regs.uuidPair(2, uuid);
@@ -405,7 +462,7 @@ public final class FfaCommand implements Callable<Integer>
                     final int targetInfo = regs.w(1);
                     regs.clear().w(0, FunctionId.FFA_RUN).w(1, targetInfo);
                 }
-                final String busyCause = regs.isError() ? FfaOps.busyCause(regs.w(2), client.controlFile(), to.value()) : null;
+                final String busyCause = regs.isError() ? FfaOps.busyCause(regs.w(2), client.controlFile(), target) : null;
                 if (busyCause != null)
                 {
                     // The spec's answer for a context that is not waiting; the likely cause is worth saying.

@@ -117,7 +117,7 @@ class DeadPartitionManagerTest
             "memory: 64K, messaging: [direct-req-recv]}\n");
         final Process pm = partitionManager(manifest, "hostpm");
         final Process host = ChildJvm.processBuilder(ChildJvm.command(FfaCommand.class,
-            List.of("host", "--dir", dir.toString(), "0x8001")))
+            List.of("host", "--dir", dir.toString(), "sp1")))
             .redirectError(tmp.resolve("host.err").toFile()).start();
         processes.add(host);
         final BufferedReader out = new BufferedReader(new InputStreamReader(host.getInputStream(), StandardCharsets.UTF_8));

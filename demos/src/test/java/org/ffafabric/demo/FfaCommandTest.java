@@ -72,6 +72,24 @@ class FfaCommandTest
             assertTrue(sent.out.contains("<- FFA_MSG_SEND_DIRECT_RESP_64 sender=0x8001 receiver=0x0001 flags=0 payload=[0x2a,0x20"),
                 sent.out);
 
+            // By manifest name, as `ffa partitions` shows them: it said "'vm1' is not a partition ID".
+            final Result byName = run("send", "--dir", dir, "--from", "vm1", "--to", "sp1", "21");
+            assertEquals(0, byName.exit, byName.out + byName.err);
+            assertTrue(byName.out.contains("<- FFA_MSG_SEND_DIRECT_RESP_64 sender=0x8001 receiver=0x0001 flags=0 payload=[0x2a"),
+                byName.out);
+            final Result wrongCase = run("send", "--dir", dir, "--from", "vm1", "--to", "SP1", "21");
+            assertEquals(1, wrongCase.exit, wrongCase.err);
+            assertOneLine("ffa send: ", wrongCase.err);
+            assertTrue(wrongCase.err.contains("did you mean sp1?"), wrongCase.err);
+            final Result unknown = run("dump", "--dir", dir, "--partition", "sp9");
+            assertEquals(1, unknown.exit, unknown.err);
+            assertOneLine("ffa dump: ", unknown.err);
+            assertTrue(unknown.err.contains("'sp9' is neither a partition ID nor a partition's name in the fabric; " +
+                "its partitions: vm1 (0x0001), sp1 (0x8001), sp2 (0x8002)"), unknown.err);
+            final Result unknownHost = run("host", "--dir", dir, "sp2", "sp9");
+            assertEquals(1, unknownHost.exit, unknownHost.err);
+            assertTrue(unknownHost.err.contains("'sp9' is neither"), unknownHost.err);
+
             final Result refused = run("send", "--dir", dir, "--from", "0x0001", "--to", "0x0001", "1");
             assertEquals(1, refused.exit, refused.out);
             assertTrue(refused.out.contains("<- FFA_ERROR(INVALID_PARAMETERS)"), refused.out);
@@ -93,7 +111,7 @@ class FfaCommandTest
             assertTrue(partitions.out.contains("ec0 WAITING"), partitions.out);
             assertTrue(partitions.out.contains("vm1 id=0x0001 world=vm version=1.2 properties=0x"), partitions.out);
 
-            final Result dump = run("dump", "--dir", dir, "--partition", "0x0001");
+            final Result dump = run("dump", "--dir", dir, "--partition", "vm1");
             assertEquals(0, dump.exit, dump.out);
             assertTrue(dump.out.contains("vm1: rx/tx not mapped"), dump.out);
         }
@@ -191,9 +209,9 @@ class FfaCommandTest
         final Result noIds = run("host");
         assertEquals(2, noIds.exit, noIds.err);
         assertTrue(noIds.err.contains("Missing required parameter"), noIds.err);
-        final Result badId = run("dump", "--partition", "abc");
+        final Result badId = run("dump", "--partition", "a\tb");
         assertEquals(2, badId.exit, badId.err);
-        assertTrue(badId.err.contains("'abc' is not a partition ID"), badId.err);
+        assertTrue(badId.err.contains("is not a partition ID (e.g. 0x8001) or name"), badId.err);
         final Result wideId = run("send", "--from", "0x10000", "--to", "1");
         assertEquals(2, wideId.exit, wideId.err);
         assertTrue(wideId.err.contains("'0x10000' is not a 16-bit partition ID"), wideId.err);
@@ -385,7 +403,7 @@ class FfaCommandTest
         // Each said picocli's message without the command's name, then the whole usage: some 10 to 25 lines.
         final String[][] mistakes = {
             { "--bogus" }, { "dem" }, { "demo", "--rounds", "x" }, { "demo", "--rounds", "99999999999" },
-            { "demo", "extra" }, { "pm" }, { "host", "zz" }, { "dump", "--partition" }, { "send", "--from", "1" } };
+            { "demo", "extra" }, { "pm" }, { "host", "z z" }, { "dump", "--partition" }, { "send", "--from", "1" } };
         for (final String[] args : mistakes)
         {
             final Result mistake = run(args);
@@ -411,13 +429,19 @@ class FfaCommandTest
         assertEquals(0x8001, FfaCommand.PartitionId.parse("0X8001").value());
         assertEquals(0x8001, FfaCommand.PartitionId.parse("32769").value());
         assertEquals(0xFFFF, FfaCommand.PartitionId.parse("0xFFFF").value());
-        for (final String wrong : new String[] { "-1", "0x10000", "65536", "0xFFFFFFFFFFFFFFFF", "09x", "", "0x" })
+        for (final String wrong : new String[] { "-1", "0x10000", "65536", "0xFFFFFFFFFFFFFFFF", "", "echo sp",
+            "a-name-longer-than-thirty-one-chars" })
         {
             assertThrows(picocli.CommandLine.TypeConversionException.class, () -> FfaCommand.PartitionId.parse(wrong), wrong);
         }
-        final Result octal = run("dump", "--partition", "0o17");
-        assertEquals(2, octal.exit, octal.err);
-        assertTrue(octal.err.contains("'0o17' is not a partition ID"), octal.err);
+        // What is not a number may be a manifest name, looked up in the fabric.
+        for (final String name : new String[] { "09x", "0x", "0o17", "echo-sp" })
+        {
+            assertEquals(FfaCommand.PartitionId.BY_NAME, FfaCommand.PartitionId.parse(name).value(), name);
+        }
+        final Result space = run("dump", "--partition", "echo sp");
+        assertEquals(2, space.exit, space.err);
+        assertTrue(space.err.contains("'echo sp' is not a partition ID (e.g. 0x8001) or name"), space.err);
     }
 
     @Test
