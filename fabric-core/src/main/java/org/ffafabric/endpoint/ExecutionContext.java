@@ -964,6 +964,9 @@ public final class ExecutionContext
         }
     }
 
+    /** FFA_MSG_WAIT's w2 flag (v1.2): keep RX, which a wait otherwise gives back to the producer (v1.1 on). */
+    private static final int MSG_WAIT_RETAIN_RX = 1;
+
     /** FFA_MSG_WAIT's checks and its way into WAITING; false with the error in {@code regs}. */
     private boolean beginWait(final RegisterFile regs)
     {
@@ -978,7 +981,7 @@ public final class ExecutionContext
         final long ownWord = word;
         final int version = controlFile.negotiatedVersion(slot);
         final int flags = regs.w(2);
-        final int validFlags = version >= FfaVersion.V1_2 ? 1 : 0;
+        final int validFlags = version >= FfaVersion.V1_2 ? MSG_WAIT_RETAIN_RX : 0;
         if (regs.w(1) != 0 || (flags & ~validFlags) != 0 || !regs.isZero(3, 7) ||
             (version >= FfaVersion.V1_2 && !regs.isZero(8, 17)))
         {
@@ -997,7 +1000,7 @@ public final class ExecutionContext
             regs.error(ErrorCode.ABORTED);
             return false;
         }
-        if (version >= FfaVersion.V1_1 && (flags & 1) == 0 && controlFile.rxtxMapped(slot) &&
+        if (version >= FfaVersion.V1_1 && (flags & MSG_WAIT_RETAIN_RX) == 0 && controlFile.rxtxMapped(slot) &&
             controlFile.rxOwnership(slot) == BufferOwnership.CONSUMER)
         {
             // After a typed call of another context has read RX and released it, not in the middle.
