@@ -104,8 +104,10 @@ class ClaimGenerationWrapTest
         final ExecutorService exec = Executors.newCachedThreadPool();
         try (MediaDriver driver = MediaDriver.launch(AeronTuning.driver(new MediaDriver.Context()
                 .aeronDirectoryName(aeronDir))
-                // A dead process's logs go within seconds, not the default's fifteen.
-                .clientLivenessTimeoutNs(TimeUnit.SECONDS.toNanos(3))
+                // Aeron's default liveness, not less: the held manager's own client goes unserviced for
+                // the whole hold, and a stall of this JVM on a loaded machine adds to it (3 s failed so).
+                // The dead process's logs go soon after it, with a short timer and linger.
+                .clientLivenessTimeoutNs(TimeUnit.SECONDS.toNanos(10))
                 .timerIntervalNs(TimeUnit.MILLISECONDS.toNanos(100))
                 .publicationLingerTimeoutNs(TimeUnit.MILLISECONDS.toNanos(100)));
             PartitionManager pm = PartitionManager.launch(new PartitionManager.Context()
