@@ -43,7 +43,6 @@ class ClosedOrClaimedAgainPeerTest
     static final int SP2 = 0x8002;
     // A payload word whose handler answers only once its requester's tight bound has interrupted the request.
     static final long SLOW = 0x5105;
-    static final long CAP_NS = TimeUnit.SECONDS.toNanos(3);
 
     private FabricFixture fx;
     private final AtomicInteger served = new AtomicInteger();
@@ -151,7 +150,7 @@ class ClosedOrClaimedAgainPeerTest
     /** Sends until answered, as long as the answer is BUSY and the cap allows; returns the last answer. */
     private static RegisterFile sendUntilServed(final ExecutionContext ec, final int from, final long tag)
     {
-        final long deadline = System.nanoTime() + CAP_NS;
+        final long deadline = System.nanoTime() + WAIT_NS;
         final RegisterFile r = new RegisterFile();
         do
         {
@@ -287,7 +286,7 @@ class ClosedOrClaimedAgainPeerTest
     /** Waits until the unbounded serve has answered {@code count} requests. */
     private void awaitServed(final int count)
     {
-        final long deadline = System.nanoTime() + CAP_NS;
+        final long deadline = System.nanoTime() + WAIT_NS;
         while (served.get() < count && System.nanoTime() < deadline)
         {
             Thread.yield();
