@@ -5,6 +5,8 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Main of the child process that runs a scenario's {@link EchoSide}.
@@ -26,6 +28,9 @@ public final class EchoMain
     static final long STOP_GRACE_MS = 3_000;
 
     private static volatile boolean running = true;
+    // The grace is the loop's: the echo's close that follows may wait on the parent (ffa-direct's, for its
+    // partition manager), stalled on a loaded machine, and is bounded by its own timeouts.
+    private static final CountDownLatch LOOP_ENDED = new CountDownLatch(1);
 
     private EchoMain()
     {
@@ -51,7 +56,14 @@ public final class EchoMain
             System.out.println(READY);
             System.out.flush();
 
-            EchoRunner.loop(echo, ctx.idleStrategy(), () -> running);
+            try
+            {
+                EchoRunner.loop(echo, ctx.idleStrategy(), () -> running);
+            }
+            finally
+            {
+                LOOP_ENDED.countDown();
+            }
         }
         catch (final Throwable ex)
         {
@@ -101,16 +113,17 @@ public final class EchoMain
 
         // An echo blocked in a read (a socket whose peer is still open) would never see the flag:
         // give it a grace period, then halt. The parent owns every file, so halting leaks nothing.
+        boolean ended = false;
         try
         {
-            loopThread.join(STOP_GRACE_MS);
+            ended = LOOP_ENDED.await(STOP_GRACE_MS, TimeUnit.MILLISECONDS);
         }
         catch (final InterruptedException ignore)
         {
             Thread.currentThread().interrupt();
         }
 
-        if (loopThread.isAlive())
+        if (!ended && loopThread.isAlive())
         {
             System.err.println("echo did not stop within " + STOP_GRACE_MS + " ms, halting");
             Runtime.getRuntime().halt(3);
