@@ -153,7 +153,9 @@ class PartitionManagerDutyCycleTest
         final List<Throwable> errors = new CopyOnWriteArrayList<>();
         final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
         final java.util.concurrent.CountDownLatch clientSawItGo = new java.util.concurrent.CountDownLatch(1);
-        final long livenessNs = TimeUnit.SECONDS.toNanos(1);
+        // Longer than a stall of this JVM on a loaded machine (the driver and every client here are in it):
+        // at 1 s, a 3 s stall during the claim below closed the manager's client before the test held it.
+        final long livenessNs = TimeUnit.SECONDS.toNanos(5);
         try (MediaDriver driver = MediaDriver.launch(AeronTuning.driver(new MediaDriver.Context()
                 .aeronDirectoryName(aeronDir))
                 .clientLivenessTimeoutNs(livenessNs)
