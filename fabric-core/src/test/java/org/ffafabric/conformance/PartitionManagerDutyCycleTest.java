@@ -60,7 +60,9 @@ class PartitionManagerDutyCycleTest
             final int generation = controlFile.claimGeneration(slot);
             final Aeron raw = Aeron.connect(new Aeron.Context()
                 .aeronDirectoryName(FabricDirectory.aeronDirectory(fabric.directory()).toString())
-                .driverTimeoutMs(2_000)
+                // Half the 10 s a reply nobody could read froze the driver for, and more than a stall of this
+                // JVM on a loaded machine: the driver's heartbeat and the trap below may wait out such a stall.
+                .driverTimeoutMs(5_000)
                 .errorHandler(ex -> { }));
             try
             {
@@ -95,7 +97,7 @@ class PartitionManagerDutyCycleTest
                 }
                 try
                 {
-                    assertSuccess32(other.get(2, TimeUnit.SECONDS));
+                    assertSuccess32(other.get(5, TimeUnit.SECONDS));
                 }
                 catch (final TimeoutException ex)
                 {
