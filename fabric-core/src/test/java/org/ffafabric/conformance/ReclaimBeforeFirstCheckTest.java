@@ -119,7 +119,7 @@ class ReclaimBeforeFirstCheckTest
             // request left outstanding against the new claim.
             assertError(ErrorCode.ABORTED, get(sent), "request whose target was claimed again before the first check");
             final RegisterFile next = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPB).x(3, 41);
-            vm.invoke(next, TimeUnit.SECONDS.toNanos(2));
+            vm.invoke(next, WAIT_NS);
             assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, next.w(0), next::toString);
             assertEquals(42, next.x(3), "the new claim echoes the next request");
         }
