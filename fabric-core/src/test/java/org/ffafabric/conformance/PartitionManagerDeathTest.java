@@ -180,12 +180,16 @@ class PartitionManagerDeathTest
             process.getInputStream(), java.nio.charset.StandardCharsets.UTF_8)).readLine());
     }
 
-    /** A manager process whose driver times a client out after 1 s unserviced (its timer ticking faster). */
+    /**
+     * A manager process whose driver times a client out after 5 s unserviced (its timer ticking faster): longer
+     * than a stall of a process on a loaded machine, which at 1 s could end the manager, or the host before
+     * the test stopped it.
+     */
     private java.util.List<String> managerWithShortClientLiveness()
     {
         final java.util.List<String> command = new java.util.ArrayList<>(ChildJvm.command(PartitionManagerMain.class,
             java.util.List.of("--manifest", manifest.toString(), "--dir", dir.toString(), "--exit-on-stdin-eof")));
-        command.addAll(1, java.util.List.of("-Daeron.client.liveness.timeout=1s", "-Daeron.timer.interval=100ms"));
+        command.addAll(1, java.util.List.of("-Daeron.client.liveness.timeout=5s", "-Daeron.timer.interval=100ms"));
         return command;
     }
 
@@ -193,7 +197,7 @@ class PartitionManagerDeathTest
     private static void stopPastClientLiveness(final long pid) throws Exception
     {
         signal("STOP", pid);
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2_500));
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(7_500));
         signal("CONT", pid);
     }
 
