@@ -27,7 +27,7 @@ public final class PeerWait
     // Past any round trip that flows: the checks never slow one.
     private static final int FIRST_CHECK_IDLES = 1024;
     // A later stride that begins in spins and runs into parks is at most this many parks long.
-    private static final int QUICK_CHECK_STRIDE = 16;
+    static final int QUICK_CHECK_STRIDE = 16;
     private static final long SLOW_IDLE_NS = 1_000;
 
     private final IdleStrategy idleStrategy;
