@@ -72,7 +72,7 @@ public final class FfaCommand implements Callable<Integer>
     }
 
     /** The IDs of partitions given by ID or name, names looked up in the running fabric at {@code path}. */
-    static int[] idsIn(final Path path, final PartitionId... partitions)
+    static int[] idsIn(final Path path, final PartitionArg... partitions)
     {
         try (ControlFile controlFile = ControlFile.open(FabricDirectory.controlFile(path)))
         {
@@ -140,7 +140,7 @@ public final class FfaCommand implements Callable<Integer>
     static CommandLine commandLine()
     {
         return new CommandLine(new FfaCommand())
-            .registerConverter(PartitionId.class, PartitionId::parse)
+            .registerConverter(PartitionArg.class, PartitionArg::parse)
             .registerConverter(java.util.UUID.class, FfaCommand::uuid)
             .setParameterExceptionHandler(new UsageErrorHandler())
             .setExecutionExceptionHandler((ex, commandLine, parseResult) ->
@@ -185,12 +185,12 @@ public final class FfaCommand implements Callable<Integer>
      * never octal), or its manifest name (echo-sp), which only the running fabric can turn into an ID.
      * Text that reads as a number is an ID, so a partition named "10" is named by its ID.
      */
-    record PartitionId(String text, int value)
+    record PartitionArg(String text, int id)
     {
-        /** {@link #value} of a name, until {@link #in} looks it up. */
+        /** {@link #id} of a name, until {@link #in} looks it up. */
         static final int BY_NAME = -1;
 
-        static PartitionId parse(final String text)
+        static PartitionArg parse(final String text)
         {
             final long id;
             try
@@ -206,21 +206,21 @@ public final class FfaCommand implements Callable<Integer>
                     throw new CommandLine.TypeConversionException(
                         "'" + text + "' is not a partition ID (e.g. 0x8001) or name (e.g. echo-sp)");
                 }
-                return new PartitionId(text, BY_NAME);
+                return new PartitionArg(text, BY_NAME);
             }
             if (id < 0 || id > 0xFFFF)
             {
                 throw new CommandLine.TypeConversionException("'" + text + "' is not a 16-bit partition ID");
             }
-            return new PartitionId(text, (int)id);
+            return new PartitionArg(text, (int)id);
         }
 
         /** The ID in {@code controlFile}'s fabric: a name must be one of its partitions' names, exactly. */
         int in(final ControlFile controlFile)
         {
-            if (value != BY_NAME)
+            if (id != BY_NAME)
             {
-                return value;
+                return id;
             }
             final StringBuilder names = new StringBuilder();
             String nearest = null;
@@ -301,7 +301,7 @@ public final class FfaCommand implements Callable<Integer>
         String dir;
 
         @Parameters(arity = "1..*", paramLabel = "PARTITION", description = "Partition IDs or names, e.g. 0x8001 or echo-sp.")
-        PartitionId[] partitions;
+        PartitionArg[] partitions;
 
         @Option(names = "--busy-spin", description = "Spin while waiting for requests (lowest latency; needs a core per context).")
         boolean busySpin;
@@ -349,7 +349,7 @@ public final class FfaCommand implements Callable<Integer>
         String dir;
 
         @Option(names = "--partition", required = true, description = "Partition ID or name, e.g. 0x0001 or client-vm.")
-        PartitionId partition;
+        PartitionArg partition;
 
         @Option(names = "--tx", description = "Dump TX instead of RX.")
         boolean tx;
@@ -384,10 +384,10 @@ public final class FfaCommand implements Callable<Integer>
         String dir;
 
         @Option(names = "--from", required = true, description = "Sending partition, by ID or name (must be unclaimed), e.g. 0x0001 or client-vm.")
-        PartitionId from;
+        PartitionArg from;
 
         @Option(names = "--to", required = true, description = "Receiving partition, by ID or name, e.g. 0x8001 or echo-sp.")
-        PartitionId to;
+        PartitionArg to;
 
         @Option(names = "--req2", description = "Send FFA_MSG_SEND_DIRECT_REQ2 (payload x4..x17) instead of DIRECT_REQ_64 (x3..x7).")
         boolean req2;

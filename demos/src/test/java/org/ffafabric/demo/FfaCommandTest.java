@@ -423,21 +423,21 @@ class FfaCommandTest
     {
         // "010" was octal 8 (Integer.decode): ffa send --from 010 said "the fabric has no partition 0x0008",
         // where a payload word 010 is 10, and so is an ID 010 in a manifest (YAML 1.2).
-        assertEquals(10, FfaCommand.PartitionId.parse("010").value());
+        assertEquals(10, FfaCommand.PartitionArg.parse("010").id());
         assertEquals(10L, FfaCommand.registerWord("010"));
-        assertEquals(0x8001, FfaCommand.PartitionId.parse("0x8001").value());
-        assertEquals(0x8001, FfaCommand.PartitionId.parse("0X8001").value());
-        assertEquals(0x8001, FfaCommand.PartitionId.parse("32769").value());
-        assertEquals(0xFFFF, FfaCommand.PartitionId.parse("0xFFFF").value());
+        assertEquals(0x8001, FfaCommand.PartitionArg.parse("0x8001").id());
+        assertEquals(0x8001, FfaCommand.PartitionArg.parse("0X8001").id());
+        assertEquals(0x8001, FfaCommand.PartitionArg.parse("32769").id());
+        assertEquals(0xFFFF, FfaCommand.PartitionArg.parse("0xFFFF").id());
         for (final String wrong : new String[] { "-1", "0x10000", "65536", "0xFFFFFFFFFFFFFFFF", "", "echo sp",
             "a-name-longer-than-thirty-one-chars" })
         {
-            assertThrows(picocli.CommandLine.TypeConversionException.class, () -> FfaCommand.PartitionId.parse(wrong), wrong);
+            assertThrows(picocli.CommandLine.TypeConversionException.class, () -> FfaCommand.PartitionArg.parse(wrong), wrong);
         }
         // What is not a number may be a manifest name, looked up in the fabric.
         for (final String name : new String[] { "09x", "0x", "0o17", "echo-sp" })
         {
-            assertEquals(FfaCommand.PartitionId.BY_NAME, FfaCommand.PartitionId.parse(name).value(), name);
+            assertEquals(FfaCommand.PartitionArg.BY_NAME, FfaCommand.PartitionArg.parse(name).id(), name);
         }
         final Result space = run("dump", "--partition", "echo sp");
         assertEquals(2, space.exit, space.err);
