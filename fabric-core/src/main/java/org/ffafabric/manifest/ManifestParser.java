@@ -47,7 +47,7 @@ import java.util.regex.Pattern;
  *     uuid: 6d3c6f43-...            # or a list of UUIDs (services)
  *     execution-contexts: 2
  *     ffa-version: "1.2"
- *     memory: 4M                    # bytes, or with K/M/G suffix; multiple of 4K
+ *     memory: 4M                    # bytes, or with K/M/G suffix; whole 4K pages
  *     messaging: [direct-req-recv, direct-req-send, direct-req2-recv, direct-req2-send, indirect]
  *     notifications: true
  *     vm-created-messages: false
@@ -423,7 +423,8 @@ public final class ManifestParser
         }
         if (map.containsKey("memory"))
         {
-            b.memorySize(size(label, map.get("memory")));
+            // With its text, which a refusal quotes: "3G", not only its bytes.
+            b.memorySize(size(label, map.get("memory")), ((ScalarNode)map.get("memory")).getValue());
         }
         int properties = 0;
         if (map.containsKey("messaging"))

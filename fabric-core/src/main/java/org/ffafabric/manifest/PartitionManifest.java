@@ -132,6 +132,8 @@ public final class PartitionManifest
         /** Bits {@link #directMessaging()} set and nothing stated since: build() keeps those the entry may have. */
         private int implied;
         private long memorySize = 1024 * 1024;
+        /** The size as a manifest file wrote it ("3G"), for a refusal to quote; null when given in bytes. */
+        private String memoryText;
         private int ffaVersion = FfaVersion.LATEST;
 
         public Builder name(final String name)
@@ -213,7 +215,14 @@ public final class PartitionManifest
 
         public Builder memorySize(final long bytes)
         {
+            return memorySize(bytes, null);
+        }
+
+        /** As a manifest file gives it: {@code text} is what it wrote, which a refusal quotes. */
+        Builder memorySize(final long bytes, final String text)
+        {
             this.memorySize = bytes;
+            this.memoryText = text;
             return this;
         }
 
@@ -318,12 +327,32 @@ public final class PartitionManifest
                 (world == World.HYPERVISOR ? receive : 0)));
             checkPropertiesExistIn(entry, effective);
             checkPropertiesSuitTheWorld(entry, effective);
-            if (memorySize < PAGE_SIZE || memorySize > MAX_MEMORY_SIZE || memorySize % PAGE_SIZE != 0)
-            {
-                throw refuse(entry, "memory", " must be a multiple of 4 KiB between 4 KiB and " +
-                    (MAX_MEMORY_SIZE / 1024) + " KiB, was " + memorySize);
-            }
+            checkMemorySize(entry);
             return new PartitionManifest(this, effective);
+        }
+
+        /**
+         * Whole pages, one at least, in one mapping. The limits are said as a file may write them, and
+         * the size as the file wrote it, so that "3G" is found in the file: its bytes follow.
+         */
+        private void checkMemorySize(final String entry)
+        {
+            final String bytes = memorySize + " bytes";
+            final String size = memoryText == null || memoryText.equals(Long.toString(memorySize)) ? bytes :
+                ManifestException.quote(memoryText) + " (" + bytes + ")";
+            if (memorySize < PAGE_SIZE)
+            {
+                throw refuse(entry, "memory", " " + size + " is less than one page (4K)");
+            }
+            if (memorySize > MAX_MEMORY_SIZE)
+            {
+                throw refuse(entry, "memory", " " + size + " is more than " + MAX_MEMORY_SIZE / 1024 +
+                    "K (2G less a page: a partition's memory is one mapping)");
+            }
+            if (memorySize % PAGE_SIZE != 0)
+            {
+                throw refuse(entry, "memory", " " + size + " is not a multiple of the page size (4K)");
+            }
         }
 
         /** A refusal of the entry's {@code field}: "partition 'p': field 'f'" and then {@code detail}. */
