@@ -34,7 +34,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -54,18 +53,23 @@ import java.util.regex.Pattern;
  *     vm-destroyed-messages: false
  *     aarch64: true
  * </pre>
- * Unknown keys are refused so a typo never silently changes a partition. Each value must be of its
- * field's YAML type: an ID is a YAML integer ({@code 0x8001}, not the string {@code "0x8001"}), a
- * name a string ({@code "12"}, not {@code 12}), a flag a boolean; a key given with no value is refused,
- * not taken as left out. The document is composed to nodes, not loaded to objects, so that a value's
- * own text is read ({@code ffa-version: 1.10} is not the number 1.1).
+ * Unknown keys are refused so a typo never silently changes a partition; the refusal names the known
+ * key it is closest to ({@code memroy}, {@code execution_contexts}: see {@link Spelling}), or lists
+ * them. Each value must be of its field's YAML type: an ID is a YAML integer ({@code 0x8001}, not the
+ * string {@code "0x8001"}), a name a string ({@code "12"}, not {@code 12}), a flag a boolean; a key
+ * given with no value is refused, not taken as left out. The document is composed to nodes, not
+ * loaded to objects, so that a value's own text is read ({@code ffa-version: 1.10} is not the number
+ * 1.1).
  */
 public final class ManifestParser
 {
-    private static final Set<String> TOP_KEYS = Set.of("partitions");
-    private static final Set<String> KEYS = Set.of(
+    // In the order a refusal lists them.
+    private static final List<String> TOP_KEYS = List.of("partitions");
+    private static final List<String> KEYS = List.of(
         "name", "id", "world", "uuid", "execution-contexts", "ffa-version", "memory", "messaging",
         "notifications", "vm-created-messages", "vm-destroyed-messages", "aarch64");
+    private static final List<String> METHODS = List.of(
+        "direct-req-recv", "direct-req-send", "direct-req2-recv", "direct-req2-send", "indirect");
 
     // YAML 1.2 core schema integers and booleans; a tag may be explicit (!!int, !!bool), so the text is
     // matched again here: "!!bool yes" is no boolean, and was read as false.
@@ -350,8 +354,11 @@ public final class ManifestParser
         return mapping;
     }
 
-    /** A mapping's fields by key, in order. Keys must be strings, each given once, and one of {@code known}. */
-    private static Map<String, Node> fields(final String label, final MappingNode mapping, final Set<String> known)
+    /**
+     * A mapping's fields by key, in order. Keys must be strings, each given once, and one of {@code known}:
+     * an unknown one is refused with the known keys it is close to, or all of them.
+     */
+    private static Map<String, Node> fields(final String label, final MappingNode mapping, final List<String> known)
     {
         final Map<String, Node> fields = new LinkedHashMap<>();
         for (final NodeTuple tuple : mapping.getValue())
@@ -360,8 +367,10 @@ public final class ManifestParser
             final String key = isString(keyNode) ? ((ScalarNode)keyNode).getValue() : null;
             if (key == null || !known.contains(key))
             {
+                final List<String> close = key != null ? Spelling.closest(key, known) : List.of();
                 throw refuse(keyNode, key, label + ": unknown field " +
-                    (key != null ? ManifestException.quote(key) : text(keyNode)));
+                    (key != null ? ManifestException.quote(key) : text(keyNode)) + " (" +
+                    (close.isEmpty() ? "known fields: " + String.join(", ", known) : Spelling.didYouMean(close)) + ")");
             }
             if (fields.putIfAbsent(key, tuple.getValueNode()) != null)
             {
@@ -546,8 +555,10 @@ public final class ManifestParser
             case "direct-req2-send": return PartitionProperties.DIRECT_REQ2_SEND;
             case "indirect": return PartitionProperties.INDIRECT_MSG;
             default:
-                throw refuse(node, label, "messaging", " has unknown method " + text(node) +
-                    " (direct-req-recv, direct-req-send, direct-req2-recv, direct-req2-send, indirect)");
+                final List<String> close = isString(node) ? Spelling.closest(((ScalarNode)node).getValue(), METHODS) :
+                    List.of();
+                throw refuse(node, label, "messaging", " has unknown method " + text(node) + " (" +
+                    (close.isEmpty() ? String.join(", ", METHODS) : Spelling.didYouMean(close)) + ")");
         }
     }
 
