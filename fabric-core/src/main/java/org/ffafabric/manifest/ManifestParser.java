@@ -49,7 +49,7 @@ import java.util.regex.Pattern;
  *     memory: 4M                    # bytes, or with K/M/G suffix; whole 4K pages
  *     messaging: [direct-req-recv, direct-req-send, direct-req2-recv, direct-req2-send, indirect]
  *     notifications: true
- *     vm-created-messages: false
+ *     vm-created-messages: false    # a secure partition's only
  *     vm-destroyed-messages: false
  *     aarch64: true
  * </pre>

@@ -365,7 +365,9 @@ public final class PartitionManifest
          * What the entry's world can have. Nothing sends the hypervisor role (ID 0) a direct request: the
          * fabric answers INVALID_PARAMETERS, as no FF-A instance accepts one for the NS physical
          * instance. It is the sender of the VM created/destroyed messages, so it does not subscribe to
-         * them. An S-EL0 partition is uniprocessor: one execution context (Hafnium refuses more).
+         * them; it sends them to secure partitions only (reference §4.3, "hypervisor→SP"), so a VM
+         * does not either: it would never be told. An S-EL0 partition is uniprocessor: one execution
+         * context (Hafnium refuses more).
          */
         private void checkPropertiesSuitTheWorld(final String entry, final int properties)
         {
@@ -383,6 +385,19 @@ public final class PartitionManifest
                 if ((properties & PartitionProperties.VM_DESTROYED_MSG) != 0)
                 {
                     throw refuse(entry, "vm-destroyed-messages", ": the hypervisor role sends them");
+                }
+            }
+            if (world == World.VM)
+            {
+                if ((properties & PartitionProperties.VM_CREATED_MSG) != 0)
+                {
+                    throw refuse(entry, "vm-created-messages",
+                        ": the hypervisor sends VM created messages to secure partitions only, not to VMs");
+                }
+                if ((properties & PartitionProperties.VM_DESTROYED_MSG) != 0)
+                {
+                    throw refuse(entry, "vm-destroyed-messages",
+                        ": the hypervisor sends VM destroyed messages to secure partitions only, not to VMs");
                 }
             }
             if (world == World.SP_EL0 && executionContextCount != 1)

@@ -621,7 +621,8 @@ class LifecycleAndManifestTest
     /**
      * Properties and counts the entry's world cannot have. The hypervisor role (ID 0) is never sent a
      * direct request (the fabric answers INVALID_PARAMETERS), and it sends the VM created/destroyed
-     * messages rather than receiving them. An S-EL0 partition has one execution context (Hafnium).
+     * messages rather than receiving them; it sends them to secure partitions only, so a VM may not
+     * subscribe either. An S-EL0 partition has one execution context (Hafnium).
      */
     static Stream<Arguments> whatTheWorldCannotHave()
     {
@@ -634,6 +635,10 @@ class LifecycleAndManifestTest
                 "'vm-created-messages'"),
             Arguments.of(World.HYPERVISOR, 0, "vm-destroyed-messages: true", PartitionProperties.VM_DESTROYED_MSG, 1,
                 "'vm-destroyed-messages'"),
+            Arguments.of(World.VM, 1, "messaging: [direct-req-recv], vm-created-messages: true",
+                PartitionProperties.DIRECT_REQ_RECV | PartitionProperties.VM_CREATED_MSG, 1, "'vm-created-messages'"),
+            Arguments.of(World.VM, 1, "messaging: [direct-req-recv], vm-destroyed-messages: true",
+                PartitionProperties.DIRECT_REQ_RECV | PartitionProperties.VM_DESTROYED_MSG, 1, "'vm-destroyed-messages'"),
             Arguments.of(World.SP_EL0, 0x8001, "execution-contexts: 2", 0, 2, "'execution-contexts'"));
     }
 

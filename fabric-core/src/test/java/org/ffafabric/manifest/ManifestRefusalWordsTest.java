@@ -1,5 +1,6 @@
 package org.ffafabric.manifest;
 
+import org.ffafabric.abi.PartitionProperties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -8,9 +9,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * What a refusal says, word for word, where the user has to act on it: a size as it was written, and
- * the known field (or method) a misspelt one is closest to. The builder, told the same, says the same
- * less the line and column.
+ * What a refusal says, word for word, where the user has to act on it: a size as it was written, the
+ * known field (or method) a misspelt one is closest to, and why a VM may not subscribe to VM
+ * created/destroyed messages. The builder, told the same, says the same less the line and column.
  */
 class ManifestRefusalWordsTest
 {
@@ -152,5 +153,34 @@ class ManifestRefusalWordsTest
         assertEquals("partition 'n': field 'messaging' has unknown method the string 'notify' " +
             "(direct-req-recv, direct-req-send, direct-req2-recv, direct-req2-send, indirect)",
             refusal(vm("messaging: [notify]"))[0]);
+    }
+
+    /**
+     * VM created/destroyed messages (partition properties bits 6 and 7, reference §5.1 and the
+     * framework messages of §4.3) go from the hypervisor to secure partitions: a VM that subscribes
+     * would be told nothing, so its entry is refused, from a file and from the builder alike.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+        "vm-created-messages   | created",
+        "vm-destroyed-messages | destroyed",
+    })
+    void aVmCannotSubscribeToVmCreatedOrDestroyedMessages(final String field, final String what)
+    {
+        final int bit = what.equals("created") ? PartitionProperties.VM_CREATED_MSG : PartitionProperties.VM_DESTROYED_MSG;
+        final String words = "partition 'n': field '" + field + "': the hypervisor sends VM " + what +
+            " messages to secure partitions only, not to VMs";
+        final String[] refused = refusal(vm("messaging: [direct-req-recv], " + field + ": true"));
+        assertEquals(words, refused[0]);
+        assertTrue(refused[1].startsWith("line 2, column "), refused[1]);
+        final ManifestException built = assertThrows(ManifestException.class, () -> PartitionManifest.builder()
+            .name("n").id(1).world(World.VM).uuid(U1).directMessaging().property(bit, true).build());
+        assertEquals(words, built.getMessage());
+        assertEquals(field, built.field());
+        // Said false, or said of a secure partition, it is taken.
+        assertEquals(0, ManifestParser.parse("partitions:\n  - {" + vm(field + ": false") + "}\n")
+            .partition("n").properties() & bit);
+        assertEquals(bit, PartitionManifest.builder().name("s").id(0x8001).world(World.SP_EL1).uuid(U1)
+            .directMessaging().property(bit, true).build().properties() & bit);
     }
 }
