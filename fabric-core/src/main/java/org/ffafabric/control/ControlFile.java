@@ -3,6 +3,7 @@ package org.ffafabric.control;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.ffafabric.abi.FfaUuid;
+import org.ffafabric.abi.PartitionProperties;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.PartitionManifest;
 import org.ffafabric.manifest.World;
@@ -361,6 +362,12 @@ public final class ControlFile implements AutoCloseable
     public int properties(final int slot)
     {
         return propertiesBySlot[slot];
+    }
+
+    /** True when the partition runs in AArch64 state (properties bit 8): only then has it SMC64 calls. */
+    public boolean isAarch64(final int slot)
+    {
+        return (propertiesBySlot[slot] & PartitionProperties.AARCH64) != 0;
     }
 
     public World world(final int slot)

@@ -53,7 +53,11 @@ final class DirectMessagingRules
         return 0;
     }
 
-    /** Who may send what to whom: the properties both ends declared, and REQ2's service UUID and version. */
+    /**
+     * Who may send what to whom: the properties both ends declared, and REQ2's service UUID and version.
+     * An SMC64 request needs a receiver in AArch64 state, which alone can take x registers or answer in
+     * kind (a response has its request's width); Linux sends an AArch32 partition SMC32 requests.
+     */
     int checkProperties(final boolean req2, final int targetSlot, final RegisterFile regs)
     {
         if (req2)
@@ -72,8 +76,9 @@ final class DirectMessagingRules
             }
         }
         final int send = req2 ? PartitionProperties.DIRECT_REQ2_SEND : PartitionProperties.DIRECT_REQ_SEND;
-        final int receive = req2 ? PartitionProperties.DIRECT_REQ2_RECV : PartitionProperties.DIRECT_REQ_RECV;
-        if ((controlFile.properties(slot) & send) == 0 || (controlFile.properties(targetSlot) & receive) == 0)
+        final int receive = (req2 ? PartitionProperties.DIRECT_REQ2_RECV : PartitionProperties.DIRECT_REQ_RECV) |
+            receiverState(regs.functionId());
+        if ((controlFile.properties(slot) & send) == 0 || (controlFile.properties(targetSlot) & receive) != receive)
         {
             return ErrorCode.DENIED;
         }
@@ -87,7 +92,7 @@ final class DirectMessagingRules
      * receive direct requests (a framework message is one, DENIED as for any request; partition
      * info reports the subscription only beside that bit).
      */
-    int checkFrameworkRequest(final int flags, final int targetSlot)
+    int checkFrameworkRequest(final int functionId, final int flags, final int targetSlot)
     {
         final int type = RegisterFile.frameworkMessageType(flags);
         if (partitionId != EndpointId.HYPERVISOR || controlFile.negotiatedVersion(slot) < FfaVersion.V1_1 ||
@@ -102,7 +107,14 @@ final class DirectMessagingRules
         {
             return ErrorCode.INVALID_PARAMETERS;
         }
-        return (properties & PartitionProperties.DIRECT_REQ_RECV) == 0 ? ErrorCode.DENIED : 0;
+        final int receive = PartitionProperties.DIRECT_REQ_RECV | receiverState(functionId);
+        return (properties & receive) != receive ? ErrorCode.DENIED : 0;
+    }
+
+    /** The execution state a receiver of {@code functionId} needs: AArch64 for an SMC64 request. */
+    private static int receiverState(final int functionId)
+    {
+        return FunctionId.isSmc64(functionId) ? PartitionProperties.AARCH64 : 0;
     }
 
     /** True when the target already waits, directly or down a chain, on this context: a cycle. */

@@ -120,6 +120,8 @@ public final class ExecutionContext
     // context N is pinned to CPU N; a one-context partition runs on the CPU of whoever lent it its
     // cycles (Hafnium migrates a UP vCPU to the caller's CPU).
     private final boolean migrates;
+    // An AArch32 partition has no SMC64: SMCCC answers such an ID as an unknown function.
+    private final boolean aarch32;
     private int cpu;
 
     ExecutionContext(final Endpoint endpoint, final int index, final ContextTransport transport)
@@ -133,6 +135,7 @@ public final class ExecutionContext
         this.transport = transport;
         this.rules = new DirectMessagingRules(controlFile, partitionId, slot, index);
         this.migrates = controlFile.executionContextCount(slot) == 1;
+        this.aarch32 = !controlFile.isAarch64(slot);
         this.cpu = index;
         transport.cpu(index);
     }
@@ -312,6 +315,13 @@ public final class ExecutionContext
             functionId = FunctionId.withoutSveHint(functionId);
             regs.w(0, functionId);
         }
+        final boolean smc64 = FunctionId.isSmc64(functionId);
+        if (smc64 && aarch32)
+        {
+            // SMCCC: an SMC64 ID from AArch32 is an unknown function, so it leaves the version open too.
+            regs.error(ErrorCode.NOT_SUPPORTED);
+            return;
+        }
         if (!versionLocked && functionId != FunctionId.FFA_VERSION && functionId != FunctionId.FFA_INTERRUPT &&
             FunctionId.introducedIn(functionId) != 0)
         {
@@ -319,7 +329,7 @@ public final class ExecutionContext
             // function is no FF-A ABI handled: both leave the negotiation open.
             lockVersion();
         }
-        if (!FunctionId.isSmc64(functionId))
+        if (!smc64)
         {
             // An SMC32 call is w0..w7: every rule below, and the wire, see it zero-extended.
             regs.zeroExtendSmc32();
@@ -397,7 +407,7 @@ public final class ExecutionContext
         }
         if (check == 0)
         {
-            check = framework ? rules.checkFrameworkRequest(flags, targetSlot) : rules.checkProperties(req2, targetSlot, regs);
+            check = framework ? rules.checkFrameworkRequest(functionId, flags, targetSlot) : rules.checkProperties(req2, targetSlot, regs);
         }
         if (check != 0)
         {

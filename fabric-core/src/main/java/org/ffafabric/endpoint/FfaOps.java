@@ -104,19 +104,31 @@ public final class FfaOps
     }
 
     /**
-     * FFA_RXTX_MAP_64 with both buffers in this endpoint's memory. It takes its turn with the partition's
+     * FFA_RXTX_MAP with both buffers in this endpoint's memory, in the partition's native width as Linux's
+     * driver: the SMC64 form, or the SMC32 one for a partition in AArch32 state, whose addresses must then
+     * fit in 32 bits ({@link IllegalArgumentException} otherwise). It takes its turn with the partition's
      * other contexts' {@link #partitionInfo} (Linux's driver maps under its locks), so a read in progress
      * never finds its RX moved elsewhere.
      */
     public void rxtxMap(final long txAddress, final long rxAddress, final int pageCount)
     {
-        synchronized (ec.endpoint().rxLock())
+        final Endpoint endpoint = ec.endpoint();
+        final boolean smc64 = endpoint.controlFile().isAarch64(endpoint.slot());
+        final String call = smc64 ? "FFA_RXTX_MAP_64" : "FFA_RXTX_MAP_32";
+        if (!smc64 && ((txAddress | rxAddress) >>> 32) != 0)
         {
-            enter("FFA_RXTX_MAP_64");
+            throw new IllegalArgumentException(String.format(
+                "%s of 0x%x and 0x%x: partition %s runs in AArch32 state and cannot name addresses above 4 GiB",
+                call, txAddress, rxAddress, endpoint.name()));
+        }
+        synchronized (endpoint.rxLock())
+        {
+            enter(call);
             try
             {
-                regs.clear().w(0, FunctionId.FFA_RXTX_MAP_64).x(1, txAddress).x(2, rxAddress).w(3, pageCount);
-                invokeChecked("FFA_RXTX_MAP_64");
+                regs.clear().w(0, smc64 ? FunctionId.FFA_RXTX_MAP_64 : FunctionId.FFA_RXTX_MAP_32)
+                    .x(1, txAddress).x(2, rxAddress).w(3, pageCount);
+                invokeChecked(call);
             }
             finally
             {
@@ -230,8 +242,9 @@ public final class FfaOps
 
     /**
      * FFA_MSG_SEND_DIRECT_REQ_64 to {@code target} with {@code message}'s payload, or REQ_32 when
-     * the message is reset to REQ_32 or holds the RESP_32 that answered one (payload words are then
-     * w registers); the response's registers replace the message's. The message must be laid out
+     * the message is reset to REQ_32 or holds the RESP_32 that answered one, or is fresh (w0 = 0) and
+     * either end runs in AArch32 state, as Linux's driver picks (payload words are then w registers, their
+     * upper halves dropped); the response's registers replace the message's. The message must be laid out
      * for REQ (reset to a REQ, holding a RESP, or fresh): one laid out for REQ2 has its payload from
      * x4, one word off, and is refused with {@link IllegalArgumentException}. Loops on FFA_YIELD/FFA_INTERRUPT with
      * FFA_RUN like Linux's driver, unless {@code timeoutNs} (0 = none) runs out, which
@@ -251,10 +264,20 @@ public final class FfaOps
         }
         final RegisterFile r = message.registers();
         final int held = r.functionId();
-        final boolean smc32 = held == FunctionId.FFA_MSG_SEND_DIRECT_REQ_32 || held == FunctionId.FFA_MSG_SEND_DIRECT_RESP_32;
+        final boolean smc32 = held == FunctionId.FFA_MSG_SEND_DIRECT_REQ_32 ||
+            held == FunctionId.FFA_MSG_SEND_DIRECT_RESP_32 || (held == 0 && !bothInAarch64(target));
         r.w(0, smc32 ? FunctionId.FFA_MSG_SEND_DIRECT_REQ_32 : FunctionId.FFA_MSG_SEND_DIRECT_REQ_64)
             .w(1, RegisterFile.packIds(ec.partitionId(), target)).x(2, 0);
         return complete(target, message, timeoutNs, smc32 ? "FFA_MSG_SEND_DIRECT_REQ_32" : "FFA_MSG_SEND_DIRECT_REQ_64");
+    }
+
+    /** Linux's choice of width for a direct message: SMC32 unless both ends run in AArch64 state. */
+    private boolean bothInAarch64(final int target)
+    {
+        final ControlFile controlFile = ec.endpoint().controlFile();
+        final int targetSlot = controlFile.slotOf(target);
+        // An unknown target is refused whatever the width.
+        return controlFile.isAarch64(ec.endpoint().slot()) && (targetSlot < 0 || controlFile.isAarch64(targetSlot));
     }
 
     public DirectMessage sendDirect(final int target, final DirectMessage message)

@@ -201,8 +201,8 @@ public final class PartitionManifest
         }
 
         /**
-         * Receives and sends DIRECT_REQ, and DIRECT_REQ2 when the entry's FF-A version has it (v1.2);
-         * the hypervisor role only sends.
+         * Receives and sends DIRECT_REQ, and DIRECT_REQ2 when the entry's FF-A version has it (v1.2) and
+         * it runs in AArch64 state; the hypervisor role only sends.
          */
         public Builder directMessaging()
         {
@@ -323,10 +323,12 @@ public final class PartitionManifest
             }
             final int receive = PartitionProperties.DIRECT_REQ_RECV | PartitionProperties.DIRECT_REQ2_RECV;
             final int req2 = PartitionProperties.DIRECT_REQ2_RECV | PartitionProperties.DIRECT_REQ2_SEND;
-            final int effective = properties & ~(implied & ((ffaVersion < FfaVersion.V1_2 ? req2 : 0) |
+            final boolean aarch32 = (properties & PartitionProperties.AARCH64) == 0;
+            final int effective = properties & ~(implied & ((ffaVersion < FfaVersion.V1_2 || aarch32 ? req2 : 0) |
                 (world == World.HYPERVISOR ? receive : 0)));
             checkPropertiesExistIn(entry, effective);
             checkPropertiesSuitTheWorld(entry, effective);
+            checkPropertiesSuitAarch32(entry, effective);
             checkMemorySize(entry);
             return new PartitionManifest(this, effective);
         }
@@ -435,6 +437,17 @@ public final class PartitionManifest
                 {
                     throw refuse(entry, "vm-destroyed-messages", v11);
                 }
+            }
+        }
+
+        /** REQ2 is SMC64 only, and AArch32 state has no SMC64 calls (SMCCC): a partition there has no REQ2. */
+        private void checkPropertiesSuitAarch32(final String entry, final int properties)
+        {
+            if ((properties & PartitionProperties.AARCH64) == 0 &&
+                (properties & (PartitionProperties.DIRECT_REQ2_RECV | PartitionProperties.DIRECT_REQ2_SEND)) != 0)
+            {
+                throw refuse(entry, "messaging", ": direct-req2 is an SMC64 call, which a partition in AArch32 " +
+                    "state (aarch64: false) cannot make or take");
             }
         }
     }

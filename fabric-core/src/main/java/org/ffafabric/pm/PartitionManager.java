@@ -660,6 +660,12 @@ public final class PartitionManager implements Agent, AutoCloseable
         // The SVE hint names no function: the callee decodes the ID without it (the runtime clears it too).
         final int functionId = FunctionId.withoutSveHint(regs.functionId());
         regs.w(0, functionId);
+        if (FunctionId.isSmc64(functionId) && !controlFile.isAarch64(caller.slot))
+        {
+            // SMCCC: AArch32 has no SMC64, so such an ID is an unknown function (the runtime refuses it first).
+            regs.error(ErrorCode.NOT_SUPPORTED);
+            return;
+        }
         if (functionId != FunctionId.FFA_VERSION)
         {
             final int version = controlFile.negotiatedVersion(caller.slot);

@@ -91,8 +91,10 @@ final class SetupAndDiscovery
     private boolean isImplemented(final Caller caller, final int functionId, final int version)
     {
         final int introduced = FunctionId.introducedIn(functionId);
-        if (introduced == 0 || introduced > version)
+        if (introduced == 0 || introduced > version ||
+            (FunctionId.isSmc64(functionId) && !controlFile.isAarch64(caller.slot)))
         {
+            // An AArch32 caller has no SMC64 forms (SMCCC): it could not make the call it asks about.
             return false;
         }
         switch (functionId)
