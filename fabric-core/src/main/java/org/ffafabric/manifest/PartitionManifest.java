@@ -185,7 +185,10 @@ public final class PartitionManifest
             return this;
         }
 
-        /** Replaces the whole properties word. */
+        /**
+         * Replaces the whole properties word, bit 8 too: without {@link PartitionProperties#AARCH64} the
+         * partition runs in AArch32 state, with no SMC64 calls.
+         */
         public Builder properties(final int properties)
         {
             this.properties = properties;
@@ -447,7 +450,7 @@ public final class PartitionManifest
                 (properties & (PartitionProperties.DIRECT_REQ2_RECV | PartitionProperties.DIRECT_REQ2_SEND)) != 0)
             {
                 throw refuse(entry, "messaging", ": direct-req2 is an SMC64 call, which a partition in AArch32 " +
-                    "state (aarch64: false) cannot make or take");
+                    "state (aarch64: false, properties bit 8 clear) cannot make or take");
             }
         }
     }

@@ -469,7 +469,8 @@ class TypedApiUsageTest
     {
         final Manifest manifest = Manifest.builder()
             .partition(p -> p.name("sender").id(VM).world(World.VM).uuid("c0ffee00-0000-4000-8000-0000000000aa")
-                .properties(PartitionProperties.DIRECT_REQ_SEND | PartitionProperties.DIRECT_REQ2_SEND))
+                .properties(PartitionProperties.DIRECT_REQ_SEND | PartitionProperties.DIRECT_REQ2_SEND |
+                    PartitionProperties.AARCH64))
             .build();
         try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest);
              Endpoint sender = fabric.claim(VM))
