@@ -261,7 +261,7 @@ public final class FfaCommand implements Callable<Integer>
         description = "Start a partition manager and two partition processes; time direct requests.")
     static final class DemoCommand implements Callable<Integer>
     {
-        @Option(names = "--rounds", description = "Measured round trips per message kind (default ${DEFAULT-VALUE}).")
+        @Option(names = "--rounds", paramLabel = "N", description = "Measured round trips per message kind (default ${DEFAULT-VALUE}).")
         int rounds = 100_000;
 
         public Integer call() throws Exception
@@ -280,10 +280,10 @@ public final class FfaCommand implements Callable<Integer>
         description = "Run a partition manager for a manifest until interrupted.")
     static final class PmCommand implements Callable<Integer>
     {
-        @Option(names = "--manifest", required = true, description = "The manifest (YAML).")
+        @Option(names = "--manifest", required = true, paramLabel = "FILE", description = "The manifest (YAML).")
         String manifest;
 
-        @Option(names = "--dir", description = "Fabric directory (default /dev/shm/ffa-default).")
+        @Option(names = "--dir", paramLabel = "DIR", description = "Fabric directory (default /dev/shm/ffa-default).")
         String dir;
 
         public Integer call() throws Exception
@@ -297,7 +297,7 @@ public final class FfaCommand implements Callable<Integer>
         description = "Host partitions serving direct requests with an echo handler (payload + 1); one that receives none is claimed and held, serving nothing.")
     static final class HostCommand implements Callable<Integer>
     {
-        @Option(names = "--dir", description = "Fabric directory (default /dev/shm/ffa-default).")
+        @Option(names = "--dir", paramLabel = "DIR", description = "Fabric directory (default /dev/shm/ffa-default).")
         String dir;
 
         @Parameters(arity = "1..*", paramLabel = "PARTITION", description = "Partition IDs or names, e.g. 0x8001 or echo-sp.")
@@ -327,7 +327,7 @@ public final class FfaCommand implements Callable<Integer>
         description = "Show a running fabric: partitions, claims, versions, RX/TX and context states.")
     static final class PartitionsCommand implements Callable<Integer>
     {
-        @Option(names = "--dir", description = "Fabric directory (default /dev/shm/ffa-default).")
+        @Option(names = "--dir", paramLabel = "DIR", description = "Fabric directory (default /dev/shm/ffa-default).")
         String dir;
 
         public Integer call()
@@ -345,19 +345,19 @@ public final class FfaCommand implements Callable<Integer>
         description = "Annotated hex dump of a partition's RX (or TX) buffer in a running fabric.")
     static final class DumpCommand implements Callable<Integer>
     {
-        @Option(names = "--dir", description = "Fabric directory (default /dev/shm/ffa-default).")
+        @Option(names = "--dir", paramLabel = "DIR", description = "Fabric directory (default /dev/shm/ffa-default).")
         String dir;
 
-        @Option(names = "--partition", required = true, description = "Partition ID or name, e.g. 0x0001 or client-vm.")
+        @Option(names = "--partition", required = true, paramLabel = "PARTITION", description = "Partition ID or name, e.g. 0x0001 or client-vm.")
         PartitionArg partition;
 
         @Option(names = "--tx", description = "Dump TX instead of RX.")
         boolean tx;
 
-        @Option(names = "--bytes", description = "Bytes to show (default ${DEFAULT-VALUE}).")
+        @Option(names = "--bytes", paramLabel = "N", description = "Bytes to show (default ${DEFAULT-VALUE}).")
         int bytes = 256;
 
-        @Option(names = "--partition-info", description = "Annotate the first N entries as partition information descriptors.")
+        @Option(names = "--partition-info", paramLabel = "N", description = "Annotate the first N entries as partition information descriptors.")
         int partitionInfo;
 
         public Integer call()
@@ -380,25 +380,25 @@ public final class FfaCommand implements Callable<Integer>
         description = "Claim a partition of a running fabric and send one direct request from it; a target that yields is resumed with FFA_RUN until it answers.")
     static final class SendCommand implements Callable<Integer>
     {
-        @Option(names = "--dir", description = "Fabric directory (default /dev/shm/ffa-default).")
+        @Option(names = "--dir", paramLabel = "DIR", description = "Fabric directory (default /dev/shm/ffa-default).")
         String dir;
 
-        @Option(names = "--from", required = true, description = "Sending partition, by ID or name (must be unclaimed), e.g. 0x0001 or client-vm.")
+        @Option(names = "--from", required = true, paramLabel = "PARTITION", description = "Sending partition, by ID or name (must be unclaimed), e.g. 0x0001 or client-vm.")
         PartitionArg from;
 
-        @Option(names = "--to", required = true, description = "Receiving partition, by ID or name, e.g. 0x8001 or echo-sp.")
+        @Option(names = "--to", required = true, paramLabel = "PARTITION", description = "Receiving partition, by ID or name, e.g. 0x8001 or echo-sp.")
         PartitionArg to;
 
         @Option(names = "--req2", description = "Send FFA_MSG_SEND_DIRECT_REQ2 (payload x4..x17) instead of DIRECT_REQ_64 (x3..x7).")
         boolean req2;
 
-        @Option(names = "--uuid", description = "Service UUID for REQ2 (default: the receiver's default service).")
+        @Option(names = "--uuid", paramLabel = "UUID", description = "Service UUID for REQ2 (default: the receiver's default service).")
         java.util.UUID uuid;
 
-        @Option(names = "--timeout-ms", description = "Give up waiting after this long (default ${DEFAULT-VALUE}; 0 waits forever).")
+        @Option(names = "--timeout-ms", paramLabel = "MS", description = "Give up waiting after this long (default ${DEFAULT-VALUE}; 0 waits forever).")
         long timeoutMs = 5_000;
 
-        @Parameters(description = "Payload words (decimal or 0x hex).")
+        @Parameters(paramLabel = "WORD", description = "Payload words (decimal or 0x hex).")
         String[] payload = new String[0];
 
         public Integer call()

@@ -419,6 +419,30 @@ class FfaCommandTest
     }
 
     @Test
+    void helpNamesEachValueAsTheReadmeAndFfaBenchDo()
+    {
+        // It showed the fields' names: --timeout-ms=<timeoutMs>, --partition-info=<partitionInfo>, [<payload>...],
+        // where README.md and ./ffa bench --help write MS, N, WORD.
+        final String[][] expected = {
+            { "demo", "--rounds=N" }, { "pm", "--manifest=FILE", "--dir=DIR" }, { "host", "--dir=DIR", "PARTITION..." },
+            { "partitions", "--dir=DIR" },
+            { "dump", "--partition=PARTITION", "--bytes=N", "--partition-info=N", "--dir=DIR" },
+            { "send", "--from=PARTITION", "--to=PARTITION", "--uuid=UUID", "--timeout-ms=MS", "[WORD...]", "--dir=DIR" } };
+        for (final String[] command : expected)
+        {
+            final Result help = run(command[0], "--help");
+            assertEquals(0, help.exit, help.err);
+            assertFalse(help.out.contains("<"), help.out);
+            for (int i = 1; i < command.length; i++)
+            {
+                assertTrue(help.out.contains(command[i]), command[i] + " in " + help.out);
+            }
+        }
+        final Result noFrom = run("send", "--to", "echo-sp");
+        assertTrue(noFrom.err.contains("'--from=PARTITION'"), noFrom.err);
+    }
+
+    @Test
     void aPartitionIdIsDecimalOr0xHexAsAPayloadWordIs()
     {
         // "010" was octal 8 (Integer.decode): ffa send --from 010 said "the fabric has no partition 0x0008",
