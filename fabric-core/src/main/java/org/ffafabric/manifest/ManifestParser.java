@@ -27,6 +27,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -104,7 +106,12 @@ public final class ManifestParser
         }
         catch (final IOException ex)
         {
-            throw new ManifestException("manifest " + file + ": cannot be read (" + ex + ")");
+            // Told as a shell tells it, not as a Java exception (the path is said once already).
+            throw new ManifestException("manifest " + file + ": " + (Files.isDirectory(file) ? "is a directory, not a file" :
+                ex instanceof AccessDeniedException ? "cannot be read: permission denied" :
+                ex instanceof FileSystemException && ((FileSystemException)ex).getReason() != null ?
+                "cannot be read: " + ((FileSystemException)ex).getReason() :
+                "cannot be read: " + (ex.getMessage() != null ? ex.getMessage() : "I/O error")));
         }
         if (bytes.length > MAX_BYTES)
         {

@@ -183,4 +183,22 @@ class ManifestRefusalWordsTest
         assertEquals(bit, PartitionManifest.builder().name("s").id(0x8001).world(World.SP_EL1).uuid(U1)
             .directMessaging().property(bit, true).build().properties() & bit);
     }
+
+    @Test
+    void aFileThatCannotBeReadIsToldInWordsNotAsAnException() throws Exception
+    {
+        // It said "manifest DIR: cannot be read (java.io.IOException: Is a directory)".
+        final java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("manifest-dir");
+        try
+        {
+            assertEquals("manifest " + dir + ": is a directory, not a file",
+                assertThrows(ManifestException.class, () -> ManifestParser.parse(dir)).getMessage());
+            assertEquals("manifest " + dir.resolve("absent.yaml") + ": no such file",
+                assertThrows(ManifestException.class, () -> ManifestParser.parse(dir.resolve("absent.yaml"))).getMessage());
+        }
+        finally
+        {
+            java.nio.file.Files.delete(dir);
+        }
+    }
 }
