@@ -462,11 +462,11 @@ public final class FfaCommand implements Callable<Integer>
                     final int targetInfo = regs.w(1);
                     regs.clear().w(0, FunctionId.FFA_RUN).w(1, targetInfo);
                 }
-                final String busyCause = regs.isError() ? FfaOps.busyCause(regs.w(2), client.controlFile(), target) : null;
-                if (busyCause != null)
+                final String cause = regs.isError() ? FfaOps.unclaimedCause(regs.w(2), client.controlFile(), target) : null;
+                if (cause != null)
                 {
-                    // The spec's answer for a context that is not waiting; the likely cause is worth saying.
-                    System.err.println("ffa send: " + busyCause);
+                    // The spec's code for a context that is not waiting, or was aborted; the likely cause is worth saying.
+                    System.err.println("ffa send: " + cause);
                 }
                 final boolean unanswered =
                     regs.functionId() == FunctionId.FFA_INTERRUPT || regs.functionId() == FunctionId.FFA_YIELD;

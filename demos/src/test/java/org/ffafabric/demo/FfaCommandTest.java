@@ -119,6 +119,37 @@ class FfaCommandTest
 
     @Test
     @Timeout(60)
+    void sendSaysWhyAPartitionWhoseProcessDiedAnswersAborted() throws Exception
+    {
+        // After `kill -9` of `ffa host`, send printed "<- FFA_ERROR(ABORTED)" and nothing more, where a
+        // partition never hosted had "0x8001 is not claimed: no partition process serves it" beside its BUSY.
+        final Manifest manifest = Manifest.builder()
+            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("00000000-0000-4000-8000-0000000000c1").directMessaging())
+            .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("00000000-0000-4000-8000-0000000000c2")
+                .directMessaging())
+            .build();
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest))
+        {
+            final org.ffafabric.control.ControlFile controlFile = fabric.client().controlFile();
+            final int slot = controlFile.slotOf(0x8001);
+            // A claim by a process that has exited: the manager reaps it as it reaps a killed host's.
+            final Process gone = new ProcessBuilder("true").start();
+            assertEquals(0, gone.waitFor());
+            assertTrue(controlFile.claim(slot, gone.pid()));
+            while (controlFile.claimPid(slot) != 0)
+            {
+                Thread.onSpinWait();
+            }
+            final Result sent = run("send", "--dir", fabric.directory().toString(), "--from", "vm1", "--to", "sp1", "1");
+            assertEquals(1, sent.exit, sent.out + sent.err);
+            assertTrue(sent.out.contains("<- FFA_ERROR(ABORTED)"), sent.out);
+            assertOneLine("ffa send: ", sent.err);
+            assertTrue(sent.err.contains("0x8001 is not claimed: the process that claimed it died"), sent.err);
+        }
+    }
+
+    @Test
+    @Timeout(60)
     void sendSaysWhenItsTimeoutRanOut() throws Exception
     {
         // It printed "<- FFA_INTERRUPT target=0x8001:0 interrupt=0" and exited 1, as if an interrupt had come.

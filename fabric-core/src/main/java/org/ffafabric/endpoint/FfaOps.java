@@ -9,6 +9,7 @@ import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.abi.descriptor.PartitionInfoDescriptor;
 import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.memory.EndpointMemory;
 
 import java.util.ArrayList;
@@ -344,12 +345,12 @@ public final class FfaOps
     /**
      * A request's FFA_ERROR. BUSY is the spec's answer for a target context that is not waiting, whatever
      * the reason: when it is this context's own request still pending, or no process has claimed the
-     * target (as ffa send says it), that is said.
+     * target (as ffa send says it), that is said; so is ABORTED from a target whose process died.
      */
     private FfaException requestFailed(final int errorCode, final int target, final String call)
     {
         final long pending = errorCode == org.ffafabric.abi.ErrorCode.BUSY ? ec.pendingRequestTargetInfo() : -1;
-        final String cause = pending >= 0 ? stillPending((int)pending) : busyCause(errorCode, ec.endpoint().controlFile(), target);
+        final String cause = pending >= 0 ? stillPending((int)pending) : unclaimedCause(errorCode, ec.endpoint().controlFile(), target);
         return cause != null ? new FfaException(errorCode, call, cause) : new FfaException(errorCode, call);
     }
 
@@ -364,19 +365,27 @@ public final class FfaOps
 
     /**
      * Why a direct request to {@code target} was answered {@code errorCode}, when the fabric can tell more
-     * than the spec's code: BUSY from a partition no process has claimed. Null otherwise.
+     * than the spec's code: BUSY or ABORTED from a partition no process has claimed, said to be from a
+     * process that died when the manager left a context of it ABORTED (a close leaves them OFF). Null otherwise.
      */
-    public static String busyCause(final int errorCode, final ControlFile controlFile, final int target)
+    public static String unclaimedCause(final int errorCode, final ControlFile controlFile, final int target)
     {
-        if (errorCode == org.ffafabric.abi.ErrorCode.BUSY)
+        final int slot = controlFile.slotOf(target);
+        if (slot < 0 || controlFile.claimPid(slot) != 0 ||
+            (errorCode != org.ffafabric.abi.ErrorCode.BUSY && errorCode != org.ffafabric.abi.ErrorCode.ABORTED))
         {
-            final int slot = controlFile.slotOf(target);
-            if (slot >= 0 && controlFile.claimPid(slot) == 0)
+            return null;
+        }
+        for (int ec = 0; ec < controlFile.executionContextCount(slot); ec++)
+        {
+            if (ExecutionContextState.state(controlFile.ecState(controlFile.ecStateOffset(slot, ec))) ==
+                ExecutionContextState.ABORTED)
             {
-                return EndpointId.toString(target) + " is not claimed: no partition process serves it";
+                return EndpointId.toString(target) + " is not claimed: the process that claimed it died, " +
+                    "and none has claimed it since";
             }
         }
-        return null;
+        return EndpointId.toString(target) + " is not claimed: no partition process serves it";
     }
 
     /**
