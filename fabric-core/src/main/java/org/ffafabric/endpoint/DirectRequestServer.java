@@ -23,7 +23,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class DirectRequestServer implements Agent
 {
-    private static final long DUTY_CYCLE_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** How long a duty cycle waits for a request by default: how long a runner may take to see it should stop. */
+    static final long DUTY_CYCLE_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long REFUSED_PAUSE_NS = TimeUnit.MICROSECONDS.toNanos(100);
     // The bound of a wait at close, for a message that took the context first: out at its second look at the clock.
     private static final long LEAVE_TIMEOUT_NS = 1;

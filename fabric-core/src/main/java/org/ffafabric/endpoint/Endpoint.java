@@ -4,9 +4,6 @@ import io.aeron.ExclusivePublication;
 import io.aeron.Subscription;
 import io.aeron.exceptions.RegistrationException;
 import org.agrona.CloseHelper;
-import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.AgentTerminationException;
-import org.agrona.concurrent.NoOpIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.status.CountersReader;
 import org.ffafabric.abi.EndpointId;
@@ -25,7 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
@@ -55,8 +52,9 @@ public final class Endpoint implements AutoCloseable
     private final CountDownLatch closeReturned = new CountDownLatch(1);
     // The typed API's turns with the partition's one RX buffer (Linux's rx_lock).
     private final Object rxLock = new Object();
-    // A serve() runs: a second would put another thread on every context, each used by one at a time.
-    private final AtomicBoolean serving = new AtomicBoolean();
+    // The serve whose threads run, until closed and they have all ended: a second would put another
+    // thread on every context, each used by one at a time.
+    private final AtomicReference<ServingThreads> serving = new AtomicReference<>();
 
     Endpoint(final FabricClient client, final int partitionId, final int slot, final Supplier<IdleStrategy> idle)
     {
@@ -441,13 +439,27 @@ public final class Endpoint implements AutoCloseable
      * (one instance shared by all contexts: it must be thread-safe if it keeps state, and makes its
      * own FF-A calls on {@link #currentContext()}). Returns
      * once every context waits in FFA_MSG_WAIT, so a request sent next is not answered BUSY.
-     * Closing the result stops the threads, and each context leaves FFA_MSG_WAIT (a request to it is
-     * then BUSY); so does closing the endpoint. A handler may close it: the close then returns at once,
-     * and the serve ends once the handler has returned. One serve at a time: a
+     * One serve at a time: a
      * second while the first runs throws {@link IllegalStateException}; so does a partition that receives
      * no direct requests (its manifest's properties), a context that
      * cannot wait (its initialisation failed, ABORTED) or does not within the client's connect
-     * timeout, and an endpoint that closes before they all wait; then no thread is left serving.
+     * timeout, and an endpoint that closes before they all wait; then the threads it started are
+     * stopped as a close stops them.
+     * <p>
+     * Closing the result stops the threads, and each context leaves FFA_MSG_WAIT (a request to it is
+     * then BUSY); so does closing the endpoint. A thread stops once its request is answered, or its
+     * duty cycle's wait ends (100 ms at most); the close waits for them, bounded by the client's connect
+     * timeout past that, interrupting a thread still running halfway through (5 s at most). A handler
+     * that runs on after that (it ignores interrupts, or blocks where they do not reach) is left running:
+     * the close throws {@link IllegalStateException} naming its execution contexts and threads. Such a
+     * thread ends once its handler returns; until then its context is BUSY to other requests, and the
+     * endpoint stays serving, so a serve is refused rather than put a second thread on that context.
+     * Closing the result again waits again, as bounded, and returns once every thread has ended. The
+     * endpoint's close is bounded as before, and lets go of the context once the handler has returned.
+     * The threads are daemon threads: a handler that never returns does not hold the JVM's exit, and a
+     * program that serves until told to stop waits for that itself (as {@code ffa host} does). A handler
+     * may close the result: the close then returns at once, and the serve ends once the handler has
+     * returned.
      */
     public AutoCloseable serve(final DirectRequestHandler handler)
     {
@@ -466,28 +478,20 @@ public final class Endpoint implements AutoCloseable
             throw new IllegalStateException("partition " + name + " receives no direct requests: its manifest " +
                 "gives it neither DIRECT_REQ nor DIRECT_REQ2 receipt");
         }
-        if (!serving.compareAndSet(false, true))
+        final ServingThreads threads = new ServingThreads(this, contexts, handler, serving, client.connectTimeoutNs());
+        final ServingThreads holder = threads.hold();
+        if (holder != null)
         {
-            throw new IllegalStateException("endpoint " + name + " is already serving: close that serve first");
+            throw new IllegalStateException(holder.refusal());
         }
-        final List<AgentRunner> runners = new ArrayList<>();
-        final List<DirectRequestServer> servers = new ArrayList<>();
-        for (final ExecutionContext ec : contexts)
-        {
-            // The context idles inside invoke with its own strategy, so the runner never needs to.
-            final DirectRequestServer server = new DirectRequestServer(ec, handler);
-            final AgentRunner runner = new AgentRunner(NoOpIdleStrategy.INSTANCE, Endpoint::onServingError, null, server);
-            AgentRunner.startOnThread(runner);
-            runners.add(runner);
-            servers.add(server);
-        }
+        threads.start();
         final ControlFile controlFile = client.controlFile();
         final long deadline = System.nanoTime() + client.connectTimeoutNs();
         for (int ec = 0; ec < contexts.length; ec++)
         {
             final int stateOffset = controlFile.ecStateOffset(slot, ec);
             String refusal = null;
-            while (!servers.get(ec).hasWaited())
+            while (!threads.hasWaited(ec))
             {
                 final int state;
                 synchronized (closeLock)
@@ -517,54 +521,12 @@ public final class Endpoint implements AutoCloseable
             }
             if (refusal != null)
             {
-                CloseHelper.closeAll(runners);
-                serving.set(false);
-                throw new IllegalStateException(refusal);
+                final IllegalStateException failure = new IllegalStateException(refusal);
+                threads.closeAfterFailure(failure);
+                throw failure;
             }
         }
-        final AtomicBoolean stopping = new AtomicBoolean();
-        final CountDownLatch stopped = new CountDownLatch(1);
-        final Runnable stop = () ->
-        {
-            try
-            {
-                CloseHelper.closeAll(runners);
-            }
-            finally
-            {
-                serving.set(false);
-                stopped.countDown();
-            }
-        };
-        return () ->
-        {
-            // A handler's own thread cannot be waited for until it has returned: a thread of its own stops them.
-            final boolean fromAHandler = isServedByCurrentThread();
-            if (stopping.compareAndSet(false, true))
-            {
-                if (!fromAHandler)
-                {
-                    stop.run();
-                    return;
-                }
-                final Thread stopper = new Thread(stop, "ffa-serve-close-" + name);
-                stopper.setDaemon(true);
-                stopper.start();
-            }
-            else if (!fromAHandler)
-            {
-                stopped.await();
-            }
-        };
-    }
-
-    private static void onServingError(final Throwable ex)
-    {
-        if (!(ex instanceof AgentTerminationException))
-        {
-            // A handler's failure: its requester got ABORTED; the context serves on.
-            ex.printStackTrace();
-        }
+        return threads;
     }
 
     /** True while claim {@code generation} (its low eight bits) of {@code partitionId} holds. */

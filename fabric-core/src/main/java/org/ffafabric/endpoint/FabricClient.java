@@ -569,6 +569,12 @@ public final class FabricClient implements AutoCloseable
             return partitionManagerGoneHandler;
         }
 
+        /**
+         * How long to wait for the fabric and for threads to stop, 10 s by default: for the control file
+         * at connect, for the partition manager to bind a claim, for a serve's contexts to start waiting;
+         * and, at a close, for threads inside an endpoint's calls to leave, for the manager to let go of
+         * its slot, and for a serve's threads to stop (past their duty cycle).
+         */
         public Context connectTimeoutNs(final long timeoutNs)
         {
             this.connectTimeoutNs = timeoutNs;
