@@ -514,6 +514,9 @@ public final class FabricClient implements AutoCloseable
     /** Configuration: which fabric, how execution contexts wait. */
     public static final class Context
     {
+        /** The longest {@link #connectTimeoutNs}: a day, far short of where a deadline would overflow. */
+        public static final long MAX_CONNECT_TIMEOUT_NS = TimeUnit.DAYS.toNanos(1);
+
         // Null until set in code: the system properties' then, at conclude (FabricDirectory.resolve).
         private String fabricName;
         private Path directory;
@@ -573,7 +576,8 @@ public final class FabricClient implements AutoCloseable
          * How long to wait for the fabric and for threads to stop, 10 s by default: for the control file
          * at connect, for the partition manager to bind a claim, for a serve's contexts to start waiting;
          * and, at a close, for threads inside an endpoint's calls to leave, for the manager to let go of
-         * its slot, and for a serve's threads to stop (past their duty cycle).
+         * its slot, and for a serve's threads to stop (past their duty cycle). More than 0, at most
+         * {@link #MAX_CONNECT_TIMEOUT_NS}: {@link #conclude()} refuses others.
          */
         public Context connectTimeoutNs(final long timeoutNs)
         {
@@ -588,6 +592,12 @@ public final class FabricClient implements AutoCloseable
 
         public Context conclude()
         {
+            if (connectTimeoutNs <= 0 || connectTimeoutNs > MAX_CONNECT_TIMEOUT_NS)
+            {
+                // Deadlines are nanoTime() plus this: a longer one would overflow into the past.
+                throw new IllegalStateException("connect timeout must be more than 0 and at most " +
+                    TimeUnit.NANOSECONDS.toHours(MAX_CONNECT_TIMEOUT_NS) + " h: " + connectTimeoutNs + " ns");
+            }
             directory = FabricDirectory.resolve(directory, fabricName);
             if (idleStrategySupplier == null)
             {
