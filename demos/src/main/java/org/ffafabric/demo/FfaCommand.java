@@ -61,13 +61,19 @@ public final class FfaCommand implements Callable<Integer>
     }
 
     /**
-     * The fabric directory, refused at once when it has no control file: a client would wait for
-     * one for its connect timeout (10 s), for a partition manager that is still starting.
+     * The fabric directory once it has a control file: waited for while a partition manager is launching
+     * it (./ffa pm & ./ffa host echo-sp), up to a client's connect timeout; else refused at once when it
+     * has none, where a client would wait out its connect timeout for a manager that is not coming.
      */
     static Path runningFabric(final String dir)
     {
+        return runningFabric(dir, new FabricClient.Context().connectTimeoutNs());
+    }
+
+    static Path runningFabric(final String dir, final long launchTimeoutNs)
+    {
         final Path path = fabricDirectory(dir);
-        ControlFile.requireExists(FabricDirectory.controlFile(path));
+        ControlFile.awaitLaunch(path, launchTimeoutNs);
         return path;
     }
 
@@ -332,7 +338,7 @@ public final class FfaCommand implements Callable<Integer>
 
         public Integer call()
         {
-            final Path path = fabricDirectory(dir);
+            final Path path = runningFabric(dir);
             try (ControlFile controlFile = ControlFile.open(FabricDirectory.controlFile(path)))
             {
                 System.out.print(FabricDump.describe(controlFile));
@@ -367,7 +373,7 @@ public final class FfaCommand implements Callable<Integer>
                 System.err.println("ffa dump: " + (bytes < 0 ? "--bytes" : "--partition-info") + " must be at least 0");
                 return CommandLine.ExitCode.USAGE;
             }
-            final Path path = fabricDirectory(dir);
+            final Path path = runningFabric(dir);
             try (ControlFile controlFile = ControlFile.open(FabricDirectory.controlFile(path)))
             {
                 System.out.print(FabricDump.dumpBuffer(path, controlFile, partition.in(controlFile), !tx, bytes, partitionInfo));

@@ -10,6 +10,7 @@ import org.ffafabric.manifest.World;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -230,6 +231,50 @@ public final class ControlFile implements AutoCloseable
         if (!Files.exists(file))
         {
             throw noFabric(file);
+        }
+    }
+
+    /**
+     * Waits for the control file of a fabric whose partition manager is launching, up to {@code timeoutNs}:
+     * its directory made, its lock's maker running, its control file not yet there. With no manager
+     * launching it refuses at once, as {@link #requireExists} does: a tool run just after its manager
+     * ({@code ./ffa pm & ./ffa host echo-sp}) finds the fabric, and one run on none is told so at once.
+     *
+     * @param directory the fabric directory.
+     * @param timeoutNs the longest wait for a launching manager's control file.
+     */
+    public static void awaitLaunch(final Path directory, final long timeoutNs)
+    {
+        final Path file = FabricDirectory.controlFile(directory);
+        final long deadline = System.nanoTime() + timeoutNs;
+        while (!Files.exists(file) && isLaunching(directory))
+        {
+            if (System.nanoTime() - deadline >= 0)
+            {
+                final long pid = FabricLock.makerPid(directory);
+                final String seconds = BigDecimal.valueOf(TimeUnit.NANOSECONDS.toMillis(timeoutNs), 3)
+                    .stripTrailingZeros().toPlainString();
+                throw new IllegalStateException("the partition manager" + (pid != 0 ? " (pid " + pid + ")" : "") +
+                    " launching the fabric in " + directory + " has not made its " + file.getFileName() + " within " +
+                    seconds + " s");
+            }
+            // A launch makes its memory files before the control file: milliseconds, more for large ones.
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+        requireExists(file);
+    }
+
+    /** A manager makes its directory and then its lock, holding it until the directory is gone. */
+    private static boolean isLaunching(final Path directory)
+    {
+        try
+        {
+            return Files.isDirectory(directory) && FabricLock.isMakerRunning(directory);
+        }
+        catch (final IllegalStateException notALock)
+        {
+            // A lock that is no regular file: no manager made it, and no launch is waited for.
+            return false;
         }
     }
 

@@ -191,19 +191,7 @@ public final class FabricLock implements AutoCloseable
             {
                 final BasicFileAttributes attributes = attributes(file);
                 madeMs = attributes.lastModifiedTime().toMillis();
-                final Maker held = HELD.get(attributes.fileKey());
-                if (held != null)
-                {
-                    maker = held;
-                }
-                else
-                {
-                    // Not this JVM's: closing the channel drops no lock of ours.
-                    try (FileChannel channel = open(file))
-                    {
-                        maker = maker(channel);
-                    }
-                }
+                maker = maker(file, attributes);
             }
             catch (final NotALockFileException ex)
             {
@@ -218,6 +206,43 @@ public final class FabricLock implements AutoCloseable
         // A lock of a build that wrote no start mark: the file's time, on a wall clock that may have been stepped.
         return maker.startMark > 0 ? ProcessLiveness.isAliveSinceStart(maker.pid, maker.startMark) :
             ProcessLiveness.isAliveSince(maker.pid, madeMs);
+    }
+
+    /**
+     * The PID of the process that made a directory's lock, for a user to be told which process runs the
+     * fabric: 0 when there is no lock, or no PID in it. The PID may have ended since, or, from another PID
+     * namespace, name another process here: {@link #isMakerRunning} says whether it runs.
+     */
+    public static long makerPid(final Path directory)
+    {
+        final Path file = file(directory);
+        synchronized (HELD)
+        {
+            try
+            {
+                return maker(file, attributes(file)).pid;
+            }
+            catch (final IOException ex)
+            {
+                // No lock, or not a regular file: no maker to name.
+                return 0;
+            }
+        }
+    }
+
+    /** The maker of a lock that {@link #attributes} found a regular file; called under {@link #HELD}. */
+    private static Maker maker(final Path file, final BasicFileAttributes attributes) throws IOException
+    {
+        final Maker held = HELD.get(attributes.fileKey());
+        if (held != null)
+        {
+            return held;
+        }
+        // Not this JVM's: closing the channel drops no lock of ours.
+        try (FileChannel channel = open(file))
+        {
+            return maker(channel);
+        }
     }
 
     /** Who made a lock: the PID and the start mark written in it ("pid mark"; a PID alone from older builds). */

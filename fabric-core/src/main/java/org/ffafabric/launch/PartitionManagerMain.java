@@ -2,6 +2,7 @@ package org.ffafabric.launch;
 
 import org.agrona.concurrent.ShutdownSignalBarrier;
 import org.ffafabric.manifest.ManifestParser;
+import org.ffafabric.pm.FabricInUseException;
 import org.ffafabric.pm.PartitionManager;
 
 import java.nio.file.Path;
@@ -77,7 +78,7 @@ public final class PartitionManagerMain
         }
         // The barrier's shutdown hook holds the JVM until close(): close it after the fabric is gone.
         final ShutdownSignalBarrier barrier = exitOnStdinEof ? null : new ShutdownSignalBarrier(stop::countDown);
-        try (PartitionManager pm = PartitionManager.launch(ctx))
+        try (PartitionManager pm = launch(ctx))
         {
             if (stop.getCount() > 0)
             {
@@ -103,6 +104,19 @@ public final class PartitionManagerMain
             {
                 barrier.close();
             }
+        }
+    }
+
+    /** Launches, a refusal for a fabric another manager runs saying what to do in this command's words. */
+    private static PartitionManager launch(final PartitionManager.Context ctx)
+    {
+        try
+        {
+            return PartitionManager.launch(ctx);
+        }
+        catch (final FabricInUseException ex)
+        {
+            throw new IllegalStateException(ex.refusal("give another --dir"), ex);
         }
     }
 }

@@ -124,7 +124,8 @@ public final class PartitionManager implements Agent, AutoCloseable
         }
         if (lock == null)
         {
-            throw new IllegalStateException("another partition manager is launching in " + dir);
+            // Another launch took the directory between our making it and locking it: it runs the fabric now.
+            throw new FabricInUseException(dir, FabricLock.makerPid(dir));
         }
         final List<PartitionManifest> partitions = ctx.manifest().partitions();
         memories = new EndpointMemory[partitions.size()];
@@ -235,7 +236,7 @@ public final class PartitionManager implements Agent, AutoCloseable
             }
             else if (FabricLock.isMakerRunning(dir))
             {
-                throw new IllegalStateException("a partition manager already runs the fabric in " + dir + " or is launching it");
+                throw new FabricInUseException(dir, FabricLock.makerPid(dir));
             }
             else if (System.nanoTime() - deadline >= 0)
             {
