@@ -77,7 +77,7 @@ public final class FfaCommand implements Callable<Integer>
         return path;
     }
 
-    /** The IDs of partitions given by ID or name, names looked up in the running fabric at {@code path}. */
+    /** The IDs of partitions of the running fabric at {@code path}, each given by ID or name, and each one it has. */
     static int[] idsIn(final Path path, final PartitionArg... partitions)
     {
         try (ControlFile controlFile = ControlFile.open(FabricDirectory.controlFile(path)))
@@ -85,7 +85,7 @@ public final class FfaCommand implements Callable<Integer>
             final int[] ids = new int[partitions.length];
             for (int i = 0; i < partitions.length; i++)
             {
-                ids[i] = partitions[i].in(controlFile);
+                ids[i] = partitions[i].of(controlFile);
             }
             return ids;
         }
@@ -221,14 +221,16 @@ public final class FfaCommand implements Callable<Integer>
             return new PartitionArg(text, (int)id);
         }
 
-        /** The ID in {@code controlFile}'s fabric: a name must be one of its partitions' names, exactly. */
+        /**
+         * The ID in {@code controlFile}'s fabric: a name must be one of its partitions' names, exactly; an ID
+         * is taken as given, for a request to a partition the fabric lacks, which FF-A answers.
+         */
         int in(final ControlFile controlFile)
         {
             if (id != BY_NAME)
             {
                 return id;
             }
-            final StringBuilder names = new StringBuilder();
             String nearest = null;
             for (int slot = 0; slot < controlFile.partitionCount(); slot++)
             {
@@ -239,11 +241,27 @@ public final class FfaCommand implements Callable<Integer>
                 }
                 // Names may differ only in case (a manifest allows it), so case alone never picks one.
                 nearest = nearest == null && name.equalsIgnoreCase(text) ? name : nearest;
-                names.append(names.length() == 0 ? "" : ", ").append(name)
-                    .append(" (").append(EndpointId.toString(controlFile.partitionId(slot))).append(')');
             }
             throw new IllegalArgumentException("'" + text + "' is neither a partition ID nor a partition's name in the fabric" +
-                (nearest != null ? " (names are exact: did you mean " + nearest + "?)" : "; its partitions: " + names));
+                (nearest != null ? " (names are exact: did you mean " + nearest + "?)" :
+                "; its partitions: " + FabricDump.partitionList(controlFile)));
+        }
+
+        /** As {@link #in}, and one of the fabric's partitions: one it lacks is refused, the ones it has listed. */
+        int of(final ControlFile controlFile)
+        {
+            final int partitionId = in(controlFile);
+            if (controlFile.slotOf(partitionId) < 0)
+            {
+                throw new IllegalArgumentException(FabricDump.noPartition(controlFile, partitionId));
+            }
+            return partitionId;
+        }
+
+        /** The partition as the user gave it, for a message: an ID as an ID, a name with its ID ("echo-sp (0x8001)"). */
+        String label(final int partitionId)
+        {
+            return id == BY_NAME ? text + " (" + EndpointId.toString(partitionId) + ")" : EndpointId.toString(partitionId);
         }
 
         @Override
@@ -316,10 +334,20 @@ public final class FfaCommand implements Callable<Integer>
         {
             final Path path = runningFabric(dir);
             final java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--dir", path.toString()));
-            for (final int id : idsIn(path, partitions))
+            final int[] ids = idsIn(path, partitions);
+            for (int i = 0; i < ids.length; i++)
             {
+                for (int j = 0; j < i; j++)
+                {
+                    if (ids[j] == ids[i])
+                    {
+                        // Said as given: of "0x8001 echo-sp", the name says why the two are one.
+                        final PartitionArg twice = partitions[i].id() == PartitionArg.BY_NAME ? partitions[i] : partitions[j];
+                        throw new IllegalArgumentException(twice.label(ids[i]) + " is given twice");
+                    }
+                }
                 args.add("--partition");
-                args.add(Integer.toString(id));
+                args.add(Integer.toString(ids[i]));
             }
             if (busySpin)
             {
@@ -376,7 +404,7 @@ public final class FfaCommand implements Callable<Integer>
             final Path path = runningFabric(dir);
             try (ControlFile controlFile = ControlFile.open(FabricDirectory.controlFile(path)))
             {
-                System.out.print(FabricDump.dumpBuffer(path, controlFile, partition.in(controlFile), !tx, bytes, partitionInfo));
+                System.out.print(FabricDump.dumpBuffer(path, controlFile, partition.of(controlFile), !tx, bytes, partitionInfo));
             }
             return 0;
         }
@@ -433,10 +461,16 @@ public final class FfaCommand implements Callable<Integer>
                 return CommandLine.ExitCode.USAGE;
             }
             final Path path = runningFabric(dir);
-            final int[] ids = idsIn(path, from, to);
-            final int target = ids[1];
+            final int sender;
+            final int target;
+            try (ControlFile controlFile = ControlFile.open(FabricDirectory.controlFile(path)))
+            {
+                sender = from.of(controlFile);
+                // An ID the fabric lacks is sent to all the same: FF-A's answer to it is worth seeing.
+                target = to.in(controlFile);
+            }
             try (FabricClient client = FabricClient.connect(new FabricClient.Context().directory(path));
-                Endpoint endpoint = client.claim(ids[0]))
+                Endpoint endpoint = client.claim(sender))
             {
                 final RegisterFile regs = new RegisterFile();
                 regs.w(0, req2 ? FunctionId.FFA_MSG_SEND_DIRECT_REQ2 : FunctionId.FFA_MSG_SEND_DIRECT_REQ_64)
@@ -468,10 +502,12 @@ public final class FfaCommand implements Callable<Integer>
                     final int targetInfo = regs.w(1);
                     regs.clear().w(0, FunctionId.FFA_RUN).w(1, targetInfo);
                 }
-                final String cause = regs.isError() ? FfaOps.unclaimedCause(regs.w(2), client.controlFile(), target) : null;
+                final String cause = !regs.isError() ? null : client.controlFile().slotOf(target) < 0 ?
+                    FabricDump.noPartition(client.controlFile(), target) :
+                    FfaOps.unclaimedCause(regs.w(2), client.controlFile(), target, to.label(target));
                 if (cause != null)
                 {
-                    // The spec's code for a context that is not waiting, or was aborted; the likely cause is worth saying.
+                    // The spec's code alone (INVALID_PARAMETERS, BUSY, ABORTED) leaves out the likely cause: worth saying.
                     System.err.println("ffa send: " + cause);
                 }
                 final boolean unanswered =

@@ -90,6 +90,33 @@ class FfaCommandTest
             assertEquals(1, unknownHost.exit, unknownHost.err);
             assertTrue(unknownHost.err.contains("'sp9' is neither"), unknownHost.err);
 
+            // An ID the fabric lacks: host said "the fabric has no partition 0x8009", dump "no partition 0x8009",
+            // send "the fabric has no partition 0x0009"; none said which partitions it has, as a name's refusal does.
+            final String noSuchPartition = "the fabric has no partition 0x8009; its partitions: vm1 (0x0001), sp1 (0x8001), " +
+                "sp2 (0x8002)";
+            final Result unknownIdHost = run("host", "--dir", dir, "sp2", "0x8009");
+            assertEquals(1, unknownIdHost.exit, unknownIdHost.err);
+            assertEquals("ffa host: " + noSuchPartition, unknownIdHost.err.strip());
+            final Result unknownIdDump = run("dump", "--dir", dir, "--partition", "0x8009");
+            assertEquals(1, unknownIdDump.exit, unknownIdDump.err);
+            assertEquals("ffa dump: " + noSuchPartition, unknownIdDump.err.strip());
+            final Result unknownIdFrom = run("send", "--dir", dir, "--from", "0x8009", "--to", "sp1");
+            assertEquals(1, unknownIdFrom.exit, unknownIdFrom.err);
+            assertEquals("ffa send: " + noSuchPartition, unknownIdFrom.err.strip());
+            // A request to it is made all the same, FF-A's answer worth seeing; the line after says why.
+            final Result unknownIdTo = run("send", "--dir", dir, "--from", "vm1", "--to", "0x8009", "1");
+            assertEquals(1, unknownIdTo.exit, unknownIdTo.err);
+            assertTrue(unknownIdTo.out.contains("<- FFA_ERROR(INVALID_PARAMETERS)"), unknownIdTo.out);
+            assertEquals("ffa send: " + noSuchPartition, unknownIdTo.err.strip());
+
+            // Given by name, a partition is said by name and ID: it said "partition 0x8002 is given twice".
+            final Result twice = run("host", "--dir", dir, "sp2", "0x8002");
+            assertEquals(1, twice.exit, twice.err);
+            assertEquals("ffa host: sp2 (0x8002) is given twice", twice.err.strip());
+            final Result twiceById = run("host", "--dir", dir, "0x8002", "32770");
+            assertEquals(1, twiceById.exit, twiceById.err);
+            assertEquals("ffa host: 0x8002 is given twice", twiceById.err.strip());
+
             final Result refused = run("send", "--dir", dir, "--from", "0x0001", "--to", "0x0001", "1");
             assertEquals(1, refused.exit, refused.out);
             assertTrue(refused.out.contains("<- FFA_ERROR(INVALID_PARAMETERS)"), refused.out);
@@ -100,6 +127,10 @@ class FfaCommandTest
             assertTrue(unserved.err.contains("0x8002 is not claimed"), unserved.err);
             // It said "send: 0x8002 is not claimed", unlike every other line of the command.
             assertOneLine("ffa send: ", unserved.err);
+            // By name, it said "0x8002 is not claimed", leaving the user to tell it was sp2.
+            final Result unservedByName = run("send", "--dir", dir, "--from", "vm1", "--to", "sp2", "1");
+            assertEquals(1, unservedByName.exit, unservedByName.out);
+            assertEquals("ffa send: sp2 (0x8002) is not claimed: no partition process serves it", unservedByName.err.strip());
 
             final Result claimed = run("send", "--dir", dir, "--from", "0x8001", "--to", "0x0001");
             assertEquals(1, claimed.exit, claimed.err);
@@ -144,7 +175,7 @@ class FfaCommandTest
             assertEquals(1, sent.exit, sent.out + sent.err);
             assertTrue(sent.out.contains("<- FFA_ERROR(ABORTED)"), sent.out);
             assertOneLine("ffa send: ", sent.err);
-            assertTrue(sent.err.contains("0x8001 is not claimed: the process that claimed it died"), sent.err);
+            assertTrue(sent.err.contains("sp1 (0x8001) is not claimed: the process that claimed it died"), sent.err);
         }
     }
 

@@ -370,6 +370,12 @@ public final class FfaOps
      */
     public static String unclaimedCause(final int errorCode, final ControlFile controlFile, final int target)
     {
+        return unclaimedCause(errorCode, controlFile, target, EndpointId.toString(target));
+    }
+
+    /** As {@link #unclaimedCause(int, ControlFile, int)}, naming the target as {@code label} ("echo-sp (0x8001)"). */
+    public static String unclaimedCause(final int errorCode, final ControlFile controlFile, final int target, final String label)
+    {
         final int slot = controlFile.slotOf(target);
         if (slot < 0 || controlFile.claimPid(slot) != 0 ||
             (errorCode != org.ffafabric.abi.ErrorCode.BUSY && errorCode != org.ffafabric.abi.ErrorCode.ABORTED))
@@ -381,11 +387,10 @@ public final class FfaOps
             if (ExecutionContextState.state(controlFile.ecState(controlFile.ecStateOffset(slot, ec))) ==
                 ExecutionContextState.ABORTED)
             {
-                return EndpointId.toString(target) + " is not claimed: the process that claimed it died, " +
-                    "and none has claimed it since";
+                return label + " is not claimed: the process that claimed it died, and none has claimed it since";
             }
         }
-        return EndpointId.toString(target) + " is not claimed: no partition process serves it";
+        return label + " is not claimed: no partition process serves it";
     }
 
     /**

@@ -3,10 +3,12 @@ package org.ffafabric.launch;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.ShutdownSignalBarrier;
+import org.ffafabric.abi.EndpointId;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.endpoint.DirectMessage;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.FabricClient;
+import org.ffafabric.tools.FabricDump;
 
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -135,11 +137,11 @@ public final class PartitionHostMain
         {
             if (controlFile.slotOf(id) < 0)
             {
-                throw new IllegalArgumentException(String.format("the fabric has no partition 0x%04X", id & 0xFFFF));
+                throw new IllegalArgumentException(FabricDump.noPartition(controlFile, id));
             }
             if (!seen.add(id & 0xFFFF))
             {
-                throw new IllegalArgumentException(String.format("partition 0x%04X is given twice", id & 0xFFFF));
+                throw new IllegalArgumentException(EndpointId.toString(id) + " is given twice");
             }
         }
     }

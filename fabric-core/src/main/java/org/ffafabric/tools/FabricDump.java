@@ -77,6 +77,25 @@ public final class FabricDump
         return out.toString();
     }
 
+    /** The fabric's partitions, by name and ID, as a refusal of one it lacks lists them: "vm1 (0x0001), sp1 (0x8001)". */
+    public static String partitionList(final ControlFile controlFile)
+    {
+        final StringBuilder list = new StringBuilder();
+        for (int slot = 0; slot < controlFile.partitionCount(); slot++)
+        {
+            list.append(slot == 0 ? "" : ", ").append(controlFile.name(slot))
+                .append(" (").append(EndpointId.toString(controlFile.partitionId(slot))).append(')');
+        }
+        return list.toString();
+    }
+
+    /** A partition ID the fabric lacks, in the words every command says it in, with the ones it has. */
+    public static String noPartition(final ControlFile controlFile, final int partitionId)
+    {
+        return "the fabric has no partition " + EndpointId.toString(partitionId) + "; its partitions: " +
+            partitionList(controlFile);
+    }
+
     /** Closed, or died: not only after the control file's 5 s, but a manager killed a moment ago too. */
     private static boolean isGone(final ControlFile controlFile)
     {
@@ -95,7 +114,7 @@ public final class FabricDump
         final int slot = controlFile.slotOf(partitionId);
         if (slot < 0)
         {
-            throw new IllegalArgumentException("no partition " + EndpointId.toString(partitionId));
+            throw new IllegalArgumentException(noPartition(controlFile, partitionId));
         }
         if (!controlFile.rxtxMapped(slot))
         {
