@@ -312,7 +312,7 @@ public final class FfaCommand implements Callable<Integer>
 
         public Integer call() throws Exception
         {
-            return PartitionManagerMain.run("ffa pm", dir == null ?
+            return PartitionManagerMain.run("ffa pm", true, dir == null ?
                 new String[]{"--manifest", manifest} : new String[]{"--manifest", manifest, "--dir", dir});
         }
     }
@@ -353,7 +353,7 @@ public final class FfaCommand implements Callable<Integer>
             {
                 args.add("--busy-spin");
             }
-            return PartitionHostMain.run("ffa host", args.toArray(new String[0]));
+            return PartitionHostMain.run("ffa host", true, args.toArray(new String[0]));
         }
     }
 

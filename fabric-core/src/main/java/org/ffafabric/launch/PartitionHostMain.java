@@ -2,7 +2,6 @@ package org.ffafabric.launch;
 
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.BusySpinIdleStrategy;
-import org.agrona.concurrent.ShutdownSignalBarrier;
 import org.ffafabric.abi.EndpointId;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.endpoint.DirectMessage;
@@ -39,7 +38,7 @@ public final class PartitionHostMain
 
     public static void main(final String[] args) throws InterruptedException
     {
-        final int status = run("partition host", args);
+        final int status = run("partition host", false, args);
         if (status != 0)
         {
             System.exit(status);
@@ -47,13 +46,17 @@ public final class PartitionHostMain
     }
 
     /**
-     * Runs the host; returns its exit status: 0 when stopped, 1 when the partition manager went away.
+     * Runs the host; returns its exit status: 0 when stopped, 1 when the partition manager went away. Told
+     * by SIGINT or SIGTERM, it ends the JVM itself, with status 0, once its partitions are let go
+     * ({@link SignalStop}).
      *
-     * @param name what its lines on standard error start with: the command that runs it, e.g. "ffa host".
-     * @param args as {@link #main}'s.
+     * @param name     what its lines on standard error start with: the command that runs it, e.g. "ffa host".
+     * @param describe whether to say, before {@code READY}, which partitions it holds: for a user, where a
+     *                 parent process waits for READY alone.
+     * @param args     as {@link #main}'s.
      * @return the exit status.
      */
-    public static int run(final String name, final String[] args) throws InterruptedException
+    public static int run(final String name, final boolean describe, final String[] args) throws InterruptedException
     {
         System.setProperty("chronicle.analytics.disable", "true");
         String dir = null;
@@ -79,8 +82,8 @@ public final class PartitionHostMain
         final List<AutoCloseable> closeables = new ArrayList<>();
         // Counted down by a signal, the end of standard input, or the client closing itself.
         final CountDownLatch stop = new CountDownLatch(1);
-        // The barrier's shutdown hook holds the JVM until close(): close it after the endpoints are released.
-        final ShutdownSignalBarrier barrier = exitOnStdinEof ? null : new ShutdownSignalBarrier(stop::countDown);
+        // Its shutdown hook holds the JVM until close(): close it after the endpoints are released.
+        final SignalStop signals = exitOnStdinEof ? null : new SignalStop(stop);
         final AtomicBoolean pmGone = new AtomicBoolean();
         // The client closes itself when the partition manager goes, or Aeron closed it: nothing is left to serve.
         ctx.partitionManagerGoneHandler(() ->
@@ -88,44 +91,91 @@ public final class PartitionHostMain
             pmGone.set(true);
             stop.countDown();
         });
-        try (FabricClient client = FabricClient.connect(ctx))
+        try
         {
-            requireEachOnceInTheFabric(partitions, client.controlFile());
-            for (final int id : partitions)
+            final int status;
+            try (FabricClient client = FabricClient.connect(ctx))
             {
-                final Endpoint endpoint = client.claim(id);
-                if (endpoint.receivesDirectRequests())
+                requireEachOnceInTheFabric(partitions, client.controlFile());
+                final List<Endpoint> served = new ArrayList<>();
+                final List<Endpoint> held = new ArrayList<>();
+                for (final int id : partitions)
                 {
-                    closeables.add(endpoint.serve(PartitionHostMain::echo));
+                    final Endpoint endpoint = client.claim(id);
+                    if (endpoint.receivesDirectRequests())
+                    {
+                        closeables.add(endpoint.serve(PartitionHostMain::echo));
+                    }
+                    closeables.add(endpoint);
+                    (endpoint.receivesDirectRequests() ? served : held).add(endpoint);
                 }
-                closeables.add(endpoint);
+                if (stop.getCount() > 0)
+                {
+                    // Not once told to stop while claiming: whoever waits for READY would find it gone.
+                    if (describe)
+                    {
+                        System.out.println(description(dir, served, held));
+                    }
+                    System.out.println("READY");
+                    System.out.flush();
+                }
+                if (signals == null)
+                {
+                    ProcessLinks.countDownAtStdinEof(stop, "ffa-host-stdin");
+                }
+                stop.await();
+                if (pmGone.get())
+                {
+                    System.err.println(name + ": " + (client.hasStalled() ? FabricClient.STALLED :
+                        "the partition manager of " + dir + " is gone") + "; exiting");
+                }
+                CloseHelper.quietCloseAll(closeables);
+                status = pmGone.get() ? 1 : 0;
             }
-            if (stop.getCount() > 0)
+            if (signals != null)
             {
-                // Not once told to stop while claiming: whoever waits for READY would find it gone.
-                System.out.println("READY");
-                System.out.flush();
+                signals.endIfSignalled(status);
             }
-            if (barrier == null)
-            {
-                ProcessLinks.countDownAtStdinEof(stop, "ffa-host-stdin");
-            }
-            stop.await();
-            if (pmGone.get())
-            {
-                System.err.println(name + ": " + (client.hasStalled() ? FabricClient.STALLED :
-                    "the partition manager of " + dir + " is gone") + "; exiting");
-            }
-            CloseHelper.quietCloseAll(closeables);
-            return pmGone.get() ? 1 : 0;
+            return status;
         }
         finally
         {
-            if (barrier != null)
+            if (signals != null)
             {
-                barrier.close();
+                signals.close();
             }
         }
+    }
+
+    /**
+     * What it holds, in a line: "partition host: pid 4343, fabric DIR: echo-sp (0x8001) claimed, serving direct
+     * requests (echo: payload + 1); client-vm (0x0001) claimed and held: it receives no direct requests".
+     */
+    static String description(final String dir, final List<Endpoint> served, final List<Endpoint> held)
+    {
+        final StringBuilder line = new StringBuilder("partition host: pid ").append(ProcessHandle.current().pid())
+            .append(", fabric ").append(dir).append(": ");
+        if (!served.isEmpty())
+        {
+            appendNamesAndIds(line, served).append(" claimed, serving direct requests (echo: payload + 1)");
+        }
+        if (!held.isEmpty())
+        {
+            appendNamesAndIds(line.append(served.isEmpty() ? "" : "; "), held)
+                .append(" claimed and held: ").append(held.size() == 1 ? "it receives" : "they receive")
+                .append(" no direct requests");
+        }
+        return line.toString();
+    }
+
+    private static StringBuilder appendNamesAndIds(final StringBuilder line, final List<Endpoint> endpoints)
+    {
+        for (int i = 0; i < endpoints.size(); i++)
+        {
+            line.append(i == 0 ? "" : ", ").append(endpoints.get(i).name())
+                .append(" (").append(EndpointId.toString(endpoints.get(i).partitionId())).append(')');
+        }
+        return line;
     }
 
 

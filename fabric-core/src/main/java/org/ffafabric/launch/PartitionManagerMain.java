@@ -1,7 +1,9 @@
 package org.ffafabric.launch;
 
-import org.agrona.concurrent.ShutdownSignalBarrier;
+import org.ffafabric.abi.EndpointId;
+import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.ManifestParser;
+import org.ffafabric.manifest.PartitionManifest;
 import org.ffafabric.pm.FabricInUseException;
 import org.ffafabric.pm.PartitionManager;
 
@@ -26,7 +28,7 @@ public final class PartitionManagerMain
 
     public static void main(final String[] args) throws Exception
     {
-        final int status = run("partition manager", args);
+        final int status = run("partition manager", false, args);
         if (status != 0)
         {
             System.exit(status);
@@ -35,14 +37,17 @@ public final class PartitionManagerMain
 
     /**
      * Runs the partition manager until it is told to stop, or it ends by itself (its Aeron client closed
-     * under it: a stall past the driver's client liveness timeout, say).
+     * under it: a stall past the driver's client liveness timeout, say). Told by SIGINT or SIGTERM, it
+     * ends the JVM itself, with status 0, once the fabric is closed ({@link SignalStop}).
      *
-     * @param name what its lines on standard error start with: the command that runs it, e.g. "ffa pm".
-     * @param args as {@link #main}'s.
+     * @param name     what its lines on standard error start with: the command that runs it, e.g. "ffa pm".
+     * @param describe whether to say, before {@code READY}, what runs: for a user, where a parent process
+     *                 waits for READY alone.
+     * @param args     as {@link #main}'s.
      * @return the exit status: 0 when told to stop, 1 when it ended by itself.
      * @throws Exception when it cannot launch.
      */
-    public static int run(final String name, final String[] args) throws Exception
+    public static int run(final String name, final boolean describe, final String[] args) throws Exception
     {
         System.setProperty("chronicle.analytics.disable", "true");
         Path manifest = null;
@@ -76,33 +81,48 @@ public final class PartitionManagerMain
         {
             ctx.directory(dir);
         }
-        // The barrier's shutdown hook holds the JVM until close(): close it after the fabric is gone.
-        final ShutdownSignalBarrier barrier = exitOnStdinEof ? null : new ShutdownSignalBarrier(stop::countDown);
-        try (PartitionManager pm = launch(ctx))
+        // Its shutdown hook holds the JVM until close(): close it after the fabric is gone.
+        final SignalStop signals = exitOnStdinEof ? null : new SignalStop(stop);
+        int status = 1;
+        try
         {
-            if (stop.getCount() > 0)
+            try (PartitionManager pm = launch(ctx))
             {
-                // Not once told to stop while launching: whoever waits for READY would find it gone.
-                System.out.println("READY " + pm.directory());
-                System.out.flush();
+                if (stop.getCount() > 0)
+                {
+                    // Not once told to stop while launching: whoever waits for READY would find it gone.
+                    if (describe)
+                    {
+                        System.out.println(description(pm.directory(), ctx.manifest()));
+                    }
+                    System.out.println("READY " + pm.directory());
+                    System.out.flush();
+                }
+                if (signals == null)
+                {
+                    ProcessLinks.countDownAtStdinEof(stop, "ffa-pm-stdin");
+                }
+                stop.await();
+                if (ended.get())
+                {
+                    System.err.println(name + ": the partition manager of " + pm.directory() + " has ended; exiting");
+                }
+                else
+                {
+                    status = 0;
+                }
             }
-            if (barrier == null)
+            if (signals != null)
             {
-                ProcessLinks.countDownAtStdinEof(stop, "ffa-pm-stdin");
+                signals.endIfSignalled(status);
             }
-            stop.await();
-            if (ended.get())
-            {
-                System.err.println(name + ": the partition manager of " + pm.directory() + " has ended; exiting");
-                return 1;
-            }
-            return 0;
+            return status;
         }
         finally
         {
-            if (barrier != null)
+            if (signals != null)
             {
-                barrier.close();
+                signals.close();
             }
         }
     }
@@ -118,5 +138,20 @@ public final class PartitionManagerMain
         {
             throw new IllegalStateException(ex.refusal("give another --dir"), ex);
         }
+    }
+
+    /** What runs, in a line: "partition manager: pid 4242, fabric DIR, 2 partitions: client-vm (0x0001, vm), ...". */
+    static String description(final Path directory, final Manifest manifest)
+    {
+        final StringBuilder line = new StringBuilder("partition manager: pid ").append(ProcessHandle.current().pid())
+            .append(", fabric ").append(directory).append(", ").append(manifest.partitions().size())
+            .append(manifest.partitions().size() == 1 ? " partition: " : " partitions: ");
+        for (int i = 0; i < manifest.partitions().size(); i++)
+        {
+            final PartitionManifest p = manifest.partitions().get(i);
+            line.append(i == 0 ? "" : ", ").append(p.name()).append(" (").append(EndpointId.toString(p.id()))
+                .append(", ").append(p.world().manifestName()).append(')');
+        }
+        return line.toString();
     }
 }

@@ -42,7 +42,7 @@ class PartitionHostMainTest
             final ControlFile cf = pm.controlFile();
             final int generation = cf.claimGeneration(cf.slotOf(SP));
             final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> PartitionHostMain.run(
-                "host", new String[] {"--dir", pm.directory().toString(), "--partition", "0x8001", "--partition", "0x9999"}));
+                "host", false, new String[] {"--dir", pm.directory().toString(), "--partition", "0x8001", "--partition", "0x9999"}));
             // In the words ffa dump and ffa host say it in, with the partitions the fabric has.
             assertEquals("the fabric has no partition 0x9999; its partitions: sp (0x8001)", refused.getMessage());
             assertEquals(generation, cf.claimGeneration(cf.slotOf(SP)), "0x8001 was never claimed");
@@ -57,7 +57,7 @@ class PartitionHostMainTest
             final ControlFile cf = pm.controlFile();
             final int generation = cf.claimGeneration(cf.slotOf(SP));
             final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> PartitionHostMain.run(
-                "host", new String[] {"--dir", pm.directory().toString(), "--partition", "0x8001", "--partition", "32769"}));
+                "host", false, new String[] {"--dir", pm.directory().toString(), "--partition", "0x8001", "--partition", "32769"}));
             assertEquals("0x8001 is given twice", refused.getMessage());
             assertEquals(generation, cf.claimGeneration(cf.slotOf(SP)), "0x8001 was never claimed");
         }
