@@ -423,7 +423,8 @@ public final class FfaCommand implements Callable<Integer>
         @Option(names = "--to", required = true, paramLabel = "PARTITION", description = "Receiving partition, by ID or name, e.g. 0x8001 or echo-sp.")
         PartitionArg to;
 
-        @Option(names = "--req2", description = "Send FFA_MSG_SEND_DIRECT_REQ2 (payload x4..x17) instead of DIRECT_REQ_64 (x3..x7).")
+        @Option(names = "--req2", description = "Send FFA_MSG_SEND_DIRECT_REQ2 (payload x4..x17) instead of DIRECT_REQ_64 (x3..x7), " +
+            "or DIRECT_REQ_32 (w3..w7) when either partition runs in AArch32 state, as Linux's driver sends.")
         boolean req2;
 
         @Option(names = "--uuid", paramLabel = "UUID", description = "Service UUID for REQ2 (default: the receiver's default service).")
@@ -463,17 +464,32 @@ public final class FfaCommand implements Callable<Integer>
             final Path path = runningFabric(dir);
             final int sender;
             final int target;
+            final String aarch32;
             try (ControlFile controlFile = ControlFile.open(FabricDirectory.controlFile(path)))
             {
                 sender = from.of(controlFile);
                 // An ID the fabric lacks is sent to all the same: FF-A's answer to it is worth seeing.
                 target = to.in(controlFile);
+                final int targetSlot = controlFile.slotOf(target);
+                aarch32 = !controlFile.isAarch64(controlFile.slotOf(sender)) ? from.label(sender) :
+                    targetSlot >= 0 && !controlFile.isAarch64(targetSlot) ? to.label(target) : null;
+            }
+            final boolean smc32 = !req2 && aarch32 != null;
+            for (int i = 0; smc32 && i < words.length; i++)
+            {
+                if (words[i] < Integer.MIN_VALUE || words[i] > 0xFFFF_FFFFL)
+                {
+                    System.err.println("ffa send: '" + payload[i] + "' does not fit the 32-bit word of DIRECT_REQ_32, " +
+                        "which is sent as " + aarch32 + " runs in AArch32 state");
+                    return CommandLine.ExitCode.USAGE;
+                }
             }
             try (FabricClient client = FabricClient.connect(new FabricClient.Context().directory(path));
                 Endpoint endpoint = client.claim(sender))
             {
                 final RegisterFile regs = new RegisterFile();
-                regs.w(0, req2 ? FunctionId.FFA_MSG_SEND_DIRECT_REQ2 : FunctionId.FFA_MSG_SEND_DIRECT_REQ_64)
+                regs.w(0, req2 ? FunctionId.FFA_MSG_SEND_DIRECT_REQ2 :
+                    smc32 ? FunctionId.FFA_MSG_SEND_DIRECT_REQ_32 : FunctionId.FFA_MSG_SEND_DIRECT_REQ_64)
                     .w(1, RegisterFile.packIds(endpoint.partitionId(), target));
                 if (req2 && uuid != null)
                 {

@@ -1,6 +1,7 @@
 package org.ffafabric.demo;
 
 import org.ffafabric.EmbeddedFabric;
+import org.ffafabric.abi.PartitionProperties;
 import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.manifest.Manifest;
@@ -41,6 +42,50 @@ class FfaCommandTest
             {
                 System.setProperty(FabricDirectory.DIRECTORY_PROP_NAME, before);
             }
+        }
+    }
+
+    /** As Linux's driver: DIRECT_REQ_32 when either end runs in AArch32 state, whose SMC64 calls would be refused. */
+    @Test
+    @Timeout(60)
+    void sendUsesDirectReq32WhenEitherPartitionRunsInAarch32State() throws Exception
+    {
+        final Manifest manifest = Manifest.builder()
+            .partition(p -> p.name("vm64").id(1).world(World.VM).uuid("00000000-0000-4000-8000-0000000000d1").directMessaging())
+            .partition(p -> p.name("vm32").id(2).world(World.VM).uuid("00000000-0000-4000-8000-0000000000d2").directMessaging()
+                .property(PartitionProperties.AARCH64, false))
+            .partition(p -> p.name("sp64").id(0x8001).world(World.SP_EL1).uuid("00000000-0000-4000-8000-0000000000d3")
+                .directMessaging())
+            .partition(p -> p.name("sp32").id(0x8002).world(World.SP_EL1).uuid("00000000-0000-4000-8000-0000000000d4")
+                .directMessaging().property(PartitionProperties.AARCH64, false))
+            .build();
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest);
+            Endpoint sp64 = fabric.claim(0x8001);
+            Endpoint sp32 = fabric.claim(0x8002);
+            AutoCloseable serving64 = sp64.serve((request, response) -> response.payload(0, request.payload(0) + 1));
+            AutoCloseable serving32 = sp32.serve((request, response) -> response.payload(0, request.payload(0) + 1)))
+        {
+            final String dir = fabric.directory().toString();
+            final Result to32 = run("send", "--dir", dir, "--from", "vm64", "--to", "sp32", "41");
+            assertEquals(0, to32.exit, to32.out + to32.err);
+            assertTrue(to32.out.contains("-> FFA_MSG_SEND_DIRECT_REQ_32 sender=0x0001 receiver=0x8002"), to32.out);
+            assertTrue(to32.out.contains("<- FFA_MSG_SEND_DIRECT_RESP_32 sender=0x8002 receiver=0x0001 flags=0 payload=[0x2a"),
+                to32.out);
+            final Result from32 = run("send", "--dir", dir, "--from", "vm32", "--to", "sp64", "-1");
+            assertEquals(0, from32.exit, from32.out + from32.err);
+            assertTrue(from32.out.contains("-> FFA_MSG_SEND_DIRECT_REQ_32 sender=0x0002 receiver=0x8001 flags=0 payload=[0xffffffff,"),
+                "-1 is the 32-bit word 0xffffffff: " + from32.out);
+            assertTrue(from32.out.contains("<- FFA_MSG_SEND_DIRECT_RESP_32 sender=0x8001 receiver=0x0002 flags=0 payload=[0x0,"),
+                "the answer, plus one, is a w register too, so it wraps: " + from32.out);
+            final Result both64 = run("send", "--dir", dir, "--from", "vm64", "--to", "sp64", "41");
+            assertTrue(both64.out.contains("-> FFA_MSG_SEND_DIRECT_REQ_64"), both64.out);
+
+            // A word past 32 bits is refused before the claim, rather than cut short.
+            final Result tooWide = run("send", "--dir", dir, "--from", "vm64", "--to", "sp32", "0x100000000");
+            assertEquals(2, tooWide.exit, tooWide.err);
+            assertEquals("ffa send: '0x100000000' does not fit the 32-bit word of DIRECT_REQ_32, which is sent as sp32 " +
+                "(0x8002) runs in AArch32 state", tooWide.err.strip());
+            assertEquals("", tooWide.out);
         }
     }
 
