@@ -8,7 +8,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * `ffa pm` and `ffa host` as processes, as the README's walk-through runs them: what they say as they start,
- * and how they end when asked to stop.
+ * how they end when asked to stop, and what `ffa dump` and `ffa partitions` show of the partitions a host
+ * brought up.
  */
 class PmAndHostLifecycleTest
 {
@@ -78,6 +81,161 @@ class PmAndHostLifecycleTest
     }
 
     /**
+     * `ffa host` brings each partition up as Linux's FF-A driver does at probe, served or held: `ffa dump` of one
+     * showed "rx/tx not mapped" until now, as no command mapped RX/TX. A one-page partition is hosted unmapped,
+     * saying so. The claim's end, by a stop or a kill, unmaps them again.
+     */
+    @Test
+    @Timeout(120)
+    void hostBringsItsPartitionsUpSoDumpShowsTheirPartitionInfo() throws Exception
+    {
+        final Path manifest = Files.writeString(tmp.resolve("m.yaml"), String.join("\n",
+            "partitions:",
+            "  - {name: vm1, id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001, memory: 64K,",
+            "     messaging: [direct-req-send]}",
+            "  - {name: vm2, id: 2, world: vm, uuid: 11111111-0000-0000-0000-000000000002, memory: 64K,",
+            "     messaging: [direct-req-send]}",
+            "  - {name: sp1, id: 0x8001, world: sp-el1, uuid: 11111111-0000-0000-0000-000000008001, memory: 64K,",
+            "     messaging: [direct-req-recv]}",
+            "  - {name: tiny, id: 0x8002, world: sp-el1, uuid: 11111111-0000-0000-0000-000000008002, memory: 4K,",
+            "     messaging: [direct-req-recv]}",
+            ""));
+        start("pm", List.of("pm", "--manifest", manifest.toString(), "--dir", dir.toString()));
+        linesToReady(processes.get(0), "pm");
+        final Process host = start("host", List.of("host", "--dir", dir.toString(), "sp1", "tiny", "vm1"));
+        assertEquals(List.of(
+            "partition host: pid " + host.pid() + ", fabric " + dir + ": sp1 (0x8001), tiny (0x8002) claimed, serving " +
+            "direct requests (echo: payload + 1); vm1 (0x0001) claimed and held: it receives no direct requests; " +
+            "set up like Linux's FF-A driver at probe (FFA_VERSION, FFA_RXTX_MAP of TX and RX in the first two pages " +
+            "of its memory, FFA_PARTITION_INFO_GET into RX): sp1 at FF-A 1.2, 2 partition info descriptors in RX; " +
+            "tiny at FF-A 1.2, RX/TX not mapped (its memory is one page, and TX and RX take two), so no partition info; " +
+            "vm1 at FF-A 1.2, 4 partition info descriptors in RX",
+            "READY"), linesToReady(host, "host"));
+
+        // A secure partition sees the secure ones; the normal world sees every partition.
+        final Result sp1 = ffa("dump", "--dir", dir.toString(), "--partition", "sp1", "--partition-info", "2");
+        assertEquals(0, sp1.exit, sp1.err);
+        assertTrue(sp1.out.startsWith("sp1 RX at 0x40001000 (256 of 4096 bytes, owner producer)"), sp1.out);
+        assertTrue(sp1.out.contains("partition info[0] id 0x8001 (sp1)"), sp1.out);
+        assertTrue(sp1.out.contains("partition info[1] id 0x8002 (tiny)"), sp1.out);
+        assertTrue(sp1.out.contains("uuid 11111111-0000-0000-0000-000000008002"), sp1.out);
+        final Result vm1 = ffa("dump", "--dir", dir.toString(), "--partition", "vm1", "--partition-info", "4");
+        assertEquals(0, vm1.exit, vm1.err);
+        for (final String entry : new String[] { "[0] id 0x0001 (vm1)", "[1] id 0x0002 (vm2)", "[2] id 0x8001 (sp1)",
+            "[3] id 0x8002 (tiny)" })
+        {
+            assertTrue(vm1.out.contains("partition info" + entry), vm1.out);
+        }
+        final Result tiny = ffa("dump", "--dir", dir.toString(), "--partition", "tiny");
+        assertEquals("tiny: rx/tx not mapped\n", tiny.out);
+
+        final Result partitions = ffa("partitions", "--dir", dir.toString());
+        assertEquals(0, partitions.exit, partitions.err);
+        // Each partition's memory starts at the fabric's memory base (0x40000000): TX in its first page, RX in its second.
+        assertTrue(block(partitions.out, "vm1").contains("  tx=0x40000000 rx=0x40001000 pages=1 rx-owner=producer\n"),
+            partitions.out);
+        assertTrue(block(partitions.out, "sp1").contains("  tx=0x40000000 rx=0x40001000 pages=1 rx-owner=producer\n"),
+            partitions.out);
+        assertTrue(block(partitions.out, "tiny").contains("  rx/tx not mapped\n"), partitions.out);
+        assertTrue(block(partitions.out, "vm2").contains("  rx/tx not mapped\n"), partitions.out);
+
+        // A partition the host holds is claimed: send from it is refused, mapped or not; one it serves answers.
+        final Result fromHeld = ffa("send", "--dir", dir.toString(), "--from", "vm1", "--to", "sp1", "41");
+        assertEquals(1, fromHeld.exit, fromHeld.out + fromHeld.err);
+        assertTrue(fromHeld.err.contains("is claimed by pid " + host.pid()), fromHeld.err);
+        for (final String target : new String[] { "sp1", "tiny" })
+        {
+            final Result sent = ffa("send", "--dir", dir.toString(), "--from", "vm2", "--to", target, "41");
+            assertEquals(0, sent.exit, sent.out + sent.err);
+            assertTrue(sent.out.contains("payload=[0x2a,"), sent.out);
+        }
+
+        // Its claims' end unmaps what it mapped: after a stop, and after a kill (the manager's reap).
+        host.destroy();
+        assertTrue(host.waitFor(60, TimeUnit.SECONDS), "the host ends on SIGTERM");
+        assertEquals(0, host.exitValue(), stderr("host"));
+        awaitUnclaimed("sp1", "vm1");
+        final Result stopped = ffa("dump", "--dir", dir.toString(), "--partition", "sp1");
+        assertEquals("sp1: rx/tx not mapped\n", stopped.out);
+        final Process again = start("host", List.of("host", "--dir", dir.toString(), "vm1"));
+        linesToReady(again, "host");
+        assertTrue(block(ffa("partitions", "--dir", dir.toString()).out, "vm1").contains(" pages=1 rx-owner=producer\n"));
+        again.destroyForcibly();
+        assertTrue(again.waitFor(60, TimeUnit.SECONDS), "killed");
+        awaitUnclaimed("vm1");
+        assertEquals("vm1: rx/tx not mapped\n", ffa("dump", "--dir", dir.toString(), "--partition", "vm1").out);
+    }
+
+    /** Until `ffa partitions` shows each of {@code names} unclaimed: a stop's releases and a kill's reap are the manager's to make. */
+    private void awaitUnclaimed(final String... names) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true)
+        {
+            final String out = ffa("partitions", "--dir", dir.toString()).out;
+            boolean all = true;
+            for (final String name : names)
+            {
+                all &= block(out, name).contains(" claimedBy=-\n");
+            }
+            if (all)
+            {
+                for (final String name : names)
+                {
+                    assertTrue(block(out, name).contains("  rx/tx not mapped\n"), out);
+                }
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, "never let go: " + out);
+            Thread.sleep(20);
+        }
+    }
+
+    /** The lines `ffa partitions` shows for one partition: from its name to the next partition's. */
+    private static String block(final String partitions, final String name)
+    {
+        final StringBuilder block = new StringBuilder();
+        for (final String line : partitions.split("\n"))
+        {
+            if (block.length() > 0 && !line.startsWith("  "))
+            {
+                break;
+            }
+            if (block.length() > 0 || line.startsWith(name + " id="))
+            {
+                block.append(line).append('\n');
+            }
+        }
+        assertTrue(block.length() > 0, partitions);
+        return block.toString();
+    }
+
+    /** The tool in this JVM, its output captured. */
+    private static Result ffa(final String... args)
+    {
+        final PrintStream originalOut = System.out;
+        final PrintStream originalErr = System.err;
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try
+        {
+            final int exit = FfaCommand.commandLine().execute(args);
+            return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        }
+        finally
+        {
+            System.setOut(originalOut);
+            System.setErr(originalErr);
+        }
+    }
+
+    private record Result(int exit, String out, String err)
+    {
+    }
+
+    /**
      * Started, each printed READY and nothing else: neither what runs nor where. Each now says it in a line
      * before READY, which stays the last line of its start for a script that waits for it.
      */
@@ -102,7 +260,10 @@ class PmAndHostLifecycleTest
         final Process host = start("host", List.of("host", "--dir", dir.toString(), "sp1", "vm1"));
         assertEquals(List.of(
             "partition host: pid " + host.pid() + ", fabric " + dir + ": sp1 (0x8001) claimed, serving direct requests " +
-            "(echo: payload + 1); vm1 (0x0001) claimed and held: it receives no direct requests",
+            "(echo: payload + 1); vm1 (0x0001) claimed and held: it receives no direct requests; set up like Linux's " +
+            "FF-A driver at probe (FFA_VERSION, FFA_RXTX_MAP of TX and RX in the first two pages of its memory, " +
+            "FFA_PARTITION_INFO_GET into RX): sp1 at FF-A 1.2, 1 partition info descriptor in RX; vm1 at FF-A 1.2, " +
+            "2 partition info descriptors in RX",
             "READY"), linesToReady(host, "host"));
         return host;
     }

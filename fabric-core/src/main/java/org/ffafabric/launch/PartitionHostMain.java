@@ -3,10 +3,13 @@ package org.ffafabric.launch;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.ffafabric.abi.EndpointId;
+import org.ffafabric.abi.FfaVersion;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.endpoint.DirectMessage;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.FabricClient;
+import org.ffafabric.endpoint.FfaOps;
+import org.ffafabric.memory.EndpointMemory;
 import org.ffafabric.tools.FabricDump;
 
 import java.nio.file.Paths;
@@ -20,7 +23,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A partition process hosting one or more endpoints that serve direct requests with an echo
  * handler (each payload word + 1), one thread per execution context; one whose manifest lets it
- * receive none is claimed and held.
+ * receive none is claimed and held. Each is first set up as Linux's FF-A driver sets itself up at
+ * probe ({@link #setUp}), so its RX/TX buffers are mapped and hold the partition info it may see.
  * <pre>
  *   PartitionHostMain --dir /dev/shm/ffa-name --partition 0x8001 [--partition 0x8002] [--busy-spin]
  *                     [--exit-on-stdin-eof]
@@ -99,9 +103,18 @@ public final class PartitionHostMain
                 requireEachOnceInTheFabric(partitions, client.controlFile());
                 final List<Endpoint> served = new ArrayList<>();
                 final List<Endpoint> held = new ArrayList<>();
+                final List<Setup> setups = new ArrayList<>();
                 for (final int id : partitions)
                 {
                     final Endpoint endpoint = client.claim(id);
+                    // Before it serves, as a driver's probe comes before its first message.
+                    final Setup setup = setUp(client.controlFile(), endpoint);
+                    setups.add(setup);
+                    if (!describe && setup.skipped() != null)
+                    {
+                        // With no line before READY to say it in, a step skipped is told on standard error.
+                        System.err.println(name + ": " + setup.describe());
+                    }
                     if (endpoint.receivesDirectRequests())
                     {
                         closeables.add(endpoint.serve(PartitionHostMain::echo));
@@ -114,7 +127,7 @@ public final class PartitionHostMain
                     // Not once told to stop while claiming: whoever waits for READY would find it gone.
                     if (describe)
                     {
-                        System.out.println(description(dir, served, held));
+                        System.out.println(description(dir, served, held, setups));
                     }
                     System.out.println("READY");
                     System.out.flush();
@@ -149,9 +162,11 @@ public final class PartitionHostMain
 
     /**
      * What it holds, in a line: "partition host: pid 4343, fabric DIR: echo-sp (0x8001) claimed, serving direct
-     * requests (echo: payload + 1); client-vm (0x0001) claimed and held: it receives no direct requests".
+     * requests (echo: payload + 1); client-vm (0x0001) claimed and held: it receives no direct requests; set up
+     * like Linux's FF-A driver at probe (...): echo-sp at FF-A 1.2, 1 partition info descriptor in RX; ...".
      */
-    static String description(final String dir, final List<Endpoint> served, final List<Endpoint> held)
+    static String description(
+        final String dir, final List<Endpoint> served, final List<Endpoint> held, final List<Setup> setups)
     {
         final StringBuilder line = new StringBuilder("partition host: pid ").append(ProcessHandle.current().pid())
             .append(", fabric ").append(dir).append(": ");
@@ -165,7 +180,78 @@ public final class PartitionHostMain
                 .append(" claimed and held: ").append(held.size() == 1 ? "it receives" : "they receive")
                 .append(" no direct requests");
         }
+        line.append("; set up like Linux's FF-A driver at probe (FFA_VERSION, FFA_RXTX_MAP of TX and RX in the first two " +
+            "pages of its memory, FFA_PARTITION_INFO_GET into RX): ");
+        for (int i = 0; i < setups.size(); i++)
+        {
+            line.append(i == 0 ? "" : "; ").append(setups.get(i).describe());
+        }
         return line.toString();
+    }
+
+    /**
+     * Sets a claimed partition up as Linux's FF-A driver sets itself up at probe, on its first execution context:
+     * FFA_VERSION of its manifest's version, FFA_RXTX_MAP of a one-page TX and RX in the first two pages of its
+     * memory (their lowest addresses, which an AArch32 partition's SMC32 form can name whenever any can), then
+     * FFA_PARTITION_INFO_GET of every partition it may see. The descriptors stay in RX after the release, which
+     * only hands RX back to the partition manager, for ffa dump to show. A partition of one page has no room for
+     * both buffers: it is not mapped. A step refused ends the setup there, and what went before stands: a version
+     * negotiated, or buffers mapped with RX given back, each of which serving does without. Never throws: the
+     * result says what was skipped and why.
+     */
+    static Setup setUp(final ControlFile controlFile, final Endpoint endpoint)
+    {
+        final FfaOps ops = endpoint.executionContext(0).ops();
+        final int slot = controlFile.slotOf(endpoint.partitionId());
+        final EndpointMemory memory = endpoint.memory();
+        int version = 0;
+        boolean mapped = false;
+        try
+        {
+            ops.version(controlFile.manifestVersion(slot));
+            // The version the partition manager recorded: ours, or its own where ours were newer.
+            version = controlFile.negotiatedVersion(slot);
+            if (memory.size() < 2L * EndpointMemory.PAGE_SIZE)
+            {
+                return new Setup(endpoint.name(), version, false, -1, "its memory is one page, and TX and RX take two");
+            }
+            ops.rxtxMap(memory.base(), memory.base() + EndpointMemory.PAGE_SIZE, 1);
+            mapped = true;
+            return new Setup(endpoint.name(), version, true, ops.partitionInfo(null).size(), null);
+        }
+        catch (final RuntimeException ex)
+        {
+            // FfaException for a refusal (ABORTED when the manager goes meanwhile), IllegalArgumentException for
+            // addresses an AArch32 partition cannot name: the message names the call and why.
+            return new Setup(endpoint.name(), version, mapped, -1, ex.getMessage() != null ? ex.getMessage() : ex.toString());
+        }
+    }
+
+    /**
+     * What {@link #setUp} did for a partition: the version it negotiated (0 when FFA_VERSION failed), whether its
+     * RX/TX buffers are mapped, how many partition info descriptors RX holds (-1 when none were read), and why
+     * the first step it skipped was skipped (null when none was).
+     */
+    record Setup(String name, int version, boolean mapped, int descriptors, String skipped)
+    {
+        /** "echo-sp at FF-A 1.2, 1 partition info descriptor in RX", or what was skipped and why. */
+        String describe()
+        {
+            if (version == 0)
+            {
+                return name + " not set up (" + skipped + ")";
+            }
+            final String at = name + " at FF-A " + FfaVersion.toString(version) + ", ";
+            if (!mapped)
+            {
+                return at + "RX/TX not mapped (" + skipped + "), so no partition info";
+            }
+            if (descriptors < 0)
+            {
+                return at + "partition info not read (" + skipped + ")";
+            }
+            return at + descriptors + " partition info descriptor" + (descriptors == 1 ? "" : "s") + " in RX";
+        }
     }
 
     private static StringBuilder appendNamesAndIds(final StringBuilder line, final List<Endpoint> endpoints)

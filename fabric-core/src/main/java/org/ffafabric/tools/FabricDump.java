@@ -136,7 +136,7 @@ public final class FabricDump
                 final int size = PartitionInfoDescriptor.length(version);
                 for (int i = 0; i < partitionInfoCount && offset + size <= shown; i++, offset += size)
                 {
-                    annotatePartitionInfo(dump, buffer, base + offset, version, i);
+                    annotatePartitionInfo(dump, controlFile, buffer, base + offset, version, i);
                 }
                 for (; offset < shown; offset += 16)
                 {
@@ -158,12 +158,17 @@ public final class FabricDump
         }
     }
 
+    /** One descriptor's fields, its ID with the name the fabric has for it ("id 0x8001 (echo-sp)"). */
     private static void annotatePartitionInfo(
-        final HexDumpBytes dump, final UnsafeBuffer buffer, final int offset, final int version, final int index)
+        final HexDumpBytes dump, final ControlFile controlFile, final UnsafeBuffer buffer, final int offset,
+        final int version, final int index)
     {
         final PartitionInfoDescriptor info = new PartitionInfoDescriptor().wrap(
             buffer, offset, PartitionInfoDescriptor.length(version), version);
-        dump.writeHexDumpDescription("partition info[" + index + "] id " + EndpointId.toString(info.partitionId()));
+        // No descriptor describes the hypervisor: ID 0 here is the zeroed tail past the last one, not it.
+        final int slot = info.partitionId() == EndpointId.HYPERVISOR ? -1 : controlFile.slotOf(info.partitionId());
+        dump.writeHexDumpDescription("partition info[" + index + "] id " + EndpointId.toString(info.partitionId()) +
+            (slot >= 0 ? " (" + controlFile.name(slot) + ")" : ""));
         dump.writeUnsignedShort(info.partitionId());
         dump.writeHexDumpDescription("execution contexts " + info.executionContextCount());
         dump.writeUnsignedShort(info.executionContextCount());

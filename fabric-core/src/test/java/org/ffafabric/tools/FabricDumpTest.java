@@ -54,8 +54,9 @@ class FabricDumpTest
             assertTrue(description.contains("uuid aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"), description);
 
             final String dump = FabricDump.dumpBuffer(fabric.directory(), controlFile, 1, true, 64, 2);
-            assertTrue(dump.contains("partition info[0] id 0x0001"), dump);
-            assertTrue(dump.contains("partition info[1] id 0x8001"), dump);
+            // With the fabric's name for each ID.
+            assertTrue(dump.contains("partition info[0] id 0x0001 (vm1)"), dump);
+            assertTrue(dump.contains("partition info[1] id 0x8001 (sp1)"), dump);
             // The SP's ID 0x8001 is stored little-endian: 01 80.
             assertTrue(dump.contains("01 80"), dump);
             assertTrue(dump.contains("uuid aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"), dump);
