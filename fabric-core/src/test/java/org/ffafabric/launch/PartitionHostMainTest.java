@@ -16,13 +16,19 @@ import org.ffafabric.memory.EndpointMemory;
 import org.ffafabric.pm.PartitionManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -197,6 +203,41 @@ class PartitionHostMainTest
         finally
         {
             CloseHelper.quietCloseAll(closing);
+        }
+    }
+
+    /**
+     * A host that says nothing before READY (a parent waits for that line alone) tells a step it skipped on
+     * standard error, in one line, and serves as ever.
+     */
+    @Test
+    void aHostThatSaysNothingBeforeReadyTellsWhatItSkippedOnStandardError(@TempDir final Path tmp) throws Exception
+    {
+        final Manifest manifest = Manifest.builder()
+            .partition(p -> p.name("tiny").id(SP).world(World.SP_EL1).uuid("dddddddd-0000-0000-0000-000000008001")
+                .directMessaging().memorySize(EndpointMemory.PAGE_SIZE))
+            .build();
+        final Path err = tmp.resolve("host.err");
+        try (PartitionManager pm = launch(manifest, PartitionManager.Context.MEMORY_BASE_DEFAULT))
+        {
+            final Process host = ChildJvm.processBuilder(ChildJvm.command(PartitionHostMain.class, List.of(
+                "--dir", pm.directory().toString(), "--exit-on-stdin-eof", "--partition", "0x8001")))
+                .redirectError(err.toFile()).start();
+            try
+            {
+                final BufferedReader out = new BufferedReader(new InputStreamReader(host.getInputStream(), StandardCharsets.UTF_8));
+                assertEquals("READY", out.readLine(), Files.readString(err));
+                assertEquals("partition host: tiny at FF-A 1.2, RX/TX not mapped (its memory is one page, and TX and RX " +
+                    "take two), so no partition info\n", Files.readString(err));
+                host.getOutputStream().close();
+                assertTrue(host.waitFor(30, TimeUnit.SECONDS), "the host ends at the end of its standard input");
+                assertEquals(0, host.exitValue(), Files.readString(err));
+            }
+            finally
+            {
+                host.destroyForcibly();
+                host.waitFor(30, TimeUnit.SECONDS);
+            }
         }
     }
 
