@@ -35,10 +35,21 @@ public final class EmbeddedFabric implements AutoCloseable
 
     public static EmbeddedFabric launch(final Manifest manifest, final Supplier<IdleStrategy> endpointIdle)
     {
-        final String name = "embedded-" + UUID.randomUUID().toString().substring(0, 8);
-        final PartitionManager pm = PartitionManager.launch(new PartitionManager.Context()
-            .fabricName(name)
-            .manifest(manifest));
+        return launch(new PartitionManager.Context().manifest(manifest), endpointIdle);
+    }
+
+    /**
+     * A fabric whose partition manager {@code pmContext} configures (its manifest, error handler, driver
+     * settings); unless it names a directory, the fabric is named uniquely, as by {@link #launch(Manifest)},
+     * whatever name it gives. The endpoints idle with {@code endpointIdle} (null: the default).
+     */
+    public static EmbeddedFabric launch(final PartitionManager.Context pmContext, final Supplier<IdleStrategy> endpointIdle)
+    {
+        if (pmContext.directory() == null)
+        {
+            pmContext.fabricName("embedded-" + UUID.randomUUID().toString().substring(0, 8));
+        }
+        final PartitionManager pm = PartitionManager.launch(pmContext);
         try
         {
             final FabricClient.Context clientCtx = new FabricClient.Context().directory(pm.directory());

@@ -9,6 +9,7 @@ import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.manifest.Manifest;
+import org.ffafabric.pm.PartitionManager;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -51,7 +52,13 @@ final class FabricFixture implements AutoCloseable
     /** As {@link #launch(Manifest, int...)}, the endpoints idling with {@code idle} (null: the default). */
     static FabricFixture launch(final Manifest manifest, final Supplier<IdleStrategy> idle, final int... claimed)
     {
-        final FabricFixture fx = new FabricFixture(EmbeddedFabric.launch(manifest, idle));
+        return launch(new PartitionManager.Context().manifest(manifest), idle, claimed);
+    }
+
+    /** As {@link #launch(Manifest, Supplier, int...)}, the partition manager as {@code pmContext} configures it. */
+    static FabricFixture launch(final PartitionManager.Context pmContext, final Supplier<IdleStrategy> idle, final int... claimed)
+    {
+        final FabricFixture fx = new FabricFixture(EmbeddedFabric.launch(pmContext, idle));
         try
         {
             for (final int id : claimed)

@@ -2,6 +2,7 @@ package org.ffafabric.conformance;
 
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
+import io.aeron.driver.exceptions.InvalidChannelException;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
@@ -14,6 +15,7 @@ import org.ffafabric.endpoint.ExecutionContext;
 import org.ffafabric.endpoint.FabricClient;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.World;
+import org.ffafabric.pm.PartitionManager;
 import org.ffafabric.transport.TrapProtocol;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,6 +24,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,11 +51,13 @@ class NoRoomForALogTest
 
     private FabricFixture fx;
     private Aeron intruder;
+    // What the partition manager's embedded driver reports: each refused log, kept rather than printed.
+    private final List<Throwable> pmErrors = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void launch()
     {
-        fx = FabricFixture.launch(Manifest.builder()
+        fx = FabricFixture.launch(new PartitionManager.Context().errorHandler(pmErrors::add).manifest(Manifest.builder()
             .partition(p -> p.name("hyp").id(HYP).world(World.HYPERVISOR).uuid("e0000000-0000-0000-0000-000000000000"))
             .partition(p -> p.name("vm2").id(VM2).world(World.VM).uuid("e0000000-0000-0000-0000-000000000002")
                 .directMessaging())
@@ -59,7 +65,7 @@ class NoRoomForALogTest
                 .directMessaging().executionContexts(2))
             .partition(p -> p.name("sp1").id(SP1).world(World.SP_EL1).uuid("e0000000-0000-0000-0000-000000008001")
                 .directMessaging().executionContexts(2))
-            .build());
+            .build()), null);
         intruder = Aeron.connect(new Aeron.Context()
             .aeronDirectoryName(FabricDirectory.aeronDirectory(fx.fabric().directory()).toString()));
     }
@@ -74,6 +80,13 @@ class NoRoomForALogTest
         finally
         {
             fx.close();
+        }
+        for (final Throwable error : pmErrors)
+        {
+            // The refusals these tests provoke, the driver's and the manager's own, and nothing else.
+            final String message = String.valueOf(error.getMessage());
+            assertTrue(error instanceof InvalidChannelException && message.contains("clashing sessionId") ||
+                error instanceof IllegalStateException && message.startsWith("refused the claim of sp1 "), error::toString);
         }
     }
 
@@ -164,6 +177,7 @@ class NoRoomForALogTest
                 final RegisterFile r = call(vm1.executionContext(0),
                     ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SP1).x(3, 41));
                 assertError(org.ffafabric.abi.ErrorCode.NO_MEMORY, r);
+                assertFalse(pmErrors.isEmpty(), "the driver reported the clash to the partition manager");
                 assertEquals(ExecutionContextState.WAITING, state(SP1, 0), "the receiver is not taken");
                 assertEquals(ExecutionContextState.RUNNING, state(VM1, 0), "the requester runs on");
             }
