@@ -176,7 +176,12 @@ public final class ExecutionContextState
             {
                 sb.append(",yielded");
             }
-            sb.append(",peer=").append(EndpointId.toString(peerId(word))).append('/').append(peerEc(word)).append(')');
+            if (model(word) != MODEL_NONE || peerId(word) != 0 || peerEc(word) != 0)
+            {
+                // A context that runs on its own (a held VM's, the scheduler's) has no peer to name.
+                sb.append(",peer=").append(EndpointId.toString(peerId(word))).append('/').append(peerEc(word));
+            }
+            sb.append(')');
         }
         return sb.toString();
     }
