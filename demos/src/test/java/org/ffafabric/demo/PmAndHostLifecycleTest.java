@@ -115,7 +115,7 @@ class PmAndHostLifecycleTest
         // A secure partition sees the secure ones; the normal world sees every partition.
         final Result sp1 = ffa("dump", "--dir", dir.toString(), "--partition", "sp1", "--partition-info", "2");
         assertEquals(0, sp1.exit, sp1.err);
-        assertTrue(sp1.out.startsWith("sp1 RX at 0x40001000 (256 of 4096 bytes, owner producer)"), sp1.out);
+        assertTrue(sp1.out.startsWith("sp1 RX at 0x40001000 (256 of 4096 bytes, owner producer: the partition manager)"), sp1.out);
         assertTrue(sp1.out.contains("partition info[0] id 0x8001 (sp1)"), sp1.out);
         assertTrue(sp1.out.contains("partition info[1] id 0x8002 (tiny)"), sp1.out);
         assertTrue(sp1.out.contains("uuid 11111111-0000-0000-0000-000000008002"), sp1.out);

@@ -146,9 +146,9 @@ public final class FabricDump
                         dump.writeByte(buffer.getByte(base + b));
                     }
                 }
-                return String.format("%s %s at 0x%x (%d of %d bytes, owner %s)%n%s", controlFile.name(slot),
-                    rx ? "RX" : "TX", address, shown, bufferLength,
-                    rx ? BufferOwnership.name(controlFile.rxOwnership(slot)) : BufferOwnership.name(controlFile.txOwnership(slot)),
+                final int owner = rx ? controlFile.rxOwnership(slot) : controlFile.txOwnership(slot);
+                return String.format("%s %s at 0x%x (%d of %d bytes, owner %s: %s)%n%s", controlFile.name(slot),
+                    rx ? "RX" : "TX", address, shown, bufferLength, BufferOwnership.name(owner), holder(rx, owner),
                     dump.toHexString());
             }
             finally
@@ -181,6 +181,18 @@ public final class FabricDump
             {
                 dump.writeByte(buffer.getByte(offset + PartitionInfoDescriptor.UUID_OFFSET + b));
             }
+        }
+    }
+
+    /** Who an ownership word names: the producer writes the buffer, the manager RX and the partition TX. */
+    static String holder(final boolean rx, final int owner)
+    {
+        switch (owner)
+        {
+            case BufferOwnership.PRODUCER: return rx ? "the partition manager" : "the partition";
+            case BufferOwnership.CONSUMER: return rx ? "the partition" : "the partition manager";
+            case BufferOwnership.HYPERVISOR: return "the hypervisor";
+            default: return "no one known";
         }
     }
 }

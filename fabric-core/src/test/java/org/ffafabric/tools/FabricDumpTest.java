@@ -4,6 +4,7 @@ import org.ffafabric.EmbeddedFabric;
 import org.ffafabric.abi.FfaVersion;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
+import org.ffafabric.control.BufferOwnership;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ControlFileDescriptor;
 import org.ffafabric.control.ProcessLiveness;
@@ -82,5 +83,16 @@ class FabricDumpTest
             final String description = FabricDump.describe(controlFile);
             assertTrue(description.contains(" claimedBy=" + me + " gone\n"), description);
         }
+    }
+
+    /** The word says producer or consumer; the dump says who that is, which differs for RX and TX. */
+    @Test
+    void aBuffersOwnerIsSaidByWhoHoldsIt()
+    {
+        assertEquals("the partition manager", FabricDump.holder(true, BufferOwnership.PRODUCER));
+        assertEquals("the partition", FabricDump.holder(true, BufferOwnership.CONSUMER));
+        assertEquals("the hypervisor", FabricDump.holder(true, BufferOwnership.HYPERVISOR));
+        assertEquals("the partition", FabricDump.holder(false, BufferOwnership.PRODUCER));
+        assertEquals("the partition manager", FabricDump.holder(false, BufferOwnership.CONSUMER));
     }
 }
