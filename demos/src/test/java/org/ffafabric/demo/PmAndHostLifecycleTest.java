@@ -81,6 +81,29 @@ class PmAndHostLifecycleTest
     }
 
     /**
+     * A host told to stop while its manager does not answer, or is stopping too (`kill $PM $HOST`): the host's close
+     * waits for the manager to let go of its partitions, finds it gone meanwhile, and exited 1 saying nothing, its
+     * status taken after the close. It stops because it was told to: 0, as when the manager answers. The manager is
+     * held stopped here (SIGSTOP), and the host's Aeron client given a short driver timeout, so that the manager is
+     * found gone during the close, as it was at random when both were stopped at once.
+     */
+    @Test
+    @Timeout(120)
+    void aHostStoppedWhileItsManagerDoesNotAnswerExitsZero() throws Exception
+    {
+        final Process pm = partitionManager();
+        final Process host = host("-Daeron.driver.timeout=3000");
+
+        signal("STOP", pm.pid());
+        host.destroy();
+        assertTrue(host.waitFor(60, TimeUnit.SECONDS), "the host ends on SIGTERM");
+        final String err = stderr("host");
+        assertEquals(0, host.exitValue(), "standard error: " + err);
+        assertEquals("", err);
+        // The manager is killed, stopped as it is, by cleanUp.
+    }
+
+    /**
      * `ffa host` brings each partition up as Linux's FF-A driver does at probe, served or held: `ffa dump` of one
      * showed "rx/tx not mapped" until now, as no command mapped RX/TX. A one-page partition is hosted unmapped,
      * saying so. The claim's end, by a stop or a kill, unmaps them again.
@@ -255,9 +278,9 @@ class PmAndHostLifecycleTest
         return pm;
     }
 
-    private Process host() throws Exception
+    private Process host(final String... jvmOptions) throws Exception
     {
-        final Process host = start("host", List.of("host", "--dir", dir.toString(), "sp1", "vm1"));
+        final Process host = start("host", List.of("host", "--dir", dir.toString(), "sp1", "vm1"), jvmOptions);
         assertEquals(List.of(
             "partition host: pid " + host.pid() + ", fabric " + dir + ": sp1 (0x8001) claimed, serving direct requests " +
             "(echo: payload + 1); vm1 (0x0001) claimed and held: it receives no direct requests; set up like Linux's " +
@@ -268,9 +291,12 @@ class PmAndHostLifecycleTest
         return host;
     }
 
-    private Process start(final String name, final List<String> args) throws Exception
+    private Process start(final String name, final List<String> args, final String... jvmOptions) throws Exception
     {
-        final Process process = ChildJvm.processBuilder(ChildJvm.command(FfaCommand.class, args))
+        final List<String> command = ChildJvm.command(FfaCommand.class, args);
+        // Before the class path, after the options passed on from this JVM, so that they win over those.
+        command.addAll(1 + ChildJvm.jvmArguments().size(), List.of(jvmOptions));
+        final Process process = ChildJvm.processBuilder(command)
             .redirectError(tmp.resolve(name + ".err").toFile()).start();
         processes.add(process);
         return process;
