@@ -137,13 +137,16 @@ public final class PartitionHostMain
                     ProcessLinks.countDownAtStdinEof(stop, "ffa-host-stdin");
                 }
                 stop.await();
-                if (pmGone.get())
+                // Why it stops, read once: a manager found gone during the closes below (one that does not
+                // answer, or stops as well) is not why, and a status of 1 would go unexplained.
+                final boolean managerGone = pmGone.get();
+                if (managerGone)
                 {
                     System.err.println(name + ": " + (client.hasStalled() ? FabricClient.STALLED :
                         "the partition manager of " + dir + " is gone") + "; exiting");
                 }
                 CloseHelper.quietCloseAll(closeables);
-                status = pmGone.get() ? 1 : 0;
+                status = managerGone ? 1 : 0;
             }
             if (signals != null)
             {
