@@ -92,7 +92,7 @@ class PmAndHostLifecycleTest
     void aHostStoppedWhileItsManagerDoesNotAnswerExitsZero() throws Exception
     {
         final Process pm = partitionManager();
-        final Process host = host("-Daeron.driver.timeout=3000");
+        final Process host = host("-Daeron.driver.timeout=5000");
 
         signal("STOP", pm.pid());
         host.destroy();
