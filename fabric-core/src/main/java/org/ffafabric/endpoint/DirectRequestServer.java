@@ -77,7 +77,19 @@ public final class DirectRequestServer implements Agent
 
     public int doWork()
     {
-        if (ec.serveDirectRequestWithin(handler, other, dutyCycleTimeoutNs))
+        final boolean answered;
+        try
+        {
+            answered = ec.serveDirectRequestWithin(handler, other, dutyCycleTimeoutNs);
+        }
+        catch (final Error ex)
+        {
+            // A handler's Error (a failed assertion, say) has aborted its request, as an exception does. Agrona's
+            // runner ends its thread on an Error, which would leave the context waiting with no one serving it:
+            // it is reported as an exception is, and the context serves on.
+            throw new HandlerFailure(roleName(), ex);
+        }
+        if (answered)
         {
             served++;
             markWaited();
@@ -146,6 +158,17 @@ public final class DirectRequestServer implements Agent
         if (!waited)
         {
             waited = true;
+        }
+    }
+
+    /** A handler's Error, carried as an exception so that its serving thread goes on. */
+    static final class HandlerFailure extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        HandlerFailure(final String roleName, final Error cause)
+        {
+            super("the handler of " + roleName + " threw " + cause, cause);
         }
     }
 }

@@ -438,8 +438,9 @@ public final class Endpoint implements AutoCloseable
      * Serves direct requests on every execution context, one thread each, with {@code handler}
      * (one instance shared by all contexts: it must be thread-safe if it keeps state, and makes its
      * own FF-A calls on {@link #currentContext()}). Returns
-     * once every context waits in FFA_MSG_WAIT, so a request sent next is not answered BUSY.
-     * One serve at a time: a
+     * once every context waits in FFA_MSG_WAIT, so a request sent next is not answered BUSY. A handler
+     * that throws, an Error too, aborts that request (its requester gets ABORTED), is reported on stderr,
+     * and the context serves on. One serve at a time: a
      * second while the first runs throws {@link IllegalStateException}; so does a partition that receives
      * no direct requests (its manifest's properties), a context that
      * cannot wait (its initialisation failed, ABORTED) or does not within the client's connect

@@ -565,6 +565,40 @@ class DirectRequestServingTest
         assertTrue(get(again));
     }
 
+    /**
+     * An Error from a handler (a failed assertion, say) aborts its request as an exception does, and the
+     * serve goes on: Agrona's runner ends its thread on an Error, which left the context in FFA_MSG_WAIT
+     * with no one serving it, taking the next request in and never answering.
+     */
+    @Test
+    void aServeWhoseHandlerThrowsAnErrorAbortsThatRequestAndServesOn() throws Exception
+    {
+        final AtomicInteger calls = new AtomicInteger();
+        final java.io.PrintStream stderr = System.err;
+        final java.io.ByteArrayOutputStream told = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(told, true));
+        try (AutoCloseable serving = fx.endpoint(SPA).serve((req, resp) ->
+        {
+            if (calls.getAndIncrement() == 0)
+            {
+                throw new AssertionError("a handler's failed check");
+            }
+            resp.payload(0, req.payload(0) + 1);
+        }))
+        {
+            assertError(ErrorCode.ABORTED, call(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPA)));
+            final RegisterFile next = fx.bounded(fx.ec(VM1),
+                ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPA).x(3, 41), WAIT_NS).get();
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, next.w(0), next.toString());
+            assertEquals(42L, next.x(3));
+        }
+        finally
+        {
+            System.setErr(stderr);
+        }
+        assertTrue(told.toString().contains("a handler's failed check"), "the Error is told: " + told);
+    }
+
     @Test
     void x8ToX17OfAShortResponseFollowTheVersionAsThroughInvoke() throws Exception
     {
