@@ -3,19 +3,18 @@ package org.ffafabric.demo;
 import org.ffafabric.EmbeddedFabric;
 import org.ffafabric.abi.PartitionProperties;
 import org.ffafabric.control.FabricDirectory;
+import org.ffafabric.demo.FfaInThisJvm.Result;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.World;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
+import static org.ffafabric.demo.FfaInThisJvm.run;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The live tools against a running fabric: send a request, show the partitions, dump RX. */
@@ -607,27 +606,4 @@ class FfaCommandTest
         assertEquals(1, err.lines().count(), err);
     }
 
-    private static Result run(final String... args)
-    {
-        final PrintStream originalOut = System.out;
-        final PrintStream originalErr = System.err;
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try
-        {
-            final int exit = FfaCommand.commandLine().execute(args);
-            return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        }
-        finally
-        {
-            System.setOut(originalOut);
-            System.setErr(originalErr);
-        }
-    }
-
-    private record Result(int exit, String out, String err)
-    {
-    }
 }

@@ -5,20 +5,19 @@ import org.ffafabric.abi.FfaVersion;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.control.FabricLock;
+import org.ffafabric.demo.FfaInThisJvm.Result;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.World;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import static org.ffafabric.demo.FfaInThisJvm.run;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -176,27 +175,4 @@ class LaunchingFabricTest
         }
     }
 
-    private static Result run(final String... args)
-    {
-        final PrintStream originalOut = System.out;
-        final PrintStream originalErr = System.err;
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try
-        {
-            final int exit = FfaCommand.commandLine().execute(args);
-            return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        }
-        finally
-        {
-            System.setOut(originalOut);
-            System.setErr(originalErr);
-        }
-    }
-
-    private record Result(int exit, String out, String err)
-    {
-    }
 }

@@ -1,6 +1,7 @@
 package org.ffafabric.demo;
 
 import org.ffafabric.control.FabricDirectory;
+import org.ffafabric.demo.FfaInThisJvm.Result;
 import org.ffafabric.launch.ChildJvm;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -8,9 +9,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +18,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import static org.ffafabric.demo.FfaInThisJvm.run;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -136,23 +136,23 @@ class PmAndHostLifecycleTest
             "READY"), linesToReady(host, "host"));
 
         // A secure partition sees the secure ones; the normal world sees every partition.
-        final Result sp1 = ffa("dump", "--dir", dir.toString(), "--partition", "sp1", "--partition-info", "2");
+        final Result sp1 = run("dump", "--dir", dir.toString(), "--partition", "sp1", "--partition-info", "2");
         assertEquals(0, sp1.exit, sp1.err);
         assertTrue(sp1.out.startsWith("sp1 RX at 0x40001000 (256 of 4096 bytes, owner producer: the partition manager)"), sp1.out);
         assertTrue(sp1.out.contains("partition info[0] id 0x8001 (sp1)"), sp1.out);
         assertTrue(sp1.out.contains("partition info[1] id 0x8002 (tiny)"), sp1.out);
         assertTrue(sp1.out.contains("uuid 11111111-0000-0000-0000-000000008002"), sp1.out);
-        final Result vm1 = ffa("dump", "--dir", dir.toString(), "--partition", "vm1", "--partition-info", "4");
+        final Result vm1 = run("dump", "--dir", dir.toString(), "--partition", "vm1", "--partition-info", "4");
         assertEquals(0, vm1.exit, vm1.err);
         for (final String entry : new String[] { "[0] id 0x0001 (vm1)", "[1] id 0x0002 (vm2)", "[2] id 0x8001 (sp1)",
             "[3] id 0x8002 (tiny)" })
         {
             assertTrue(vm1.out.contains("partition info" + entry), vm1.out);
         }
-        final Result tiny = ffa("dump", "--dir", dir.toString(), "--partition", "tiny");
+        final Result tiny = run("dump", "--dir", dir.toString(), "--partition", "tiny");
         assertEquals("tiny: rx/tx not mapped\n", tiny.out);
 
-        final Result partitions = ffa("partitions", "--dir", dir.toString());
+        final Result partitions = run("partitions", "--dir", dir.toString());
         assertEquals(0, partitions.exit, partitions.err);
         // Each partition's memory starts at the fabric's memory base (0x40000000): TX in its first page, RX in its second.
         assertTrue(block(partitions.out, "vm1").contains("  tx=0x40000000 rx=0x40001000 pages=1 rx-owner=producer\n"),
@@ -163,12 +163,12 @@ class PmAndHostLifecycleTest
         assertTrue(block(partitions.out, "vm2").contains("  rx/tx not mapped\n"), partitions.out);
 
         // A partition the host holds is claimed: send from it is refused, mapped or not; one it serves answers.
-        final Result fromHeld = ffa("send", "--dir", dir.toString(), "--from", "vm1", "--to", "sp1", "41");
+        final Result fromHeld = run("send", "--dir", dir.toString(), "--from", "vm1", "--to", "sp1", "41");
         assertEquals(1, fromHeld.exit, fromHeld.out + fromHeld.err);
         assertTrue(fromHeld.err.contains("is claimed by pid " + host.pid()), fromHeld.err);
         for (final String target : new String[] { "sp1", "tiny" })
         {
-            final Result sent = ffa("send", "--dir", dir.toString(), "--from", "vm2", "--to", target, "41");
+            final Result sent = run("send", "--dir", dir.toString(), "--from", "vm2", "--to", target, "41");
             assertEquals(0, sent.exit, sent.out + sent.err);
             assertTrue(sent.out.contains("payload=[0x2a,"), sent.out);
         }
@@ -178,15 +178,15 @@ class PmAndHostLifecycleTest
         assertTrue(host.waitFor(60, TimeUnit.SECONDS), "the host ends on SIGTERM");
         assertEquals(0, host.exitValue(), stderr("host"));
         awaitUnclaimed("sp1", "vm1");
-        final Result stopped = ffa("dump", "--dir", dir.toString(), "--partition", "sp1");
+        final Result stopped = run("dump", "--dir", dir.toString(), "--partition", "sp1");
         assertEquals("sp1: rx/tx not mapped\n", stopped.out);
         final Process again = start("host", List.of("host", "--dir", dir.toString(), "vm1"));
         linesToReady(again, "host");
-        assertTrue(block(ffa("partitions", "--dir", dir.toString()).out, "vm1").contains(" pages=1 rx-owner=producer\n"));
+        assertTrue(block(run("partitions", "--dir", dir.toString()).out, "vm1").contains(" pages=1 rx-owner=producer\n"));
         again.destroyForcibly();
         assertTrue(again.waitFor(60, TimeUnit.SECONDS), "killed");
         awaitUnclaimed("vm1");
-        assertEquals("vm1: rx/tx not mapped\n", ffa("dump", "--dir", dir.toString(), "--partition", "vm1").out);
+        assertEquals("vm1: rx/tx not mapped\n", run("dump", "--dir", dir.toString(), "--partition", "vm1").out);
     }
 
     /** Until `ffa partitions` shows each of {@code names} unclaimed: a stop's releases and a kill's reap are the manager's to make. */
@@ -195,7 +195,7 @@ class PmAndHostLifecycleTest
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true)
         {
-            final String out = ffa("partitions", "--dir", dir.toString()).out;
+            final String out = run("partitions", "--dir", dir.toString()).out;
             boolean all = true;
             for (final String name : names)
             {
@@ -233,30 +233,6 @@ class PmAndHostLifecycleTest
         return block.toString();
     }
 
-    /** The tool in this JVM, its output captured. */
-    private static Result ffa(final String... args)
-    {
-        final PrintStream originalOut = System.out;
-        final PrintStream originalErr = System.err;
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try
-        {
-            final int exit = FfaCommand.commandLine().execute(args);
-            return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        }
-        finally
-        {
-            System.setOut(originalOut);
-            System.setErr(originalErr);
-        }
-    }
-
-    private record Result(int exit, String out, String err)
-    {
-    }
 
     /**
      * Started, each printed READY and nothing else: neither what runs nor where. Each now says it in a line
