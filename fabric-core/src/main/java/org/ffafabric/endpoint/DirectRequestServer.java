@@ -99,11 +99,12 @@ public final class DirectRequestServer implements Agent
         {
             throw new AgentTerminationException("endpoint " + ec.endpoint().name() + " closed");
         }
-        if (other.isError() && other.errorCode() == ErrorCode.BUSY)
+        if (other.isError() && (other.errorCode() == ErrorCode.BUSY || other.errorCode() == ErrorCode.DENIED))
         {
-            // Another thread is inside a call on this context, used by one thread at a time: it has not waited.
+            // Another thread is inside a call on this context, used by one thread at a time (BUSY), or has taken
+            // a request on it and not yet answered (DENIED: no FFA_MSG_WAIT while serving): it has not waited.
             // The runner does not idle (a context idles inside its calls), so pause here, or spin a core away
-            // from the thread we wait for.
+            // from the thread we wait for, and take the context from under it between its calls.
             LockSupport.parkNanos(REFUSED_PAUSE_NS);
             return 0;
         }
