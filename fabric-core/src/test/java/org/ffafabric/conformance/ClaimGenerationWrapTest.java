@@ -19,7 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Path;
+import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -45,6 +47,7 @@ class ClaimGenerationWrapTest
     static final int SP3 = 0x8003;
     // More than one: the first bind of the new claim must leave the other contexts' sessions for theirs.
     static final int CONTEXTS = 2;
+    static final long LIVENESS_NS = TimeUnit.SECONDS.toNanos(20);
 
     @Test
     @Timeout(120)
@@ -102,17 +105,20 @@ class ClaimGenerationWrapTest
         final String aeronDir = Path.of("/dev/shm", "ffa-test-aeron-" + UUID.randomUUID().toString().substring(0, 8)).toString();
         final ReclaimFromAKilledProcessTest.GatedIdle gate = new ReclaimFromAKilledProcessTest.GatedIdle();
         final ExecutorService exec = Executors.newCachedThreadPool();
+        final Queue<Throwable> pmErrors = new ConcurrentLinkedQueue<>();
         try (MediaDriver driver = MediaDriver.launch(AeronTuning.driver(new MediaDriver.Context()
                 .aeronDirectoryName(aeronDir))
-                // Aeron's default liveness, not less: the held manager's own client goes unserviced for
-                // the whole hold, and a stall of this JVM on a loaded machine adds to it (3 s failed so).
+                // Twice Aeron's default liveness: the held manager's own client goes unserviced for the
+                // whole hold, and the manager must answer the dead child's trap before the driver times
+                // the child out; stalls of a loaded machine add to both (3 s failed so, and once 10 s).
                 // The dead process's logs go soon after it, with a short timer and linger.
-                .clientLivenessTimeoutNs(TimeUnit.SECONDS.toNanos(10))
+                .clientLivenessTimeoutNs(LIVENESS_NS)
+                .publicationUnblockTimeoutNs(2 * LIVENESS_NS)
                 .timerIntervalNs(TimeUnit.MILLISECONDS.toNanos(100))
                 .publicationLingerTimeoutNs(TimeUnit.MILLISECONDS.toNanos(100)));
             PartitionManager pm = PartitionManager.launch(new PartitionManager.Context()
                 .fabricName("wrap-" + UUID.randomUUID().toString().substring(0, 8))
-                .idleStrategy(gate).embeddedDriver(false).aeronDirectoryName(aeronDir)
+                .idleStrategy(gate).errorHandler(pmErrors::add).embeddedDriver(false).aeronDirectoryName(aeronDir)
                 .manifest(Manifest.builder()
                     .partition(p -> p.name("sp3").id(SP3).world(World.SP_EL1).uuid("d0000000-0000-0000-0000-000000008003")
                         .directMessaging().executionContexts(CONTEXTS).memorySize(4 * 4096))
@@ -133,6 +139,7 @@ class ClaimGenerationWrapTest
                 beforeDeath.check(cf, slot, null);
 
                 // Killed, and taken over before the manager looks: a take-over that has not bound yet.
+                final long heldAt = System.nanoTime();
                 hold(gate);
                 if ("trap".equals(mode))
                 {
@@ -143,13 +150,15 @@ class ClaimGenerationWrapTest
                 assertTrue(cf.takeOver(slot, cf.claimWord(slot), me), "taken over");
                 final long answered = position(counters, PublisherPos.PUBLISHER_POS_TYPE_ID,
                     TrapProtocol.replySessionId(deadGeneration), TrapProtocol.inboxStreamId(SP3, 0));
+                final long openedAt = System.nanoTime();
                 gate.shut = false;
                 if ("trap".equals(mode))
                 {
                     // The manager answers the dead claim's trap into its reply log, which nobody reads now.
-                    awaitUntil(System.nanoTime() + WAIT_NS, () -> position(counters, PublisherPos.PUBLISHER_POS_TYPE_ID,
+                    awaitUntil(openedAt + LIVENESS_NS, () -> position(counters, PublisherPos.PUBLISHER_POS_TYPE_ID,
                         TrapProtocol.replySessionId(deadGeneration), TrapProtocol.inboxStreamId(SP3, 0)) > answered,
-                        "the manager answers the dead claim's trap");
+                        () -> "the manager answers the dead claim's trap; held for " +
+                        TimeUnit.NANOSECONDS.toMillis(openedAt - heldAt) + " ms, the manager's errors: " + pmErrors);
                 }
             }
             awaitUntil(System.nanoTime() + TimeUnit.SECONDS.toNanos(60), () -> !hasPublication(counters, deadGeneration),

@@ -59,6 +59,14 @@ final class Fx
     /** Polls a condition every millisecond until it holds; fails saying {@code what} once the deadline has passed. */
     static void awaitUntil(final long deadlineNs, final java.util.function.BooleanSupplier condition, final String what)
     {
+        awaitUntil(deadlineNs, condition, () -> what);
+    }
+
+    /** As above, with a message made only on failure, so that it can say what went on meanwhile. */
+    static void awaitUntil(
+        final long deadlineNs, final java.util.function.BooleanSupplier condition,
+        final java.util.function.Supplier<String> what)
+    {
         while (!condition.getAsBoolean())
         {
             assertTrue(System.nanoTime() < deadlineNs, what);
