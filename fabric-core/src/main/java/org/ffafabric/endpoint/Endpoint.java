@@ -439,7 +439,8 @@ public final class Endpoint implements AutoCloseable
      * (one instance shared by all contexts: it must be thread-safe if it keeps state, and makes its
      * own FF-A calls on {@link #currentContext()}). Returns
      * once every context waits in FFA_MSG_WAIT, so a request sent next is not answered BUSY. A handler
-     * that throws, an Error too, aborts that request (its requester gets ABORTED), is reported on stderr,
+     * that throws, an Error too, aborts that request (its requester gets ABORTED), is told to the client's
+     * {@link FabricClient.Context#errorHandler error handler} (stack traces on stderr by default),
      * and the context serves on. One serve at a time: a
      * second while the first runs throws {@link IllegalStateException}; so does a partition that receives
      * no direct requests (its manifest's properties), a context that
@@ -479,7 +480,8 @@ public final class Endpoint implements AutoCloseable
             throw new IllegalStateException("partition " + name + " receives no direct requests: its manifest " +
                 "gives it neither DIRECT_REQ nor DIRECT_REQ2 receipt");
         }
-        final ServingThreads threads = new ServingThreads(this, contexts, handler, serving, client.connectTimeoutNs());
+        final ServingThreads threads = new ServingThreads(
+            this, contexts, handler, serving, client.connectTimeoutNs(), client.errorHandler());
         final ServingThreads holder = threads.hold();
         if (holder != null)
         {
@@ -570,7 +572,8 @@ public final class Endpoint implements AutoCloseable
      * {@code invoke} to notice and leave, and for the partition manager to let go of the slot. A
      * context whose thread is still inside after that wait (a handler that runs on) is released
      * once that thread leaves its call, by a daemon thread the close starts, which then unmaps the
-     * endpoint. A handler may close its own endpoint: the close then returns at once, and the rest
+     * endpoint; the close returns with the partition still claimed, and says so to the client's
+     * {@link FabricClient.Context#errorHandler error handler}. A handler may close its own endpoint: the close then returns at once, and the rest
      * follows once the handler has returned and its answer is out. A call made after close answers
      * FFA_ERROR(ABORTED); {@link #serve} threads may run
      * on while it closes, but an {@code invoke} started on another thread while the close runs is
@@ -603,7 +606,8 @@ public final class Endpoint implements AutoCloseable
 
     private void closeOnce()
     {
-        if (!isServedByCurrentThread())
+        final boolean fromHandler = isServedByCurrentThread();
+        if (!fromHandler)
         {
             final long quietDeadline = System.nanoTime() + client.connectTimeoutNs();
             awaitQuiet(quietDeadline);
@@ -649,7 +653,31 @@ public final class Endpoint implements AutoCloseable
             final Thread finisher = new Thread(this::finishCloseOnceQuiet, "ffa-close-" + name());
             finisher.setDaemon(true);
             finisher.start();
+            final String inside = describeCallsInside();
+            if (!fromHandler && inside != null)
+            {
+                // A handler's own close is expected to finish so; anyone else's is told that it returned early.
+                client.errorHandler().onError(new IllegalStateException(inside + " after " +
+                    client.connectTimeoutNs() / 1_000_000 + " ms: endpoint " + name + " stays claimed, and its " +
+                    "close finishes on thread " + finisher.getName() + " once the call returns"));
+            }
         }
+    }
+
+    /** "execution context 0 is still inside a call", naming every context a thread is inside; null for none. */
+    private String describeCallsInside()
+    {
+        final StringBuilder sb = new StringBuilder();
+        int inside = 0;
+        for (int ec = 0; ec < contexts.length; ec++)
+        {
+            if (contexts[ec].isInvoking())
+            {
+                sb.append(inside++ == 0 ? "" : ", ").append(ec);
+            }
+        }
+        return inside == 0 ? null : (inside > 1 ? "execution contexts " + sb + " are" : "execution context " + sb + " is") +
+            " still inside a call";
     }
 
     /** True on one of this endpoint's serving threads: a handler closes, say. */

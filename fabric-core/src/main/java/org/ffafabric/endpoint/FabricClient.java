@@ -4,6 +4,7 @@ import io.aeron.Aeron;
 import io.aeron.exceptions.ConductorServiceTimeoutException;
 import io.aeron.exceptions.DriverTimeoutException;
 import org.agrona.CloseHelper;
+import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.IdleStrategy;
 import org.ffafabric.control.ControlFile;
@@ -125,7 +126,7 @@ public final class FabricClient implements AutoCloseable
             driverGone = true;
             return;
         }
-        ex.printStackTrace();
+        ctx.errorHandler().onError(ex);
     }
 
     /**
@@ -386,6 +387,11 @@ public final class FabricClient implements AutoCloseable
         return ctx.connectTimeoutNs();
     }
 
+    ErrorHandler errorHandler()
+    {
+        return ctx.errorHandler();
+    }
+
     /**
      * An endpoint has closed its Aeron resources and unmapped its memory: at once, or once the
      * last of its contexts that was inside a call when it closed has left. The last one after
@@ -511,7 +517,7 @@ public final class FabricClient implements AutoCloseable
         controlFile.close();
     }
 
-    /** Configuration: which fabric, how execution contexts wait. */
+    /** Configuration: which fabric, how execution contexts wait, where errors off any caller's thread go. */
     public static final class Context
     {
         /** The longest {@link #connectTimeoutNs}: a day, far short of where a deadline would overflow. */
@@ -523,6 +529,7 @@ public final class FabricClient implements AutoCloseable
         private Supplier<IdleStrategy> idleStrategySupplier;
         private long connectTimeoutNs = TimeUnit.SECONDS.toNanos(10);
         private Runnable partitionManagerGoneHandler;
+        private ErrorHandler errorHandler;
 
         public Context fabricName(final String name)
         {
@@ -573,6 +580,22 @@ public final class FabricClient implements AutoCloseable
         }
 
         /**
+         * Told what goes wrong away from any caller, where nobody could catch it: a serve's handler that
+         * threw (its requester got ABORTED), an endpoint's close that left a call running, the errors of
+         * the client's Aeron. Stack traces on stderr by default.
+         */
+        public Context errorHandler(final ErrorHandler handler)
+        {
+            this.errorHandler = handler;
+            return this;
+        }
+
+        public ErrorHandler errorHandler()
+        {
+            return errorHandler;
+        }
+
+        /**
          * How long to wait for the fabric and for threads to stop, 10 s by default: for the control file
          * at connect, for the partition manager to bind a claim, for a serve's contexts to start waiting;
          * and, at a close, for threads inside an endpoint's calls to leave, for the manager to let go of
@@ -602,6 +625,10 @@ public final class FabricClient implements AutoCloseable
             if (idleStrategySupplier == null)
             {
                 idleStrategySupplier = SettlingIdleStrategy::new;
+            }
+            if (errorHandler == null)
+            {
+                errorHandler = Throwable::printStackTrace;
             }
             return this;
         }

@@ -202,20 +202,27 @@ public final class FfaOps
         final int count = regs.w(2);
         final int version = controlFile.negotiatedVersion(slot);
         final int size = regs.w(3) != 0 ? regs.w(3) : PartitionInfoDescriptor.length(version);
-        final EndpointMemory memory = ec.endpoint().memory();
-        final UnsafeBuffer buffer = memory.buffer();
-        int offset = memory.offsetOf(controlFile.rxAddress(slot));
-        final List<PartitionInfo> result = new ArrayList<>(count);
-        for (int i = 0; i < count; i++, offset += size)
+        // RX is ours from the answer on: it goes back whatever the decoding does, as Linux releases it.
+        try
         {
-            infoDescriptor.wrap(buffer, offset, size, version);
-            final UUID id = PartitionInfoDescriptor.hasUuid(version) && (infoDescriptor.uuidLo() != 0 ||
-                infoDescriptor.uuidHi() != 0) ? FfaUuid.fromWords(infoDescriptor.uuidLo(), infoDescriptor.uuidHi()) : null;
-            result.add(new PartitionInfo(infoDescriptor.partitionId(), infoDescriptor.executionContextCount(),
-                infoDescriptor.properties(), id));
+            final EndpointMemory memory = ec.endpoint().memory();
+            final UnsafeBuffer buffer = memory.buffer();
+            int offset = memory.offsetOf(controlFile.rxAddress(slot));
+            final List<PartitionInfo> result = new ArrayList<>(count);
+            for (int i = 0; i < count; i++, offset += size)
+            {
+                infoDescriptor.wrap(buffer, offset, size, version);
+                final UUID id = PartitionInfoDescriptor.hasUuid(version) && (infoDescriptor.uuidLo() != 0 ||
+                    infoDescriptor.uuidHi() != 0) ? FfaUuid.fromWords(infoDescriptor.uuidLo(), infoDescriptor.uuidHi()) : null;
+                result.add(new PartitionInfo(infoDescriptor.partitionId(), infoDescriptor.executionContextCount(),
+                    infoDescriptor.properties(), id));
+            }
+            return result;
         }
-        rxRelease();
-        return result;
+        finally
+        {
+            rxRelease();
+        }
     }
 
     /**

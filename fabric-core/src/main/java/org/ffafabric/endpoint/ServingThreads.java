@@ -1,5 +1,6 @@
 package org.ffafabric.endpoint;
 
+import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.NoOpIdleStrategy;
@@ -33,6 +34,7 @@ final class ServingThreads implements AutoCloseable
     };
 
     private final Endpoint endpoint;
+    private final ErrorHandler errorHandler;
     private final AtomicReference<ServingThreads> endpointServe;
     private final long stopTimeoutNs;
     private final DirectRequestServer[] servers;
@@ -47,15 +49,18 @@ final class ServingThreads implements AutoCloseable
     /**
      * @param endpointServe the endpoint's serve, which this takes only if none holds it (see {@link #hold}).
      * @param stopTimeoutNs how long a close waits for the threads past a duty cycle: the client's connect timeout.
+     * @param errorHandler told of a handler's failure: the client's.
      */
     ServingThreads(
         final Endpoint endpoint,
         final ExecutionContext[] contexts,
         final DirectRequestHandler handler,
         final AtomicReference<ServingThreads> endpointServe,
-        final long stopTimeoutNs)
+        final long stopTimeoutNs,
+        final ErrorHandler errorHandler)
     {
         this.endpoint = endpoint;
+        this.errorHandler = errorHandler;
         this.endpointServe = endpointServe;
         this.stopTimeoutNs = Math.max(0, stopTimeoutNs);
         servers = new DirectRequestServer[contexts.length];
@@ -81,7 +86,7 @@ final class ServingThreads implements AutoCloseable
             for (int ec = 0; ec < servers.length; ec++)
             {
                 // The context idles inside invoke with its own strategy, so the runner never needs to.
-                runners[ec] = new AgentRunner(NoOpIdleStrategy.INSTANCE, ServingThreads::onServingError, null, servers[ec]);
+                runners[ec] = new AgentRunner(NoOpIdleStrategy.INSTANCE, this::onServingError, null, servers[ec]);
                 holds.incrementAndGet();
                 try
                 {
@@ -294,12 +299,12 @@ final class ServingThreads implements AutoCloseable
             " not returned";
     }
 
-    private static void onServingError(final Throwable ex)
+    private void onServingError(final Throwable ex)
     {
         if (!(ex instanceof AgentTerminationException))
         {
             // A handler's failure: its requester got ABORTED; the context serves on.
-            ex.printStackTrace();
+            errorHandler.onError(ex);
         }
     }
 

@@ -10,7 +10,9 @@ import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.endpoint.DirectMessage;
 import org.ffafabric.endpoint.DirectRequestHandler;
 import org.ffafabric.endpoint.DirectRequestServer;
+import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.ExecutionContext;
+import org.ffafabric.endpoint.FabricClient;
 import org.ffafabric.FfaException;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.World;
@@ -597,6 +599,35 @@ class DirectRequestServingTest
             System.setErr(stderr);
         }
         assertTrue(told.toString().contains("a handler's failed check"), "the Error is told: " + told);
+    }
+
+    /** With an error handler set on the client, a handler's failure is told to it, and not printed. */
+    @Test
+    void aHandlersFailureIsToldToTheClientsErrorHandlerAlone() throws Exception
+    {
+        fx.endpoint(SPB).close();
+        final java.util.Queue<Throwable> told = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        final java.io.PrintStream stderr = System.err;
+        final java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(printed, true));
+        try (FabricClient client = FabricClient.connect(new FabricClient.Context()
+                .directory(fx.fabric().directory()).errorHandler(told::add));
+            Endpoint spb = client.claim(SPB);
+            AutoCloseable serving = spb.serve((req, resp) ->
+            {
+                throw new IllegalStateException("a handler's refusal of " + req.payload(0));
+            }))
+        {
+            assertError(ErrorCode.ABORTED, call(fx.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPB).x(3, 7)));
+            awaitUntil(System.nanoTime() + WAIT_NS, () -> !told.isEmpty(), "the failure is told");
+        }
+        finally
+        {
+            System.setErr(stderr);
+        }
+        assertEquals(1, told.size(), told::toString);
+        assertEquals("a handler's refusal of 7", told.peek().getMessage());
+        assertFalse(printed.toString().contains("a handler's refusal"), "printed as well: " + printed);
     }
 
     @Test

@@ -20,6 +20,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -215,8 +217,10 @@ class StuckHandlerServeCloseTest
     void anEndpointClosedAfterItsServeFailedToStopLetsGoOnceTheHandlerReturns() throws Exception
     {
         final Path directory;
+        final Queue<Throwable> told = new ConcurrentLinkedQueue<>();
         try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest());
-            FabricClient client = shortWaitClient(fabric))
+            FabricClient client = FabricClient.connect(new FabricClient.Context().directory(fabric.directory())
+                .connectTimeoutNs(CONNECT_TIMEOUT_NS).errorHandler(told::add)))
         {
             directory = fabric.directory();
             final ControlFile controlFile = fabric.partitionManager().controlFile();
@@ -232,6 +236,12 @@ class StuckHandlerServeCloseTest
             assertTimeoutPreemptively(HANG_GUARD, sp::close, "the endpoint's close returned");
             assertTrue(sp.isClosed());
             assertEquals(ProcessHandle.current().pid(), controlFile.claimPid(slot), "let go while its handler runs");
+            // It returned with the partition still claimed, and says so to the client's error handler.
+            assertEquals(1, told.size(), told::toString);
+            final String message = told.peek().getMessage();
+            assertTrue(message.startsWith("execution context 0 is still inside a call after 2000 ms: endpoint sp1 " +
+                "stays claimed"), message);
+            assertTrue(message.endsWith("thread ffa-close-sp1 once the call returns"), message);
 
             released = true;
             assertAnswered(42, get(answer));
