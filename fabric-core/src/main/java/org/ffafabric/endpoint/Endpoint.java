@@ -44,6 +44,8 @@ public final class Endpoint implements AutoCloseable
     private static final long FINISH_CLOSE_POLL_NS = 1_000_000L;
     private static final long MANAGER_CHECK_INTERVAL_NS = 1_000_000L;
     private static final long QUIET_RECHECK_NS = 1_000_000L;
+    // The manager lets go on its next duty cycle, up to a 1 ms idle away: no core is spun for it meanwhile.
+    private static final long LET_GO_POLL_NS = 100_000L;
     private static final long BIND_HURRY_INTERVAL_NS = 1_000_000L;
 
     private volatile boolean closed;
@@ -619,29 +621,9 @@ public final class Endpoint implements AutoCloseable
         // Closed from a handler, this thread is inside a call until its answer is out: not quiet,
         // so the close finishes on its own thread once the handler has returned and answered.
         final boolean quiet = releaseQuietContexts();
-        final long deadline = System.nanoTime() + client.connectTimeoutNs();
-        long nextManagerCheck = 0;
-        while (quiet && client.controlFile().holdsClaim(slot, generation, pid))
-        {
-            final long now = System.nanoTime();
-            if (now >= deadline)
-            {
-                break;
-            }
-            if (now >= nextManagerCheck)
-            {
-                // A partition manager that died will never let go of the slot: nothing to wait for.
-                if (client.isPartitionManagerGone())
-                {
-                    break;
-                }
-                nextManagerCheck = now + MANAGER_CHECK_INTERVAL_NS;
-            }
-            Thread.onSpinWait();
-            Thread.yield();
-        }
         if (quiet)
         {
+            awaitLetGo();
             closeResources();
             CloseHelper.quietClose(memory);
             client.closed(this);
@@ -678,6 +660,31 @@ public final class Endpoint implements AutoCloseable
         }
         return inside == 0 ? null : (inside > 1 ? "execution contexts " + sb + " are" : "execution context " + sb + " is") +
             " still inside a call";
+    }
+
+    /** Waits, bounded by the connect timeout, for the manager to let go of the slot once every release has gone. */
+    private void awaitLetGo()
+    {
+        final long deadline = System.nanoTime() + client.connectTimeoutNs();
+        long nextManagerCheck = 0;
+        while (client.controlFile().holdsClaim(slot, generation, pid))
+        {
+            final long now = System.nanoTime();
+            if (now >= deadline)
+            {
+                break;
+            }
+            if (now >= nextManagerCheck)
+            {
+                // A partition manager that died will never let go of the slot: nothing to wait for.
+                if (client.isPartitionManagerGone())
+                {
+                    break;
+                }
+                nextManagerCheck = now + MANAGER_CHECK_INTERVAL_NS;
+            }
+            LockSupport.parkNanos(LET_GO_POLL_NS);
+        }
     }
 
     /** True on one of this endpoint's serving threads: a handler closes, say. */

@@ -30,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 
 import static org.ffafabric.conformance.Fx.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -318,7 +319,8 @@ class ReclaimFromAKilledProcessTest
             final Thread closing = new Thread(sp::close, "closing sp3");
             closing.start();
             // Its releases sent, the close waits for the manager to let go of the slot.
-            while (closing.getState() != Thread.State.TIMED_WAITING)
+            while (closing.getState() != Thread.State.TIMED_WAITING || Stream.of(closing.getStackTrace())
+                .noneMatch(f -> f.getClassName().equals(Endpoint.class.getName()) && f.getMethodName().equals("awaitLetGo")))
             {
                 assertTrue(System.nanoTime() < deadline && closing.isAlive(), "the close waits for the manager");
                 LockSupport.parkNanos(1_000_000);
