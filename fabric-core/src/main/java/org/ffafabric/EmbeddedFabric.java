@@ -39,9 +39,9 @@ public final class EmbeddedFabric implements AutoCloseable
     }
 
     /**
-     * A fabric whose partition manager {@code pmContext} configures (its manifest, error handler, driver
-     * settings); unless it names a directory, the fabric is named uniquely, as by {@link #launch(Manifest)},
-     * whatever name it gives. The endpoints idle with {@code endpointIdle} (null: the default).
+     * A fabric whose partition manager {@code pmContext} configures (its manifest, error handler, which the
+     * fabric's own client shares, driver settings); unless it names a directory, the fabric is named
+     * uniquely, as by {@link #launch(Manifest)}, whatever name it gives. The endpoints idle with {@code endpointIdle} (null: the default).
      */
     public static EmbeddedFabric launch(final PartitionManager.Context pmContext, final Supplier<IdleStrategy> endpointIdle)
     {
@@ -52,7 +52,9 @@ public final class EmbeddedFabric implements AutoCloseable
         final PartitionManager pm = PartitionManager.launch(pmContext);
         try
         {
-            final FabricClient.Context clientCtx = new FabricClient.Context().directory(pm.directory());
+            // One fabric, one place for what goes wrong: the client's errors go where the manager's do.
+            final FabricClient.Context clientCtx = new FabricClient.Context().directory(pm.directory())
+                .errorHandler(pmContext.errorHandler());
             if (endpointIdle != null)
             {
                 clientCtx.idleStrategySupplier(endpointIdle);

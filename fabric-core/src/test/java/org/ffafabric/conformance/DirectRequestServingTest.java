@@ -630,6 +630,24 @@ class DirectRequestServingTest
         assertFalse(printed.toString().contains("a handler's refusal"), "printed as well: " + printed);
     }
 
+    /** An embedded fabric's own client tells its errors where its manager does. */
+    @Test
+    void anEmbeddedFabricsHandlerFailureIsToldToItsManagersErrorHandler() throws Exception
+    {
+        final java.util.Queue<Throwable> told = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        try (FabricFixture own = FabricFixture.launch(
+                new org.ffafabric.pm.PartitionManager.Context().manifest(manifest()).errorHandler(told::add), null, VM1, SPB);
+            AutoCloseable serving = own.endpoint(SPB).serve((req, resp) ->
+            {
+                throw new IllegalStateException("a handler's refusal of " + req.payload(0));
+            }))
+        {
+            assertError(ErrorCode.ABORTED, call(own.ec(VM1), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, VM1, SPB).x(3, 9)));
+            awaitUntil(System.nanoTime() + WAIT_NS, () -> !told.isEmpty(), "the failure is told");
+        }
+        assertEquals("a handler's refusal of 9", told.peek().getMessage(), told::toString);
+    }
+
     @Test
     void x8ToX17OfAShortResponseFollowTheVersionAsThroughInvoke() throws Exception
     {
