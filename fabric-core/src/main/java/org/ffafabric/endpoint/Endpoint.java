@@ -44,8 +44,8 @@ public final class Endpoint implements AutoCloseable
     private static final long FINISH_CLOSE_POLL_NS = 1_000_000L;
     private static final long MANAGER_CHECK_INTERVAL_NS = 1_000_000L;
     private static final long QUIET_RECHECK_NS = 1_000_000L;
-    // The manager lets go on its next duty cycle, up to a 1 ms idle away: no core is spun for it meanwhile.
-    private static final long LET_GO_POLL_NS = 100_000L;
+    // A close waits on threads that idle up to 1 ms between looks (callers, the manager): no core is spun meanwhile.
+    private static final long CLOSE_POLL_NS = 100_000L;
     private static final long BIND_HURRY_INTERVAL_NS = 1_000_000L;
 
     private volatile boolean closed;
@@ -683,7 +683,7 @@ public final class Endpoint implements AutoCloseable
                 }
                 nextManagerCheck = now + MANAGER_CHECK_INTERVAL_NS;
             }
-            LockSupport.parkNanos(LET_GO_POLL_NS);
+            LockSupport.parkNanos(CLOSE_POLL_NS);
         }
     }
 
@@ -704,7 +704,7 @@ public final class Endpoint implements AutoCloseable
     {
         while (!isQuiet() && System.nanoTime() < deadline)
         {
-            Thread.yield();
+            LockSupport.parkNanos(CLOSE_POLL_NS);
         }
     }
 
