@@ -248,8 +248,9 @@ class SpInitialisationTest
 
         assertError(ErrorCode.ABORTED, call(a, regs(FunctionId.FFA_ERROR, 0, ErrorCode.ABORTED)));
         assertError(ErrorCode.ABORTED, get(yielded), "the owner of spb's cycles aborted");
-        // spb answers the request it was serving (the answer goes nowhere) and serves the next one.
-        final Future<RegisterFile> bNext = fx.respond(b, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, SPA));
+        // spb answers the request it was serving (the answer goes nowhere) and serves the next one: its wait for
+        // that one is bounded only against a hang, as respond's short one could run out before vm1's request came.
+        final Future<RegisterFile> bNext = fx.bounded(b, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPB, SPA), WAIT_NS);
         fx.awaitState(SPB, 0, ExecutionContextState.WAITING);
         final RegisterFile fromVm = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM1, SPB);
         fromVm.x(3, 4);
