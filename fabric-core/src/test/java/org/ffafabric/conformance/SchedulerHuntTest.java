@@ -26,7 +26,8 @@ class SchedulerHuntTest
     static final int SPA = 0x8001;
     static final int SPB = 0x8002;
     static final int SPC = 0x8003;
-    static final long LONG_NS = 8_000_000_000L;
+    /** A wait that must outlast the test's own waits (a hang guard of WAIT_NS each), and end within the fixture's close. */
+    static final long LONG_NS = 2 * WAIT_NS;
 
     private FabricFixture fx;
 
@@ -72,9 +73,10 @@ class SchedulerHuntTest
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, get(waiting).w(0));
         // The target answers, and waits (unbounded for the test's purposes) for its next request.
         final Future<RegisterFile> answered = fx.bounded(sp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1), LONG_NS);
-        // Another requester: BUSY only until the target is WAITING again. The deadline guards a hang.
+        // Another requester: BUSY only until the target is WAITING again. The deadline guards a hang: the answering
+        // thread may be off the CPU for seconds on a loaded machine, and its wait is bounded well past this.
         final ExecutionContext other = fx.ec(SPB);
-        final long deadline = System.nanoTime() + 3_000_000_000L;
+        final long deadline = System.nanoTime() + WAIT_NS;
         RegisterFile o;
         do
         {
@@ -85,7 +87,7 @@ class SchedulerHuntTest
         while (o.w(0) == FunctionId.FFA_ERROR && o.w(2) == ErrorCode.BUSY && System.nanoTime() < deadline);
         if (o.w(0) == FunctionId.FFA_ERROR)
         {
-            final String stuck = "spa answered vm1 and waits, yet is still not free for spb 3 s later: " + o +
+            final String stuck = "spa answered vm1 and waits, yet is still not free for spb 10 s later: " + o +
                 ", spa/0 is " + ExecutionContextState.stateName(fx.state(SPA, 0));
             // Let the first requester collect its answer (this releases the target), then fail.
             call(vm, regs(FunctionId.FFA_RUN, r.w(1)));
