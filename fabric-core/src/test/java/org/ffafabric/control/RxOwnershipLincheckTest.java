@@ -58,6 +58,12 @@ public class RxOwnershipLincheckTest
     private static final int RX_LENGTH = 4096;
     private static final int FIRST_WORD = 0;
     private static final int LAST_WORD = RX_LENGTH - Integer.BYTES;
+    /**
+     * A hang guard: each run is a fixed amount of CPU work (and the stress run's threads wait for one another), so it
+     * takes as long as its share of the cores allows: 13 and 20 s on a lightly loaded two-core machine, 30 and 39 s
+     * beside four busy processes, where 60 s left little room.
+     */
+    private static final int TIMEOUT_S = 300;
 
     @TempDir
     static Path dir;
@@ -96,7 +102,7 @@ public class RxOwnershipLincheckTest
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(TIMEOUT_S)
     void modelChecking()
     {
         new ModelCheckingOptions()
@@ -114,7 +120,7 @@ public class RxOwnershipLincheckTest
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(TIMEOUT_S)
     void stress()
     {
         new StressOptions()
