@@ -42,8 +42,9 @@ class DemoInASmallShmTest
         assertTrue(demo.out.startsWith("ffa demo: no room") && demo.out.contains("/dev/shm"), demo.out);
     }
 
+    /** A hang guard as DemoTest's: the demo runs whole here, its round trips spinning on both sides. */
     @Test
-    @Timeout(120)
+    @Timeout(600)
     void aDemoWithRoomBelowAeronsWarningThresholdIsToldInLinesNotTraces() throws Exception
     {
         // It ran, its results among some 130 lines of "AeronException: WARN - space is running low" stack

@@ -15,8 +15,12 @@ import static org.junit.jupiter.api.Assertions.*;
 /** The README's run command end to end: PM here, echo SP and requesting VM as child processes. */
 class DemoTest
 {
+    /**
+     * A hang guard far past the demo's few seconds: its 24,000 round trips (warm-ups included) spin on both sides, and
+     * beside four busy processes on two cores each waits for both on a core at once; that took 48 s.
+     */
     @Test
-    @Timeout(120)
+    @Timeout(600)
     void demoDiscoversPartitionsAndTimesBothMessageKinds() throws Exception
     {
         final PrintStream original = System.out;
