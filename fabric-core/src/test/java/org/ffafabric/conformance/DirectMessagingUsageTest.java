@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import java.util.UUID;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -34,7 +35,13 @@ class DirectMessagingUsageTest
     static final int SPB = 0x8002;
     static final int SPC = 0x8003;
     static final UUID SPB_UUID = UUID.fromString("bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee");
-    static final long SERVE_NS = 5_000_000_000L;
+    /** A serving wait for the next request, which comes at once: bounded only against a hang, past a stall. */
+    static final long SERVE_NS = 2 * WAIT_NS;
+    /**
+     * A hang guard for a loop of hundreds of requests: a second or two on an idle two-core machine, half of WAIT_NS
+     * beside six busy processes, where each request waits for a core; so far past that.
+     */
+    static final long LOOP_NS = TimeUnit.MINUTES.toNanos(5);
 
     private FabricFixture fx;
 
@@ -497,8 +504,8 @@ class DirectMessagingUsageTest
                     return null;
                 });
             }
-            get(vms[0]);
-            get(vms[1]);
+            vms[0].get(LOOP_NS, TimeUnit.NANOSECONDS);
+            vms[1].get(LOOP_NS, TimeUnit.NANOSECONDS);
         }
         finally
         {
@@ -711,8 +718,8 @@ class DirectMessagingUsageTest
                     return null;
                 });
             }
-            get(requesters[0]);
-            get(requesters[1]);
+            requesters[0].get(LOOP_NS, TimeUnit.NANOSECONDS);
+            requesters[1].get(LOOP_NS, TimeUnit.NANOSECONDS);
         }
         finally
         {
