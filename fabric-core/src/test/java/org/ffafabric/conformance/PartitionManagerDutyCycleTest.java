@@ -155,12 +155,13 @@ class PartitionManagerDutyCycleTest
         final List<Throwable> errors = new CopyOnWriteArrayList<>();
         final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
         final java.util.concurrent.CountDownLatch clientSawItGo = new java.util.concurrent.CountDownLatch(1);
-        // Longer than a stall of this JVM on a loaded machine (the driver and every client here are in it):
-        // at 1 s, a 3 s stall during the claim below closed the manager's client before the test held it.
-        final long livenessNs = TimeUnit.SECONDS.toNanos(5);
+        // Longer than a stall of this JVM on a loaded machine (the driver and every client here are in it), which
+        // can last 10 s: at 1 s, a 3 s stall during the claim below closed the manager's client before the test held it.
+        final long livenessNs = TimeUnit.SECONDS.toNanos(15);
         try (MediaDriver driver = MediaDriver.launch(AeronTuning.driver(new MediaDriver.Context()
                 .aeronDirectoryName(aeronDir))
                 .clientLivenessTimeoutNs(livenessNs)
+                .publicationUnblockTimeoutNs(2 * livenessNs)
                 .timerIntervalNs(TimeUnit.MILLISECONDS.toNanos(100)));
             PartitionManager pm = PartitionManager.launch(new PartitionManager.Context()
                 .fabricName("stalled-" + UUID.randomUUID().toString().substring(0, 8))
@@ -175,8 +176,9 @@ class PartitionManagerDutyCycleTest
             }
             gate.shut = true;
             awaitUntil(System.nanoTime() + WAIT_NS, () -> gate.held, "the manager idles");
-            // The stall itself: twice the liveness timeout, unserviced.
-            java.util.concurrent.locks.LockSupport.parkNanos(2 * livenessNs);
+            // The stall itself, unserviced past the liveness timeout: the manager's client finds the interval since it
+            // was last serviced too long at its next duty cycle, whether or not the driver has timed it out by then.
+            java.util.concurrent.locks.LockSupport.parkNanos(livenessNs + TimeUnit.MILLISECONDS.toNanos(2_500));
             gate.shut = false;
 
             assertTrue(terminated.await(WAIT_NS, TimeUnit.NANOSECONDS), "the manager ended: " + errors);
