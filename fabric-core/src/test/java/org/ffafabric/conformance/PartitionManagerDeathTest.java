@@ -181,23 +181,27 @@ class PartitionManagerDeathTest
     }
 
     /**
-     * A manager process whose driver times a client out after 5 s unserviced (its timer ticking faster): longer
-     * than a stall of a process on a loaded machine, which at 1 s could end the manager, or the host before
-     * the test stopped it.
+     * A manager process whose driver times a client out after 15 s unserviced (its timer ticking faster): longer
+     * than a stall of a process on a loaded machine, which can last 10 s, and at 1 s, then 5, could end the manager
+     * (or the host) before the test stopped it. A publication's unblock timeout must be longer still.
      */
     private java.util.List<String> managerWithShortClientLiveness()
     {
         final java.util.List<String> command = new java.util.ArrayList<>(ChildJvm.command(PartitionManagerMain.class,
             java.util.List.of("--manifest", manifest.toString(), "--dir", dir.toString(), "--exit-on-stdin-eof")));
-        command.addAll(1, java.util.List.of("-Daeron.client.liveness.timeout=5s", "-Daeron.timer.interval=100ms"));
+        command.addAll(1, java.util.List.of("-Daeron.client.liveness.timeout=15s", "-Daeron.publication.unblock.timeout=30s",
+            "-Daeron.timer.interval=100ms"));
         return command;
     }
 
-    /** Stops a process (SIGSTOP) for longer than that liveness timeout, then continues it. */
+    /**
+     * Stops a process (SIGSTOP) for longer than that liveness timeout, then continues it: its client finds at once
+     * that it went unserviced too long, whether or not the driver has timed it out by then.
+     */
     private static void stopPastClientLiveness(final long pid) throws Exception
     {
         signal("STOP", pid);
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(7_500));
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(17_500));
         signal("CONT", pid);
     }
 
