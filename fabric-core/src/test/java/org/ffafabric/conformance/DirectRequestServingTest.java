@@ -778,7 +778,8 @@ class DirectRequestServingTest
                 r = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SPB, SPA);
                 r.x(3, 5);
                 fx.awaitState(SPA, 0, org.ffafabric.control.ExecutionContextState.WAITING);
-                spb.invoke(r, 2_000_000_000L);
+                // Bounded only against a hang: SPA serves until this handler has returned.
+                spb.invoke(r, WAIT_NS);
             }
             while (r.isError() && r.errorCode() == ErrorCode.BUSY);
             spbGot.set(r);
@@ -805,7 +806,8 @@ class DirectRequestServingTest
             }
             return null;
         });
-        get(spaServer);
+        // Its loop may run to its deadline, past Fx.get's wait.
+        spaServer.get(2 * WAIT_NS, TimeUnit.NANOSECONDS);
         assertEquals(35L, spbGot.get().x(3), spbGot.get().toString());
         assertEquals(1, spaHandled.get(), "SPB's request was handled " + spaHandled.get() + " times");
         assertTrue(get(spbServed));

@@ -5,7 +5,9 @@ import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.ExecutionContext;
+import org.ffafabric.endpoint.FabricClient;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.World;
 
@@ -54,6 +56,30 @@ final class Fx
 
     private Fx()
     {
+    }
+
+    /**
+     * A claim through a client whose connect timeout is short so that its closes wait briefly: the claim
+     * waits that long too, and a stall of this JVM on a loaded machine outlasts it (no answer, ABORTED).
+     * Such a claim is made again, for up to {@link #WAIT_NS}; any other failure is the test's.
+     */
+    static Endpoint claimWithShortWait(final FabricClient shortWait, final int partitionId)
+    {
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (true)
+        {
+            try
+            {
+                return shortWait.claim(partitionId);
+            }
+            catch (final IllegalStateException ex)
+            {
+                if (!String.valueOf(ex.getMessage()).endsWith("(ABORTED)") || System.nanoTime() > deadline)
+                {
+                    throw ex;
+                }
+            }
+        }
     }
 
     /**

@@ -365,30 +365,6 @@ class LifecycleAndManifestTest
         assertEquals(0L, controlFile.claimPid(slot), message);
     }
 
-    /**
-     * A claim through a client whose connect timeout is short so that its closes wait briefly: the claim
-     * waits that long too, and a stall of this JVM on a loaded machine outlasts it (no answer, ABORTED).
-     * Such a claim is made again, for up to {@link Fx#WAIT_NS}; any other failure is the test's.
-     */
-    private static Endpoint claimWithShortWait(final FabricClient shortWait, final int partitionId)
-    {
-        final long deadline = System.nanoTime() + WAIT_NS;
-        while (true)
-        {
-            try
-            {
-                return shortWait.claim(partitionId);
-            }
-            catch (final IllegalStateException ex)
-            {
-                if (!String.valueOf(ex.getMessage()).endsWith("(ABORTED)") || System.nanoTime() > deadline)
-                {
-                    throw ex;
-                }
-            }
-        }
-    }
-
     @Test
     void fabricFilesAreOwnerOnlyAndCloseRemovesTheDirectory() throws Exception
     {

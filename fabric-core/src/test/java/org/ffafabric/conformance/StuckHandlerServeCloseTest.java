@@ -166,7 +166,7 @@ class StuckHandlerServeCloseTest
         {
             directory = fabric.directory();
             final Endpoint vm = fabric.claim(VM1);
-            final Endpoint sp = client.claim(SP1);
+            final Endpoint sp = claimWithShortWait(client, SP1);
             final AutoCloseable serving = sp.serve(this::spinUntilReleased);
             final Future<RegisterFile> answer = request(vm, 0, SP1, 41);
             assertTrue(spinning.await(30, TimeUnit.SECONDS), "the handler took the request");
@@ -226,7 +226,7 @@ class StuckHandlerServeCloseTest
             final ControlFile controlFile = fabric.partitionManager().controlFile();
             final int slot = controlFile.slotOf(SP1);
             final Endpoint vm = fabric.claim(VM1);
-            final Endpoint sp = client.claim(SP1);
+            final Endpoint sp = claimWithShortWait(client, SP1);
             final AutoCloseable serving = sp.serve(this::spinUntilReleased);
             final Future<RegisterFile> answer = request(vm, 0, SP1, 41);
             assertTrue(spinning.await(30, TimeUnit.SECONDS), "the handler took the request");
@@ -247,7 +247,7 @@ class StuckHandlerServeCloseTest
             assertAnswered(42, get(answer));
             closes(serving);
             awaitUntil(System.nanoTime() + WAIT_NS, () -> controlFile.claimPid(slot) == 0, "still claimed");
-            try (Endpoint again = client.claim(SP1);
+            try (Endpoint again = claimWithShortWait(client, SP1);
                 AutoCloseable serving2 = again.serve((req, resp) -> resp.payload(0, req.payload(0) + 2)))
             {
                 assertAnswered(43, get(request(vm, 0, SP1, 41)));
@@ -273,7 +273,7 @@ class StuckHandlerServeCloseTest
         {
             directory = fabric.directory();
             final Endpoint vm = fabric.claim(VM1);
-            final Endpoint sp = client.claim(SP1);
+            final Endpoint sp = claimWithShortWait(client, SP1);
             serving.set(sp.serve((request, response) ->
             {
                 if (sp.currentContext().index() == 0)
@@ -328,7 +328,7 @@ class StuckHandlerServeCloseTest
         {
             directory = fabric.directory();
             final Endpoint vm = fabric.claim(VM1);
-            final Endpoint sp = client.claim(SP1);
+            final Endpoint sp = claimWithShortWait(client, SP1);
             final Endpoint sp2 = fabric.claim(SP2);
             final AutoCloseable sp2Serving = sp2.serve((request, response) ->
             {
