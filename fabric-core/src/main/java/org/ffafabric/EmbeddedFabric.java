@@ -41,7 +41,8 @@ public final class EmbeddedFabric implements AutoCloseable
     /**
      * A fabric whose partition manager {@code pmContext} configures (its manifest, error handler, which the
      * fabric's own client shares, driver settings); unless it names a directory, the fabric is named
-     * uniquely, as by {@link #launch(Manifest)}, whatever name it gives. The endpoints idle with {@code endpointIdle} (null: the default).
+     * uniquely, as by {@link #launch(Manifest)}, whatever name it gives. The endpoints idle with
+     * {@code endpointIdle} (null: the default).
      */
     public static EmbeddedFabric launch(final PartitionManager.Context pmContext, final Supplier<IdleStrategy> endpointIdle)
     {

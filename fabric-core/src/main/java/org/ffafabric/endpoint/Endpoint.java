@@ -575,8 +575,9 @@ public final class Endpoint implements AutoCloseable
      * context whose thread is still inside after that wait (a handler that runs on) is released
      * once that thread leaves its call, by a daemon thread the close starts, which then unmaps the
      * endpoint; the close returns with the partition still claimed, and says so to the client's
-     * {@link FabricClient.Context#errorHandler error handler}. A handler may close its own endpoint: the close then returns at once, and the rest
-     * follows once the handler has returned and its answer is out. A call made after close answers
+     * {@link FabricClient.Context#errorHandler error handler}. A handler may close its own endpoint:
+     * the close then returns at once, and the rest follows once the handler has returned and its
+     * answer is out. A call made after close answers
      * FFA_ERROR(ABORTED); {@link #serve} threads may run
      * on while it closes, but an {@code invoke} started on another thread while the close runs is
      * not allowed. A close while another thread's close runs (the client's, say) returns once that one
@@ -658,8 +659,11 @@ public final class Endpoint implements AutoCloseable
                 sb.append(inside++ == 0 ? "" : ", ").append(ec);
             }
         }
-        return inside == 0 ? null : (inside > 1 ? "execution contexts " + sb + " are" : "execution context " + sb + " is") +
-            " still inside a call";
+        if (inside == 0)
+        {
+            return null;
+        }
+        return (inside > 1 ? "execution contexts " + sb + " are" : "execution context " + sb + " is") + " still inside a call";
     }
 
     /** Waits, bounded by the connect timeout, for the manager to let go of the slot once every release has gone. */
