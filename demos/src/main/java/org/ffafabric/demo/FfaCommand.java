@@ -40,6 +40,7 @@ import java.util.concurrent.Callable;
         FfaCommand.PmCommand.class,
         FfaCommand.HostCommand.class,
         FfaCommand.PartitionsCommand.class,
+        FfaCommand.CountersCommand.class,
         FfaCommand.DumpCommand.class,
         FfaCommand.SendCommand.class,
     })
@@ -370,6 +371,31 @@ public final class FfaCommand implements Callable<Integer>
             try (ControlFile controlFile = ControlFile.open(FabricDirectory.controlFile(path)))
             {
                 System.out.print(FabricDump.describe(controlFile));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "counters", mixinStandardHelpOptions = true, versionProvider = FfaCommand.Version.class,
+        description = "Show a running fabric's counters: direct requests sent and received, calls trapped, " +
+            "FFA_ERROR returns by code, claims of dead claimants ended; counted since its partition manager started.")
+    static final class CountersCommand implements Callable<Integer>
+    {
+        @Option(names = "--dir", paramLabel = "DIR", description = "Fabric directory (default /dev/shm/ffa-default).")
+        String dir;
+
+        @Option(names = "--contexts", description = "A line per execution context too.")
+        boolean contexts;
+
+        @Option(names = "--all", description = "Every counter, one per line: ID, value and label.")
+        boolean all;
+
+        public Integer call()
+        {
+            final Path path = runningFabric(dir);
+            try (ControlFile controlFile = ControlFile.open(FabricDirectory.controlFile(path)))
+            {
+                System.out.print(FabricDump.counters(controlFile, contexts, all));
             }
             return 0;
         }

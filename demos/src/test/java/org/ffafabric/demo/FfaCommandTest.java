@@ -186,6 +186,18 @@ class FfaCommandTest
             assertTrue(partitions.out.contains("ec0 WAITING"), partitions.out);
             assertTrue(partitions.out.contains("vm1 id=0x0001 world=vm version=1.2 properties=0x"), partitions.out);
 
+            // Counted on each side: vm1's two requests sp1 answered, and the calls above that vm1 saw fail.
+            final Result counters = run("counters", "--dir", dir);
+            assertEquals(0, counters.exit, counters.err);
+            assertTrue(counters.out.startsWith("partition manager: traps-dropped=0 replies-not-delivered=0\n"), counters.out);
+            assertTrue(counters.out.contains("vm1 id=0x0001 direct-requests-sent=2 direct-requests-received=0 traps="),
+                counters.out);
+            assertTrue(counters.out.contains(" errors: INVALID_PARAMETERS=2 BUSY=2\n"), counters.out);
+            assertTrue(counters.out.contains("sp1 id=0x8001 direct-requests-sent=0 direct-requests-received=2 traps="),
+                counters.out);
+            final Result contexts = run("counters", "--dir", dir, "--contexts");
+            assertTrue(contexts.out.contains("\n  ec0 direct-requests-sent=0 direct-requests-received=2\nsp2 "), contexts.out);
+
             final Result dump = run("dump", "--dir", dir, "--partition", "vm1");
             assertEquals(0, dump.exit, dump.out);
             assertTrue(dump.out.contains("vm1: rx/tx not mapped"), dump.out);
@@ -302,7 +314,7 @@ class FfaCommandTest
     @Test
     void everyCommandAnswersHelpAndAUsersMistakeInOneLine() throws Exception
     {
-        for (final String command : new String[] { "demo", "pm", "host", "partitions", "dump", "send" })
+        for (final String command : new String[] { "demo", "pm", "host", "partitions", "counters", "dump", "send" })
         {
             final Result help = run(command, "--help");
             assertEquals(0, help.exit, help.err);
@@ -531,7 +543,7 @@ class FfaCommandTest
         // where README.md and ./ffa bench --help write MS, N, WORD.
         final String[][] expected = {
             { "demo", "--rounds=N" }, { "pm", "--manifest=FILE", "--dir=DIR" }, { "host", "--dir=DIR", "PARTITION..." },
-            { "partitions", "--dir=DIR" },
+            { "partitions", "--dir=DIR" }, { "counters", "--dir=DIR" },
             { "dump", "--partition=PARTITION", "--bytes=N", "--partition-info=N", "--dir=DIR" },
             { "send", "--from=PARTITION", "--to=PARTITION", "--uuid=UUID", "--timeout-ms=MS", "[WORD...]", "--dir=DIR" } };
         for (final String[] command : expected)

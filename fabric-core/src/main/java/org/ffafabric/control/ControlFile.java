@@ -2,6 +2,7 @@ package org.ffafabric.control;
 
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersReader;
 import org.ffafabric.abi.FfaUuid;
 import org.ffafabric.abi.PartitionProperties;
 import org.ffafabric.manifest.Manifest;
@@ -45,6 +46,8 @@ public final class ControlFile implements AutoCloseable
     private final int[] executionContextCounts;
     private final int[] propertiesBySlot;
     private final int[] firstEcStateOffsets;
+    private final int countersValuesOffset;
+    private final int countersMetadataOffset;
 
     private ControlFile(final MappedByteBuffer mapped)
     {
@@ -64,6 +67,9 @@ public final class ControlFile implements AutoCloseable
         firstEcStateOffsets = new int[partitionCount];
         java.util.Arrays.fill(slotById, (short)-1);
         final int ecTable = buffer.getInt(EC_TABLE_OFFSET_OFFSET, ORDER);
+        final int ecCount = buffer.getInt(EC_COUNT_OFFSET, ORDER);
+        countersValuesOffset = ControlFileDescriptor.countersValuesOffset(partitionCount, ecCount);
+        countersMetadataOffset = ControlFileDescriptor.countersMetadataOffset(partitionCount, ecCount);
         for (int slot = 0; slot < partitionCount; slot++)
         {
             final int s = slotOffset(slot);
@@ -145,6 +151,11 @@ public final class ControlFile implements AutoCloseable
             b.putBytes(s + SLOT_NAME_OFFSET, name, 0, Math.min(name.length, SLOT_NAME_LENGTH - 1));
             firstEc += p.executionContextCount();
         }
+        final int countersValues = countersValuesOffset(partitions.size(), ecCount);
+        final int countersMetadata = countersMetadataOffset(partitions.size(), ecCount);
+        FabricCounters.allocate(
+            new UnsafeBuffer(b, countersMetadata, FabricCounters.metadataLength(partitions.size(), ecCount)),
+            new UnsafeBuffer(b, countersValues, FabricCounters.valuesLength(partitions.size(), ecCount)), manifest);
         // Magic last, with a release store: a reader that sees it sees a complete file.
         b.putLongOrdered(MAGIC_OFFSET, MAGIC);
         mapped.force();
@@ -189,7 +200,13 @@ public final class ControlFile implements AutoCloseable
             return "not a fabric control file (bad magic)";
         }
         final int layoutVersion = buffer.getInt(LAYOUT_VERSION_OFFSET, ORDER);
-        return layoutVersion != LAYOUT_VERSION ? "control file layout " + layoutVersion + " is not " + LAYOUT_VERSION : null;
+        if (layoutVersion != LAYOUT_VERSION)
+        {
+            return "control file layout " + layoutVersion + " is not " + LAYOUT_VERSION;
+        }
+        final long length = fileLength(buffer.getInt(PARTITION_COUNT_OFFSET, ORDER), buffer.getInt(EC_COUNT_OFFSET, ORDER));
+        return buffer.capacity() < length ?
+            "not a whole fabric control file (" + buffer.capacity() + " bytes, its layout takes " + length + ")" : null;
     }
 
     /** Maps an existing control file (partition processes and tools). */
@@ -868,6 +885,43 @@ public final class ControlFile implements AutoCloseable
     public void lostAnswer(final int stateOffset, final long lostAnswer)
     {
         buffer.putLongOrdered(stateOffset + EC_LOST_ANSWER_OFFSET, lostAnswer);
+    }
+
+    /**
+     * Adds one to a counter only one thread writes at a time ({@link FabricCounters}): a release store,
+     * no locked instruction, so a reader from outside sees each count whole.
+     */
+    public void countOrdered(final int counterId)
+    {
+        final int offset = countersValuesOffset + CountersReader.counterOffset(counterId);
+        buffer.putLongRelease(offset, buffer.getLong(offset) + 1);
+    }
+
+    /** Adds one to a counter that several threads or processes write. */
+    public void countAtomic(final int counterId)
+    {
+        buffer.getAndAddLong(countersValuesOffset + CountersReader.counterOffset(counterId), 1);
+    }
+
+    public long counter(final int counterId)
+    {
+        return buffer.getLongVolatile(countersValuesOffset + CountersReader.counterOffset(counterId));
+    }
+
+    /** The index, among every context of the fabric, of the first context of the partition in {@code slot}. */
+    public int firstEc(final int slot)
+    {
+        return (firstEcStateOffsets[slot] - buffer.getInt(EC_TABLE_OFFSET_OFFSET, ORDER)) / EC_STATE_LENGTH;
+    }
+
+    /** A reader of the fabric's counters, as Agrona reads any: labels, types, keys and values. */
+    public CountersReader countersReader()
+    {
+        final int ecCount = buffer.getInt(EC_COUNT_OFFSET, ORDER);
+        return new CountersReader(
+            new UnsafeBuffer(buffer, countersMetadataOffset, FabricCounters.metadataLength(partitionCount, ecCount)),
+            new UnsafeBuffer(buffer, countersValuesOffset, FabricCounters.valuesLength(partitionCount, ecCount)),
+            StandardCharsets.US_ASCII);
     }
 
     /** Unmaps the file; the buffer is emptied first, so a stale access throws rather than faults. */

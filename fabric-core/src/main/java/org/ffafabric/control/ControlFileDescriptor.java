@@ -1,5 +1,7 @@
 package org.ffafabric.control;
 
+import org.agrona.BitUtil;
+
 /**
  * Layout of the fabric's control file, {@code fabric.ctl} in the fabric directory. The
  * partition manager creates it; every partition process and the {@code ffa} tool map it.
@@ -52,6 +54,9 @@ package org.ffafabric.control;
  *   answer needed: [63:32] the sequence of the word the requester installed in the target,
  *   [31:16] the target's partition ID, [15:8] its EC index, [7:0] 1
  *   ({@link ExecutionContextState#lostAnswer}).
+ *   Counters, from the next 4K page after the EC state table: Agrona's counters layout, as Aeron's
+ *   cnc.dat holds its own ({@link FabricCounters}): the values (128 bytes each), then their
+ *   metadata (512 bytes each: state, type ID, key, label).
  * </pre>
  * The ownership words live here, never inside the buffers, whose bytes are pure FF-A data.
  */
@@ -64,8 +69,9 @@ public final class ControlFileDescriptor
      * 3: the secondary entry point, in a word that was reserved.
      * 4: the claim mark beside the claim PID; the memory size moved to the ownership words' line.
      * 5: the claim generation joined the claim PID in one word.
+     * 6: the counters after the EC state table.
      */
-    public static final int LAYOUT_VERSION = 5;
+    public static final int LAYOUT_VERSION = 6;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int LAYOUT_VERSION_OFFSET = 8;
@@ -159,6 +165,9 @@ public final class ControlFileDescriptor
      */
     public static final int EC_LOST_ANSWER_OFFSET = 8;
 
+    /** A page: the counters' values start on a line of their own, whatever the tables before them hold. */
+    public static final int COUNTERS_ALIGNMENT = 4096;
+
     public static final String FILE_NAME = "fabric.ctl";
     /** Added to a control file's name while it is made, until it is linked under its own name complete. */
     public static final String MAKING_SUFFIX = ".making";
@@ -177,8 +186,19 @@ public final class ControlFileDescriptor
         return HEADER_LENGTH + partitionCount * SLOT_LENGTH;
     }
 
+    /** The counters' values, page aligned after the EC state table; their metadata follows them. */
+    public static int countersValuesOffset(final int partitionCount, final int ecCount)
+    {
+        return BitUtil.align(ecTableOffset(partitionCount) + ecCount * EC_STATE_LENGTH, COUNTERS_ALIGNMENT);
+    }
+
+    public static int countersMetadataOffset(final int partitionCount, final int ecCount)
+    {
+        return countersValuesOffset(partitionCount, ecCount) + FabricCounters.valuesLength(partitionCount, ecCount);
+    }
+
     public static int fileLength(final int partitionCount, final int ecCount)
     {
-        return ecTableOffset(partitionCount) + ecCount * EC_STATE_LENGTH;
+        return countersMetadataOffset(partitionCount, ecCount) + FabricCounters.metadataLength(partitionCount, ecCount);
     }
 }

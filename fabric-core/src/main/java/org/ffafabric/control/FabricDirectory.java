@@ -20,7 +20,7 @@ import java.nio.file.attribute.PosixFilePermissions;
  * <pre>
  *   /dev/shm/ffa-&lt;name&gt;/
  *     fabric.lock         the partition manager's lock ({@link FabricLock}): held while it makes or runs the fabric
- *     fabric.ctl          control file (partition table, ownership and state words)
+ *     fabric.ctl          control file (partition table, ownership and state words, counters)
  *     mem-&lt;id&gt;.dat       each endpoint's memory: its own address space of 4K pages
  *     aeron/              the embedded media driver's directory
  * </pre>

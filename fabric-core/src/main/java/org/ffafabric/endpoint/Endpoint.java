@@ -11,6 +11,7 @@ import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.PartitionProperties;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.FabricCounters;
 import org.ffafabric.control.ControlFileDescriptor;
 import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.control.FabricDirectory;
@@ -283,6 +284,10 @@ public final class Endpoint implements AutoCloseable
             }
             if (controlFile.takeOver(slot, claim, pid))
             {
+                if (holder != 0)
+                {
+                    controlFile.countAtomic(FabricCounters.claimsReapedId(slot));
+                }
                 return ControlFile.generationOf(claim) + 1;
             }
         }

@@ -10,6 +10,7 @@ import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.BufferOwnership;
 import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.FabricCounters;
 import org.ffafabric.manifest.World;
 import org.ffafabric.transport.TrapProtocol;
 
@@ -63,6 +64,8 @@ public final class ExecutionContext
     private final int stateOffset;
     private final ContextTransport transport;
     private final DirectMessagingRules rules;
+    private final int requestsSentCounter;
+    private final int requestsReceivedCounter;
     // A request whose requester got the CPU back (FFA_INTERRUPT/FFA_YIELD) before its response.
     private int outstandingTarget = -1;
     private int outstandingTargetEc;
@@ -134,6 +137,9 @@ public final class ExecutionContext
         this.stateOffset = controlFile.ecStateOffset(slot, index);
         this.transport = transport;
         this.rules = new DirectMessagingRules(controlFile, partitionId, slot, index);
+        this.requestsSentCounter = FabricCounters.directRequestsSentId(controlFile.partitionCount(), controlFile.firstEc(slot), index);
+        this.requestsReceivedCounter =
+            FabricCounters.directRequestsReceivedId(controlFile.partitionCount(), controlFile.firstEc(slot), index);
         this.migrates = controlFile.executionContextCount(slot) == 1;
         this.aarch32 = !controlFile.isAarch64(slot);
         this.cpu = index;
@@ -208,6 +214,7 @@ public final class ExecutionContext
             if (!endpoint.isClosed())
             {
                 dispatch(regs, timeoutNs);
+                countIfError(regs);
             }
             else
             {
@@ -217,6 +224,18 @@ public final class ExecutionContext
         finally
         {
             exit();
+        }
+    }
+
+    /**
+     * Counts an FFA_ERROR a call returns, by code. Only inside a call that entered on an open endpoint:
+     * the endpoint's close waits for such a call before the control file goes, and a refused call touches nothing.
+     */
+    private void countIfError(final RegisterFile regs)
+    {
+        if (regs.functionId() == FunctionId.FFA_ERROR)
+        {
+            controlFile.countAtomic(FabricCounters.errorsId(slot, regs.w(2)));
         }
     }
 
@@ -484,6 +503,7 @@ public final class ExecutionContext
             regs.error(unsent);
             return;
         }
+        controlFile.countOrdered(requestsSentCounter);
         awaitCompletion(regs, receiver, targetEc, targetOffset, update, before, lastTargetGeneration, timeoutNs);
     }
 
@@ -801,6 +821,7 @@ public final class ExecutionContext
             servingHandler = handler;
             servingThread = Thread.currentThread();
             final boolean served = awaitMessage(regs, timeoutNs, true, interruptOnTimeout);
+            countIfError(regs);
             final Throwable failure = handlerFailure;
             if (failure != null)
             {
@@ -836,6 +857,7 @@ public final class ExecutionContext
         final int flags = functionId == FunctionId.FFA_MSG_SEND_DIRECT_REQ2 ? 0 : request.w(2);
         final int model = acceptRequest(functionId, flags);
         word = pack(RUNNING, model, false, transport.senderId(), transport.senderEc(), word);
+        controlFile.countOrdered(requestsReceivedCounter);
         assert isMirrored() : "state mirror " + describe(word) + " != " + describe(controlFile.ecState(stateOffset));
 
         final int responseId = DirectMessagingRules.responseFor(functionId);
@@ -1577,6 +1599,7 @@ public final class ExecutionContext
         else
         {
             word = pack(RUNNING, acceptRequest(functionId, regs.w(2)), false, sender, senderEc, word);
+            controlFile.countOrdered(requestsReceivedCounter);
         }
         assert isMirrored() : "state mirror " + describe(word) + " != " + describe(controlFile.ecState(stateOffset));
         return false;

@@ -31,6 +31,7 @@ import org.ffafabric.control.BufferOwnership;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ControlFileDescriptor;
 import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.control.FabricCounters;
 import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.control.FabricLock;
 import org.ffafabric.manifest.Manifest;
@@ -84,8 +85,6 @@ public final class PartitionManager implements Agent, AutoCloseable
     private final FragmentHandler trapHandler = this::onTrap;
     private final AgentRunner runner;
     private long nextLivenessCheckNs;
-    // Written by our duty cycle alone.
-    private volatile long droppedTraps;
     private volatile boolean closed;
     private boolean endedWithoutClient;
 
@@ -625,17 +624,19 @@ public final class PartitionManager implements Agent, AutoCloseable
         {
             dispatch(caller, regs);
         }
+        controlFile.countOrdered(FabricCounters.trapsId(caller.slot));
         reply(caller, regs);
     }
 
     /**
      * Traps dropped so far: from a session no claimed context has (but releases, which a claim that failed
      * sends for contexts never bound), or a claim the control file does not hold. Anything that can open
-     * the Aeron directory can publish on our stream.
+     * the Aeron directory can publish on our stream. Read while the manager runs (its counter, which
+     * {@code ffa counters} shows too).
      */
     public long droppedTraps()
     {
-        return droppedTraps;
+        return controlFile.counter(FabricCounters.trapsDroppedId());
     }
 
     /**
@@ -644,8 +645,8 @@ public final class PartitionManager implements Agent, AutoCloseable
      */
     private void dropTrap(final int sessionId, final String why)
     {
-        final long dropped = droppedTraps + 1;
-        droppedTraps = dropped;
+        controlFile.countOrdered(FabricCounters.trapsDroppedId());
+        final long dropped = controlFile.counter(FabricCounters.trapsDroppedId());
         if ((dropped & (dropped - 1)) == 0)
         {
             ctx.errorHandler().onError(new IllegalStateException(String.format(
@@ -708,6 +709,7 @@ public final class PartitionManager implements Agent, AutoCloseable
             if (waited > CONNECT_TIMEOUT_NS || caller.reply.isClosed() ||
                 (result == Publication.NOT_CONNECTED && waited > REPLY_LINK_GRACE_NS))
             {
+                controlFile.countOrdered(FabricCounters.repliesNotDeliveredId());
                 ctx.errorHandler().onError(new IllegalStateException("reply to " + caller.partitionId + " not delivered"));
                 return;
             }
@@ -925,7 +927,10 @@ public final class PartitionManager implements Agent, AutoCloseable
                 }
                 resetSlot(slot);
                 releaseContextsServing(controlFile.partitionId(slot));
-                controlFile.unclaim(slot, ControlFile.generationOf(claim), pid);
+                if (controlFile.unclaim(slot, ControlFile.generationOf(claim), pid) && pid != 0)
+                {
+                    controlFile.countAtomic(FabricCounters.claimsReapedId(slot));
+                }
                 reaped++;
             }
         }

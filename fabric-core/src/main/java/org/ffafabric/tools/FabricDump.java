@@ -2,7 +2,9 @@ package org.ffafabric.tools;
 
 import net.openhft.chronicle.bytes.HexDumpBytes;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersReader;
 import org.ffafabric.abi.EndpointId;
+import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FfaUuid;
 import org.ffafabric.abi.FfaVersion;
 import org.ffafabric.abi.PartitionProperties;
@@ -10,6 +12,7 @@ import org.ffafabric.abi.descriptor.PartitionInfoDescriptor;
 import org.ffafabric.control.BufferOwnership;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.control.FabricCounters;
 import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.memory.EndpointMemory;
 
@@ -18,7 +21,7 @@ import java.nio.file.Path;
 /**
  * Reads a running fabric from outside, as AeronStat reads Aeron's control file: partitions,
  * claims (and whether their claimants still run), versions, RX/TX ownership and execution-context
- * states, and annotated hex dumps (Chronicle Bytes' {@link HexDumpBytes}) of an endpoint's RX or TX buffer.
+ * states, the fabric's counters, and annotated hex dumps (Chronicle Bytes' {@link HexDumpBytes}) of an endpoint's RX or TX buffer.
  */
 public final class FabricDump
 {
@@ -72,6 +75,86 @@ public final class FabricDump
                 out.append("  ec").append(ec).append(' ')
                     .append(ExecutionContextState.describe(controlFile.ecState(controlFile.ecStateOffset(slot, ec))))
                     .append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    /**
+     * The fabric's counters ({@link FabricCounters}), read through their metadata as any Agrona counters
+     * reader would: a line for the partition manager, then a line per partition with its contexts'
+     * counts summed and its FFA_ERROR returns by code (those counted), and with {@code contexts} a
+     * line per context. {@code all}: every counter instead, as AeronStat prints them (ID, value, label).
+     */
+    public static String counters(final ControlFile controlFile, final boolean contexts, final boolean all)
+    {
+        final CountersReader reader = controlFile.countersReader();
+        final StringBuilder out = new StringBuilder();
+        if (all)
+        {
+            reader.forEach((value, id, label) -> out.append(String.format("%4d: %,20d - %s%n", id, value, label)));
+            return out.toString();
+        }
+        final int partitions = controlFile.partitionCount();
+        final long[] fabric = new long[2];
+        final long[][] bySlot = new long[partitions][4];
+        final long[][] errors = new long[partitions][FabricCounters.COUNTED_ERROR_CODES + 1];
+        final long[][][] byContext = new long[partitions][][];
+        for (int slot = 0; slot < partitions; slot++)
+        {
+            byContext[slot] = new long[controlFile.executionContextCount(slot)][2];
+        }
+        reader.forEach((counterId, typeId, key, label) ->
+        {
+            final long value = reader.getCounterValue(counterId);
+            final int partitionId = FabricCounters.partitionIdOf(key, 0);
+            final int index = FabricCounters.indexOf(key, 0);
+            final int slot = partitionId == FabricCounters.NO_PARTITION ? -1 : controlFile.slotOf(partitionId);
+            if (typeId >= FabricCounters.TRAPS_TYPE_ID && (slot < 0 || index < -FabricCounters.COUNTED_ERROR_CODES ||
+                (typeId >= FabricCounters.DIRECT_REQUESTS_SENT_TYPE_ID && index >= byContext[slot].length)))
+            {
+                // Not a counter this build makes: a file of another build's layout, or torn bytes.
+                return;
+            }
+            switch (typeId)
+            {
+                case FabricCounters.TRAPS_DROPPED_TYPE_ID: fabric[0] += value; break;
+                case FabricCounters.REPLIES_NOT_DELIVERED_TYPE_ID: fabric[1] += value; break;
+                case FabricCounters.DIRECT_REQUESTS_SENT_TYPE_ID: bySlot[slot][0] += value; byContext[slot][index][0] += value; break;
+                case FabricCounters.DIRECT_REQUESTS_RECEIVED_TYPE_ID: bySlot[slot][1] += value; byContext[slot][index][1] += value; break;
+                case FabricCounters.TRAPS_TYPE_ID: bySlot[slot][2] += value; break;
+                case FabricCounters.CLAIMS_REAPED_TYPE_ID: bySlot[slot][3] += value; break;
+                case FabricCounters.ERRORS_TYPE_ID:
+                    errors[slot][index == FabricCounters.OTHER_ERROR_CODES ? FabricCounters.COUNTED_ERROR_CODES : -index - 1] += value;
+                    break;
+                default: break;
+            }
+        });
+        out.append("partition manager: traps-dropped=").append(fabric[0])
+            .append(" replies-not-delivered=").append(fabric[1]).append('\n');
+        for (int slot = 0; slot < partitions; slot++)
+        {
+            out.append(controlFile.name(slot)).append(" id=").append(EndpointId.toString(controlFile.partitionId(slot)))
+                .append(" direct-requests-sent=").append(bySlot[slot][0])
+                .append(" direct-requests-received=").append(bySlot[slot][1])
+                .append(" traps=").append(bySlot[slot][2])
+                .append(" claims-reaped=").append(bySlot[slot][3])
+                .append(" errors:");
+            boolean any = false;
+            for (int i = 0; i < errors[slot].length; i++)
+            {
+                if (errors[slot][i] != 0)
+                {
+                    any = true;
+                    out.append(' ').append(i == FabricCounters.COUNTED_ERROR_CODES ? "other" : ErrorCode.name(-i - 1))
+                        .append('=').append(errors[slot][i]);
+                }
+            }
+            out.append(any ? "" : " none").append('\n');
+            for (int ec = 0; contexts && ec < byContext[slot].length; ec++)
+            {
+                out.append("  ec").append(ec).append(" direct-requests-sent=").append(byContext[slot][ec][0])
+                    .append(" direct-requests-received=").append(byContext[slot][ec][1]).append('\n');
             }
         }
         return out.toString();

@@ -12,6 +12,7 @@ import org.ffafabric.EmbeddedFabric;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
+import org.ffafabric.control.FabricCounters;
 import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.FabricClient;
@@ -103,6 +104,9 @@ class PartitionManagerDutyCycleTest
                 {
                     fail("another partition's trap waited on a reply nobody can read");
                 }
+                // Given up on, and counted: its inbox closed, the reply has nowhere to go.
+                awaitUntil(System.nanoTime() + WAIT_NS,
+                    () -> controlFile.counter(FabricCounters.repliesNotDeliveredId()) == 1, "the undelivered reply counted");
             }
             finally
             {

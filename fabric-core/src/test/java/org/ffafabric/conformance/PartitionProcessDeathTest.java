@@ -5,6 +5,7 @@ import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.control.FabricCounters;
 import org.ffafabric.control.NonReapingParent;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.ExecutionContext;
@@ -185,6 +186,7 @@ class PartitionProcessDeathTest
             awaitReaped(SPS);
             for (final int sp : SPS)
             {
+                assertEquals(1, cf.counter(FabricCounters.claimsReapedId(cf.slotOf(sp))), "counted once, for " + sp);
                 assertEquals(ExecutionContextState.ABORTED, ExecutionContextState.state(word(sp, 0)),
                     () -> ExecutionContextState.describe(word(sp, 0)));
             }

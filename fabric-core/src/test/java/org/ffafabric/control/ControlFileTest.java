@@ -78,6 +78,39 @@ class ControlFileTest
     }
 
     /**
+     * A control file cut short (its counters, at the end, partly missing) is refused rather than read
+     * past its end, which would fault the JVM where the mapping stops.
+     */
+    @Test
+    void aControlFileCutShortIsRefusedSayingHowLongItShouldBe() throws Exception
+    {
+        final Path file = dir.resolve("fabric.ctl");
+        ControlFile.create(file, manifest(), FfaVersion.LATEST, 0x8000_0000L, null).close();
+        final long whole = Files.size(file);
+        assertEquals(ControlFileDescriptor.fileLength(manifest().partitions().size(), manifest().executionContextCount()), whole);
+        try (ControlFile opened = ControlFile.open(file))
+        {
+            assertEquals(FabricCounters.count(manifest().partitions().size(), manifest().executionContextCount()),
+                countersIn(opened), "every counter is there");
+        }
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+            java.nio.file.StandardOpenOption.WRITE))
+        {
+            channel.truncate(whole - 8);
+        }
+        final IllegalStateException refused = assertThrows(IllegalStateException.class, () -> ControlFile.open(file));
+        assertEquals(file + ": not a whole fabric control file (" + (whole - 8) + " bytes, its layout takes " + whole + ")",
+            refused.getMessage());
+    }
+
+    private static int countersIn(final ControlFile controlFile)
+    {
+        final int[] count = new int[1];
+        controlFile.countersReader().forEach((value, id, label) -> count[0]++);
+        return count[0];
+    }
+
+    /**
      * A claim word holds the claimant's PID and the claim's generation: a claim bumps the generation, and
      * a claim let go of cannot be let go of again once a later claim holds the slot, even the same
      * process's. A PID that does not fit the word's 32 bits is refused rather than cut.
