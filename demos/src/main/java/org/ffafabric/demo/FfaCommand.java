@@ -417,12 +417,13 @@ public final class FfaCommand implements Callable<Integer>
         @Option(names = "--bytes", paramLabel = "N", description = "Bytes to show (default ${DEFAULT-VALUE}).")
         int bytes = 256;
 
-        @Option(names = "--partition-info", paramLabel = "N", description = "Annotate the first N entries as partition information descriptors.")
-        int partitionInfo;
+        @Option(names = "--partition-info", paramLabel = "N", description = "Annotate the first N entries as partition " +
+            "information descriptors (default: RX as many as the partition manager last wrote there, TX none).")
+        Integer partitionInfo;
 
         public Integer call()
         {
-            if (bytes < 0 || partitionInfo < 0)
+            if (bytes < 0 || (partitionInfo != null && partitionInfo < 0))
             {
                 System.err.println("ffa dump: " + (bytes < 0 ? "--bytes" : "--partition-info") + " must be at least 0");
                 return CommandLine.ExitCode.USAGE;
@@ -430,7 +431,8 @@ public final class FfaCommand implements Callable<Integer>
             final Path path = runningFabric(dir);
             try (ControlFile controlFile = ControlFile.open(FabricDirectory.controlFile(path)))
             {
-                System.out.print(FabricDump.dumpBuffer(path, controlFile, partition.of(controlFile), !tx, bytes, partitionInfo));
+                System.out.print(FabricDump.dumpBuffer(path, controlFile, partition.of(controlFile), !tx, bytes,
+                    partitionInfo != null ? partitionInfo : -1));
             }
             return 0;
         }

@@ -784,7 +784,19 @@ public final class ControlFile implements AutoCloseable
         buffer.putInt(s + SLOT_RXTX_PAGE_COUNT_OFFSET, pageCount, ORDER);
         buffer.putIntOrdered(s + SLOT_RX_OWNERSHIP_OFFSET, BufferOwnership.PRODUCER);
         buffer.putIntOrdered(s + SLOT_TX_OWNERSHIP_OFFSET, BufferOwnership.PRODUCER);
+        buffer.putIntOrdered(s + SLOT_RX_PARTITION_INFO_OFFSET, 0);
         buffer.putIntOrdered(s + SLOT_RXTX_MAPPED_OFFSET, 1);
+    }
+
+    /** How many partition information descriptors the partition manager last wrote to the slot's RX; 0 when none. */
+    public int rxPartitionInfoCount(final int slot)
+    {
+        return buffer.getIntVolatile(slotOffset(slot) + SLOT_RX_PARTITION_INFO_OFFSET);
+    }
+
+    public void rxPartitionInfoCount(final int slot, final int count)
+    {
+        buffer.putIntOrdered(slotOffset(slot) + SLOT_RX_PARTITION_INFO_OFFSET, count);
     }
 
     public void rxtxUnmap(final int slot)
@@ -794,6 +806,7 @@ public final class ControlFile implements AutoCloseable
         buffer.putLong(s + SLOT_TX_ADDRESS_OFFSET, 0, ORDER);
         buffer.putLong(s + SLOT_RX_ADDRESS_OFFSET, 0, ORDER);
         buffer.putInt(s + SLOT_RXTX_PAGE_COUNT_OFFSET, 0, ORDER);
+        buffer.putIntOrdered(s + SLOT_RX_PARTITION_INFO_OFFSET, 0);
         buffer.putIntOrdered(s + SLOT_RX_OWNERSHIP_OFFSET, BufferOwnership.PRODUCER);
     }
 

@@ -25,7 +25,7 @@ import org.agrona.BitUtil;
  *   | partition ID                  | execution-context count       |  0
  *   | properties (v1.2 form)        | world (ordinal)               |  8
  *   | manifest FF-A version         | negotiated FF-A version (*)   | 16
- *   | peer logs held by the claim   | (reserved)                    | 24
+ *   | peer logs held by the claim   | RX partition info count       | 24
  *   | claim pid (0 = unclaimed)     | claim generation              | 32 (one claim word)
  *   |    claim mark (the claimant's start, or a later claimer's)    | 40
  *   | UUID count                    | first EC state index          | 48
@@ -69,7 +69,7 @@ public final class ControlFileDescriptor
      * 3: the secondary entry point, in a word that was reserved.
      * 4: the claim mark beside the claim PID; the memory size moved to the ownership words' line.
      * 5: the claim generation joined the claim PID in one word.
-     * 6: the counters after the EC state table.
+     * 6: the counters after the EC state table; the RX partition info count, in a word that was reserved.
      */
     public static final int LAYOUT_VERSION = 6;
 
@@ -118,6 +118,12 @@ public final class ControlFileDescriptor
     public static final int VERSION_LOCKED_BIT = 0x8000_0000;
     /** The claim's part of {@link #PEER_LOGS_OFFSET}, given back by the partition manager when the claim ends. */
     public static final int SLOT_PEER_LOGS_OFFSET = 24;
+    /**
+     * The descriptors the partition manager's last FFA_PARTITION_INFO_GET wrote to the partition's RX
+     * (0 once RX/TX is mapped or unmapped again): for {@code ffa dump}, since the count a call returns
+     * is in its registers, not in the buffer.
+     */
+    public static final int SLOT_RX_PARTITION_INFO_OFFSET = 28;
     /**
      * The claim word: the claimant's PID in [31:0] (0 = unclaimed), the claim's generation in [63:32],
      * bumped by each claim. One word, so that one compare-and-set makes, takes over or ends the claim

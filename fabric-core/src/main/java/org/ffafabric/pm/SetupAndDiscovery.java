@@ -277,6 +277,7 @@ final class SetupAndDiscovery
         }
         // Zero the unused tail so stale bytes from an earlier call never look like data.
         memory.setMemory(offset, (int)(rxOffset + rxLength - offset), (byte)0);
+        controlFile.rxPartitionInfoCount(slot, count);
         controlFile.rxOwnership(slot, BufferOwnership.CONSUMER);
         // The size in w3 is v1.1's field: for a v1.0 caller w3 is reserved, MBZ (as TF-A answers).
         regs.success().w(2, count).w(3, version >= FfaVersion.V1_1 ? size : 0);

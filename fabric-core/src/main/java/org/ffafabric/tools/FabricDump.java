@@ -188,7 +188,8 @@ public final class FabricDump
     /**
      * Hex dump of {@code length} bytes of a partition's RX (or TX) buffer. With
      * {@code partitionInfoCount > 0} the bytes are annotated as that many partition information
-     * descriptors in the layout of the partition's negotiated version.
+     * descriptors in the layout of the partition's negotiated version; with a negative count, RX is
+     * annotated with as many as the partition manager last wrote there.
      */
     public static String dumpBuffer(
         final Path fabricDirectory, final ControlFile controlFile, final int partitionId, final boolean rx,
@@ -217,7 +218,9 @@ public final class FabricDump
                 int offset = 0;
                 final int version = controlFile.negotiatedVersion(slot);
                 final int size = PartitionInfoDescriptor.length(version);
-                for (int i = 0; i < partitionInfoCount && offset + size <= shown; i++, offset += size)
+                final int descriptors = partitionInfoCount >= 0 ? partitionInfoCount :
+                    rx ? controlFile.rxPartitionInfoCount(slot) : 0;
+                for (int i = 0; i < descriptors && offset + size <= shown; i++, offset += size)
                 {
                     annotatePartitionInfo(dump, controlFile, buffer, base + offset, version, i);
                 }

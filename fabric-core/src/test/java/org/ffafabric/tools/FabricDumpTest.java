@@ -62,6 +62,24 @@ class FabricDumpTest
             assertTrue(dump.contains("01 80"), dump);
             assertTrue(dump.contains("uuid aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"), dump);
             assertTrue(dump.contains("+0x030"), dump);
+
+            // As many as the partition manager wrote, with no count given: the control file keeps it.
+            assertEquals(2, controlFile.rxPartitionInfoCount(controlFile.slotOf(1)));
+            assertEquals(dump, FabricDump.dumpBuffer(fabric.directory(), controlFile, 1, true, 64, -1));
+            // Zero asks for none; TX holds none to decode.
+            final String raw = FabricDump.dumpBuffer(fabric.directory(), controlFile, 1, true, 64, 0);
+            assertFalse(raw.contains("partition info["), raw);
+            assertFalse(FabricDump.dumpBuffer(fabric.directory(), controlFile, 1, false, 64, -1).contains("partition info["));
+
+            // Mapped again, RX holds nothing the manager wrote since.
+            regs.clear().w(0, FunctionId.FFA_RXTX_UNMAP);
+            vm.executionContext(0).invoke(regs);
+            assertTrue(regs.isSuccess(), regs.toString());
+            assertEquals(0, controlFile.rxPartitionInfoCount(controlFile.slotOf(1)));
+            regs.clear().w(0, FunctionId.FFA_RXTX_MAP_64).x(1, base).x(2, base + 4096).w(3, 1);
+            vm.executionContext(0).invoke(regs);
+            assertTrue(regs.isSuccess(), regs.toString());
+            assertFalse(FabricDump.dumpBuffer(fabric.directory(), controlFile, 1, true, 64, -1).contains("partition info["));
         }
     }
 
