@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -47,10 +48,28 @@ final class ChildProcess implements AutoCloseable
 
     static ChildProcess start(final Class<?> main, final String... args) throws IOException
     {
-        final Process process = ChildJvm.processBuilder(ChildJvm.command(main, List.of(args)))
+        return start(List.of(), main, args);
+    }
+
+    /** As {@link #start}, the JVM given {@code jvmOptions} too, which win over this JVM's passed on. */
+    static ChildProcess start(final List<String> jvmOptions, final Class<?> main, final String... args) throws IOException
+    {
+        final Process process = ChildJvm.processBuilder(withOptions(ChildJvm.command(main, List.of(args)), jvmOptions))
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
         return new ChildProcess(main.getSimpleName(), process, false);
+    }
+
+    /**
+     * {@code command}, a {@link ChildJvm#command}, with {@code jvmOptions} put after the options it passes on
+     * from this JVM, such as the tests' Aeron timeouts, so that they win: of two settings of a property, a JVM
+     * takes the last.
+     */
+    static List<String> withOptions(final List<String> command, final List<String> jvmOptions)
+    {
+        final List<String> withOptions = new ArrayList<>(command);
+        withOptions.addAll(withOptions.indexOf("-cp"), jvmOptions);
+        return withOptions;
     }
 
     /**

@@ -181,17 +181,17 @@ class PartitionManagerDeathTest
     }
 
     /**
-     * A manager process whose driver times a client out after 15 s unserviced (its timer ticking faster): longer
-     * than a stall of a process on a loaded machine, which can last 10 s, and at 1 s, then 5, could end the manager
-     * (or the host) before the test stopped it. A publication's unblock timeout must be longer still.
+     * A manager process whose driver times a client out after 15 s unserviced (its timer ticking faster), not the
+     * tests' 30 s, so that the stop below outlasts it: longer than a stall of a process on a loaded machine, which
+     * can last 10 s, and at 1 s, then 5, could end the manager (or the host) before the test stopped it. A
+     * publication's unblock timeout must be longer still. After the options passed on from this JVM, to win.
      */
     private java.util.List<String> managerWithShortClientLiveness()
     {
-        final java.util.List<String> command = new java.util.ArrayList<>(ChildJvm.command(PartitionManagerMain.class,
-            java.util.List.of("--manifest", manifest.toString(), "--dir", dir.toString(), "--exit-on-stdin-eof")));
-        command.addAll(1, java.util.List.of("-Daeron.client.liveness.timeout=15s", "-Daeron.publication.unblock.timeout=30s",
+        return ChildProcess.withOptions(ChildJvm.command(PartitionManagerMain.class,
+            java.util.List.of("--manifest", manifest.toString(), "--dir", dir.toString(), "--exit-on-stdin-eof")),
+            java.util.List.of("-Daeron.client.liveness.timeout=15s", "-Daeron.publication.unblock.timeout=30s",
             "-Daeron.timer.interval=100ms"));
-        return command;
     }
 
     /**
@@ -386,43 +386,34 @@ class PartitionManagerDeathTest
     /**
      * The manager dies while a claim is under way: the client closes itself, and the claim fails
      * saying the manager has gone. It read the control file the close had unmapped
-     * (IndexOutOfBoundsException here; with Agrona's bounds checks off, a fault that ends the JVM),
+     * (IndexOutOfBoundsException; with Agrona's bounds checks off, a fault that ends the JVM),
      * or surfaced Aeron's driver timeout. The manager is stopped (SIGSTOP) before the claim begins,
      * so the claim, which needs it and the media driver it runs, is certainly under way when it is killed.
+     * It waits on that driver until its client's driver timeout, so it runs in a child JVM with Aeron's 10 s
+     * rather than the tests' 30 s (the pom's ffa.test.flags), which would have this test wait 30 s.
      */
     @Test
     @Timeout(180)
     void aClaimInProgressWhenItsManagerIsKilledFailsSayingTheManagerHasGone() throws Exception
     {
-        try (ChildProcess pm = startPartitionManager())
+        try (ChildProcess pm = startPartitionManager();
+            ChildProcess claimer = ChildProcess.start(java.util.List.of("-Daeron.driver.timeout=10000"),
+                ClaimingProcess.class, "--dir", dir.toString(), "--partition", Integer.toString(VM2));
+            ControlFile cf = ControlFile.open(FabricDirectory.controlFile(dir)))
         {
-            final FabricClient client = FabricClient.connect(
-                new FabricClient.Context().directory(dir).partitionManagerGoneHandler(() -> { }));
-            try
-            {
-                signal(pm, "STOP");
-                final Future<Endpoint> claiming = exec.submit(() -> client.claim(VM2));
-                final var cf = client.controlFile();
-                final int slot = cf.slotOf(VM2);
-                final long deadline = System.nanoTime() + ChildProcess.START_NS;
-                while (cf.claimPid(slot) != ProcessHandle.current().pid() && !claiming.isDone())
-                {
-                    assertTrue(System.nanoTime() < deadline, "the claim began");
-                    Thread.onSpinWait();
-                }
-                pm.process().destroyForcibly();
-                assertTrue(pm.process().waitFor(30, TimeUnit.SECONDS), "killed");
+            claimer.awaitLine("READY", ChildProcess.START_NS);
+            signal(pm, "STOP");
+            claimer.send("claim");
+            final int slot = cf.slotOf(VM2);
+            awaitUntil(System.nanoTime() + ChildProcess.START_NS,
+                () -> cf.claimPid(slot) == claimer.pid() || !claimer.process().isAlive(), "the claim began");
+            pm.process().destroyForcibly();
+            assertTrue(pm.process().waitFor(30, TimeUnit.SECONDS), "killed");
 
-                final java.util.concurrent.ExecutionException failed =
-                    assertThrows(java.util.concurrent.ExecutionException.class, () -> claiming.get(60, TimeUnit.SECONDS));
-                final Throwable cause = failed.getCause();
-                assertInstanceOf(IllegalStateException.class, cause, () -> "the claim failed with " + cause);
-                assertTrue(cause.getMessage().contains("partition manager of " + dir + " has gone"), cause.getMessage());
-            }
-            finally
-            {
-                client.close();
-            }
+            final String outcome = claimer.awaitLine("", TimeUnit.SECONDS.toNanos(60));
+            assertTrue(outcome.startsWith("REFUSED " + IllegalStateException.class.getName() + ": "),
+                () -> "the claim failed with " + outcome);
+            assertTrue(outcome.contains("partition manager of " + dir + " has gone"), outcome);
         }
         IoUtil.delete(dir.toFile(), true);
     }

@@ -7,6 +7,7 @@ import org.ffafabric.manifest.World;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.ffafabric.conformance.Fx.*;
@@ -25,7 +26,12 @@ class PartitionManagerGoneDuringAHandlerTest
 {
     static final int VM1 = 1;
     static final int SP1 = 0x8001;
-    /** Past Aeron's driver timeout (10 s), after which its default handler ended the process at the latest. */
+    /**
+     * The partition process's driver timeout: Aeron's default, not the tests' 30 s (the pom's ffa.test.flags), so that
+     * the wait below outlives it and stays short.
+     */
+    static final String DRIVER_TIMEOUT = "-Daeron.driver.timeout=10000";
+    /** Past that driver timeout, after which Aeron's default handler ended the process at the latest. */
     static final long OUTLIVES_S = 12;
 
     @Test
@@ -38,7 +44,7 @@ class PartitionManagerGoneDuringAHandlerTest
             .partition(p -> p.name("sp1").id(SP1).world(World.SP_EL1).uuid("d0000000-0000-0000-0000-000000008001")
                 .directMessaging())
             .build(), VM1);
-        try (ChildProcess host = ChildProcess.start(DoomedPartitionProcess.class,
+        try (ChildProcess host = ChildProcess.start(List.of(DRIVER_TIMEOUT), DoomedPartitionProcess.class,
             "--dir", fx.fabric().directory().toString(), "--partition", SP1 + ":hold"))
         {
             try
