@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -74,8 +75,12 @@ class LatencyToolSignalTest
     {
         // Started without the JVM flags, the tool runs itself again with them and waits. A SIGTERM to the
         // process the user started ended only that one: the relaunched tool and its echo went on spinning.
-        final List<String> command = new java.util.ArrayList<>(List.of(ChildJvm.javaBinary(),
-            "-cp", System.getProperty("java.class.path"), LatencyTool.class.getName(),
+        final List<String> command = new java.util.ArrayList<>(List.of(ChildJvm.javaBinary()));
+        // The tests' Aeron settings all the same (the pom's ffa.test.flags: small terms, timeouts that outlast a
+        // stall of the machine), which the relaunched tool and its echo take from its arguments.
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+            .filter((arg) -> arg.startsWith("-Daeron.")).toList());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), LatencyTool.class.getName(),
             "--scenario", ScenarioRegistry.RATIO_BASELINE, "--samples", "2000000000", "--warmup", "0",
             "--results", results.toString()));
         final Process tool = new ProcessBuilder(command)

@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class StuckEchoTest
 {
-    // Short of the 10 s after which a stopped Aeron client is closed (ffa-direct's echo), so the echo resumes well.
+    // Short of the client liveness after which a stopped Aeron client is closed (ffa-direct's echo; Aeron's 10 s,
+    // the tests' 30 s), so the echo resumes well.
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(3);
 
     private LatencyScenario scenario;
