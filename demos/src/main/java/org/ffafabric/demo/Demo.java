@@ -7,6 +7,7 @@ import org.ffafabric.launch.PartitionHostMain;
 import org.ffafabric.manifest.Manifest;
 import org.ffafabric.manifest.ManifestParser;
 import org.ffafabric.pm.PartitionManager;
+import org.ffafabric.tools.FabricDump;
 import org.ffafabric.transport.AeronTuning;
 
 import java.io.BufferedReader;
@@ -69,7 +70,7 @@ public final class Demo
                 requireRoomForLogs(pm.directory(), manifest);
                 System.out.println("partition manager: fabric " + pm.directory() + ", " +
                     manifest.partitions().size() + " partitions: " + manifest.partitions());
-                return runPartitions(pm.directory().toString(), rounds);
+                return runPartitions(pm, rounds);
             }
         }
         finally
@@ -105,8 +106,9 @@ public final class Demo
         }
     }
 
-    private static int runPartitions(final String dir, final int rounds) throws IOException, InterruptedException
+    private static int runPartitions(final PartitionManager pm, final int rounds) throws IOException, InterruptedException
     {
+        final String dir = pm.directory().toString();
         final Process server = start(PartitionHostMain.class, List.of("--dir", dir, "--partition", "0x8001", "--busy-spin", "--exit-on-stdin-eof"));
         try
         {
@@ -120,6 +122,8 @@ public final class Demo
                 // Numbers alone say little on a shared machine: the baselines run beside them there.
                 System.out.println("demo: against raw Aeron IPC, shared-memory spin and Unix-socket baselines " +
                     "measured in the same run: ./ffa bench");
+                // What each side counted, warm-up included: ./ffa counters shows the same of any running fabric.
+                System.out.print(FabricDump.counters(pm.controlFile(), false, false).replaceAll("(?m)^", "demo: counters: "));
             }
             System.out.println(exit == 0 ? "demo: done" : "demo: client exited with " + exit);
             return exit;

@@ -43,6 +43,14 @@ class DemoTest
         assertTrue(out.matches("(?s).*FFA_MSG_SEND_DIRECT_REQ_64 +round trip: p50=[0-9.]+us p99=[0-9.]+us p99\\.9=[0-9.]+us.*"), out);
         assertTrue(out.matches("(?s).*FFA_MSG_SEND_DIRECT_REQ2 +round trip: p50=[0-9.]+us.*\\(2000 samples, cross-process\\).*"), out);
         assertTrue(out.contains("demo: done"), out);
+        // Every request the client sent, warm-up included, echo-sp received, and no call returned an error.
+        final java.util.regex.Matcher sent = java.util.regex.Pattern.compile(
+            "demo: counters: client-vm id=0x0001 direct-requests-sent=(\\d+) direct-requests-received=0 .* errors: none\n")
+            .matcher(out);
+        assertTrue(sent.find(), out);
+        assertTrue(Long.parseLong(sent.group(1)) >= 2 * 2_000, out);
+        assertTrue(out.contains("demo: counters: echo-sp id=0x8001 direct-requests-sent=0 direct-requests-received=" +
+            sent.group(1) + " "), out);
         final String dir = "ffa-demo-" + ProcessHandle.current().pid();
         try (Stream<Path> shm = Files.list(Path.of("/dev/shm")))
         {
