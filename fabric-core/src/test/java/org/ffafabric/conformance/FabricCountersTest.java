@@ -241,8 +241,14 @@ class FabricCountersTest
         fx.claim(SP2);
         final int reaped = FabricCounters.claimsReapedId(slot);
         awaitUntil(System.nanoTime() + WAIT_NS, () -> controlFile.counter(reaped) == 1, "the dead claim counted");
-        // Past the manager's next liveness checks: the take-over it may have raced is not counted again.
-        Thread.sleep(300);
+        // Past the manager's next liveness check (it writes its heartbeat, then checks the claims): the
+        // take-over it may have raced is not counted again.
+        final long deadline = System.nanoTime() + WAIT_NS;
+        for (int beat = 0; beat < 2; beat++)
+        {
+            final long heartbeat = controlFile.pmHeartbeat();
+            awaitUntil(deadline, () -> controlFile.pmHeartbeat() != heartbeat, "the manager's next heartbeat");
+        }
         assertEquals(1, controlFile.counter(reaped));
         assertEquals(0, controlFile.counter(FabricCounters.claimsReapedId(controlFile.slotOf(SP1))));
     }
