@@ -94,6 +94,28 @@ final class ChildProcess implements AutoCloseable
         }
     }
 
+    /**
+     * Called first by a child's main: the child halts once the process that started it is gone, so that
+     * a test JVM killed or crashed mid-test (its children's close never runs) leaves none running.
+     */
+    static void haltWithParent()
+    {
+        ProcessHandle.current().parent().ifPresent(parent ->
+        {
+            final Thread watch = new Thread(() ->
+            {
+                // isAlive compares the start time too: a later process given the PID is not the parent.
+                while (parent.isAlive())
+                {
+                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+                }
+                Runtime.getRuntime().halt(3);
+            }, "parent-watch");
+            watch.setDaemon(true);
+            watch.start();
+        });
+    }
+
     private void readLines()
     {
         try (BufferedReader out =

@@ -23,6 +23,7 @@ final class ClaimingProcess
 
     public static void main(final String[] args) throws Exception
     {
+        ChildProcess.haltWithParent();
         String dir = null;
         int id = -1;
         for (int i = 0; i < args.length; i++)

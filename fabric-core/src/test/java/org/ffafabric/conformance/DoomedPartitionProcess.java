@@ -40,6 +40,7 @@ final class DoomedPartitionProcess
 
     public static void main(final String[] args) throws Exception
     {
+        ChildProcess.haltWithParent();
         String dir = null;
         for (int i = 0; i < args.length; i++)
         {

@@ -36,6 +36,7 @@ final class RequesterProcess
 
     public static void main(final String[] args) throws Exception
     {
+        ChildProcess.haltWithParent();
         String dir = null;
         int partition = 0;
         int target = 0;

@@ -28,6 +28,7 @@ final class StuckHandlerProcess
 
     public static void main(final String[] args) throws Exception
     {
+        ChildProcess.haltWithParent();
         String dir = null;
         int partition = 0;
         for (int i = 0; i < args.length; i++)

@@ -20,6 +20,7 @@ final class SweepingProcess
 
     public static void main(final String[] args) throws Exception
     {
+        ChildProcess.haltWithParent();
         final FabricLock lock = FabricLock.tryTake(Paths.get(args[1]));
         if (lock == null)
         {
