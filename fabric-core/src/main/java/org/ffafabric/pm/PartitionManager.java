@@ -14,6 +14,7 @@ import org.agrona.BitUtil;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
+import org.agrona.SystemUtil;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
@@ -59,7 +60,6 @@ import java.util.concurrent.locks.LockSupport;
 public final class PartitionManager implements Agent, AutoCloseable
 {
     private static final long LIVENESS_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
-    private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
     // An external driver announces a new publication a moment before it links its subscribers.
     private static final long REPLY_LINK_GRACE_NS = TimeUnit.MILLISECONDS.toNanos(100);
     // Clients check every 100 ms; a close takes them a few more.
@@ -706,7 +706,7 @@ public final class PartitionManager implements Agent, AutoCloseable
             final long waited = System.nanoTime() - start;
             // The caller's inbox was linked before it trapped: not connected for longer than an
             // external driver takes to link a new publication means it has gone.
-            if (waited > CONNECT_TIMEOUT_NS || caller.reply.isClosed() ||
+            if (waited > ctx.replyTimeoutNs() || caller.reply.isClosed() ||
                 (result == Publication.NOT_CONNECTED && waited > REPLY_LINK_GRACE_NS))
             {
                 controlFile.countOrdered(FabricCounters.repliesNotDeliveredId());
@@ -1047,6 +1047,8 @@ public final class PartitionManager implements Agent, AutoCloseable
         public static final String EMBEDDED_DRIVER_PROP_NAME = "ffa.embedded.driver";
         public static final String PEER_LOGS_PER_CONTEXT_PROP_NAME = "ffa.peer.logs.per.context";
         public static final int PEER_LOGS_PER_CONTEXT_DEFAULT = 4;
+        public static final String REPLY_TIMEOUT_PROP_NAME = "ffa.pm.reply.timeout";
+        public static final long REPLY_TIMEOUT_DEFAULT_NS = TimeUnit.SECONDS.toNanos(10);
 
         // Null until set in code: the system properties' then, at conclude (FabricDirectory.resolve).
         private String fabricName;
@@ -1060,6 +1062,7 @@ public final class PartitionManager implements Agent, AutoCloseable
         private Runnable terminationHook;
         private boolean deleteDirectoryOnClose = true;
         private int peerLogsPerContext = Integer.getInteger(PEER_LOGS_PER_CONTEXT_PROP_NAME, PEER_LOGS_PER_CONTEXT_DEFAULT);
+        private long replyTimeoutNs = SystemUtil.getDurationInNanos(REPLY_TIMEOUT_PROP_NAME, REPLY_TIMEOUT_DEFAULT_NS);
 
         public Context fabricName(final String name)
         {
@@ -1196,8 +1199,30 @@ public final class PartitionManager implements Agent, AutoCloseable
             return peerLogsPerContext;
         }
 
+        /**
+         * How long the manager goes on offering a reply its caller's inbox has no room for (10 s by default,
+         * {@code -Dffa.pm.reply.timeout=10s}) before it gives up on it, counting it in "replies not
+         * delivered". Meanwhile it services its driver but answers no other trap: a caller that traps
+         * without reading its replies, which only a process bypassing the runtime can be, holds the manager
+         * this long a reply. An inbox that has gone is given up on within 100 ms.
+         */
+        public Context replyTimeoutNs(final long timeoutNs)
+        {
+            this.replyTimeoutNs = timeoutNs;
+            return this;
+        }
+
+        public long replyTimeoutNs()
+        {
+            return replyTimeoutNs;
+        }
+
         public Context conclude()
         {
+            if (replyTimeoutNs <= 0)
+            {
+                throw new IllegalStateException("the reply timeout must be positive: " + replyTimeoutNs + " ns");
+            }
             if (peerLogsPerContext < 0)
             {
                 throw new IllegalStateException("peer logs per context must not be negative: " + peerLogsPerContext);

@@ -117,6 +117,63 @@ class PartitionManagerDutyCycleTest
     }
 
     /**
+     * A context claims by hand and traps far more than its inbox holds, reading none of the replies: the
+     * manager gives up on each reply it has no room for after its reply timeout (here 10 ms, not 10 s a
+     * reply), counting it, and answers another partition's trap once the flood is through.
+     */
+    @Test
+    void repliesItsCallerHasNoRoomForAreGivenUpOnAfterTheReplyTimeout() throws Exception
+    {
+        final long replyTimeoutNs = TimeUnit.MILLISECONDS.toNanos(10);
+        final java.util.concurrent.atomic.AtomicInteger told = new java.util.concurrent.atomic.AtomicInteger();
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(new PartitionManager.Context().manifest(smallManifest())
+            .replyTimeoutNs(replyTimeoutNs).errorHandler(ex -> told.incrementAndGet()), null))
+        {
+            final Endpoint vm = fabric.claim(1);
+            final ControlFile controlFile = fabric.partitionManager().controlFile();
+            final int sp = 0x8001;
+            final int slot = controlFile.slotOf(sp);
+            final long pid = ProcessHandle.current().pid();
+            assertTrue(controlFile.claim(slot, pid));
+            final Aeron raw = Aeron.connect(new Aeron.Context()
+                .aeronDirectoryName(FabricDirectory.aeronDirectory(fabric.directory()).toString()).errorHandler(ex -> { }));
+            try
+            {
+                final Subscription inbox = raw.addSubscription(TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(sp, 0));
+                final ExclusivePublication toPm = raw.addExclusivePublication(TrapProtocol.publicationChannel(
+                    TrapProtocol.sessionId(sp, 0, controlFile.claimGeneration(slot))), TrapProtocol.PM_STREAM_ID);
+                offer(toPm, regs(TrapProtocol.FABRIC_CLAIM, (int)pid, (int)(pid >>> 32)));
+                final long deadline = System.nanoTime() + WAIT_NS;
+                awaitUntil(deadline, () -> inbox.poll((buffer, offset, length, header) -> { }, 1) > 0, "the claim was answered");
+
+                // More replies than the inbox's window holds (at most a 64 KiB term of 96-byte frames: ~680).
+                final int traps = 800;
+                for (int i = 0; i < traps; i++)
+                {
+                    offer(toPm, regs(FunctionId.FFA_ID_GET));
+                }
+                awaitUntil(System.nanoTime() + TimeUnit.MINUTES.toNanos(2),
+                    () -> controlFile.counter(FabricCounters.trapsId(slot)) == traps, "every trap taken");
+                final long givenUp = controlFile.counter(FabricCounters.repliesNotDeliveredId());
+                int delivered = 0;
+                for (int read; (read = inbox.poll((buffer, offset, length, header) -> { }, 100)) > 0; )
+                {
+                    delivered += read;
+                }
+                assertTrue(givenUp > 0, "replies given up on: " + givenUp);
+                assertEquals(traps, delivered + givenUp, "each reply delivered or given up on");
+                assertEquals(givenUp, told.get(), "the error handler told of each");
+                assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_ID_GET));
+            }
+            finally
+            {
+                CloseHelper.quietClose(raw);
+                controlFile.unclaim(slot, controlFile.claimGeneration(slot), pid);
+            }
+        }
+    }
+
+    /**
      * The embedded driver's errors (a log it has no room or no counter for, a bad request from a
      * client) reached only the error log inside cnc.dat, so a claim refused for want of a counter
      * waited out its timeout with nothing said. They go to the partition manager's error handler.
