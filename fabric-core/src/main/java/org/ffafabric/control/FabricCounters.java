@@ -111,8 +111,17 @@ public final class FabricCounters
     /** The counter of FFA_ERROR({@code code}) returns to the partition in {@code slot}. */
     public static int errorsId(final int slot, final int code)
     {
-        final int index = code <= -1 && code >= -COUNTED_ERROR_CODES ? -code - 1 : COUNTED_ERROR_CODES;
-        return partitionBase(slot) + ERRORS + index;
+        return partitionBase(slot) + ERRORS + errorIndex(code);
+    }
+
+    /**
+     * Where {@code code} falls among a partition's error counters: 0 for NOT_SUPPORTED (-1) up to
+     * {@link #COUNTED_ERROR_CODES} - 1 for NOT_READY (-10), and {@link #COUNTED_ERROR_CODES} for any
+     * other code (as an error key's index, {@link #OTHER_ERROR_CODES}, is).
+     */
+    public static int errorIndex(final int code)
+    {
+        return code <= -1 && code >= -COUNTED_ERROR_CODES ? -code - 1 : COUNTED_ERROR_CODES;
     }
 
     /** {@code firstEc}: the index, among every context of the fabric, of its partition's first (the control file's). */

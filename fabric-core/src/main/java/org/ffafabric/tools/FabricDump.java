@@ -110,8 +110,8 @@ public final class FabricDump
             final int partitionId = FabricCounters.partitionIdOf(key, 0);
             final int index = FabricCounters.indexOf(key, 0);
             final int slot = partitionId == FabricCounters.NO_PARTITION ? -1 : controlFile.slotOf(partitionId);
-            if (typeId >= FabricCounters.TRAPS_TYPE_ID && (slot < 0 || index < -FabricCounters.COUNTED_ERROR_CODES ||
-                (typeId >= FabricCounters.DIRECT_REQUESTS_SENT_TYPE_ID && index >= byContext[slot].length)))
+            if (typeId >= FabricCounters.TRAPS_TYPE_ID && (slot < 0 ||
+                (typeId >= FabricCounters.DIRECT_REQUESTS_SENT_TYPE_ID && (index < 0 || index >= byContext[slot].length))))
             {
                 // Not a counter this build makes: a file of another build's layout, or torn bytes.
                 return;
@@ -125,7 +125,7 @@ public final class FabricDump
                 case FabricCounters.TRAPS_TYPE_ID: bySlot[slot][2] += value; break;
                 case FabricCounters.CLAIMS_REAPED_TYPE_ID: bySlot[slot][3] += value; break;
                 case FabricCounters.ERRORS_TYPE_ID:
-                    errors[slot][index == FabricCounters.OTHER_ERROR_CODES ? FabricCounters.COUNTED_ERROR_CODES : -index - 1] += value;
+                    errors[slot][FabricCounters.errorIndex(index)] += value;
                     break;
                 default: break;
             }
