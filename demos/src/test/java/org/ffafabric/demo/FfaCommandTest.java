@@ -189,7 +189,7 @@ class FfaCommandTest
             // Counted on each side: vm1's two requests sp1 answered, and the calls above that vm1 saw fail.
             final Result counters = run("counters", "--dir", dir);
             assertEquals(0, counters.exit, counters.err);
-            assertTrue(counters.out.startsWith("partition manager: traps-dropped=0 replies-not-delivered=0\n"), counters.out);
+            assertTrue(counters.out.startsWith("partition manager: traps-dropped=0 replies-not-delivered=0 replies-waiting=0\n"), counters.out);
             assertTrue(counters.out.contains("vm1 id=0x0001 direct-requests-sent=2 direct-requests-received=0 traps="),
                 counters.out);
             assertTrue(counters.out.contains(" errors: INVALID_PARAMETERS=2 BUSY=2\n"), counters.out);

@@ -910,6 +910,12 @@ public final class ControlFile implements AutoCloseable
         buffer.putLongRelease(offset, buffer.getLong(offset) + 1);
     }
 
+    /** Sets a counter that one thread writes and that goes down as well as up: a release store. */
+    public void counterOrdered(final int counterId, final long value)
+    {
+        buffer.putLongRelease(countersValuesOffset + CountersReader.counterOffset(counterId), value);
+    }
+
     /** Adds one to a counter that several threads or processes write. */
     public void countAtomic(final int counterId)
     {

@@ -70,8 +70,9 @@ public final class ControlFileDescriptor
      * 4: the claim mark beside the claim PID; the memory size moved to the ownership words' line.
      * 5: the claim generation joined the claim PID in one word.
      * 6: the counters after the EC state table; the RX partition info count, in a word that was reserved.
+     * 7: a third fabric counter, replies waiting.
      */
-    public static final int LAYOUT_VERSION = 6;
+    public static final int LAYOUT_VERSION = 7;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int LAYOUT_VERSION_OFFSET = 8;

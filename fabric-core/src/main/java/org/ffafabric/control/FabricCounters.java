@@ -20,7 +20,7 @@ import java.util.List;
  * in a fixed order, so that each writer finds its counters by the formulas here, with no
  * allocation across processes:
  * <pre>
- *   fabric:          traps dropped, replies not delivered
+ *   fabric:          traps dropped, replies not delivered, replies waiting
  *   each partition:  calls trapped, claims of dead claimants ended, FFA_ERROR returned by code
  *                    (NOT_SUPPORTED -1 .. NOT_READY -10, then any other code)
  *   each context:    direct requests sent, direct requests received
@@ -37,8 +37,10 @@ public final class FabricCounters
 {
     /** Fabric: traps from a session no claimed context has, dropped ({@code PartitionManager#droppedTraps}). */
     public static final int TRAPS_DROPPED_TYPE_ID = 1;
-    /** Fabric: replies the partition manager gave up on, their caller's inbox gone. */
+    /** Fabric: replies the partition manager gave up on (their caller's inbox gone, or unread past the reply timeout). */
     public static final int REPLIES_NOT_DELIVERED_TYPE_ID = 2;
+    /** Fabric, a gauge: replies waiting in the partition manager for room in their caller's inbox, now. */
+    public static final int REPLIES_WAITING_TYPE_ID = 3;
     /** Partition: calls its contexts trapped to the partition manager. */
     public static final int TRAPS_TYPE_ID = 10;
     /** Partition: claims whose claimant died, ended by the partition manager or taken over by a later claimer. */
@@ -59,7 +61,7 @@ public final class FabricCounters
     /** The key index of the counter shared by error codes outside {@link #COUNTED_ERROR_CODES}. */
     public static final int OTHER_ERROR_CODES = 0;
 
-    static final int FABRIC_COUNTERS = 2;
+    static final int FABRIC_COUNTERS = 3;
     static final int PER_PARTITION = 2 + COUNTED_ERROR_CODES + 1;
     static final int PER_CONTEXT = 2;
 
@@ -96,6 +98,11 @@ public final class FabricCounters
     public static int repliesNotDeliveredId()
     {
         return 1;
+    }
+
+    public static int repliesWaitingId()
+    {
+        return 2;
     }
 
     public static int trapsId(final int slot)
@@ -157,6 +164,8 @@ public final class FabricCounters
             "partition manager: traps dropped");
         allocate(manager, key, REPLIES_NOT_DELIVERED_TYPE_ID, NO_PARTITION, 0, repliesNotDeliveredId(),
             "partition manager: replies not delivered");
+        allocate(manager, key, REPLIES_WAITING_TYPE_ID, NO_PARTITION, 0, repliesWaitingId(),
+            "partition manager: replies waiting for room in their caller's inbox");
         final List<PartitionManifest> partitions = manifest.partitions();
         for (int slot = 0; slot < partitions.size(); slot++)
         {

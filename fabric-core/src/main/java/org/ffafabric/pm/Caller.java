@@ -1,6 +1,7 @@
 package org.ffafabric.pm;
 
 import io.aeron.ExclusivePublication;
+import org.agrona.ExpandableRingBuffer;
 
 /** One bound execution context as the partition manager knows it, keyed by session ID. */
 final class Caller
@@ -12,6 +13,8 @@ final class Caller
     // The whole claim generation, as the claim word held it at the bind: the session ID has its low eight bits alone.
     final int generation;
     final ExclusivePublication reply;
+    // Its replies its inbox had no room for, oldest first (made at the first such): see Replies.
+    ExpandableRingBuffer waitingReplies;
 
     Caller(
         final int sessionId, final int slot, final int partitionId, final int ec, final int generation,

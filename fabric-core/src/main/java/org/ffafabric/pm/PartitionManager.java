@@ -2,7 +2,6 @@ package org.ffafabric.pm;
 
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
-import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.driver.Configuration;
 import io.aeron.driver.MediaDriver;
@@ -21,7 +20,6 @@ import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.ErrorCode;
@@ -60,8 +58,6 @@ import java.util.concurrent.locks.LockSupport;
 public final class PartitionManager implements Agent, AutoCloseable
 {
     private static final long LIVENESS_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
-    // An external driver announces a new publication a moment before it links its subscribers.
-    private static final long REPLY_LINK_GRACE_NS = TimeUnit.MILLISECONDS.toNanos(100);
     // Clients check every 100 ms; a close takes them a few more.
     private static final long CLIENTS_CLOSE_WAIT_NS = TimeUnit.SECONDS.toNanos(1);
     // A launch removing a dead manager's directory holds its lock a moment: long enough under any load.
@@ -77,11 +73,11 @@ public final class PartitionManager implements Agent, AutoCloseable
     private final RingBuffer driverCommands;
     private final Subscription subscription;
     private final SetupAndDiscovery setupAndDiscovery;
+    private final Replies replies;
     private final Int2ObjectHashMap<Caller> callers = new Int2ObjectHashMap<>();
     // The callers bound to each slot, kept so the liveness check need not walk them all for every slot.
     private final int[] bound;
     private final RegisterFile regs = new RegisterFile();
-    private final UnsafeBuffer replyBuffer = new UnsafeBuffer(new byte[RegisterFile.LENGTH]);
     private final FragmentHandler trapHandler = this::onTrap;
     private final AgentRunner runner;
     private long nextLivenessCheckNs;
@@ -174,6 +170,7 @@ public final class PartitionManager implements Agent, AutoCloseable
         driverCommands = startedAeron.context().toDriverBuffer();
         subscription = startedSubscription;
         setupAndDiscovery = new SetupAndDiscovery(controlFile, memories);
+        replies = new Replies(controlFile, ctx.errorHandler(), ctx.replyTimeoutNs());
         runner = new AgentRunner(ctx.idleStrategy(), ctx.errorHandler(), null, this);
     }
 
@@ -566,7 +563,8 @@ public final class PartitionManager implements Agent, AutoCloseable
         // on every cycle while partitions talk (a publisher's limit moves), and counting that would keep
         // this thread from ever sleeping, a third runnable thread on two cores. A command (a log added
         // or closed) comes with a claim or a close, whose next command should not wait out a sleep.
-        int work = subscription.poll(trapHandler, 16);
+        int work = replies.offerWaiting(callers);
+        work += subscription.poll(trapHandler, 16);
         if (driver != null && driverCommands.consumerPosition() != commandsRead)
         {
             work++;
@@ -625,7 +623,7 @@ public final class PartitionManager implements Agent, AutoCloseable
             dispatch(caller, regs);
         }
         controlFile.countOrdered(FabricCounters.trapsId(caller.slot));
-        reply(caller, regs);
+        replies.send(caller, regs);
     }
 
     /**
@@ -691,31 +689,6 @@ public final class PartitionManager implements Agent, AutoCloseable
             case FunctionId.FFA_PARTITION_INFO_GET: setupAndDiscovery.partitionInfoGet(caller, regs); break;
             case FunctionId.FFA_PARTITION_INFO_GET_REGS: setupAndDiscovery.partitionInfoGetRegs(caller, regs); break;
             default: regs.error(ErrorCode.NOT_SUPPORTED); break;
-        }
-    }
-
-    private void reply(final Caller caller, final RegisterFile regs)
-    {
-        final int length = FunctionId.isSmc64(regs.functionId()) ?
-            TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
-        regs.buffer().getBytes(0, replyBuffer, 0, RegisterFile.LENGTH);
-        final long start = System.nanoTime();
-        long result;
-        while ((result = caller.reply.offer(replyBuffer, 0, length)) < 0)
-        {
-            final long waited = System.nanoTime() - start;
-            // The caller's inbox was linked before it trapped: not connected for longer than an
-            // external driver takes to link a new publication means it has gone.
-            if (waited > ctx.replyTimeoutNs() || caller.reply.isClosed() ||
-                (result == Publication.NOT_CONNECTED && waited > REPLY_LINK_GRACE_NS))
-            {
-                controlFile.countOrdered(FabricCounters.repliesNotDeliveredId());
-                ctx.errorHandler().onError(new IllegalStateException("reply to " + caller.partitionId + " not delivered"));
-                return;
-            }
-            // With the embedded driver only this thread moves the limit and links: the driver and our
-            // client must go on while we wait, or every client's publications (and Aeron) stall.
-            serviceAeron();
         }
     }
 
@@ -804,7 +777,7 @@ public final class PartitionManager implements Agent, AutoCloseable
         controlFile.ecStateOrdered(stateOffset, ExecutionContextState.pack(
             ExecutionContextState.RUNNING, model, false, 0, 0, controlFile.ecState(stateOffset)));
         regs.success().w(1, TrapProtocol.FABRIC_CLAIM).w(2, generation);
-        reply(caller, regs);
+        replies.send(caller, regs);
     }
 
     private void refuseClaim(final int slot, final long claim, final int ec, final boolean noCounter, final Throwable cause)
@@ -863,6 +836,7 @@ public final class PartitionManager implements Agent, AutoCloseable
                 earlier = true;
                 if ((c.generation & 0xFF) != (generation & 0xFF))
                 {
+                    replies.discard(c);
                     c.reply.close();
                     it.remove();
                     bound[c.slot]--;
@@ -886,6 +860,7 @@ public final class PartitionManager implements Agent, AutoCloseable
         final Caller caller = callers.remove(sessionId);
         if (caller != null)
         {
+            replies.discard(caller);
             bound[caller.slot]--;
         }
         return caller;
@@ -914,6 +889,7 @@ public final class PartitionManager implements Agent, AutoCloseable
                     final Caller c = it.next();
                     if (c.slot == slot)
                     {
+                        replies.discard(c);
                         c.reply.close();
                         it.remove();
                         bound[c.slot]--;
@@ -998,6 +974,7 @@ public final class PartitionManager implements Agent, AutoCloseable
     {
         for (final Caller c : callers.values())
         {
+            replies.discard(c);
             c.reply.close();
         }
         callers.clear();
@@ -1200,11 +1177,11 @@ public final class PartitionManager implements Agent, AutoCloseable
         }
 
         /**
-         * How long the manager goes on offering a reply its caller's inbox has no room for (10 s by default,
-         * {@code -Dffa.pm.reply.timeout=10s}) before it gives up on it, counting it in "replies not
-         * delivered". Meanwhile it services its driver but answers no other trap: a caller that traps
-         * without reading its replies, which only a process bypassing the runtime can be, holds the manager
-         * this long a reply. An inbox that has gone is given up on within 100 ms.
+         * How long the manager keeps a reply its caller's inbox has no room for (10 s by default,
+         * {@code -Dffa.pm.reply.timeout=10s}), offering it again on each duty cycle, before it gives up on
+         * it, counting it in "replies not delivered". Meanwhile it answers every other trap: only a caller
+         * that traps without reading its replies, which only a process bypassing the runtime can be, leaves
+         * replies waiting. An inbox that has gone is given up on within 100 ms.
          */
         public Context replyTimeoutNs(final long timeoutNs)
         {

@@ -96,7 +96,7 @@ public final class FabricDump
             return out.toString();
         }
         final int partitions = controlFile.partitionCount();
-        final long[] fabric = new long[2];
+        final long[] fabric = new long[3];
         final long[][] bySlot = new long[partitions][4];
         final long[][] errors = new long[partitions][FabricCounters.COUNTED_ERROR_CODES + 1];
         final long[][][] byContext = new long[partitions][][];
@@ -120,6 +120,7 @@ public final class FabricDump
             {
                 case FabricCounters.TRAPS_DROPPED_TYPE_ID: fabric[0] += value; break;
                 case FabricCounters.REPLIES_NOT_DELIVERED_TYPE_ID: fabric[1] += value; break;
+                case FabricCounters.REPLIES_WAITING_TYPE_ID: fabric[2] += value; break;
                 case FabricCounters.DIRECT_REQUESTS_SENT_TYPE_ID: bySlot[slot][0] += value; byContext[slot][index][0] += value; break;
                 case FabricCounters.DIRECT_REQUESTS_RECEIVED_TYPE_ID: bySlot[slot][1] += value; byContext[slot][index][1] += value; break;
                 case FabricCounters.TRAPS_TYPE_ID: bySlot[slot][2] += value; break;
@@ -131,7 +132,8 @@ public final class FabricDump
             }
         });
         out.append("partition manager: traps-dropped=").append(fabric[0])
-            .append(" replies-not-delivered=").append(fabric[1]).append('\n');
+            .append(" replies-not-delivered=").append(fabric[1])
+            .append(" replies-waiting=").append(fabric[2]).append('\n');
         for (int slot = 0; slot < partitions; slot++)
         {
             out.append(controlFile.name(slot)).append(" id=").append(EndpointId.toString(controlFile.partitionId(slot)))

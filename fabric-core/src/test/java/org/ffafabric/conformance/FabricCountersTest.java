@@ -62,12 +62,14 @@ class FabricCountersTest
         reader.forEach((counterId, typeId, key, label) -> found.add(new int[] {
             counterId, typeId, FabricCounters.partitionIdOf(key, 0), FabricCounters.indexOf(key, 0) }));
         assertEquals(FabricCounters.count(3, 6), found.size());
-        assertEquals(2 + 3 * 13 + 6 * 2, found.size(), "2 fabric counters, 13 a partition, 2 a context");
+        assertEquals(3 + 3 * 13 + 6 * 2, found.size(), "3 fabric counters, 13 a partition, 2 a context");
 
         assertCounter(reader, FabricCounters.trapsDroppedId(), FabricCounters.TRAPS_DROPPED_TYPE_ID,
             FabricCounters.NO_PARTITION, 0, "partition manager: traps dropped");
         assertCounter(reader, FabricCounters.repliesNotDeliveredId(), FabricCounters.REPLIES_NOT_DELIVERED_TYPE_ID,
             FabricCounters.NO_PARTITION, 0, "partition manager: replies not delivered");
+        assertCounter(reader, FabricCounters.repliesWaitingId(), FabricCounters.REPLIES_WAITING_TYPE_ID,
+            FabricCounters.NO_PARTITION, 0, "partition manager: replies waiting for room in their caller's inbox");
         final String[] names = { "vm1 0x0001", "sp1 0x8001", "sp2 0x8002" };
         final int[] ids = { VM1, SP1, SP2 };
         for (int slot = 0; slot < 3; slot++)

@@ -9,6 +9,7 @@ import io.aeron.exceptions.RegistrationException;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.ffafabric.EmbeddedFabric;
+import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
@@ -118,8 +119,8 @@ class PartitionManagerDutyCycleTest
 
     /**
      * A context claims by hand and traps far more than its inbox holds, reading none of the replies: the
-     * manager gives up on each reply it has no room for after its reply timeout (here 10 ms, not 10 s a
-     * reply), counting it, and answers another partition's trap once the flood is through.
+     * manager gives up on each reply it has no room for after its reply timeout (here 10 ms), counting it
+     * and telling its error handler of the 1st, 2nd, 4th... only, and answers another partition's trap.
      */
     @Test
     void repliesItsCallerHasNoRoomForAreGivenUpOnAfterTheReplyTimeout() throws Exception
@@ -146,14 +147,16 @@ class PartitionManagerDutyCycleTest
                 final long deadline = System.nanoTime() + WAIT_NS;
                 awaitUntil(deadline, () -> inbox.poll((buffer, offset, length, header) -> { }, 1) > 0, "the claim was answered");
 
-                // More replies than the inbox's window holds (at most a 64 KiB term of 96-byte frames: ~680).
+                // More replies than the inbox's window holds (half a 64 KiB term of 96-byte frames: ~340).
                 final int traps = 800;
                 for (int i = 0; i < traps; i++)
                 {
                     offer(toPm, regs(FunctionId.FFA_ID_GET));
                 }
-                awaitUntil(System.nanoTime() + TimeUnit.MINUTES.toNanos(2),
+                awaitUntil(System.nanoTime() + WAIT_NS,
                     () -> controlFile.counter(FabricCounters.trapsId(slot)) == traps, "every trap taken");
+                awaitUntil(System.nanoTime() + WAIT_NS,
+                    () -> controlFile.counter(FabricCounters.repliesWaitingId()) == 0, "no reply left waiting");
                 final long givenUp = controlFile.counter(FabricCounters.repliesNotDeliveredId());
                 int delivered = 0;
                 for (int read; (read = inbox.poll((buffer, offset, length, header) -> { }, 100)) > 0; )
@@ -162,8 +165,159 @@ class PartitionManagerDutyCycleTest
                 }
                 assertTrue(givenUp > 0, "replies given up on: " + givenUp);
                 assertEquals(traps, delivered + givenUp, "each reply delivered or given up on");
-                assertEquals(givenUp, told.get(), "the error handler told of each");
+                assertEquals(64 - Long.numberOfLeadingZeros(givenUp), told.get(), "told of each power of two");
                 assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_ID_GET));
+            }
+            finally
+            {
+                CloseHelper.quietClose(raw);
+                controlFile.unclaim(slot, controlFile.claimGeneration(slot), pid);
+            }
+        }
+    }
+
+    /**
+     * A context claims by hand and traps far more than its inbox holds before reading any reply. The
+     * manager keeps what does not fit and goes on: another partition's trap is answered with nothing
+     * given up on, and once the context reads, every reply arrives, in the order of its traps. (The
+     * manager used to wait on each such reply, answering nothing else, for up to its reply timeout.)
+     */
+    @Test
+    void aCallerReadingNoRepliesHoldsUpNoOtherTrapAndLosesNoReply() throws Exception
+    {
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(new PartitionManager.Context().manifest(smallManifest())
+            .replyTimeoutNs(TimeUnit.MINUTES.toNanos(10)), null))
+        {
+            final Endpoint vm = fabric.claim(1);
+            final ControlFile controlFile = fabric.partitionManager().controlFile();
+            final int sp = 0x8001;
+            final int slot = controlFile.slotOf(sp);
+            final long pid = ProcessHandle.current().pid();
+            assertTrue(controlFile.claim(slot, pid));
+            final Aeron raw = Aeron.connect(new Aeron.Context()
+                .aeronDirectoryName(FabricDirectory.aeronDirectory(fabric.directory()).toString()).errorHandler(ex -> { }));
+            try
+            {
+                final Subscription inbox = raw.addSubscription(TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(sp, 0));
+                final ExclusivePublication toPm = raw.addExclusivePublication(TrapProtocol.publicationChannel(
+                    TrapProtocol.sessionId(sp, 0, controlFile.claimGeneration(slot))), TrapProtocol.PM_STREAM_ID);
+                offer(toPm, regs(TrapProtocol.FABRIC_CLAIM, (int)pid, (int)(pid >>> 32)));
+                awaitUntil(System.nanoTime() + WAIT_NS,
+                    () -> inbox.poll((buffer, offset, length, header) -> { }, 1) > 0, "the claim was answered");
+
+                // About three times what the inbox's window holds (~340 96-byte frames), and within what the
+                // manager keeps for one caller (64 KiB of 80 bytes each: ~800); every third an unknown function.
+                final int traps = 1000;
+                for (int i = 0; i < traps; i++)
+                {
+                    offer(toPm, i % 3 == 2 ? regs(0x8400_00FF) : regs(FunctionId.FFA_ID_GET));
+                }
+                awaitUntil(System.nanoTime() + WAIT_NS,
+                    () -> controlFile.counter(FabricCounters.trapsId(slot)) == traps, "every trap taken");
+                assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_ID_GET));
+                assertEquals(0, controlFile.counter(FabricCounters.repliesNotDeliveredId()), "no reply given up on");
+                assertTrue(controlFile.counter(FabricCounters.repliesWaitingId()) > 0, "replies waiting");
+
+                final RegisterFile reply = new RegisterFile();
+                final int[] read = new int[1];
+                final long deadline = System.nanoTime() + WAIT_NS;
+                while (read[0] < traps)
+                {
+                    assertTrue(System.nanoTime() < deadline, () -> "replies read: " + read[0] + " of " + traps);
+                    inbox.poll((buffer, offset, length, header) ->
+                    {
+                        reply.copyFrom(buffer, offset, length);
+                        final int i = read[0]++;
+                        if (i % 3 == 2)
+                        {
+                            assertEquals(ErrorCode.NOT_SUPPORTED, reply.errorCode(), () -> "reply " + i + ": " + reply);
+                        }
+                        else
+                        {
+                            assertSuccess32(reply);
+                            assertEquals(sp, reply.w(2), () -> "reply " + i + ": " + reply);
+                        }
+                    }, 100);
+                }
+                assertEquals(0, inbox.poll((buffer, offset, length, header) -> { }, 1), "no reply twice");
+                assertEquals(0, controlFile.counter(FabricCounters.repliesNotDeliveredId()), "no reply given up on");
+                assertEquals(0, controlFile.counter(FabricCounters.repliesWaitingId()), "no reply still waiting");
+            }
+            finally
+            {
+                CloseHelper.quietClose(raw);
+                controlFile.unclaim(slot, controlFile.claimGeneration(slot), pid);
+            }
+        }
+    }
+
+    /**
+     * Replies beyond what the manager keeps for one caller are given up on at once, counted, rather than
+     * kept without bound: the rest still arrive when the caller reads, and another partition is answered.
+     */
+    @Test
+    void repliesBeyondACallersShareOfRoomAreGivenUpOnAtOnce() throws Exception
+    {
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(new PartitionManager.Context().manifest(smallManifest())
+            .replyTimeoutNs(TimeUnit.MINUTES.toNanos(10)).errorHandler(ex -> { }), null))
+        {
+            final Endpoint vm = fabric.claim(1);
+            final ControlFile controlFile = fabric.partitionManager().controlFile();
+            final int sp = 0x8001;
+            final int slot = controlFile.slotOf(sp);
+            final long pid = ProcessHandle.current().pid();
+            assertTrue(controlFile.claim(slot, pid));
+            final Aeron raw = Aeron.connect(new Aeron.Context()
+                .aeronDirectoryName(FabricDirectory.aeronDirectory(fabric.directory()).toString()).errorHandler(ex -> { }));
+            try
+            {
+                final Subscription inbox = raw.addSubscription(TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(sp, 0));
+                final ExclusivePublication toPm = raw.addExclusivePublication(TrapProtocol.publicationChannel(
+                    TrapProtocol.sessionId(sp, 0, controlFile.claimGeneration(slot))), TrapProtocol.PM_STREAM_ID);
+                offer(toPm, regs(TrapProtocol.FABRIC_CLAIM, (int)pid, (int)(pid >>> 32)));
+                awaitUntil(System.nanoTime() + WAIT_NS,
+                    () -> inbox.poll((buffer, offset, length, header) -> { }, 1) > 0, "the claim was answered");
+
+                // Twice the window (~340) and the manager's share for one caller (~800) together.
+                final int traps = 2500;
+                for (int i = 0; i < traps; i++)
+                {
+                    offer(toPm, regs(FunctionId.FFA_ID_GET));
+                }
+                awaitUntil(System.nanoTime() + WAIT_NS,
+                    () -> controlFile.counter(FabricCounters.trapsId(slot)) == traps, "every trap taken");
+                assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_ID_GET));
+                final long givenUp = controlFile.counter(FabricCounters.repliesNotDeliveredId());
+                assertTrue(givenUp > 0, "replies given up on: " + givenUp);
+                final long waiting = controlFile.counter(FabricCounters.repliesWaitingId());
+                assertTrue(waiting > 0 && waiting * 80 <= 64 * 1024, "replies waiting: " + waiting);
+
+                final int[] delivered = new int[1];
+                final long deadline = System.nanoTime() + WAIT_NS;
+                while (delivered[0] + givenUp < traps)
+                {
+                    assertTrue(System.nanoTime() < deadline, () -> "replies read: " + delivered[0] + ", given up: " + givenUp);
+                    delivered[0] += inbox.poll((buffer, offset, length, header) -> { }, 100);
+                }
+                assertEquals(0, inbox.poll((buffer, offset, length, header) -> { }, 1), "no reply twice");
+                assertEquals(givenUp, controlFile.counter(FabricCounters.repliesNotDeliveredId()), "none given up since");
+                assertEquals(0, controlFile.counter(FabricCounters.repliesWaitingId()), "no reply still waiting");
+
+                // Flooded again and let go of: what waits will never be read, and is counted as given up on.
+                for (int i = 0; i < 1000; i++)
+                {
+                    offer(toPm, regs(FunctionId.FFA_ID_GET));
+                }
+                awaitUntil(System.nanoTime() + WAIT_NS,
+                    () -> controlFile.counter(FabricCounters.trapsId(slot)) == traps + 1000, "every trap taken");
+                final long waitingAtRelease = controlFile.counter(FabricCounters.repliesWaitingId());
+                final long givenUpAtRelease = controlFile.counter(FabricCounters.repliesNotDeliveredId());
+                assertTrue(waitingAtRelease > 0, "replies waiting: " + waitingAtRelease);
+                offer(toPm, regs(TrapProtocol.FABRIC_RELEASE));
+                awaitUntil(System.nanoTime() + WAIT_NS, () -> controlFile.claimPid(slot) == 0, "the context let go of");
+                assertEquals(0, controlFile.counter(FabricCounters.repliesWaitingId()), "no reply still waiting");
+                assertEquals(givenUpAtRelease + waitingAtRelease,
+                    controlFile.counter(FabricCounters.repliesNotDeliveredId()), "each waiting reply given up on");
             }
             finally
             {
