@@ -504,26 +504,28 @@ final class ContextTransport
             {
                 return false;
             }
+            final long now = System.nanoTime();
             if (result == Publication.NOT_CONNECTED)
             {
-                final long now = System.nanoTime();
                 if (deadline == 0)
                 {
                     deadline = now + CONNECT_TIMEOUT_NS;
                 }
-                else if (now > deadline || endpoint.isClosed())
+                else if (now > deadline)
                 {
                     return false;
                 }
-                if (now >= nextPeerCheck)
+            }
+            if (peerId != NO_PEER && now >= nextPeerCheck)
+            {
+                // A requester that closed after its call returned (FFA_INTERRUPT) has no inbox to answer into;
+                // one whose claim ended with its inbox full of answers it never read will read no more.
+                // Back pressure alone is waited out however long it lasts: a stalled driver causes it too.
+                if (!endpoint.isClaimed(peerId, peerGeneration))
                 {
-                    // A requester that closed after its call returned (FFA_INTERRUPT) has no inbox to answer into.
-                    if (peerId != NO_PEER && !endpoint.isClaimed(peerId, peerGeneration))
-                    {
-                        return false;
-                    }
-                    nextPeerCheck = now + PEER_CHECK_INTERVAL_NS;
+                    return false;
                 }
+                nextPeerCheck = now + PEER_CHECK_INTERVAL_NS;
             }
             Thread.onSpinWait();
         }

@@ -286,6 +286,61 @@ class WireBoundaryTest
     }
 
     /**
+     * A requester that keeps an inbox subscription but reads none of its answers fills it: sp1's next
+     * answer finds no room, and sp1 waits for some. Once that requester's claim is over it never will
+     * be read, and sp1 gives the answer up and serves on (it waited for ever).
+     */
+    @Test
+    void anAnswerWaitingForRoomIsGivenUpOnOnceItsRequestersClaimEnds()
+    {
+        try (WireFixture wire = new WireFixture())
+        {
+            final int generation = wire.claimByHand(SP2);
+            final int session = sessionId(SP2, 0, generation);
+            // Subscribed, and never read: the driver holds sp1's log to it to what this inbox's window takes.
+            wire.raw.addSubscription(TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(SP2, 0));
+            final long deadline = System.nanoTime() + WAIT_NS;
+            int answered = 0;
+            while (true)
+            {
+                assertTrue(System.nanoTime() < deadline, "sp1 answered " + answered + " requests and went on");
+                final long waiting = wire.stateWord(SP);
+                assertEquals(ExecutionContextState.WAITING, ExecutionContextState.state(waiting));
+                final long installed = ExecutionContextState.pack(
+                    ExecutionContextState.RUNNING, ExecutionContextState.MODEL_DIRECT_REQ, false, SP2, 0, waiting);
+                assertTrue(wire.controlFile.ecStateCompareAndSet(wire.stateOffset(SP), waiting, installed));
+                final RegisterFile request = ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, SP2, SP);
+                request.x(3, answered);
+                assertTrue(wire.send(TrapProtocol.inboxStreamId(SP, 0), session, wire.addressedTo(SP), request,
+                    TrapProtocol.SHORT_MESSAGE_LENGTH));
+                // sp1 claims room for its answer before its handler runs: a handler that does not see the request
+                // within a second is waiting for room (a window of 64 KiB terms holds ~340 answers).
+                final long seenBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+                while (wire.served.size() == answered && System.nanoTime() < seenBy)
+                {
+                    Thread.yield();
+                }
+                if (wire.served.size() == answered)
+                {
+                    break;
+                }
+                answered++;
+                // Our release, as the runtime's requester makes it on taking the answer.
+                assertTrue(wire.controlFile.ecStateCompareAndSet(
+                    wire.stateOffset(SP), installed, ExecutionContextState.waitingAfter(installed)));
+            }
+            assertTrue(answered >= 300, "answers before the inbox was full: " + answered);
+
+            assertTrue(wire.controlFile.unclaim(wire.controlFile.slotOf(SP2), generation, ProcessHandle.current().pid()));
+            final int seen = answered + 1;
+            awaitUntil(System.nanoTime() + WAIT_NS, () -> wire.served.size() == seen, "sp1 gave the answer up and served");
+            // Nobody will release sp1 for that request: it gives itself back at its next check of its last requester.
+            awaitUntil(System.nanoTime() + WAIT_NS, () -> wire.state(SP) == ExecutionContextState.WAITING, "sp1 waiting again");
+            wire.assertStillWorks();
+        }
+    }
+
+    /**
      * A well-formed request from a session no claimed context has (a partition of none, one nobody
      * claimed, another claim of a claimed one, a context a claimed partition does not have) is served
      * as the request a requester left behind when its claim ended is, attributed to the partition its
