@@ -43,6 +43,7 @@ import java.util.concurrent.Callable;
         FfaCommand.CountersCommand.class,
         FfaCommand.DumpCommand.class,
         FfaCommand.SendCommand.class,
+        FfaCommand.StopCommand.class,
     })
 public final class FfaCommand implements Callable<Integer>
 {
@@ -311,10 +312,91 @@ public final class FfaCommand implements Callable<Integer>
         @Option(names = "--dir", paramLabel = "DIR", description = "Fabric directory (default /dev/shm/ffa-default).")
         String dir;
 
+        @CommandLine.Mixin
+        DetachOptions detach;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         public Integer call() throws Exception
         {
-            return PartitionManagerMain.run("ffa pm", true, dir == null ?
-                new String[]{"--manifest", manifest} : new String[]{"--manifest", manifest, "--dir", dir});
+            final String[] args = dir == null ?
+                new String[]{"--manifest", manifest} : new String[]{"--manifest", manifest, "--dir", dir};
+            if (detach.detaching(spec))
+            {
+                final java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("pm"));
+                command.addAll(java.util.List.of(args));
+                return Detached.start("ffa pm", command, detach.log);
+            }
+            return PartitionManagerMain.run("ffa pm", true, args);
+        }
+    }
+
+    /** --detach and --log, of the commands that run until stopped. */
+    static final class DetachOptions
+    {
+        @Option(names = "--detach", description = "Run in the background: return once started (READY), its output " +
+            "going on to a log file. Stop a partition manager with ./ffa stop; a host leaves with it.")
+        boolean detach;
+
+        @Option(names = "--log", paramLabel = "FILE", description = "With --detach: the file its output goes to, " +
+            "appended (default a new ffa-*.log in the temporary directory).")
+        Path log;
+
+        boolean detaching(final CommandLine.Model.CommandSpec spec)
+        {
+            if (log != null && !detach)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--log goes with --detach");
+            }
+            return detach;
+        }
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true, versionProvider = FfaCommand.Version.class,
+        description = "Stop a running fabric's partition manager, as Ctrl-C or kill would (SIGTERM), and wait for " +
+            "it to close; the hosts on the fabric leave with it.")
+    static final class StopCommand implements Callable<Integer>
+    {
+        private static final long STOP_TIMEOUT_S = 30;
+
+        @Option(names = "--dir", paramLabel = "DIR", description = "Fabric directory (default /dev/shm/ffa-default).")
+        String dir;
+
+        public Integer call() throws Exception
+        {
+            final Path path = runningFabric(dir);
+            final long pid;
+            try (ControlFile controlFile = ControlFile.open(FabricDirectory.controlFile(path)))
+            {
+                pid = controlFile.pmPid();
+                if (pid == 0 || !controlFile.isPartitionManagerRunning())
+                {
+                    throw new IllegalStateException("no partition manager runs the fabric " + path);
+                }
+                if (!controlFile.isPartitionManagerProcessAlive())
+                {
+                    // A PID of another PID namespace (a container) is not one we may signal: it names another process here.
+                    throw new IllegalStateException("the partition manager of " + path + " (pid " + pid + ") runs where " +
+                        "this process cannot see it (another PID namespace): stop it there");
+                }
+            }
+            final java.util.Optional<ProcessHandle> process = ProcessHandle.of(pid);
+            if (process.isEmpty() || !process.get().destroy())
+            {
+                throw new IllegalStateException("could not signal the partition manager of " + path + " (pid " + pid + ")");
+            }
+            try
+            {
+                process.get().onExit().get(STOP_TIMEOUT_S, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            catch (final java.util.concurrent.TimeoutException ex)
+            {
+                throw new IllegalStateException("the partition manager of " + path + " (pid " + pid + ") was told to " +
+                    "stop and has not ended within " + STOP_TIMEOUT_S + " s");
+            }
+            System.out.println("stopped the partition manager of " + path + " (pid " + pid + ")");
+            return 0;
         }
     }
 
@@ -331,8 +413,31 @@ public final class FfaCommand implements Callable<Integer>
         @Option(names = "--busy-spin", description = "Spin while waiting for requests (lowest latency; needs a core per context).")
         boolean busySpin;
 
-        public Integer call() throws InterruptedException
+        @CommandLine.Mixin
+        DetachOptions detach;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        public Integer call() throws Exception
         {
+            if (detach.detaching(spec))
+            {
+                final java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("host"));
+                if (dir != null)
+                {
+                    command.addAll(java.util.List.of("--dir", dir));
+                }
+                for (final PartitionArg partition : partitions)
+                {
+                    command.add(partition.text());
+                }
+                if (busySpin)
+                {
+                    command.add("--busy-spin");
+                }
+                return Detached.start("ffa host", command, detach.log);
+            }
             final Path path = runningFabric(dir);
             final java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--dir", path.toString()));
             final int[] ids = idsIn(path, partitions);

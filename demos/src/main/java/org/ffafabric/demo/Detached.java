@@ -1,0 +1,106 @@
+package org.ffafabric.demo;
+
+import org.ffafabric.launch.ChildJvm;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code ffa pm --detach} and {@code ffa host --detach}: the command runs in a JVM of its own, its
+ * output (standard output and error) going to a log file, and this returns once it has started,
+ * having shown what it said up to its READY line. So a script, or a block of commands pasted at
+ * once, goes on to the next command only when the fabric or the host is there for it. A command
+ * that ends before READY (a bad manifest, a claimed partition) ends this too, with its status and
+ * what it said, on standard error.
+ */
+final class Detached
+{
+    private static final long POLL_MS = 10;
+
+    private Detached()
+    {
+    }
+
+    /**
+     * Starts {@code args} (a command of the tool, without --detach) in a JVM of its own.
+     *
+     * @param name the command's name in messages ("ffa pm").
+     * @param args the command's arguments.
+     * @param log  where its output goes, appended to; null for a new file in the temporary directory.
+     * @return 0 once it has printed READY, else its exit status once it has ended.
+     */
+    static int start(final String name, final List<String> args, final Path log) throws IOException, InterruptedException
+    {
+        final Path logFile = log != null ? log :
+            Files.createTempFile("ffa-" + args.get(0) + "-", ".log");
+        final long from = Files.exists(logFile) ? Files.size(logFile) : 0;
+        final File file = logFile.toFile();
+        final Process process = ChildJvm.processBuilder(ChildJvm.command(FfaCommand.class, args))
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(file))
+            .redirectError(ProcessBuilder.Redirect.appendTo(file))
+            .start();
+        final List<String> said = new ArrayList<>();
+        try (FileChannel channel = FileChannel.open(logFile, StandardOpenOption.READ))
+        {
+            channel.position(from);
+            final ByteBuffer bytes = ByteBuffer.allocate(8192);
+            final ByteArrayOutputStream line = new ByteArrayOutputStream();
+            while (true)
+            {
+                final boolean ended = !process.isAlive();
+                // Read all there is: after its end, that is all it said.
+                while (channel.read(bytes) > 0)
+                {
+                    bytes.flip();
+                    while (bytes.hasRemaining())
+                    {
+                        final byte b = bytes.get();
+                        if (b != '\n')
+                        {
+                            line.write(b);
+                            continue;
+                        }
+                        final String text = line.toString(StandardCharsets.UTF_8);
+                        line.reset();
+                        if (text.startsWith("READY"))
+                        {
+                            said.forEach(System.out::println);
+                            System.out.println(text);
+                            System.out.println(name + ": detached, pid " + process.pid() + "; its output goes on to " +
+                                logFile.toAbsolutePath());
+                            return 0;
+                        }
+                        said.add(text);
+                    }
+                    bytes.clear();
+                }
+                if (ended)
+                {
+                    if (line.size() > 0)
+                    {
+                        said.add(line.toString(StandardCharsets.UTF_8));
+                    }
+                    final int exit = process.exitValue();
+                    final PrintStream to = exit == 0 ? System.out : System.err;
+                    said.forEach(to::println);
+                    to.println(name + ": ended with status " + exit + " before it was ready; its output is in " +
+                        logFile.toAbsolutePath());
+                    return exit == 0 ? 1 : exit;
+                }
+                process.waitFor(POLL_MS, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+}

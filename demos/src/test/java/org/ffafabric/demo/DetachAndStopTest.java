@@ -1,0 +1,203 @@
+package org.ffafabric.demo;
+
+import org.ffafabric.control.FabricDirectory;
+import org.ffafabric.demo.FfaInThisJvm.Result;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.ffafabric.demo.FfaInThisJvm.run;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * `ffa pm --detach`, `ffa host --detach` and `ffa stop`: the README's walk-through as one pasted block.
+ * Each detached command returns once its process has printed READY, and `stop` ends the manager, the
+ * host leaving with it.
+ */
+class DetachAndStopTest
+{
+    private static final Pattern DETACHED = Pattern.compile("(?m)^ffa (pm|host): detached, pid (\\d+); its output goes on to (.+)$");
+
+    private final Path dir = Path.of("/dev/shm", "ffa-detach-" + UUID.randomUUID().toString().substring(0, 8));
+    private final List<Long> started = new ArrayList<>();
+    @TempDir
+    Path tmp;
+
+    @AfterEach
+    void cleanUp() throws Exception
+    {
+        // Detached processes outlive whoever started them, by design: a failed test must not leave them behind,
+        // nor one a README that went wrong started with & (each names the test's own fabric directory).
+        for (final ProcessHandle process : ProcessHandle.allProcesses().toArray(ProcessHandle[]::new))
+        {
+            if (started.contains(process.pid()) || commandLine(process).contains(dir.toString()))
+            {
+                process.destroyForcibly();
+                process.onExit().get(30, TimeUnit.SECONDS);
+            }
+        }
+        FabricDirectory.delete(dir);
+    }
+
+    private static String commandLine(final ProcessHandle process)
+    {
+        try
+        {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "cmdline")),
+                StandardCharsets.UTF_8);
+        }
+        catch (final java.io.IOException ex)
+        {
+            return "";
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void detachedManagerAndHostServeUntilStopped() throws Exception
+    {
+        final Path pmLog = tmp.resolve("pm.log");
+        final Result pm = run("pm", "--manifest", manifest().toString(), "--dir", dir.toString(), "--detach",
+            "--log", pmLog.toString());
+        assertEquals(0, pm.exit, pm.out + pm.err);
+        final long pmPid = detachedPid(pm, pmLog);
+        final String[] pmLines = pm.out.split("\n");
+        assertEquals("partition manager: pid " + pmPid + ", fabric " + dir + ", 2 partitions: vm1 (0x0001, vm), " +
+            "sp1 (0x8001, sp-el1)", pmLines[0]);
+        assertEquals("READY " + dir, pmLines[1]);
+        assertEquals("", pm.err);
+        assertTrue(ProcessHandle.of(pmPid).map(ProcessHandle::isAlive).orElse(false), "the manager runs on");
+
+        final Path hostLog = tmp.resolve("host.log");
+        final Result host = run("host", "--dir", dir.toString(), "sp1", "--detach", "--log", hostLog.toString());
+        assertEquals(0, host.exit, host.out + host.err);
+        final long hostPid = detachedPid(host, hostLog);
+        assertTrue(host.out.startsWith("partition host: pid " + hostPid + ", fabric " + dir + ": sp1 (0x8001) claimed, " +
+            "serving direct requests"), host.out);
+        assertTrue(host.out.contains("\nREADY\n"), host.out);
+
+        // Serving at once: no wait between the commands, as in a pasted block.
+        final Result sent = run("send", "--dir", dir.toString(), "--from", "vm1", "--to", "sp1", "41");
+        assertEquals(0, sent.exit, sent.out + sent.err);
+        assertTrue(sent.out.contains("payload=[0x2a,"), sent.out);
+
+        final Result stop = run("stop", "--dir", dir.toString());
+        assertEquals(0, stop.exit, stop.out + stop.err);
+        assertEquals("stopped the partition manager of " + dir + " (pid " + pmPid + ")\n", stop.out);
+        assertFalse(ProcessHandle.of(pmPid).map(ProcessHandle::isAlive).orElse(false), "the manager has ended");
+        assertFalse(Files.exists(dir), "the manager removed its directory");
+        ProcessHandle.of(hostPid).ifPresent(h -> h.onExit().join());
+        assertTrue(Files.readString(hostLog).contains("the partition manager of " + dir + " is gone"), Files.readString(hostLog));
+
+        final Result again = run("stop", "--dir", dir.toString());
+        assertEquals(1, again.exit, again.out + again.err);
+        assertTrue(again.err.startsWith("ffa stop: "), again.err);
+    }
+
+    /**
+     * The README's walk-through, run as one pasted block in bash from the repository root: each line as
+     * written, but for {@code ./ffa}, which here runs the tool from the test's class path, with its
+     * fabric directory and temporary directory the test's own.
+     */
+    @Test
+    @Timeout(180)
+    void theReadmeWalkThroughRunsAsOnePastedBlock() throws Exception
+    {
+        final Path root = Path.of("..").toAbsolutePath().normalize();
+        final String readme = Files.readString(root.resolve("README.md"));
+        final int start = readme.indexOf("```\n./ffa pm ");
+        assertTrue(start >= 0, "the README has a walk-through starting with ./ffa pm");
+        final String block = readme.substring(start + 4, readme.indexOf("```", start + 4));
+        final Path logs = Files.createDirectories(tmp.resolve("logs"));
+        final List<String> command = org.ffafabric.launch.ChildJvm.command(FfaCommand.class, List.of());
+        command.addAll(1, List.of("-Dffa.fabric.dir=" + dir, "-Djava.io.tmpdir=" + logs));
+        final Path ffa = tmp.resolve("ffa");
+        final StringBuilder wrapper = new StringBuilder("#!/usr/bin/env bash\nexec");
+        for (final String arg : command)
+        {
+            wrapper.append(" '").append(arg.replace("'", "'\\''")).append('\'');
+        }
+        Files.writeString(ffa, wrapper.append(" \"$@\"\n").toString());
+        assertTrue(ffa.toFile().setExecutable(true));
+        final Process bash = org.ffafabric.launch.ChildJvm.processBuilder(List.of("bash", "-e", "-o", "pipefail", "-s"))
+            .directory(root.toFile()).redirectErrorStream(true).start();
+        bash.getOutputStream().write(block.replace("./ffa ", "'" + ffa + "' ").getBytes(StandardCharsets.UTF_8));
+        bash.getOutputStream().close();
+        final String out = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(bash.waitFor(120, TimeUnit.SECONDS), out);
+        final Matcher detached = DETACHED.matcher(out);
+        while (detached.find())
+        {
+            started.add(Long.parseLong(detached.group(2)));
+            assertTrue(detached.group(3).startsWith(logs.toString()), detached.group());
+        }
+        assertEquals(0, bash.exitValue(), out);
+        assertEquals(2, started.size(), out);
+        assertTrue(out.contains("partition info[0] id 0x8001 (echo-sp)"), out);
+        assertTrue(out.contains("payload=[0x2a,0x1,0x1,0x1,0x1]"), out);
+        assertTrue(out.contains("direct-requests-received=1"), out);
+        assertTrue(out.contains("stopped the partition manager of " + dir), out);
+        for (final long pid : started)
+        {
+            ProcessHandle.of(pid).ifPresent(p -> p.onExit().join());
+        }
+        assertFalse(Files.exists(dir), "the manager removed its directory");
+    }
+
+    /** One that ends before READY ends the detaching command too, with its status, and says what it said on standard error. */
+    @Test
+    @Timeout(120)
+    void aDetachedCommandThatFailsToStartSaysSoWithItsStatus() throws Exception
+    {
+        final Path log = tmp.resolve("pm.log");
+        final Path missing = tmp.resolve("no-such-manifest.yaml");
+        final Result pm = run("pm", "--manifest", missing.toString(), "--dir", dir.toString(), "--detach",
+            "--log", log.toString());
+        assertEquals(1, pm.exit, pm.out + pm.err);
+        assertEquals("", pm.out);
+        assertTrue(pm.err.contains(missing.toString()), pm.err);
+        assertTrue(pm.err.endsWith("ffa pm: ended with status 1 before it was ready; its output is in " + log + "\n"), pm.err);
+        assertFalse(Files.exists(dir), "no fabric made");
+    }
+
+    @Test
+    void logWithoutDetachIsAUsageError()
+    {
+        final Result pm = run("pm", "--manifest", "m.yaml", "--log", tmp.resolve("pm.log").toString());
+        assertEquals(2, pm.exit, pm.out + pm.err);
+        assertTrue(pm.err.contains("--log goes with --detach"), pm.err);
+    }
+
+    private long detachedPid(final Result result, final Path log)
+    {
+        final Matcher matcher = DETACHED.matcher(result.out);
+        assertTrue(matcher.find(), result.out);
+        final long pid = Long.parseLong(matcher.group(2));
+        started.add(pid);
+        assertEquals(log.toAbsolutePath().toString(), matcher.group(3));
+        assertTrue(result.out.endsWith(matcher.group() + "\n"), "the last line: " + result.out);
+        return pid;
+    }
+
+    private Path manifest() throws Exception
+    {
+        return Files.writeString(tmp.resolve("m.yaml"), String.join("\n",
+            "partitions:",
+            "  - {name: vm1, id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001, memory: 64K,",
+            "     messaging: [direct-req-send]}",
+            "  - {name: sp1, id: 0x8001, world: sp-el1, uuid: 11111111-0000-0000-0000-000000008001, memory: 64K,",
+            "     messaging: [direct-req-recv]}",
+            ""));
+    }
+}
