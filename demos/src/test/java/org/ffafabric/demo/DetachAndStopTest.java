@@ -68,7 +68,7 @@ class DetachAndStopTest
     void detachedManagerAndHostServeUntilStopped() throws Exception
     {
         final Path pmLog = tmp.resolve("pm.log");
-        final Result pm = run("pm", "--manifest", manifest().toString(), "--dir", dir.toString(), "--detach",
+        final Result pm = run("pm", "--manifest", PmAndHostLifecycleTest.vm1AndSp1Manifest(tmp).toString(), "--dir", dir.toString(), "--detach",
             "--log", pmLog.toString());
         assertEquals(0, pm.exit, pm.out + pm.err);
         final long pmPid = detachedPid(pm, pmLog);
@@ -188,16 +188,5 @@ class DetachAndStopTest
         assertEquals(log.toAbsolutePath().toString(), matcher.group(3));
         assertTrue(result.out.endsWith(matcher.group() + "\n"), "the last line: " + result.out);
         return pid;
-    }
-
-    private Path manifest() throws Exception
-    {
-        return Files.writeString(tmp.resolve("m.yaml"), String.join("\n",
-            "partitions:",
-            "  - {name: vm1, id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001, memory: 64K,",
-            "     messaging: [direct-req-send]}",
-            "  - {name: sp1, id: 0x8001, world: sp-el1, uuid: 11111111-0000-0000-0000-000000008001, memory: 64K,",
-            "     messaging: [direct-req-recv]}",
-            ""));
     }
 }

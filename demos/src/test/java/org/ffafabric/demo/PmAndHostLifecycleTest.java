@@ -242,18 +242,24 @@ class PmAndHostLifecycleTest
      */
     private Process partitionManager() throws Exception
     {
-        final Path manifest = Files.writeString(tmp.resolve("m.yaml"), String.join("\n",
+        final Path manifest = vm1AndSp1Manifest(tmp);
+        final Process pm = start("pm", List.of("pm", "--manifest", manifest.toString(), "--dir", dir.toString()));
+        assertEquals(List.of(
+            "partition manager: pid " + pm.pid() + ", fabric " + dir + ", 2 partitions: vm1 (0x0001, vm), sp1 (0x8001, sp-el1)",
+            "READY " + dir), linesToReady(pm, "pm"));
+        return pm;
+    }
+
+    /** A manifest, in {@code dir}, of vm1 (0x0001), which sends direct requests, and sp1 (0x8001), which receives them. */
+    static Path vm1AndSp1Manifest(final Path dir) throws java.io.IOException
+    {
+        return Files.writeString(dir.resolve("m.yaml"), String.join("\n",
             "partitions:",
             "  - {name: vm1, id: 1, world: vm, uuid: 11111111-0000-0000-0000-000000000001, memory: 64K,",
             "     messaging: [direct-req-send]}",
             "  - {name: sp1, id: 0x8001, world: sp-el1, uuid: 11111111-0000-0000-0000-000000008001, memory: 64K,",
             "     messaging: [direct-req-recv]}",
             ""));
-        final Process pm = start("pm", List.of("pm", "--manifest", manifest.toString(), "--dir", dir.toString()));
-        assertEquals(List.of(
-            "partition manager: pid " + pm.pid() + ", fabric " + dir + ", 2 partitions: vm1 (0x0001, vm), sp1 (0x8001, sp-el1)",
-            "READY " + dir), linesToReady(pm, "pm"));
-        return pm;
     }
 
     private Process host(final String... jvmOptions) throws Exception

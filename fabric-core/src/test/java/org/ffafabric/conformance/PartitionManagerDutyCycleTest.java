@@ -131,27 +131,17 @@ class PartitionManagerDutyCycleTest
             .replyTimeoutNs(replyTimeoutNs).errorHandler(ex -> told.incrementAndGet()), null))
         {
             final Endpoint vm = fabric.claim(1);
-            final ControlFile controlFile = fabric.partitionManager().controlFile();
-            final int sp = 0x8001;
-            final int slot = controlFile.slotOf(sp);
-            final long pid = ProcessHandle.current().pid();
-            assertTrue(controlFile.claim(slot, pid));
-            final Aeron raw = Aeron.connect(new Aeron.Context()
-                .aeronDirectoryName(FabricDirectory.aeronDirectory(fabric.directory()).toString()).errorHandler(ex -> { }));
-            try
+            try (HandClaimedContext sp = new HandClaimedContext(fabric))
             {
-                final Subscription inbox = raw.addSubscription(TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(sp, 0));
-                final ExclusivePublication toPm = raw.addExclusivePublication(TrapProtocol.publicationChannel(
-                    TrapProtocol.sessionId(sp, 0, controlFile.claimGeneration(slot))), TrapProtocol.PM_STREAM_ID);
-                offer(toPm, regs(TrapProtocol.FABRIC_CLAIM, (int)pid, (int)(pid >>> 32)));
-                final long deadline = System.nanoTime() + WAIT_NS;
-                awaitUntil(deadline, () -> inbox.poll((buffer, offset, length, header) -> { }, 1) > 0, "the claim was answered");
+                final ControlFile controlFile = sp.controlFile;
+                final int slot = sp.slot;
+                final Subscription inbox = sp.inbox;
 
                 // More replies than the inbox's window holds (half a 64 KiB term of 96-byte frames: ~340).
                 final int traps = 800;
                 for (int i = 0; i < traps; i++)
                 {
-                    offer(toPm, regs(FunctionId.FFA_ID_GET));
+                    sp.trap(regs(FunctionId.FFA_ID_GET));
                 }
                 awaitUntil(System.nanoTime() + WAIT_NS,
                     () -> controlFile.counter(FabricCounters.trapsId(slot)) == traps, "every trap taken");
@@ -167,11 +157,6 @@ class PartitionManagerDutyCycleTest
                 assertEquals(traps, delivered + givenUp, "each reply delivered or given up on");
                 assertEquals(64 - Long.numberOfLeadingZeros(givenUp), told.get(), "told of each power of two");
                 assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_ID_GET));
-            }
-            finally
-            {
-                CloseHelper.quietClose(raw);
-                controlFile.unclaim(slot, controlFile.claimGeneration(slot), pid);
             }
         }
     }
@@ -189,28 +174,18 @@ class PartitionManagerDutyCycleTest
             .replyTimeoutNs(TimeUnit.MINUTES.toNanos(10)), null))
         {
             final Endpoint vm = fabric.claim(1);
-            final ControlFile controlFile = fabric.partitionManager().controlFile();
-            final int sp = 0x8001;
-            final int slot = controlFile.slotOf(sp);
-            final long pid = ProcessHandle.current().pid();
-            assertTrue(controlFile.claim(slot, pid));
-            final Aeron raw = Aeron.connect(new Aeron.Context()
-                .aeronDirectoryName(FabricDirectory.aeronDirectory(fabric.directory()).toString()).errorHandler(ex -> { }));
-            try
+            try (HandClaimedContext sp = new HandClaimedContext(fabric))
             {
-                final Subscription inbox = raw.addSubscription(TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(sp, 0));
-                final ExclusivePublication toPm = raw.addExclusivePublication(TrapProtocol.publicationChannel(
-                    TrapProtocol.sessionId(sp, 0, controlFile.claimGeneration(slot))), TrapProtocol.PM_STREAM_ID);
-                offer(toPm, regs(TrapProtocol.FABRIC_CLAIM, (int)pid, (int)(pid >>> 32)));
-                awaitUntil(System.nanoTime() + WAIT_NS,
-                    () -> inbox.poll((buffer, offset, length, header) -> { }, 1) > 0, "the claim was answered");
+                final ControlFile controlFile = sp.controlFile;
+                final int slot = sp.slot;
+                final Subscription inbox = sp.inbox;
 
                 // About three times what the inbox's window holds (~340 96-byte frames), and within what the
                 // manager keeps for one caller (64 KiB of 80 bytes each: ~800); every third an unknown function.
                 final int traps = 1000;
                 for (int i = 0; i < traps; i++)
                 {
-                    offer(toPm, i % 3 == 2 ? regs(0x8400_00FF) : regs(FunctionId.FFA_ID_GET));
+                    sp.trap(i % 3 == 2 ? regs(0x8400_00FF) : regs(FunctionId.FFA_ID_GET));
                 }
                 awaitUntil(System.nanoTime() + WAIT_NS,
                     () -> controlFile.counter(FabricCounters.trapsId(slot)) == traps, "every trap taken");
@@ -235,18 +210,13 @@ class PartitionManagerDutyCycleTest
                         else
                         {
                             assertSuccess32(reply);
-                            assertEquals(sp, reply.w(2), () -> "reply " + i + ": " + reply);
+                            assertEquals(HandClaimedContext.ID, reply.w(2), () -> "reply " + i + ": " + reply);
                         }
                     }, 100);
                 }
                 assertEquals(0, inbox.poll((buffer, offset, length, header) -> { }, 1), "no reply twice");
                 assertEquals(0, controlFile.counter(FabricCounters.repliesNotDeliveredId()), "no reply given up on");
                 assertEquals(0, controlFile.counter(FabricCounters.repliesWaitingId()), "no reply still waiting");
-            }
-            finally
-            {
-                CloseHelper.quietClose(raw);
-                controlFile.unclaim(slot, controlFile.claimGeneration(slot), pid);
             }
         }
     }
@@ -262,27 +232,17 @@ class PartitionManagerDutyCycleTest
             .replyTimeoutNs(TimeUnit.MINUTES.toNanos(10)).errorHandler(ex -> { }), null))
         {
             final Endpoint vm = fabric.claim(1);
-            final ControlFile controlFile = fabric.partitionManager().controlFile();
-            final int sp = 0x8001;
-            final int slot = controlFile.slotOf(sp);
-            final long pid = ProcessHandle.current().pid();
-            assertTrue(controlFile.claim(slot, pid));
-            final Aeron raw = Aeron.connect(new Aeron.Context()
-                .aeronDirectoryName(FabricDirectory.aeronDirectory(fabric.directory()).toString()).errorHandler(ex -> { }));
-            try
+            try (HandClaimedContext sp = new HandClaimedContext(fabric))
             {
-                final Subscription inbox = raw.addSubscription(TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(sp, 0));
-                final ExclusivePublication toPm = raw.addExclusivePublication(TrapProtocol.publicationChannel(
-                    TrapProtocol.sessionId(sp, 0, controlFile.claimGeneration(slot))), TrapProtocol.PM_STREAM_ID);
-                offer(toPm, regs(TrapProtocol.FABRIC_CLAIM, (int)pid, (int)(pid >>> 32)));
-                awaitUntil(System.nanoTime() + WAIT_NS,
-                    () -> inbox.poll((buffer, offset, length, header) -> { }, 1) > 0, "the claim was answered");
+                final ControlFile controlFile = sp.controlFile;
+                final int slot = sp.slot;
+                final Subscription inbox = sp.inbox;
 
                 // Twice the window (~340) and the manager's share for one caller (~800) together.
                 final int traps = 2500;
                 for (int i = 0; i < traps; i++)
                 {
-                    offer(toPm, regs(FunctionId.FFA_ID_GET));
+                    sp.trap(regs(FunctionId.FFA_ID_GET));
                 }
                 awaitUntil(System.nanoTime() + WAIT_NS,
                     () -> controlFile.counter(FabricCounters.trapsId(slot)) == traps, "every trap taken");
@@ -306,23 +266,18 @@ class PartitionManagerDutyCycleTest
                 // Flooded again and let go of: what waits will never be read, and is counted as given up on.
                 for (int i = 0; i < 1000; i++)
                 {
-                    offer(toPm, regs(FunctionId.FFA_ID_GET));
+                    sp.trap(regs(FunctionId.FFA_ID_GET));
                 }
                 awaitUntil(System.nanoTime() + WAIT_NS,
                     () -> controlFile.counter(FabricCounters.trapsId(slot)) == traps + 1000, "every trap taken");
                 final long waitingAtRelease = controlFile.counter(FabricCounters.repliesWaitingId());
                 final long givenUpAtRelease = controlFile.counter(FabricCounters.repliesNotDeliveredId());
                 assertTrue(waitingAtRelease > 0, "replies waiting: " + waitingAtRelease);
-                offer(toPm, regs(TrapProtocol.FABRIC_RELEASE));
+                sp.trap(regs(TrapProtocol.FABRIC_RELEASE));
                 awaitUntil(System.nanoTime() + WAIT_NS, () -> controlFile.claimPid(slot) == 0, "the context let go of");
                 assertEquals(0, controlFile.counter(FabricCounters.repliesWaitingId()), "no reply still waiting");
                 assertEquals(givenUpAtRelease + waitingAtRelease,
                     controlFile.counter(FabricCounters.repliesNotDeliveredId()), "each waiting reply given up on");
-            }
-            finally
-            {
-                CloseHelper.quietClose(raw);
-                controlFile.unclaim(slot, controlFile.claimGeneration(slot), pid);
             }
         }
     }
@@ -467,6 +422,55 @@ class PartitionManagerDutyCycleTest
             assertEquals(1, id.w(2));
         }
         assertFalse(Files.exists(aeronDir), "the driver removed its directory");
+    }
+
+    /**
+     * Context 0 of sp 0x8001, claimed by hand in the control file and bound by a claim trap from a raw Aeron
+     * client of the fabric's driver: it traps what a test says, and reads its inbox only when the test does.
+     */
+    private static final class HandClaimedContext implements AutoCloseable
+    {
+        static final int ID = 0x8001;
+        final ControlFile controlFile;
+        final int slot;
+        final Subscription inbox;
+        private final long pid = ProcessHandle.current().pid();
+        private final Aeron raw;
+        private final ExclusivePublication toPm;
+
+        HandClaimedContext(final EmbeddedFabric fabric)
+        {
+            controlFile = fabric.partitionManager().controlFile();
+            slot = controlFile.slotOf(ID);
+            assertTrue(controlFile.claim(slot, pid));
+            raw = Aeron.connect(new Aeron.Context()
+                .aeronDirectoryName(FabricDirectory.aeronDirectory(fabric.directory()).toString()).errorHandler(ex -> { }));
+            try
+            {
+                inbox = raw.addSubscription(TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(ID, 0));
+                toPm = raw.addExclusivePublication(TrapProtocol.publicationChannel(
+                    TrapProtocol.sessionId(ID, 0, controlFile.claimGeneration(slot))), TrapProtocol.PM_STREAM_ID);
+                trap(regs(TrapProtocol.FABRIC_CLAIM, (int)pid, (int)(pid >>> 32)));
+                awaitUntil(System.nanoTime() + WAIT_NS,
+                    () -> inbox.poll((buffer, offset, length, header) -> { }, 1) > 0, "the claim was answered");
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                close();
+                throw ex;
+            }
+        }
+
+        void trap(final RegisterFile regs)
+        {
+            offer(toPm, regs);
+        }
+
+        public void close()
+        {
+            CloseHelper.quietClose(raw);
+            controlFile.unclaim(slot, controlFile.claimGeneration(slot), pid);
+        }
     }
 
     private static void offer(final ExclusivePublication publication, final RegisterFile regs)
