@@ -37,7 +37,10 @@ public final class FabricCounters
 {
     /** Fabric: traps from a session no claimed context has, dropped ({@code PartitionManager#droppedTraps}). */
     public static final int TRAPS_DROPPED_TYPE_ID = 1;
-    /** Fabric: replies the partition manager gave up on (their caller's inbox gone, or unread past the reply timeout). */
+    /**
+     * Fabric: replies the partition manager gave up on: their caller's inbox gone, unread past the reply
+     * timeout, beyond the room it keeps for waiting replies, or its caller's claim over before it read them.
+     */
     public static final int REPLIES_NOT_DELIVERED_TYPE_ID = 2;
     /** Fabric, a gauge: replies waiting in the partition manager for room in their caller's inbox, now. */
     public static final int REPLIES_WAITING_TYPE_ID = 3;

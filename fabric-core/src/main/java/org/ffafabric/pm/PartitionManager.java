@@ -559,11 +559,12 @@ public final class PartitionManager implements Agent, AutoCloseable
         {
             endWithoutClient();
         }
-        // Only traps, and clients' commands to our embedded driver, count as work: the driver has some
-        // on every cycle while partitions talk (a publisher's limit moves), and counting that would keep
-        // this thread from ever sleeping, a third runnable thread on two cores. A command (a log added
-        // or closed) comes with a claim or a close, whose next command should not wait out a sleep.
-        int work = replies.offerWaiting(callers);
+        // Only traps, waiting replies delivered, and clients' commands to our embedded driver count as
+        // work: the driver has some on every cycle while partitions talk (a publisher's limit moves), and
+        // counting that would keep this thread from ever sleeping, a third runnable thread on two cores;
+        // so would a reply still waiting for a caller that may never read. A command (a log added or
+        // closed) comes with a claim or a close, whose next command should not wait out a sleep.
+        int work = replies.offerWaiting();
         work += subscription.poll(trapHandler, 16);
         if (driver != null && driverCommands.consumerPosition() != commandsRead)
         {
@@ -836,7 +837,7 @@ public final class PartitionManager implements Agent, AutoCloseable
                 earlier = true;
                 if ((c.generation & 0xFF) != (generation & 0xFF))
                 {
-                    replies.discard(c);
+                    replies.discard(c, "its claim was taken over");
                     c.reply.close();
                     it.remove();
                     bound[c.slot]--;
@@ -860,7 +861,7 @@ public final class PartitionManager implements Agent, AutoCloseable
         final Caller caller = callers.remove(sessionId);
         if (caller != null)
         {
-            replies.discard(caller);
+            replies.discard(caller, "its context was let go of, or bound again by a later claim");
             bound[caller.slot]--;
         }
         return caller;
@@ -889,7 +890,7 @@ public final class PartitionManager implements Agent, AutoCloseable
                     final Caller c = it.next();
                     if (c.slot == slot)
                     {
-                        replies.discard(c);
+                        replies.discard(c, "its claimant died");
                         c.reply.close();
                         it.remove();
                         bound[c.slot]--;
@@ -974,7 +975,7 @@ public final class PartitionManager implements Agent, AutoCloseable
     {
         for (final Caller c : callers.values())
         {
-            replies.discard(c);
+            replies.discard(c, "the partition manager closed");
             c.reply.close();
         }
         callers.clear();
@@ -1179,9 +1180,9 @@ public final class PartitionManager implements Agent, AutoCloseable
         /**
          * How long the manager keeps a reply its caller's inbox has no room for (10 s by default,
          * {@code -Dffa.pm.reply.timeout=10s}), offering it again on each duty cycle, before it gives up on
-         * it, counting it in "replies not delivered". Meanwhile it answers every other trap: only a caller
-         * that traps without reading its replies, which only a process bypassing the runtime can be, leaves
-         * replies waiting. An inbox that has gone is given up on within 100 ms.
+         * it, counting it in "replies not delivered". Meanwhile it answers every other trap. Such replies
+         * come from a caller that traps without reading its replies, which only a process bypassing the
+         * runtime can be; a reply to an inbox not linked 100 ms after the trap is given up on then.
          */
         public Context replyTimeoutNs(final long timeoutNs)
         {

@@ -2,10 +2,11 @@ package org.ffafabric.pm;
 
 import io.aeron.Publication;
 import org.agrona.BitUtil;
+import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
 import org.agrona.ExpandableRingBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.ArrayListUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
@@ -13,15 +14,18 @@ import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.FabricCounters;
 import org.ffafabric.transport.TrapProtocol;
 
+import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The partition manager's replies to its callers. A reply goes out at once when the caller's inbox has
  * room, as it always has for a context that reads its replies (it traps one call at a time). One that
  * has no room waits here, behind any earlier one for the same caller, and is offered again on each duty
- * cycle, so that a caller reading none of its replies holds up nobody else's trap. A reply still not
- * taken after the reply timeout, or not linked to the caller's inbox for longer than a driver takes to
- * link one, or beyond a caller's share of room here, is given up on and counted.
+ * cycle, so that a caller reading none of its replies holds up nobody else's trap. A reply is given up
+ * on, and counted, when it is still not taken after the reply timeout; when the caller's inbox is not
+ * linked 100 ms after the reply came here (a driver links one sooner), or its log is closed; when it
+ * finds no room here (64 KiB for one caller, 65,536 replies for all); or when its caller's claim ends,
+ * or the manager closes, before it is taken.
  */
 final class Replies implements ExpandableRingBuffer.MessageConsumer
 {
@@ -29,6 +33,8 @@ final class Replies implements ExpandableRingBuffer.MessageConsumer
     static final long LINK_GRACE_NS = TimeUnit.MILLISECONDS.toNanos(100);
     // Per caller: over 400 replies on top of the half term its inbox's window already holds.
     static final int MAX_WAITING_BYTES_PER_CALLER = 64 * 1024;
+    // For all callers: some 10 MiB, however many of the fabric's contexts (up to 16,384) flood at once.
+    static final int MAX_WAITING_REPLIES = 65_536;
     private static final int TIME_OFFSET = 0;
     private static final int REPLY_OFFSET = BitUtil.SIZE_OF_LONG;
 
@@ -36,7 +42,8 @@ final class Replies implements ExpandableRingBuffer.MessageConsumer
     private final ErrorHandler errorHandler;
     private final long timeoutNs;
     private final UnsafeBuffer entry = new UnsafeBuffer(new byte[REPLY_OFFSET + RegisterFile.LENGTH]);
-    private int callersWaiting;
+    // The callers with a reply waiting, so that a duty cycle looks at them alone.
+    private final ArrayList<Caller> callersWaiting = new ArrayList<>();
     private long waiting;
     private Caller offering;
     private long offeringNowNs;
@@ -57,12 +64,7 @@ final class Replies implements ExpandableRingBuffer.MessageConsumer
         regs.buffer().getBytes(0, entry, REPLY_OFFSET, length);
         if (!hasWaiting(caller))
         {
-            long result = caller.reply.offer(entry, REPLY_OFFSET, length);
-            if (result == Publication.ADMIN_ACTION)
-            {
-                // The log rotated a term under us: the next offer finds room in the new one.
-                result = caller.reply.offer(entry, REPLY_OFFSET, length);
-            }
+            final long result = offer(caller, entry, REPLY_OFFSET, length);
             if (result >= 0)
             {
                 return;
@@ -73,6 +75,11 @@ final class Replies implements ExpandableRingBuffer.MessageConsumer
                 return;
             }
         }
+        if (waiting >= MAX_WAITING_REPLIES)
+        {
+            notDelivered(caller, "the partition manager holds " + MAX_WAITING_REPLIES + " replies waiting already");
+            return;
+        }
         if (caller.waitingReplies == null)
         {
             caller.waitingReplies = new ExpandableRingBuffer(0, MAX_WAITING_BYTES_PER_CALLER, false);
@@ -82,12 +89,13 @@ final class Replies implements ExpandableRingBuffer.MessageConsumer
         if (!caller.waitingReplies.append(entry, 0, REPLY_OFFSET + length))
         {
             notDelivered(caller, "more than " + MAX_WAITING_BYTES_PER_CALLER + " bytes of its replies wait unread");
+            return;
         }
-        else
+        if (wasEmpty)
         {
-            callersWaiting += wasEmpty ? 1 : 0;
-            controlFile.counterOrdered(FabricCounters.repliesWaitingId(), ++waiting);
+            callersWaiting.add(caller);
         }
+        controlFile.counterOrdered(FabricCounters.repliesWaitingId(), ++waiting);
     }
 
     /**
@@ -95,25 +103,23 @@ final class Replies implements ExpandableRingBuffer.MessageConsumer
      *
      * @return the replies delivered: work done.
      */
-    int offerWaiting(final Int2ObjectHashMap<Caller> callers)
+    int offerWaiting()
     {
-        if (callersWaiting == 0)
+        if (callersWaiting.isEmpty())
         {
             return 0;
         }
         final long waitingBefore = waiting;
         delivered = 0;
         offeringNowNs = System.nanoTime();
-        for (final Caller caller : callers.values())
+        for (int i = callersWaiting.size() - 1; i >= 0; i--)
         {
-            if (hasWaiting(caller))
+            final Caller caller = callersWaiting.get(i);
+            offering = caller;
+            caller.waitingReplies.consume(this, Integer.MAX_VALUE);
+            if (caller.waitingReplies.isEmpty())
             {
-                offering = caller;
-                caller.waitingReplies.consume(this, Integer.MAX_VALUE);
-                if (caller.waitingReplies.isEmpty())
-                {
-                    callersWaiting--;
-                }
+                ArrayListUtil.fastUnorderedRemove(callersWaiting, i);
             }
         }
         offering = null;
@@ -127,7 +133,7 @@ final class Replies implements ExpandableRingBuffer.MessageConsumer
     public boolean onMessage(final MutableDirectBuffer buffer, final int offset, final int length, final int headOffset)
     {
         final Caller caller = offering;
-        final long result = caller.reply.offer(buffer, offset + REPLY_OFFSET, length - REPLY_OFFSET);
+        final long result = offer(caller, buffer, offset + REPLY_OFFSET, length - REPLY_OFFSET);
         if (result >= 0)
         {
             delivered++;
@@ -158,18 +164,21 @@ final class Replies implements ExpandableRingBuffer.MessageConsumer
         return true;
     }
 
-    /** A caller let go of, reaped or replaced: its waiting replies will never be read. */
-    void discard(final Caller caller)
+    /**
+     * A caller let go of, reaped or bound again, or the manager closing: its waiting replies will never be
+     * read, and are given up on for {@code why}.
+     */
+    void discard(final Caller caller, final String why)
     {
         if (hasWaiting(caller))
         {
             caller.waitingReplies.consume((buffer, offset, length, headOffset) ->
             {
                 waiting--;
-                notDelivered(caller, "its context was let go of");
+                notDelivered(caller, why);
                 return true;
             }, Integer.MAX_VALUE);
-            callersWaiting--;
+            callersWaiting.remove(caller);
             controlFile.counterOrdered(FabricCounters.repliesWaitingId(), waiting);
         }
     }
@@ -177,6 +186,13 @@ final class Replies implements ExpandableRingBuffer.MessageConsumer
     private static boolean hasWaiting(final Caller caller)
     {
         return caller.waitingReplies != null && !caller.waitingReplies.isEmpty();
+    }
+
+    private static long offer(final Caller caller, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final long result = caller.reply.offer(buffer, offset, length);
+        // The log rotated a term under us: the next offer finds room in the new one.
+        return result == Publication.ADMIN_ACTION ? caller.reply.offer(buffer, offset, length) : result;
     }
 
     /**

@@ -9,6 +9,7 @@ import io.aeron.exceptions.RegistrationException;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.ffafabric.EmbeddedFabric;
+import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
@@ -181,11 +182,13 @@ class PartitionManagerDutyCycleTest
                 final Subscription inbox = sp.inbox;
 
                 // About three times what the inbox's window holds (~340 96-byte frames), and within what the
-                // manager keeps for one caller (64 KiB of 80 bytes each: ~800); every third an unknown function.
+                // manager keeps for one caller (64 KiB of 80 bytes each: ~800); in turn FFA_ID_GET, FFA_SPM_ID_GET
+                // and an unknown function, whose three answers differ, so that a reordered reply shows.
                 final int traps = 1000;
+                final int[] calls = { FunctionId.FFA_ID_GET, FunctionId.FFA_SPM_ID_GET, 0x8400_00FF };
                 for (int i = 0; i < traps; i++)
                 {
-                    sp.trap(i % 3 == 2 ? regs(0x8400_00FF) : regs(FunctionId.FFA_ID_GET));
+                    sp.trap(regs(calls[i % 3]));
                 }
                 awaitUntil(System.nanoTime() + WAIT_NS,
                     () -> controlFile.counter(FabricCounters.trapsId(slot)) == traps, "every trap taken");
@@ -210,7 +213,8 @@ class PartitionManagerDutyCycleTest
                         else
                         {
                             assertSuccess32(reply);
-                            assertEquals(HandClaimedContext.ID, reply.w(2), () -> "reply " + i + ": " + reply);
+                            assertEquals(i % 3 == 0 ? HandClaimedContext.ID : EndpointId.SPMC, reply.w(2),
+                                () -> "reply " + i + ": " + reply);
                         }
                     }, 100);
                 }
@@ -279,6 +283,43 @@ class PartitionManagerDutyCycleTest
                 assertEquals(givenUpAtRelease + waitingAtRelease,
                     controlFile.counter(FabricCounters.repliesNotDeliveredId()), "each waiting reply given up on");
             }
+        }
+    }
+
+    /**
+     * The replies waiting for a context whose claimant dies will never be read: the manager's reap of the
+     * claim gives each up, counted, and the gauge of waiting replies goes back to none.
+     */
+    @Test
+    void repliesWaitingForAClaimantThatDiesAreGivenUpOnAtItsReap() throws Exception
+    {
+        final Process claimant = new ProcessBuilder("sleep", "600").start();
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(new PartitionManager.Context().manifest(smallManifest())
+                .replyTimeoutNs(TimeUnit.MINUTES.toNanos(10)).errorHandler(ex -> { }), null);
+            HandClaimedContext sp = new HandClaimedContext(fabric, claimant.pid()))
+        {
+            final ControlFile controlFile = sp.controlFile;
+            final int traps = 1000;
+            for (int i = 0; i < traps; i++)
+            {
+                sp.trap(regs(FunctionId.FFA_ID_GET));
+            }
+            awaitUntil(System.nanoTime() + WAIT_NS,
+                () -> controlFile.counter(FabricCounters.trapsId(sp.slot)) == traps, "every trap taken");
+            final long waiting = controlFile.counter(FabricCounters.repliesWaitingId());
+            assertTrue(waiting > 0, "replies waiting: " + waiting);
+            assertEquals(0, controlFile.counter(FabricCounters.repliesNotDeliveredId()));
+
+            claimant.destroyForcibly();
+            assertTrue(claimant.waitFor(WAIT_NS, TimeUnit.NANOSECONDS), "the claimant ended");
+            awaitUntil(System.nanoTime() + WAIT_NS,
+                () -> controlFile.counter(FabricCounters.claimsReapedId(sp.slot)) == 1, "the dead claim reaped");
+            assertEquals(0, controlFile.counter(FabricCounters.repliesWaitingId()), "no reply still waiting");
+            assertEquals(waiting, controlFile.counter(FabricCounters.repliesNotDeliveredId()), "each given up on");
+        }
+        finally
+        {
+            claimant.destroyForcibly();
         }
     }
 
@@ -427,6 +468,7 @@ class PartitionManagerDutyCycleTest
     /**
      * Context 0 of sp 0x8001, claimed by hand in the control file and bound by a claim trap from a raw Aeron
      * client of the fabric's driver: it traps what a test says, and reads its inbox only when the test does.
+     * Its claimant is this process, or another the test names.
      */
     private static final class HandClaimedContext implements AutoCloseable
     {
@@ -434,12 +476,18 @@ class PartitionManagerDutyCycleTest
         final ControlFile controlFile;
         final int slot;
         final Subscription inbox;
-        private final long pid = ProcessHandle.current().pid();
+        private final long pid;
         private final Aeron raw;
         private final ExclusivePublication toPm;
 
         HandClaimedContext(final EmbeddedFabric fabric)
         {
+            this(fabric, ProcessHandle.current().pid());
+        }
+
+        HandClaimedContext(final EmbeddedFabric fabric, final long pid)
+        {
+            this.pid = pid;
             controlFile = fabric.partitionManager().controlFile();
             slot = controlFile.slotOf(ID);
             assertTrue(controlFile.claim(slot, pid));
