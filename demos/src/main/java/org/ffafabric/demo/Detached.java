@@ -5,7 +5,6 @@ import org.ffafabric.launch.ChildJvm;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -21,12 +20,15 @@ import java.util.concurrent.TimeUnit;
  * output (standard output and error) going to a log file, and this returns once it has started,
  * having shown what it said up to its READY line. So a script, or a block of commands pasted at
  * once, goes on to the next command only when the fabric or the host is there for it. A command
- * that ends before READY (a bad manifest, a claimed partition) ends this too, with its status and
- * what it said, on standard error.
+ * that ends before READY (a bad manifest, a claimed partition) ends this too, with its status (1
+ * for an end with 0), and what it said goes to standard error; one not ready within
+ * {@link #READY_TIMEOUT_S} is stopped, with status 1.
  */
 final class Detached
 {
     private static final long POLL_MS = 10;
+    // Far more than a start takes (a second or two): past it, something is wrong, or READY was lost in a torn line.
+    static final long READY_TIMEOUT_S = 120;
 
     private Detached()
     {
@@ -38,7 +40,8 @@ final class Detached
      * @param name the command's name in messages ("ffa pm").
      * @param args the command's arguments.
      * @param log  where its output goes, appended to; null for a new file in the temporary directory.
-     * @return 0 once it has printed READY, else its exit status once it has ended.
+     * @return 0 once it has printed READY; else its exit status once it has ended (1 for 0), or 1 when it
+     *         was not ready in time.
      */
     static int start(final String name, final List<String> args, final Path log) throws IOException, InterruptedException
     {
@@ -52,6 +55,7 @@ final class Detached
             .redirectError(ProcessBuilder.Redirect.appendTo(file))
             .start();
         final List<String> said = new ArrayList<>();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_S);
         try (FileChannel channel = FileChannel.open(logFile, StandardOpenOption.READ))
         {
             channel.position(from);
@@ -93,11 +97,18 @@ final class Detached
                         said.add(line.toString(StandardCharsets.UTF_8));
                     }
                     final int exit = process.exitValue();
-                    final PrintStream to = exit == 0 ? System.out : System.err;
-                    said.forEach(to::println);
-                    to.println(name + ": ended with status " + exit + " before it was ready; its output is in " +
+                    said.forEach(System.err::println);
+                    System.err.println(name + ": ended with status " + exit + " before it was ready; its output is in " +
                         logFile.toAbsolutePath());
                     return exit == 0 ? 1 : exit;
+                }
+                if (System.nanoTime() > deadline)
+                {
+                    process.destroy();
+                    said.forEach(System.err::println);
+                    System.err.println(name + ": not ready within " + READY_TIMEOUT_S + " s, so stopped (pid " +
+                        process.pid() + "); its output is in " + logFile.toAbsolutePath());
+                    return 1;
                 }
                 process.waitFor(POLL_MS, TimeUnit.MILLISECONDS);
             }

@@ -354,8 +354,8 @@ public final class FfaCommand implements Callable<Integer>
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true, versionProvider = FfaCommand.Version.class,
-        description = "Stop a running fabric's partition manager, as Ctrl-C or kill would (SIGTERM), and wait for " +
-            "it to close; the hosts on the fabric leave with it.")
+        description = "Stop a running fabric's partition manager, as kill would (SIGTERM), and wait for it to " +
+            "close; the hosts on the fabric leave with it.")
     static final class StopCommand implements Callable<Integer>
     {
         private static final long STOP_TIMEOUT_S = 30;
@@ -367,22 +367,25 @@ public final class FfaCommand implements Callable<Integer>
         {
             final Path path = runningFabric(dir);
             final long pid;
+            final java.util.Optional<ProcessHandle> process;
             try (ControlFile controlFile = ControlFile.open(FabricDirectory.controlFile(path)))
             {
                 pid = controlFile.pmPid();
+                // Taken before the checks: the handle keeps the start of the process it names, and its destroy()
+                // signals nothing when a later process has the PID, so what the checks vouch for is what is signalled.
+                process = pid > 0 ? ProcessHandle.of(pid) : java.util.Optional.empty();
                 if (pid == 0 || !controlFile.isPartitionManagerRunning())
                 {
                     throw new IllegalStateException("no partition manager runs the fabric " + path);
                 }
-                if (!controlFile.isPartitionManagerProcessAlive())
+                if (process.isEmpty() || !controlFile.isPartitionManagerProcessAlive())
                 {
                     // A PID of another PID namespace (a container) is not one we may signal: it names another process here.
                     throw new IllegalStateException("the partition manager of " + path + " (pid " + pid + ") runs where " +
                         "this process cannot see it (another PID namespace): stop it there");
                 }
             }
-            final java.util.Optional<ProcessHandle> process = ProcessHandle.of(pid);
-            if (process.isEmpty() || !process.get().destroy())
+            if (!process.get().destroy())
             {
                 throw new IllegalStateException("could not signal the partition manager of " + path + " (pid " + pid + ")");
             }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -38,10 +39,11 @@ class DetachAndStopTest
     void cleanUp() throws Exception
     {
         // Detached processes outlive whoever started them, by design: a failed test must not leave them behind,
-        // nor one a README that went wrong started with & (each names the test's own fabric directory).
+        // nor one a README that went wrong started with &. Each names the test's own fabric directory, which no
+        // later process given one of their PIDs does.
         for (final ProcessHandle process : ProcessHandle.allProcesses().toArray(ProcessHandle[]::new))
         {
-            if (started.contains(process.pid()) || commandLine(process).contains(dir.toString()))
+            if (commandLine(process).contains(dir.toString()))
             {
                 process.destroyForcibly();
                 process.onExit().get(30, TimeUnit.SECONDS);
@@ -97,7 +99,7 @@ class DetachAndStopTest
         assertEquals("stopped the partition manager of " + dir + " (pid " + pmPid + ")\n", stop.out);
         assertFalse(ProcessHandle.of(pmPid).map(ProcessHandle::isAlive).orElse(false), "the manager has ended");
         assertFalse(Files.exists(dir), "the manager removed its directory");
-        ProcessHandle.of(hostPid).ifPresent(h -> h.onExit().join());
+        awaitEnd(hostPid);
         assertTrue(Files.readString(hostLog).contains("the partition manager of " + dir + " is gone"), Files.readString(hostLog));
 
         final Result again = run("stop", "--dir", dir.toString());
@@ -130,12 +132,17 @@ class DetachAndStopTest
         }
         Files.writeString(ffa, wrapper.append(" \"$@\"\n").toString());
         assertTrue(ffa.toFile().setExecutable(true));
-        final Process bash = org.ffafabric.launch.ChildJvm.processBuilder(List.of("bash", "-e", "-o", "pipefail", "-s"))
-            .directory(root.toFile()).redirectErrorStream(true).start();
-        bash.getOutputStream().write(block.replace("./ffa ", "'" + ffa + "' ").getBytes(StandardCharsets.UTF_8));
-        bash.getOutputStream().close();
-        final String out = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(bash.waitFor(120, TimeUnit.SECONDS), out);
+        final Path script = Files.writeString(tmp.resolve("walk-through.sh"), block.replace("./ffa ", "'" + ffa + "' "));
+        final Path output = tmp.resolve("walk-through.out");
+        final Process bash = org.ffafabric.launch.ChildJvm.processBuilder(List.of("bash", "-e", "-o", "pipefail", script.toString()))
+            .directory(root.toFile()).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        final boolean ended = bash.waitFor(120, TimeUnit.SECONDS);
+        if (!ended)
+        {
+            bash.destroyForcibly();
+        }
+        final String out = Files.readString(output);
+        assertTrue(ended, out);
         final Matcher detached = DETACHED.matcher(out);
         while (detached.find())
         {
@@ -150,7 +157,7 @@ class DetachAndStopTest
         assertTrue(out.contains("stopped the partition manager of " + dir), out);
         for (final long pid : started)
         {
-            ProcessHandle.of(pid).ifPresent(p -> p.onExit().join());
+            awaitEnd(pid);
         }
         assertFalse(Files.exists(dir), "the manager removed its directory");
     }
@@ -177,6 +184,15 @@ class DetachAndStopTest
         final Result pm = run("pm", "--manifest", "m.yaml", "--log", tmp.resolve("pm.log").toString());
         assertEquals(2, pm.exit, pm.out + pm.err);
         assertTrue(pm.err.contains("--log goes with --detach"), pm.err);
+    }
+
+    private static void awaitEnd(final long pid) throws Exception
+    {
+        final Optional<ProcessHandle> process = ProcessHandle.of(pid);
+        if (process.isPresent())
+        {
+            process.get().onExit().get(30, TimeUnit.SECONDS);
+        }
     }
 
     private long detachedPid(final Result result, final Path log)

@@ -242,7 +242,7 @@ class PartitionManagerDutyCycleTest
                 final int slot = sp.slot;
                 final Subscription inbox = sp.inbox;
 
-                // Twice the window (~340) and the manager's share for one caller (~800) together.
+                // More than the inbox's window (~340) and the manager's room for one caller (~800) hold between them.
                 final int traps = 2500;
                 for (int i = 0; i < traps; i++)
                 {

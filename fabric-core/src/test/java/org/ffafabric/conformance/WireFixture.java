@@ -242,6 +242,37 @@ final class WireFixture implements AutoCloseable
         awaitRead(() -> { });
     }
 
+    /**
+     * Whether the driver's counters show the log of {@code sessionId} on {@code streamId} at its publisher
+     * limit: its inbox's reader is a window behind, and the next message waits for room.
+     */
+    boolean atPublisherLimit(final int sessionId, final int streamId)
+    {
+        final CountersReader counters = raw.countersReader();
+        final AtomicBuffer metaData = counters.metaDataBuffer();
+        long position = -1;
+        long limit = -1;
+        for (int id = 0, max = counters.maxCounterId(); id <= max; id++)
+        {
+            final int keyOffset = CountersReader.metaDataOffset(id) + CountersReader.KEY_OFFSET;
+            if (counters.getCounterState(id) == CountersReader.RECORD_ALLOCATED &&
+                metaData.getInt(keyOffset + StreamCounter.SESSION_ID_OFFSET) == sessionId &&
+                metaData.getInt(keyOffset + StreamCounter.STREAM_ID_OFFSET) == streamId)
+            {
+                final int type = counters.getCounterTypeId(id);
+                if (type == AeronCounters.DRIVER_PUBLISHER_POS_TYPE_ID)
+                {
+                    position = counters.getCounterValue(id);
+                }
+                else if (type == AeronCounters.DRIVER_PUBLISHER_LIMIT_TYPE_ID)
+                {
+                    limit = counters.getCounterValue(id);
+                }
+            }
+        }
+        return position >= 0 && limit >= 0 && position >= limit;
+    }
+
     private boolean allRead()
     {
         final CountersReader counters = raw.countersReader();
