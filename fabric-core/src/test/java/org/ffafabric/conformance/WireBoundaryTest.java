@@ -256,9 +256,7 @@ class WireBoundaryTest
                 assertEquals(sessionId(SP, 0, wire.generation(SP)), from[0], "sp1's answer");
                 assertError(ErrorCode.INVALID_PARAMETERS, answer,
                     String.format("a request whose w1 is 0x%08x", RegisterFile.packIds(lie[0], lie[1])));
-                // Our release, as the runtime's requester makes it on any answer.
-                assertTrue(wire.controlFile.ecStateCompareAndSet(
-                    wire.stateOffset(SP), installed, ExecutionContextState.waitingAfter(installed)));
+                wire.release(SP, installed);
             }
             assertEquals(List.of(), wire.served, "sp1's handler saw none of them");
 
@@ -331,9 +329,7 @@ class WireBoundaryTest
                     break;
                 }
                 answered++;
-                // Our release, as the runtime's requester makes it on taking the answer.
-                assertTrue(wire.controlFile.ecStateCompareAndSet(
-                    wire.stateOffset(SP), installed, ExecutionContextState.waitingAfter(installed)));
+                wire.release(SP, installed);
             }
             assertTrue(answered >= 300, "answers before the inbox was full: " + answered);
 

@@ -243,6 +243,18 @@ final class WireFixture implements AutoCloseable
     }
 
     /**
+     * Our release of {@code partitionId}'s context 0 from the word we installed, as the runtime's requester makes
+     * it on taking the answer. The context stores that very word itself when the release is slow (its check a
+     * millisecond after its answer, for a requester whose wait was cut short), so either leaves it.
+     */
+    void release(final int partitionId, final long installed)
+    {
+        final long released = ExecutionContextState.waitingAfter(installed);
+        assertTrue(controlFile.ecStateCompareAndSet(stateOffset(partitionId), installed, released) ||
+            stateWord(partitionId) == released, () -> ExecutionContextState.describe(stateWord(partitionId)));
+    }
+
+    /**
      * Whether the driver's counters show the log of {@code sessionId} on {@code streamId} at its publisher
      * limit: its inbox's reader is a window behind, and the next message waits for room.
      */
