@@ -633,6 +633,10 @@ public final class Endpoint implements AutoCloseable
         if (quiet)
         {
             awaitLetGo();
+            // A claim the manager did not let go of (it has gone, or this process stalled past its client's
+            // liveness and Aeron dropped the releases with the client) is let go of here: the sessions still
+            // bound to it are the manager's to reap at its next check, not held until this process exits.
+            client.controlFile().unclaim(slot, generation, pid);
             closeResources();
             CloseHelper.quietClose(memory);
             client.closed(this);
@@ -760,6 +764,11 @@ public final class Endpoint implements AutoCloseable
             {
                 if (releaseQuietContexts())
                 {
+                    if (client.hasStalled())
+                    {
+                        // Its releases went nowhere: let go of the claim as the close above does.
+                        client.controlFile().unclaim(slot, generation, pid);
+                    }
                     closeResources();
                     CloseHelper.quietClose(memory);
                     break;

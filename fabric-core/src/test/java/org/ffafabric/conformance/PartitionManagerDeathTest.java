@@ -174,6 +174,49 @@ class PartitionManagerDeathTest
         }
     }
 
+    /**
+     * An application that embeds a client and carries on after Aeron closed that client for its stall held
+     * its claim until it exited: the partition claimed by a live process that serves nothing, which the
+     * manager never reaps. Its endpoint's close lets go of the claim itself, and the manager reaps the rest.
+     */
+    @Test
+    @Timeout(120)
+    void anApplicationThatStalledAndCarriesOnLetsGoOfItsClaim() throws Exception
+    {
+        final Process pm = ChildJvm.processBuilder(managerWithShortClientLiveness())
+            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process app = null;
+        try
+        {
+            assertTrue(readLine(pm).startsWith("READY"));
+            app = ChildJvm.processBuilder(ChildJvm.command(ClaimingProcess.class,
+                java.util.List.of("--dir", dir.toString(), "--partition", "0x8001", "--hold")))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            final java.io.BufferedReader appOut = new java.io.BufferedReader(new java.io.InputStreamReader(
+                app.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals("CLAIMED", appOut.readLine());
+
+            stopPastClientLiveness(app.pid());
+
+            assertEquals("CLOSED stalled=true", appOut.readLine());
+            try (ControlFile cf = ControlFile.open(FabricDirectory.controlFile(dir)))
+            {
+                awaitUntil(System.nanoTime() + WAIT_NS, () -> cf.claimPid(cf.slotOf(SP1)) == 0, "the claim let go of");
+            }
+            assertTrue(app.isAlive(), "the application carries on");
+        }
+        finally
+        {
+            if (app != null)
+            {
+                app.getOutputStream().close();
+                assertTrue(app.waitFor(30, TimeUnit.SECONDS), "the application ended at the end of its standard input");
+            }
+            pm.getOutputStream().close();
+            assertTrue(pm.waitFor(30, TimeUnit.SECONDS), "the manager exited at the end of its standard input");
+        }
+    }
+
     private static String readLine(final Process process) throws Exception
     {
         return String.valueOf(new java.io.BufferedReader(new java.io.InputStreamReader(
