@@ -135,17 +135,11 @@ class PartitionManagerDutyCycleTest
             try (HandClaimedContext sp = new HandClaimedContext(fabric))
             {
                 final ControlFile controlFile = sp.controlFile;
-                final int slot = sp.slot;
                 final Subscription inbox = sp.inbox;
 
                 // More replies than the inbox's window holds (half a 64 KiB term of 96-byte frames: ~340).
                 final int traps = 800;
-                for (int i = 0; i < traps; i++)
-                {
-                    sp.trap(regs(FunctionId.FFA_ID_GET));
-                }
-                awaitUntil(System.nanoTime() + WAIT_NS,
-                    () -> controlFile.counter(FabricCounters.trapsId(slot)) == traps, "every trap taken");
+                sp.flood(traps, FunctionId.FFA_ID_GET);
                 awaitUntil(System.nanoTime() + WAIT_NS,
                     () -> controlFile.counter(FabricCounters.repliesWaitingId()) == 0, "no reply left waiting");
                 final long givenUp = controlFile.counter(FabricCounters.repliesNotDeliveredId());
@@ -178,20 +172,13 @@ class PartitionManagerDutyCycleTest
             try (HandClaimedContext sp = new HandClaimedContext(fabric))
             {
                 final ControlFile controlFile = sp.controlFile;
-                final int slot = sp.slot;
                 final Subscription inbox = sp.inbox;
 
                 // About three times what the inbox's window holds (~340 96-byte frames), and within what the
                 // manager keeps for one caller (64 KiB of 80 bytes each: ~800); in turn FFA_ID_GET, FFA_SPM_ID_GET
                 // and an unknown function, whose three answers differ, so that a reordered reply shows.
                 final int traps = 1000;
-                final int[] calls = { FunctionId.FFA_ID_GET, FunctionId.FFA_SPM_ID_GET, 0x8400_00FF };
-                for (int i = 0; i < traps; i++)
-                {
-                    sp.trap(regs(calls[i % 3]));
-                }
-                awaitUntil(System.nanoTime() + WAIT_NS,
-                    () -> controlFile.counter(FabricCounters.trapsId(slot)) == traps, "every trap taken");
+                sp.flood(traps, FunctionId.FFA_ID_GET, FunctionId.FFA_SPM_ID_GET, 0x8400_00FF);
                 assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_ID_GET));
                 assertEquals(0, controlFile.counter(FabricCounters.repliesNotDeliveredId()), "no reply given up on");
                 assertTrue(controlFile.counter(FabricCounters.repliesWaitingId()) > 0, "replies waiting");
@@ -244,12 +231,7 @@ class PartitionManagerDutyCycleTest
 
                 // More than the inbox's window (~340) and the manager's room for one caller (~800) hold between them.
                 final int traps = 2500;
-                for (int i = 0; i < traps; i++)
-                {
-                    sp.trap(regs(FunctionId.FFA_ID_GET));
-                }
-                awaitUntil(System.nanoTime() + WAIT_NS,
-                    () -> controlFile.counter(FabricCounters.trapsId(slot)) == traps, "every trap taken");
+                sp.flood(traps, FunctionId.FFA_ID_GET);
                 assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_ID_GET));
                 final long givenUp = controlFile.counter(FabricCounters.repliesNotDeliveredId());
                 assertTrue(givenUp > 0, "replies given up on: " + givenUp);
@@ -268,12 +250,7 @@ class PartitionManagerDutyCycleTest
                 assertEquals(0, controlFile.counter(FabricCounters.repliesWaitingId()), "no reply still waiting");
 
                 // Flooded again and let go of: what waits will never be read, and is counted as given up on.
-                for (int i = 0; i < 1000; i++)
-                {
-                    sp.trap(regs(FunctionId.FFA_ID_GET));
-                }
-                awaitUntil(System.nanoTime() + WAIT_NS,
-                    () -> controlFile.counter(FabricCounters.trapsId(slot)) == traps + 1000, "every trap taken");
+                sp.flood(1000, FunctionId.FFA_ID_GET);
                 final long waitingAtRelease = controlFile.counter(FabricCounters.repliesWaitingId());
                 final long givenUpAtRelease = controlFile.counter(FabricCounters.repliesNotDeliveredId());
                 assertTrue(waitingAtRelease > 0, "replies waiting: " + waitingAtRelease);
@@ -299,13 +276,7 @@ class PartitionManagerDutyCycleTest
             HandClaimedContext sp = new HandClaimedContext(fabric, claimant.pid()))
         {
             final ControlFile controlFile = sp.controlFile;
-            final int traps = 1000;
-            for (int i = 0; i < traps; i++)
-            {
-                sp.trap(regs(FunctionId.FFA_ID_GET));
-            }
-            awaitUntil(System.nanoTime() + WAIT_NS,
-                () -> controlFile.counter(FabricCounters.trapsId(sp.slot)) == traps, "every trap taken");
+            sp.flood(1000, FunctionId.FFA_ID_GET);
             final long waiting = controlFile.counter(FabricCounters.repliesWaitingId());
             assertTrue(waiting > 0, "replies waiting: " + waiting);
             assertEquals(0, controlFile.counter(FabricCounters.repliesNotDeliveredId()));
@@ -512,6 +483,18 @@ class PartitionManagerDutyCycleTest
         void trap(final RegisterFile regs)
         {
             offer(toPm, regs);
+        }
+
+        /** Traps {@code traps} calls, in turn of {@code functionIds}, reading no reply, until the manager has taken each. */
+        void flood(final int traps, final int... functionIds)
+        {
+            final long before = controlFile.counter(FabricCounters.trapsId(slot));
+            for (int i = 0; i < traps; i++)
+            {
+                trap(regs(functionIds[i % functionIds.length]));
+            }
+            awaitUntil(System.nanoTime() + WAIT_NS,
+                () -> controlFile.counter(FabricCounters.trapsId(slot)) == before + traps, "every trap taken");
         }
 
         public void close()
