@@ -22,13 +22,17 @@ import java.util.concurrent.TimeUnit;
  * once, goes on to the next command only when the fabric or the host is there for it. A command
  * that ends before READY (a bad manifest, a claimed partition) ends this too, with its status (1
  * for an end with 0), and what it said goes to standard error; one not ready within
- * {@link #READY_TIMEOUT_S} is stopped, with status 1.
+ * {@link #READY_TIMEOUT_S} is stopped, with status 1. The JVM starts in a session of its own (through
+ * {@code setsid}, where the host has it), so that once this has returned neither a Ctrl-C nor a hang-up
+ * of the terminal or script that started it reaches it: it ends by {@code ffa stop} or {@code kill}. One
+ * that stops this before READY (Ctrl-C, SIGTERM, a hang-up) stops the process too.
  */
 final class Detached
 {
     private static final long POLL_MS = 10;
     // Far more than a start takes (a second or two): past it, something is wrong, or READY was lost in a torn line.
     static final long READY_TIMEOUT_S = 120;
+    private static final List<Path> SETSID = List.of(Path.of("/usr/bin/setsid"), Path.of("/bin/setsid"));
 
     private Detached()
     {
@@ -49,13 +53,29 @@ final class Detached
             Files.createTempFile("ffa-" + args.get(0) + "-", ".log");
         final long from = Files.exists(logFile) ? Files.size(logFile) : 0;
         final File file = logFile.toFile();
-        final Process process = ChildJvm.processBuilder(ChildJvm.command(FfaCommand.class, args))
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(file))
-            .redirectError(ProcessBuilder.Redirect.appendTo(file))
-            .start();
         final List<String> said = new ArrayList<>();
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_S);
+        // Its own session keeps the terminal's signals from it: until READY, this passes them on. The hook is
+        // there before the process, so that no signal can come between them.
+        final StopUnready starting = new StopUnready(name, logFile);
+        final Thread stopUnready = new Thread(starting, "ffa-detach-stop");
+        Runtime.getRuntime().addShutdownHook(stopUnready);
+        final Process process;
+        try
+        {
+            process = ChildJvm.processBuilder(inSessionOfItsOwn(ChildJvm.command(FfaCommand.class, args)))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(file))
+                .redirectError(ProcessBuilder.Redirect.appendTo(file))
+                .start();
+            starting.started(process);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            starting.notStarted();
+            removeHook(stopUnready);
+            throw ex;
+        }
         try (FileChannel channel = FileChannel.open(logFile, StandardOpenOption.READ))
         {
             channel.position(from);
@@ -90,6 +110,12 @@ final class Detached
                     }
                     bytes.clear();
                 }
+                if (ended && starting.isStopping())
+                {
+                    // The hook says why it ended, and this JVM halts once it has.
+                    Thread.sleep(POLL_MS);
+                    continue;
+                }
                 if (ended)
                 {
                     if (line.size() > 0)
@@ -113,5 +139,109 @@ final class Detached
                 process.waitFor(POLL_MS, TimeUnit.MILLISECONDS);
             }
         }
+        finally
+        {
+            removeHook(stopUnready);
+        }
+    }
+
+    private static void removeHook(final Thread hook)
+    {
+        try
+        {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
+        catch (final IllegalStateException ex)
+        {
+            // This JVM is shutting down: the hook runs.
+        }
+    }
+
+    /**
+     * Stops the process once this JVM is told to end before READY. A signal can come while the process is being
+     * started: the hook then waits for it, as the JVM halts once its hooks have run.
+     */
+    private static final class StopUnready implements Runnable
+    {
+        private static final long START_WAIT_MS = 10_000;
+        private final String name;
+        private final Path logFile;
+        private Process process;
+        private boolean notStarted;
+        private boolean stopping;
+
+        StopUnready(final String name, final Path logFile)
+        {
+            this.name = name;
+            this.logFile = logFile;
+        }
+
+        synchronized void started(final Process process)
+        {
+            this.process = process;
+            notifyAll();
+        }
+
+        synchronized void notStarted()
+        {
+            notStarted = true;
+            notifyAll();
+        }
+
+        synchronized boolean isStopping()
+        {
+            return stopping;
+        }
+
+        public void run()
+        {
+            final Process toStop;
+            try
+            {
+                synchronized (this)
+                {
+                    stopping = true;
+                    final long deadline = System.currentTimeMillis() + START_WAIT_MS;
+                    long leftMs = START_WAIT_MS;
+                    while (process == null && !notStarted && leftMs > 0)
+                    {
+                        wait(leftMs);
+                        leftMs = deadline - System.currentTimeMillis();
+                    }
+                    toStop = process;
+                }
+                if (toStop != null)
+                {
+                    toStop.destroy();
+                    final boolean ended = toStop.waitFor(30, TimeUnit.SECONDS);
+                    System.err.println(name + ": told to stop before it was ready, so " + (ended ? "stopped" : "told to stop") +
+                        " it too (pid " + toStop.pid() + "); its output is in " + logFile.toAbsolutePath());
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * {@code command} run by {@code setsid}, where there is one. A child of a JVM is never its process
+     * group's leader, so {@code setsid} makes the new session without a fork, and execs the command as the
+     * very process started: the PID this prints stays the command's.
+     */
+    static List<String> inSessionOfItsOwn(final List<String> command)
+    {
+        for (final Path setsid : SETSID)
+        {
+            if (Files.isExecutable(setsid))
+            {
+                final List<String> inSession = new ArrayList<>(command.size() + 1);
+                inSession.add(setsid.toString());
+                inSession.addAll(command);
+                return inSession;
+            }
+        }
+        return command;
     }
 }

@@ -1,7 +1,9 @@
 package org.ffafabric.demo;
 
 import org.ffafabric.control.FabricDirectory;
+import org.ffafabric.control.FabricLock;
 import org.ffafabric.demo.FfaInThisJvm.Result;
+import org.ffafabric.launch.ChildJvm;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -178,6 +180,59 @@ class DetachAndStopTest
         assertFalse(Files.exists(dir), "no fabric made");
     }
 
+    /**
+     * Its session of its own keeps the terminal's signals from a detached process once the command has returned;
+     * until then, a command told to stop (Ctrl-C, SIGTERM) stops it too. The host here waits for a fabric whose
+     * launch has begun (its directory and lock, held by this JVM) and never ends, so the detaching command is sure
+     * to be waiting when it is told.
+     */
+    @Test
+    @Timeout(120)
+    void aDetachingCommandStoppedBeforeReadyStopsItsProcess() throws Exception
+    {
+        Files.createDirectory(dir);
+        try (FabricLock lock = FabricLock.create(dir))
+        {
+            assertNotNull(lock);
+            final Process detaching = ChildJvm.processBuilder(ChildJvm.command(FfaCommand.class,
+                List.of("host", "--dir", dir.toString(), "sp1", "--detach", "--log", tmp.resolve("host.log").toString())))
+                .redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("detaching.out").toFile())
+                .start();
+            final ProcessHandle host = awaitChild(detaching);
+            started.add(host.pid());
+            assertEquals(host.pid(), sessionOf(host.pid()), "in a session of its own while it starts");
+
+            detaching.destroy();
+            assertTrue(detaching.waitFor(60, TimeUnit.SECONDS), "the detaching command ends on SIGTERM");
+            host.onExit().get(60, TimeUnit.SECONDS);
+            assertFalse(host.isAlive(), "the host it started has ended with it");
+            assertTrue(Files.readString(tmp.resolve("detaching.out")).contains("ffa host: told to stop before it was ready, so stopped it too (pid " + host.pid() + ")"),
+                Files.readString(tmp.resolve("detaching.out")) + "|host log: " + Files.readString(tmp.resolve("host.log")));
+        }
+    }
+
+    /** The JVM a detaching command started: its child, once setsid has execed java. */
+    private static ProcessHandle awaitChild(final Process detaching) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline)
+        {
+            // Once setsid has execed java: before, its command line names the class too.
+            final Optional<ProcessHandle> child = detaching.children()
+                .filter(process -> commandLine(process).contains(FfaCommand.class.getName()) &&
+                    process.info().command().map(command -> command.endsWith("/java")).orElse(false))
+                .findFirst();
+            if (child.isPresent())
+            {
+                return child.get();
+            }
+            assertTrue(detaching.isAlive(), "the detaching command is still waiting");
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no child of the detaching command ran " + FfaCommand.class.getName());
+    }
+
     @Test
     void logWithoutDetachIsAUsageError()
     {
@@ -203,6 +258,23 @@ class DetachAndStopTest
         started.add(pid);
         assertEquals(log.toAbsolutePath().toString(), matcher.group(3));
         assertTrue(result.out.endsWith(matcher.group() + "\n"), "the last line: " + result.out);
+        // A session of its own: a Ctrl-C or hang-up of the starting terminal does not reach it.
+        assertEquals(pid, sessionOf(pid), "the detached process leads a session of its own");
         return pid;
+    }
+
+    /** The session ID, field 6 of /proc/PID/stat (counted after the command name's closing parenthesis). */
+    private static long sessionOf(final long pid)
+    {
+        try
+        {
+            final String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
+            final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[3]);
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new AssertionError("no /proc entry for " + pid, ex);
+        }
     }
 }
