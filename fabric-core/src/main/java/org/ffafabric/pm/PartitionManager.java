@@ -170,7 +170,7 @@ public final class PartitionManager implements Agent, AutoCloseable
         driverCommands = startedAeron.context().toDriverBuffer();
         subscription = startedSubscription;
         setupAndDiscovery = new SetupAndDiscovery(controlFile, memories);
-        replies = new Replies(controlFile, ctx.errorHandler(), ctx.replyTimeoutNs());
+        replies = new Replies(controlFile, ctx.errorHandler(), ctx.replyTimeoutNs(), Replies.MAX_WAITING_REPLIES);
         runner = new AgentRunner(ctx.idleStrategy(), ctx.errorHandler(), null, this);
     }
 

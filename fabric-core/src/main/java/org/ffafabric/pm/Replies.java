@@ -41,6 +41,7 @@ final class Replies implements ExpandableRingBuffer.MessageConsumer
     private final ControlFile controlFile;
     private final ErrorHandler errorHandler;
     private final long timeoutNs;
+    private final int maxWaitingReplies;
     private final UnsafeBuffer entry = new UnsafeBuffer(new byte[REPLY_OFFSET + RegisterFile.LENGTH]);
     // The callers with a reply waiting, so that a duty cycle looks at them alone.
     private final ArrayList<Caller> callersWaiting = new ArrayList<>();
@@ -49,11 +50,14 @@ final class Replies implements ExpandableRingBuffer.MessageConsumer
     private long offeringNowNs;
     private int delivered;
 
-    Replies(final ControlFile controlFile, final ErrorHandler errorHandler, final long timeoutNs)
+    /** {@code maxWaitingReplies}: {@link #MAX_WAITING_REPLIES} for the manager; a test's own to reach it quickly. */
+    Replies(
+        final ControlFile controlFile, final ErrorHandler errorHandler, final long timeoutNs, final int maxWaitingReplies)
     {
         this.controlFile = controlFile;
         this.errorHandler = errorHandler;
         this.timeoutNs = timeoutNs;
+        this.maxWaitingReplies = maxWaitingReplies;
     }
 
     /** Sends the reply in {@code regs}: 32-bit calls' registers as w0..w7, 64-bit calls' as x0..x17. */
@@ -75,9 +79,9 @@ final class Replies implements ExpandableRingBuffer.MessageConsumer
                 return;
             }
         }
-        if (waiting >= MAX_WAITING_REPLIES)
+        if (waiting >= maxWaitingReplies)
         {
-            notDelivered(caller, "the partition manager holds " + MAX_WAITING_REPLIES + " replies waiting already");
+            notDelivered(caller, "the partition manager holds " + maxWaitingReplies + " replies waiting already");
             return;
         }
         if (caller.waitingReplies == null)
