@@ -65,7 +65,7 @@ final class Replies implements ExpandableRingBuffer.MessageConsumer
     {
         final int length = FunctionId.isSmc64(regs.functionId()) ?
             TrapProtocol.LONG_MESSAGE_LENGTH : TrapProtocol.SHORT_MESSAGE_LENGTH;
-        regs.buffer().getBytes(0, entry, REPLY_OFFSET, length);
+        regs.buffer().getBytes(regs.offset(), entry, REPLY_OFFSET, length);
         if (!hasWaiting(caller))
         {
             final long result = offer(caller, entry, REPLY_OFFSET, length);

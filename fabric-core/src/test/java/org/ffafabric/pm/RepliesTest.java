@@ -11,6 +11,7 @@ import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.ffafabric.abi.FfaVersion;
 import org.ffafabric.abi.FunctionId;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.FabricCounters;
@@ -61,7 +62,8 @@ class RepliesTest
     private Aeron aeron;
     private ControlFile controlFile;
     private final List<Throwable> errors = new ArrayList<>();
-    private final RegisterFile regs = new RegisterFile();
+    // At an offset, as a register file wrapped in place in a message is: a reply is sent from where it lies.
+    private final RegisterFile regs = new RegisterFile().wrap(new UnsafeBuffer(new byte[40 + RegisterFile.LENGTH]), 40);
 
     @BeforeEach
     void launch()
