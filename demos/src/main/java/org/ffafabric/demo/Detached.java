@@ -23,9 +23,9 @@ import java.util.concurrent.TimeUnit;
  * that ends before READY (a bad manifest, a claimed partition) ends this too, with its status (1
  * for an end with 0), and what it said goes to standard error; one not ready within
  * {@link #READY_TIMEOUT_S} is stopped, with status 1. The JVM starts in a session of its own (through
- * {@code setsid}, where the host has it), so that once this has returned neither a Ctrl-C nor a hang-up
- * of the terminal or script that started it reaches it: it ends by {@code ffa stop} or {@code kill}. One
- * that stops this before READY (Ctrl-C, SIGTERM, a hang-up) stops the process too.
+ * {@code setsid}, where the host has it), so that once this has returned neither a Ctrl-C of the script
+ * nor a hang-up of the terminal that ran this reaches it: it ends by {@code ffa stop} or {@code kill}. A
+ * stop of this before READY (Ctrl-C, SIGTERM, a hang-up) stops the process too.
  */
 final class Detached
 {
@@ -55,27 +55,34 @@ final class Detached
         final File file = logFile.toFile();
         final List<String> said = new ArrayList<>();
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_S);
-        // Its own session keeps the terminal's signals from it: until READY, this passes them on. The hook is
-        // there before the process, so that no signal can come between them.
-        final StopUnready starting = new StopUnready(name, logFile);
-        final Thread stopUnready = new Thread(starting, "ffa-detach-stop");
+        final List<String> jvm = ChildJvm.command(FfaCommand.class, args);
+        final List<String> command = inSessionOfItsOwn(jvm);
+        if (command == jvm)
+        {
+            System.err.println(name + ": no setsid here, so the process shares this terminal's signals: a Ctrl-C or " +
+                "hang-up that reaches this command's process group reaches it too");
+        }
+        // Before the process: a signal between the two would leave it running, unready, with nobody told.
+        final StopUnready hook = new StopUnready(name, logFile);
+        final Thread stopUnready = new Thread(hook, "ffa-detach-stop");
         Runtime.getRuntime().addShutdownHook(stopUnready);
         final Process process;
         try
         {
-            process = ChildJvm.processBuilder(inSessionOfItsOwn(ChildJvm.command(FfaCommand.class, args)))
+            process = ChildJvm.processBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(file))
                 .redirectError(ProcessBuilder.Redirect.appendTo(file))
                 .start();
-            starting.started(process);
         }
-        catch (final IOException | RuntimeException ex)
+        catch (final Throwable ex)
         {
-            starting.notStarted();
+            hook.notStarted();
             removeHook(stopUnready);
             throw ex;
         }
+        hook.started(process);
+        boolean settled = false;
         try (FileChannel channel = FileChannel.open(logFile, StandardOpenOption.READ))
         {
             channel.position(from);
@@ -100,6 +107,7 @@ final class Detached
                         line.reset();
                         if (text.startsWith("READY"))
                         {
+                            settled = settle(hook);
                             said.forEach(System.out::println);
                             System.out.println(text);
                             System.out.println(name + ": detached, pid " + process.pid() + "; its output goes on to " +
@@ -110,14 +118,9 @@ final class Detached
                     }
                     bytes.clear();
                 }
-                if (ended && starting.isStopping())
-                {
-                    // The hook says why it ended, and this JVM halts once it has.
-                    Thread.sleep(POLL_MS);
-                    continue;
-                }
                 if (ended)
                 {
+                    settled = settle(hook);
                     if (line.size() > 0)
                     {
                         said.add(line.toString(StandardCharsets.UTF_8));
@@ -130,6 +133,7 @@ final class Detached
                 }
                 if (System.nanoTime() > deadline)
                 {
+                    settled = settle(hook);
                     process.destroy();
                     said.forEach(System.err::println);
                     System.err.println(name + ": not ready within " + READY_TIMEOUT_S + " s, so stopped (pid " +
@@ -141,8 +145,26 @@ final class Detached
         }
         finally
         {
+            if (!settled && hook.settle())
+            {
+                // This failed (its log unreadable, say): the process is left neither ready nor watched.
+                process.destroy();
+            }
             removeHook(stopUnready);
         }
+    }
+
+    /**
+     * Takes the outcome from the hook: true once this thread says how it went. If the hook has begun to stop the
+     * process (a signal came first), that is its to say, and this thread waits here for the JVM's halt.
+     */
+    private static boolean settle(final StopUnready hook) throws InterruptedException
+    {
+        while (!hook.settle())
+        {
+            Thread.sleep(POLL_MS);
+        }
+        return true;
     }
 
     private static void removeHook(final Thread hook)
@@ -158,16 +180,19 @@ final class Detached
     }
 
     /**
-     * Stops the process once this JVM is told to end before READY. A signal can come while the process is being
-     * started: the hook then waits for it, as the JVM halts once its hooks have run.
+     * Stops the process once this JVM is told to end before the outcome is settled (READY, an end, the time
+     * up). A signal can come while the process is being started: the hook then waits for it, as the JVM halts
+     * once its hooks have run. A second signal meanwhile does nothing: the JVM is already shutting down.
      */
     private static final class StopUnready implements Runnable
     {
-        private static final long START_WAIT_MS = 10_000;
+        private static final long START_WAIT_NS = TimeUnit.SECONDS.toNanos(10);
+        private static final long STOP_WAIT_S = 30;
         private final String name;
         private final Path logFile;
         private Process process;
         private boolean notStarted;
+        private boolean settled;
         private boolean stopping;
 
         StopUnready(final String name, final Path logFile)
@@ -188,9 +213,11 @@ final class Detached
             notifyAll();
         }
 
-        synchronized boolean isStopping()
+        /** True when the outcome is the starting thread's to say; false once this hook has taken it. */
+        synchronized boolean settle()
         {
-            return stopping;
+            settled = !stopping;
+            return settled;
         }
 
         public void run()
@@ -200,23 +227,35 @@ final class Detached
             {
                 synchronized (this)
                 {
-                    stopping = true;
-                    final long deadline = System.currentTimeMillis() + START_WAIT_MS;
-                    long leftMs = START_WAIT_MS;
-                    while (process == null && !notStarted && leftMs > 0)
+                    if (settled)
                     {
-                        wait(leftMs);
-                        leftMs = deadline - System.currentTimeMillis();
+                        return;
+                    }
+                    stopping = true;
+                    final long deadline = System.nanoTime() + START_WAIT_NS;
+                    long leftNs = START_WAIT_NS;
+                    while (process == null && !notStarted && leftNs > 0)
+                    {
+                        TimeUnit.NANOSECONDS.timedWait(this, leftNs);
+                        leftNs = deadline - System.nanoTime();
                     }
                     toStop = process;
                 }
-                if (toStop != null)
+                if (toStop == null)
                 {
-                    toStop.destroy();
-                    final boolean ended = toStop.waitFor(30, TimeUnit.SECONDS);
-                    System.err.println(name + ": told to stop before it was ready, so " + (ended ? "stopped" : "told to stop") +
-                        " it too (pid " + toStop.pid() + "); its output is in " + logFile.toAbsolutePath());
+                    return;
                 }
+                if (!toStop.isAlive())
+                {
+                    System.err.println(name + ": ended with status " + toStop.exitValue() + " before it was ready; " +
+                        "its output is in " + logFile.toAbsolutePath());
+                    return;
+                }
+                toStop.destroy();
+                System.err.println(name + ": told to stop before it was ready, so " +
+                    (toStop.waitFor(STOP_WAIT_S, TimeUnit.SECONDS) ? "stopped it too" :
+                    "asked it to stop too; it has not ended within " + STOP_WAIT_S + " s") +
+                    " (pid " + toStop.pid() + "); its output is in " + logFile.toAbsolutePath());
             }
             catch (final InterruptedException ex)
             {
@@ -228,9 +267,9 @@ final class Detached
     /**
      * {@code command} run by {@code setsid}, where there is one. A child of a JVM is never its process
      * group's leader, so {@code setsid} makes the new session without a fork, and execs the command as the
-     * very process started: the PID this prints stays the command's.
+     * very process started: the PID this prints stays the command's. The command itself where there is none.
      */
-    static List<String> inSessionOfItsOwn(final List<String> command)
+    private static List<String> inSessionOfItsOwn(final List<String> command)
     {
         for (final Path setsid : SETSID)
         {

@@ -183,8 +183,9 @@ class DetachAndStopTest
     /**
      * Its session of its own keeps the terminal's signals from a detached process once the command has returned;
      * until then, a command told to stop (Ctrl-C, SIGTERM) stops it too. The host here waits for a fabric whose
-     * launch has begun (its directory and lock, held by this JVM) and never ends, so the detaching command is sure
-     * to be waiting when it is told.
+     * launch has begun (its directory and lock, held by this JVM) and is never finished, so the detaching command
+     * is waiting when it is told; the host would give up only after the connect timeout (10 s), which its log
+     * would say.
      */
     @Test
     @Timeout(120)
@@ -207,6 +208,8 @@ class DetachAndStopTest
             assertTrue(detaching.waitFor(60, TimeUnit.SECONDS), "the detaching command ends on SIGTERM");
             host.onExit().get(60, TimeUnit.SECONDS);
             assertFalse(host.isAlive(), "the host it started has ended with it");
+            assertFalse(Files.readString(tmp.resolve("host.log")).contains("has not made its"),
+                "stopped, not ended by its own timeout: " + Files.readString(tmp.resolve("host.log")));
             assertTrue(Files.readString(tmp.resolve("detaching.out")).contains("ffa host: told to stop before it was ready, so stopped it too (pid " + host.pid() + ")"),
                 Files.readString(tmp.resolve("detaching.out")) + "|host log: " + Files.readString(tmp.resolve("host.log")));
         }
@@ -218,9 +221,11 @@ class DetachAndStopTest
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline)
         {
-            // Once setsid has execed java: before, its command line names the class too.
+            // Once setsid has execed java: before, its command line names the class too, and before the spawn's exec,
+            // a moment's copy of the detaching JVM has that one's, with --detach.
             final Optional<ProcessHandle> child = detaching.children()
                 .filter(process -> commandLine(process).contains(FfaCommand.class.getName()) &&
+                    !commandLine(process).contains("--detach") &&
                     process.info().command().map(command -> command.endsWith("/java")).orElse(false))
                 .findFirst();
             if (child.isPresent())
