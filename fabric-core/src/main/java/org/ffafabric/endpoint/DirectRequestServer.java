@@ -110,7 +110,7 @@ public final class DirectRequestServer implements Agent
         }
         if (other.isError() && other.errorCode() == ErrorCode.ABORTED)
         {
-            // Open, yet refused the wait with ABORTED: its initialisation failed, and it never waits again.
+            // Open, yet refused the wait with ABORTED: its partition's initialisation failed, and it never waits again.
             throw new AgentTerminationException(abortedMessage(ec));
         }
         markWaited();
@@ -146,11 +146,11 @@ public final class DirectRequestServer implements Agent
         }
     }
 
-    /** What serving a context whose initialisation failed is told. */
+    /** What serving a context of a partition whose initialisation failed is told. */
     static String abortedMessage(final ExecutionContext ec)
     {
         return "execution context " + ec.index() + " of " + ec.endpoint().name() +
-            " is ABORTED (its initialisation failed with FFA_ERROR): it serves no requests";
+            " is ABORTED (an initialisation of its partition failed with FFA_ERROR): it serves no requests";
     }
 
     private void markWaited()

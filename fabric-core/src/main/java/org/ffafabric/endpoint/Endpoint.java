@@ -53,6 +53,8 @@ public final class Endpoint implements AutoCloseable
     private static final long BIND_HURRY_INTERVAL_NS = 1_000_000L;
 
     private volatile boolean closed;
+    // The context whose SP init failed, aborting the whole partition (Hafnium's VM_STATE_ABORTING); -1 before.
+    private volatile int abortedBy = -1;
     private final Object closeLock = new Object();
     // Counted down as the first close returns: a close on another thread meanwhile returns with it.
     private final CountDownLatch closeReturned = new CountDownLatch(1);
@@ -420,6 +422,28 @@ public final class Endpoint implements AutoCloseable
         return closed;
     }
 
+    /** True once a context's initialisation failed (FFA_ERROR(ABORTED) from SP init): no context runs again. */
+    public boolean isAborted()
+    {
+        return abortedBy >= 0;
+    }
+
+    /**
+     * Context {@code failed}'s init failed: every context of the partition is ABORTED, a WAITING one at once
+     * (so requests and FFA_RUN find it so), any other at its own next wait.
+     */
+    void abort(final int failed)
+    {
+        abortedBy = failed;
+        for (final ExecutionContext ec : contexts)
+        {
+            if (ec.index() != failed)
+            {
+                ec.abortIfWaiting();
+            }
+        }
+    }
+
     /**
      * The execution context serving on the calling thread (a handler's, inside {@link #serve}), or
      * null. A handler shared by several contexts makes its own FF-A calls on this one: any other
@@ -454,7 +478,7 @@ public final class Endpoint implements AutoCloseable
      * and the context serves on. One serve at a time: a
      * second while the first runs throws {@link IllegalStateException}; so does a partition that receives
      * no direct requests (its manifest's properties), a context that
-     * cannot wait (its initialisation failed, ABORTED) or does not within the client's connect
+     * cannot wait (its partition's initialisation failed, ABORTED) or does not within the client's connect
      * timeout, and an endpoint that closes before they all wait; then the threads it started are
      * stopped as a close stops them.
      * <p>
@@ -489,6 +513,12 @@ public final class Endpoint implements AutoCloseable
             // Every request to it is DENIED: a serve would wait for ever.
             throw new IllegalStateException("partition " + name + " receives no direct requests: its manifest " +
                 "gives it neither DIRECT_REQ nor DIRECT_REQ2 receipt");
+        }
+        final int failed = abortedBy;
+        if (failed >= 0)
+        {
+            // Its contexts not yet ABORTED would be at their first wait: none serves.
+            throw new IllegalStateException(DirectRequestServer.abortedMessage(contexts[failed]));
         }
         final ServingThreads threads = new ServingThreads(
             this, contexts, handler, serving, client.connectTimeoutNs(), client.errorHandler());

@@ -449,7 +449,7 @@ public final class ExecutionContext
             // Not the peer we just talked to, or someone else got there: read, check, then CAS.
             if (state(word) == ABORTED)
             {
-                // Its init failed (failInit, which dropped the prediction that would skip this).
+                // Its partition's init failed (failInit, which dropped the prediction that would skip this).
                 regs.error(ErrorCode.ABORTED);
                 return;
             }
@@ -641,7 +641,8 @@ public final class ExecutionContext
      * resumes itself, FFA_YIELD returning ABORTED); the word goes to ABORTED, which requesters and FFA_RUN answer
      * so, and the call and the context's later calls that would run it (FFA_MSG_WAIT, FFA_RUN, requests)
      * return ABORTED until the claim ends. Predictions are dropped, so a request meets that check on the
-     * path that reads its target's word, never on the hot path.
+     * path that reads its target's word, never on the hot path. The partition's other contexts go ABORTED
+     * too ({@link Endpoint#abort}): a WAITING one at once, any other at its next wait ({@link #abortWithPartition}).
      */
     private void failInit(final RegisterFile regs)
     {
@@ -653,7 +654,49 @@ public final class ExecutionContext
         transition(pack(ABORTED, MODEL_NONE, false, 0, 0, word));
         lastTargetOffset = -1;
         outstandingTarget = -1;
+        endpoint.abort(index);
         regs.error(ErrorCode.ABORTED);
+    }
+
+    /**
+     * From the thread of another context of this partition, whose init failed: a WAITING word goes ABORTED
+     * by compare-and-set, as a requester's CAS would take it, so requests and FFA_RUN find it ABORTED. The
+     * mirror is this context's thread's, which reads the table at its next wait check. Any other word is
+     * left to that check.
+     */
+    void abortIfWaiting()
+    {
+        long current = controlFile.ecState(stateOffset);
+        while (state(current) == WAITING &&
+            !controlFile.ecStateCompareAndSet(stateOffset, current, pack(ABORTED, MODEL_NONE, false, 0, 0, current)))
+        {
+            current = controlFile.ecState(stateOffset);
+        }
+    }
+
+    /**
+     * At a wait's check, once the partition is aborted: the word goes ABORTED if it is not already, from
+     * WAITING (after our release on a requester's behalf) or from BLOCKED having yielded, by compare-and-set
+     * against a requester's or the FFA_RUN that would take it. True with FFA_ERROR(ABORTED) in {@code regs};
+     * false when a requester (or FFA_RUN) took the word first: its message, on its way, is answered ABORTED
+     * on arrival.
+     */
+    private boolean abortWithPartition(final RegisterFile regs)
+    {
+        final long current = state(word) == WAITING ? releaseOnBehalf() : controlFile.ecState(stateOffset);
+        if (state(current) != ABORTED)
+        {
+            final boolean idle = state(current) == WAITING || (state(current) == BLOCKED && yielded(current));
+            if (!idle || !controlFile.ecStateCompareAndSet(stateOffset, current, pack(ABORTED, MODEL_NONE, false, 0, 0, current)))
+            {
+                return false;
+            }
+        }
+        word = state(current) == ABORTED ? current : pack(ABORTED, MODEL_NONE, false, 0, 0, current);
+        lastTargetOffset = -1;
+        outstandingTarget = -1;
+        regs.error(ErrorCode.ABORTED);
+        return true;
     }
 
     /**
@@ -885,13 +928,21 @@ public final class ExecutionContext
             // Framework requests take the matching framework response type.
             response.w(2, RegisterFile.frameworkMessageFlags(frameworkResponse));
         }
-        try
+        if (endpoint.isAborted())
         {
-            servingHandler.onDirectRequest(servedRequest, servedResponse);
+            // Taken before the partition aborted, it arrives after: answered as a request to it now is.
+            response.error(ErrorCode.ABORTED);
         }
-        catch (final Throwable ex)
+        else
         {
-            handlerFailure = ex;
+            try
+            {
+                servingHandler.onDirectRequest(servedRequest, servedResponse);
+            }
+            catch (final Throwable ex)
+            {
+                handlerFailure = ex;
+            }
         }
         answer(servedResponse.registers());
         return true;
@@ -1028,7 +1079,7 @@ public final class ExecutionContext
         }
         if (state(ownWord) == ABORTED)
         {
-            // Its init failed (failInit): it never waits again.
+            // Its partition's init failed (failInit, abortWithPartition): it never waits again.
             regs.error(ErrorCode.ABORTED);
             return false;
         }
@@ -1176,7 +1227,7 @@ public final class ExecutionContext
         }
         if (state(word) == ABORTED)
         {
-            // Its init failed (failInit).
+            // Its partition's init failed (failInit, abortWithPartition).
             regs.error(ErrorCode.ABORTED);
             return;
         }
@@ -1491,118 +1542,131 @@ public final class ExecutionContext
         long lastCheckNs = 0;
         while (true)
         {
-            if (serving)
+            while (true)
             {
-                final int received = transport.pollInPlace(servingReceiver, regs);
-                if (received == ContextTransport.HANDLED)
+                if (serving)
                 {
-                    return true;
+                    final int received = transport.pollInPlace(servingReceiver, regs);
+                    if (received == ContextTransport.HANDLED)
+                    {
+                        return true;
+                    }
+                    if (received == ContextTransport.COPIED && !keptForLater(regs))
+                    {
+                        break;
+                    }
                 }
-                if (received == ContextTransport.COPIED && !keptForLater(regs))
+                else if (transport.poll(regs) && !keptForLater(regs))
                 {
                     break;
                 }
-            }
-            else if (transport.poll(regs) && !keptForLater(regs))
-            {
-                break;
-            }
-            if (++polls < stride)
-            {
-                continue;
-            }
-            polls = 0;
-            final long nowNs = System.nanoTime();
-            stride = checkStride(lastCheckNs, nowNs, stride);
-            lastCheckNs = nowNs;
-            if (deadline == 0)
-            {
-                deadline = deadline(nowNs, timeoutNs);
-                // The first check comes right after an answer, where the requester's release is on its way.
-                nextPeerCheckNs = nowNs + PEER_CHECK_NS;
-            }
-            if (nowNs >= nextPeerCheckNs)
-            {
-                nextPeerCheckNs = nowNs + PEER_CHECK_NS;
-                if (state(word) == WAITING)
+                if (++polls < stride)
                 {
-                    // Our answer is still not taken a while later (its requester's wait was interrupted
-                    // by its bound, and it has not called since): we are WAITING from the answer on,
-                    // as the spec has it, so store the word its release would and let others in.
-                    releaseOnBehalf();
-                }
-                if (lastPeerId >= 0 && (state(word) == WAITING || yielded(word)) &&
-                    !endpoint.isClaimed(lastPeerId, peerGeneration))
-                {
-                    lastPeerId = -1;
-                    if (yielded(word))
-                    {
-                        if (abandonYield(regs))
-                        {
-                            return false;
-                        }
-                    }
-                    else
-                    {
-                        // The claim we last ran for has ended (it closed once its call returned,
-                        // say) without releasing us, and it never will.
-                        releaseOnBehalf();
-                    }
-                }
-                else if (yielded(word) && isAborted(peerId(word), peerEc(word)) && abandonYield(regs))
-                {
-                    // We yielded to an SP whose init then failed: it never runs again, so nor does its FFA_RUN.
-                    return false;
-                }
-            }
-            if (nowNs >= deadline || endpoint.isClosed())
-            {
-                final boolean closing = endpoint.isClosed();
-                final long current = releaseOnBehalf();
-                if (!closing && !interruptOnTimeout)
-                {
-                    if (state(current) == WAITING)
-                    {
-                        regs.clear();
-                        return false;
-                    }
-                    // A requester won its compare-and-set: its message is on its way, so keep waiting for it.
                     continue;
                 }
-                if (leaveWaiting(current, closing ? MODEL_NONE : MODEL_INTERRUPT))
+                polls = 0;
+                if (endpoint.isAborted() && abortWithPartition(regs))
                 {
-                    regs.clear().w(0, FunctionId.FFA_INTERRUPT).w(1, RegisterFile.packTargetInfo(partitionId, index));
-                    if (closing)
+                    return false;
+                }
+                final long nowNs = System.nanoTime();
+                stride = checkStride(lastCheckNs, nowNs, stride);
+                lastCheckNs = nowNs;
+                if (deadline == 0)
+                {
+                    deadline = deadline(nowNs, timeoutNs);
+                    // The first check comes right after an answer, where the requester's release is on its way.
+                    nextPeerCheckNs = nowNs + PEER_CHECK_NS;
+                }
+                if (nowNs >= nextPeerCheckNs)
+                {
+                    nextPeerCheckNs = nowNs + PEER_CHECK_NS;
+                    if (state(word) == WAITING)
+                    {
+                        // Our answer is still not taken a while later (its requester's wait was interrupted
+                        // by its bound, and it has not called since): we are WAITING from the answer on,
+                        // as the spec has it, so store the word its release would and let others in.
+                        releaseOnBehalf();
+                    }
+                    if (lastPeerId >= 0 && (state(word) == WAITING || yielded(word)) &&
+                        !endpoint.isClaimed(lastPeerId, peerGeneration))
+                    {
+                        lastPeerId = -1;
+                        if (yielded(word))
+                        {
+                            if (abandonYield(regs))
+                            {
+                                return false;
+                            }
+                        }
+                        else
+                        {
+                            // The claim we last ran for has ended (it closed once its call returned,
+                            // say) without releasing us, and it never will.
+                            releaseOnBehalf();
+                        }
+                    }
+                    else if (yielded(word) && isAborted(peerId(word), peerEc(word)) && abandonYield(regs))
+                    {
+                        // We yielded to an SP whose init then failed: it never runs again, so nor does its FFA_RUN.
+                        return false;
+                    }
+                }
+                if (nowNs >= deadline || endpoint.isClosed())
+                {
+                    final boolean closing = endpoint.isClosed();
+                    final long current = releaseOnBehalf();
+                    if (!closing && !interruptOnTimeout)
+                    {
+                        if (state(current) == WAITING)
+                        {
+                            regs.clear();
+                            return false;
+                        }
+                        // A requester won its compare-and-set: its message is on its way, so keep waiting for it.
+                        continue;
+                    }
+                    if (leaveWaiting(current, closing ? MODEL_NONE : MODEL_INTERRUPT))
+                    {
+                        regs.clear().w(0, FunctionId.FFA_INTERRUPT).w(1, RegisterFile.packTargetInfo(partitionId, index));
+                        if (closing)
+                        {
+                            regs.error(ErrorCode.ABORTED);
+                        }
+                        return false;
+                    }
+                    if (closing && state(current) != WAITING)
                     {
                         regs.error(ErrorCode.ABORTED);
+                        return false;
                     }
-                    return false;
+                    // A requester won the compare-and-set: its message is on its way, so keep waiting for it.
                 }
-                if (closing && state(current) != WAITING)
-                {
-                    regs.error(ErrorCode.ABORTED);
-                    return false;
-                }
-                // A requester won the compare-and-set: its message is on its way, so keep waiting for it.
             }
+            // Mirror the peer's compare-and-set: the message says exactly what it wrote.
+            final int sender = transport.senderId();
+            final int senderEc = transport.senderEc();
+            rememberSender();
+            final int functionId = regs.functionId();
+            if (functionId == TrapProtocol.FABRIC_RESUME)
+            {
+                word = pack(RUNNING, state(word) == WAITING ? MODEL_RUN : model(word), false, sender, senderEc, word);
+                regs.clear().w(0, FunctionId.FFA_RUN).w(1, RegisterFile.packTargetInfo(partitionId, index));
+            }
+            else
+            {
+                word = pack(RUNNING, acceptRequest(functionId, regs.w(2)), false, sender, senderEc, word);
+                controlFile.countOrdered(requestsReceivedCounter);
+            }
+            assert isMirrored() : "state mirror " + describe(word) + " != " + describe(controlFile.ecState(stateOffset));
+            if (endpoint.isAborted())
+            {
+                // Taken before the partition aborted, it arrives after: answered as a request or FFA_RUN now is.
+                giveBack(regs.error(ErrorCode.ABORTED), word);
+                continue;
+            }
+            return false;
         }
-        // Mirror the peer's compare-and-set: the message says exactly what it wrote.
-        final int sender = transport.senderId();
-        final int senderEc = transport.senderEc();
-        rememberSender();
-        final int functionId = regs.functionId();
-        if (functionId == TrapProtocol.FABRIC_RESUME)
-        {
-            word = pack(RUNNING, state(word) == WAITING ? MODEL_RUN : model(word), false, sender, senderEc, word);
-            regs.clear().w(0, FunctionId.FFA_RUN).w(1, RegisterFile.packTargetInfo(partitionId, index));
-        }
-        else
-        {
-            word = pack(RUNNING, acceptRequest(functionId, regs.w(2)), false, sender, senderEc, word);
-            controlFile.countOrdered(requestsReceivedCounter);
-        }
-        assert isMirrored() : "state mirror " + describe(word) + " != " + describe(controlFile.ecState(stateOffset));
-        return false;
     }
 
     /**
