@@ -810,6 +810,19 @@ public final class ControlFile implements AutoCloseable
         buffer.putIntOrdered(s + SLOT_RX_OWNERSHIP_OFFSET, BufferOwnership.PRODUCER);
     }
 
+    /** Marks claim {@code generation} of the slot aborted: an SP init of it failed. */
+    public void abortClaim(final int slot, final int generation)
+    {
+        buffer.putIntOrdered(slotOffset(slot) + SLOT_ABORTED_GENERATION_OFFSET, generation);
+    }
+
+    /** True while the slot's claim is one that {@link #abortClaim} marked: a later claim is not. */
+    public boolean isClaimAborted(final int slot)
+    {
+        final int aborted = buffer.getIntVolatile(slotOffset(slot) + SLOT_ABORTED_GENERATION_OFFSET);
+        return aborted != 0 && aborted == claimGeneration(slot);
+    }
+
     /** The entry point FFA_SECONDARY_EP_REGISTER recorded for the claim: 0 when none has been. */
     public long secondaryEntryPoint(final int slot)
     {

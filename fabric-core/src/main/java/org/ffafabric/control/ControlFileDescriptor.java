@@ -39,6 +39,7 @@ import org.agrona.BitUtil;
  *   +---------------------------------------------------------------+
  *   | RX ownership word             | TX ownership word             | 192 (own cache line)
  *   |                         memory size in bytes                  | 200
+ *   | aborted claim generation (0 = none)                           | 208
  *   +---------------------------------------------------------------+
  *   (*) bit 31 set once the version is locked.
  *   (**) [63:32] claim generation, [23:16] cause, [15:8] EC index, [7:0] FF-A error code, negated: the
@@ -71,8 +72,9 @@ public final class ControlFileDescriptor
      * 5: the claim generation joined the claim PID in one word.
      * 6: the counters after the EC state table; the RX partition info count, in a word that was reserved.
      * 7: a third fabric counter, replies waiting.
+     * 8: the aborted claim generation, in a word that was reserved.
      */
-    public static final int LAYOUT_VERSION = 7;
+    public static final int LAYOUT_VERSION = 8;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int LAYOUT_VERSION_OFFSET = 8;
@@ -163,6 +165,8 @@ public final class ControlFileDescriptor
     public static final int SLOT_TX_OWNERSHIP_OFFSET = 196;
     /** Written once, when the file is made, and read by no hot path: it may share the ownership words' line. */
     public static final int SLOT_MEMORY_SIZE_OFFSET = 200;
+    /** The claim generation whose SP init failed, aborting the partition: read off the predicted round trip only. */
+    public static final int SLOT_ABORTED_GENERATION_OFFSET = 208;
 
     public static final int EC_STATE_LENGTH = 128;
     /**

@@ -422,7 +422,10 @@ public final class Endpoint implements AutoCloseable
         return closed;
     }
 
-    /** True once a context's initialisation failed (FFA_ERROR(ABORTED) from SP init): no context runs again. */
+    /**
+     * True once a context's initialisation failed (FFA_ERROR(ABORTED) from SP init): every context is ABORTED
+     * from its next wait on, and requests to the partition answer ABORTED.
+     */
     public boolean isAborted()
     {
         return abortedBy >= 0;
@@ -435,6 +438,8 @@ public final class Endpoint implements AutoCloseable
     void abort(final int failed)
     {
         abortedBy = failed;
+        // Before the sweep: a request that finds a context not yet ABORTED reads this off the predicted path.
+        client.controlFile().abortClaim(slot, generation);
         for (final ExecutionContext ec : contexts)
         {
             if (ec.index() != failed)

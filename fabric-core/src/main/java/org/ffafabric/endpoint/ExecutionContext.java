@@ -447,9 +447,10 @@ public final class ExecutionContext
         if (targetWord == 0 || !controlFile.ecStateCompareAndSet(targetOffset, targetWord, update))
         {
             // Not the peer we just talked to, or someone else got there: read, check, then CAS.
-            if (state(word) == ABORTED)
+            if (state(word) == ABORTED || controlFile.isClaimAborted(targetSlot))
             {
-                // Its partition's init failed (failInit, which dropped the prediction that would skip this).
+                // Our partition's init failed (failInit, which dropped the prediction that would skip this), or
+                // the target's: none of its contexts runs again, whatever its word says yet.
                 regs.error(ErrorCode.ABORTED);
                 return;
             }
@@ -641,8 +642,7 @@ public final class ExecutionContext
      * resumes itself, FFA_YIELD returning ABORTED); the word goes to ABORTED, which requesters and FFA_RUN answer
      * so, and the call and the context's later calls that would run it (FFA_MSG_WAIT, FFA_RUN, requests)
      * return ABORTED until the claim ends. Predictions are dropped, so a request meets that check on the
-     * path that reads its target's word, never on the hot path. The partition's other contexts go ABORTED
-     * too ({@link Endpoint#abort}): a WAITING one at once, any other at its next wait ({@link #abortWithPartition}).
+     * path that reads its target's word, never on the hot path. So does the whole partition ({@link Endpoint#abort}).
      */
     private void failInit(final RegisterFile regs)
     {
@@ -801,7 +801,8 @@ public final class ExecutionContext
      * the requester's call ends in FFA_ERROR(ABORTED), the context is WAITING again, and this returns true
      * without throwing. Nothing here could make the log; the requester, told, may ask again.
      *
-     * @return true when a request was served; false when something else ended the wait, which is
+     * @return true when a request was served (or answered ABORTED, the handler not run, as its partition's init
+     *         failed meanwhile); false when something else ended the wait, which is
      *         then in {@code regs} as FFA_MSG_WAIT returns it: FFA_RUN, FFA_INTERRUPT when
      *         {@code timeoutNs} ran out, or FFA_ERROR (ABORTED once the endpoint has closed; BUSY while
      *         another thread is inside a call on this context, which is then left alone).
@@ -930,7 +931,7 @@ public final class ExecutionContext
         }
         if (endpoint.isAborted())
         {
-            // Taken before the partition aborted, it arrives after: answered as a request to it now is.
+            // Taken before this context's word went ABORTED, it arrives after: answered as one would be now.
             response.error(ErrorCode.ABORTED);
         }
         else
@@ -1099,6 +1100,15 @@ public final class ExecutionContext
         }
         else if (state(ownWord) != WAITING)
         {
+            if (endpoint.isAborted())
+            {
+                // A word of ours alone (init, or an interrupted wait): ABORTED without a moment's WAITING.
+                transition(pack(ABORTED, MODEL_NONE, false, 0, 0, ownWord));
+                lastTargetOffset = -1;
+                outstandingTarget = -1;
+                regs.error(ErrorCode.ABORTED);
+                return false;
+            }
             transition(waitingAfter(ownWord));
         }
         // Still WAITING (a serving period ended): a requester may have taken the word since, so it is not stored.
@@ -1265,6 +1275,16 @@ public final class ExecutionContext
                 outstandingTargetGeneration, timeoutNs);
             return;
         }
+        if (controlFile.isClaimAborted(targetSlot))
+        {
+            // Its partition's init failed: none of its contexts runs again, whatever its word says yet.
+            if (ours)
+            {
+                outstandingTarget = -1;
+            }
+            regs.error(ErrorCode.ABORTED);
+            return;
+        }
         if (model(word) == MODEL_INIT)
         {
             // SP initialisation runs no one (Hafnium's SP-init rule 6), not even a context that yielded to
@@ -1327,7 +1347,13 @@ public final class ExecutionContext
         if (!controlFile.ecStateCompareAndSet(targetOffset, targetWord, update))
         {
             restoreRunning(before);
-            regs.error(ErrorCode.BUSY);
+            // Taken meanwhile, or ABORTED as its partition's init failed (its own check, after ours above).
+            final boolean aborted = state(controlFile.ecState(targetOffset)) == ABORTED;
+            if (aborted && ours)
+            {
+                outstandingTarget = -1;
+            }
+            regs.error(aborted ? ErrorCode.ABORTED : ErrorCode.BUSY);
             return;
         }
         if (ours)
@@ -1661,8 +1687,12 @@ public final class ExecutionContext
             assert isMirrored() : "state mirror " + describe(word) + " != " + describe(controlFile.ecState(stateOffset));
             if (endpoint.isAborted())
             {
-                // Taken before the partition aborted, it arrives after: answered as a request or FFA_RUN now is.
+                // Taken before this context's word went ABORTED, it arrives after: answered as one would be now.
                 giveBack(regs.error(ErrorCode.ABORTED), word);
+                if (abortWithPartition(regs))
+                {
+                    return false;
+                }
                 continue;
             }
             return false;
@@ -1757,7 +1787,8 @@ public final class ExecutionContext
     private long releaseOnBehalf()
     {
         final long current = controlFile.ecState(stateOffset);
-        if (state(current) != WAITING && state(word) == WAITING && waitingAfter(current) == word)
+        // Only a requester's (or scheduler's) RUNNING word is released: never an ABORTED one of the same sequence.
+        if (state(current) == RUNNING && state(word) == WAITING && waitingAfter(current) == word)
         {
             return controlFile.ecStateCompareAndSet(stateOffset, current, word) ? word : controlFile.ecState(stateOffset);
         }

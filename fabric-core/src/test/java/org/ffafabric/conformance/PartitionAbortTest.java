@@ -33,17 +33,20 @@ class PartitionAbortTest
 {
     static final int HYP = 0;
     static final int VM = 1;
+    static final int VM2 = 2;
     static final int SP = 0x8001;
 
     private FabricFixture fx;
 
-    /** The scheduler, a VM of two contexts (a requester on each of the SP's first two CPUs) and an SP of three. */
+    /** The scheduler, a VM of two contexts (a requester on each of the SP's first two CPUs), a VM of one, and an SP of three. */
     static Manifest manifest()
     {
         return Manifest.builder()
             .partition(p -> p.name("hyp").id(HYP).world(World.HYPERVISOR).uuid("00000000-0000-0000-0000-0000000000a0"))
             .partition(p -> p.name("vm").id(VM).world(World.VM).uuid("11111111-2222-3333-4444-555555555555")
                 .executionContexts(2).directMessaging())
+            .partition(p -> p.name("vm2").id(VM2).world(World.VM).uuid("22222222-2222-3333-4444-555555555555")
+                .directMessaging())
             .partition(p -> p.name("sp").id(SP).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")
                 .executionContexts(3).directMessaging())
             .build();
@@ -52,7 +55,7 @@ class PartitionAbortTest
     @BeforeEach
     void launch()
     {
-        fx = FabricFixture.launch(manifest(), HYP, VM, SP);
+        fx = FabricFixture.launch(manifest(), HYP, VM, VM2, SP);
     }
 
     @AfterEach
@@ -84,6 +87,13 @@ class PartitionAbortTest
         assertError(ErrorCode.ABORTED, call(fx.ec(HYP), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SP, 1))));
         assertError(ErrorCode.ABORTED, call(sp0, regs(FunctionId.FFA_MSG_WAIT)), "it never waits again");
         assertEquals(ExecutionContextState.ABORTED, fx.state(SP, 0));
+
+        // Context 2 is still in its init: it runs on until its next wait, but is run by no one meanwhile.
+        assertEquals(ExecutionContextState.RUNNING, fx.state(SP, 2));
+        assertError(ErrorCode.ABORTED, call(fx.ec(HYP), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SP, 2))),
+            "not BUSY: its partition is aborted");
+        assertError(ErrorCode.ABORTED, call(fx.ec(SP, 2), regs(FunctionId.FFA_MSG_WAIT)), "its init's end");
+        assertEquals(ExecutionContextState.ABORTED, fx.state(SP, 2));
         final IllegalStateException refused = assertThrows(IllegalStateException.class,
             () -> fx.endpoint(SP).serve((request, response) -> { }));
         assertEquals("execution context 1 of sp is ABORTED (an initialisation of its partition failed with FFA_ERROR): " +
@@ -124,6 +134,9 @@ class PartitionAbortTest
 
         assertError(ErrorCode.ABORTED, call(fx.ec(SP, 1), regs(FunctionId.FFA_ERROR, 0, ErrorCode.ABORTED)));
         assertEquals(ExecutionContextState.RUNNING, fx.state(SP, 0), "serving, it runs on");
+        assertError(ErrorCode.ABORTED, call(fx.ec(VM2), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM2, SP)),
+            "a request to it meanwhile: not BUSY, its partition is aborted");
+        assertError(ErrorCode.ABORTED, call(fx.ec(HYP), regs(FunctionId.FFA_RUN, RegisterFile.packTargetInfo(SP, 0))));
 
         final RegisterFile response = ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SP, VM);
         response.x(3, 42);
@@ -215,5 +228,7 @@ class PartitionAbortTest
         assertError(ErrorCode.ABORTED, get(yielded), "its FFA_YIELD returns ABORTED");
         assertEquals(ExecutionContextState.ABORTED, fx.state(SP, 0));
         assertError(ErrorCode.ABORTED, call(vm0, regs(FunctionId.FFA_RUN, y.w(1))), "the requester's FFA_RUN of it");
+        assertError(ErrorCode.ABORTED, call(vm0, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM, SP)),
+            "a new request, not BUSY for the one the yield left pending");
     }
 }
