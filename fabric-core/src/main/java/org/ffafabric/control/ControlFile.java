@@ -816,11 +816,12 @@ public final class ControlFile implements AutoCloseable
         buffer.putIntOrdered(slotOffset(slot) + SLOT_ABORTED_GENERATION_OFFSET, generation);
     }
 
-    /** True while the slot's claim is one that {@link #abortClaim} marked: a later claim is not. */
+    /** True while the slot's claim is one that {@link #abortClaim} marked: not once it has ended, nor a later one. */
     public boolean isClaimAborted(final int slot)
     {
         final int aborted = buffer.getIntVolatile(slotOffset(slot) + SLOT_ABORTED_GENERATION_OFFSET);
-        return aborted != 0 && aborted == claimGeneration(slot);
+        final long claim = claimWord(slot);
+        return aborted != 0 && pidOf(claim) != 0 && aborted == generationOf(claim);
     }
 
     /** The entry point FFA_SECONDARY_EP_REGISTER recorded for the claim: 0 when none has been. */

@@ -103,6 +103,30 @@ class FabricDumpTest
         }
     }
 
+    /** A claim marked aborted (an SP init of it failed) shows so; once it ends, and for the next claim, it does not. */
+    @Test
+    void anAbortedClaimShowsSo()
+    {
+        final Manifest manifest = Manifest.builder()
+            .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"))
+            .build();
+        try (ControlFile controlFile = ControlFile.create(
+            dir.resolve(ControlFileDescriptor.FILE_NAME), manifest, FfaVersion.LATEST, 0x8000_0000L, null))
+        {
+            final long me = ProcessHandle.current().pid();
+            assertTrue(controlFile.claim(0, me));
+            assertTrue(FabricDump.describe(controlFile).contains(" claimedBy=" + me + "\n"));
+            controlFile.abortClaim(0, controlFile.claimGeneration(0));
+            assertTrue(FabricDump.describe(controlFile).contains(" claimedBy=" + me + " aborted\n"),
+                FabricDump.describe(controlFile));
+
+            assertTrue(controlFile.unclaim(0, controlFile.claimGeneration(0), me));
+            assertFalse(controlFile.isClaimAborted(0), "an ended claim is not");
+            assertTrue(controlFile.claim(0, me));
+            assertTrue(FabricDump.describe(controlFile).contains(" claimedBy=" + me + "\n"), "a new claim is not aborted");
+        }
+    }
+
     /** The word says producer or consumer; the dump says who that is, which differs for RX and TX. */
     @Test
     void aBuffersOwnerIsSaidByWhoHoldsIt()
