@@ -99,7 +99,10 @@ class PartitionAbortTest
         assertEquals("execution context 1 of sp is ABORTED (an initialisation of its partition failed with FFA_ERROR): " +
             "it serves no requests", refused.getMessage());
 
-        // A new claim initialises afresh, every context.
+        // Once the claim has ended the partition is unclaimed, BUSY as any, and a new claim initialises afresh.
+        fx.endpoint(SP).close();
+        assertFalse(fx.controlFile().isClaimAborted(fx.controlFile().slotOf(SP)));
+        assertError(ErrorCode.BUSY, call(fx.ec(VM2), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM2, SP)));
         final Endpoint again = fx.reclaim(SP);
         assertFalse(again.isAborted());
         for (int ec = 0; ec < 3; ec++)
