@@ -349,13 +349,26 @@ public final class FfaCommand implements Callable<Integer>
             {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--log goes with --detach");
             }
+            if (log != null)
+            {
+                // Said now, of the option: the child's start would fail on it, naming setsid or java.
+                final Path parent = log.toAbsolutePath().getParent();
+                final String wrong = java.nio.file.Files.isDirectory(log) ? "is a directory" :
+                    parent == null || !java.nio.file.Files.isDirectory(parent) ? "has no directory " + parent :
+                    java.nio.file.Files.exists(log) ? (java.nio.file.Files.isWritable(log) ? null : "is not writable") :
+                    java.nio.file.Files.isWritable(parent) ? null : "cannot be made in " + parent;
+                if (wrong != null)
+                {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--log " + log + " " + wrong);
+                }
+            }
             return detach;
         }
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true, versionProvider = FfaCommand.Version.class,
         description = "Stop a running fabric's partition manager, as kill would (SIGTERM), and wait for it to " +
-            "close; the hosts on the fabric leave with it.")
+            "close; the hosts on the fabric leave with it (exiting 1, as for any end of their manager).")
     static final class StopCommand implements Callable<Integer>
     {
         private static final long STOP_TIMEOUT_S = 30;
@@ -376,7 +389,10 @@ public final class FfaCommand implements Callable<Integer>
                 process = pid > 0 ? ProcessHandle.of(pid) : java.util.Optional.empty();
                 if (pid == 0 || !controlFile.isPartitionManagerRunning())
                 {
-                    throw new IllegalStateException("no partition manager runs the fabric " + path);
+                    // Its files stay until a manager takes them over, which ffa pm does.
+                    throw new IllegalStateException("no partition manager runs the fabric " + path +
+                        (pid != 0 ? " (pid " + pid + ", its last, has died)" : "") + ": its files stay until " +
+                        "ffa pm --dir " + path + " takes them over, or they are removed (rm -r " + path + ")");
                 }
                 if (process.isEmpty() || !controlFile.isPartitionManagerProcessAlive())
                 {

@@ -104,6 +104,23 @@ class DeadPartitionManagerTest
         assertTrue(err.startsWith("ffa send: ") && err.contains("partition manager"), err);
     }
 
+    /** `ffa stop` of a fabric whose partition manager was killed says so, naming it, and how its files go. */
+    @Test
+    @Timeout(120)
+    void stopOfAFabricWhosePartitionManagerWasKilledSaysHowItsFilesGo(@TempDir final Path tmp) throws Exception
+    {
+        final Path manifest = Files.writeString(tmp.resolve("m.yaml"),
+            "partitions:\n  - {name: sp1, id: 0x8001, world: sp-el1, uuid: 11111111-0000-0000-0000-000000008001, " +
+            "memory: 64K, messaging: [direct-req-recv]}\n");
+        final Process pm = killedPartitionManager(manifest, "stopdead");
+        final FfaInThisJvm.Result stop = FfaInThisJvm.run("stop", "--dir", dir.toString());
+        assertEquals(1, stop.exit, stop.out + stop.err);
+        assertEquals("ffa stop: no partition manager runs the fabric " + dir + " (pid " + pm.pid() + ", its last, has " +
+            "died): its files stay until ffa pm --dir " + dir + " takes them over, or they are removed (rm -r " + dir + ")",
+            stop.err.strip());
+        assertTrue(Files.exists(dir), "nothing removed");
+    }
+
     /**
      * `ffa host` whose partition manager is killed under it exits 1 saying so, in a line that names the
      * command as every other `ffa` command's lines do: it said "partition host: the partition manager of ...".

@@ -246,6 +246,20 @@ class DetachAndStopTest
         assertTrue(pm.err.contains("--log goes with --detach"), pm.err);
     }
 
+    /** A log that cannot be written is a mistake in the option, said of it, not of the child's start. */
+    @Test
+    void aLogThatCannotBeWrittenIsAUsageError()
+    {
+        final Result toADirectory = run("host", "--dir", dir.toString(), "sp1", "--detach", "--log", tmp.toString());
+        assertEquals(2, toADirectory.exit, toADirectory.out + toADirectory.err);
+        assertTrue(toADirectory.err.startsWith("ffa host: --log " + tmp + " is a directory"), toADirectory.err);
+        final Path nowhere = tmp.resolve("no-such-dir").resolve("host.log");
+        final Result inNoDirectory = run("pm", "--manifest", "m.yaml", "--detach", "--log", nowhere.toString());
+        assertEquals(2, inNoDirectory.exit, inNoDirectory.out + inNoDirectory.err);
+        assertTrue(inNoDirectory.err.startsWith("ffa pm: --log " + nowhere + " has no directory " + nowhere.getParent()),
+            inNoDirectory.err);
+    }
+
     private static void awaitEnd(final long pid) throws Exception
     {
         final Optional<ProcessHandle> process = ProcessHandle.of(pid);

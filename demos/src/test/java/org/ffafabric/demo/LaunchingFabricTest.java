@@ -164,7 +164,7 @@ class LaunchingFabricTest
                 final long pid = ProcessHandle.current().pid();
                 assertEquals(1, pm.exit, pm.err);
                 assertEquals("ffa pm: a partition manager (pid " + pid + ") already runs the fabric in " +
-                    fabric.directory() + " or is launching it: stop it (kill " + pid + "), or give another --dir",
+                    fabric.directory() + " or is launching it: stop it (ffa stop, or kill " + pid + "), or give another --dir",
                     pm.err.strip());
                 assertTrue(Files.exists(FabricDirectory.controlFile(fabric.directory())), "left as it was");
             }

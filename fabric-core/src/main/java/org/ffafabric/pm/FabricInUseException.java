@@ -32,7 +32,7 @@ public final class FabricInUseException extends IllegalStateException
     private static String refusal(final Path directory, final long pid, final String elsewhere)
     {
         return "a partition manager" + (pid != 0 ? " (pid " + pid + ")" : "") + " already runs the fabric in " +
-            directory + " or is launching it: stop it" + (pid != 0 ? " (kill " + pid + ")" : "") + ", or " + elsewhere;
+            directory + " or is launching it: stop it (ffa stop" + (pid != 0 ? ", or kill " + pid : "") + "), or " + elsewhere;
     }
 
     /** The fabric directory the other manager runs. */
