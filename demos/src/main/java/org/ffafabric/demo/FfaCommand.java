@@ -1,6 +1,7 @@
 package org.ffafabric.demo;
 
 import org.ffafabric.abi.EndpointId;
+import org.ffafabric.abi.PartitionProperties;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
@@ -672,7 +673,7 @@ public final class FfaCommand implements Callable<Integer>
                 }
                 final String cause = !regs.isError() ? null : client.controlFile().slotOf(target) < 0 ?
                     FabricDump.noPartition(client.controlFile(), target) :
-                    FfaOps.unclaimedCause(regs.w(2), client.controlFile(), target, to.label(target));
+                    rulesCause(regs.w(2), client.controlFile(), sender, target);
                 if (cause != null)
                 {
                     // The spec's code alone (INVALID_PARAMETERS, BUSY, ABORTED) leaves out the likely cause: worth saying.
@@ -687,6 +688,44 @@ public final class FfaCommand implements Callable<Integer>
                 }
                 return regs.isError() || unanswered ? 1 : 0;
             }
+        }
+
+        /**
+         * The likely cause of an FFA_ERROR that the fabric can read in its manifests and claims: the spec's code
+         * names none. Null when it has nothing to add.
+         */
+        private String rulesCause(final int errorCode, final ControlFile controlFile, final int sender, final int target)
+        {
+            final int senderSlot = controlFile.slotOf(sender);
+            final int targetSlot = controlFile.slotOf(target);
+            final String call = req2 ? "DIRECT_REQ2" : "DIRECT_REQ";
+            final String kind = req2 ? "direct-req2" : "direct-req";
+            if (errorCode == org.ffafabric.abi.ErrorCode.DENIED)
+            {
+                if ((controlFile.properties(senderSlot) &
+                    (req2 ? PartitionProperties.DIRECT_REQ2_SEND : PartitionProperties.DIRECT_REQ_SEND)) == 0)
+                {
+                    return from.label(sender) + " sends no " + call + ": its manifest's messaging has no " + kind + "-send";
+                }
+                if ((controlFile.properties(targetSlot) &
+                    (req2 ? PartitionProperties.DIRECT_REQ2_RECV : PartitionProperties.DIRECT_REQ_RECV)) == 0)
+                {
+                    return to.label(target) + " receives no " + call + ": its manifest's messaging has no " + kind + "-recv";
+                }
+            }
+            if (errorCode == org.ffafabric.abi.ErrorCode.INVALID_PARAMETERS)
+            {
+                if (EndpointId.isSecure(sender) && !EndpointId.isSecure(target))
+                {
+                    return "a secure partition sends no direct requests to the normal world";
+                }
+                if (req2 && uuid != null && !controlFile.hasUuid(targetSlot,
+                    org.ffafabric.abi.FfaUuid.lo(uuid.getMostSignificantBits()), org.ffafabric.abi.FfaUuid.hi(uuid.getLeastSignificantBits())))
+                {
+                    return to.label(target) + " declares no UUID " + uuid;
+                }
+            }
+            return FfaOps.unclaimedCause(errorCode, controlFile, target, to.label(target));
         }
     }
 }

@@ -44,6 +44,45 @@ class FfaCommandTest
         }
     }
 
+    /** An FFA_ERROR whose likely cause the manifests hold is said in a line after it: the spec's code names none. */
+    @Test
+    @Timeout(60)
+    void sendSaysWhyTheRulesRefusedARequest() throws Exception
+    {
+        final Manifest manifest = Manifest.builder()
+            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("00000000-0000-4000-8000-0000000000e1").directMessaging())
+            .partition(p -> p.name("mute").id(2).world(World.VM).uuid("00000000-0000-4000-8000-0000000000e2"))
+            .partition(p -> p.name("req-only").id(0x8001).world(World.SP_EL1).uuid("00000000-0000-4000-8000-0000000000e3")
+                .property(PartitionProperties.DIRECT_REQ_RECV, true))
+            .partition(p -> p.name("sp2").id(0x8002).world(World.SP_EL1).uuid("00000000-0000-4000-8000-0000000000e4")
+                .directMessaging())
+            .build();
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest);
+            Endpoint sp2 = fabric.claim(0x8002);
+            AutoCloseable serving = sp2.serve((request, response) -> response.payload(0, request.payload(0) + 1)))
+        {
+            final String dir = fabric.directory().toString();
+            assertCause("FFA_ERROR(DENIED)", "mute (0x0002) receives no DIRECT_REQ: its manifest's messaging has no " +
+                "direct-req-recv", run("send", "--dir", dir, "--from", "vm1", "--to", "mute", "1"));
+            assertCause("FFA_ERROR(DENIED)", "mute (0x0002) sends no DIRECT_REQ: its manifest's messaging has no " +
+                "direct-req-send", run("send", "--dir", dir, "--from", "mute", "--to", "sp2", "1"));
+            assertCause("FFA_ERROR(DENIED)", "req-only (0x8001) receives no DIRECT_REQ2: its manifest's messaging has no " +
+                "direct-req2-recv", run("send", "--dir", dir, "--from", "vm1", "--to", "req-only", "--req2", "1"));
+            assertCause("FFA_ERROR(INVALID_PARAMETERS)", "sp2 (0x8002) declares no UUID 00000000-0000-4000-8000-0000000000ff",
+                run("send", "--dir", dir, "--from", "vm1", "--to", "sp2", "--req2", "--uuid",
+                "00000000-0000-4000-8000-0000000000ff", "1"));
+            assertCause("FFA_ERROR(INVALID_PARAMETERS)", "a secure partition sends no direct requests to the normal world",
+                run("send", "--dir", dir, "--from", "req-only", "--to", "vm1", "1"));
+        }
+    }
+
+    private static void assertCause(final String answer, final String cause, final Result sent)
+    {
+        assertEquals(1, sent.exit, sent.out + sent.err);
+        assertTrue(sent.out.contains("<- " + answer), sent.out);
+        assertEquals("ffa send: " + cause, sent.err.strip());
+    }
+
     /** As Linux's driver: DIRECT_REQ_32 when either end runs in AArch32 state, whose SMC64 calls would be refused. */
     @Test
     @Timeout(60)
