@@ -127,8 +127,13 @@ final class Detached
                     }
                     final int exit = process.exitValue();
                     said.forEach(System.err::println);
-                    System.err.println(name + ": ended with status " + exit + " before it was ready; its output is in " +
-                        logFile.toAbsolutePath());
+                    if (log == null)
+                    {
+                        // All it said is above: a log of our own naming is not left behind for it.
+                        Files.deleteIfExists(logFile);
+                    }
+                    System.err.println(name + ": ended with status " + exit + " before it was ready" +
+                        (log == null ? "" : "; its output is in " + logFile.toAbsolutePath()));
                     return exit == 0 ? 1 : exit;
                 }
                 if (System.nanoTime() > deadline)

@@ -178,6 +178,24 @@ class DetachAndStopTest
         assertTrue(pm.err.contains(missing.toString()), pm.err);
         assertTrue(pm.err.endsWith("ffa pm: ended with status 1 before it was ready; its output is in " + log + "\n"), pm.err);
         assertFalse(Files.exists(dir), "no fabric made");
+
+        // With a log of its own naming, all of which it has shown, none is left behind: run in a JVM whose
+        // temporary directory is the test's.
+        final Path tmpdir = Files.createDirectory(tmp.resolve("tmpdir"));
+        final List<String> command = new ArrayList<>(ChildJvm.command(FfaCommand.class,
+            List.of("pm", "--manifest", missing.toString(), "--dir", dir.toString(), "--detach")));
+        command.add(1, "-Djava.io.tmpdir=" + tmpdir);
+        final Process unlogged = ChildJvm.processBuilder(command).redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("unlogged.out").toFile()).start();
+        assertTrue(unlogged.waitFor(60, TimeUnit.SECONDS));
+        final String said = Files.readString(tmp.resolve("unlogged.out"));
+        assertEquals(1, unlogged.exitValue(), said);
+        assertTrue(said.contains(missing.toString()), said);
+        assertTrue(said.endsWith("ffa pm: ended with status 1 before it was ready\n"), said);
+        try (java.util.stream.Stream<Path> left = Files.list(tmpdir))
+        {
+            assertEquals(List.of(), left.collect(java.util.stream.Collectors.toList()), "no log left");
+        }
     }
 
     /**
