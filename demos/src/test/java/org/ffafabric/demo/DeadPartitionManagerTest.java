@@ -45,6 +45,14 @@ class DeadPartitionManagerTest
         }
     }
 
+    /** A manifest of one secure partition, sp1 (0x8001), that receives direct requests. */
+    private static Path sp1Manifest(final Path tmp) throws Exception
+    {
+        return Files.writeString(tmp.resolve("m.yaml"),
+            "partitions:\n  - {name: sp1, id: 0x8001, world: sp-el1, uuid: 11111111-0000-0000-0000-000000008001, " +
+            "memory: 64K, messaging: [direct-req-recv]}\n");
+    }
+
     /** Starts a partition manager in a new directory, waits until it is up, and kills it. */
     private Process killedPartitionManager(final Path manifest, final String name) throws Exception
     {
@@ -109,9 +117,7 @@ class DeadPartitionManagerTest
     @Timeout(120)
     void stopOfAFabricWhosePartitionManagerWasKilledSaysHowItsFilesGo(@TempDir final Path tmp) throws Exception
     {
-        final Path manifest = Files.writeString(tmp.resolve("m.yaml"),
-            "partitions:\n  - {name: sp1, id: 0x8001, world: sp-el1, uuid: 11111111-0000-0000-0000-000000008001, " +
-            "memory: 64K, messaging: [direct-req-recv]}\n");
+        final Path manifest = sp1Manifest(tmp);
         final Process pm = killedPartitionManager(manifest, "stopdead");
         final FfaInThisJvm.Result stop = FfaInThisJvm.run("stop", "--dir", dir.toString());
         assertEquals(1, stop.exit, stop.out + stop.err);
@@ -129,9 +135,7 @@ class DeadPartitionManagerTest
     @Timeout(120)
     void hostSaysItsPartitionManagerWentUnderItsCommandsName(@TempDir final Path tmp) throws Exception
     {
-        final Path manifest = Files.writeString(tmp.resolve("m.yaml"),
-            "partitions:\n  - {name: sp1, id: 0x8001, world: sp-el1, uuid: 11111111-0000-0000-0000-000000008001, " +
-            "memory: 64K, messaging: [direct-req-recv]}\n");
+        final Path manifest = sp1Manifest(tmp);
         final Process pm = partitionManager(manifest, "hostpm");
         final Process host = ChildJvm.processBuilder(ChildJvm.command(FfaCommand.class,
             List.of("host", "--dir", dir.toString(), "sp1")))
