@@ -112,7 +112,10 @@ class DeadPartitionManagerTest
         assertTrue(err.startsWith("ffa send: ") && err.contains("partition manager"), err);
     }
 
-    /** `ffa stop` of a fabric whose partition manager was killed says so, naming it, and how its files go. */
+    /**
+     * `ffa stop` of a fabric whose partition manager was killed says so, naming it, and how its files go; `ffa counters`
+     * shows the manager gone, as `ffa partitions` does.
+     */
     @Test
     @Timeout(120)
     void stopOfAFabricWhosePartitionManagerWasKilledSaysHowItsFilesGo(@TempDir final Path tmp) throws Exception
@@ -125,6 +128,9 @@ class DeadPartitionManagerTest
             "died): its files stay until ffa pm --dir " + dir + " takes them over, or they are removed (rm -r " + dir + ")",
             stop.err.strip());
         assertTrue(Files.exists(dir), "nothing removed");
+        final FfaInThisJvm.Result counters = FfaInThisJvm.run("counters", "--dir", dir.toString());
+        assertEquals(0, counters.exit, counters.out + counters.err);
+        assertTrue(counters.out.startsWith("partition manager (gone): traps-dropped="), counters.out);
     }
 
     /**

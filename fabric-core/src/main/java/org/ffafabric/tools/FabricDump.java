@@ -133,7 +133,9 @@ public final class FabricDump
                 default: break;
             }
         });
-        out.append("partition manager: traps-dropped=").append(fabric[0])
+        // Counters outlive a manager that died: a reader must not take them for a running fabric's.
+        out.append(isGone(controlFile) ? "partition manager (gone): traps-dropped=" : "partition manager: traps-dropped=")
+            .append(fabric[0])
             .append(" replies-not-delivered=").append(fabric[1])
             .append(" replies-waiting=").append(fabric[2]).append('\n');
         for (int slot = 0; slot < partitions; slot++)
