@@ -133,6 +133,23 @@ class DeadPartitionManagerTest
         assertTrue(counters.out.startsWith("partition manager (gone): traps-dropped="), counters.out);
     }
 
+    /** `ffa pm` in the directory of a manager that died takes its files over, and says so in its first line. */
+    @Test
+    @Timeout(120)
+    void pmInADeadManagersDirectorySaysItTookItsFilesOver(@TempDir final Path tmp) throws Exception
+    {
+        final Path manifest = sp1Manifest(tmp);
+        final Process dead = killedPartitionManager(manifest, "takeover");
+        final Process pm = ChildJvm.processBuilder(ChildJvm.command(FfaCommand.class,
+            List.of("pm", "--manifest", manifest.toString(), "--dir", dir.toString())))
+            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        processes.add(pm);
+        final BufferedReader out = new BufferedReader(new InputStreamReader(pm.getInputStream(), StandardCharsets.UTF_8));
+        assertEquals("partition manager: pid " + pm.pid() + ", fabric " + dir + " (in place of the fabric of a " +
+            "partition manager that died, pid " + dead.pid() + "), 1 partition: sp1 (0x8001, sp-el1)", out.readLine());
+        assertEquals("READY " + dir, out.readLine());
+    }
+
     /**
      * `ffa host` whose partition manager is killed under it exits 1 saying so, in a line that names the
      * command as every other `ffa` command's lines do: it said "partition host: the partition manager of ...".

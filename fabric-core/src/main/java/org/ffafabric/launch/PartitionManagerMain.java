@@ -93,7 +93,7 @@ public final class PartitionManagerMain
                     // Not once told to stop while launching: whoever waits for READY would find it gone.
                     if (describe)
                     {
-                        System.out.println(description(pm.directory(), ctx.manifest()));
+                        System.out.println(description(pm, ctx.manifest()));
                     }
                     System.out.println("READY " + pm.directory());
                     System.out.flush();
@@ -141,10 +141,14 @@ public final class PartitionManagerMain
     }
 
     /** What runs, in a line: "partition manager: pid 4242, fabric DIR, 2 partitions: client-vm (0x0001, vm), ...". */
-    static String description(final Path directory, final Manifest manifest)
+    static String description(final PartitionManager pm, final Manifest manifest)
     {
         final StringBuilder line = new StringBuilder("partition manager: pid ").append(ProcessHandle.current().pid())
-            .append(", fabric ").append(directory).append(", ").append(manifest.partitions().size())
+            .append(", fabric ").append(pm.directory())
+            // Its files were a dead manager's: taken over, as a user who left them would want to know.
+            .append(!pm.replacedDeadFabric() ? "" : " (in place of the fabric of a partition manager that died" +
+                (pm.deadManagerPid() != 0 ? ", pid " + pm.deadManagerPid() : "") + ")")
+            .append(", ").append(manifest.partitions().size())
             .append(manifest.partitions().size() == 1 ? " partition: " : " partitions: ");
         for (int i = 0; i < manifest.partitions().size(); i++)
         {

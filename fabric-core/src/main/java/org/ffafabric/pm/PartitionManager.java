@@ -83,12 +83,17 @@ public final class PartitionManager implements Agent, AutoCloseable
     private long nextLivenessCheckNs;
     private volatile boolean closed;
     private boolean endedWithoutClient;
+    // The directory held a fabric whose manager had died, removed before this one was made; its PID, 0 unknown.
+    private final boolean replacedDeadFabric;
+    private final long deadManagerPid;
 
     private PartitionManager(final Context ctx)
     {
         this.ctx = ctx;
         final Path dir = ctx.directory();
-        prepareDirectory(dir);
+        final long replaced = prepareDirectory(dir);
+        replacedDeadFabric = replaced != NOT_REMOVED;
+        deadManagerPid = Math.max(replaced, 0);
         final String aeronDir = ctx.aeronDirectoryName() != null ?
             ctx.aeronDirectoryName() : FabricDirectory.aeronDirectory(dir).toString();
         // The driver's and our client's duty cycles run in ours: one thread that sleeps when idle,
@@ -183,14 +188,20 @@ public final class PartitionManager implements Agent, AutoCloseable
         return pm;
     }
 
+    /** {@link #removeIfDead}: nothing removed. */
+    private static final long NOT_REMOVED = -1;
+
     /**
      * A fabric directory left by a partition manager that died is removed, here and among its
      * siblings (crashed runs leave them), with any tomb beside whose remover died ({@link
      * FabricLock#removeTomb}); one a live manager runs, or is still making, is refused
      * here and left alone beside. Here, one whose lock is held by a process that did not make it is
      * waited for a while: another launch removing it for a dead manager's, its own or one beside.
+     *
+     * @return the PID of the dead manager whose fabric was removed here (0 when its lock named none), or
+     *         {@link #NOT_REMOVED}.
      */
-    private static void prepareDirectory(final Path dir)
+    private static long prepareDirectory(final Path dir)
     {
         if (Files.isSymbolicLink(dir))
         {
@@ -199,6 +210,7 @@ public final class PartitionManager implements Agent, AutoCloseable
             throw new IllegalStateException(dir + " is a symbolic link (to " + linkTarget(dir) +
                 "): give the directory itself");
         }
+        long removed = NOT_REMOVED;
         final long deadline = System.nanoTime() + REMOVAL_WAIT_NS;
         while (Files.exists(dir))
         {
@@ -226,7 +238,7 @@ public final class PartitionManager implements Agent, AutoCloseable
                         ", which no launch leaves (give a new or empty directory)");
                 }
             }
-            else if (isEmpty(dir) ? deleteEmpty(dir) : removeIfDead(dir))
+            else if (isEmpty(dir) ? deleteEmpty(dir) : (removed = removeIfDead(dir)) != NOT_REMOVED)
             {
                 break;
             }
@@ -265,6 +277,7 @@ public final class PartitionManager implements Agent, AutoCloseable
                 // Sweeping is best effort; our own directory was handled above.
             }
         }
+        return removed;
     }
 
     /** Removes a sibling left by a dead launch; one that fails to go is left, and the sweep goes on. */
@@ -298,24 +311,28 @@ public final class PartitionManager implements Agent, AutoCloseable
      * without one (a build from before the lock, or a launch between making the directory and its
      * lock) its control file does, or, with none yet, nothing in it having changed for as long as a
      * heartbeat takes to go stale. Removed under its lock, so no other launch acts on it meanwhile.
+     *
+     * @return the dead manager's PID as its lock named it (0 for none), or {@link #NOT_REMOVED}.
      */
-    private static boolean removeIfDead(final Path dir)
+    private static long removeIfDead(final Path dir)
     {
+        // Read before the take: to be told, only.
+        final long pid = FabricLock.makerPid(dir);
         FabricLock dead = FabricLock.tryTake(dir);
         if (dead == null)
         {
             if (Files.exists(FabricLock.file(dir)) || !isDeadWithoutLock(dir))
             {
-                return false;
+                return NOT_REMOVED;
             }
             dead = FabricLock.create(dir);
             if (dead == null)
             {
-                return false;
+                return NOT_REMOVED;
             }
         }
         dead.deleteDirectory();
-        return true;
+        return pid;
     }
 
     private static String linkTarget(final Path link)
@@ -544,6 +561,18 @@ public final class PartitionManager implements Agent, AutoCloseable
     public Path directory()
     {
         return ctx.directory();
+    }
+
+    /** True when its directory held the fabric of a partition manager that had died, removed before this one was made. */
+    public boolean replacedDeadFabric()
+    {
+        return replacedDeadFabric;
+    }
+
+    /** That dead manager's PID, as its lock named it; 0 when none did, or nothing was replaced. */
+    public long deadManagerPid()
+    {
+        return deadManagerPid;
     }
 
     public ControlFile controlFile()
