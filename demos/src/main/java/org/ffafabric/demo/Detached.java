@@ -107,7 +107,8 @@ final class Detached
                         line.reset();
                         if (text.startsWith("READY"))
                         {
-                            settled = settle(hook);
+                            settle(hook);
+                            settled = true;
                             said.forEach(System.out::println);
                             System.out.println(text);
                             System.out.println(name + ": detached, pid " + process.pid() + "; its output goes on to " +
@@ -120,7 +121,8 @@ final class Detached
                 }
                 if (ended)
                 {
-                    settled = settle(hook);
+                    settle(hook);
+                    settled = true;
                     if (line.size() > 0)
                     {
                         said.add(line.toString(StandardCharsets.UTF_8));
@@ -132,13 +134,13 @@ final class Detached
                         // All it said is above: a log of our own naming is not left behind for it.
                         Files.deleteIfExists(logFile);
                     }
-                    System.err.println(name + ": ended with status " + exit + " before it was ready" +
-                        (log == null ? "" : "; its output is in " + logFile.toAbsolutePath()));
+                    System.err.println(endedBeforeReady(name, exit, log == null ? null : logFile));
                     return exit == 0 ? 1 : exit;
                 }
                 if (System.nanoTime() > deadline)
                 {
-                    settled = settle(hook);
+                    settle(hook);
+                    settled = true;
                     process.destroy();
                     said.forEach(System.err::println);
                     System.err.println(name + ": not ready within " + READY_TIMEOUT_S + " s, so stopped (pid " +
@@ -160,16 +162,22 @@ final class Detached
     }
 
     /**
-     * Takes the outcome from the hook: true once this thread says how it went. If the hook has begun to stop the
-     * process (a signal came first), that is its to say, and this thread waits here for the JVM's halt.
+     * Takes the outcome from the hook: this thread says how it went. If the hook has begun to stop the process
+     * (a signal came first), that is its to say, and this thread waits here for the JVM's halt.
      */
-    private static boolean settle(final StopUnready hook) throws InterruptedException
+    private static void settle(final StopUnready hook) throws InterruptedException
     {
         while (!hook.settle())
         {
             Thread.sleep(POLL_MS);
         }
-        return true;
+    }
+
+    /** A process's end before READY, naming the log it left ({@code logFile}, null for none). */
+    private static String endedBeforeReady(final String name, final int exit, final Path logFile)
+    {
+        return name + ": ended with status " + exit + " before it was ready" +
+            (logFile == null ? "" : "; its output is in " + logFile.toAbsolutePath());
     }
 
     private static void removeHook(final Thread hook)
@@ -252,8 +260,7 @@ final class Detached
                 }
                 if (!toStop.isAlive())
                 {
-                    System.err.println(name + ": ended with status " + toStop.exitValue() + " before it was ready; " +
-                        "its output is in " + logFile.toAbsolutePath());
+                    System.err.println(endedBeforeReady(name, toStop.exitValue(), logFile));
                     return;
                 }
                 toStop.destroy();

@@ -1,8 +1,10 @@
 package org.ffafabric.demo;
 
 import org.ffafabric.abi.EndpointId;
-import org.ffafabric.abi.PartitionProperties;
+import org.ffafabric.abi.ErrorCode;
+import org.ffafabric.abi.FfaUuid;
 import org.ffafabric.abi.FunctionId;
+import org.ffafabric.abi.PartitionProperties;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.FabricDirectory;
@@ -354,10 +356,10 @@ public final class FfaCommand implements Callable<Integer>
             {
                 // Said now, of the option: the child's start would fail on it, naming setsid or java.
                 final Path parent = log.toAbsolutePath().getParent();
-                final String wrong = java.nio.file.Files.isDirectory(log) ? "is a directory" :
-                    parent == null || !java.nio.file.Files.isDirectory(parent) ? "has no directory " + parent :
-                    java.nio.file.Files.exists(log) ? (java.nio.file.Files.isWritable(log) ? null : "is not writable") :
-                    java.nio.file.Files.isWritable(parent) ? null : "cannot be made in " + parent;
+                final String wrong = Files.isDirectory(log) ? "is a directory" :
+                    parent == null || !Files.isDirectory(parent) ? "has no directory " + parent :
+                    Files.exists(log) ? (Files.isWritable(log) ? null : "is not writable") :
+                    Files.isWritable(parent) ? null : "cannot be made in " + parent;
                 if (wrong != null)
                 {
                     throw new CommandLine.ParameterException(spec.commandLine(), "--log " + log + " " + wrong);
@@ -700,7 +702,7 @@ public final class FfaCommand implements Callable<Integer>
             final int targetSlot = controlFile.slotOf(target);
             final String call = req2 ? "DIRECT_REQ2" : "DIRECT_REQ";
             final String kind = req2 ? "direct-req2" : "direct-req";
-            if (errorCode == org.ffafabric.abi.ErrorCode.DENIED)
+            if (errorCode == ErrorCode.DENIED)
             {
                 if ((controlFile.properties(senderSlot) &
                     (req2 ? PartitionProperties.DIRECT_REQ2_SEND : PartitionProperties.DIRECT_REQ_SEND)) == 0)
@@ -713,14 +715,14 @@ public final class FfaCommand implements Callable<Integer>
                     return to.label(target) + " receives no " + call + ": its manifest's messaging has no " + kind + "-recv";
                 }
             }
-            if (errorCode == org.ffafabric.abi.ErrorCode.INVALID_PARAMETERS)
+            if (errorCode == ErrorCode.INVALID_PARAMETERS)
             {
                 if (EndpointId.isSecure(sender) && !EndpointId.isSecure(target))
                 {
                     return "a secure partition sends no direct requests to the normal world";
                 }
-                if (req2 && uuid != null && !controlFile.hasUuid(targetSlot,
-                    org.ffafabric.abi.FfaUuid.lo(uuid.getMostSignificantBits()), org.ffafabric.abi.FfaUuid.hi(uuid.getLeastSignificantBits())))
+                if (req2 && uuid != null && !controlFile.hasUuid(
+                    targetSlot, FfaUuid.lo(uuid.getMostSignificantBits()), FfaUuid.hi(uuid.getLeastSignificantBits())))
                 {
                     return to.label(target) + " declares no UUID " + uuid;
                 }

@@ -52,7 +52,7 @@ public final class FabricDump
                 // Dead, or its PID given to a later process: the manager's next check reaps it.
                 .append(claimPid != 0 && !controlFile.isClaimantAlive(slot, claimPid) ? " gone" : "")
                 // An SP init of the claim failed: no context of it runs again until it ends.
-                .append(claimPid != 0 && controlFile.isClaimAborted(slot) ? " aborted" : "")
+                .append(controlFile.isClaimAborted(slot) ? " aborted" : "")
                 .append('\n');
             for (int u = 0; u < controlFile.uuidCount(slot); u++)
             {
