@@ -371,7 +371,7 @@ public final class FfaCommand implements Callable<Integer>
 
     @Command(name = "stop", mixinStandardHelpOptions = true, versionProvider = FfaCommand.Version.class,
         description = "Stop a running fabric's partition manager, as kill would (SIGTERM), and wait for it to " +
-            "close; the hosts on the fabric leave with it (exiting 1, as for any end of their manager).")
+            "close; the hosts on the fabric leave with it, exiting 0.")
     static final class StopCommand implements Callable<Integer>
     {
         private static final long STOP_TIMEOUT_S = 30;

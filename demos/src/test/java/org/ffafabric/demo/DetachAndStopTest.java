@@ -102,7 +102,8 @@ class DetachAndStopTest
         assertFalse(ProcessHandle.of(pmPid).map(ProcessHandle::isAlive).orElse(false), "the manager has ended");
         assertFalse(Files.exists(dir), "the manager removed its directory");
         awaitEnd(hostPid);
-        assertTrue(Files.readString(hostLog).contains("the partition manager of " + dir + " is gone"), Files.readString(hostLog));
+        assertTrue(Files.readString(hostLog).contains("ffa host: the partition manager of " + dir + " stopped; exiting"),
+            Files.readString(hostLog));
 
         final Result again = run("stop", "--dir", dir.toString());
         assertEquals(1, again.exit, again.out + again.err);

@@ -63,6 +63,26 @@ class PmAndHostLifecycleTest
         assertFalse(Files.exists(dir), "the manager removed its directory");
     }
 
+    /**
+     * `ffa stop` of the manager under a running host: the host leaves with it, saying the manager stopped, with status
+     * 0 (it exited 1, as for a manager that died, so a script running the two read an orderly end as a failure).
+     */
+    @Test
+    @Timeout(120)
+    void aHostWhoseManagerIsStoppedExitsZeroSayingSo() throws Exception
+    {
+        final Process pm = partitionManager();
+        final Process host = host();
+
+        final Result stop = run("stop", "--dir", dir.toString());
+        assertEquals(0, stop.exit, stop.out + stop.err);
+        assertTrue(pm.waitFor(60, TimeUnit.SECONDS), "the manager ended");
+        assertEquals(0, pm.exitValue(), stderr("pm"));
+        assertTrue(host.waitFor(60, TimeUnit.SECONDS), "the host ends with its manager");
+        assertEquals("ffa host: the partition manager of " + dir + " stopped; exiting", stderr("host").strip());
+        assertEquals(0, host.exitValue(), stderr("host"));
+    }
+
     /** SIGINT, as Ctrl-C sends: each exited 130. */
     @Test
     @Timeout(120)

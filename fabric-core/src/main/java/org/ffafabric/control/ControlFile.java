@@ -394,6 +394,18 @@ public final class ControlFile implements AutoCloseable
         buffer.putLongOrdered(PM_PID_OFFSET, pid);
     }
 
+    /** Marks the partition manager closed by its owner; before {@link #pmPid(long) pmPid(0)}, which publishes it. */
+    public void markPartitionManagerStopped()
+    {
+        buffer.putLongOrdered(PM_STOPPED_OFFSET, 1);
+    }
+
+    /** True once the partition manager was closed by its owner: stopped, not died nor cut off from Aeron. */
+    public boolean isPartitionManagerStopped()
+    {
+        return buffer.getLongVolatile(PM_STOPPED_OFFSET) == 1;
+    }
+
     public long pmHeartbeat()
     {
         return buffer.getLongVolatile(PM_HEARTBEAT_OFFSET);

@@ -60,6 +60,8 @@ public final class FabricClient implements AutoCloseable
     private volatile boolean stalled;
     // Set by the watch as it closes the client for a partition manager that has gone.
     private volatile boolean closedForGoneManager;
+    // Set by the watch before closedForGoneManager: that manager was closed by its owner.
+    private volatile boolean managerStopped;
     private final boolean managerVisible;
 
     private FabricClient(final Context ctx)
@@ -137,6 +139,16 @@ public final class FabricClient implements AutoCloseable
     public boolean hasStalled()
     {
         return stalled;
+    }
+
+    /**
+     * True once this client closed because its partition manager was closed by its owner (stopped: by
+     * {@code ffa stop}, SIGTERM, SIGINT, or a {@code close()} in its JVM), not because it died, lost its
+     * Aeron client, or this client {@link #hasStalled stalled}. Set before the gone handler runs.
+     */
+    public boolean hasPartitionManagerStopped()
+    {
+        return managerStopped;
     }
 
     public static FabricClient connect(final Context ctx)
@@ -318,6 +330,7 @@ public final class FabricClient implements AutoCloseable
             // The control file stays mapped until this thread has ended (closeShared waits for it).
             if (isPartitionManagerGone())
             {
+                managerStopped = !stalled && controlFile.pmPid() == 0 && controlFile.isPartitionManagerStopped();
                 closedForGoneManager = true;
                 try
                 {

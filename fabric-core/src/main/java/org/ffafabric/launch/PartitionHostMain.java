@@ -31,8 +31,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * </pre>
  * Prints {@code READY} once every endpoint is claimed and waiting; runs until SIGINT/SIGTERM, or
  * until its standard input closes with {@code --exit-on-stdin-eof} (so a parent's death ends it).
- * Without that flag it also ends, with status 1, when the partition manager's process has gone:
- * its media driver went with it, so nothing could reach these partitions any more.
+ * Without that flag it also ends when the partition manager has gone, since its media driver went
+ * with it and nothing could reach these partitions any more: with status 0 when the manager was
+ * stopped, 1 when it died (or lost its Aeron client, or this process stalled).
  */
 public final class PartitionHostMain
 {
@@ -50,8 +51,8 @@ public final class PartitionHostMain
     }
 
     /**
-     * Runs the host; returns its exit status: 0 when stopped, 1 when the partition manager went away. Told
-     * by SIGINT or SIGTERM, it ends the JVM itself, with status 0, once its partitions are let go
+     * Runs the host; returns its exit status: 0 when stopped, or its partition manager was; 1 when the manager
+     * died. Told by SIGINT or SIGTERM, it ends the JVM itself, with status 0, once its partitions are let go
      * ({@link SignalStop}).
      *
      * @param name     what its lines on standard error start with: the command that runs it, e.g. "ffa host".
@@ -140,13 +141,15 @@ public final class PartitionHostMain
                 // Why it stops, read once: a manager found gone during the closes below (one that does not
                 // answer, or stops as well) is not why, and a status of 1 would go unexplained.
                 final boolean managerGone = pmGone.get();
+                final boolean managerStopped = managerGone && client.hasPartitionManagerStopped();
                 if (managerGone)
                 {
                     System.err.println(name + ": " + (client.hasStalled() ? FabricClient.STALLED :
-                        "the partition manager of " + dir + " is gone") + "; exiting");
+                        "the partition manager of " + dir + (managerStopped ? " stopped" : " is gone")) + "; exiting");
                 }
                 CloseHelper.quietCloseAll(closeables);
-                status = managerGone ? 1 : 0;
+                // A stopped manager is an orderly end of the fabric, and so of its hosts.
+                status = managerGone && !managerStopped ? 1 : 0;
             }
             if (signals != null)
             {

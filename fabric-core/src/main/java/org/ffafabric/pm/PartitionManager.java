@@ -1024,7 +1024,12 @@ public final class PartitionManager implements Agent, AutoCloseable
         }
         closed = true;
         // Clients watch for this and close themselves: wait a little for their releases, still
-        // answering traps, so that they are gone before the driver they use.
+        // answering traps, so that they are gone before the driver they use. Marked stopped first, so that
+        // they read it as an orderly end; not when the PID is already zero (the Aeron client was lost).
+        if (controlFile.pmPid() != 0)
+        {
+            controlFile.markPartitionManagerStopped();
+        }
         controlFile.pmPid(0);
         final long deadline = System.nanoTime() + CLIENTS_CLOSE_WAIT_NS;
         while (anyClaimed() && System.nanoTime() < deadline)

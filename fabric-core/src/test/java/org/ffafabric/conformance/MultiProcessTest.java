@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 import static org.ffafabric.conformance.Fx.*;
@@ -238,6 +239,45 @@ class MultiProcessTest
             assertError(ErrorCode.ABORTED, call(vm.executionContext(0), FunctionId.FFA_ID_GET), "a call after");
             assertTrue(host.waitFor(30, TimeUnit.SECONDS), "the host exits by itself");
             assertEquals(1, host.exitValue(), "the host says its partition manager went");
+            assertFalse(client.hasPartitionManagerStopped(), "a killed manager did not stop");
+        }
+        finally
+        {
+            client.close();
+        }
+    }
+
+    /**
+     * The partition manager stopped, by its owner: here its standard input closed, which closes it as SIGTERM,
+     * SIGINT and `ffa stop` do. Its clients close as for a death, but know it stopped (before their handler runs),
+     * and a host exits 0: the fabric ended in order.
+     */
+    @Test
+    void clientsAndHostsTellAStoppedPartitionManagerFromADeadOne() throws Exception
+    {
+        final Process pm = startPartitionManager();
+        final Process host = start(PartitionHostMain.class, "--dir", dir.toString(), "--partition", "0x8001");
+        awaitReady(host);
+        final AtomicReference<FabricClient> holder = new AtomicReference<>();
+        final CompletableFuture<Boolean> stoppedInHandler = new CompletableFuture<>();
+        final FabricClient client = FabricClient.connect(new FabricClient.Context().directory(dir)
+            .partitionManagerGoneHandler(() -> stoppedInHandler.complete(holder.get().hasPartitionManagerStopped())));
+        holder.set(client);
+        try
+        {
+            final Endpoint vm = client.claim(1);
+            final RegisterFile echoed = sendWhenNotBusy(vm.executionContext(0), FunctionId.FFA_MSG_SEND_DIRECT_REQ_64,
+                0x8001, null);
+            assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, echoed.w(0), echoed.toString());
+            assertFalse(client.hasPartitionManagerStopped(), "not before it stops");
+
+            pm.getOutputStream().close();
+            assertTrue(stoppedInHandler.get(30, TimeUnit.SECONDS), "the handler saw a stop");
+            awaitUntil(System.nanoTime() + WAIT_NS, vm::isClosed, "the client closed its endpoint");
+            assertTrue(pm.waitFor(30, TimeUnit.SECONDS), "the manager ended");
+            assertEquals(0, pm.exitValue());
+            assertTrue(host.waitFor(30, TimeUnit.SECONDS), "the host exits by itself");
+            assertEquals(0, host.exitValue(), "the host ends in order with its manager");
         }
         finally
         {

@@ -370,6 +370,8 @@ class PartitionManagerDutyCycleTest
                 "it said why: " + errors);
             assertEquals(0, pm.controlFile().pmPid(), "the fabric has no manager");
             assertTrue(clientSawItGo.await(WAIT_NS, TimeUnit.NANOSECONDS), "the client saw the manager go");
+            assertFalse(client.hasPartitionManagerStopped(), "a manager that lost its Aeron client did not stop");
+            assertFalse(pm.controlFile().isPartitionManagerStopped(), "nor says it did");
         }
         assertFalse(Files.exists(Path.of(aeronDir)), "the driver removed its directory");
     }
