@@ -87,8 +87,8 @@ class DetachAndStopTest
         final Result host = run("host", "--dir", dir.toString(), "sp1", "--detach", "--log", hostLog.toString());
         assertEquals(0, host.exit, host.out + host.err);
         final long hostPid = detachedPid(host, hostLog);
-        assertTrue(host.out.startsWith("partition host: pid " + hostPid + ", fabric " + dir + ": sp1 (0x8001) claimed, " +
-            "serving direct requests"), host.out);
+        assertTrue(host.out.startsWith("partition host: pid " + hostPid + ", fabric " + dir + ", 1 partition, "), host.out);
+        assertTrue(host.out.contains("\n  sp1 (0x8001): serving direct requests"), host.out);
         assertTrue(host.out.contains("\nREADY\n"), host.out);
 
         // Serving at once: no wait between the commands, as in a pasted block.

@@ -147,12 +147,13 @@ class PmAndHostLifecycleTest
         linesToReady(processes.get(0), "pm");
         final Process host = start("host", List.of("host", "--dir", dir.toString(), "sp1", "tiny", "vm1"));
         assertEquals(List.of(
-            "partition host: pid " + host.pid() + ", fabric " + dir + ": sp1 (0x8001), tiny (0x8002) claimed, serving " +
-            "direct requests (echo: payload + 1); vm1 (0x0001) claimed and held: it receives no direct requests; " +
-            "set up like Linux's FF-A driver at probe (FFA_VERSION, FFA_RXTX_MAP of TX and RX in the first two pages " +
-            "of its memory, FFA_PARTITION_INFO_GET into RX): sp1 at FF-A 1.2, 2 partition info descriptors in RX; " +
-            "tiny at FF-A 1.2, RX/TX not mapped (its memory is one page, and TX and RX take two), so no partition info; " +
-            "vm1 at FF-A 1.2, 4 partition info descriptors in RX",
+            "partition host: pid " + host.pid() + ", fabric " + dir + ", 3 partitions, set up as Linux's FF-A driver " +
+            "does at probe (FFA_VERSION, FFA_RXTX_MAP, FFA_PARTITION_INFO_GET):",
+            "  sp1 (0x8001): serving direct requests (echo: payload + 1); at FF-A 1.2, 2 partition info descriptors in RX",
+            "  tiny (0x8002): serving direct requests (echo: payload + 1); at FF-A 1.2, RX/TX not mapped (its memory is " +
+            "one page, and TX and RX take two), so no partition info",
+            "  vm1 (0x0001): held, serving nothing (it receives no direct requests); at FF-A 1.2, 4 partition info " +
+            "descriptors in RX",
             "READY"), linesToReady(host, "host"));
 
         // A secure partition sees the secure ones; the normal world sees every partition. With no count given,
@@ -286,11 +287,11 @@ class PmAndHostLifecycleTest
     {
         final Process host = start("host", List.of("host", "--dir", dir.toString(), "sp1", "vm1"), jvmOptions);
         assertEquals(List.of(
-            "partition host: pid " + host.pid() + ", fabric " + dir + ": sp1 (0x8001) claimed, serving direct requests " +
-            "(echo: payload + 1); vm1 (0x0001) claimed and held: it receives no direct requests; set up like Linux's " +
-            "FF-A driver at probe (FFA_VERSION, FFA_RXTX_MAP of TX and RX in the first two pages of its memory, " +
-            "FFA_PARTITION_INFO_GET into RX): sp1 at FF-A 1.2, 1 partition info descriptor in RX; vm1 at FF-A 1.2, " +
-            "2 partition info descriptors in RX",
+            "partition host: pid " + host.pid() + ", fabric " + dir + ", 2 partitions, set up as Linux's FF-A driver " +
+            "does at probe (FFA_VERSION, FFA_RXTX_MAP, FFA_PARTITION_INFO_GET):",
+            "  sp1 (0x8001): serving direct requests (echo: payload + 1); at FF-A 1.2, 1 partition info descriptor in RX",
+            "  vm1 (0x0001): held, serving nothing (it receives no direct requests); at FF-A 1.2, 2 partition info " +
+            "descriptors in RX",
             "READY"), linesToReady(host, "host"));
         return host;
     }

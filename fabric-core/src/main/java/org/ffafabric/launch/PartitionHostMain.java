@@ -102,8 +102,7 @@ public final class PartitionHostMain
             try (FabricClient client = FabricClient.connect(ctx))
             {
                 requireEachOnceInTheFabric(partitions, client.controlFile());
-                final List<Endpoint> served = new ArrayList<>();
-                final List<Endpoint> held = new ArrayList<>();
+                final List<Endpoint> endpoints = new ArrayList<>();
                 final List<Setup> setups = new ArrayList<>();
                 for (final int id : partitions)
                 {
@@ -121,14 +120,14 @@ public final class PartitionHostMain
                         closeables.add(endpoint.serve(PartitionHostMain::echo));
                     }
                     closeables.add(endpoint);
-                    (endpoint.receivesDirectRequests() ? served : held).add(endpoint);
+                    endpoints.add(endpoint);
                 }
                 if (stop.getCount() > 0)
                 {
                     // Not once told to stop while claiming: whoever waits for READY would find it gone.
                     if (describe)
                     {
-                        System.out.println(description(dir, served, held, setups));
+                        System.out.println(description(dir, endpoints, setups));
                     }
                     System.out.println("READY");
                     System.out.flush();
@@ -167,32 +166,30 @@ public final class PartitionHostMain
     }
 
     /**
-     * What it holds, in a line: "partition host: pid 4343, fabric DIR: echo-sp (0x8001) claimed, serving direct
-     * requests (echo: payload + 1); client-vm (0x0001) claimed and held: it receives no direct requests; set up
-     * like Linux's FF-A driver at probe (...): echo-sp at FF-A 1.2, 1 partition info descriptor in RX; ...".
+     * What it holds, a line for the host and one per partition, in the order given:
+     * <pre>
+     * partition host: pid 4343, fabric DIR, 2 partitions, set up as Linux's FF-A driver does at probe (...):
+     *   echo-sp (0x8001): serving direct requests (echo: payload + 1); at FF-A 1.2, 1 partition info descriptor in RX
+     *   client-vm (0x0001): held, serving nothing (it receives no direct requests); at FF-A 1.2, 2 partition info ...
+     * </pre>
+     * TX and RX are mapped in the first two pages of each partition's memory ({@link #setUp}).
      */
-    static String description(
-        final String dir, final List<Endpoint> served, final List<Endpoint> held, final List<Setup> setups)
+    static String description(final String dir, final List<Endpoint> endpoints, final List<Setup> setups)
     {
-        final StringBuilder line = new StringBuilder("partition host: pid ").append(ProcessHandle.current().pid())
-            .append(", fabric ").append(dir).append(": ");
-        if (!served.isEmpty())
+        final StringBuilder text = new StringBuilder("partition host: pid ").append(ProcessHandle.current().pid())
+            .append(", fabric ").append(dir).append(", ").append(endpoints.size())
+            .append(endpoints.size() == 1 ? " partition" : " partitions")
+            .append(", set up as Linux's FF-A driver does at probe (FFA_VERSION, FFA_RXTX_MAP, FFA_PARTITION_INFO_GET):");
+        for (int i = 0; i < endpoints.size(); i++)
         {
-            appendNamesAndIds(line, served).append(" claimed, serving direct requests (echo: payload + 1)");
+            final Endpoint endpoint = endpoints.get(i);
+            text.append(System.lineSeparator()).append("  ").append(endpoint.name())
+                .append(" (").append(EndpointId.toString(endpoint.partitionId())).append("): ")
+                .append(endpoint.receivesDirectRequests() ? "serving direct requests (echo: payload + 1)" :
+                    "held, serving nothing (it receives no direct requests)")
+                .append("; ").append(setups.get(i).outcome());
         }
-        if (!held.isEmpty())
-        {
-            appendNamesAndIds(line.append(served.isEmpty() ? "" : "; "), held)
-                .append(" claimed and held: ").append(held.size() == 1 ? "it receives" : "they receive")
-                .append(" no direct requests");
-        }
-        line.append("; set up like Linux's FF-A driver at probe (FFA_VERSION, FFA_RXTX_MAP of TX and RX in the first two " +
-            "pages of its memory, FFA_PARTITION_INFO_GET into RX): ");
-        for (int i = 0; i < setups.size(); i++)
-        {
-            line.append(i == 0 ? "" : "; ").append(setups.get(i).describe());
-        }
-        return line.toString();
+        return text.toString();
     }
 
     /**
@@ -243,11 +240,17 @@ public final class PartitionHostMain
         /** "echo-sp at FF-A 1.2, 1 partition info descriptor in RX", or what was skipped and why. */
         String describe()
         {
+            return name + " " + outcome();
+        }
+
+        /** {@link #describe} without the name: "at FF-A 1.2, 1 partition info descriptor in RX", "not set up (...)". */
+        String outcome()
+        {
             if (version == 0)
             {
-                return name + " not set up (" + skipped + ")";
+                return "not set up (" + skipped + ")";
             }
-            final String at = name + " at FF-A " + FfaVersion.toString(version) + ", ";
+            final String at = "at FF-A " + FfaVersion.toString(version) + ", ";
             if (!mapped)
             {
                 return at + "RX/TX not mapped (" + skipped + "), so no partition info";
@@ -258,16 +261,6 @@ public final class PartitionHostMain
             }
             return at + descriptors + " partition info descriptor" + (descriptors == 1 ? "" : "s") + " in RX";
         }
-    }
-
-    private static StringBuilder appendNamesAndIds(final StringBuilder line, final List<Endpoint> endpoints)
-    {
-        for (int i = 0; i < endpoints.size(); i++)
-        {
-            line.append(i == 0 ? "" : ", ").append(endpoints.get(i).name())
-                .append(" (").append(EndpointId.toString(endpoints.get(i).partitionId())).append(')');
-        }
-        return line;
     }
 
 
