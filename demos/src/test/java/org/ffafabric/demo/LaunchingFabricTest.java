@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.ffafabric.demo.FfaInThisJvm.run;
 import static org.junit.jupiter.api.Assertions.*;
@@ -64,22 +65,43 @@ class LaunchingFabricTest
         assertNotNull(lock);
     }
 
-    /** The launch goes on, making the control file once the tool has had time to look and find none. */
-    private void controlFileMadeAfterAMoment()
+    /**
+     * The launch goes on, making the control file once this thread, the tool's, is found parked in its wait for
+     * the launch: it has looked and found none. (A fixed delay would pass a tool that never waited whenever the
+     * tool was slower to look than the delay.)
+     */
+    private void controlFileMadeOnceTheToolWaits()
     {
+        final Thread tool = Thread.currentThread();
         maker = new Thread(() ->
         {
-            try
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!isParkedInAwaitLaunch(tool))
             {
-                Thread.sleep(500);
-            }
-            catch (final InterruptedException ex)
-            {
-                return;
+                if (System.nanoTime() - deadline >= 0 || Thread.currentThread().isInterrupted())
+                {
+                    return;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
             }
             controlFile = ControlFile.create(FabricDirectory.controlFile(dir), MANIFEST, FfaVersion.LATEST, 0x40000000L, null);
         }, "control-file-maker");
         maker.start();
+    }
+
+    private static boolean isParkedInAwaitLaunch(final Thread thread)
+    {
+        final StackTraceElement[] stack = thread.getStackTrace();
+        boolean parked = false;
+        for (final StackTraceElement frame : stack)
+        {
+            parked |= frame.getClassName().equals(LockSupport.class.getName()) && frame.getMethodName().equals("parkNanos");
+            if (frame.getClassName().equals(ControlFile.class.getName()) && frame.getMethodName().equals("awaitLaunch"))
+            {
+                return parked;
+            }
+        }
+        return false;
     }
 
     /**
@@ -91,7 +113,7 @@ class LaunchingFabricTest
     void partitionsWaitsForAPartitionManagerThatIsLaunching() throws Exception
     {
         launchBegun();
-        controlFileMadeAfterAMoment();
+        controlFileMadeOnceTheToolWaits();
         final Result partitions = run("partitions", "--dir", dir.toString());
         assertEquals(0, partitions.exit, partitions.err);
         assertTrue(partitions.out.contains("sp1 id=0x8001 world=sp-el1"), partitions.out);
@@ -102,7 +124,7 @@ class LaunchingFabricTest
     void dumpWaitsForAPartitionManagerThatIsLaunching() throws Exception
     {
         launchBegun();
-        controlFileMadeAfterAMoment();
+        controlFileMadeOnceTheToolWaits();
         final Result dump = run("dump", "--dir", dir.toString(), "--partition", "vm1");
         assertEquals(0, dump.exit, dump.err);
         assertEquals("vm1: rx/tx not mapped", dump.out.strip());
@@ -114,7 +136,7 @@ class LaunchingFabricTest
     void hostAndSendFindTheFabricOfAPartitionManagerThatIsLaunching() throws Exception
     {
         launchBegun();
-        controlFileMadeAfterAMoment();
+        controlFileMadeOnceTheToolWaits();
         assertEquals(dir, FfaCommand.runningFabric(dir.toString()));
         assertTrue(Files.exists(FabricDirectory.controlFile(dir)));
     }
