@@ -598,7 +598,9 @@ public final class ExecutionContext
         }
         if (check != 0)
         {
-            regs.error(check);
+            // The scheduler, never sent a request, has none to answer: NOT_SUPPORTED whatever the registers, as its
+            // FFA_MSG_WAIT (FFA_FEATURES agrees). Told here, where its every response ends, off the answering path.
+            regs.error(partitionId == EndpointId.HYPERVISOR ? ErrorCode.NOT_SUPPORTED : check);
             return;
         }
         giveBack(regs, ownWord);

@@ -114,13 +114,15 @@ final class SetupAndDiscovery
             case FunctionId.FFA_RUN:
             case FunctionId.FFA_MSG_SEND_DIRECT_REQ_32:
             case FunctionId.FFA_MSG_SEND_DIRECT_REQ_64:
-            case FunctionId.FFA_MSG_SEND_DIRECT_RESP_32:
-            case FunctionId.FFA_MSG_SEND_DIRECT_RESP_64:
             case FunctionId.FFA_SPM_ID_GET:
             case FunctionId.FFA_PARTITION_INFO_GET_REGS:
             case FunctionId.FFA_MSG_SEND_DIRECT_REQ2:
-            case FunctionId.FFA_MSG_SEND_DIRECT_RESP2:
                 return true;
+            case FunctionId.FFA_MSG_SEND_DIRECT_RESP_32:
+            case FunctionId.FFA_MSG_SEND_DIRECT_RESP_64:
+            case FunctionId.FFA_MSG_SEND_DIRECT_RESP2:
+                // The scheduler is never sent a request, so it has none to answer.
+                return caller.partitionId != EndpointId.HYPERVISOR;
             case FunctionId.FFA_RX_ACQUIRE:
                 return caller.partitionId == EndpointId.HYPERVISOR;
             case FunctionId.FFA_SECONDARY_EP_REGISTER_64:

@@ -181,13 +181,13 @@ class RunTimeModelTest
      * The scheduler (ID 0) runs a VM's context as an SP's: the context's FFA_MSG_WAIT returns FFA_RUN, a bound on
      * the scheduler's FFA_RUN returns FFA_INTERRUPT with the target's info (no interrupt ID), and FFA_RUN of that
      * collects the context's FFA_MSG_WAIT. The scheduler serves no request and is lent no cycles: its
-     * DIRECT_RESP and FFA_ERROR are DENIED.
+     * DIRECT_RESP is NOT_SUPPORTED (it is never sent a request), its FFA_ERROR DENIED.
      */
     @Test
     void theSchedulerRunsAVmsContext() throws Exception
     {
         final ExecutionContext hyp = fx.ec(HYP);
-        assertError(ErrorCode.DENIED, call(hyp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, HYP, VM1)), "RESP_64");
+        assertError(ErrorCode.NOT_SUPPORTED, call(hyp, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, HYP, VM1)), "RESP_64");
         assertError(ErrorCode.DENIED, call(hyp, regs(FunctionId.FFA_ERROR, 0, ErrorCode.ABORTED)), "FFA_ERROR");
 
         final int vm1 = RegisterFile.packTargetInfo(VM1, 0);

@@ -295,9 +295,9 @@ class SetupAndDiscoveryTest
 
     /**
      * The calls this instance offers a caller (digest 4.1 and the fabric's decisions): every version's
-     * base set; FFA_MSG_WAIT and FFA_YIELD for partitions, not the scheduler; from v1.1 FFA_SPM_ID_GET,
+     * base set; the direct responses, FFA_MSG_WAIT and FFA_YIELD for partitions, not the scheduler; from v1.1 FFA_SPM_ID_GET,
      * FFA_RX_ACQUIRE for the hypervisor and FFA_SECONDARY_EP_REGISTER_64 for secure partitions of more
-     * than one context; from v1.2 FFA_PARTITION_INFO_GET_REGS and REQ2/RESP2.
+     * than one context; from v1.2 FFA_PARTITION_INFO_GET_REGS, REQ2, and RESP2 for partitions.
      */
     private static Set<Integer> offered(final int id, final int version, final int contexts)
     {
@@ -305,10 +305,11 @@ class SetupAndDiscoveryTest
             FunctionId.FFA_SUCCESS_64, FunctionId.FFA_INTERRUPT, FunctionId.FFA_VERSION, FunctionId.FFA_FEATURES,
             FunctionId.FFA_RX_RELEASE, FunctionId.FFA_RXTX_MAP_32, FunctionId.FFA_RXTX_MAP_64, FunctionId.FFA_RXTX_UNMAP,
             FunctionId.FFA_PARTITION_INFO_GET, FunctionId.FFA_ID_GET, FunctionId.FFA_RUN,
-            FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64,
-            FunctionId.FFA_MSG_SEND_DIRECT_RESP_32, FunctionId.FFA_MSG_SEND_DIRECT_RESP_64));
+            FunctionId.FFA_MSG_SEND_DIRECT_REQ_32, FunctionId.FFA_MSG_SEND_DIRECT_REQ_64));
         if (id != 0)
         {
+            ids.add(FunctionId.FFA_MSG_SEND_DIRECT_RESP_32);
+            ids.add(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64);
             ids.add(FunctionId.FFA_MSG_WAIT);
             ids.add(FunctionId.FFA_YIELD);
         }
@@ -326,8 +327,11 @@ class SetupAndDiscoveryTest
         }
         if (version >= V1_2)
         {
-            ids.addAll(List.of(FunctionId.FFA_PARTITION_INFO_GET_REGS, FunctionId.FFA_MSG_SEND_DIRECT_REQ2,
-                FunctionId.FFA_MSG_SEND_DIRECT_RESP2));
+            ids.addAll(List.of(FunctionId.FFA_PARTITION_INFO_GET_REGS, FunctionId.FFA_MSG_SEND_DIRECT_REQ2));
+            if (id != 0)
+            {
+                ids.add(FunctionId.FFA_MSG_SEND_DIRECT_RESP2);
+            }
         }
         return ids;
     }

@@ -102,6 +102,31 @@ class SpecConformanceAuditTest
     }
 
     /**
+     * Nor is the scheduler ever the target of a request (a request to ID 0 is INVALID_PARAMETERS), so it has none to
+     * answer: FFA_FEATURES does not offer it the response forms, as it does not offer FFA_MSG_WAIT, and its responses
+     * are NOT_SUPPORTED whatever their registers (TF-A refuses a normal world's response too; digest §6.2). Before:
+     * FFA_FEATURES offered them, and the calls answered DENIED, or INVALID_PARAMETERS for bad arguments.
+     */
+    @Test
+    void directResponsesAreNotSupportedForTheHypervisorAndFeaturesSaysSo()
+    {
+        final ExecutionContext hyp = fx.ec(HYP);
+        for (final int response : new int[] { FunctionId.FFA_MSG_SEND_DIRECT_RESP_32,
+            FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, FunctionId.FFA_MSG_SEND_DIRECT_RESP2 })
+        {
+            final String name = FunctionId.name(response);
+            assertError(ErrorCode.NOT_SUPPORTED, call(hyp, FunctionId.FFA_FEATURES, response), "FFA_FEATURES(" + name + ")");
+            assertError(ErrorCode.NOT_SUPPORTED, call(hyp, regs(response, RegisterFile.packIds(HYP, VM1))), name);
+            // Malformed: a destination of its own ID, and w2 flags no response has.
+            assertError(ErrorCode.NOT_SUPPORTED, call(hyp, regs(response, RegisterFile.packIds(HYP, HYP), 0xFFFF)),
+                name + " with bad arguments");
+            assertEquals(ExecutionContextState.RUNNING, fx.state(HYP, 0), "the scheduler keeps its CPU");
+            // Partitions that are sent requests still answer them.
+            assertSuccess32(call(fx.ec(SPA), FunctionId.FFA_FEATURES, response));
+        }
+    }
+
+    /**
      * Hafnium's api_yield checks x4..x7 (MBZ, digest §4.2: "w4–w7 MBZ (HF: INVALID_PARAMETERS
      * otherwise)") before the run-time state transition that answers DENIED: a malformed
      * FFA_YIELD is INVALID_PARAMETERS whatever the caller's state. Before: DENIED.
