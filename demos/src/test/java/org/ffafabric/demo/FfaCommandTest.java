@@ -636,6 +636,32 @@ class FfaCommandTest
     }
 
     @Test
+    @Timeout(60)
+    void partitionsNamesThePropertiesInTheManifestsWords() throws Exception
+    {
+        // It showed properties=0x70f alone, leaving the user to decode the bits against the spec.
+        final Manifest manifest = Manifest.builder()
+            .partition(p -> p.name("recv-only").id(0x8001).world(World.SP_EL1).uuid("00000000-0000-4000-8000-0000000000a1")
+                .property(PartitionProperties.DIRECT_REQ_RECV, true))
+            .partition(p -> p.name("all").id(0x8002).world(World.SP_EL1).uuid("00000000-0000-4000-8000-0000000000a2")
+                .directMessaging().property(PartitionProperties.INDIRECT_MSG, true)
+                .property(PartitionProperties.NOTIFICATION_RECV, true))
+            .partition(p -> p.name("bare32").id(0x8003).world(World.SP_EL1).uuid("00000000-0000-4000-8000-0000000000a3")
+                .property(PartitionProperties.AARCH64, false))
+            .build();
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest))
+        {
+            final Result partitions = run("partitions", "--dir", fabric.directory().toString());
+            assertEquals(0, partitions.exit, partitions.err);
+            assertTrue(partitions.out.contains("recv-only id=0x8001 world=sp-el1 version=1.2 properties=0x101 " +
+                "(direct-req-recv, aarch64) claimedBy=-\n"), partitions.out);
+            assertTrue(partitions.out.contains(" properties=0x70f (direct-req-recv, direct-req-send, direct-req2-recv, " +
+                "direct-req2-send, indirect, notifications, aarch64) claimedBy="), partitions.out);
+            assertTrue(partitions.out.contains(" properties=0x0 (none) claimedBy="), partitions.out);
+        }
+    }
+
+    @Test
     @Timeout(30)
     void demoRefusesRoundsBelowOne()
     {
