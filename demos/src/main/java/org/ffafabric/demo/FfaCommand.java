@@ -535,8 +535,17 @@ public final class FfaCommand implements Callable<Integer>
         @Option(names = "--dir", paramLabel = "DIR", description = "Fabric directory (default /dev/shm/ffa-default).")
         String dir;
 
-        @Option(names = "--partition", required = true, paramLabel = "PARTITION", description = "Partition ID or name, e.g. 0x0001 or client-vm.")
-        PartitionArg partition;
+        // Any number taken, so that a second is told as one (not "Unmatched argument"); shown as the one it is.
+        @Parameters(arity = "0..*", paramLabel = "PARTITION", hideParamSyntax = true,
+            description = "Partition ID or name, e.g. 0x0001 or client-vm.")
+        PartitionArg[] partitions = new PartitionArg[0];
+
+        // As a parameter or, for the scripts that give it so, as an option; one of the two.
+        @Option(names = "--partition", paramLabel = "PARTITION", description = "The same as PARTITION, given as an option.")
+        PartitionArg partitionOption;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
 
         @Option(names = "--tx", description = "Dump TX instead of RX.")
         boolean tx;
@@ -550,6 +559,7 @@ public final class FfaCommand implements Callable<Integer>
 
         public Integer call()
         {
+            final PartitionArg partition = partition();
             if (bytes < 0 || (partitionInfo != null && partitionInfo < 0))
             {
                 System.err.println("ffa dump: " + (bytes < 0 ? "--bytes" : "--partition-info") + " must be at least 0");
@@ -562,6 +572,28 @@ public final class FfaCommand implements Callable<Integer>
                     partitionInfo != null ? partitionInfo : -1));
             }
             return 0;
+        }
+
+        /** The one partition given, as a parameter or as --partition: none, or two, is a usage error. */
+        private PartitionArg partition()
+        {
+            final java.util.List<PartitionArg> given = new java.util.ArrayList<>(java.util.List.of(partitions));
+            if (partitionOption != null)
+            {
+                given.add(partitionOption);
+            }
+            if (given.isEmpty())
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                    "Missing required parameter: 'PARTITION' (or --partition=PARTITION)");
+            }
+            if (given.size() > 1)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(), "one partition, not " +
+                    (given.size() == 2 ? "two: " + given.get(0) + " and " + given.get(1) : given.size() + ": " +
+                    String.join(", ", given.stream().map(PartitionArg::text).toArray(String[]::new))));
+            }
+            return given.get(0);
         }
     }
 

@@ -637,6 +637,55 @@ class FfaCommandTest
 
     @Test
     @Timeout(60)
+    void dumpTakesItsPartitionAsAParameterOrAsAnOption() throws Exception
+    {
+        // `ffa dump vm1` said "Missing required option: '--partition=PARTITION'", where `ffa host vm1` takes it so.
+        final Manifest manifest = Manifest.builder()
+            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("00000000-0000-4000-8000-0000000000b1").directMessaging())
+            .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("00000000-0000-4000-8000-0000000000b2")
+                .directMessaging())
+            .build();
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest))
+        {
+            final String dir = fabric.directory().toString();
+            for (final String[] args : new String[][] {
+                { "dump", "--dir", dir, "vm1" }, { "dump", "vm1", "--dir", dir }, { "dump", "--dir", dir, "0x0001" },
+                { "dump", "--dir", dir, "--partition", "vm1" } })
+            {
+                final Result dump = run(args);
+                assertEquals(0, dump.exit, String.join(" ", args) + ": " + dump.err);
+                assertEquals("vm1: rx/tx not mapped\n", dump.out, String.join(" ", args));
+            }
+            final Result unknown = run("dump", "--dir", dir, "0x8009");
+            assertEquals(1, unknown.exit, unknown.err);
+            assertEquals("ffa dump: the fabric has no partition 0x8009; its partitions: vm1 (0x0001), sp1 (0x8001)",
+                unknown.err.strip());
+        }
+    }
+
+    @Test
+    void dumpTakesOnePartition()
+    {
+        // Told before the fabric is looked for: this one is not there.
+        final String dir = Paths.get(System.getProperty("java.io.tmpdir"), "ffa-no-fabric-" + ProcessHandle.current().pid())
+            .toString();
+        final String[][] twos = { { "dump", "--dir", dir, "vm1", "--partition", "sp1" }, { "dump", "--dir", dir, "vm1", "sp1" } };
+        for (final String[] args : twos)
+        {
+            final Result two = run(args);
+            assertEquals(2, two.exit, two.err);
+            assertEquals("", two.out);
+            assertOneLine("ffa dump: one partition, not two: vm1 and sp1 (see ffa dump --help)", two.err);
+        }
+        // As before PARTITION could be a parameter: a usage error naming what is missing.
+        final Result none = run("dump", "--dir", dir);
+        assertEquals(2, none.exit, none.err);
+        assertOneLine("ffa dump: ", none.err);
+        assertTrue(none.err.contains("Missing required parameter: 'PARTITION'"), none.err);
+    }
+
+    @Test
+    @Timeout(60)
     void partitionsNamesThePropertiesInTheManifestsWords() throws Exception
     {
         // It showed properties=0x70f alone, leaving the user to decode the bits against the spec.
