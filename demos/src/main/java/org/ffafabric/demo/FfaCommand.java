@@ -55,8 +55,37 @@ public final class FfaCommand implements Callable<Integer>
 
     public Integer call()
     {
-        // Nothing asked, nothing done: a usage error, so that a script with an empty command fails.
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand");
+        // Nothing asked: the commands there are, and where the rest is. A usage error, so that a script with an
+        // empty command fails; the options and the description are --help's.
+        final CommandLine commandLine = spec.commandLine();
+        final CommandLine.Help help = commandLine.getHelp();
+        commandLine.getErr().print(help.synopsisHeading() + help.synopsis(help.synopsisHeadingLength()) +
+            help.commandListHeading() + help.commandList());
+        commandLine.getErr().println(spec.qualifiedName() + " --help has the usage; " + spec.qualifiedName() +
+            " COMMAND --help a command's.");
+        return CommandLine.ExitCode.USAGE;
+    }
+
+    /**
+     * A user's mistake in one line ({@link UsageErrorHandler}), and a command the tool has not so: with the
+     * commands it has, which picocli's "Unmatched argument at index 0" does not name.
+     */
+    static int usageError(final CommandLine.ParameterException ex, final String[] args) throws Exception
+    {
+        final CommandLine commandLine = ex.getCommandLine();
+        final java.util.List<String> unmatched = ex instanceof CommandLine.UnmatchedArgumentException ?
+            ((CommandLine.UnmatchedArgumentException)ex).getUnmatched() : java.util.List.of();
+        if (!commandLine.getSubcommands().isEmpty() && !unmatched.isEmpty() && !unmatched.get(0).startsWith("-"))
+        {
+            final String name = commandLine.getCommandSpec().qualifiedName();
+            final java.util.List<String> meant = ((CommandLine.UnmatchedArgumentException)ex).getSuggestions();
+            commandLine.getErr().println(name + ": no command '" + unmatched.get(0) + "'" +
+                (meant.isEmpty() ? "" : "; did you mean " + String.join(" or ", meant) + "?") +
+                " (commands: " + String.join(", ", commandLine.getSubcommands().keySet()) + "); " +
+                name + " --help has the usage");
+            return commandLine.getCommandSpec().exitCodeOnInvalidInput();
+        }
+        return new UsageErrorHandler().handleParseException(ex, args);
     }
 
     /** The fabric a live tool looks at: --dir, else ffa.fabric.dir, else the configured or default fabric name's directory. */
@@ -153,7 +182,7 @@ public final class FfaCommand implements Callable<Integer>
         return new CommandLine(new FfaCommand())
             .registerConverter(PartitionArg.class, PartitionArg::parse)
             .registerConverter(java.util.UUID.class, FfaCommand::uuid)
-            .setParameterExceptionHandler(new UsageErrorHandler())
+            .setParameterExceptionHandler(FfaCommand::usageError)
             .setExecutionExceptionHandler((ex, commandLine, parseResult) ->
             {
                 // A missing fabric, a claimed partition, a bad manifest: the message says it; a trace would bury it.

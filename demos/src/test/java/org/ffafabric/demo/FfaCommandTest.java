@@ -628,11 +628,44 @@ class FfaCommandTest
     @Test
     void noCommandIsAUsageError()
     {
-        // It printed the usage on standard output and exited 0, as if it had done something.
+        // It printed the usage on standard output and exited 0, as if it had done something. Then it said
+        // "Missing required subcommand" and the whole usage, description and options too: the commands are the point.
         final Result none = run();
         assertEquals(2, none.exit, none.err);
         assertEquals("", none.out);
-        assertTrue(none.err.contains("Usage: ffa"), none.err);
+        assertTrue(none.err.startsWith("Usage: ffa"), none.err);
+        for (final String command : commands())
+        {
+            assertTrue(none.err.contains("\n  " + command + " "), command + " in " + none.err);
+        }
+        assertFalse(none.err.contains("--version"), "the options are --help's: " + none.err);
+        assertTrue(none.err.strip().endsWith("ffa --help has the usage; ffa COMMAND --help a command's."), none.err);
+    }
+
+    @Test
+    void anUnknownCommandIsOneLineNamingTheCommands()
+    {
+        // It said "Unmatched argument at index 0: 'frobnicate'", which names neither a command nor the ones there are.
+        final String listed = "(commands: " + String.join(", ", commands()) + ")";
+        assertTrue(listed.contains("demo, ") && listed.contains("send"), listed);
+        final Result unknown = run("frobnicate");
+        assertEquals(2, unknown.exit, unknown.err);
+        assertEquals("", unknown.out);
+        assertOneLine("ffa: no command 'frobnicate'", unknown.err);
+        assertTrue(unknown.err.contains(listed), unknown.err);
+        assertTrue(unknown.err.strip().endsWith("; ffa --help has the usage"), unknown.err);
+        final Result near = run("dem", "--rounds", "1");
+        assertEquals(2, near.exit, near.err);
+        assertOneLine("ffa: no command 'dem'; did you mean demo? " + listed, near.err);
+        // An unknown option before any command is still told as one.
+        final Result option = run("--bogus");
+        assertOneLine("ffa: Unknown option: '--bogus'", option.err);
+    }
+
+    /** The subcommands, as the tool's model has them. */
+    private static java.util.List<String> commands()
+    {
+        return new java.util.ArrayList<>(FfaCommand.commandLine().getSubcommands().keySet());
     }
 
     @Test
