@@ -30,16 +30,10 @@ import java.util.concurrent.Callable;
 /** The {@code ffa} tool: the product's one entry point. */
 @Command(name = "ffa", mixinStandardHelpOptions = true, versionProvider = FfaCommand.Version.class,
     description = "FF-A Fabric: Arm FF-A partitions between processes, over shared memory and Aeron IPC.",
-    // The benchmarks live in their own jar, which the ./ffa script runs directly.
-    footer = {
-        "",
-        "The ./ffa script also runs the benchmarks:",
-        "  bench       Round-trip latency of the fabric and its same-run baselines",
-        "                (./ffa bench --help).",
-        "  jmh         The JMH suite, e.g. ./ffa jmh -prof gc LoopbackBenchmark.",
-    },
     subcommands = {
         FfaCommand.DemoCommand.class,
+        FfaCommand.BenchCommand.class,
+        FfaCommand.JmhCommand.class,
         FfaCommand.PmCommand.class,
         FfaCommand.HostCommand.class,
         FfaCommand.PartitionsCommand.class,
@@ -332,6 +326,37 @@ public final class FfaCommand implements Callable<Integer>
             }
             return Demo.run(rounds);
         }
+    }
+
+    /**
+     * A command the ./ffa script runs from the benchmark jar, which this one does not hold: named here so that
+     * the tool's lists of its commands (the usage, a command it has not, picocli's near misses) have it.
+     */
+    abstract static class ScriptCommand implements Callable<Integer>
+    {
+        // Whatever was given: the benchmark jar's to read.
+        @CommandLine.Unmatched
+        java.util.List<String> args;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        public Integer call()
+        {
+            System.err.println(spec.qualifiedName() + ": runs from the benchmark jar, through the ./ffa script: ./ffa " +
+                spec.name());
+            return CommandLine.ExitCode.USAGE;
+        }
+    }
+
+    @Command(name = "bench", description = "Round-trip latency of the fabric and its same-run baselines.")
+    static final class BenchCommand extends ScriptCommand
+    {
+    }
+
+    @Command(name = "jmh", description = "The JMH suite, e.g. ./ffa jmh -prof gc LoopbackBenchmark.")
+    static final class JmhCommand extends ScriptCommand
+    {
     }
 
     @Command(name = "pm", mixinStandardHelpOptions = true, versionProvider = FfaCommand.Version.class,

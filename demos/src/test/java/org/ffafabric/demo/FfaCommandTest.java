@@ -662,6 +662,24 @@ class FfaCommandTest
         assertOneLine("ffa: Unknown option: '--bogus'", option.err);
     }
 
+    @Test
+    void theScriptsBenchmarkCommandsAreAmongTheCommands()
+    {
+        // The ./ffa script runs bench and jmh from the benchmark jar; the tool's lists left them out, so that
+        // `./ffa bnch` offered no bench and a command it has not named every command but those two.
+        assertTrue(commands().containsAll(java.util.List.of("bench", "jmh")), commands().toString());
+        assertOneLine("ffa: no command 'bnch'; did you mean bench?", run("bnch").err);
+        // This jar run directly, not through the script: it says where they are.
+        for (final String command : new String[] { "bench", "jmh" })
+        {
+            final Result direct = run(command, "--quick");
+            assertEquals(2, direct.exit, direct.err);
+            assertEquals("", direct.out);
+            assertOneLine("ffa " + command + ": runs from the benchmark jar, through the ./ffa script: ./ffa " + command,
+                direct.err);
+        }
+    }
+
     /** The subcommands, as the tool's model has them. */
     private static java.util.List<String> commands()
     {
