@@ -30,16 +30,10 @@ import java.util.concurrent.Callable;
 /** The {@code ffa} tool: the product's one entry point. */
 @Command(name = "ffa", mixinStandardHelpOptions = true, versionProvider = FfaCommand.Version.class,
     description = "FF-A Fabric: Arm FF-A partitions between processes, over shared memory and Aeron IPC.",
-    // The benchmarks live in their own jar, which the ./ffa script runs directly.
-    footer = {
-        "",
-        "The ./ffa script also runs the benchmarks:",
-        "  bench       Round-trip latency of the fabric and its same-run baselines",
-        "                (./ffa bench --help).",
-        "  jmh         The JMH suite, e.g. ./ffa jmh -prof gc LoopbackBenchmark.",
-    },
     subcommands = {
         FfaCommand.DemoCommand.class,
+        FfaCommand.BenchCommand.class,
+        FfaCommand.JmhCommand.class,
         FfaCommand.PmCommand.class,
         FfaCommand.HostCommand.class,
         FfaCommand.PartitionsCommand.class,
@@ -55,8 +49,37 @@ public final class FfaCommand implements Callable<Integer>
 
     public Integer call()
     {
-        // Nothing asked, nothing done: a usage error, so that a script with an empty command fails.
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand");
+        // Nothing asked: the commands there are, and where the rest is. A usage error, so that a script with an
+        // empty command fails; the options and the description are --help's.
+        final CommandLine commandLine = spec.commandLine();
+        final CommandLine.Help help = commandLine.getHelp();
+        commandLine.getErr().print(help.synopsisHeading() + help.synopsis(help.synopsisHeadingLength()) +
+            help.commandListHeading() + help.commandList());
+        commandLine.getErr().println(spec.qualifiedName() + " --help has the usage; " + spec.qualifiedName() +
+            " COMMAND --help a command's.");
+        return CommandLine.ExitCode.USAGE;
+    }
+
+    /**
+     * A user's mistake in one line ({@link UsageErrorHandler}), and a command the tool has not so: with the
+     * commands it has, which picocli's "Unmatched argument at index 0" does not name.
+     */
+    static int usageError(final CommandLine.ParameterException ex, final String[] args) throws Exception
+    {
+        final CommandLine commandLine = ex.getCommandLine();
+        final java.util.List<String> unmatched = ex instanceof CommandLine.UnmatchedArgumentException ?
+            ((CommandLine.UnmatchedArgumentException)ex).getUnmatched() : java.util.List.of();
+        if (!commandLine.getSubcommands().isEmpty() && !unmatched.isEmpty() && !unmatched.get(0).startsWith("-"))
+        {
+            final String name = commandLine.getCommandSpec().qualifiedName();
+            final java.util.List<String> meant = ((CommandLine.UnmatchedArgumentException)ex).getSuggestions();
+            commandLine.getErr().println(name + ": no command '" + unmatched.get(0) + "'" +
+                (meant.isEmpty() ? "" : "; did you mean " + String.join(" or ", meant) + "?") +
+                " (commands: " + String.join(", ", commandLine.getSubcommands().keySet()) + "); " +
+                name + " --help has the usage");
+            return commandLine.getCommandSpec().exitCodeOnInvalidInput();
+        }
+        return new UsageErrorHandler().handleParseException(ex, args);
     }
 
     /** The fabric a live tool looks at: --dir, else ffa.fabric.dir, else the configured or default fabric name's directory. */
@@ -153,7 +176,7 @@ public final class FfaCommand implements Callable<Integer>
         return new CommandLine(new FfaCommand())
             .registerConverter(PartitionArg.class, PartitionArg::parse)
             .registerConverter(java.util.UUID.class, FfaCommand::uuid)
-            .setParameterExceptionHandler(new UsageErrorHandler())
+            .setParameterExceptionHandler(FfaCommand::usageError)
             .setExecutionExceptionHandler((ex, commandLine, parseResult) ->
             {
                 // A missing fabric, a claimed partition, a bad manifest: the message says it; a trace would bury it.
@@ -303,6 +326,37 @@ public final class FfaCommand implements Callable<Integer>
             }
             return Demo.run(rounds);
         }
+    }
+
+    /**
+     * A command the ./ffa script runs from the benchmark jar, which this one does not hold: named here so that
+     * the tool's lists of its commands (the usage, a command it has not, picocli's near misses) have it.
+     */
+    abstract static class ScriptCommand implements Callable<Integer>
+    {
+        // Whatever was given: the benchmark jar's to read.
+        @CommandLine.Unmatched
+        java.util.List<String> args;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        public Integer call()
+        {
+            System.err.println(spec.qualifiedName() + ": runs from the benchmark jar, through the ./ffa script: ./ffa " +
+                spec.name());
+            return CommandLine.ExitCode.USAGE;
+        }
+    }
+
+    @Command(name = "bench", description = "Round-trip latency of the fabric and its same-run baselines.")
+    static final class BenchCommand extends ScriptCommand
+    {
+    }
+
+    @Command(name = "jmh", description = "The JMH suite, e.g. ./ffa jmh -prof gc LoopbackBenchmark.")
+    static final class JmhCommand extends ScriptCommand
+    {
     }
 
     @Command(name = "pm", mixinStandardHelpOptions = true, versionProvider = FfaCommand.Version.class,
@@ -535,8 +589,17 @@ public final class FfaCommand implements Callable<Integer>
         @Option(names = "--dir", paramLabel = "DIR", description = "Fabric directory (default /dev/shm/ffa-default).")
         String dir;
 
-        @Option(names = "--partition", required = true, paramLabel = "PARTITION", description = "Partition ID or name, e.g. 0x0001 or client-vm.")
-        PartitionArg partition;
+        // Any number taken, so that a second is told as one (not "Unmatched argument"); shown as the one it is.
+        @Parameters(arity = "0..*", paramLabel = "PARTITION", hideParamSyntax = true,
+            description = "Partition ID or name, e.g. 0x0001 or client-vm.")
+        PartitionArg[] partitions = new PartitionArg[0];
+
+        // As a parameter or, for the scripts that give it so, as an option; one of the two.
+        @Option(names = "--partition", paramLabel = "PARTITION", description = "The same as PARTITION, given as an option.")
+        PartitionArg partitionOption;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
 
         @Option(names = "--tx", description = "Dump TX instead of RX.")
         boolean tx;
@@ -550,6 +613,7 @@ public final class FfaCommand implements Callable<Integer>
 
         public Integer call()
         {
+            final PartitionArg partition = partition();
             if (bytes < 0 || (partitionInfo != null && partitionInfo < 0))
             {
                 System.err.println("ffa dump: " + (bytes < 0 ? "--bytes" : "--partition-info") + " must be at least 0");
@@ -562,6 +626,28 @@ public final class FfaCommand implements Callable<Integer>
                     partitionInfo != null ? partitionInfo : -1));
             }
             return 0;
+        }
+
+        /** The one partition given, as a parameter or as --partition: none, or two, is a usage error. */
+        private PartitionArg partition()
+        {
+            final java.util.List<PartitionArg> given = new java.util.ArrayList<>(java.util.List.of(partitions));
+            if (partitionOption != null)
+            {
+                given.add(partitionOption);
+            }
+            if (given.isEmpty())
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                    "Missing required parameter: 'PARTITION' (or --partition=PARTITION)");
+            }
+            if (given.size() > 1)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(), "one partition, not " +
+                    (given.size() == 2 ? "two: " + given.get(0) + " and " + given.get(1) : given.size() + ": " +
+                    String.join(", ", given.stream().map(PartitionArg::text).toArray(String[]::new))));
+            }
+            return given.get(0);
         }
     }
 

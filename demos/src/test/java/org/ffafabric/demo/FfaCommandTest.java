@@ -628,11 +628,137 @@ class FfaCommandTest
     @Test
     void noCommandIsAUsageError()
     {
-        // It printed the usage on standard output and exited 0, as if it had done something.
+        // It printed the usage on standard output and exited 0, as if it had done something. Then it said
+        // "Missing required subcommand" and the whole usage, description and options too: the commands are the point.
         final Result none = run();
         assertEquals(2, none.exit, none.err);
         assertEquals("", none.out);
-        assertTrue(none.err.contains("Usage: ffa"), none.err);
+        assertTrue(none.err.startsWith("Usage: ffa"), none.err);
+        for (final String command : commands())
+        {
+            assertTrue(none.err.contains("\n  " + command + " "), command + " in " + none.err);
+        }
+        assertFalse(none.err.contains("--version"), "the options are --help's: " + none.err);
+        assertTrue(none.err.strip().endsWith("ffa --help has the usage; ffa COMMAND --help a command's."), none.err);
+    }
+
+    @Test
+    void anUnknownCommandIsOneLineNamingTheCommands()
+    {
+        // It said "Unmatched argument at index 0: 'frobnicate'", which names neither a command nor the ones there are.
+        final String listed = "(commands: " + String.join(", ", commands()) + ")";
+        assertTrue(listed.contains("demo, ") && listed.contains("send"), listed);
+        final Result unknown = run("frobnicate");
+        assertEquals(2, unknown.exit, unknown.err);
+        assertEquals("", unknown.out);
+        assertOneLine("ffa: no command 'frobnicate'", unknown.err);
+        assertTrue(unknown.err.contains(listed), unknown.err);
+        assertTrue(unknown.err.strip().endsWith("; ffa --help has the usage"), unknown.err);
+        final Result near = run("dem", "--rounds", "1");
+        assertEquals(2, near.exit, near.err);
+        assertOneLine("ffa: no command 'dem'; did you mean demo? " + listed, near.err);
+        // An unknown option before any command is still told as one.
+        final Result option = run("--bogus");
+        assertOneLine("ffa: Unknown option: '--bogus'", option.err);
+    }
+
+    @Test
+    void theScriptsBenchmarkCommandsAreAmongTheCommands()
+    {
+        // The ./ffa script runs bench and jmh from the benchmark jar; the tool's lists left them out, so that
+        // `./ffa bnch` offered no bench and a command it has not named every command but those two.
+        assertTrue(commands().containsAll(java.util.List.of("bench", "jmh")), commands().toString());
+        assertOneLine("ffa: no command 'bnch'; did you mean bench?", run("bnch").err);
+        // This jar run directly, not through the script: it says where they are.
+        for (final String command : new String[] { "bench", "jmh" })
+        {
+            final Result direct = run(command, "--quick");
+            assertEquals(2, direct.exit, direct.err);
+            assertEquals("", direct.out);
+            assertOneLine("ffa " + command + ": runs from the benchmark jar, through the ./ffa script: ./ffa " + command,
+                direct.err);
+        }
+    }
+
+    /** The subcommands, as the tool's model has them. */
+    private static java.util.List<String> commands()
+    {
+        return new java.util.ArrayList<>(FfaCommand.commandLine().getSubcommands().keySet());
+    }
+
+    @Test
+    @Timeout(60)
+    void dumpTakesItsPartitionAsAParameterOrAsAnOption() throws Exception
+    {
+        // `ffa dump vm1` said "Missing required option: '--partition=PARTITION'", where `ffa host vm1` takes it so.
+        final Manifest manifest = Manifest.builder()
+            .partition(p -> p.name("vm1").id(1).world(World.VM).uuid("00000000-0000-4000-8000-0000000000b1").directMessaging())
+            .partition(p -> p.name("sp1").id(0x8001).world(World.SP_EL1).uuid("00000000-0000-4000-8000-0000000000b2")
+                .directMessaging())
+            .build();
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest))
+        {
+            final String dir = fabric.directory().toString();
+            for (final String[] args : new String[][] {
+                { "dump", "--dir", dir, "vm1" }, { "dump", "vm1", "--dir", dir }, { "dump", "--dir", dir, "0x0001" },
+                { "dump", "--dir", dir, "--partition", "vm1" } })
+            {
+                final Result dump = run(args);
+                assertEquals(0, dump.exit, String.join(" ", args) + ": " + dump.err);
+                assertEquals("vm1: rx/tx not mapped\n", dump.out, String.join(" ", args));
+            }
+            final Result unknown = run("dump", "--dir", dir, "0x8009");
+            assertEquals(1, unknown.exit, unknown.err);
+            assertEquals("ffa dump: the fabric has no partition 0x8009; its partitions: vm1 (0x0001), sp1 (0x8001)",
+                unknown.err.strip());
+        }
+    }
+
+    @Test
+    void dumpTakesOnePartition()
+    {
+        // Told before the fabric is looked for: this one is not there.
+        final String dir = Paths.get(System.getProperty("java.io.tmpdir"), "ffa-no-fabric-" + ProcessHandle.current().pid())
+            .toString();
+        final String[][] twos = { { "dump", "--dir", dir, "vm1", "--partition", "sp1" }, { "dump", "--dir", dir, "vm1", "sp1" } };
+        for (final String[] args : twos)
+        {
+            final Result two = run(args);
+            assertEquals(2, two.exit, two.err);
+            assertEquals("", two.out);
+            assertOneLine("ffa dump: one partition, not two: vm1 and sp1 (see ffa dump --help)", two.err);
+        }
+        // As before PARTITION could be a parameter: a usage error naming what is missing.
+        final Result none = run("dump", "--dir", dir);
+        assertEquals(2, none.exit, none.err);
+        assertOneLine("ffa dump: ", none.err);
+        assertTrue(none.err.contains("Missing required parameter: 'PARTITION'"), none.err);
+    }
+
+    @Test
+    @Timeout(60)
+    void partitionsNamesThePropertiesInTheManifestsWords() throws Exception
+    {
+        // It showed properties=0x70f alone, leaving the user to decode the bits against the spec.
+        final Manifest manifest = Manifest.builder()
+            .partition(p -> p.name("recv-only").id(0x8001).world(World.SP_EL1).uuid("00000000-0000-4000-8000-0000000000a1")
+                .property(PartitionProperties.DIRECT_REQ_RECV, true))
+            .partition(p -> p.name("all").id(0x8002).world(World.SP_EL1).uuid("00000000-0000-4000-8000-0000000000a2")
+                .directMessaging().property(PartitionProperties.INDIRECT_MSG, true)
+                .property(PartitionProperties.NOTIFICATION_RECV, true))
+            .partition(p -> p.name("bare32").id(0x8003).world(World.SP_EL1).uuid("00000000-0000-4000-8000-0000000000a3")
+                .property(PartitionProperties.AARCH64, false))
+            .build();
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(manifest))
+        {
+            final Result partitions = run("partitions", "--dir", fabric.directory().toString());
+            assertEquals(0, partitions.exit, partitions.err);
+            assertTrue(partitions.out.contains("recv-only id=0x8001 world=sp-el1 version=1.2 properties=0x101 " +
+                "(direct-req-recv, aarch64) claimedBy=-\n"), partitions.out);
+            assertTrue(partitions.out.contains(" properties=0x70f (direct-req-recv, direct-req-send, direct-req2-recv, " +
+                "direct-req2-send, indirect, notifications, aarch64) claimedBy="), partitions.out);
+            assertTrue(partitions.out.contains(" properties=0x0 (none) claimedBy="), partitions.out);
+        }
     }
 
     @Test

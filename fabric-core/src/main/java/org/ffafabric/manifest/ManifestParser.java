@@ -70,8 +70,23 @@ public final class ManifestParser
     private static final List<String> KEYS = List.of(
         "name", "id", "world", "uuid", "execution-contexts", "ffa-version", "memory", "messaging",
         "notifications", "vm-created-messages", "vm-destroyed-messages", "aarch64");
-    private static final List<String> METHODS = List.of(
-        "direct-req-recv", "direct-req-send", "direct-req2-recv", "direct-req2-send", "indirect");
+    // The properties bits in a manifest's words, which it is read by and shown in (propertyNames): the
+    // messaging methods, in the order a refusal lists them, then the flags.
+    private static final Map<String, Integer> MESSAGING = new LinkedHashMap<>();
+    private static final Map<String, Integer> FLAGS = new LinkedHashMap<>();
+    static
+    {
+        MESSAGING.put("direct-req-recv", PartitionProperties.DIRECT_REQ_RECV);
+        MESSAGING.put("direct-req-send", PartitionProperties.DIRECT_REQ_SEND);
+        MESSAGING.put("direct-req2-recv", PartitionProperties.DIRECT_REQ2_RECV);
+        MESSAGING.put("direct-req2-send", PartitionProperties.DIRECT_REQ2_SEND);
+        MESSAGING.put("indirect", PartitionProperties.INDIRECT_MSG);
+        FLAGS.put("notifications", PartitionProperties.NOTIFICATION_RECV);
+        FLAGS.put("vm-created-messages", PartitionProperties.VM_CREATED_MSG);
+        FLAGS.put("vm-destroyed-messages", PartitionProperties.VM_DESTROYED_MSG);
+        FLAGS.put("aarch64", PartitionProperties.AARCH64);
+    }
+    private static final List<String> METHODS = List.copyOf(MESSAGING.keySet());
 
     // YAML 1.2 core schema integers and booleans; a tag may be explicit (!!int, !!bool), so the text is
     // matched again here: "!!bool yes" is no boolean, and was read as false.
@@ -460,10 +475,11 @@ public final class ManifestParser
                 properties |= bit;
             }
         }
-        properties |= flag(label, map, "notifications", PartitionProperties.NOTIFICATION_RECV, false);
-        properties |= flag(label, map, "vm-created-messages", PartitionProperties.VM_CREATED_MSG, false);
-        properties |= flag(label, map, "vm-destroyed-messages", PartitionProperties.VM_DESTROYED_MSG, false);
-        properties |= flag(label, map, "aarch64", PartitionProperties.AARCH64, true);
+        for (final Map.Entry<String, Integer> flag : FLAGS.entrySet())
+        {
+            // AArch64 state unless said otherwise; the other flags are off unless said.
+            properties |= flag(label, map, flag.getKey(), flag.getValue(), flag.getValue() == PartitionProperties.AARCH64);
+        }
         b.properties(properties);
         try
         {
@@ -554,19 +570,42 @@ public final class ManifestParser
 
     private static int messagingMethod(final String label, final Node node)
     {
-        switch (isString(node) ? ((ScalarNode)node).getValue() : "")
+        final Integer bit = isString(node) ? MESSAGING.get(((ScalarNode)node).getValue()) : null;
+        if (bit == null)
         {
-            case "direct-req-recv": return PartitionProperties.DIRECT_REQ_RECV;
-            case "direct-req-send": return PartitionProperties.DIRECT_REQ_SEND;
-            case "direct-req2-recv": return PartitionProperties.DIRECT_REQ2_RECV;
-            case "direct-req2-send": return PartitionProperties.DIRECT_REQ2_SEND;
-            case "indirect": return PartitionProperties.INDIRECT_MSG;
-            default:
-                final List<String> close = isString(node) ? Spelling.closest(((ScalarNode)node).getValue(), METHODS) :
-                    List.of();
-                throw refuse(node, label, "messaging", " has unknown method " + text(node) + " (" +
-                    (close.isEmpty() ? String.join(", ", METHODS) : Spelling.didYouMean(close)) + ")");
+            final List<String> close = isString(node) ? Spelling.closest(((ScalarNode)node).getValue(), METHODS) :
+                List.of();
+            throw refuse(node, label, "messaging", " has unknown method " + text(node) + " (" +
+                (close.isEmpty() ? String.join(", ", METHODS) : Spelling.didYouMean(close)) + ")");
         }
+        return bit;
+    }
+
+    /**
+     * A partition properties word in the words a manifest sets it with: "direct-req-recv, direct-req-send,
+     * aarch64" (its messaging methods, then its flags that are true), "none" when it has none. Bits no manifest
+     * sets (a partition ID type, reserved bits) follow in hex.
+     */
+    public static String propertyNames(final int properties)
+    {
+        final StringBuilder names = new StringBuilder();
+        int named = 0;
+        for (final Map<String, Integer> words : List.of(MESSAGING, FLAGS))
+        {
+            for (final Map.Entry<String, Integer> word : words.entrySet())
+            {
+                if ((properties & word.getValue()) != 0)
+                {
+                    names.append(names.length() == 0 ? "" : ", ").append(word.getKey());
+                    named |= word.getValue();
+                }
+            }
+        }
+        if ((properties & ~named) != 0)
+        {
+            names.append(names.length() == 0 ? "" : ", ").append("0x").append(Integer.toHexString(properties & ~named));
+        }
+        return names.length() == 0 ? "none" : names.toString();
     }
 
     private static int flag(
