@@ -72,7 +72,9 @@ public final class FfaCommand implements Callable<Integer>
         if (!commandLine.getSubcommands().isEmpty() && !unmatched.isEmpty() && !unmatched.get(0).startsWith("-"))
         {
             final String name = commandLine.getCommandSpec().qualifiedName();
-            final java.util.List<String> meant = ((CommandLine.UnmatchedArgumentException)ex).getSuggestions();
+            // The manifest's measure of a near miss: picocli's offered counters for frobnicate.
+            final java.util.List<String> meant = org.ffafabric.manifest.Spelling.closest(
+                unmatched.get(0), new java.util.ArrayList<>(commandLine.getSubcommands().keySet()));
             commandLine.getErr().println(name + ": no command '" + unmatched.get(0) + "'" +
                 (meant.isEmpty() ? "" : "; did you mean " + String.join(" or ", meant) + "?") +
                 " (commands: " + String.join(", ", commandLine.getSubcommands().keySet()) + "); " +

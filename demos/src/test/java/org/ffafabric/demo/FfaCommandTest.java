@@ -651,12 +651,14 @@ class FfaCommandTest
         final Result unknown = run("frobnicate");
         assertEquals(2, unknown.exit, unknown.err);
         assertEquals("", unknown.out);
-        assertOneLine("ffa: no command 'frobnicate'", unknown.err);
+        // Near to nothing: no guess (picocli's own offered counters).
+        assertOneLine("ffa: no command 'frobnicate' (commands: ", unknown.err);
         assertTrue(unknown.err.contains(listed), unknown.err);
         assertTrue(unknown.err.strip().endsWith("; ffa --help has the usage"), unknown.err);
         final Result near = run("dem", "--rounds", "1");
         assertEquals(2, near.exit, near.err);
         assertOneLine("ffa: no command 'dem'; did you mean demo? " + listed, near.err);
+        assertOneLine("ffa: no command 'partition'; did you mean partitions?", run("partition").err);
         // An unknown option before any command is still told as one.
         final Result option = run("--bogus");
         assertOneLine("ffa: Unknown option: '--bogus'", option.err);

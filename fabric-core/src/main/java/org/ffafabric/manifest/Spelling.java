@@ -9,7 +9,7 @@ import java.util.Locale;
  * case, with underscores or in camelCase ("execution_contexts", "executionContexts"), or one or two
  * edits away ("memroy"). Deterministic: the closest, in the order they are known.
  */
-final class Spelling
+public final class Spelling
 {
     private Spelling()
     {
@@ -20,7 +20,7 @@ final class Spelling
      * close to any. One edit (a character added, dropped, changed, or two swapped) is close to a name
      * of up to four characters, two to a longer one.
      */
-    static List<String> closest(final String given, final List<String> known)
+    public static List<String> closest(final String given, final List<String> known)
     {
         final String spelt = hyphenated(given);
         final List<String> closest = new ArrayList<>();
