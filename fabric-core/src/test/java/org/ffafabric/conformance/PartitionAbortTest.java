@@ -206,6 +206,38 @@ class PartitionAbortTest
         assertError(ErrorCode.ABORTED, get(run));
     }
 
+    /**
+     * A request that took a WAITING context before its partition aborted (or by a predicted compare-and-set after
+     * the mark, before the sweep reached the context: the same to it), where no thread waits: only that context's
+     * thread, at its next wait, answers it. Till then its requester waits as for any answer: its bound interrupts
+     * it, and its FFA_RUN of the context, the rest of that request, waits again rather than answer ABORTED at the
+     * mark (a context serving at the abort still answers). The claim's end answers it ABORTED.
+     */
+    @Test
+    void aRequestTakenBeforeTheAbortWaitsForItsContextsNextWaitOrItsClaimsEnd() throws Exception
+    {
+        final ExecutionContext vm0 = fx.ec(VM, 0);
+        final int sp0 = RegisterFile.packTargetInfo(SP, 0);
+        final long bound = TimeUnit.MILLISECONDS.toNanos(50);
+        waitWithNoThreadIn(fx.ec(SP, 0));
+        final Future<RegisterFile> sent = fx.bounded(vm0, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM, SP), bound);
+        fx.awaitState(SP, 0, ExecutionContextState.RUNNING);
+        assertError(ErrorCode.ABORTED, call(fx.ec(SP, 1), regs(FunctionId.FFA_ERROR, 0, ErrorCode.ABORTED)));
+
+        final RegisterFile interrupted = get(sent);
+        assertEquals(FunctionId.FFA_INTERRUPT, interrupted.w(0), interrupted::toString);
+        assertEquals(sp0, interrupted.w(1));
+        final RegisterFile run = regs(FunctionId.FFA_RUN, sp0);
+        vm0.invoke(run, bound);
+        assertEquals(FunctionId.FFA_INTERRUPT, run.w(0), () -> "its FFA_RUN waits for the answer again: " + run);
+        assertError(ErrorCode.BUSY, call(vm0, ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM, SP)), "its request is pending");
+        assertEquals(ExecutionContextState.RUNNING, fx.state(SP, 0), "taken by the request, which nothing has read");
+
+        final Future<RegisterFile> collected = fx.async(vm0, regs(FunctionId.FFA_RUN, sp0));
+        fx.endpoint(SP).close();
+        assertError(ErrorCode.ABORTED, get(collected), "the claim's end answers it");
+    }
+
     /** Ends the context's init and waits a moment: nothing comes, and it stays WAITING with no thread in it. */
     private static void waitWithNoThreadIn(final ExecutionContext ec)
     {
