@@ -685,6 +685,17 @@ public final class ExecutionContext
      */
     private boolean abortWithPartition(final RegisterFile regs)
     {
+        if (!abortWord())
+        {
+            return false;
+        }
+        regs.error(ErrorCode.ABORTED);
+        return true;
+    }
+
+    /** {@link #abortWithPartition}'s move of the word, with no call to end: false when a requester took it first. */
+    private boolean abortWord()
+    {
         final long current = state(word) == WAITING ? releaseOnBehalf() : controlFile.ecState(stateOffset);
         if (state(current) != ABORTED)
         {
@@ -697,7 +708,6 @@ public final class ExecutionContext
         word = state(current) == ABORTED ? current : pack(ABORTED, MODEL_NONE, false, 0, 0, current);
         lastTargetOffset = -1;
         outstandingTarget = -1;
-        regs.error(ErrorCode.ABORTED);
         return true;
     }
 
@@ -931,7 +941,9 @@ public final class ExecutionContext
             // Framework requests take the matching framework response type.
             response.w(2, RegisterFile.frameworkMessageFlags(frameworkResponse));
         }
-        if (endpoint.isAborted())
+        // Read once: an abort during the handler is the next wait's to see, as for any context serving at the abort.
+        final boolean aborted = endpoint.isAborted();
+        if (aborted)
         {
             // Taken before this context's word went ABORTED, it arrives after: answered as one would be now.
             response.error(ErrorCode.ABORTED);
@@ -948,6 +960,13 @@ public final class ExecutionContext
             }
         }
         answer(servedResponse.registers());
+        if (aborted)
+        {
+            // Aborted now, as FFA_MSG_WAIT's receive does, not at the thread's next wait: it may never come, and a
+            // request taking the WAITING word meanwhile would wait for it. A loss to such a request is answered
+            // ABORTED on arrival, as this one was.
+            abortWord();
+        }
         return true;
     }
 

@@ -176,6 +176,11 @@ class PartitionAbortTest
         assertTrue(sp0.serveDirectRequestWithin(handler, regs, WAIT_NS), "the request is answered");
         assertError(ErrorCode.ABORTED, get(sent), "answered ABORTED");
         assertEquals(0, handled.get(), "without running the handler");
+        // ABORTED as it answers, not at its thread's next wait: a next request would take a WAITING word and wait
+        // for a thread that may never come (the serve above has returned).
+        assertEquals(ExecutionContextState.ABORTED, fx.state(SP, 0), "aborted as it answered");
+        assertError(ErrorCode.ABORTED, call(fx.ec(VM, 0), ids(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, VM, SP)),
+            "the next request, with no thread in the context");
         assertFalse(sp0.serveDirectRequestWithin(handler, regs, WAIT_NS));
         assertError(ErrorCode.ABORTED, regs, "its next wait ends ABORTED");
         assertEquals(ExecutionContextState.ABORTED, fx.state(SP, 0));
