@@ -42,6 +42,7 @@ class DeadPartitionManagerTest
         if (dir != null)
         {
             FabricDirectory.delete(dir);
+            Files.deleteIfExists(dir.getParent());
         }
     }
 
@@ -65,7 +66,10 @@ class DeadPartitionManagerTest
     /** Starts a partition manager in a new directory and waits until it is up. */
     private Process partitionManager(final Path manifest, final String name) throws Exception
     {
-        dir = Path.of("/dev/shm", "ffa-" + name + "-" + UUID.randomUUID().toString().substring(0, 8));
+        // In a parent of its own: a manager launched beside a dead fabric removes it (another test run's, say),
+        // and these tests keep theirs to look at.
+        final Path parent = Files.createDirectory(Path.of("/dev/shm", "ffatest-dead-" + UUID.randomUUID().toString().substring(0, 8)));
+        dir = parent.resolve("ffa-" + name);
         final Process pm = ChildJvm.processBuilder(ChildJvm.command(PartitionManagerMain.class,
             List.of("--manifest", manifest.toString(), "--dir", dir.toString(), "--exit-on-stdin-eof")))
             .redirectError(ProcessBuilder.Redirect.INHERIT).start();
