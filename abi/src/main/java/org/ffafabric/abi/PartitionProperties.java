@@ -45,16 +45,18 @@ public final class PartitionProperties
     public static final int V1_1_MASK = 0x1FF;
     public static final int V1_2_MASK = 0x7FF;
 
+    // The words a partition manifest sets each bit with (its messaging methods and flags), so that what the
+    // tools show of a properties word is what its manifest says.
     private static final String[] BIT_NAMES =
     {
         "direct-req-recv",
         "direct-req-send",
-        "indirect-msg",
-        "notification-recv",
+        "indirect",
+        "notifications",
         null,
         null,
-        "vm-created-msg",
-        "vm-destroyed-msg",
+        "vm-created-messages",
+        "vm-destroyed-messages",
         "aarch64",
         "direct-req2-recv",
         "direct-req2-send",
@@ -99,6 +101,13 @@ public final class PartitionProperties
     public static int idType(final int properties, final int idType)
     {
         return (properties & ~ID_TYPE_MASK) | ((idType << ID_TYPE_SHIFT) & ID_TYPE_MASK);
+    }
+
+    /** The name of one property bit (e.g. {@link #AARCH64}: "aarch64"), as a manifest sets it; null for none. */
+    public static String name(final int bit)
+    {
+        final int index = Integer.numberOfTrailingZeros(bit);
+        return Integer.bitCount(bit) == 1 && index < BIT_NAMES.length ? BIT_NAMES[index] : null;
     }
 
     /** "direct-req-recv|direct-req-send|aarch64"; a non-PE ID type and unknown bits are named too. */

@@ -46,7 +46,7 @@ class ConstantsTest
     {
         assertEquals("direct-req-recv|direct-req-send|aarch64", PartitionProperties.describe(0x103));
         assertEquals("none", PartitionProperties.describe(0));
-        assertEquals("indirect-msg|id-type=sepid-dependent", PartitionProperties.describe(0x24));
+        assertEquals("indirect|id-type=sepid-dependent", PartitionProperties.describe(0x24));
         assertEquals("direct-req2-recv|0x1000", PartitionProperties.describe(0x1200));
         assertEquals(PartitionProperties.ID_TYPE_AUX, PartitionProperties.idType(0x30));
         assertEquals(0x21, PartitionProperties.idType(0x31, PartitionProperties.ID_TYPE_SEPID_DEPENDENT));

@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Reads a manifest from YAML (SnakeYAML Engine, YAML 1.2 core schema):
@@ -65,28 +66,19 @@ import java.util.regex.Pattern;
  */
 public final class ManifestParser
 {
+    // The properties bits a manifest sets by name (PartitionProperties.name, the words the tools show them in):
+    // the messaging methods, in the order a refusal lists them, then the flags, each a key of its own.
+    private static final Map<String, Integer> MESSAGING = named(PartitionProperties.DIRECT_REQ_RECV,
+        PartitionProperties.DIRECT_REQ_SEND, PartitionProperties.DIRECT_REQ2_RECV, PartitionProperties.DIRECT_REQ2_SEND,
+        PartitionProperties.INDIRECT_MSG);
+    private static final Map<String, Integer> FLAGS = named(PartitionProperties.NOTIFICATION_RECV,
+        PartitionProperties.VM_CREATED_MSG, PartitionProperties.VM_DESTROYED_MSG, PartitionProperties.AARCH64);
+    private static final List<String> METHODS = List.copyOf(MESSAGING.keySet());
     // In the order a refusal lists them.
     private static final List<String> TOP_KEYS = List.of("partitions");
-    private static final List<String> KEYS = List.of(
-        "name", "id", "world", "uuid", "execution-contexts", "ffa-version", "memory", "messaging",
-        "notifications", "vm-created-messages", "vm-destroyed-messages", "aarch64");
-    // The properties bits in a manifest's words, which it is read by and shown in (propertyNames): the
-    // messaging methods, in the order a refusal lists them, then the flags.
-    private static final Map<String, Integer> MESSAGING = new LinkedHashMap<>();
-    private static final Map<String, Integer> FLAGS = new LinkedHashMap<>();
-    static
-    {
-        MESSAGING.put("direct-req-recv", PartitionProperties.DIRECT_REQ_RECV);
-        MESSAGING.put("direct-req-send", PartitionProperties.DIRECT_REQ_SEND);
-        MESSAGING.put("direct-req2-recv", PartitionProperties.DIRECT_REQ2_RECV);
-        MESSAGING.put("direct-req2-send", PartitionProperties.DIRECT_REQ2_SEND);
-        MESSAGING.put("indirect", PartitionProperties.INDIRECT_MSG);
-        FLAGS.put("notifications", PartitionProperties.NOTIFICATION_RECV);
-        FLAGS.put("vm-created-messages", PartitionProperties.VM_CREATED_MSG);
-        FLAGS.put("vm-destroyed-messages", PartitionProperties.VM_DESTROYED_MSG);
-        FLAGS.put("aarch64", PartitionProperties.AARCH64);
-    }
-    private static final List<String> METHODS = List.copyOf(MESSAGING.keySet());
+    private static final List<String> KEYS = Stream.concat(Stream.of(
+        "name", "id", "world", "uuid", "execution-contexts", "ffa-version", "memory", "messaging"),
+        FLAGS.keySet().stream()).toList();
 
     // YAML 1.2 core schema integers and booleans; a tag may be explicit (!!int, !!bool), so the text is
     // matched again here: "!!bool yes" is no boolean, and was read as false.
@@ -581,31 +573,14 @@ public final class ManifestParser
         return bit;
     }
 
-    /**
-     * A partition properties word in the words a manifest sets it with: "direct-req-recv, direct-req-send,
-     * aarch64" (its messaging methods, then its flags that are true), "none" when it has none. Bits no manifest
-     * sets (a partition ID type, reserved bits) follow in hex.
-     */
-    public static String propertyNames(final int properties)
+    private static Map<String, Integer> named(final int... bits)
     {
-        final StringBuilder names = new StringBuilder();
-        int named = 0;
-        for (final Map<String, Integer> words : List.of(MESSAGING, FLAGS))
+        final Map<String, Integer> named = new LinkedHashMap<>();
+        for (final int bit : bits)
         {
-            for (final Map.Entry<String, Integer> word : words.entrySet())
-            {
-                if ((properties & word.getValue()) != 0)
-                {
-                    names.append(names.length() == 0 ? "" : ", ").append(word.getKey());
-                    named |= word.getValue();
-                }
-            }
+            named.put(PartitionProperties.name(bit), bit);
         }
-        if ((properties & ~named) != 0)
-        {
-            names.append(names.length() == 0 ? "" : ", ").append("0x").append(Integer.toHexString(properties & ~named));
-        }
-        return names.length() == 0 ? "none" : names.toString();
+        return named;
     }
 
     private static int flag(

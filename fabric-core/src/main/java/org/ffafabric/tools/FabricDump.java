@@ -14,7 +14,6 @@ import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ExecutionContextState;
 import org.ffafabric.control.FabricCounters;
 import org.ffafabric.control.FabricDirectory;
-import org.ffafabric.manifest.ManifestParser;
 import org.ffafabric.memory.EndpointMemory;
 
 import java.nio.file.Path;
@@ -50,7 +49,7 @@ public final class FabricDump
                 .append(" version=").append(FfaVersion.toString(controlFile.negotiatedVersion(slot)))
                 // The bits, and what they are in the manifest's words.
                 .append(" properties=0x").append(Integer.toHexString(controlFile.properties(slot)))
-                .append(" (").append(ManifestParser.propertyNames(controlFile.properties(slot))).append(')')
+                .append(" (").append(PartitionProperties.describe(controlFile.properties(slot))).append(')')
                 .append(" claimedBy=").append(claimPid == 0 ? "-" : Long.toString(claimPid))
                 // Dead, or its PID given to a later process: the manager's next check reaps it.
                 .append(claimPid != 0 && !controlFile.isClaimantAlive(slot, claimPid) ? " gone" : "")
