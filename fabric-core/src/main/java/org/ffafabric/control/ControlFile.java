@@ -394,16 +394,21 @@ public final class ControlFile implements AutoCloseable
         buffer.putLongOrdered(PM_PID_OFFSET, pid);
     }
 
-    /** Marks the partition manager closed by its owner; before {@link #pmPid(long) pmPid(0)}, which publishes it. */
-    public void markPartitionManagerStopped()
+    /**
+     * Ends the partition manager: says how ({@link ControlFileDescriptor#PM_STOPPED} or
+     * {@link ControlFileDescriptor#PM_CUT_OFF}) unless an end has already, then zeroes its PID, so that
+     * a client that sees the PID zero reads the first end, whichever thread made the second.
+     */
+    public void endPartitionManager(final long how)
     {
-        buffer.putLongOrdered(PM_STOPPED_OFFSET, 1);
+        buffer.compareAndSetLong(PM_END_OFFSET, PM_RUNNING, how);
+        buffer.putLongOrdered(PM_PID_OFFSET, 0);
     }
 
-    /** True once the partition manager was closed by its owner: stopped, not died nor cut off from Aeron. */
+    /** True once the partition manager's first end was its owner's close: stopped, not died nor cut off from Aeron. */
     public boolean isPartitionManagerStopped()
     {
-        return buffer.getLongVolatile(PM_STOPPED_OFFSET) == 1;
+        return buffer.getLongVolatile(PM_END_OFFSET) == PM_STOPPED;
     }
 
     public long pmHeartbeat()

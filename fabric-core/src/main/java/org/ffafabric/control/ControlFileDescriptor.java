@@ -19,7 +19,7 @@ import org.agrona.BitUtil;
  *   | EC state count                | peer log budget               | 64
  *   | Aeron directory length        | Aeron directory, UTF-8 ...    | 72
  *   |   ... up to 172 bytes; length 0: aeron/ in the fabric directory | 76
- *   |                         PM stopped (1 = closed by its owner)  | 248
+ *   |     PM end (0 = running, 1 = stopped, 2 = cut off from Aeron) | 248
  *   +---------------------------------------------------------------+
  *   Partition slots (256 bytes each, one per manifest entry, in manifest order)
  *   +---------------------------------------------------------------+
@@ -74,7 +74,7 @@ public final class ControlFileDescriptor
      * 6: the counters after the EC state table; the RX partition info count, in a word that was reserved.
      * 7: a third fabric counter, replies waiting.
      * 8: the aborted claim generation, in a word that was reserved.
-     * 9: the partition manager's stop, in the Aeron directory's last 8 bytes.
+     * 9: how the partition manager ended, in the Aeron directory's last 8 bytes.
      */
     public static final int LAYOUT_VERSION = 9;
 
@@ -105,14 +105,17 @@ public final class ControlFileDescriptor
     public static final int AERON_DIRECTORY_LENGTH_OFFSET = 72;
     public static final int AERON_DIRECTORY_OFFSET = 76;
     /**
-     * 1 once the partition manager was closed by its owner (a stop, SIGTERM, SIGINT), written before
-     * its PID is zeroed: its clients tell an orderly stop from a death or a manager that lost its
-     * Aeron client, which also zeroes the PID.
+     * How the partition manager ended, set by compare-and-set from {@link #PM_RUNNING} before its PID is
+     * zeroed, so that its first end stands: {@link #PM_STOPPED} by its owner (a stop, SIGTERM, SIGINT), or
+     * {@link #PM_CUT_OFF} when it lost its Aeron client. Its clients tell an orderly stop from the rest.
      */
-    public static final int PM_STOPPED_OFFSET = 248;
+    public static final int PM_END_OFFSET = 248;
+    public static final long PM_RUNNING = 0;
+    public static final long PM_STOPPED = 1;
+    public static final long PM_CUT_OFF = 2;
     public static final int HEADER_LENGTH = 256;
     /** The longest Aeron directory name the header holds, in UTF-8 bytes. */
-    public static final int AERON_DIRECTORY_MAX_LENGTH = PM_STOPPED_OFFSET - AERON_DIRECTORY_OFFSET;
+    public static final int AERON_DIRECTORY_MAX_LENGTH = PM_END_OFFSET - AERON_DIRECTORY_OFFSET;
 
     public static final int SLOT_LENGTH = 256;
     public static final int SLOT_PARTITION_ID_OFFSET = 0;

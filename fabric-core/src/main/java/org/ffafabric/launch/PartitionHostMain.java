@@ -52,7 +52,7 @@ public final class PartitionHostMain
 
     /**
      * Runs the host; returns its exit status: 0 when stopped, or its partition manager was; 1 when the manager
-     * died. Told by SIGINT or SIGTERM, it ends the JVM itself, with status 0, once its partitions are let go
+     * died or was cut off from Aeron, or this process stalled. Told by SIGINT or SIGTERM, it ends the JVM itself, with status 0, once its partitions are let go
      * ({@link SignalStop}).
      *
      * @param name     what its lines on standard error start with: the command that runs it, e.g. "ffa host".

@@ -729,7 +729,7 @@ public final class PartitionManager implements Agent, AutoCloseable
      */
     private void endWithoutClient()
     {
-        controlFile.pmPid(0);
+        controlFile.endPartitionManager(ControlFileDescriptor.PM_CUT_OFF);
         endedWithoutClient = true;
         throw new AgentTerminationException("the partition manager's Aeron client was closed (unserviced for longer " +
             "than the driver's client liveness timeout, or its driver gone): the fabric " + ctx.directory() +
@@ -1024,13 +1024,9 @@ public final class PartitionManager implements Agent, AutoCloseable
         }
         closed = true;
         // Clients watch for this and close themselves: wait a little for their releases, still
-        // answering traps, so that they are gone before the driver they use. Marked stopped first, so that
-        // they read it as an orderly end; not when the PID is already zero (the Aeron client was lost).
-        if (controlFile.pmPid() != 0)
-        {
-            controlFile.markPartitionManagerStopped();
-        }
-        controlFile.pmPid(0);
+        // answering traps, so that they are gone before the driver they use. Stopped, unless the duty cycle
+        // found the Aeron client lost first (which its clients may have seen already).
+        controlFile.endPartitionManager(ControlFileDescriptor.PM_STOPPED);
         final long deadline = System.nanoTime() + CLIENTS_CLOSE_WAIT_NS;
         while (anyClaimed() && System.nanoTime() < deadline)
         {

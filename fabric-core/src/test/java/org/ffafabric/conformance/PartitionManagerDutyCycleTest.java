@@ -342,6 +342,9 @@ class PartitionManagerDutyCycleTest
         // Longer than a stall of this JVM on a loaded machine (the driver and every client here are in it), which
         // can last 10 s: at 1 s, a 3 s stall during the claim below closed the manager's client before the test held it.
         final long livenessNs = TimeUnit.SECONDS.toNanos(15);
+        // A mapping of the control file of our own, to read it after the manager's close has removed it.
+        ControlFile view = null;
+        boolean stoppedAfterClose = true;
         try (MediaDriver driver = MediaDriver.launch(AeronTuning.driver(new MediaDriver.Context()
                 .aeronDirectoryName(aeronDir))
                 .clientLivenessTimeoutNs(livenessNs)
@@ -354,6 +357,7 @@ class PartitionManagerDutyCycleTest
             FabricClient client = FabricClient.connect(new FabricClient.Context().directory(pm.directory())
                 .partitionManagerGoneHandler(clientSawItGo::countDown)))
         {
+            view = ControlFile.open(FabricDirectory.controlFile(pm.directory()));
             try (Endpoint vm = client.claim(1))
             {
                 assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_ID_GET));
@@ -373,6 +377,16 @@ class PartitionManagerDutyCycleTest
             assertFalse(client.hasPartitionManagerStopped(), "a manager that lost its Aeron client did not stop");
             assertFalse(pm.controlFile().isPartitionManagerStopped(), "nor says it did");
         }
+        finally
+        {
+            if (view != null)
+            {
+                stoppedAfterClose = view.isPartitionManagerStopped();
+                view.close();
+            }
+        }
+        // Its owner's close came after the cut-off: the first end stands.
+        assertFalse(stoppedAfterClose, "nor says so after its owner's close");
         assertFalse(Files.exists(Path.of(aeronDir)), "the driver removed its directory");
     }
 

@@ -104,7 +104,8 @@ class SpecConformanceAuditTest
     /**
      * Nor is the scheduler ever the target of a request (a request to ID 0 is INVALID_PARAMETERS), so it has none to
      * answer: FFA_FEATURES does not offer it the response forms, as it does not offer FFA_MSG_WAIT, and its responses
-     * are NOT_SUPPORTED whatever their registers (TF-A refuses a normal world's response too; digest §6.2). Before:
+     * are NOT_SUPPORTED whatever their registers, as FFA_FEATURES says (TF-A refuses a normal world's response with
+     * INVALID_PARAMETERS, digest §6.2). Before:
      * FFA_FEATURES offered them, and the calls answered DENIED, or INVALID_PARAMETERS for bad arguments.
      */
     @Test

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,8 +37,34 @@ class PartitionManagerLivenessTest
             // Created by this process, which is alive and started before it.
             assertTrue(controlFile.isPartitionManagerProcessAlive());
             assertFalse(controlFile.isPartitionManagerGone());
-            controlFile.pmPid(0);
+            controlFile.endPartitionManager(ControlFileDescriptor.PM_STOPPED);
             assertTrue(controlFile.isPartitionManagerGone(), "a manager that closed zeroes its PID");
+            assertTrue(controlFile.isPartitionManagerStopped());
+        }
+    }
+
+    /**
+     * A manager ends once, and its first end says how: one cut off from Aeron and then closed by its owner did
+     * not stop (its clients may have seen it go already), nor did one closed and then cut off go otherwise.
+     */
+    @Test
+    void aManagersFirstEndSaysHowItEnded() throws Exception
+    {
+        try (ControlFile controlFile = create())
+        {
+            assertFalse(controlFile.isPartitionManagerStopped(), "running");
+            controlFile.endPartitionManager(ControlFileDescriptor.PM_CUT_OFF);
+            assertEquals(0, controlFile.pmPid());
+            assertFalse(controlFile.isPartitionManagerStopped(), "cut off");
+            controlFile.endPartitionManager(ControlFileDescriptor.PM_STOPPED);
+            assertFalse(controlFile.isPartitionManagerStopped(), "cut off first, then closed");
+        }
+        java.nio.file.Files.delete(dir.resolve("fabric.ctl"));
+        try (ControlFile controlFile = create())
+        {
+            controlFile.endPartitionManager(ControlFileDescriptor.PM_STOPPED);
+            controlFile.endPartitionManager(ControlFileDescriptor.PM_CUT_OFF);
+            assertTrue(controlFile.isPartitionManagerStopped(), "closed first, then cut off");
         }
     }
 
