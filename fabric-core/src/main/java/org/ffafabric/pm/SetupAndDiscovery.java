@@ -118,21 +118,18 @@ final class SetupAndDiscovery
             case FunctionId.FFA_PARTITION_INFO_GET_REGS:
             case FunctionId.FFA_MSG_SEND_DIRECT_REQ2:
                 return true;
-            case FunctionId.FFA_MSG_SEND_DIRECT_RESP_32:
-            case FunctionId.FFA_MSG_SEND_DIRECT_RESP_64:
-            case FunctionId.FFA_MSG_SEND_DIRECT_RESP2:
-                // The scheduler is never sent a request, so it has none to answer.
-                return caller.partitionId != EndpointId.HYPERVISOR;
             case FunctionId.FFA_RX_ACQUIRE:
                 return caller.partitionId == EndpointId.HYPERVISOR;
             case FunctionId.FFA_SECONDARY_EP_REGISTER_64:
                 // Hafnium reports it to secure partitions of more than one context only.
                 return EndpointId.isSecure(caller.partitionId) && controlFile.executionContextCount(caller.slot) > 1;
+            case FunctionId.FFA_MSG_SEND_DIRECT_RESP_32:
+            case FunctionId.FFA_MSG_SEND_DIRECT_RESP_64:
+            case FunctionId.FFA_MSG_SEND_DIRECT_RESP2:
             case FunctionId.FFA_MSG_WAIT:
-                // Nothing ends the scheduler's wait: it is never sent a request nor run.
-                return caller.partitionId != EndpointId.HYPERVISOR;
             case FunctionId.FFA_YIELD:
-                // For partitions lent cycles (serving, or run by the scheduler); the scheduler never is.
+                // The scheduler is never sent a request nor run: it has none to answer, nothing would end its
+                // wait, and it is lent no cycles to yield.
                 return caller.partitionId != EndpointId.HYPERVISOR;
             default:
                 return false;
