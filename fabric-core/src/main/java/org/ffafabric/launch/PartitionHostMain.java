@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -53,7 +52,7 @@ public final class PartitionHostMain
     /**
      * Runs the host; returns its exit status: 0 when stopped, or its partition manager was; 1 when the manager
      * died or was cut off from Aeron, or this process stalled. Told by SIGINT or SIGTERM, it ends the JVM itself, with status 0, once its partitions are let go
-     * ({@link SignalStop}).
+     * ({@link ProcessStop}).
      *
      * @param name     what its lines on standard error start with: the command that runs it, e.g. "ffa host".
      * @param describe whether to say, before {@code READY}, which partitions it holds: for a user, where a
@@ -85,18 +84,16 @@ public final class PartitionHostMain
             ctx.idleStrategySupplier(BusySpinIdleStrategy::new);
         }
         final List<AutoCloseable> closeables = new ArrayList<>();
-        // Counted down by a signal, the end of standard input, or the client closing itself.
-        final CountDownLatch stop = new CountDownLatch(1);
         // Its shutdown hook holds the JVM until close(): close it after the endpoints are released.
-        final SignalStop signals = exitOnStdinEof ? null : new SignalStop(stop);
+        final ProcessStop stop = new ProcessStop(exitOnStdinEof, "ffa-host-stdin");
         final AtomicBoolean pmGone = new AtomicBoolean();
         // The client closes itself when the partition manager goes, or Aeron closed it: nothing is left to serve.
         ctx.partitionManagerGoneHandler(() ->
         {
             pmGone.set(true);
-            stop.countDown();
+            stop.stop();
         });
-        try
+        try (stop)
         {
             final int status;
             try (FabricClient client = FabricClient.connect(ctx))
@@ -122,20 +119,7 @@ public final class PartitionHostMain
                     closeables.add(endpoint);
                     endpoints.add(endpoint);
                 }
-                if (stop.getCount() > 0)
-                {
-                    // Not once told to stop while claiming: whoever waits for READY would find it gone.
-                    if (describe)
-                    {
-                        System.out.println(description(dir, endpoints, setups));
-                    }
-                    System.out.println("READY");
-                    System.out.flush();
-                }
-                if (signals == null)
-                {
-                    ProcessLinks.countDownAtStdinEof(stop, "ffa-host-stdin");
-                }
+                stop.ready(describe ? List.of(description(dir, endpoints, setups), "READY") : List.of("READY"));
                 stop.await();
                 // Why it stops, read once: a manager found gone during the closes below (one that does not
                 // answer, or stops as well) is not why, and a status of 1 would go unexplained.
@@ -150,18 +134,7 @@ public final class PartitionHostMain
                 // A stopped manager is an orderly end of the fabric, and so of its hosts.
                 status = managerGone && !managerStopped ? 1 : 0;
             }
-            if (signals != null)
-            {
-                signals.endIfSignalled(status);
-            }
-            return status;
-        }
-        finally
-        {
-            if (signals != null)
-            {
-                signals.close();
-            }
+            return stop.exit(status);
         }
     }
 

@@ -9,7 +9,7 @@ import org.ffafabric.pm.PartitionManager;
 
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.concurrent.CountDownLatch;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -38,7 +38,7 @@ public final class PartitionManagerMain
     /**
      * Runs the partition manager until it is told to stop, or it ends by itself (its Aeron client closed
      * under it: a stall past the driver's client liveness timeout, say). Told by SIGINT or SIGTERM, it
-     * ends the JVM itself, with status 0, once the fabric is closed ({@link SignalStop}).
+     * ends the JVM itself, with status 0, once the fabric is closed ({@link ProcessStop}).
      *
      * @param name     what its lines on standard error start with: the command that runs it, e.g. "ffa pm".
      * @param describe whether to say, before {@code READY}, what runs: for a user, where a parent process
@@ -67,41 +67,28 @@ public final class PartitionManagerMain
         {
             throw new IllegalArgumentException("usage: PartitionManagerMain --manifest FILE [--dir DIR]");
         }
-        // Counted down by a signal, the end of standard input, or the manager's own end.
-        final CountDownLatch stop = new CountDownLatch(1);
+        final Manifest parsed = ManifestParser.parse(manifest);
+        // Its shutdown hook holds the JVM until close(): made once nothing before the try can throw.
+        final ProcessStop stop = new ProcessStop(exitOnStdinEof, "ffa-pm-stdin");
         final AtomicBoolean ended = new AtomicBoolean();
-        final PartitionManager.Context ctx = new PartitionManager.Context().manifest(ManifestParser.parse(manifest))
+        final PartitionManager.Context ctx = new PartitionManager.Context().manifest(parsed)
             .errorHandler(new ConsoleErrorHandler(name))
             .terminationHook(() ->
             {
                 ended.set(true);
-                stop.countDown();
+                stop.stop();
             });
         if (dir != null)
         {
             ctx.directory(dir);
         }
-        // Its shutdown hook holds the JVM until close(): close it after the fabric is gone.
-        final SignalStop signals = exitOnStdinEof ? null : new SignalStop(stop);
-        int status = 1;
-        try
+        try (stop)
         {
+            int status = 1;
             try (PartitionManager pm = launch(ctx))
             {
-                if (stop.getCount() > 0)
-                {
-                    // Not once told to stop while launching: whoever waits for READY would find it gone.
-                    if (describe)
-                    {
-                        System.out.println(description(pm, ctx.manifest()));
-                    }
-                    System.out.println("READY " + pm.directory());
-                    System.out.flush();
-                }
-                if (signals == null)
-                {
-                    ProcessLinks.countDownAtStdinEof(stop, "ffa-pm-stdin");
-                }
+                final String ready = "READY " + pm.directory();
+                stop.ready(describe ? List.of(description(pm, ctx.manifest()), ready) : List.of(ready));
                 stop.await();
                 if (ended.get())
                 {
@@ -112,18 +99,7 @@ public final class PartitionManagerMain
                     status = 0;
                 }
             }
-            if (signals != null)
-            {
-                signals.endIfSignalled(status);
-            }
-            return status;
-        }
-        finally
-        {
-            if (signals != null)
-            {
-                signals.close();
-            }
+            return stop.exit(status);
         }
     }
 
