@@ -395,7 +395,8 @@ public final class FfaCommand implements Callable<Integer>
     static final class DetachOptions
     {
         @Option(names = "--detach", description = "Run in the background: return once started (READY), its output " +
-            "going on to a log file. Stop a partition manager with ./ffa stop; a host leaves with it.")
+            "going on to a log file. Stop it with kill PID (the PID it prints), or a whole fabric with ./ffa stop, which " +
+            "its hosts leave with.")
         boolean detach;
 
         @Option(names = "--log", paramLabel = "FILE", description = "With --detach: the file its output goes to, " +
@@ -684,7 +685,8 @@ public final class FfaCommand implements Callable<Integer>
             final int first = req2 ? 4 : 3;
             final int last = req2 ? 17 : 7;
             // Before claiming: a request that cannot be made is told without touching the fabric.
-            String refusal = payload.length > last - first + 1 ? "at most " + (last - first + 1) + " payload words" :
+            String refusal = payload.length > last - first + 1 ? "at most " + (last - first + 1) + " payload words" +
+                (req2 ? "" : " (" + (17 - 4 + 1) + " with --req2)") :
                 uuid != null && !req2 ? "--uuid needs --req2: only DIRECT_REQ2 names a service" :
                 timeoutMs < 0 ? "--timeout-ms must be at least 0 (0 waits forever)" : null;
             final long[] words = new long[payload.length];
@@ -805,6 +807,10 @@ public final class FfaCommand implements Callable<Integer>
             }
             if (errorCode == ErrorCode.INVALID_PARAMETERS)
             {
+                if (sender == target)
+                {
+                    return "a partition sends no direct request to itself";
+                }
                 if (EndpointId.isSecure(sender) && !EndpointId.isSecure(target))
                 {
                     return "a secure partition sends no direct requests to the normal world";

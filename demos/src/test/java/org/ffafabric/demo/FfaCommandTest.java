@@ -73,6 +73,9 @@ class FfaCommandTest
                 "00000000-0000-4000-8000-0000000000ff", "1"));
             assertCause("FFA_ERROR(INVALID_PARAMETERS)", "a secure partition sends no direct requests to the normal world",
                 run("send", "--dir", dir, "--from", "req-only", "--to", "vm1", "1"));
+            // It said nothing beside the code.
+            assertCause("FFA_ERROR(INVALID_PARAMETERS)", "a partition sends no direct request to itself",
+                run("send", "--dir", dir, "--from", "vm1", "--to", "vm1", "1"));
         }
     }
 
@@ -491,7 +494,7 @@ class FfaCommandTest
             final Result words = run("send", "--dir", dir, "--from", "1", "--to", "0x8001", "1", "2", "3", "4", "5", "6");
             assertEquals(2, words.exit, words.err);
             assertOneLine("ffa send: ", words.err);
-            assertTrue(words.err.contains("at most 5 payload words"), words.err);
+            assertTrue(words.err.contains("at most 5 payload words (14 with --req2)"), words.err);
             final Result words2 = run("send", "--dir", dir, "--req2", "--from", "1", "--to", "0x8001",
                 "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15");
             assertEquals(2, words2.exit, words2.err);

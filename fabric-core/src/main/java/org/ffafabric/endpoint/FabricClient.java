@@ -111,7 +111,7 @@ public final class FabricClient implements AutoCloseable
         }
         final long pid = controlFile.pmPid();
         throw new IllegalStateException("the partition manager of " + ctx.directory() + " is not running" +
-            (pid != 0 ? " (pid " + pid + " has stopped)" : " (it has closed)"));
+            (pid != 0 ? " (pid " + pid + " has died)" : " (it was stopped)"));
     }
 
     /**

@@ -567,7 +567,9 @@ public final class ManifestParser
         {
             final List<String> close = isString(node) ? Spelling.closest(((ScalarNode)node).getValue(), METHODS) :
                 List.of();
-            throw refuse(node, label, "messaging", " has unknown method " + text(node) + " (" +
+            // A string as written; anything else with its kind ("the integer '5'").
+            throw refuse(node, label, "messaging", " has unknown method " +
+                (isString(node) ? ManifestException.quote(((ScalarNode)node).getValue()) : text(node)) + " (" +
                 (close.isEmpty() ? String.join(", ", METHODS) : Spelling.didYouMean(close)) + ")");
         }
         return bit;

@@ -34,13 +34,19 @@ public final class FabricDump
     {
         final StringBuilder out = new StringBuilder();
         final long pid = controlFile.pmPid();
+        final boolean gone = isGone(controlFile);
         out.append("partition manager ").append(pid == 0 ? "closed" : "pid=" + pid)
-            .append(isGone(controlFile) ? " gone" : "")
+            .append(gone ? " gone" : "")
             .append(" heartbeat=").append(System.currentTimeMillis() - controlFile.pmHeartbeat()).append("ms-ago")
             .append(" aeron=").append(controlFile.aeronDirectory() != null ? controlFile.aeronDirectory() : "aeron/")
             // A first message between contexts past the budget answers NO_MEMORY: this says why.
             .append(" peer-logs=").append(controlFile.peerLogs()).append('/').append(controlFile.peerLogBudget())
             .append('\n');
+        if (gone && pid != 0)
+        {
+            // Nobody reaps claims or resets contexts after a death: what follows is as the dead manager left it.
+            out.append("  (it died: the partitions below are as it left them, until ffa pm takes its directory over)\n");
+        }
         for (int slot = 0; slot < controlFile.partitionCount(); slot++)
         {
             final long claimPid = controlFile.claimPid(slot);

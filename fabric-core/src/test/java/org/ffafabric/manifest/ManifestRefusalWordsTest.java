@@ -143,14 +143,14 @@ class ManifestRefusalWordsTest
         "direct-reqrecv" })
     void anUnknownMethodCloseToAKnownOneIsSuggested(final String method)
     {
-        assertEquals("partition 'n': field 'messaging' has unknown method the string '" + method +
+        assertEquals("partition 'n': field 'messaging' has unknown method '" + method +
             "' (did you mean 'direct-req-recv'?)", refusal(vm("messaging: [indirect, " + method + "]"))[0]);
     }
 
     @Test
     void anUnknownMethodLikeNoneIsToldTheKnownOnes()
     {
-        assertEquals("partition 'n': field 'messaging' has unknown method the string 'notify' " +
+        assertEquals("partition 'n': field 'messaging' has unknown method 'notify' " +
             "(direct-req-recv, direct-req-send, direct-req2-recv, direct-req2-send, indirect)",
             refusal(vm("messaging: [notify]"))[0]);
     }
