@@ -55,7 +55,7 @@ public final class FfaCommand implements Callable<Integer>
         final CommandLine.Help help = commandLine.getHelp();
         commandLine.getErr().print(help.synopsisHeading() + help.synopsis(help.synopsisHeadingLength()) +
             help.commandListHeading() + help.commandList());
-        commandLine.getErr().println(spec.qualifiedName() + " --help has the usage; " + spec.qualifiedName() +
+        commandLine.getErr().println(spec.qualifiedName() + " --help has the options; " + spec.qualifiedName() +
             " COMMAND --help a command's.");
         return CommandLine.ExitCode.USAGE;
     }

@@ -642,7 +642,7 @@ class FfaCommandTest
             assertTrue(none.err.contains("\n  " + command + " "), command + " in " + none.err);
         }
         assertFalse(none.err.contains("--version"), "the options are --help's: " + none.err);
-        assertTrue(none.err.strip().endsWith("ffa --help has the usage; ffa COMMAND --help a command's."), none.err);
+        assertTrue(none.err.strip().endsWith("ffa --help has the options; ffa COMMAND --help a command's."), none.err);
     }
 
     @Test

@@ -168,6 +168,17 @@ class LaunchingFabricTest
             partitions.err.strip());
     }
 
+    /** A directory that is not there at all is said to be missing, not to lack its control file. */
+    @Test
+    @Timeout(60)
+    void aMissingDirectoryIsSaidToBeMissing()
+    {
+        final Result partitions = run("partitions", "--dir", dir.toString());
+        assertEquals(1, partitions.exit, partitions.out);
+        assertEquals("ffa partitions: no fabric in " + dir + " (no such directory): is its partition manager running?",
+            partitions.err.strip());
+    }
+
     /**
      * `ffa pm` on a directory another manager runs said "a partition manager already runs the fabric in DIR or is
      * launching it", and neither which one nor what to do.

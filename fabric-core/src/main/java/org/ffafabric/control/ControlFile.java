@@ -297,7 +297,9 @@ public final class ControlFile implements AutoCloseable
 
     private static IllegalStateException noFabric(final Path file)
     {
-        return new IllegalStateException("no fabric in " + file.getParent() + " (no " + file.getFileName() +
+        // No directory at all: never made, or removed (a manager's close, or a launch beside it sweeping a dead one).
+        return new IllegalStateException("no fabric in " + file.getParent() + " (" +
+            (Files.isDirectory(file.getParent()) ? "no " + file.getFileName() : "no such directory") +
             "): is its partition manager running?");
     }
 
