@@ -111,7 +111,8 @@ public final class FabricClient implements AutoCloseable
         }
         final long pid = controlFile.pmPid();
         throw new IllegalStateException("the partition manager of " + ctx.directory() + " is not running" +
-            (pid != 0 ? " (pid " + pid + " has died)" : " (it was stopped)"));
+            (pid != 0 ? " (pid " + pid + " has died)" : controlFile.isPartitionManagerStopped() ? " (it was stopped)" :
+            " (it has ended)"));
     }
 
     /**

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** How a control file's reader tells whether its partition manager is still there. */
@@ -41,6 +42,26 @@ class PartitionManagerLivenessTest
             assertTrue(controlFile.isPartitionManagerGone(), "a manager that closed zeroes its PID");
             assertTrue(controlFile.isPartitionManagerStopped());
         }
+    }
+
+    /** A client refused for a manager that has ended says how it ended, as the control file records it. */
+    @Test
+    void aClientRefusedForAnEndedManagerSaysHowItEnded() throws Exception
+    {
+        final String[] said = new String[2];
+        final long[] ends = { ControlFileDescriptor.PM_STOPPED, ControlFileDescriptor.PM_CUT_OFF };
+        for (int i = 0; i < ends.length; i++)
+        {
+            try (ControlFile controlFile = create())
+            {
+                controlFile.endPartitionManager(ends[i]);
+                said[i] = assertThrows(IllegalStateException.class, () -> org.ffafabric.endpoint.FabricClient.connect(
+                    new org.ffafabric.endpoint.FabricClient.Context().directory(dir))).getMessage();
+            }
+            java.nio.file.Files.delete(dir.resolve("fabric.ctl"));
+        }
+        assertEquals("the partition manager of " + dir + " is not running (it was stopped)", said[0]);
+        assertEquals("the partition manager of " + dir + " is not running (it has ended)", said[1]);
     }
 
     /**
