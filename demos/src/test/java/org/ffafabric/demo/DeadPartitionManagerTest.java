@@ -63,6 +63,15 @@ class DeadPartitionManagerTest
         return pm;
     }
 
+    /** `ffa` with {@code args} as a child process, its standard error to {@code err}; killed by cleanUp. */
+    private Process ffa(final ProcessBuilder.Redirect err, final String... args) throws Exception
+    {
+        final Process process = ChildJvm.processBuilder(ChildJvm.command(FfaCommand.class, List.of(args)))
+            .redirectError(err).start();
+        processes.add(process);
+        return process;
+    }
+
     /** Starts a partition manager in a new directory and waits until it is up. */
     private Process partitionManager(final Path manifest, final String name) throws Exception
     {
@@ -104,10 +113,8 @@ class DeadPartitionManagerTest
             ""));
         final Process pm = killedPartitionManager(manifest, "deadpm");
 
-        final Process send = ChildJvm.processBuilder(ChildJvm.command(FfaCommand.class,
-            List.of("send", "--dir", dir.toString(), "--from", "0x0001", "--to", "0x8001", "1")))
-            .redirectErrorStream(false).start();
-        processes.add(send);
+        final Process send = ffa(ProcessBuilder.Redirect.PIPE, "send", "--dir", dir.toString(), "--from", "0x0001",
+            "--to", "0x8001", "1");
         send.getOutputStream().close();
         assertTrue(send.waitFor(60, TimeUnit.SECONDS), "send ends");
         final String err = new String(send.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -146,10 +153,7 @@ class DeadPartitionManagerTest
     {
         final Path manifest = sp1Manifest(tmp);
         final Process dead = killedPartitionManager(manifest, "takeover");
-        final Process pm = ChildJvm.processBuilder(ChildJvm.command(FfaCommand.class,
-            List.of("pm", "--manifest", manifest.toString(), "--dir", dir.toString())))
-            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        processes.add(pm);
+        final Process pm = ffa(ProcessBuilder.Redirect.INHERIT, "pm", "--manifest", manifest.toString(), "--dir", dir.toString());
         final BufferedReader out = new BufferedReader(new InputStreamReader(pm.getInputStream(), StandardCharsets.UTF_8));
         assertEquals("partition manager: pid " + pm.pid() + ", fabric " + dir + " (in place of the fabric of a " +
             "partition manager that died, pid " + dead.pid() + "), 1 partition: sp1 (0x8001, sp-el1)", out.readLine());
@@ -166,10 +170,8 @@ class DeadPartitionManagerTest
     {
         final Path manifest = sp1Manifest(tmp);
         final Process pm = partitionManager(manifest, "hostpm");
-        final Process host = ChildJvm.processBuilder(ChildJvm.command(FfaCommand.class,
-            List.of("host", "--dir", dir.toString(), "sp1")))
-            .redirectError(tmp.resolve("host.err").toFile()).start();
-        processes.add(host);
+        final Process host = ffa(ProcessBuilder.Redirect.to(tmp.resolve("host.err").toFile()), "host", "--dir", dir.toString(),
+            "sp1");
         final BufferedReader out = new BufferedReader(new InputStreamReader(host.getInputStream(), StandardCharsets.UTF_8));
         String line;
         while ((line = out.readLine()) != null && !line.equals("READY"))
