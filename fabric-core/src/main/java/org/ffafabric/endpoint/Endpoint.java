@@ -47,7 +47,6 @@ public final class Endpoint implements AutoCloseable
     private static final long FINISH_CLOSE_POLL_NS = 1_000_000L;
     private static final long FINISH_CLOSE_MAX_POLL_NS = 64_000_000L;
     private static final long MANAGER_CHECK_INTERVAL_NS = 1_000_000L;
-    private static final long QUIET_RECHECK_NS = 1_000_000L;
     // A close waits on threads that idle up to 1 ms between looks (callers, the manager): no core is spun meanwhile.
     private static final long CLOSE_POLL_NS = 100_000L;
     private static final long BIND_HURRY_INTERVAL_NS = 1_000_000L;
@@ -621,9 +620,8 @@ public final class Endpoint implements AutoCloseable
      * {@link FabricClient.Context#errorHandler error handler}. A handler may close its own endpoint:
      * the close then returns at once, and the rest follows once the handler has returned and its
      * answer is out. A call made after close answers
-     * FFA_ERROR(ABORTED); {@link #serve} threads may run
-     * on while it closes, but an {@code invoke} started on another thread while the close runs is
-     * not allowed. A close while another thread's close runs (the client's, say) returns once that one
+     * FFA_ERROR(ABORTED); calls and {@link #serve} threads may run on while it closes: a call is
+     * either waited for or answers ABORTED. A close while another thread's close runs (the client's, say) returns once that one
      * has, as {@link FabricClient#close()} does.
      */
     public void close()
@@ -656,10 +654,8 @@ public final class Endpoint implements AutoCloseable
         if (!fromHandler)
         {
             final long quietDeadline = System.nanoTime() + client.connectTimeoutNs();
-            awaitQuiet(quietDeadline);
-            // A call's in-call flag is a release store: one that entered as we looked, unaware of the
-            // close (the client's partition manager watch closes on its own schedule), shows by now.
-            LockSupport.parkNanos(QUIET_RECHECK_NS);
+            // A call enters by compare-and-set and then reads the closed flag stored above: one we do not
+            // see here sees the close, and touches nothing.
             awaitQuiet(quietDeadline);
         }
         // Closed from a handler, this thread is inside a call until its answer is out: not quiet,

@@ -199,7 +199,7 @@ public final class ExecutionContext
      */
     public void invoke(final RegisterFile regs, final long timeoutNs)
     {
-        if (!enter(false))
+        if (!enter())
         {
             regs.error(refusal());
             return;
@@ -242,16 +242,12 @@ public final class ExecutionContext
     /**
      * Enters a call for the calling thread; false when another thread is inside a call on this context,
      * and the call must touch nothing (a handler's own calls nest). The caller then reads the endpoint's
-     * closed flag: once closed, a call touches nothing shared. {@code fenced}: the thread is recorded by
-     * compare-and-set, a full fence, so that with close's volatile store of its flag and its read of ours,
-     * either the close waits for this call or this call sees the close, and two serving threads never
-     * both get in. Serving takes it (its threads call again after every request, even while another
-     * thread closes the endpoint, and there the fence falls between requests); a plain call looks, then
-     * takes a release store, as a call started while another thread closes is outside the contract
-     * (ARCHITECTURE.md), and so are two calls started on two threads at the same moment: every later one
-     * finds the first inside.
+     * closed flag. The thread is recorded by compare-and-set: two threads calling at the same instant
+     * (a serving thread retries while another thread's call runs) never both get in, and being a full
+     * fence, with close's volatile store of its flag and its read of ours, either the close waits for
+     * this call or this call sees the close.
      */
-    private boolean enter(final boolean fenced)
+    private boolean enter()
     {
         final Thread current = Thread.currentThread();
         final Thread inside = (Thread)CALLER.getOpaque(this);
@@ -260,13 +256,9 @@ public final class ExecutionContext
             invokeDepth++;
             return true;
         }
-        if (inside != null || (fenced && !CALLER.compareAndSet(this, null, current)))
+        if (inside != null || !CALLER.compareAndSet(this, null, current))
         {
             return false;
-        }
-        if (!fenced)
-        {
-            CALLER.setRelease(this, current);
         }
         invokeDepth = 1;
         return true;
@@ -284,12 +276,12 @@ public final class ExecutionContext
      * Enters a typed call ({@link FfaOps}) for the calling thread, which holds the context from packing
      * its registers to reading the answer (and RX), not only inside invoke: false when another thread is
      * inside a call on it, and the typed call must touch nothing, as invoke would refuse it. Its own
-     * invokes nest. Fenced as a serve's entry is, so that a close either waits for the whole call or the
+     * invokes nest. As every entry, fenced, so that a close either waits for the whole call or the
      * call sees the close.
      */
     boolean enterTypedCall()
     {
-        return enter(true);
+        return enter();
     }
 
     /** Leaves a typed call {@link #enterTypedCall} let in. */
@@ -843,7 +835,7 @@ public final class ExecutionContext
         {
             throw new IllegalStateException("serveDirectRequest called from inside an FF-A call on context " + index);
         }
-        if (!enter(true))
+        if (!enter())
         {
             regs.error(refusal());
             return false;
@@ -1744,7 +1736,7 @@ public final class ExecutionContext
      */
     boolean leaveWait()
     {
-        if (!enter(true))
+        if (!enter())
         {
             // Another thread is inside a call on this context: its wait is not the serving loop's to end.
             return true;

@@ -11,6 +11,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.Future;
 
 import static org.ffafabric.conformance.Fx.*;
@@ -119,6 +121,52 @@ class OneThreadPerContextTest
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_REQ_64, get(aWaits).w(0));
         fx.respond(a, ids(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, SPA, VM1));
         assertEquals(FunctionId.FFA_MSG_SEND_DIRECT_RESP_64, get(sent).w(0));
+    }
+
+    /**
+     * Two threads calling at the same instant: one gets in, the other is BUSY, never both. Had both got in,
+     * the thread record and its nesting count, shared by them, would be left wrong (a context BUSY to
+     * everyone from then on, or a second thread let in beside a first). A serving thread retries as often
+     * as this while another thread calls, so this is the product's own use, not an abuse of it.
+     */
+    @Test
+    void callsStartedOnTwoThreadsAtOnceNeverBothGetIn() throws Exception
+    {
+        final ExecutionContext a = fx.ec(SPA);
+        final int rounds = 500_000;
+        final CyclicBarrier start = new CyclicBarrier(2);
+        final Callable<int[]> caller = () ->
+        {
+            final RegisterFile regs = new RegisterFile();
+            final int[] answered = new int[2];
+            start.await();
+            for (int i = 0; i < rounds; i++)
+            {
+                a.invoke(regs.clear().w(0, FunctionId.FFA_ID_GET));
+                if (regs.isError())
+                {
+                    assertEquals(ErrorCode.BUSY, regs.errorCode(), regs::toString);
+                    answered[1]++;
+                }
+                else
+                {
+                    assertEquals(FunctionId.FFA_SUCCESS_32, regs.w(0), regs::toString);
+                    assertEquals(SPA, regs.w(2), regs::toString);
+                    answered[0]++;
+                }
+            }
+            return answered;
+        };
+        final Future<int[]> one = fx.exec().submit(caller);
+        final Future<int[]> two = fx.exec().submit(caller);
+        final int[] first = get(one);
+        final int[] second = get(two);
+        assertEquals(2 * rounds, first[0] + first[1] + second[0] + second[1]);
+
+        // Both have left: a third thread's call gets in.
+        final RegisterFile regs = call(a, regs(FunctionId.FFA_ID_GET));
+        assertEquals(FunctionId.FFA_SUCCESS_32, regs.w(0), regs::toString);
+        assertEquals(SPA, regs.w(2), regs::toString);
     }
 
     /**
