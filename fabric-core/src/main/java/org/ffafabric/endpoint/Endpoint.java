@@ -651,16 +651,22 @@ public final class Endpoint implements AutoCloseable
     private void closeOnce()
     {
         final boolean fromHandler = isServedByCurrentThread();
-        if (!fromHandler)
-        {
-            final long quietDeadline = System.nanoTime() + client.connectTimeoutNs();
-            // A call enters by compare-and-set and then reads the closed flag stored above: one we do not
-            // see here sees the close, and touches nothing.
-            awaitQuiet(quietDeadline);
-        }
         // Closed from a handler, this thread is inside a call until its answer is out: not quiet,
         // so the close finishes on its own thread once the handler has returned and answered.
-        final boolean quiet = releaseQuietContexts();
+        boolean quiet = fromHandler && releaseQuietContexts();
+        if (!fromHandler)
+        {
+            // A call enters by compare-and-set and then reads the closed flag stored above: one we do not
+            // see here sees the close, and touches nothing. Such a late call (a serving thread leaving its
+            // wait, a caller not yet told) is inside for a moment as we release: look again, rather than
+            // leave the claim to a finisher and return with it still held.
+            final long quietDeadline = System.nanoTime() + client.connectTimeoutNs();
+            awaitQuiet(quietDeadline);
+            while (!(quiet = releaseQuietContexts()) && System.nanoTime() < quietDeadline)
+            {
+                LockSupport.parkNanos(CLOSE_POLL_NS);
+            }
+        }
         if (quiet)
         {
             awaitLetGo();
