@@ -7,6 +7,8 @@ import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -25,6 +27,7 @@ public final class DirectRequestServer implements Agent
 {
     /** How long a duty cycle waits for a request by default: how long a runner may take to see it should stop. */
     static final long DUTY_CYCLE_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final VarHandle SERVED;
     private static final long REFUSED_PAUSE_NS = TimeUnit.MICROSECONDS.toNanos(100);
     // The bound of a wait at close, for a message that took the context first: out at its second look at the clock.
     private static final long LEAVE_TIMEOUT_NS = 1;
@@ -34,8 +37,21 @@ public final class DirectRequestServer implements Agent
     private final long dutyCycleTimeoutNs;
     // What ended a wait that served nothing: FFA_RUN, FFA_ERROR, or nothing (cleared) at the duty cycle's end.
     private final RegisterFile other = new RegisterFile();
-    private long served;
+    // Read from any thread; written by the serving thread alone, with a release store (no fence per request).
+    private volatile long served;
     private volatile boolean waited;
+
+    static
+    {
+        try
+        {
+            SERVED = MethodHandles.lookup().findVarHandle(DirectRequestServer.class, "served", long.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
 
     public DirectRequestServer(final ExecutionContext ec, final DirectRequestHandler handler)
     {
@@ -63,7 +79,7 @@ public final class DirectRequestServer implements Agent
         return "ffa-direct-server-" + Integer.toHexString(ec.partitionId()) + "-" + ec.index();
     }
 
-    /** Requests answered so far. */
+    /** Requests answered so far; read from any thread. */
     public long served()
     {
         return served;
@@ -91,7 +107,7 @@ public final class DirectRequestServer implements Agent
         }
         if (answered)
         {
-            served++;
+            SERVED.setRelease(this, served + 1);
             markWaited();
             return 1;
         }

@@ -255,7 +255,8 @@ public final class FfaOps
      * upper halves dropped); the response's registers replace the message's. The message must be laid out
      * for REQ (reset to a REQ, holding a RESP, or fresh): one laid out for REQ2 has its payload from
      * x4, one word off, and is refused with {@link IllegalArgumentException}. Loops on FFA_YIELD/FFA_INTERRUPT with
-     * FFA_RUN like Linux's driver, unless {@code timeoutNs} (0 = none) runs out, which
+     * FFA_RUN like Linux's driver (holding the context inside each call, not between them: another thread's
+     * FFA_RUN there would collect the response), unless {@code timeoutNs} (0 = none) runs out, which
      * throws INTERRUPTED with the request still pending: resume it with
      * {@link #run(int, int, DirectMessage, long)} of the context the message's w1 and the exception
      * name (a multi-context target's context N serves the caller's CPU N), which puts the response
@@ -356,8 +357,24 @@ public final class FfaOps
      */
     private FfaException requestFailed(final int errorCode, final int target, final String call)
     {
-        final long pending = errorCode == org.ffafabric.abi.ErrorCode.BUSY ? ec.pendingRequestTargetInfo() : -1;
-        final String cause = pending >= 0 ? stillPending((int)pending) : unclaimedCause(errorCode, ec.endpoint().controlFile(), target);
+        String cause = null;
+        // The send holds its context only inside each call: hold it again to read what the cause needs,
+        // so that a close waits for the reads or they see the close (the control file may be unmapped).
+        if (ec.enterTypedCall())
+        {
+            try
+            {
+                if (!ec.endpoint().isClosed())
+                {
+                    final long pending = errorCode == org.ffafabric.abi.ErrorCode.BUSY ? ec.pendingRequestTargetInfo() : -1;
+                    cause = pending >= 0 ? stillPending((int)pending) : unclaimedCause(errorCode, ec.endpoint().controlFile(), target);
+                }
+            }
+            finally
+            {
+                ec.exitTypedCall();
+            }
+        }
         return cause != null ? new FfaException(errorCode, call, cause) : new FfaException(errorCode, call);
     }
 

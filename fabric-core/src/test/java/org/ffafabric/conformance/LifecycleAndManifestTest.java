@@ -12,6 +12,7 @@ import org.ffafabric.abi.PartitionProperties;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.ExecutionContextState;
+import org.ffafabric.endpoint.DirectMessage;
 import org.ffafabric.endpoint.DirectRequestServer;
 import org.ffafabric.endpoint.Endpoint;
 import org.ffafabric.endpoint.ExecutionContext;
@@ -112,6 +113,12 @@ class LifecycleAndManifestTest
             final FfaException ex = assertThrows(FfaException.class, () -> ec.ops().id());
             assertEquals(ErrorCode.ABORTED, ex.errorCode());
             assertEquals(ErrorCode.ABORTED, assertThrows(FfaException.class, () -> ec.ops().version(V1_2)).errorCode());
+            // A failed send says why where it can, from the control file: not once it is unmapped.
+            assertEquals(ErrorCode.ABORTED,
+                assertThrows(FfaException.class, () -> ec.ops().sendDirect(0x8001, new DirectMessage())).errorCode());
+            assertEquals(ErrorCode.ABORTED, assertThrows(FfaException.class,
+                () -> ec.ops().sendDirect2(0x8001, UUID.randomUUID(),
+                    new DirectMessage().reset(FunctionId.FFA_MSG_SEND_DIRECT_REQ2))).errorCode());
             final RegisterFile other = new RegisterFile();
             assertFalse(ec.serveDirectRequest((req, resp) -> fail("served after close"), other, WAIT_NS));
             assertError(ErrorCode.ABORTED, other);
