@@ -622,7 +622,8 @@ public final class ControlFile implements AutoCloseable
     /**
      * The partition manager could not bind context {@code ec} of claim {@code generation}:
      * {@code errorCode} is the FF-A error (NO_MEMORY when its reply log was refused), {@code cause}
-     * why ({@link ControlFileDescriptor#REFUSED_NO_ROOM} or {@link ControlFileDescriptor#REFUSED_NO_COUNTER}).
+     * why ({@link ControlFileDescriptor#REFUSED_NO_ROOM}, {@link ControlFileDescriptor#REFUSED_NO_COUNTER} or
+     * {@link ControlFileDescriptor#REFUSED_SESSION_HELD}).
      */
     public void refuseClaim(final int slot, final int generation, final int ec, final int errorCode, final int cause)
     {
@@ -649,7 +650,7 @@ public final class ControlFile implements AutoCloseable
         return -(int)(refusal & 0xFF);
     }
 
-    /** Why the log was refused: {@link ControlFileDescriptor#REFUSED_NO_ROOM} or {@link ControlFileDescriptor#REFUSED_NO_COUNTER}. */
+    /** Why the log was refused: one of the {@code REFUSED_} causes of {@link ControlFileDescriptor}. */
     public static int refusalCause(final long refusal)
     {
         return (int)(refusal >>> 16) & 0xFF;

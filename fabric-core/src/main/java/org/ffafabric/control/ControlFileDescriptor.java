@@ -170,6 +170,11 @@ public final class ControlFileDescriptor
     public static final int REFUSED_NO_ROOM = 0;
     /** A refusal's cause: the driver had no counter left for the log. */
     public static final int REFUSED_NO_COUNTER = 1;
+    /**
+     * A refusal's cause: the driver still held another log with the reply's session ID (a claim's 256 generations
+     * before, closed since its last timer check).
+     */
+    public static final int REFUSED_SESSION_HELD = 2;
     /** Where FFA_SECONDARY_EP_REGISTER put the partition's other contexts' cold-boot entry point. */
     public static final int SLOT_SECONDARY_EP_OFFSET = 184;
     public static final int SLOT_RX_OWNERSHIP_OFFSET = 192;

@@ -50,6 +50,7 @@ public final class Endpoint implements AutoCloseable
     // A close waits on threads that idle up to 1 ms between looks (callers, the manager): no core is spun meanwhile.
     private static final long CLOSE_POLL_NS = 100_000L;
     private static final long BIND_HURRY_INTERVAL_NS = 1_000_000L;
+    private static final long SESSION_HELD_PAUSE_NS = 1_000_000L;
 
     private volatile boolean closed;
     // The context whose SP init failed, aborting the whole partition (Hafnium's VM_STATE_ABORTING); -1 before.
@@ -80,6 +81,7 @@ public final class Endpoint implements AutoCloseable
         {
             mapped = EndpointMemory.open(
                 FabricDirectory.memoryFile(client.directory(), partitionId), controlFile.memoryBase());
+            final long logDeadline = System.nanoTime() + client.connectTimeoutNs();
             for (int ec = 0; ec < contexts.length; ec++)
             {
                 final int sessionId = TrapProtocol.sessionId(partitionId, ec, generation);
@@ -89,13 +91,20 @@ public final class Endpoint implements AutoCloseable
                 {
                     inbox = client.aeron().addSubscription(TrapProtocol.CHANNEL, TrapProtocol.inboxStreamId(partitionId, ec));
                     resources.add(inbox);
-                    toPm = addPublication(sessionId, TrapProtocol.PM_STREAM_ID);
+                    toPm = addManagerPublication(sessionId, logDeadline);
                 }
                 catch (final RegistrationException ex)
                 {
                     if (DriverCounters.isShortage(ex) || DriverCounters.noneFree(client.aeron().countersReader()))
                     {
                         throw noCounterFor(ec, "log to the partition manager", ex);
+                    }
+                    if (ex.errorCode() == io.aeron.ErrorCode.INVALID_CHANNEL)
+                    {
+                        throw new IllegalStateException("cannot claim " + name + ": the media driver of " +
+                            client.aeronDirectory() + " still holds another log with execution context " + ec +
+                            "'s session ID 0x" + Integer.toHexString(sessionId) + " to the partition manager after " +
+                            client.connectTimeoutNs() / 1_000_000 + " ms (" + ex.getMessage() + ")", ex);
                     }
                     throw new IllegalStateException("cannot claim " + name + ": the media driver of " +
                         client.aeronDirectory() + " refused execution context " + ec + "'s log to the partition " +
@@ -190,11 +199,18 @@ public final class Endpoint implements AutoCloseable
 
     /**
      * Why context {@code ec} of claim {@code generation} was not bound: the partition manager's refusal
-     * (NO_MEMORY when it could not make the context's reply log, for want of room or of a counter), or
-     * ABORTED when no answer came.
+     * (NO_MEMORY when it could not make the context's reply log, for want of room or of a counter; BUSY when a
+     * closed log still held its session ID), or ABORTED when no answer came.
      */
     private IllegalStateException notBound(final int ec, final int errorCode, final int generation)
     {
+        if (errorCode == ErrorCode.BUSY && ControlFile.refusalCause(client.controlFile().claimRefusal(slot, generation)) ==
+            ControlFileDescriptor.REFUSED_SESSION_HELD)
+        {
+            return new IllegalStateException("cannot claim " + name + ": the media driver of " + client.aeronDirectory() +
+                " still holds another log with the session ID of execution context " + ec + "'s reply log (BUSY): a " +
+                "claim 256 generations before closed it since the driver's last timer check; claim again");
+        }
         if (errorCode == ErrorCode.NO_MEMORY && ControlFile.refusalCause(client.controlFile().claimRefusal(slot, generation)) ==
             ControlFileDescriptor.REFUSED_NO_COUNTER)
         {
@@ -331,6 +347,32 @@ public final class Endpoint implements AutoCloseable
             return null;
         }
         return publication;
+    }
+
+    /**
+     * A context's log to the partition manager. Its session ID carries eight bits of the claim's generation,
+     * so claim g - 256's log had it too: closed, that log keeps its session ID in the driver until the
+     * driver's next timer check (every second by Aeron's default, 10 ms in the fabric's own driver). The
+     * driver refuses a second log with it meanwhile, so a claim 256 on from one just closed asks again
+     * until {@code deadline}; any other refusal is thrown at once.
+     */
+    private ExclusivePublication addManagerPublication(final int sessionId, final long deadline)
+    {
+        while (true)
+        {
+            try
+            {
+                return addPublication(sessionId, TrapProtocol.PM_STREAM_ID);
+            }
+            catch (final RegistrationException ex)
+            {
+                if (ex.errorCode() != io.aeron.ErrorCode.INVALID_CHANNEL || System.nanoTime() - deadline >= 0)
+                {
+                    throw ex;
+                }
+            }
+            LockSupport.parkNanos(SESSION_HELD_PAUSE_NS);
+        }
     }
 
     ExclusivePublication addPublication(final int sessionId, final int streamId)

@@ -782,9 +782,12 @@ public final class PartitionManager implements Agent, AutoCloseable
         }
         catch (final RegistrationException ex)
         {
-            // No room for the log in the driver's file system, or no counter left: with no log there
-            // is no reply, so the claimer learns it from the control file, and nothing is bound.
-            refuseClaim(slot, claim, ec, DriverCounters.isShortage(ex) || DriverCounters.noneFree(aeron.countersReader()), ex);
+            // No room for the log in the driver's file system, no counter left, or its session ID still held by a
+            // closed log: with no log there is no reply, so the claimer learns it from the control file, and nothing
+            // is bound. The manager does not wait in its duty cycle for the driver's next timer check.
+            refuseClaim(slot, claim, ec, DriverCounters.isShortage(ex) || DriverCounters.noneFree(aeron.countersReader()) ?
+                ControlFileDescriptor.REFUSED_NO_COUNTER : ex.errorCode() == io.aeron.ErrorCode.INVALID_CHANNEL ?
+                ControlFileDescriptor.REFUSED_SESSION_HELD : ControlFileDescriptor.REFUSED_NO_ROOM, ex);
             return;
         }
         if (stale == null && !reply.isConnected() && DriverCounters.noneFree(aeron.countersReader()))
@@ -792,7 +795,7 @@ public final class PartitionManager implements Agent, AutoCloseable
             // Made, but the driver had no counter left for its subscriber's position, and will never
             // link it to the claimer's inbox: the reply would wait for it in vain.
             reply.close();
-            refuseClaim(slot, claim, ec, true, null);
+            refuseClaim(slot, claim, ec, ControlFileDescriptor.REFUSED_NO_COUNTER, null);
             return;
         }
         final Caller caller = new Caller(sessionId, slot, partitionId, ec, generation, reply);
@@ -810,13 +813,14 @@ public final class PartitionManager implements Agent, AutoCloseable
         replies.send(caller, regs);
     }
 
-    private void refuseClaim(final int slot, final long claim, final int ec, final boolean noCounter, final Throwable cause)
+    private void refuseClaim(final int slot, final long claim, final int ec, final int why, final Throwable cause)
     {
-        controlFile.refuseClaim(slot, ControlFile.generationOf(claim), ec, ErrorCode.NO_MEMORY,
-            noCounter ? ControlFileDescriptor.REFUSED_NO_COUNTER : ControlFileDescriptor.REFUSED_NO_ROOM);
+        final boolean held = why == ControlFileDescriptor.REFUSED_SESSION_HELD;
+        controlFile.refuseClaim(slot, ControlFile.generationOf(claim), ec, held ? ErrorCode.BUSY : ErrorCode.NO_MEMORY, why);
         ctx.errorHandler().onError(new IllegalStateException("refused the claim of " + controlFile.name(slot) +
-            " execution context " + ec + ": " + (noCounter ? "the media driver has no counter left for its reply log " +
-            "(it holds " + (aeron.countersReader().maxCounterId() + 1) + ")" : "no reply log"), cause));
+            " execution context " + ec + ": " + (why == ControlFileDescriptor.REFUSED_NO_COUNTER ?
+            "the media driver has no counter left for its reply log (it holds " + (aeron.countersReader().maxCounterId() + 1) +
+            ")" : held ? "the media driver still holds a closed log with its reply log's session ID" : "no reply log"), cause));
         if (!hasCallers(slot))
         {
             // Nothing of the claim is bound (nor changed), so no release will let go of the slot. Its claimer,

@@ -30,10 +30,12 @@ import java.util.concurrent.TimeUnit;
  *   thread: it is off the hot path, and a third thread waking often on two cores destroys tail
  *   latency. The partition manager runs its embedded driver in its own duty cycle instead.</li>
  *   <li>Client conductors sleep 10 ms when idle.</li>
+ *   <li>The driver's timer checks its logs every 10 ms, not every second: a closed log's session ID is
+ *   free again from its next check, and a partition claimed 256 times in a second reuses one.</li>
  *   <li>The driver checks for room before it makes a log, and refuses one that does not fit: its
  *   pages are touched as it is made, and on a full file system that touch would fault.</li>
  * </ul>
- * The term length, sparse files and pre-touch yield to Aeron's own system properties; the
+ * The term length, sparse files, pre-touch and timer interval yield to Aeron's own system properties; the
  * threading mode, term window and idle strategies are set here.
  */
 public final class AeronTuning
@@ -46,6 +48,7 @@ public final class AeronTuning
      */
     public static final long CLIENT_CONDUCTOR_SLEEP_MS = 10;
     private static final int CONDUCTOR_CYCLES_PER_TURN = 64;
+    private static final long TIMER_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(10);
     // A client waiting for the driver's answer reads every client's notices on its way to its own, one
     // a look: with Aeron's 1 ms between looks, a claim's logs took ~7 ms a context to add.
     private static final long CLIENT_AWAITING_SLEEP_NS = TimeUnit.MICROSECONDS.toNanos(100);
@@ -79,6 +82,9 @@ public final class AeronTuning
             .spiesSimulateConnection(true)
             // Its thread woke every millisecond for tasks an IPC-only driver never has.
             .asyncExecutorEnabled(false)
+            // A closed log keeps its session ID until the timer's next check (Aeron's default: every second),
+            // and a claim 256 generations on asks for the same one (Endpoint.addManagerPublication).
+            .timerIntervalNs(System.getProperty(Configuration.TIMER_INTERVAL_PROP_NAME) != null ? ctx.timerIntervalNs() : TIMER_INTERVAL_NS)
             .dirDeleteOnStart(true)
             .dirDeleteOnShutdown(true);
     }
