@@ -38,7 +38,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * (its storage check), and at scale it may have no counter left. Tests here cannot fill a file
  * system, so another Aeron client stands in: it takes the very session ID the fabric will ask for
  * on that stream, and the driver refuses the fabric's publication as it would for want of room.
- * The caller must get a clear answer, at once, and nothing may be left half-made. A responder's
+ * (A claim names that cause: the manager refuses its reply log BUSY, a held session ID, and a claimer
+ * waits out its connect timeout for its own log's; the paths after the refusal are those of no room.)
+ * The caller must get a clear answer, and nothing may be left half-made. A responder's
  * first answer to a requester adds a log too: when that one is refused, the requester's call ends
  * in ABORTED, the responder goes on WAITING for the next request, and nothing throws.
  */
@@ -107,7 +109,7 @@ class NoRoomForALogTest
             TrapProtocol.inboxStreamId(SP1, 1)))
         {
             final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> fx.claim(SP1));
-            assertTrue(ex.getMessage().contains("NO_MEMORY") && ex.getMessage().contains("execution context 1"),
+            assertTrue(ex.getMessage().contains("(BUSY)") && ex.getMessage().contains("execution context 1"),
                 ex::getMessage);
             assertTrue(ex.getMessage().contains(FabricDirectory.aeronDirectory(fx.fabric().directory()).toString()),
                 ex::getMessage);
@@ -135,7 +137,7 @@ class NoRoomForALogTest
                  TrapProtocol.publicationChannel(TrapProtocol.replySessionId(generation)), TrapProtocol.inboxStreamId(SP1, 1)))
         {
             final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> client.claim(SP1));
-            assertTrue(ex.getMessage().contains("NO_MEMORY") && ex.getMessage().contains("execution context "),
+            assertTrue(ex.getMessage().contains("(BUSY)") && ex.getMessage().contains("execution context "),
                 ex::getMessage);
         }
         assertReleased(SP1);
@@ -146,12 +148,15 @@ class NoRoomForALogTest
     @Timeout(60)
     void aClaimWhoseOwnLogIsRefusedReleasesTheContextsItHadBound()
     {
-        // The second context's own log to the partition manager, in the next claim of sp1.
-        try (ExclusivePublication refused = intruder.addExclusivePublication(
-            TrapProtocol.publicationChannel(TrapProtocol.sessionId(SP1, 1, nextGeneration(SP1))),
-            TrapProtocol.PM_STREAM_ID))
+        // The second context's own log to the partition manager, in the next claim of sp1: waited for as long
+        // as the claimer's connect timeout.
+        try (FabricClient client = FabricClient.connect(new FabricClient.Context()
+                .directory(fx.fabric().directory()).connectTimeoutNs(TimeUnit.MILLISECONDS.toNanos(300)));
+             ExclusivePublication refused = intruder.addExclusivePublication(
+                TrapProtocol.publicationChannel(TrapProtocol.sessionId(SP1, 1, nextGeneration(SP1))),
+                TrapProtocol.PM_STREAM_ID))
         {
-            final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> fx.claim(SP1));
+            final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> client.claim(SP1));
             assertTrue(ex.getMessage().contains("execution context 1"), ex::getMessage);
             assertTrue(ex.getMessage().contains(FabricDirectory.aeronDirectory(fx.fabric().directory()).toString()),
                 ex::getMessage);
