@@ -7,6 +7,7 @@ import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.IdleStrategy;
+import org.ffafabric.Threads;
 import org.ffafabric.control.ControlFile;
 import org.ffafabric.control.FabricDirectory;
 import org.ffafabric.transport.AeronTuning;
@@ -518,14 +519,7 @@ public final class FabricClient implements AutoCloseable
         {
             // It reads the control file: it ends (within a check) before that is unmapped.
             LockSupport.unpark(managerWatch);
-            try
-            {
-                managerWatch.join();
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-            }
+            Threads.joinUninterruptibly(managerWatch);
         }
         CloseHelper.quietClose(aeron);
         controlFile.close();

@@ -21,6 +21,7 @@ import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.ffafabric.Threads;
 import org.ffafabric.abi.EndpointId;
 import org.ffafabric.abi.ErrorCode;
 import org.ffafabric.abi.FfaVersion;
@@ -47,7 +48,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -81,7 +84,8 @@ public final class PartitionManager implements Agent, AutoCloseable
     private final FragmentHandler trapHandler = this::onTrap;
     private final AgentRunner runner;
     private long nextLivenessCheckNs;
-    private volatile boolean closed;
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final CountDownLatch closeReturned = new CountDownLatch(1);
     private boolean endedWithoutClient;
     // The directory held a fabric whose manager had died, removed before this one was made; its PID, 0 unknown.
     private final boolean replacedDeadFabric;
@@ -1020,13 +1024,50 @@ public final class PartitionManager implements Agent, AutoCloseable
         }
     }
 
+    /**
+     * Stops the duty cycle, then closes the driver, the control file and the memory files, and removes the
+     * directory. A close while another thread's close runs returns once that one has. Interrupted, it still
+     * waits for the duty cycle's thread to end before unmapping anything that thread reads.
+     */
     public void close()
     {
-        if (closed)
+        if (!closing.compareAndSet(false, true))
         {
+            awaitClosed();
             return;
         }
-        closed = true;
+        try
+        {
+            closeOnce();
+        }
+        finally
+        {
+            closeReturned.countDown();
+        }
+    }
+
+    private void awaitClosed()
+    {
+        boolean interrupted = false;
+        while (closeReturned.getCount() > 0)
+        {
+            try
+            {
+                closeReturned.await();
+            }
+            catch (final InterruptedException ex)
+            {
+                interrupted = true;
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void closeOnce()
+    {
         // Clients watch for this and close themselves: wait a little for their releases, still
         // answering traps, so that they are gone before the driver they use. Stopped, unless the duty cycle
         // found the Aeron client lost first (which its clients may have seen already).
@@ -1036,7 +1077,13 @@ public final class PartitionManager implements Agent, AutoCloseable
         {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
+        final Thread dutyCycle = runner.thread();
         CloseHelper.quietClose(runner);
+        if (dutyCycle != null && dutyCycle != Thread.currentThread())
+        {
+            // Agrona's close returns at once when this thread is interrupted; the duty cycle reads the driver's files.
+            Threads.joinUninterruptibly(dutyCycle);
+        }
         CloseHelper.quietCloseAll(subscription, aeron, driver);
         CloseHelper.quietClose(controlFile);
         CloseHelper.quietCloseAll(memories);

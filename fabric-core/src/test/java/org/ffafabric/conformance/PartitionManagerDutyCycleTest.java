@@ -31,6 +31,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.ffafabric.conformance.Fx.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -321,6 +322,87 @@ class PartitionManagerDutyCycleTest
                 assertTrue(System.nanoTime() < deadline, () -> "the driver's error reached the handler: " + errors);
                 Thread.yield();
             }
+        }
+    }
+
+    /**
+     * A close from an interrupted thread (JUnit's timeout, an executor's shutdownNow) waits for the duty
+     * cycle's thread to end before it unmaps the driver's files that thread reads: Agrona's runner close
+     * returns at once when interrupted, and a duty cycle still running then faulted (SIGSEGV). Its duty
+     * cycle is held in its idle here until the close waits; a second close meanwhile returns with the first.
+     */
+    @Test
+    void aCloseFromAnInterruptedThreadWaitsForTheDutyCycleToEnd() throws Exception
+    {
+        final HeldIdle idle = new HeldIdle();
+        final PartitionManager pm = PartitionManager.launch(new PartitionManager.Context()
+            .fabricName("interrupted-close-" + UUID.randomUUID().toString().substring(0, 8))
+            .manifest(smallManifest()).idleStrategy(idle));
+        final Path dir = pm.directory();
+        final AtomicBoolean dutyCycleAliveAtReturn = new AtomicBoolean(true);
+        final AtomicBoolean stillInterrupted = new AtomicBoolean();
+        final Thread closer = new Thread(() ->
+        {
+            Thread.currentThread().interrupt();
+            pm.close();
+            dutyCycleAliveAtReturn.set(idle.thread.isAlive());
+            stillInterrupted.set(Thread.currentThread().isInterrupted());
+        }, "interrupted-closer");
+        final Thread second = new Thread(pm::close, "second-closer");
+        try
+        {
+            idle.hold = true;
+            awaitUntil(System.nanoTime() + WAIT_NS, () -> idle.held, "the duty cycle is held");
+            closer.start();
+            awaitUntil(System.nanoTime() + WAIT_NS, () -> closer.getState() == Thread.State.WAITING || !closer.isAlive(),
+                "the close waits, or has returned");
+            second.start();
+            awaitUntil(System.nanoTime() + WAIT_NS, () -> second.getState() == Thread.State.WAITING || !second.isAlive(),
+                "the second close waits, or has returned");
+            assertTrue(second.isAlive(), "a second close returned while the first waits");
+        }
+        finally
+        {
+            idle.hold = false;
+            closer.join(TimeUnit.NANOSECONDS.toMillis(WAIT_NS));
+            second.join(TimeUnit.NANOSECONDS.toMillis(WAIT_NS));
+        }
+        assertFalse(closer.isAlive(), "the close returned once the duty cycle was let go");
+        assertFalse(dutyCycleAliveAtReturn.get(), "the close returned with the duty cycle still running");
+        assertTrue(stillInterrupted.get(), "the closing thread's interrupt is kept");
+        assertFalse(second.isAlive(), "the second close returned with the first");
+        assertFalse(Files.exists(dir), "the fabric directory is gone");
+    }
+
+    /** Idles as Agrona's back-off would, save that it holds the duty cycle while told to, through interrupts. */
+    private static final class HeldIdle implements org.agrona.concurrent.IdleStrategy
+    {
+        volatile boolean hold;
+        volatile boolean held;
+        volatile Thread thread;
+
+        public void idle(final int workCount)
+        {
+            thread = Thread.currentThread();
+            while (hold)
+            {
+                held = true;
+                Thread.interrupted();
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+            }
+            if (workCount == 0)
+            {
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+            }
+        }
+
+        public void idle()
+        {
+            idle(0);
+        }
+
+        public void reset()
+        {
         }
     }
 
