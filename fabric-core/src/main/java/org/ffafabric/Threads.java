@@ -1,5 +1,7 @@
 package org.ffafabric;
 
+import java.util.concurrent.CountDownLatch;
+
 /** Waits a close cannot skip. */
 public final class Threads
 {
@@ -21,6 +23,27 @@ public final class Threads
             try
             {
                 thread.join();
+            }
+            catch (final InterruptedException ex)
+            {
+                interrupted = true;
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** As {@link #joinUninterruptibly}, for {@code latch} to reach zero: another thread's close to return, say. */
+    public static void awaitUninterruptibly(final CountDownLatch latch)
+    {
+        boolean interrupted = false;
+        while (latch.getCount() > 0)
+        {
+            try
+            {
+                latch.await();
             }
             catch (final InterruptedException ex)
             {

@@ -50,7 +50,8 @@ public final class Endpoint implements AutoCloseable
     // A close waits on threads that idle up to 1 ms between looks (callers, the manager): no core is spun meanwhile.
     private static final long CLOSE_POLL_NS = 100_000L;
     private static final long BIND_HURRY_INTERVAL_NS = 1_000_000L;
-    private static final long SESSION_HELD_PAUSE_NS = 1_000_000L;
+    private static final long SESSION_HELD_FIRST_PAUSE_NS = 1_000_000L;
+    private static final long SESSION_HELD_MAX_PAUSE_NS = 100_000_000L;
 
     private volatile boolean closed;
     // The context whose SP init failed, aborting the whole partition (Hafnium's VM_STATE_ABORTING); -1 before.
@@ -99,12 +100,13 @@ public final class Endpoint implements AutoCloseable
                     {
                         throw noCounterFor(ec, "log to the partition manager", ex);
                     }
-                    if (ex.errorCode() == io.aeron.ErrorCode.INVALID_CHANNEL)
+                    if (DriverCounters.isSessionClash(ex))
                     {
                         throw new IllegalStateException("cannot claim " + name + ": the media driver of " +
                             client.aeronDirectory() + " still holds another log with execution context " + ec +
-                            "'s session ID 0x" + Integer.toHexString(sessionId) + " to the partition manager after " +
-                            client.connectTimeoutNs() / 1_000_000 + " ms (" + ex.getMessage() + ")", ex);
+                            "'s session ID 0x" + Integer.toHexString(sessionId) + " to the partition manager, asked " +
+                            "for until the claim's connect timeout (" + client.connectTimeoutNs() / 1_000_000 +
+                            " ms) ran out (" + ex.getMessage() + ")", ex);
                     }
                     throw new IllegalStateException("cannot claim " + name + ": the media driver of " +
                         client.aeronDirectory() + " refused execution context " + ec + "'s log to the partition " +
@@ -353,11 +355,14 @@ public final class Endpoint implements AutoCloseable
      * A context's log to the partition manager. Its session ID carries eight bits of the claim's generation,
      * so claim g - 256's log had it too: closed, that log keeps its session ID in the driver until the
      * driver's next timer check (every second by Aeron's default, 10 ms in the fabric's own driver). The
-     * driver refuses a second log with it meanwhile, so a claim 256 on from one just closed asks again
-     * until {@code deadline}; any other refusal is thrown at once.
+     * driver refuses a second log with it meanwhile, so a claim 256 on from one just closed asks again,
+     * after 1, 2, 4 ms and so on up to 100 ms between asks, until {@code deadline}; any other refusal is
+     * thrown at once.
      */
     private ExclusivePublication addManagerPublication(final int sessionId, final long deadline)
     {
+        // Each refusal is an error the driver reports (the manager prints its driver's): the pause doubles.
+        long pauseNs = SESSION_HELD_FIRST_PAUSE_NS;
         while (true)
         {
             try
@@ -366,12 +371,13 @@ public final class Endpoint implements AutoCloseable
             }
             catch (final RegistrationException ex)
             {
-                if (ex.errorCode() != io.aeron.ErrorCode.INVALID_CHANNEL || System.nanoTime() - deadline >= 0)
+                if (!DriverCounters.isSessionClash(ex) || System.nanoTime() - deadline >= 0)
                 {
                     throw ex;
                 }
             }
-            LockSupport.parkNanos(SESSION_HELD_PAUSE_NS);
+            LockSupport.parkNanos(pauseNs);
+            pauseNs = Math.min(2 * pauseNs, SESSION_HELD_MAX_PAUSE_NS);
         }
     }
 
@@ -704,7 +710,7 @@ public final class Endpoint implements AutoCloseable
             // leave the claim to a finisher and return with it still held.
             final long quietDeadline = System.nanoTime() + client.connectTimeoutNs();
             awaitQuiet(quietDeadline);
-            while (!(quiet = releaseQuietContexts()) && System.nanoTime() < quietDeadline)
+            while (!(quiet = releaseQuietContexts()) && System.nanoTime() - quietDeadline < 0)
             {
                 LockSupport.parkNanos(CLOSE_POLL_NS);
             }

@@ -493,24 +493,8 @@ public final class FabricClient implements AutoCloseable
                 }
             }
         }
-        boolean interrupted = false;
-        while (true)
-        {
-            try
-            {
-                returned.await();
-                break;
-            }
-            catch (final InterruptedException ex)
-            {
-                // The first close is bounded (by the connect timeout): finish waiting, and keep the interrupt.
-                interrupted = true;
-            }
-        }
-        if (interrupted)
-        {
-            Thread.currentThread().interrupt();
-        }
+        // The first close is bounded (by the connect timeout): finish waiting, and keep the interrupt.
+        Threads.awaitUninterruptibly(returned);
     }
 
     private void closeShared()

@@ -360,6 +360,7 @@ public final class FfaOps
         String cause = null;
         // The send holds its context only inside each call: hold it again to read what the cause needs,
         // so that a close waits for the reads or they see the close (the control file may be unmapped).
+        // Another thread inside a call on it meanwhile: the error goes without a cause.
         if (ec.enterTypedCall())
         {
             try

@@ -789,9 +789,7 @@ public final class PartitionManager implements Agent, AutoCloseable
             // No room for the log in the driver's file system, no counter left, or its session ID still held by a
             // closed log: with no log there is no reply, so the claimer learns it from the control file, and nothing
             // is bound. The manager does not wait in its duty cycle for the driver's next timer check.
-            refuseClaim(slot, claim, ec, DriverCounters.isShortage(ex) || DriverCounters.noneFree(aeron.countersReader()) ?
-                ControlFileDescriptor.REFUSED_NO_COUNTER : ex.errorCode() == io.aeron.ErrorCode.INVALID_CHANNEL ?
-                ControlFileDescriptor.REFUSED_SESSION_HELD : ControlFileDescriptor.REFUSED_NO_ROOM, ex);
+            refuseClaim(slot, claim, ec, refusalCause(ex, DriverCounters.noneFree(aeron.countersReader())), ex);
             return;
         }
         if (stale == null && !reply.isConnected() && DriverCounters.noneFree(aeron.countersReader()))
@@ -815,6 +813,16 @@ public final class PartitionManager implements Agent, AutoCloseable
             ExecutionContextState.RUNNING, model, false, 0, 0, controlFile.ecState(stateOffset)));
         regs.success().w(1, TrapProtocol.FABRIC_CLAIM).w(2, generation);
         replies.send(caller, regs);
+    }
+
+    /** Why the driver refused a reply log, as the control file records it; {@code noCounterLeft} as the counters show. */
+    static int refusalCause(final RegistrationException ex, final boolean noCounterLeft)
+    {
+        if (DriverCounters.isShortage(ex) || noCounterLeft)
+        {
+            return ControlFileDescriptor.REFUSED_NO_COUNTER;
+        }
+        return DriverCounters.isSessionClash(ex) ? ControlFileDescriptor.REFUSED_SESSION_HELD : ControlFileDescriptor.REFUSED_NO_ROOM;
     }
 
     private void refuseClaim(final int slot, final long claim, final int ec, final int why, final Throwable cause)
@@ -1027,13 +1035,20 @@ public final class PartitionManager implements Agent, AutoCloseable
     /**
      * Stops the duty cycle, then closes the driver, the control file and the memory files, and removes the
      * directory. A close while another thread's close runs returns once that one has. Interrupted, it still
-     * waits for the duty cycle's thread to end before unmapping anything that thread reads.
+     * waits for the duty cycle's thread to end before unmapping anything that thread reads; from that thread
+     * itself (a handler or hook it runs) it throws {@link IllegalStateException}.
      */
     public void close()
     {
+        if (Thread.currentThread() == runner.thread())
+        {
+            // A close waits for the duty cycle to end, and the driver it closes is serviced on this thread.
+            throw new IllegalStateException("the partition manager's own duty cycle cannot close it (from an error " +
+                "handler, a termination hook or an idle strategy): close it from another thread");
+        }
         if (!closing.compareAndSet(false, true))
         {
-            awaitClosed();
+            Threads.awaitUninterruptibly(closeReturned);
             return;
         }
         try
@@ -1043,26 +1058,6 @@ public final class PartitionManager implements Agent, AutoCloseable
         finally
         {
             closeReturned.countDown();
-        }
-    }
-
-    private void awaitClosed()
-    {
-        boolean interrupted = false;
-        while (closeReturned.getCount() > 0)
-        {
-            try
-            {
-                closeReturned.await();
-            }
-            catch (final InterruptedException ex)
-            {
-                interrupted = true;
-            }
-        }
-        if (interrupted)
-        {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -1,8 +1,10 @@
 package org.ffafabric.transport;
 
 import io.aeron.AeronCounters;
+import io.aeron.ErrorCode;
 import io.aeron.driver.Configuration;
 import io.aeron.driver.status.StreamCounter;
+import io.aeron.exceptions.RegistrationException;
 import org.agrona.BitUtil;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.status.CountersReader;
@@ -25,6 +27,7 @@ public final class DriverCounters
     public static final int DRIVER_OWN = 64;
 
     private static final String ALLOCATION_FAILURE = "unable to allocate counter";
+    private static final String SESSION_CLASH = "clashing sessionId";
     // cnc.dat holds the values, four times as much metadata and a few MiB of other buffers, in under 2 GiB.
     private static final long MAX_VALUES_BUFFER_LENGTH = Math.min(Configuration.COUNTERS_VALUES_BUFFER_LENGTH_MAX,
         (Integer.MAX_VALUE - 64L * 1024 * 1024) / 5 & ~4095L);
@@ -128,6 +131,16 @@ public final class DriverCounters
             }
         }
         return false;
+    }
+
+    /**
+     * True when the driver refused a log because another of the stream's logs holds its session ID (its
+     * error code and message say so): a closed one does until the driver's next timer check.
+     */
+    public static boolean isSessionClash(final RegistrationException ex)
+    {
+        return ex.errorCode() == ErrorCode.INVALID_CHANNEL && ex.getMessage() != null &&
+            ex.getMessage().contains(SESSION_CLASH);
     }
 
     /** True when the driver refused a log for want of a counter (its message says so). */

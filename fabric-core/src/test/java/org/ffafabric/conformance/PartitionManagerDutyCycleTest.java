@@ -374,16 +374,61 @@ class PartitionManagerDutyCycleTest
         assertFalse(Files.exists(dir), "the fabric directory is gone");
     }
 
-    /** Idles as Agrona's back-off would, save that it holds the duty cycle while told to, through interrupts. */
+    /**
+     * A close from the duty cycle's own thread (an error handler, hook or idle strategy it runs) is refused:
+     * it would wait for itself to end, for ever when another thread's close is under way. The manager runs on.
+     */
+    @Test
+    void aCloseFromItsOwnDutyCycleIsRefusedAndTheManagerRunsOn() throws Exception
+    {
+        final HeldIdle idle = new HeldIdle();
+        final CompletableFuture<Throwable> refused = new CompletableFuture<>();
+        try (EmbeddedFabric fabric = EmbeddedFabric.launch(new PartitionManager.Context()
+            .fabricName("own-close-" + UUID.randomUUID().toString().substring(0, 8))
+            .manifest(smallManifest()).idleStrategy(idle), null))
+        {
+            idle.task = () ->
+            {
+                try
+                {
+                    fabric.partitionManager().close();
+                    refused.complete(null);
+                }
+                catch (final IllegalStateException ex)
+                {
+                    refused.complete(ex);
+                }
+            };
+            final Throwable ex = refused.get(WAIT_NS, TimeUnit.NANOSECONDS);
+            assertNotNull(ex, "the duty cycle's own close returned");
+            assertTrue(ex.getMessage().contains("own duty cycle cannot close it"), ex.getMessage());
+            try (Endpoint vm = fabric.claim(1))
+            {
+                assertSuccess32(call(vm.executionContext(0), FunctionId.FFA_ID_GET));
+            }
+        }
+    }
+
+    /**
+     * Idles as Agrona's back-off would, save that it holds the duty cycle while told to, through interrupts,
+     * and runs a task given it once.
+     */
     private static final class HeldIdle implements org.agrona.concurrent.IdleStrategy
     {
         volatile boolean hold;
         volatile boolean held;
         volatile Thread thread;
+        volatile Runnable task;
 
         public void idle(final int workCount)
         {
             thread = Thread.currentThread();
+            final Runnable once = task;
+            if (once != null)
+            {
+                task = null;
+                once.run();
+            }
             while (hold)
             {
                 held = true;
