@@ -1,6 +1,7 @@
 package org.ffafabric;
 
 import java.util.concurrent.CountDownLatch;
+import java.util.function.BooleanSupplier;
 
 /** Waits a close cannot skip. */
 public final class Threads
@@ -17,33 +18,28 @@ public final class Threads
      */
     public static void joinUninterruptibly(final Thread thread)
     {
-        boolean interrupted = false;
-        while (thread.isAlive())
-        {
-            try
-            {
-                thread.join();
-            }
-            catch (final InterruptedException ex)
-            {
-                interrupted = true;
-            }
-        }
-        if (interrupted)
-        {
-            Thread.currentThread().interrupt();
-        }
+        uninterruptibly(() -> !thread.isAlive(), thread::join);
     }
 
     /** As {@link #joinUninterruptibly}, for {@code latch} to reach zero: another thread's close to return, say. */
     public static void awaitUninterruptibly(final CountDownLatch latch)
     {
+        uninterruptibly(() -> latch.getCount() == 0, latch::await);
+    }
+
+    private interface Wait
+    {
+        void await() throws InterruptedException;
+    }
+
+    private static void uninterruptibly(final BooleanSupplier done, final Wait wait)
+    {
         boolean interrupted = false;
-        while (latch.getCount() > 0)
+        while (!done.getAsBoolean())
         {
             try
             {
-                latch.await();
+                wait.await();
             }
             catch (final InterruptedException ex)
             {
