@@ -667,10 +667,10 @@ public final class Endpoint implements AutoCloseable
      * endpoint; the close returns with the partition still claimed, and says so to the client's
      * {@link FabricClient.Context#errorHandler error handler}. A handler may close its own endpoint:
      * the close then returns at once, and the rest follows once the handler has returned and its
-     * answer is out. A call made after close answers
-     * FFA_ERROR(ABORTED); calls and {@link #serve} threads may run on while it closes: a call is
-     * either waited for or answers ABORTED. A close while another thread's close runs (the client's, say) returns once that one
-     * has, as {@link FabricClient#close()} does.
+     * answer is out. A call made after close answers FFA_ERROR(ABORTED); calls and {@link #serve}
+     * threads may run on while it closes: a call is either waited for or answers ABORTED. A close while
+     * another thread's close runs (the client's, say) returns once that one has, as
+     * {@link FabricClient#close()} does.
      */
     public void close()
     {
