@@ -103,7 +103,7 @@ class ClaimGenerationWrapTest
         throws Exception
     {
         final String aeronDir = Path.of("/dev/shm", "ffa-test-aeron-" + UUID.randomUUID().toString().substring(0, 8)).toString();
-        final ReclaimFromAKilledProcessTest.GatedIdle gate = new ReclaimFromAKilledProcessTest.GatedIdle();
+        final GatedIdle gate = new GatedIdle();
         final ExecutorService exec = Executors.newCachedThreadPool();
         final Queue<Throwable> pmErrors = new ConcurrentLinkedQueue<>();
         try (MediaDriver driver = MediaDriver.launch(AeronTuning.driver(new MediaDriver.Context()
@@ -215,7 +215,7 @@ class ClaimGenerationWrapTest
         return value[0];
     }
 
-    private static long hold(final ReclaimFromAKilledProcessTest.GatedIdle gate)
+    private static long hold(final GatedIdle gate)
     {
         gate.shut = true;
         final long deadline = System.nanoTime() + WAIT_NS;

@@ -104,13 +104,19 @@ class NoRoomForALogTest
     void aClaimWhoseReplyLogIsRefusedFailsSayingSoAndLeavesNothingBound()
     {
         // The partition manager's reply log to the second context of the next claim of sp1.
+        final int generation = nextGeneration(SP1);
         try (ExclusivePublication refused = intruder.addExclusivePublication(
-            TrapProtocol.publicationChannel(TrapProtocol.replySessionId(nextGeneration(SP1))),
+            TrapProtocol.publicationChannel(TrapProtocol.replySessionId(generation)),
             TrapProtocol.inboxStreamId(SP1, 1)))
         {
             final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> fx.claim(SP1));
             assertTrue(ex.getMessage().contains("(BUSY)") && ex.getMessage().contains("execution context 1"),
                 ex::getMessage);
+            // Said as a held session ID, not as a driver short of room.
+            assertTrue(ex.getMessage().contains("still holds another log with the session ID of execution " +
+                "context 1's reply log (BUSY)"), ex::getMessage);
+            assertEquals(generation, fx.controlFile().claimGeneration(fx.controlFile().slotOf(SP1)) & 0xFF,
+                "the refused claim was of that generation");
             assertTrue(ex.getMessage().contains(FabricDirectory.aeronDirectory(fx.fabric().directory()).toString()),
                 ex::getMessage);
         }
@@ -149,15 +155,17 @@ class NoRoomForALogTest
     void aClaimWhoseOwnLogIsRefusedReleasesTheContextsItHadBound()
     {
         // The second context's own log to the partition manager, in the next claim of sp1: waited for as long
-        // as the claimer's connect timeout.
+        // as the claimer's connect timeout (ManyReclaimsTest has the wait), then said which session ID is held.
+        final int session = TrapProtocol.sessionId(SP1, 1, nextGeneration(SP1));
         try (FabricClient client = FabricClient.connect(new FabricClient.Context()
                 .directory(fx.fabric().directory()).connectTimeoutNs(TimeUnit.MILLISECONDS.toNanos(300)));
              ExclusivePublication refused = intruder.addExclusivePublication(
-                TrapProtocol.publicationChannel(TrapProtocol.sessionId(SP1, 1, nextGeneration(SP1))),
-                TrapProtocol.PM_STREAM_ID))
+                TrapProtocol.publicationChannel(session), TrapProtocol.PM_STREAM_ID))
         {
             final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> client.claim(SP1));
             assertTrue(ex.getMessage().contains("execution context 1"), ex::getMessage);
+            assertTrue(ex.getMessage().contains("still holds another log with execution context 1's session ID 0x" +
+                Integer.toHexString(session)), ex::getMessage);
             assertTrue(ex.getMessage().contains(FabricDirectory.aeronDirectory(fx.fabric().directory()).toString()),
                 ex::getMessage);
         }

@@ -334,7 +334,7 @@ class PartitionManagerDutyCycleTest
     @Test
     void aCloseFromAnInterruptedThreadWaitsForTheDutyCycleToEnd() throws Exception
     {
-        final HeldIdle idle = new HeldIdle();
+        final GatedIdle idle = new GatedIdle();
         final PartitionManager pm = PartitionManager.launch(new PartitionManager.Context()
             .fabricName("interrupted-close-" + UUID.randomUUID().toString().substring(0, 8))
             .manifest(smallManifest()).idleStrategy(idle));
@@ -351,7 +351,7 @@ class PartitionManagerDutyCycleTest
         final Thread second = new Thread(pm::close, "second-closer");
         try
         {
-            idle.hold = true;
+            idle.shut = true;
             awaitUntil(System.nanoTime() + WAIT_NS, () -> idle.held, "the duty cycle is held");
             closer.start();
             awaitUntil(System.nanoTime() + WAIT_NS, () -> closer.getState() == Thread.State.WAITING || !closer.isAlive(),
@@ -363,7 +363,7 @@ class PartitionManagerDutyCycleTest
         }
         finally
         {
-            idle.hold = false;
+            idle.shut = false;
             closer.join(TimeUnit.NANOSECONDS.toMillis(WAIT_NS));
             second.join(TimeUnit.NANOSECONDS.toMillis(WAIT_NS));
         }
@@ -381,7 +381,7 @@ class PartitionManagerDutyCycleTest
     @Test
     void aCloseFromItsOwnDutyCycleIsRefusedAndTheManagerRunsOn() throws Exception
     {
-        final HeldIdle idle = new HeldIdle();
+        final GatedIdle idle = new GatedIdle();
         final CompletableFuture<Throwable> refused = new CompletableFuture<>();
         try (EmbeddedFabric fabric = EmbeddedFabric.launch(new PartitionManager.Context()
             .fabricName("own-close-" + UUID.randomUUID().toString().substring(0, 8))
@@ -410,48 +410,6 @@ class PartitionManagerDutyCycleTest
     }
 
     /**
-     * Idles as Agrona's back-off would, save that it holds the duty cycle while told to, through interrupts,
-     * and runs a task given it once.
-     */
-    private static final class HeldIdle implements org.agrona.concurrent.IdleStrategy
-    {
-        volatile boolean hold;
-        volatile boolean held;
-        volatile Thread thread;
-        volatile Runnable task;
-
-        public void idle(final int workCount)
-        {
-            thread = Thread.currentThread();
-            final Runnable once = task;
-            if (once != null)
-            {
-                task = null;
-                once.run();
-            }
-            while (hold)
-            {
-                held = true;
-                Thread.interrupted();
-                java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-            }
-            if (workCount == 0)
-            {
-                java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-            }
-        }
-
-        public void idle()
-        {
-            idle(0);
-        }
-
-        public void reset()
-        {
-        }
-    }
-
-    /**
      * A manager stalled longer than its Aeron client may go unserviced (a debugger's pause, a SIGSTOP,
      * a starved VM) finds on its next duty cycle that Aeron has closed its client, and with it the
      * client's mapping of the driver's files: the duty cycle went on reading the driver's command ring
@@ -462,7 +420,7 @@ class PartitionManagerDutyCycleTest
     void aManagerStalledPastItsClientsLivenessEndsRatherThanFaulting() throws Exception
     {
         final String aeronDir = Path.of("/dev/shm", "ffa-test-aeron-" + UUID.randomUUID().toString().substring(0, 8)).toString();
-        final ReclaimFromAKilledProcessTest.GatedIdle gate = new ReclaimFromAKilledProcessTest.GatedIdle();
+        final GatedIdle gate = new GatedIdle();
         final List<Throwable> errors = new CopyOnWriteArrayList<>();
         final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
         final java.util.concurrent.CountDownLatch clientSawItGo = new java.util.concurrent.CountDownLatch(1);

@@ -1,6 +1,5 @@
 package org.ffafabric.conformance;
 
-import org.agrona.concurrent.IdleStrategy;
 import org.ffafabric.abi.FunctionId;
 import org.ffafabric.abi.RegisterFile;
 import org.ffafabric.control.BufferOwnership;
@@ -52,39 +51,6 @@ class ReclaimFromAKilledProcessTest
     static final int HYP = 0;
     static final int VM1 = 1;
     static final int SP3 = 0x8003;
-
-    /** The manager's idle strategy: a back-off, but it holds the manager while the gate is shut. */
-    static final class GatedIdle implements IdleStrategy
-    {
-        volatile boolean shut;
-        volatile boolean held;
-
-        @Override
-        public void idle(final int workCount)
-        {
-            while (shut)
-            {
-                held = true;
-                LockSupport.parkNanos(1_000_000);
-            }
-            held = false;
-            if (workCount == 0)
-            {
-                LockSupport.parkNanos(100_000);
-            }
-        }
-
-        @Override
-        public void idle()
-        {
-            idle(0);
-        }
-
-        @Override
-        public void reset()
-        {
-        }
-    }
 
     private final GatedIdle gate = new GatedIdle();
     private PartitionManager pm;
